@@ -1,0 +1,46 @@
+package manifest
+
+import (
+	corev1 "k8s.io/api/core/v1"
+)
+
+// PublishedPort is one container port that a pod publishes on its node.
+//
+// Pods have no overlay network: every declared container port is published on the node's
+// address, on its hostPort, which defaults to the containerPort (DESIGN.md). A Service's
+// endpoint is therefore node address + HostPort, and a host port is a per-node resource
+// that two pods can never share.
+type PublishedPort struct {
+	Container     string          // name of the container that declares the port
+	Name          string          // the port's name, "" when unnamed
+	ContainerPort int32           // the port inside the pod
+	HostPort      int32           // the port on the node
+	HostIP        string          // the node address to bind, "" for the node's default
+	Protocol      corev1.Protocol // TCP (default), UDP or SCTP
+}
+
+// PublishedPorts lists the ports a pod publishes, in the order the containers declare them.
+func PublishedPorts(spec *corev1.PodSpec) []PublishedPort {
+	var out []PublishedPort
+	for _, c := range spec.Containers {
+		for _, p := range c.Ports {
+			host := p.HostPort
+			if host == 0 {
+				host = p.ContainerPort
+			}
+			proto := p.Protocol
+			if proto == "" {
+				proto = corev1.ProtocolTCP
+			}
+			out = append(out, PublishedPort{
+				Container:     c.Name,
+				Name:          p.Name,
+				ContainerPort: p.ContainerPort,
+				HostPort:      host,
+				HostIP:        p.HostIP,
+				Protocol:      proto,
+			})
+		}
+	}
+	return out
+}
