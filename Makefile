@@ -1,0 +1,44 @@
+# podman-swarm: build, test and package.
+GO       ?= go
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -s -w -X main.version=$(VERSION)
+PREFIX   ?= /usr/local
+BIN      := bin/swarm
+
+.PHONY: all build install test test-short lint fuzz e2e-tree clean
+
+all: build
+
+## build: the static swarm binary in bin/ (static so that it also runs inside containers as a probe)
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/swarm
+
+## install: build and copy swarm to $(PREFIX)/bin
+install: build
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/swarm
+
+## test: every test, including the check of rendered units against podman's own Quadlet
+## generator from a Debian trixie tree (built once with debootstrap and cached; needs root)
+test: e2e-tree
+	SWARM_E2E=1 $(GO) test ./...
+
+## test-short: the tests that need no root and no trixie tree
+test-short:
+	$(GO) test ./...
+
+## lint: formatting and go vet
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+## fuzz: a short run of each fuzz target
+fuzz:
+	$(GO) test ./quadlet -run '^$$' -fuzz FuzzRender -fuzztime 60s
+	$(GO) test ./manifest -run '^$$' -fuzz FuzzParseRender -fuzztime 60s
+
+## e2e-tree: build (or find in the cache) the Debian trixie tree the generator check runs in
+e2e-tree:
+	test/e2e/trixie-tree >/dev/null
+
+clean:
+	rm -rf bin
