@@ -1,0 +1,62 @@
+package scheduler
+
+import (
+	"bytes"
+	"encoding/json"
+
+	"github.com/podman-swarm/podman-swarm/manifest"
+)
+
+// barePod is a Pod manifest the user applied, and where it runs.
+type barePod struct {
+	want          manifest.Pod
+	ports         []manifest.PublishedPort
+	cur           *pod   // its assignment, if any
+	pendingReason string // why it fits no node, when it should run and does not
+}
+
+// updateBare handles a bare pod whose manifest the user changed since it was placed: the
+// new manifest replaces the old on the same node if it fits there; otherwise the old one is
+// removed and the pod is placed afresh.
+func (p *planner) updateBare(b *barePod) {
+	q := b.cur
+	if samePod(q.Pod, b.want) {
+		return
+	}
+	p.c.unbind(q)
+	if fitSpec(q.node, &b.want.Spec, b.ports).misfit == fits {
+		b.cur = p.create(b.want, q.node, q.group, b.ports, 0)
+		return
+	}
+	b.cur = nil
+	p.drop(q.Assignment, "pod changed and no longer fits node "+q.Node)
+}
+
+// stepBare places a bare pod that runs nowhere, and reports whether it did.
+func (p *planner) stepBare(b *barePod) bool {
+	b.pendingReason = ""
+	if b.cur != nil {
+		return false
+	}
+	key := b.want.Key()
+	n, reason := p.c.place(key, key, &b.want.Spec, b.ports)
+	if n == nil {
+		b.pendingReason = reason
+		return false
+	}
+	b.cur = p.create(b.want, n, key, b.ports, 0)
+	return true
+}
+
+// samePod compares two pods by their encoding, which is what the store keeps: a pod read
+// back from the store may spell an empty list as nil and still be the same pod.
+func samePod(a, b manifest.Pod) bool {
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	if errA != nil || errB != nil {
+		// A pod that cannot be encoded cannot have come from the store either; leave the
+		// running one alone rather than churn it on every plan.
+		return true
+	}
+	return bytes.Equal(ja, jb)
+}

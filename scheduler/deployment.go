@@ -1,0 +1,191 @@
+package scheduler
+
+import (
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/podman-swarm/podman-swarm/manifest"
+)
+
+// deployment is one Deployment and its pods as the plan unfolds.
+type deployment struct {
+	key      string // namespace/name
+	d        *appsv1.Deployment
+	replicas int
+	hash     string // of the current template
+	group    string // spread group of the current template's pods
+	rollout  rollout
+	spec     *corev1.PodSpec // of the current template
+	ports    []manifest.PublishedPort
+	current  []*pod       // pods of the current template
+	old      []*pod       // pods of older templates, on their way out
+	used     map[int]bool // ordinals of the current template's pods
+	// pending are the ordinals that should run but fit no node, and why.
+	pending       []int
+	pendingReason string
+}
+
+func newDeployment(key string, d *appsv1.Deployment) *deployment {
+	replicas := max(manifest.Replicas(d), 0)
+	hash := manifest.TemplateHash(&d.Spec.Template)
+	spec := &d.Spec.Template.Spec
+	return &deployment{
+		key:      key,
+		d:        d,
+		replicas: replicas,
+		hash:     hash,
+		group:    key + "@" + hash,
+		rollout:  rolloutOf(d, replicas),
+		spec:     spec,
+		ports:    manifest.PublishedPorts(spec),
+		used:     map[int]bool{},
+	}
+}
+
+// adopt takes an existing pod of this Deployment.
+func (d *deployment) adopt(q *pod) {
+	if q.Pod.TemplateHash == d.hash {
+		q.group = d.group
+		d.current = append(d.current, q)
+		return
+	}
+	// Old templates spread among themselves; they only count towards a node's total.
+	q.group = d.key + "@" + q.Pod.TemplateHash
+	d.old = append(d.old, q)
+}
+
+// resolveOrdinals finds the ordinals of the adopted pods, template by template.
+func (d *deployment) resolveOrdinals() {
+	resolveOrdinals(d.d.Name, d.hash, d.current, d.replicas)
+	for _, q := range d.current {
+		d.used[q.ordinal] = true
+	}
+	byHash := map[string][]*pod{}
+	for _, q := range d.old {
+		byHash[q.Pod.TemplateHash] = append(byHash[q.Pod.TemplateHash], q)
+	}
+	for hash, pods := range byHash {
+		resolveOrdinals(d.d.Name, hash, pods, d.replicas)
+	}
+}
+
+// podKey is the key of the current template's pod with the given ordinal.
+func (d *deployment) podKey(ordinal int) string {
+	return d.d.Namespace + "/" + manifest.PodName(d.d.Name, d.hash, ordinal)
+}
+
+// stepDeployment moves a Deployment one step towards its spec and reports whether it
+// changed anything; the caller repeats it until it does not. What it decides depends only
+// on the pods in place and their status, never on how many steps came before.
+func (p *planner) stepDeployment(d *deployment) bool {
+	d.pending, d.pendingReason = nil, ""
+	changed := false
+	if d.rollout.recreate && len(d.old) > 0 {
+		// The caller deletes before it creates, and every node stops what it lost before it
+		// starts what it gained, so old and new pods do not run side by side.
+		for _, q := range d.old {
+			p.remove(q, "recreate: pod template changed")
+		}
+		d.old = nil
+		changed = true
+	}
+	if excess := len(d.current) - d.replicas; excess > 0 {
+		sortForRemoval(d.current)
+		for _, q := range d.current[:excess] {
+			p.remove(q, "scaled down")
+			delete(d.used, q.ordinal)
+		}
+		d.current = append([]*pod(nil), d.current[excess:]...)
+		changed = true
+	}
+	room := d.replicas - len(d.current)
+	if !d.rollout.recreate {
+		// Pods of old templates count against the surge.
+		room = min(room, d.replicas+d.rollout.surge-len(d.old)-len(d.current))
+	}
+	if room > 0 && p.scaleUp(d, room) {
+		changed = true
+	}
+	if len(d.old) > 0 && p.scaleDownOld(d) {
+		changed = true
+	}
+	return changed
+}
+
+// scaleUp creates up to room pods of the current template, lowest free ordinals first.
+func (p *planner) scaleUp(d *deployment, room int) bool {
+	created := false
+	next := 0
+	for i := 0; i < room; i++ {
+		for d.used[next] {
+			next++
+		}
+		n, reason := p.c.place(d.podKey(next), d.group, d.spec, d.ports)
+		if n == nil {
+			// Whether a node fits does not depend on the ordinal: the rest fit nowhere either.
+			d.pendingReason = reason
+			for ; i < room; i++ {
+				for d.used[next] {
+					next++
+				}
+				d.pending = append(d.pending, next)
+				next++
+			}
+			break
+		}
+		q := p.create(manifest.DeploymentPod(d.d, next), n, d.group, d.ports, next)
+		d.current = append(d.current, q)
+		d.used[next] = true
+		created = true
+	}
+	return created
+}
+
+// scaleDownOld removes pods of old templates as far as a rolling update allows, with the
+// arithmetic of Kubernetes' deployment controller: never below replicas-maxUnavailable
+// available pods, and never so far that the pods left could not reach that number once the
+// new ones that are not available yet become so.
+func (p *planner) scaleDownOld(d *deployment) bool {
+	minAvailable := d.replicas - d.rollout.unavailable
+	newUnavailable, newAvailable := 0, 0
+	for _, q := range d.current {
+		if q.available() {
+			newAvailable++
+		} else {
+			newUnavailable++
+		}
+	}
+	maxScaledDown := len(d.old) + len(d.current) - minAvailable - newUnavailable
+	if maxScaledDown <= 0 {
+		return false
+	}
+	sortForRemoval(d.old)
+	keep := d.old[:0:0]
+	oldAvailable, removed := 0, 0
+	// Old pods that serve nothing go first: removing them costs no availability.
+	for _, q := range d.old {
+		switch {
+		case q.available():
+			oldAvailable++
+			keep = append(keep, q)
+		case removed < maxScaledDown:
+			p.remove(q, "rolling update")
+			removed++
+		default:
+			keep = append(keep, q)
+		}
+	}
+	over := oldAvailable + newAvailable - minAvailable
+	rest := keep[:0:0]
+	for _, q := range keep {
+		if over > 0 && q.available() {
+			p.remove(q, "rolling update")
+			removed++
+			over--
+			continue
+		}
+		rest = append(rest, q)
+	}
+	d.old = rest
+	return removed > 0
+}

@@ -1,0 +1,29 @@
+// Package scheduler decides where the cluster's pods run.
+//
+// Plan is a pure function: from the desired state (Deployments and bare Pods), the current
+// assignments (pod -> node, with what the nodes observed) and the membership, it returns the
+// assignments to create, the assignments to delete, and the pods that stay Pending with the
+// reason why. It reads no clock and no global randomness, so the elected leader's choice can
+// be replayed in tests; applying the result is the caller's business.
+//
+// The rules, in the order a reader usually asks about them:
+//
+//   - Placement: a new pod goes to an alive node that matches its nodeSelector (and its
+//     spec.nodeName, when set) and has none of the pod's published host ports in use. Among
+//     those, the node with the fewest pods of the same Deployment template wins, then the
+//     node with the fewest pods overall, then a tie-break hashed from the seed, the pod and
+//     the node.
+//   - Stability: a pod never moves while its node is alive or suspect, nor while its node
+//     is dead for less than the grace period. A node that has left, is dead for the grace
+//     period or longer, or is missing from the membership loses its pods; they are placed
+//     again elsewhere under the same name.
+//   - Deployments: scale up takes the lowest free ordinals, scale down removes pods that
+//     are not available first, then the highest ordinals. A template change rolls out with
+//     the Deployment's strategy (RollingUpdate with maxSurge and maxUnavailable as Kubernetes
+//     computes them, or Recreate). A deleted Deployment loses all its pods.
+//   - Bare Pods are placed once and stay on their node; they move only when their node is
+//     gone, or when their manifest changed and no longer fits their node.
+//
+// Plan is a fixed point: applying its output and planning again with nothing else changed
+// gives no creations and no deletions.
+package scheduler

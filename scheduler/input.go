@@ -1,0 +1,69 @@
+package scheduler
+
+import (
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/podman-swarm/podman-swarm/manifest"
+)
+
+// Input is everything Plan decides from. Plan never modifies it, and the order of its slices
+// does not matter.
+type Input struct {
+	// Deployments are the desired Deployments: validated, namespace set, one per
+	// namespace/name.
+	Deployments []*appsv1.Deployment
+	// Pods are the bare Pod manifests the user applied: validated, namespace set, one per
+	// namespace/name.
+	Pods []*corev1.Pod
+	// Assignments are the store's current pod -> node assignments, one per pod, with the
+	// status that the pod's node last reported.
+	Assignments []Assignment
+	// Nodes is the membership: every node the cluster layer knows, in whatever state. A
+	// pod assigned to a node missing from this list is treated as on a node that has left.
+	Nodes []Node
+	// Now is the time against which DeadGrace is measured.
+	Now time.Time
+	// DeadGrace is how long a dead node keeps its pods before they are placed elsewhere.
+	DeadGrace time.Duration
+	// Seed breaks placement ties: the same Input gives the same Output.
+	Seed uint64
+}
+
+// NodeState is a node's membership state, as the cluster layer reports it.
+type NodeState string
+
+// The states of a node. A state Plan does not know is handled like NodeSuspect: the node
+// keeps its pods and takes no new ones.
+const (
+	NodeAlive   NodeState = "alive"   // takes new pods
+	NodeSuspect NodeState = "suspect" // keeps its pods, takes no new ones
+	NodeDead    NodeState = "dead"    // keeps its pods for the grace period, then loses them
+	NodeLeft    NodeState = "left"    // left gracefully: its pods are placed elsewhere at once
+)
+
+// Node is one member of the cluster.
+type Node struct {
+	Name   string
+	Labels map[string]string
+	State  NodeState
+	// Since is when the node entered State; Plan reads it only for dead nodes.
+	Since time.Time
+}
+
+// Assignment is one pod placed on one node.
+type Assignment struct {
+	Pod  manifest.Pod
+	Node string
+	// Status is what the node observed; the zero value (not reported yet) counts as not
+	// ready. Plan leaves it zero in the assignments it creates.
+	Status PodStatus
+}
+
+// PodStatus is what a node reports about a pod it runs.
+type PodStatus struct {
+	Phase corev1.PodPhase // "" until the node reports
+	Ready bool            // every container is ready
+}

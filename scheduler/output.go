@@ -1,0 +1,43 @@
+package scheduler
+
+import (
+	"time"
+
+	"github.com/podman-swarm/podman-swarm/manifest"
+)
+
+// Output is what the caller writes into the store. Apply Delete before Create: a pod that
+// moves appears in both, under the same pod key, with its old node in Delete and its new
+// node in Create.
+type Output struct {
+	// Create lists the assignments to write, sorted by pod key. An entry may replace an
+	// assignment of the same pod on the same node: that is a bare Pod whose manifest
+	// changed and still fits its node.
+	Create []Assignment
+	// Delete lists the assignments to remove, sorted by pod key then node.
+	Delete []Removal
+	// Pending lists the pods that should run but fit no node, sorted by pod key. It is a
+	// status, not a change: the same pods stay listed until something in the cluster
+	// changes.
+	Pending []Pending
+	// RecheckAt is when a dead node's grace period ends, so Plan will have something new
+	// to say even if nothing else changes; zero when no pod waits on a dead node.
+	RecheckAt time.Time
+}
+
+// Empty reports whether the plan changes nothing in the store.
+func (o Output) Empty() bool { return len(o.Create) == 0 && len(o.Delete) == 0 }
+
+// Removal is one assignment to delete, and why (for logs and events).
+type Removal struct {
+	Assignment
+	Reason string
+}
+
+// Pending is a pod that should run but fits no node.
+type Pending struct {
+	Pod manifest.Pod
+	// Reason says why no node fits, the way kubectl does: "0/3 nodes are available:
+	// 2 node(s) didn't match nodeSelector, 1 node(s) have port 8080/TCP in use."
+	Reason string
+}

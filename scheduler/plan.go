@@ -1,0 +1,205 @@
+package scheduler
+
+import (
+	"sort"
+	"time"
+
+	"github.com/podman-swarm/podman-swarm/manifest"
+)
+
+// Plan decides which assignments to create and delete so that the cluster runs what Input
+// asks for, and which pods stay Pending. It is pure: the same Input gives the same Output.
+func Plan(in Input) Output {
+	p := newPlanner(in)
+	p.adopt(in.Assignments)
+	// Work until nothing moves: a pod removed for one Deployment can free the host port
+	// that a pod of another is waiting for. Every pass either creates or removes a pod, and
+	// no pod is created or removed twice, so this ends. Stopping only when a whole pass
+	// changes nothing is what makes Plan a fixed point.
+	for {
+		changed := false
+		for _, d := range p.deployments {
+			for p.stepDeployment(d) {
+				changed = true
+			}
+		}
+		for _, b := range p.bare {
+			if p.stepBare(b) {
+				changed = true
+			}
+		}
+		if !changed {
+			break
+		}
+	}
+	return p.output()
+}
+
+// planner holds the state of one Plan call.
+type planner struct {
+	c           *cluster
+	deployments []*deployment // sorted by key
+	depByKey    map[string]*deployment
+	bare        []*barePod // sorted by key
+	bareByKey   map[string]*barePod
+	created     []*pod
+	removals    []Removal
+	grace       time.Duration
+}
+
+func newPlanner(in Input) *planner {
+	p := &planner{
+		c:         newCluster(in),
+		depByKey:  make(map[string]*deployment, len(in.Deployments)),
+		bareByKey: make(map[string]*barePod, len(in.Pods)),
+		grace:     in.DeadGrace,
+	}
+	for _, d := range in.Deployments {
+		key := d.Namespace + "/" + d.Name
+		if _, dup := p.depByKey[key]; dup {
+			continue
+		}
+		dep := newDeployment(key, d)
+		p.depByKey[key] = dep
+		p.deployments = append(p.deployments, dep)
+	}
+	sort.Slice(p.deployments, func(i, j int) bool { return p.deployments[i].key < p.deployments[j].key })
+	for _, m := range in.Pods {
+		want := manifest.BarePod(m)
+		key := want.Key()
+		if _, dup := p.bareByKey[key]; dup {
+			continue
+		}
+		b := &barePod{want: want, ports: manifest.PublishedPorts(&want.Spec)}
+		p.bareByKey[key] = b
+		p.bare = append(p.bare, b)
+	}
+	sort.Slice(p.bare, func(i, j int) bool { return p.bare[i].want.Key() < p.bare[j].want.Key() })
+	return p
+}
+
+// adopt takes in the current assignments: those on gone nodes, duplicates and orphans
+// become removals; the rest are bound to their nodes and handed to their owners.
+func (p *planner) adopt(assignments []Assignment) {
+	sorted := make([]Assignment, len(assignments))
+	copy(sorted, assignments)
+	sort.Slice(sorted, func(i, j int) bool {
+		if ki, kj := sorted[i].Pod.Key(), sorted[j].Pod.Key(); ki != kj {
+			return ki < kj
+		}
+		return sorted[i].Node < sorted[j].Node
+	})
+	kept := make(map[string]bool, len(sorted))
+	for _, a := range sorted {
+		key := a.Pod.Key()
+		n := p.c.byName[a.Node]
+		switch {
+		case n == nil:
+			p.drop(a, "node "+a.Node+" is not a member")
+			continue
+		case n.gone:
+			p.drop(a, n.goneReason)
+			continue
+		case kept[key]:
+			p.drop(a, "pod is also assigned to another node")
+			continue
+		}
+		q := &pod{Assignment: a, node: n, ports: manifest.PublishedPorts(&a.Pod.Spec)}
+		if a.Pod.Owner != "" {
+			d := p.depByKey[a.Pod.Namespace+"/"+a.Pod.Owner]
+			if d == nil {
+				p.drop(a, "deployment deleted")
+				continue
+			}
+			kept[key] = true
+			d.adopt(q)
+			p.c.bind(q)
+			continue
+		}
+		b := p.bareByKey[key]
+		if b == nil {
+			p.drop(a, "pod deleted")
+			continue
+		}
+		kept[key] = true
+		q.group = key
+		p.c.bind(q)
+		b.cur = q
+	}
+	for _, d := range p.deployments {
+		d.resolveOrdinals()
+	}
+	// Only now that every kept pod is bound can a changed bare pod be checked against its
+	// node's ports.
+	for _, b := range p.bare {
+		if b.cur != nil {
+			p.updateBare(b)
+		}
+	}
+}
+
+// drop records the removal of an assignment that is not bound to a node.
+func (p *planner) drop(a Assignment, reason string) {
+	p.removals = append(p.removals, Removal{Assignment: a, Reason: reason})
+}
+
+// remove takes a pod off its node. A pod this plan created is simply not created.
+func (p *planner) remove(q *pod, reason string) {
+	p.c.unbind(q)
+	q.removed = true
+	if !q.created {
+		p.drop(q.Assignment, reason)
+	}
+}
+
+// create puts a new pod on a node.
+func (p *planner) create(mp manifest.Pod, n *node, group string, ports []manifest.PublishedPort, ordinal int) *pod {
+	q := &pod{
+		Assignment: Assignment{Pod: mp, Node: n.Name},
+		node:       n,
+		group:      group,
+		ports:      ports,
+		ordinal:    ordinal,
+		created:    true,
+	}
+	p.c.bind(q)
+	p.created = append(p.created, q)
+	return q
+}
+
+// output gathers the plan, sorted so that equal inputs give equal outputs.
+func (p *planner) output() Output {
+	var out Output
+	for _, q := range p.created {
+		if !q.removed {
+			out.Create = append(out.Create, q.Assignment)
+		}
+	}
+	sort.Slice(out.Create, func(i, j int) bool { return out.Create[i].Pod.Key() < out.Create[j].Pod.Key() })
+	out.Delete = p.removals
+	sort.Slice(out.Delete, func(i, j int) bool {
+		if ki, kj := out.Delete[i].Pod.Key(), out.Delete[j].Pod.Key(); ki != kj {
+			return ki < kj
+		}
+		return out.Delete[i].Node < out.Delete[j].Node
+	})
+	for _, d := range p.deployments {
+		for _, ordinal := range d.pending {
+			out.Pending = append(out.Pending, Pending{Pod: manifest.DeploymentPod(d.d, ordinal), Reason: d.pendingReason})
+		}
+	}
+	for _, b := range p.bare {
+		if b.pendingReason != "" {
+			out.Pending = append(out.Pending, Pending{Pod: b.want, Reason: b.pendingReason})
+		}
+	}
+	sort.Slice(out.Pending, func(i, j int) bool { return out.Pending[i].Pod.Key() < out.Pending[j].Pod.Key() })
+	for _, n := range p.c.nodes {
+		if n.State == NodeDead && !n.gone && n.pods > 0 {
+			if at := n.Since.Add(p.grace); out.RecheckAt.IsZero() || at.Before(out.RecheckAt) {
+				out.RecheckAt = at
+			}
+		}
+	}
+	return out
+}
