@@ -202,3 +202,5 @@ func mustBeFixedPoint(t *testing.T, in Input, out Output) {
 func publish(ip string, p int32, proto string) []manifest.PublishedPort {
 	return []manifest.PublishedPort{{HostIP: ip, HostPort: p, ContainerPort: p, Protocol: corev1.Protocol(proto)}}
 }
+
+func deploymentHash(d *appsv1.Deployment) string { return manifest.TemplateHash(&d.Spec.Template) }
