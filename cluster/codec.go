@@ -1,0 +1,191 @@
+package cluster
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// The wire and disk formats are a plain sequence of uvarints and
+// length-prefixed byte strings. They are small enough that a store entry
+// usually fits in one gossip packet, and they need no schema.
+
+var errShortBuffer = errors.New("message ends early")
+
+func appendUvarint(b []byte, v uint64) []byte {
+	return binary.AppendUvarint(b, v)
+}
+
+func appendBytes(b, v []byte) []byte {
+	b = binary.AppendUvarint(b, uint64(len(v)))
+	return append(b, v...)
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// entryDeleted is the only flag of an encoded entry.
+const entryDeleted = 1
+
+func appendEntry(b []byte, e Entry) []byte {
+	b = appendString(b, e.Key)
+	b = appendBytes(b, e.Value)
+	b = appendUvarint(b, e.Version.Time)
+	b = appendString(b, e.Version.Node)
+	var flags byte
+	if e.Deleted {
+		flags |= entryDeleted
+	}
+	b = append(b, flags)
+	return binary.AppendVarint(b, e.Modified.UnixNano())
+}
+
+// decoder reads what the append functions wrote. The first error sticks and
+// every later read returns zero values, so callers check once at the end.
+type decoder struct {
+	buf []byte
+	err error
+}
+
+func (d *decoder) fail(err error) {
+	if d.err == nil {
+		d.err = err
+	}
+}
+
+func (d *decoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.buf)
+	if n <= 0 {
+		d.fail(errShortBuffer)
+		return 0
+	}
+	d.buf = d.buf[n:]
+	return v
+}
+
+func (d *decoder) varint() int64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(d.buf)
+	if n <= 0 {
+		d.fail(errShortBuffer)
+		return 0
+	}
+	d.buf = d.buf[n:]
+	return v
+}
+
+func (d *decoder) byte() byte {
+	if d.err != nil {
+		return 0
+	}
+	if len(d.buf) < 1 {
+		d.fail(errShortBuffer)
+		return 0
+	}
+	v := d.buf[0]
+	d.buf = d.buf[1:]
+	return v
+}
+
+// bytes copies, because memberlist reuses the buffers it hands to delegates.
+func (d *decoder) bytes() []byte {
+	n := d.uvarint()
+	if d.err != nil {
+		return nil
+	}
+	if n > uint64(len(d.buf)) {
+		d.fail(fmt.Errorf("length %d beyond the %d bytes left: %w", n, len(d.buf), errShortBuffer))
+		return nil
+	}
+	if n == 0 {
+		return nil
+	}
+	v := make([]byte, n)
+	copy(v, d.buf[:n])
+	d.buf = d.buf[n:]
+	return v
+}
+
+func (d *decoder) string() string {
+	return string(d.bytes())
+}
+
+func (d *decoder) entry() Entry {
+	var e Entry
+	e.Key = d.string()
+	e.Value = d.bytes()
+	e.Version.Time = d.uvarint()
+	e.Version.Node = d.string()
+	flags := d.byte()
+	e.Deleted = flags&entryDeleted != 0
+	e.Modified = time.Unix(0, d.varint())
+	return e
+}
+
+// count reads a number of items that follow, refusing counts that could not
+// fit in what is left, so a corrupt message cannot make us allocate wildly.
+func (d *decoder) count(minItemSize int) int {
+	n := d.uvarint()
+	if d.err != nil {
+		return 0
+	}
+	if n > uint64(len(d.buf)/minItemSize) {
+		d.fail(fmt.Errorf("count %d beyond the %d bytes left: %w", n, len(d.buf), errShortBuffer))
+		return 0
+	}
+	return int(n)
+}
+
+// done reports the sticky error, or an error when bytes are left over.
+func (d *decoder) done() error {
+	if d.err != nil {
+		return d.err
+	}
+	if len(d.buf) != 0 {
+		return fmt.Errorf("%d bytes left after the message", len(d.buf))
+	}
+	return nil
+}
+
+// minEncodedEntry is the smallest encoded entry: empty key, value and node,
+// one-byte time, flags and modification time.
+const minEncodedEntry = 6
+
+// appendState writes a clock and a set of entries, as sent in push/pull and
+// written to disk.
+func appendState(b []byte, clock uint64, entries []Entry) []byte {
+	size := 16
+	for _, e := range entries {
+		size += entrySize(e)
+	}
+	b = slices.Grow(b, size)
+	b = appendUvarint(b, clock)
+	b = appendUvarint(b, uint64(len(entries)))
+	for _, e := range entries {
+		b = appendEntry(b, e)
+	}
+	return b
+}
+
+func decodeState(buf []byte) (uint64, []Entry, error) {
+	d := decoder{buf: buf}
+	clock := d.uvarint()
+	n := d.count(minEncodedEntry)
+	entries := make([]Entry, 0, n)
+	for range n {
+		entries = append(entries, d.entry())
+	}
+	if err := d.done(); err != nil {
+		return 0, nil, err
+	}
+	return clock, entries, nil
+}

@@ -1,0 +1,86 @@
+package cluster
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+	"time"
+
+	"pgregory.net/rapid"
+)
+
+func TestEntryMessageRoundTrip(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		e := Entry{
+			Key:     rapid.String().Draw(t, "key"),
+			Value:   rapid.SliceOf(rapid.Byte()).Draw(t, "value"),
+			Version: Version{Time: rapid.Uint64().Draw(t, "time"), Node: rapid.String().Draw(t, "node")},
+			Deleted: rapid.Bool().Draw(t, "deleted"),
+			// Wall clocks of the years 1678 to 2262 fit in nanoseconds.
+			Modified: time.Unix(0, rapid.Int64().Draw(t, "modified")),
+		}
+		msg := encodeEntryMsg(e)
+		if messageType(msg[0]) != msgEntry {
+			t.Fatalf("type byte %d", msg[0])
+		}
+		got, err := decodeEntryMsg(msg[1:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Key != e.Key || !bytes.Equal(got.Value, e.Value) || got.Version != e.Version ||
+			got.Deleted != e.Deleted || !got.Modified.Equal(e.Modified) {
+			t.Fatalf("round trip: got %+v, want %+v", got, e)
+		}
+	})
+}
+
+func TestDecodeRejectsDamage(t *testing.T) {
+	e := Entry{Key: "deployments/default/web", Value: []byte("replicas: 2"), Version: Version{7, "n1"}, Modified: time.Unix(1, 0)}
+	msg := encodeEntryMsg(e)[1:]
+	for cut := range len(msg) {
+		if _, err := decodeEntryMsg(msg[:cut]); err == nil {
+			t.Fatalf("a message cut at %d of %d bytes decoded", cut, len(msg))
+		}
+	}
+	if _, err := decodeEntryMsg(append(msg, 0)); err == nil {
+		t.Fatal("trailing bytes accepted")
+	}
+	// A huge declared count must fail, not allocate.
+	if _, _, err := decodeState([]byte{1, 0xff, 0xff, 0xff, 0xff, 0x0f}); !errors.Is(err, errShortBuffer) {
+		t.Fatalf("huge count: err = %v", err)
+	}
+}
+
+func TestPushPullRoundTrip(t *testing.T) {
+	entries := []Entry{
+		{Key: "a", Value: []byte("1"), Version: Version{1, "n1"}, Modified: time.Unix(5, 0)},
+		{Key: "b", Deleted: true, Version: Version{9, "n2"}, Modified: time.Unix(6, 0)},
+	}
+	clock, got, err := decodePushPull(encodePushPull(42, entries))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if clock != 42 || len(got) != 2 || compareEntries(got[0], entries[0]) != 0 || compareEntries(got[1], entries[1]) != 0 {
+		t.Fatalf("got clock %d entries %+v", clock, got)
+	}
+	if _, _, err := decodePushPull([]byte{pushPullVersion + 1}); err == nil {
+		t.Fatal("unknown push/pull version accepted")
+	}
+}
+
+func TestKeyMessagesRoundTrip(t *testing.T) {
+	req := keyRequest{ID: 3, From: "n1", Op: keyUse, Token: "swarm1-x"}
+	gotReq, err := decodeKeyRequest(encodeKeyRequest(req)[1:])
+	if err != nil || gotReq != req {
+		t.Fatalf("request: %+v, %v", gotReq, err)
+	}
+	resp := keyResponse{ID: 3, From: "n2", Error: "boom"}
+	gotResp, err := decodeKeyResponse(encodeKeyResponse(resp)[1:])
+	if err != nil || gotResp != resp {
+		t.Fatalf("response: %+v, %v", gotResp, err)
+	}
+	name, err := decodeLeaveMsg(encodeLeaveMsg("n3")[1:])
+	if err != nil || name != "n3" {
+		t.Fatalf("leave: %q, %v", name, err)
+	}
+}

@@ -1,0 +1,246 @@
+package cluster
+
+import (
+	"fmt"
+	"maps"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/memberlist"
+)
+
+// MemberState is what this node believes about a member.
+type MemberState int
+
+const (
+	// StateAlive: the member answers probes (memberlist may briefly suspect
+	// it without telling us; it stays alive here until declared dead).
+	StateAlive MemberState = iota
+	// StateDead: the member stopped answering and was declared failed.
+	StateDead
+	// StateLeft: the member left on purpose (Leave).
+	StateLeft
+)
+
+func (s MemberState) String() string {
+	switch s {
+	case StateAlive:
+		return "alive"
+	case StateDead:
+		return "dead"
+	case StateLeft:
+		return "left"
+	default:
+		return "MemberState(" + strconv.Itoa(int(s)) + ")"
+	}
+}
+
+// Member is one node of the cluster as this node sees it.
+type Member struct {
+	Name    string
+	Addr    string            // gossip address, host:port
+	Meta    map[string]string // the member's Config.Meta
+	Started time.Time         // when the member's agent started; the oldest alive member leads
+	State   MemberState
+	Since   time.Time // when this node saw the member enter State
+}
+
+// MemberEventType says what happened to a member.
+type MemberEventType int
+
+const (
+	// MemberJoined: a member appeared, or came back after failing or leaving.
+	MemberJoined MemberEventType = iota
+	// MemberUpdated: a member changed its metadata.
+	MemberUpdated
+	// MemberFailed: a member was declared dead. Callers usually wait a grace
+	// period before acting, since it may come back.
+	MemberFailed
+	// MemberLeft: a member left on purpose.
+	MemberLeft
+)
+
+func (t MemberEventType) String() string {
+	switch t {
+	case MemberJoined:
+		return "joined"
+	case MemberUpdated:
+		return "updated"
+	case MemberFailed:
+		return "failed"
+	case MemberLeft:
+		return "left"
+	default:
+		return "MemberEventType(" + strconv.Itoa(int(t)) + ")"
+	}
+}
+
+// MemberEvent reports a change of one member, with the member as it is after
+// the change.
+type MemberEvent struct {
+	Type   MemberEventType
+	Member Member
+}
+
+// neverLeads stands in for the start time of a member whose metadata cannot
+// be read, so that it is never chosen as leader.
+var neverLeads = time.Unix(1<<62, 0)
+
+// memberTable keeps every member this node has heard of, including dead and
+// departed ones, which memberlist itself forgets or does not expose.
+type memberTable struct {
+	mu      sync.Mutex
+	byName  map[string]*Member
+	leaving map[string]bool // members that announced a Leave
+	emit    func(MemberEvent)
+	now     func() time.Time
+}
+
+func newMemberTable(emit func(MemberEvent)) *memberTable {
+	return &memberTable{
+		byName:  make(map[string]*Member),
+		leaving: make(map[string]bool),
+		emit:    emit,
+		now:     time.Now,
+	}
+}
+
+// fromNode turns memberlist's view of a node into a Member. A member whose
+// metadata we cannot read still appears, but never leads.
+func fromNode(n *memberlist.Node) (Member, error) {
+	m := Member{
+		Name: n.Name,
+		Addr: net.JoinHostPort(n.Addr.String(), strconv.Itoa(int(n.Port))),
+	}
+	meta, err := decodeMeta(n.Meta)
+	if err != nil {
+		m.Started = neverLeads
+		return m, fmt.Errorf("read metadata of member %s: %w", n.Name, err)
+	}
+	m.Started, m.Meta = meta.Started, meta.Meta
+	return m, nil
+}
+
+// alive records that a member joined or came back.
+func (t *memberTable) alive(m Member) {
+	t.mu.Lock()
+	delete(t.leaving, m.Name)
+	m.State, m.Since = StateAlive, t.now()
+	t.byName[m.Name] = &m
+	ev := MemberEvent{Type: MemberJoined, Member: m.clone()}
+	t.mu.Unlock()
+	t.emit(ev)
+}
+
+// updated records new metadata of a live member.
+func (t *memberTable) updated(m Member) {
+	t.mu.Lock()
+	old, ok := t.byName[m.Name]
+	if ok {
+		m.State, m.Since = old.State, old.Since
+	} else {
+		m.State, m.Since = StateAlive, t.now()
+	}
+	t.byName[m.Name] = &m
+	ev := MemberEvent{Type: MemberUpdated, Member: m.clone()}
+	t.mu.Unlock()
+	t.emit(ev)
+}
+
+// gone records that memberlist no longer counts a member: it left if it said
+// so beforehand, else it failed.
+func (t *memberTable) gone(name string) {
+	t.mu.Lock()
+	m, ok := t.byName[name]
+	if !ok {
+		t.mu.Unlock()
+		return
+	}
+	ev := MemberEvent{Type: MemberFailed}
+	m.State = StateDead
+	if t.leaving[name] {
+		ev.Type, m.State = MemberLeft, StateLeft
+	}
+	m.Since = t.now()
+	ev.Member = m.clone()
+	t.mu.Unlock()
+	t.emit(ev)
+}
+
+// announcedLeave records a member's leave announcement. It usually arrives
+// before memberlist reports the member gone; if it arrives after, the failure
+// already reported is corrected to a leave.
+func (t *memberTable) announcedLeave(name string) {
+	t.mu.Lock()
+	t.leaving[name] = true
+	m, ok := t.byName[name]
+	if !ok || m.State != StateDead {
+		t.mu.Unlock()
+		return
+	}
+	m.State = StateLeft
+	ev := MemberEvent{Type: MemberLeft, Member: m.clone()}
+	t.mu.Unlock()
+	t.emit(ev)
+}
+
+// forgetBefore drops members that have been dead or gone since before cutoff.
+func (t *memberTable) forgetBefore(cutoff time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for name, m := range t.byName {
+		if m.State != StateAlive && m.Since.Before(cutoff) {
+			delete(t.byName, name)
+			delete(t.leaving, name)
+		}
+	}
+}
+
+// aliveCount returns how many members are alive, this node included.
+func (t *memberTable) aliveCount() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	count := 0
+	for _, m := range t.byName {
+		if m.State == StateAlive {
+			count++
+		}
+	}
+	return count
+}
+
+// list returns every known member, sorted by name.
+func (t *memberTable) list() []Member {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make([]Member, 0, len(t.byName))
+	for _, m := range t.byName {
+		out = append(out, m.clone())
+	}
+	slices.SortFunc(out, func(a, b Member) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// addrsIn returns the addresses of the members in one of the given states,
+// except self.
+func (t *memberTable) addrsIn(self string, states ...MemberState) []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []string
+	for _, m := range t.byName {
+		if m.Name != self && slices.Contains(states, m.State) {
+			out = append(out, m.Addr)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (m Member) clone() Member {
+	m.Meta = maps.Clone(m.Meta)
+	return m
+}

@@ -1,0 +1,125 @@
+package cluster
+
+import (
+	"fmt"
+)
+
+// messageType is the first byte of every message this package sends through
+// memberlist, by gossip or directly.
+type messageType uint8
+
+const (
+	// msgEntry carries one store entry.
+	msgEntry messageType = iota + 1
+	// msgLeave announces that the sender is leaving on purpose, so that its
+	// departure is reported as a leave rather than a failure.
+	msgLeave
+	// msgKeyRequest asks a member to change its gossip keyring.
+	msgKeyRequest
+	// msgKeyResponse answers a msgKeyRequest.
+	msgKeyResponse
+)
+
+// pushPullVersion leads the push/pull state, so that a later format can be
+// told apart.
+const pushPullVersion = 1
+
+func encodeEntryMsg(e Entry) []byte {
+	return appendEntry([]byte{byte(msgEntry)}, e)
+}
+
+func decodeEntryMsg(body []byte) (Entry, error) {
+	d := decoder{buf: body}
+	e := d.entry()
+	return e, d.done()
+}
+
+func encodeLeaveMsg(node string) []byte {
+	return appendString([]byte{byte(msgLeave)}, node)
+}
+
+func decodeLeaveMsg(body []byte) (string, error) {
+	d := decoder{buf: body}
+	name := d.string()
+	return name, d.done()
+}
+
+// keyOp is a step of a token rotation.
+type keyOp uint8
+
+const (
+	keyInstall keyOp = iota + 1 // accept the new key for decryption
+	keyUse                      // encrypt with the new key
+	keyPrune                    // forget every key but the new one
+)
+
+func (o keyOp) String() string {
+	switch o {
+	case keyInstall:
+		return "install"
+	case keyUse:
+		return "use"
+	case keyPrune:
+		return "prune"
+	default:
+		return fmt.Sprintf("keyOp(%d)", uint8(o))
+	}
+}
+
+// keyRequest asks a member to apply one step of a rotation and answer.
+type keyRequest struct {
+	ID    uint64
+	From  string // node to answer
+	Op    keyOp
+	Token string
+}
+
+// keyResponse reports whether a member applied a keyRequest.
+type keyResponse struct {
+	ID    uint64
+	From  string
+	Error string // empty on success
+}
+
+func encodeKeyRequest(r keyRequest) []byte {
+	b := []byte{byte(msgKeyRequest)}
+	b = appendUvarint(b, r.ID)
+	b = appendString(b, r.From)
+	b = append(b, byte(r.Op))
+	return appendString(b, r.Token)
+}
+
+func decodeKeyRequest(body []byte) (keyRequest, error) {
+	d := decoder{buf: body}
+	r := keyRequest{ID: d.uvarint(), From: d.string(), Op: keyOp(d.byte()), Token: d.string()}
+	return r, d.done()
+}
+
+func encodeKeyResponse(r keyResponse) []byte {
+	b := []byte{byte(msgKeyResponse)}
+	b = appendUvarint(b, r.ID)
+	b = appendString(b, r.From)
+	return appendString(b, r.Error)
+}
+
+func decodeKeyResponse(body []byte) (keyResponse, error) {
+	d := decoder{buf: body}
+	r := keyResponse{ID: d.uvarint(), From: d.string(), Error: d.string()}
+	return r, d.done()
+}
+
+// encodePushPull is this node's half of an anti-entropy exchange: its clock
+// and every entry, tombstones included.
+func encodePushPull(clock uint64, entries []Entry) []byte {
+	return appendState([]byte{pushPullVersion}, clock, entries)
+}
+
+func decodePushPull(buf []byte) (uint64, []Entry, error) {
+	if len(buf) == 0 {
+		return 0, nil, errShortBuffer
+	}
+	if buf[0] != pushPullVersion {
+		return 0, nil, fmt.Errorf("push/pull state version %d, this node reads %d", buf[0], pushPullVersion)
+	}
+	return decodeState(buf[1:])
+}

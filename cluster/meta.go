@@ -1,0 +1,58 @@
+package cluster
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/hashicorp/memberlist"
+)
+
+// nodeMeta is what a node gossips about itself: when it started (the leader
+// is the oldest alive node) and the caller's metadata.
+type nodeMeta struct {
+	Started time.Time
+	Meta    map[string]string
+}
+
+// metaVersion leads the encoded metadata, so that a later format can be told
+// apart.
+const metaVersion = 1
+
+// encodeMeta writes the metadata compactly, keys sorted so that the same
+// metadata always gives the same bytes (memberlist reports an update when the
+// bytes change). It fails when the result exceeds what memberlist carries.
+func encodeMeta(m nodeMeta) ([]byte, error) {
+	b := []byte{metaVersion}
+	b = appendUvarint(b, uint64(m.Started.UnixNano()))
+	b = appendUvarint(b, uint64(len(m.Meta)))
+	for _, k := range slices.Sorted(maps.Keys(m.Meta)) {
+		b = appendString(b, k)
+		b = appendString(b, m.Meta[k])
+	}
+	if len(b) > memberlist.MetaMaxSize {
+		return nil, fmt.Errorf("node metadata takes %d bytes, more than the %d that memberlist gossips", len(b), memberlist.MetaMaxSize)
+	}
+	return b, nil
+}
+
+func decodeMeta(buf []byte) (nodeMeta, error) {
+	if len(buf) == 0 || buf[0] != metaVersion {
+		return nodeMeta{}, fmt.Errorf("unknown node metadata format")
+	}
+	d := decoder{buf: buf[1:]}
+	m := nodeMeta{Started: time.Unix(0, int64(d.uvarint()))}
+	n := d.count(2)
+	if n > 0 {
+		m.Meta = make(map[string]string, n)
+	}
+	for range n {
+		k := d.string()
+		m.Meta[k] = d.string()
+	}
+	if err := d.done(); err != nil {
+		return nodeMeta{}, err
+	}
+	return m, nil
+}

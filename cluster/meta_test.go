@@ -1,0 +1,45 @@
+package cluster
+
+import (
+	"maps"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestMetaRoundTrip(t *testing.T) {
+	in := nodeMeta{
+		Started: time.Unix(1700000000, 123),
+		Meta:    map[string]string{"api": "10.0.0.1:8443", "zone": "edge-1", "": "empty key"},
+	}
+	buf, err := encodeMeta(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := encodeMeta(in)
+	if string(buf) != string(again) {
+		t.Fatal("the same metadata encoded differently")
+	}
+	out, err := decodeMeta(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out.Started.Equal(in.Started) || !maps.Equal(out.Meta, in.Meta) {
+		t.Fatalf("got %+v, want %+v", out, in)
+	}
+}
+
+func TestMetaTooLarge(t *testing.T) {
+	_, err := encodeMeta(nodeMeta{Meta: map[string]string{"big": strings.Repeat("x", 600)}})
+	if err == nil || !strings.Contains(err.Error(), "512") {
+		t.Fatalf("err = %v, want the 512-byte limit named", err)
+	}
+}
+
+func TestMetaRejectsUnknownFormat(t *testing.T) {
+	for _, buf := range [][]byte{nil, {}, {metaVersion + 1, 0, 0}, {metaVersion, 0}} {
+		if _, err := decodeMeta(buf); err == nil {
+			t.Errorf("decodeMeta(%v) succeeded", buf)
+		}
+	}
+}

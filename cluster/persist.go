@@ -1,0 +1,191 @@
+package cluster
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+)
+
+// Files under Config.StateDir. Each is replaced whole by writeFileAtomic, so a
+// crash leaves either the old or the new version, never a mix.
+const (
+	storeFile   = "store"        // entries, tombstones and the clock
+	keyringFile = "keyring.json" // join tokens, the primary first
+	peersFile   = "peers.json"   // gossip addresses of the last known members
+	tempPattern = ".*.tmp-*"     // what writeFileAtomic leaves if killed mid-write
+)
+
+// storeMagic and storeFormat lead the store file; a CRC-32 of everything
+// before it ends the file, so damage by anything other than our own writes is
+// detected instead of loading half a store.
+var storeMagic = []byte("PSWS")
+
+const storeFormat = 1
+
+// writeFileAtomic replaces path with data: it writes a temporary file in the
+// same folder with mode 0600, flushes it to disk, renames it over path and
+// flushes the folder, so that the rename itself survives a power cut.
+func writeFileAtomic(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("create temporary file for %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+			_ = os.Remove(f.Name())
+		}
+	}()
+	if _, err := f.Write(data); err != nil {
+		return fmt.Errorf("write %s: %w", f.Name(), err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", f.Name(), err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", f.Name(), err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("rename %s: %w", f.Name(), err)
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("open folder %s: %w", dir, err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync folder %s: %w", dir, err)
+	}
+	return nil
+}
+
+// removeStaleTemps deletes temporary files of writes that a crash cut short.
+func removeStaleTemps(dir string) error {
+	names, err := filepath.Glob(filepath.Join(dir, tempPattern))
+	if err != nil {
+		return fmt.Errorf("list temporary files in %s: %w", dir, err)
+	}
+	for _, name := range names {
+		if err := os.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// encodeStoreFile frames the state with the magic, the format and a checksum.
+func encodeStoreFile(clock uint64, entries []Entry) []byte {
+	b := append(slices.Clone(storeMagic), storeFormat)
+	b = appendState(b, clock, entries)
+	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(b))
+}
+
+func decodeStoreFile(buf []byte) (uint64, []Entry, error) {
+	head := len(storeMagic) + 1
+	if len(buf) < head+4 || !bytes.Equal(buf[:len(storeMagic)], storeMagic) {
+		return 0, nil, errors.New("not a store file")
+	}
+	if buf[len(storeMagic)] != storeFormat {
+		return 0, nil, fmt.Errorf("store format %d, this node reads %d", buf[len(storeMagic)], storeFormat)
+	}
+	body, sum := buf[:len(buf)-4], binary.BigEndian.Uint32(buf[len(buf)-4:])
+	if crc32.ChecksumIEEE(body) != sum {
+		return 0, nil, errors.New("checksum mismatch: the file is damaged")
+	}
+	return decodeState(body[head:])
+}
+
+// loadStore reads the store file; a missing file is an empty store.
+func loadStore(dir string) (uint64, []Entry, error) {
+	path := filepath.Join(dir, storeFile)
+	buf, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil, nil
+	}
+	if err != nil {
+		return 0, nil, fmt.Errorf("read store: %w", err)
+	}
+	clock, entries, err := decodeStoreFile(buf)
+	if err != nil {
+		return 0, nil, fmt.Errorf("read store %s: %w", path, err)
+	}
+	return clock, entries, nil
+}
+
+func saveStore(dir string, clock uint64, entries []Entry) error {
+	return writeFileAtomic(filepath.Join(dir, storeFile), encodeStoreFile(clock, entries))
+}
+
+// keyringState is the keyring file: every token whose key this node accepts,
+// the one it encrypts with first.
+type keyringState struct {
+	Tokens []string `json:"tokens"`
+}
+
+// loadKeyring reads the persisted tokens; ok is false when there are none, that
+// is when this node was never part of a cluster.
+func loadKeyring(dir string) (tokens []string, ok bool, err error) {
+	path := filepath.Join(dir, keyringFile)
+	buf, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("read keyring: %w", err)
+	}
+	var st keyringState
+	if err := json.Unmarshal(buf, &st); err != nil {
+		return nil, false, fmt.Errorf("read keyring %s: %w", path, err)
+	}
+	if len(st.Tokens) == 0 {
+		return nil, false, fmt.Errorf("read keyring %s: no tokens in it", path)
+	}
+	for _, tok := range st.Tokens {
+		if _, err := parseToken(tok); err != nil {
+			return nil, false, fmt.Errorf("read keyring %s: %w", path, err)
+		}
+	}
+	return st.Tokens, true, nil
+}
+
+func saveKeyring(dir string, tokens []string) error {
+	buf, err := json.Marshal(keyringState{Tokens: tokens})
+	if err != nil {
+		return fmt.Errorf("encode keyring: %w", err)
+	}
+	return writeFileAtomic(filepath.Join(dir, keyringFile), buf)
+}
+
+// loadPeers reads the addresses of the members last known; none if the file
+// is missing.
+func loadPeers(dir string) ([]string, error) {
+	path := filepath.Join(dir, peersFile)
+	buf, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read peers: %w", err)
+	}
+	var peers []string
+	if err := json.Unmarshal(buf, &peers); err != nil {
+		return nil, fmt.Errorf("read peers %s: %w", path, err)
+	}
+	return peers, nil
+}
+
+func savePeers(dir string, peers []string) error {
+	buf, err := json.Marshal(peers)
+	if err != nil {
+		return fmt.Errorf("encode peers: %w", err)
+	}
+	return writeFileAtomic(filepath.Join(dir, peersFile), buf)
+}
