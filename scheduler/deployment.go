@@ -81,8 +81,10 @@ func (p *planner) stepDeployment(d *deployment) bool {
 	d.pending, d.pendingReason = nil, ""
 	changed := false
 	if d.rollout.recreate && len(d.old) > 0 {
-		// The caller deletes before it creates, and every node stops what it lost before it
-		// starts what it gained, so old and new pods do not run side by side.
+		// Old and new pods change in the same plan, so that the plan stays a fixed point:
+		// Plan cannot see an old pod stop once its assignment is gone. The caller deletes
+		// before it creates, and a node that loses an old pod and gains a new one must stop
+		// the old first: they may publish the same host port.
 		for _, q := range d.old {
 			p.remove(q, "recreate: pod template changed")
 		}

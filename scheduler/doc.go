@@ -23,6 +23,8 @@
 //     computes them, or Recreate). A deleted Deployment loses all its pods.
 //   - Bare Pods are placed once and stay on their node; they move only when their node is
 //     gone, or when their manifest changed and no longer fits their node.
+//   - Contention: when pods compete for the same host port, Deployments are served in
+//     namespace/name order, then bare Pods in namespace/name order.
 //
 // Plan is a fixed point: applying its output and planning again with nothing else changed
 // gives no creations and no deletions.
