@@ -192,6 +192,9 @@ func TestRolloutRunsToTheEnd(t *testing.T) {
 			before := in
 			in = apply(in, out)
 			checkRolloutStep(t, step, r, replicas, v2, before, in)
+			if again := Plan(in); !again.Empty() {
+				t.Fatalf("step %d: not a fixed point: creates %v, deletes %v", step, keys(again.Create), removedKeys(again.Delete))
+			}
 			if out.Empty() && allReady(in) {
 				break
 			}
