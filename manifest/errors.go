@@ -39,6 +39,9 @@ type Error struct {
 	Source Source
 	Field  string // field path such as spec.template.spec.containers[0].image; "" for the whole document
 	Reason string
+	// Malformed is set when the document is not a readable object at all (broken YAML,
+	// a scalar or a list at the top), as opposed to an object that breaks a rule.
+	Malformed bool
 }
 
 func (e *Error) Error() string {
@@ -60,6 +63,17 @@ func (es Errors) Error() string {
 		return lines[0]
 	}
 	return fmt.Sprintf("%d problems in the manifest:\n  %s", len(es), strings.Join(lines, "\n  "))
+}
+
+// Malformed reports whether every problem is a malformed document rather than a rule broken
+// by a readable object: an API answers the first with 400 and the second with 422.
+func (es Errors) Malformed() bool {
+	for _, e := range es {
+		if !e.Malformed {
+			return false
+		}
+	}
+	return len(es) > 0
 }
 
 // fieldErrors turns Kubernetes-style field errors into Errors of one document.

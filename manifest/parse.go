@@ -156,14 +156,14 @@ func parseDocument(file string, doc document) ([]Object, Errors) {
 	}
 	data, err := yaml.YAMLToJSONStrict(doc.data)
 	if err != nil {
-		return nil, Errors{{Source: src, Reason: yamlReason(err, doc.line)}}
+		return nil, Errors{{Source: src, Reason: yamlReason(err, doc.line), Malformed: true}}
 	}
 	if string(data) == "null" {
 		return nil, nil // comments only
 	}
 	var head typeHead
 	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, Errors{{Source: src, Reason: "not a Kubernetes object: expected a mapping with apiVersion, kind and metadata"}}
+		return nil, Errors{{Source: src, Reason: "not a Kubernetes object: expected a mapping with apiVersion, kind and metadata", Malformed: true}}
 	}
 	if head.Kind == "List" || head.Kind == "DeploymentList" || head.Kind == "ServiceList" || head.Kind == "IngressList" || head.Kind == "PodList" {
 		return parseList(src, head)
@@ -188,7 +188,7 @@ func parseList(src Source, head typeHead) ([]Object, Errors) {
 		item.Kind, item.Item = "", i+1
 		var h typeHead
 		if err := json.Unmarshal(raw, &h); err != nil {
-			errs = append(errs, &Error{Source: item, Reason: "not a Kubernetes object: expected a mapping with apiVersion, kind and metadata"})
+			errs = append(errs, &Error{Source: item, Reason: "not a Kubernetes object: expected a mapping with apiVersion, kind and metadata", Malformed: true})
 			continue
 		}
 		if h.Kind == "List" || strings.HasSuffix(h.Kind, "List") {
