@@ -1,0 +1,108 @@
+package cluster
+
+import (
+	"github.com/hashicorp/memberlist"
+)
+
+// delegate is the node as memberlist's Delegate: it names the metadata,
+// hands over queued gossip and merges what arrives.
+type delegate struct {
+	n *Node
+}
+
+var _ memberlist.Delegate = (*delegate)(nil)
+
+func (d *delegate) NodeMeta(limit int) []byte {
+	return *d.n.meta.Load()
+}
+
+func (d *delegate) NotifyMsg(buf []byte) {
+	d.n.handleMessage(buf)
+}
+
+func (d *delegate) GetBroadcasts(overhead, limit int) [][]byte {
+	return d.n.queue.GetBroadcasts(overhead, limit)
+}
+
+func (d *delegate) LocalState(join bool) []byte {
+	return d.n.localState()
+}
+
+func (d *delegate) MergeRemoteState(buf []byte, join bool) {
+	clock, entries, err := decodePushPull(buf)
+	if err != nil {
+		d.n.log.Warn("drop push/pull state", "err", err)
+		return
+	}
+	d.n.clock.Witness(clock)
+	d.n.applyRemote(entries, spreadNone)
+}
+
+// events is the node as memberlist's EventDelegate. memberlist calls it from
+// one goroutine at a time, in order.
+type events struct {
+	n *Node
+}
+
+var _ memberlist.EventDelegate = (*events)(nil)
+
+func (e *events) NotifyJoin(node *memberlist.Node) {
+	m, err := fromNode(node)
+	if err != nil {
+		e.n.log.Warn("member joined with unreadable metadata", "err", err)
+	}
+	e.n.members.alive(m)
+}
+
+func (e *events) NotifyUpdate(node *memberlist.Node) {
+	m, err := fromNode(node)
+	if err != nil {
+		e.n.log.Warn("member updated with unreadable metadata", "err", err)
+	}
+	e.n.members.updated(m)
+}
+
+func (e *events) NotifyLeave(node *memberlist.Node) {
+	e.n.members.gone(node.Name)
+}
+
+// handleMessage dispatches a message received by gossip or over TCP. It runs
+// on memberlist's receive path, so anything slow goes to a goroutine.
+func (n *Node) handleMessage(buf []byte) {
+	if len(buf) == 0 {
+		return
+	}
+	body := buf[1:]
+	switch t := messageType(buf[0]); t {
+	case msgEntry:
+		e, err := decodeEntryMsg(body)
+		if err != nil {
+			n.log.Warn("drop entry message", "err", err)
+			return
+		}
+		n.applyRemote([]Entry{e}, spreadGossip)
+	case msgLeave:
+		name, err := decodeLeaveMsg(body)
+		if err != nil {
+			n.log.Warn("drop leave message", "err", err)
+			return
+		}
+		n.members.announcedLeave(name)
+	case msgKeyRequest:
+		req, err := decodeKeyRequest(body)
+		if err != nil {
+			n.log.Warn("drop key request", "err", err)
+			return
+		}
+		go n.answerKeyRequest(req)
+	case msgKeyResponse:
+		resp, err := decodeKeyResponse(body)
+		if err != nil {
+			n.log.Warn("drop key response", "err", err)
+			return
+		}
+		n.rotations.deliver(resp)
+	default:
+		n.log.Warn("drop message of unknown type", "type", int(t))
+	}
+}

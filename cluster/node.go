@@ -1,0 +1,426 @@
+// Package cluster is a node's membership and the desired state that every
+// node replicates: hashicorp/memberlist over encrypted gossip, a store of
+// keyed, versioned values merged the same way by every path that carries
+// them, persisted under a state folder, and a leader chosen from the
+// membership. It knows nothing about what the values mean.
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/memberlist"
+)
+
+// ErrClosed is returned by writes to a node that was shut down.
+var ErrClosed = errors.New("cluster node is shut down")
+
+// Node is this process's membership in the cluster and its replica of the
+// store. All methods are safe for concurrent use.
+type Node struct {
+	cfg     Config
+	log     *slog.Logger
+	ml      atomic.Pointer[memberlist.Memberlist]
+	keys    *keyring
+	started time.Time
+	meta    atomic.Pointer[[]byte]
+	seeds   []string // remembered peers and Config.Join, dialled when alone
+
+	clock   lamportClock
+	mu      sync.RWMutex // guards entries and closed
+	entries map[string]Entry
+	closed  bool
+
+	queue     *memberlist.TransmitLimitedQueue
+	members   *memberTable
+	keyHub    hub[string]
+	memberHub hub[MemberEvent]
+	leader    atomic.Value // string: last leader logged
+
+	rotateMu  sync.Mutex
+	rotations rotations
+
+	storeDirty atomic.Bool
+	peersDirty atomic.Bool
+	dirty      chan struct{}
+
+	stop         chan struct{}
+	wg           sync.WaitGroup
+	shutdownOnce sync.Once
+	shutdownErr  error
+}
+
+// Start runs a node. Without Config.Join and without a keyring in StateDir it
+// founds a cluster with a new join token. Otherwise it joins: a new node
+// must reach a member and present a valid token, or Start fails; a node that
+// was a member before starts even when no peer answers, and keeps dialling
+// them in the background (the whole cluster may be restarting). ctx bounds
+// the initial join only; the node runs until Shutdown.
+func Start(ctx context.Context, cfg Config) (*Node, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("start cluster node: %w", err)
+	}
+	log := cfg.Logger.With("component", "cluster", "node", cfg.NodeName)
+	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create state folder: %w", err)
+	}
+	if err := removeStaleTemps(cfg.StateDir); err != nil {
+		return nil, err
+	}
+
+	tokens, wasMember, err := loadKeyring(cfg.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	var fallback string
+	switch {
+	case wasMember:
+		if cfg.JoinToken != "" && !slices.Contains(tokens, cfg.JoinToken) {
+			fallback = cfg.JoinToken
+		}
+	case cfg.JoinToken != "":
+		tokens = []string{cfg.JoinToken}
+	case len(cfg.Join) == 0:
+		tok, err := newToken()
+		if err != nil {
+			return nil, fmt.Errorf("create join token: %w", err)
+		}
+		tokens = []string{tok}
+	default:
+		return nil, errors.New("join cluster: no join token given: read it on a member of the cluster and pass it with the join addresses")
+	}
+	for _, tok := range append(slices.Clone(tokens), fallback) {
+		if _, err := parseToken(tok); tok != "" && err != nil {
+			return nil, fmt.Errorf("read join token: %w", err)
+		}
+	}
+	keys, err := newKeyring(cfg.StateDir, tokens)
+	if err != nil {
+		return nil, err
+	}
+	clock, entries, err := loadStore(cfg.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	peers, err := loadPeers(cfg.StateDir)
+	if err != nil {
+		return nil, err
+	}
+
+	n := &Node{
+		cfg:     cfg,
+		log:     log,
+		keys:    keys,
+		started: time.Now(),
+		seeds:   dedupe(append(slices.Clone(cfg.Join), peers...)),
+		entries: make(map[string]Entry, len(entries)),
+		dirty:   make(chan struct{}, 1),
+		stop:    make(chan struct{}),
+	}
+	n.restore(clock, entries)
+	n.members = newMemberTable(n.memberChanged)
+	n.rotations.pending = make(map[uint64]chan keyResponse)
+	if err := n.setMeta(cfg.Meta); err != nil {
+		return nil, fmt.Errorf("start cluster node: %w", err)
+	}
+
+	mc := cfg.memberlistConfig()
+	mc.Logger = newMemberlistLogger(cfg.Logger)
+	mc.Keyring = keys.ml
+	mc.Delegate = &delegate{n: n}
+	mc.Events = &events{n: n}
+	n.queue = &memberlist.TransmitLimitedQueue{
+		NumNodes:       n.members.aliveCount,
+		RetransmitMult: mc.RetransmitMult,
+	}
+	nt, err := memberlist.NewNetTransport(&memberlist.NetTransportConfig{
+		BindAddrs: []string{cfg.BindAddr},
+		BindPort:  cfg.BindPort,
+		Logger:    mc.Logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listen for gossip on %s: %w", net.JoinHostPort(cfg.BindAddr, strconv.Itoa(cfg.BindPort)), err)
+	}
+	mc.BindPort = nt.GetAutoBindPort()
+	if mc.AdvertisePort == 0 {
+		mc.AdvertisePort = mc.BindPort
+	}
+	mc.Transport = nt
+	if cfg.WrapTransport != nil {
+		mc.Transport = cfg.WrapTransport(nt)
+	}
+	ml, err := memberlist.Create(mc)
+	if err != nil {
+		_ = nt.Shutdown()
+		return nil, fmt.Errorf("start memberlist: %w", err)
+	}
+	n.ml.Store(ml)
+
+	if !wasMember && len(cfg.Join) == 0 {
+		log.Info("founding a new cluster", "addr", n.Addr())
+	}
+	if err := n.joinAtStart(ctx, wasMember, fallback); err != nil {
+		_ = ml.Shutdown()
+		return nil, err
+	}
+	// Saved only now, so that a refused joiner leaves no keyring behind.
+	if err := keys.save(); err != nil {
+		_ = ml.Shutdown()
+		return nil, err
+	}
+
+	n.wg.Add(3)
+	go n.persistLoop()
+	go n.reconnectLoop()
+	go n.collectLoop()
+	return n, nil
+}
+
+// restore loads the persisted store and moves the clock past every time in
+// it, so new writes are ordered after the old ones.
+func (n *Node) restore(clock uint64, entries []Entry) {
+	n.clock.Witness(clock)
+	for _, e := range entries {
+		n.clock.Witness(e.Version.Time)
+	}
+	mergeEntries(n.entries, entries)
+}
+
+// joinAtStart joins the configured and remembered peers. For a new node a
+// failure is fatal. A former member tries Config.JoinToken if the cluster
+// refuses its own keyring (the token was rotated while it was away), and
+// otherwise carries on alone until the reconnect loop finds a peer.
+func (n *Node) joinAtStart(ctx context.Context, wasMember bool, fallback string) error {
+	addrs := n.joinable(n.seeds)
+	if len(addrs) == 0 {
+		if wasMember {
+			n.log.Info("no peers to rejoin; waiting for others to join")
+		}
+		return nil
+	}
+	err := n.join(ctx, addrs)
+	if err != nil && isKeyMismatch(err) && fallback != "" {
+		n.log.Info("the cluster refused this node's keyring; trying the join token from the configuration")
+		old := n.keys.snapshot()
+		if err = n.keys.set([]string{fallback}); err != nil {
+			return err
+		}
+		if err = n.join(ctx, addrs); err != nil {
+			if rerr := n.keys.set(old); rerr != nil {
+				return rerr
+			}
+		}
+	}
+	switch {
+	case err == nil:
+		n.log.Info("joined the cluster", "addr", n.Addr(), "members", n.members.aliveCount())
+		return nil
+	case ctx.Err() != nil:
+		return fmt.Errorf("join cluster via %s: %w", strings.Join(addrs, ", "), ctx.Err())
+	case isKeyMismatch(err) && !wasMember:
+		return fmt.Errorf("join cluster via %s: the members refused this node's join token: it is wrong, or was rotated since it was read", strings.Join(addrs, ", "))
+	case !wasMember:
+		return fmt.Errorf("join cluster: no member answered at %s: %w", strings.Join(addrs, ", "), err)
+	case isKeyMismatch(err):
+		n.log.Error("the cluster refuses this node's keyring: the join token was rotated while the node was away; restart it with the current token", "peers", addrs)
+	default:
+		n.log.Warn("no remembered peer answered; retrying in the background", "peers", addrs, "err", err)
+	}
+	return nil
+}
+
+// join runs memberlist's join, which may block for the stream timeout per
+// address, within ctx.
+func (n *Node) join(ctx context.Context, addrs []string) error {
+	done := make(chan error, 1)
+	go func() {
+		_, err := n.ml.Load().Join(addrs)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// isKeyMismatch tells a refusal by the peers' encryption apart from an
+// unreachable peer. memberlist reports it only as text: a peer that cannot
+// decrypt our push/pull answers with an error sealed by its own key, which
+// we cannot decrypt either.
+func isKeyMismatch(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "could decrypt")
+}
+
+// joinable drops this node's own address from addrs.
+func (n *Node) joinable(addrs []string) []string {
+	self := n.Addr()
+	return slices.DeleteFunc(slices.Clone(addrs), func(a string) bool { return a == self })
+}
+
+// Leave tells the cluster that this node is leaving on purpose, so that its
+// departure is reported as a leave and not a failure, and waits up to timeout
+// for that to spread. Call Shutdown afterwards.
+func (n *Node) Leave(timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	// Errors are already logged; memberlist's leave still follows.
+	_ = n.sendToAll(ctx, encodeLeaveMsg(n.cfg.NodeName))
+	if err := n.ml.Load().Leave(timeout); err != nil {
+		return fmt.Errorf("leave cluster: %w", err)
+	}
+	n.log.Info("left the cluster")
+	return nil
+}
+
+// Shutdown stops the node without saying goodbye (others will declare it
+// failed), writes the store one last time and closes every watch channel.
+// It is safe to call more than once.
+func (n *Node) Shutdown() error {
+	n.shutdownOnce.Do(func() {
+		n.mu.Lock()
+		n.closed = true
+		n.mu.Unlock()
+		var errs []error
+		if err := n.ml.Load().Shutdown(); err != nil {
+			errs = append(errs, fmt.Errorf("stop memberlist: %w", err))
+		}
+		close(n.stop)
+		n.wg.Wait()
+		n.storeDirty.Store(true)
+		if err := n.persist(); err != nil {
+			errs = append(errs, err)
+		}
+		n.keyHub.close()
+		n.memberHub.close()
+		n.shutdownErr = errors.Join(errs...)
+	})
+	return n.shutdownErr
+}
+
+// Name returns this node's name.
+func (n *Node) Name() string { return n.cfg.NodeName }
+
+// Addr returns the gossip address other nodes reach this one at, host:port,
+// the form that Config.Join takes.
+func (n *Node) Addr() string {
+	return n.ml.Load().LocalNode().Address()
+}
+
+// JoinToken returns the token that admits a new node to the cluster.
+func (n *Node) JoinToken() string {
+	return n.keys.primary()
+}
+
+// SetMeta replaces the metadata this node gossips and waits until it has
+// been sent to at least one member.
+func (n *Node) SetMeta(meta map[string]string) error {
+	if err := n.setMeta(meta); err != nil {
+		return fmt.Errorf("set node metadata: %w", err)
+	}
+	if err := n.ml.Load().UpdateNode(n.cfg.StreamTimeout); err != nil {
+		return fmt.Errorf("announce node metadata: %w", err)
+	}
+	return nil
+}
+
+func (n *Node) setMeta(meta map[string]string) error {
+	b, err := encodeMeta(nodeMeta{Started: n.started, Meta: meta})
+	if err != nil {
+		return err
+	}
+	n.meta.Store(&b)
+	return nil
+}
+
+// Members returns every member this node knows of, itself included, sorted
+// by name. Failed and departed members stay listed, with the time they
+// failed or left, until Config.ReconnectTimeout.
+func (n *Node) Members() []Member {
+	return n.members.list()
+}
+
+// WatchMembers returns a channel of membership changes, in order, and a
+// function that ends the watch and closes the channel. A slow reader never
+// blocks the node: events wait for it.
+func (n *Node) WatchMembers() (<-chan MemberEvent, func()) {
+	return n.memberHub.subscribe(func(MemberEvent) bool { return true }, nil)
+}
+
+// Leader returns the name of the leader: the alive member that started first
+// (the name breaks ties). Every node with the same view of the membership
+// names the same leader; when it fails, the others agree on the next one as
+// soon as memberlist declares it dead. During a partition each side has its
+// own. Empty only after this node left.
+func (n *Node) Leader() string {
+	return chooseLeader(n.members.list())
+}
+
+// IsLeader reports whether this node is the leader.
+func (n *Node) IsLeader() bool {
+	return n.Leader() == n.cfg.NodeName
+}
+
+// memberChanged publishes a membership event and keeps the peers file and
+// the leader log up to date.
+func (n *Node) memberChanged(ev MemberEvent) {
+	n.log.Info("member "+ev.Type.String(), "member", ev.Member.Name, "addr", ev.Member.Addr)
+	n.memberHub.publish(ev)
+	n.peersDirty.Store(true)
+	n.markDirty()
+	leader := n.Leader()
+	if prev, _ := n.leader.Swap(leader).(string); prev != leader {
+		n.log.Info("leader changed", "leader", leader, "previous", prev)
+	}
+}
+
+// sendToAll sends msg over TCP to every other alive member, in parallel,
+// and returns the failures.
+func (n *Node) sendToAll(ctx context.Context, msg []byte) error {
+	ml := n.ml.Load()
+	var (
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
+	)
+	for _, m := range ml.Members() {
+		if m.Name == n.cfg.NodeName {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := ml.SendReliable(m, msg); err != nil {
+				n.log.Warn("send to member failed", "member", m.Name, "err", err)
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("send to %s: %w", m.Name, err))
+				mu.Unlock()
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return errors.Join(errs...)
+}
+
+func dedupe(addrs []string) []string {
+	slices.Sort(addrs)
+	return slices.Compact(addrs)
+}

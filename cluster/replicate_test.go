@@ -1,0 +1,151 @@
+package cluster
+
+import (
+	"bytes"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestPutGetDeleteReplicate(t *testing.T) {
+	nodes := startCluster(t, 3, nil)
+	a := nodes[0]
+
+	if _, err := a.Put("deployments/default/web", []byte("replicas: 2")); err != nil {
+		t.Fatal(err)
+	}
+	waitValue(t, nodes, "deployments/default/web", []byte("replicas: 2"))
+
+	// A write on another node replaces it everywhere.
+	if _, err := nodes[2].Put("deployments/default/web", []byte("replicas: 3")); err != nil {
+		t.Fatal(err)
+	}
+	waitValue(t, nodes, "deployments/default/web", []byte("replicas: 3"))
+
+	if _, err := nodes[1].Delete("deployments/default/web"); err != nil {
+		t.Fatal(err)
+	}
+	waitDeleted(t, nodes, "deployments/default/web")
+	for _, n := range nodes {
+		if _, ok := n.Get("deployments/default/web"); ok {
+			t.Errorf("%s still reads the deleted key", n.Name())
+		}
+		if got := n.List("deployments/"); len(got) != 0 {
+			t.Errorf("%s lists %d entries after the delete, want 0", n.Name(), len(got))
+		}
+	}
+}
+
+func TestConcurrentWritesConverge(t *testing.T) {
+	nodes := startCluster(t, 3, nil)
+	const rounds = 20
+	for round := range rounds {
+		key := fmt.Sprintf("services/default/s%d", round)
+		var wg sync.WaitGroup
+		versions := make([]Version, 2)
+		for i := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				v, err := nodes[i].Put(key, []byte(nodes[i].Name()))
+				if err != nil {
+					t.Error(err)
+				}
+				versions[i] = v
+			}()
+		}
+		wg.Wait()
+		winner := 0
+		if versions[1].Compare(versions[0]) > 0 {
+			winner = 1
+		}
+		waitValue(t, nodes, key, []byte(nodes[winner].Name()))
+	}
+}
+
+// TestConcurrentWritesSameTime makes both writers use the same Lamport time,
+// so that only the node name can break the tie.
+func TestConcurrentWritesSameTime(t *testing.T) {
+	tn := &testNet{}
+	nodes := startCluster(t, 3, func(c *Config) { c.WrapTransport = tn.wrap })
+	a, b := nodes[0], nodes[1]
+	// Cut a from b so neither witnesses the other's write, and align their
+	// clocks so both writes get the same time.
+	tn.partition([]*Node{a}, []*Node{b, nodes[2]})
+	a.clock.Witness(1000)
+	b.clock.Witness(1000)
+	va, err := a.Put("k", []byte("from a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vb, err := b.Put("k", []byte("from b"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if va.Time != vb.Time {
+		t.Fatalf("writes got times %d and %d, want the same", va.Time, vb.Time)
+	}
+	tn.heal()
+	// n1 > n0, so b's write wins.
+	waitValue(t, nodes, "k", []byte("from b"))
+}
+
+func TestLargeValueReplicates(t *testing.T) {
+	nodes := startCluster(t, 3, nil)
+	big := bytes.Repeat([]byte("0123456789abcdef"), 100*1024/16)
+	big = append(big, []byte("\nimage: secret-marker-1234\n")...)
+	if _, err := nodes[0].Put("deployments/default/big", big); err != nil {
+		t.Fatal(err)
+	}
+	waitValue(t, nodes, "deployments/default/big", big)
+
+	// A node that joins afterwards gets it by push/pull.
+	cfg := fastConfig("late", t.TempDir())
+	cfg.Join = []string{nodes[1].Addr()}
+	cfg.JoinToken = nodes[1].JoinToken()
+	late := start(t, cfg)
+	waitValue(t, []*Node{late}, "deployments/default/big", big)
+}
+
+func TestWatchKeys(t *testing.T) {
+	nodes := startCluster(t, 3, nil)
+	keys, cancel := nodes[2].WatchKeys("deployments/")
+	defer cancel()
+
+	if _, err := nodes[0].Put("services/default/web", []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := nodes[0].Put("deployments/default/web", []byte("y")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case k := <-keys:
+		if k != "deployments/default/web" {
+			t.Fatalf("watch under deployments/ got %q", k)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no change reported within 10s")
+	}
+	// The delete must follow the write on the deleting node, or it is a
+	// concurrent write that may lose.
+	waitValue(t, nodes, "deployments/default/web", []byte("y"))
+	if _, err := nodes[1].Delete("deployments/default/web"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case k := <-keys:
+		if k != "deployments/default/web" {
+			t.Fatalf("watch got %q after the delete", k)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("delete not reported within 10s")
+	}
+	cancel()
+	if _, ok := <-keys; ok {
+		// One change may have been in flight; the channel must close next.
+		if _, ok := <-keys; ok {
+			t.Fatal("channel still open after cancel")
+		}
+	}
+}
