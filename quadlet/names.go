@@ -1,0 +1,163 @@
+package quadlet
+
+import (
+	"fmt"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+)
+
+// Every name the package makes starts with namePrefix and joins the pod's namespace, the
+// pod and (for containers and volumes) the container or volume with nameSep. Kubernetes
+// names never contain nameSep, so a name is unique and splits back into its parts.
+const (
+	namePrefix = "swarm-"
+	nameSep    = "_"
+)
+
+// Unit file extensions, the kinds of unit Render writes.
+const (
+	ExtPod       = ".pod"
+	ExtContainer = ".container"
+	ExtVolume    = ".volume"
+)
+
+// volumeServiceSuffix ends a volume unit's service name. Quadlet's default suffix ("-volume")
+// could make volume "data" and container "data-volume" of one pod share a service name;
+// nameSep never occurs in a container name, so this cannot.
+const volumeServiceSuffix = nameSep + "volume"
+
+// maxUnitName is systemd's limit on a unit name (UNIT_NAME_MAX without the NUL), which is
+// also under the file name limit of common file systems.
+const maxUnitName = 255
+
+// PodName is the name of a pod's podman pod and of its systemd service (without ".service"):
+// "swarm-<namespace>_<pod>", so that `systemctl --user status swarm-<namespace>_<pod>` finds it.
+func PodName(namespace, pod string) string {
+	return namePrefix + namespace + nameSep + pod
+}
+
+// PodUnitName is the file name of a pod's Quadlet .pod unit.
+func PodUnitName(namespace, pod string) string { return PodName(namespace, pod) + ExtPod }
+
+// PodServiceName is the systemd service that runs a pod (set with ServiceName= in its .pod unit).
+func PodServiceName(namespace, pod string) string { return PodName(namespace, pod) + ".service" }
+
+// ContainerName is the name of a container's podman container and of its systemd service
+// (without ".service"): "swarm-<namespace>_<pod>_<container>", so that
+// `journalctl --user -u swarm-<namespace>_<pod>_<container>` shows its output.
+func ContainerName(namespace, pod, container string) string {
+	return PodName(namespace, pod) + nameSep + container
+}
+
+// ContainerUnitName is the file name of a container's Quadlet .container unit.
+func ContainerUnitName(namespace, pod, container string) string {
+	return ContainerName(namespace, pod, container) + ExtContainer
+}
+
+// ContainerServiceName is the systemd service that runs a container.
+func ContainerServiceName(namespace, pod, container string) string {
+	return ContainerName(namespace, pod, container) + ".service"
+}
+
+// VolumeName is the name of the podman volume that holds a pod's emptyDir volume. The
+// reconciler removes it with the pod.
+func VolumeName(namespace, pod, volume string) string {
+	return PodName(namespace, pod) + nameSep + volume
+}
+
+// VolumeUnitName is the file name of the Quadlet .volume unit that creates a pod's emptyDir.
+func VolumeUnitName(namespace, pod, volume string) string {
+	return VolumeName(namespace, pod, volume) + ExtVolume
+}
+
+// VolumeServiceName is the systemd service (a oneshot) that creates a pod's emptyDir volume.
+func VolumeServiceName(namespace, pod, volume string) string {
+	return VolumeName(namespace, pod, volume) + volumeServiceSuffix + ".service"
+}
+
+// UnitRef is what a unit file name says about the unit: whose it is and what it runs.
+type UnitRef struct {
+	Namespace string
+	Pod       string
+	// Container is set for a .container unit, Volume for a .volume unit; neither for a .pod.
+	Container string
+	Volume    string
+	// Ext is the unit's kind: ExtPod, ExtContainer or ExtVolume.
+	Ext string
+}
+
+// ParseUnitName splits a unit file name made by this package back into its parts. It
+// reports false for any other file name, so it also tells the reconciler which files in the
+// Quadlet folder may be ours (the marker inside the file, see Owner, is the proof).
+func ParseUnitName(file string) (UnitRef, bool) {
+	var ref UnitRef
+	rest, ok := strings.CutPrefix(file, namePrefix)
+	if !ok {
+		return ref, false
+	}
+	for _, ext := range []string{ExtPod, ExtContainer, ExtVolume} {
+		if base, ok := strings.CutSuffix(rest, ext); ok {
+			ref.Ext, rest = ext, base
+			break
+		}
+	}
+	parts := strings.Split(rest, nameSep)
+	switch {
+	case ref.Ext == ExtPod && len(parts) == 2:
+	case ref.Ext == ExtContainer && len(parts) == 3:
+		ref.Container = parts[2]
+	case ref.Ext == ExtVolume && len(parts) == 3:
+		ref.Volume = parts[2]
+	default:
+		return UnitRef{}, false
+	}
+	ref.Namespace, ref.Pod = parts[0], parts[1]
+	for _, p := range parts {
+		if p == "" {
+			return UnitRef{}, false
+		}
+	}
+	return ref, true
+}
+
+// checkNames refuses names that would not make safe, unique unit and podman names: the
+// namespace, container and volume names must be DNS labels and the pod name a DNS subdomain,
+// as Kubernetes requires, and the longest unit name must fit systemd's limit.
+func checkNames(p podNames) error {
+	if msgs := validation.IsDNS1123Label(p.namespace); len(msgs) > 0 {
+		return fmt.Errorf("metadata.namespace: %q is not a valid namespace name: %s", p.namespace, strings.Join(msgs, "; "))
+	}
+	if msgs := validation.IsDNS1123Subdomain(p.pod); len(msgs) > 0 {
+		return fmt.Errorf("metadata.name: %q is not a valid pod name: %s", p.pod, strings.Join(msgs, "; "))
+	}
+	for _, c := range p.containers {
+		if msgs := validation.IsDNS1123Label(c.name); len(msgs) > 0 {
+			return fmt.Errorf("%s.name: %q is not a valid container name: %s", c.path, c.name, strings.Join(msgs, "; "))
+		}
+		if n := ContainerUnitName(p.namespace, p.pod, c.name); len(n) > maxUnitName {
+			return fmt.Errorf("%s.name: the unit name %s is %d characters long, more than systemd's %d; shorten the namespace, pod or container name", c.path, n, len(n), maxUnitName)
+		}
+	}
+	for _, v := range p.volumes {
+		if msgs := validation.IsDNS1123Label(v.name); len(msgs) > 0 {
+			return fmt.Errorf("%s.name: %q is not a valid volume name: %s", v.path, v.name, strings.Join(msgs, "; "))
+		}
+		if n := VolumeServiceName(p.namespace, p.pod, v.name); len(n) > maxUnitName {
+			return fmt.Errorf("%s.name: the unit name %s is %d characters long, more than systemd's %d; shorten the namespace, pod or volume name", v.path, n, len(n), maxUnitName)
+		}
+	}
+	return nil
+}
+
+// podNames is what checkNames needs to know about a pod.
+type podNames struct {
+	namespace, pod string
+	containers     []namedAt
+	volumes        []namedAt
+}
+
+// namedAt is a name and the field path it came from.
+type namedAt struct {
+	name, path string
+}
