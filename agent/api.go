@@ -1,0 +1,190 @@
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/podman-swarm/podman-swarm/manifest"
+)
+
+// APIError is the body of every error answer.
+type APIError struct {
+	Message string   `json:"message"`
+	Details []string `json:"details,omitempty"`
+}
+
+// ApplyResult is the answer to an apply.
+type ApplyResult struct {
+	DryRun  bool      `json:"dryRun,omitempty"`
+	Applied []Applied `json:"applied"`
+}
+
+func (a *Agent) routes() http.Handler {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = jsonErrorHandler
+	e.GET("/healthz", a.health)
+	e.GET("/stats", a.stats)
+	v1 := e.Group("/api/v1")
+	v1.POST("/manifests", a.applyManifest)
+	v1.DELETE("/manifests/:namespace/:name", a.deleteObject)
+	v1.GET("/pods", a.listPods)
+	v1.GET("/deployments", a.listDeployments)
+	v1.GET("/services", a.listServices)
+	v1.GET("/ingresses", a.listIngresses)
+	v1.GET("/nodes", a.listNodes)
+	return e
+}
+
+// jsonErrorHandler answers every error, including echo's own (404, 405), as JSON.
+func jsonErrorHandler(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	code, body := http.StatusInternalServerError, APIError{Message: err.Error()}
+	var he *echo.HTTPError
+	var me manifest.Errors
+	switch {
+	case errors.As(err, &me):
+		code = http.StatusUnprocessableEntity
+		if me.Malformed() {
+			code = http.StatusBadRequest
+		}
+		body = APIError{Message: fmt.Sprintf("the manifest was refused: %d problem(s); nothing was applied", len(me))}
+		for _, e := range me {
+			body.Details = append(body.Details, e.Error())
+		}
+	case errors.As(err, &he):
+		code = he.Code
+		body.Message = fmt.Sprint(he.Message)
+	}
+	_ = c.JSON(code, body)
+}
+
+func (a *Agent) health(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]any{
+		"status": "ok", "node": a.cfg.NodeName, "leader": a.node.Leader(), "members": len(a.node.Members()),
+	})
+}
+
+// Stats is the answer of /stats: counters an operator or a benchmark reads.
+type Stats struct {
+	Node                string `json:"node"`
+	Leader              string `json:"leader"`
+	Members             int    `json:"members"`
+	StoreKeys           int    `json:"storeKeys"`
+	GossipSentBytes     uint64 `json:"gossipSentBytes"`
+	GossipReceivedBytes uint64 `json:"gossipReceivedBytes"`
+}
+
+func (a *Agent) stats(c echo.Context) error {
+	return c.JSON(http.StatusOK, Stats{
+		Node:                a.cfg.NodeName,
+		Leader:              a.node.Leader(),
+		Members:             len(a.node.Members()),
+		StoreKeys:           len(a.node.List("")),
+		GossipSentBytes:     a.traffic.SentBytes.Load(),
+		GossipReceivedBytes: a.traffic.ReceivedBytes.Load(),
+	})
+}
+
+func (a *Agent) applyManifest(c echo.Context) error {
+	body, err := io.ReadAll(io.LimitReader(c.Request().Body, manifest.MaxBytes+1))
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "read the request body: "+err.Error())
+	}
+	if len(body) > manifest.MaxBytes {
+		return echo.NewHTTPError(http.StatusRequestEntityTooLarge,
+			fmt.Sprintf("the manifest is larger than %d MiB; nothing was applied", manifest.MaxBytes>>20))
+	}
+	name := c.QueryParam("filename")
+	if name == "" {
+		name = "manifest"
+	}
+	set, err := manifest.Parse(manifest.Input{Name: name, Data: body})
+	if err != nil {
+		return err
+	}
+	changes, results := applyChanges(set, func(key string) ([]byte, bool) {
+		e, ok := a.node.Get(key)
+		if !ok || e.Deleted {
+			return nil, false
+		}
+		return e.Value, true
+	})
+	dryRun := c.QueryParam("dryRun") == "true"
+	if !dryRun {
+		for _, ch := range changes {
+			if _, err := a.node.Put(ch.key, ch.value); err != nil {
+				return echo.NewHTTPError(http.StatusServiceUnavailable, "store "+ch.key+": "+err.Error())
+			}
+		}
+		for _, r := range results {
+			if r.Result != "unchanged" {
+				a.log.Info("object "+r.Result, "kind", r.Kind, "object", r.Namespace+"/"+r.Name)
+			}
+		}
+	}
+	return c.JSON(http.StatusOK, ApplyResult{DryRun: dryRun, Applied: results})
+}
+
+func (a *Agent) deleteObject(c echo.Context) error {
+	ns, name := c.Param("namespace"), c.Param("name")
+	kind := c.QueryParam("kind")
+	var keys []string
+	var kinds []string
+	for k, info := range kindsByName {
+		if kind != "" && !strings.EqualFold(kind, k) && kind != info.list {
+			continue
+		}
+		key := objectKey(info.prefix, ns, name)
+		if e, ok := a.node.Get(key); ok && !e.Deleted {
+			keys = append(keys, key)
+			kinds = append(kinds, k)
+		}
+	}
+	switch {
+	case len(keys) == 0:
+		return echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("no object named %s/%s%s", ns, name, kindSuffix(kind)))
+	case len(keys) > 1:
+		return echo.NewHTTPError(http.StatusConflict,
+			fmt.Sprintf("%s/%s names several objects (%s): say which with ?kind=", ns, name, strings.Join(kinds, ", ")))
+	}
+	if _, err := a.node.Delete(keys[0]); err != nil {
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "delete "+keys[0]+": "+err.Error())
+	}
+	a.log.Info("object deleted", "kind", kinds[0], "object", ns+"/"+name)
+	return c.JSON(http.StatusOK, Applied{Kind: kinds[0], Namespace: ns, Name: name, Result: "deleted"})
+}
+
+func kindSuffix(kind string) string {
+	if kind == "" {
+		return ""
+	}
+	return " of kind " + kind
+}
+
+func (a *Agent) listPods(c echo.Context) error {
+	return c.JSON(http.StatusOK, newList(podViews(readState(a.node, a.log), c.QueryParam("namespace"))))
+}
+
+func (a *Agent) listDeployments(c echo.Context) error {
+	return c.JSON(http.StatusOK, newList(deploymentViews(readState(a.node, a.log), c.QueryParam("namespace"))))
+}
+
+func (a *Agent) listServices(c echo.Context) error {
+	return c.JSON(http.StatusOK, newList(objectViews(readState(a.node, a.log).services, c.QueryParam("namespace"))))
+}
+
+func (a *Agent) listIngresses(c echo.Context) error {
+	return c.JSON(http.StatusOK, newList(objectViews(readState(a.node, a.log).ingresses, c.QueryParam("namespace"))))
+}
+
+func (a *Agent) listNodes(c echo.Context) error {
+	return c.JSON(http.StatusOK, newList(nodeViews(a.node.Members(), a.node.Leader())))
+}

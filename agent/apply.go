@@ -1,0 +1,84 @@
+package agent
+
+import (
+	"bytes"
+	"encoding/json"
+
+	"github.com/podman-swarm/podman-swarm/manifest"
+)
+
+// Applied says what an apply did to one object, in kubectl's words.
+type Applied struct {
+	Kind      string `json:"kind"`
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	Result    string `json:"result"` // created, configured or unchanged
+}
+
+// kindInfo ties a manifest kind to its store prefix and its kubectl resource name.
+type kindInfo struct {
+	prefix   string
+	resource string // as kubectl prints it: deployment.apps, service, ...
+	list     string // the API's list path: deployments, services, ...
+}
+
+var kindsByName = map[string]kindInfo{
+	"Deployment": {prefixDeployment, "deployment.apps", "deployments"},
+	"Service":    {prefixService, "service", "services"},
+	"Ingress":    {prefixIngress, "ingress.networking.k8s.io", "ingresses"},
+	"Pod":        {prefixPod, "pod", "pods"},
+}
+
+// applyChanges computes the store writes for a validated manifest: every object is stored
+// as the user wrote it (with apiVersion and kind, namespace defaulted), and each gets a
+// result line. Nothing is written for an unchanged object.
+func applyChanges(set *manifest.Set, current func(key string) ([]byte, bool)) ([]change, []Applied) {
+	var changes []change
+	var results []Applied
+	for _, o := range set.Objects {
+		info := kindsByName[o.Kind]
+		m := o.Meta()
+		key := objectKey(info.prefix, m.Namespace, m.Name)
+		value := encodeObject(o)
+		result := "created"
+		if old, ok := current(key); ok {
+			result = "configured"
+			if bytes.Equal(old, value) {
+				result = "unchanged"
+			}
+		}
+		if result != "unchanged" {
+			changes = append(changes, change{key: key, value: value})
+		}
+		results = append(results, Applied{Kind: o.Kind, Namespace: m.Namespace, Name: m.Name, Result: result})
+	}
+	return changes, results
+}
+
+// encodeObject is the stored form of an object: its JSON with apiVersion and kind set.
+func encodeObject(o manifest.Object) []byte {
+	var v any
+	switch {
+	case o.Deployment != nil:
+		d := o.Deployment.DeepCopy()
+		d.APIVersion, d.Kind = "apps/v1", "Deployment"
+		v = d
+	case o.Service != nil:
+		s := o.Service.DeepCopy()
+		s.APIVersion, s.Kind = "v1", "Service"
+		v = s
+	case o.Ingress != nil:
+		i := o.Ingress.DeepCopy()
+		i.APIVersion, i.Kind = "networking.k8s.io/v1", "Ingress"
+		v = i
+	default:
+		p := o.Pod.DeepCopy()
+		p.APIVersion, p.Kind = "v1", "Pod"
+		v = p
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic("encode object: " + err.Error())
+	}
+	return b
+}

@@ -1,0 +1,90 @@
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"time"
+)
+
+// Runtimes a node can run pods with.
+const (
+	RuntimeSystemd = "systemd" // Quadlet units driven over D-Bus
+	RuntimeNone    = "none"    // gossip and schedule, run nothing: for scale and failure tests
+)
+
+// Config is one node's configuration, usually from `swarm agent` flags.
+type Config struct {
+	NodeName  string
+	Bind      string   // gossip address, host:port
+	Advertise string   // address other nodes reach this one at; "" = from Bind
+	Join      []string // host:port of members to join
+	JoinToken string
+	APIListen string // the HTTP API, host:port
+	StateDir  string
+	Runtime   string
+	Labels    map[string]string
+
+	// DeadGrace is how long a dead node keeps its pods before they are placed elsewhere.
+	DeadGrace time.Duration
+	// ProbeInterval tunes failure detection (see cluster.Config); zero takes its default.
+	ProbeInterval time.Duration
+	// PushPullInterval tunes anti-entropy (see cluster.Config); zero takes its default.
+	PushPullInterval time.Duration
+
+	Logger *slog.Logger
+}
+
+// DefaultDeadGrace lets a node that reboots or blips keep its pods.
+const DefaultDeadGrace = 5 * time.Second
+
+func (c Config) withDefaults() Config {
+	if c.DeadGrace <= 0 {
+		c.DeadGrace = DefaultDeadGrace
+	}
+	if c.Runtime == "" {
+		c.Runtime = RuntimeSystemd
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+func (c Config) validate() error {
+	var errs []error
+	if c.NodeName == "" {
+		errs = append(errs, errors.New("--node-name is empty"))
+	}
+	if c.StateDir == "" {
+		errs = append(errs, errors.New("--state-dir is empty"))
+	}
+	if _, _, err := splitHostPort(c.Bind); err != nil {
+		errs = append(errs, fmt.Errorf("--bind %q: %w", c.Bind, err))
+	}
+	if _, _, err := net.SplitHostPort(c.APIListen); err != nil {
+		errs = append(errs, fmt.Errorf("--api-listen %q: %w", c.APIListen, err))
+	}
+	switch c.Runtime {
+	case RuntimeNone:
+	case RuntimeSystemd:
+		errs = append(errs, errors.New("--runtime systemd: running pods under systemd is not available in this version yet; use --runtime none"))
+	default:
+		errs = append(errs, fmt.Errorf("--runtime %q: must be systemd or none", c.Runtime))
+	}
+	return errors.Join(errs...)
+}
+
+func splitHostPort(hostport string) (string, int, error) {
+	host, p, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return "", 0, err
+	}
+	port, err := strconv.Atoi(p)
+	if err != nil || port < 0 || port > 65535 {
+		return "", 0, fmt.Errorf("port %q is not a number from 0 to 65535", p)
+	}
+	return host, port, nil
+}

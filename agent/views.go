@@ -1,0 +1,180 @@
+package agent
+
+import (
+	"sort"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/podman-swarm/podman-swarm/cluster"
+	"github.com/podman-swarm/podman-swarm/manifest"
+)
+
+// List is a Kubernetes-shaped list, so that people and scripts that know kubectl's JSON
+// feel at home.
+type List struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Items      []any  `json:"items"`
+}
+
+func newList(items []any) List {
+	if items == nil {
+		items = []any{}
+	}
+	return List{APIVersion: "v1", Kind: "List", Items: items}
+}
+
+// podViews shows every pod the cluster knows: assigned ones with their node and observed
+// status, and pending ones with the reason they fit no node.
+func podViews(st *state, namespace string) []any {
+	var out []any
+	for _, key := range sortedKeys(st.assignments) {
+		a := st.assignments[key]
+		if namespace != "" && a.Pod.Namespace != namespace {
+			continue
+		}
+		p := podObject(a.Pod)
+		p.Spec.NodeName = a.Node
+		p.Status.Phase = corev1.PodPending
+		if s, ok := st.status[key]; ok && s.Node == a.Node {
+			p.Status.Phase = s.Phase
+			p.Status.HostIP = s.HostIP
+			p.Status.Message = s.Message
+			p.Status.Conditions = append(p.Status.Conditions, condition(corev1.PodReady, s.Ready, "", ""))
+			for _, c := range a.Pod.Spec.Containers {
+				p.Status.ContainerStatuses = append(p.Status.ContainerStatuses, corev1.ContainerStatus{
+					Name: c.Name, Image: c.Image, Ready: s.Ready, RestartCount: s.RestartCount,
+				})
+			}
+		}
+		p.Status.Conditions = append([]corev1.PodCondition{condition(corev1.PodScheduled, true, "", "")}, p.Status.Conditions...)
+		out = append(out, p)
+	}
+	for _, key := range sortedKeys(st.pending) {
+		pd := st.pending[key]
+		if namespace != "" && pd.Pod.Namespace != namespace {
+			continue
+		}
+		if _, assigned := st.assignments[key]; assigned {
+			continue
+		}
+		p := podObject(pd.Pod)
+		p.Status.Phase = corev1.PodPending
+		p.Status.Conditions = []corev1.PodCondition{condition(corev1.PodScheduled, false, "Unschedulable", pd.Reason)}
+		out = append(out, p)
+	}
+	return out
+}
+
+func podObject(mp manifest.Pod) *corev1.Pod {
+	p := &corev1.Pod{
+		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
+		ObjectMeta: metav1.ObjectMeta{
+			Name: mp.Name, Namespace: mp.Namespace, Labels: mp.Labels, Annotations: mp.Annotations,
+		},
+		Spec: mp.Spec,
+	}
+	if mp.Owner != "" {
+		p.OwnerReferences = []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: mp.Owner}}
+	}
+	return p
+}
+
+func condition(t corev1.PodConditionType, ok bool, reason, message string) corev1.PodCondition {
+	status := corev1.ConditionFalse
+	if ok {
+		status = corev1.ConditionTrue
+	}
+	return corev1.PodCondition{Type: t, Status: status, Reason: reason, Message: message}
+}
+
+// deploymentViews shows the Deployments with a status counted from their pods.
+func deploymentViews(st *state, namespace string) []any {
+	var out []any
+	for _, key := range sortedKeys(st.deployments) {
+		d := st.deployments[key].DeepCopy()
+		if namespace != "" && d.Namespace != namespace {
+			continue
+		}
+		hash := manifest.TemplateHash(&d.Spec.Template)
+		var s appsv1.DeploymentStatus
+		for pk, a := range st.assignments {
+			if a.Pod.Namespace != d.Namespace || a.Pod.Owner != d.Name {
+				continue
+			}
+			s.Replicas++
+			if a.Pod.TemplateHash == hash {
+				s.UpdatedReplicas++
+			}
+			if ps, ok := st.status[pk]; ok && ps.Node == a.Node && ps.Ready {
+				s.ReadyReplicas++
+				s.AvailableReplicas++
+			}
+		}
+		s.UnavailableReplicas = max(int32(manifest.Replicas(d))-s.AvailableReplicas, 0)
+		d.Status = s
+		out = append(out, d)
+	}
+	return out
+}
+
+// objectViews lists stored objects of one kind.
+func objectViews[T metav1.Object](m map[string]T, namespace string) []any {
+	var out []any
+	for _, key := range sortedKeys(m) {
+		o := m[key]
+		if namespace != "" && o.GetNamespace() != namespace {
+			continue
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+// nodeViews shows the members as Kubernetes Nodes: labels, addresses, a Ready condition,
+// and which node leads.
+func nodeViews(members []cluster.Member, leader string) []any {
+	sort.Slice(members, func(i, j int) bool { return members[i].Name < members[j].Name })
+	var out []any
+	for _, m := range members {
+		n := &corev1.Node{
+			TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Node"},
+			ObjectMeta: metav1.ObjectMeta{
+				Name:              m.Name,
+				Labels:            nodeLabels(m.Meta),
+				CreationTimestamp: metav1.NewTime(m.Started),
+				Annotations: map[string]string{
+					"swarm.podman.io/api":     m.Meta[metaAPI],
+					"swarm.podman.io/gossip":  m.Addr,
+					"swarm.podman.io/runtime": m.Meta[metaRuntime],
+					"swarm.podman.io/state":   m.State.String(),
+				},
+			},
+		}
+		if m.Name == leader {
+			n.Annotations["swarm.podman.io/leader"] = "true"
+		}
+		host := m.Addr
+		if h, _, err := splitHostPort(m.Addr); err == nil {
+			host = h
+		}
+		n.Status.Addresses = []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: host}, {Type: corev1.NodeHostName, Address: m.Name}}
+		ready := corev1.NodeCondition{Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "NodeAlive",
+			LastTransitionTime: metav1.NewTime(m.Since)}
+		if m.State != cluster.StateAlive {
+			ready.Status, ready.Reason = corev1.ConditionFalse, "Node"+capitalize(m.State.String())
+		}
+		n.Status.Conditions = []corev1.NodeCondition{ready}
+		out = append(out, n)
+	}
+	return out
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return string(s[0]-'a'+'A') + s[1:]
+}
