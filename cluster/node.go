@@ -1,8 +1,3 @@
-// Package cluster is a node's membership and the desired state that every
-// node replicates: hashicorp/memberlist over encrypted gossip, a store of
-// keyed, versioned values merged the same way by every path that carries
-// them, persisted under a state folder, and a leader chosen from the
-// membership. It knows nothing about what the values mean.
 package cluster
 
 import (
@@ -274,6 +269,9 @@ func (n *Node) joinable(addrs []string) []string {
 // departure is reported as a leave and not a failure, and waits up to timeout
 // for that to spread. Call Shutdown afterwards.
 func (n *Node) Leave(timeout time.Duration) error {
+	if n.isClosed() {
+		return fmt.Errorf("leave cluster: %w", ErrClosed)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	// Errors are already logged; memberlist's leave still follows.
@@ -310,6 +308,12 @@ func (n *Node) Shutdown() error {
 	return n.shutdownErr
 }
 
+func (n *Node) isClosed() bool {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return n.closed
+}
+
 // Name returns this node's name.
 func (n *Node) Name() string { return n.cfg.NodeName }
 
@@ -327,6 +331,9 @@ func (n *Node) JoinToken() string {
 // SetMeta replaces the metadata this node gossips and waits until it has
 // been sent to at least one member.
 func (n *Node) SetMeta(meta map[string]string) error {
+	if n.isClosed() {
+		return fmt.Errorf("set node metadata: %w", ErrClosed)
+	}
 	if err := n.setMeta(meta); err != nil {
 		return fmt.Errorf("set node metadata: %w", err)
 	}

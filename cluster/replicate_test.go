@@ -2,7 +2,9 @@ package cluster
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -147,5 +149,55 @@ func TestWatchKeys(t *testing.T) {
 		if _, ok := <-keys; ok {
 			t.Fatal("channel still open after cancel")
 		}
+	}
+}
+
+func TestTombstonesAreCollected(t *testing.T) {
+	nodes := startCluster(t, 3, func(c *Config) { c.TombstoneTTL = 300 * time.Millisecond })
+	mustPut(t, nodes[0], "jobs/once", "x")
+	waitValue(t, nodes, "jobs/once", []byte("x"))
+	mustDelete(t, nodes[1], "jobs/once")
+	waitDeleted(t, nodes, "jobs/once")
+	waitFor(t, 15*time.Second, "every node forgets the tombstone", func() bool {
+		for _, n := range nodes {
+			if _, ok := n.entry("jobs/once"); ok {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+func TestPutRefusesWhatCannotReplicate(t *testing.T) {
+	n := start(t, fastConfig("solo", t.TempDir()))
+	if _, err := n.Put("", []byte("x")); err == nil {
+		t.Error("empty key accepted")
+	}
+	if _, err := n.Put(strings.Repeat("k", maxKeyLen+1), nil); err == nil {
+		t.Error("oversized key accepted")
+	}
+	if _, err := n.Put("big", make([]byte, maxValueLen+1)); err == nil {
+		t.Error("oversized value accepted")
+	}
+	value := make([]byte, maxValueLen)
+	var err error
+	for i := 0; err == nil && i < maxStoreBytes/maxValueLen+1; i++ {
+		_, err = n.Put(fmt.Sprintf("fill/%d", i), value)
+	}
+	if err == nil || !strings.Contains(err.Error(), "store would take") {
+		t.Fatalf("filling the store past its bound: err = %v", err)
+	}
+	// Deleting still works on a full store, and frees room.
+	if _, err := n.Delete("fill/0"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Put("fill/again", value); err != nil {
+		t.Fatalf("put after freeing room: %v", err)
+	}
+	if err := n.Shutdown(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Put("late", nil); !errors.Is(err, ErrClosed) {
+		t.Fatalf("put after shutdown: err = %v, want ErrClosed", err)
 	}
 }

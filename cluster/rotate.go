@@ -25,6 +25,9 @@ import (
 // confirmed a round also accepts the keys of the rounds before) and the
 // rotation can be run again. Run one rotation at a time in the cluster.
 func (n *Node) RotateJoinToken(ctx context.Context) (string, error) {
+	if n.isClosed() {
+		return "", fmt.Errorf("rotate join token: %w", ErrClosed)
+	}
 	n.rotateMu.Lock()
 	defer n.rotateMu.Unlock()
 	token, err := newToken()

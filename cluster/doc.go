@@ -1,0 +1,29 @@
+// Package cluster is a node's membership and the desired state that every
+// node replicates. It knows nothing about what the values mean.
+//
+// Membership is hashicorp/memberlist. All gossip, UDP and TCP, is sealed
+// with AES-256-GCM under a key derived (HKDF-SHA256) from the join token,
+// and anything not sealed with a key of ours is dropped, so the token is the
+// one secret a node needs and a node without it learns nothing.
+// RotateJoinToken replaces it on every member in three confirmed rounds.
+//
+// The store maps keys to byte values. Each write carries a Version: the
+// Lamport time of the write, witnessed on every message received, and the
+// writer's name as tie-break. One merge (the newer entry wins, an equal
+// version resolves by content) serves live gossip, direct TCP sends of large
+// values and push/pull anti-entropy, so that every order of delivery ends in
+// the same state. Deletes are tombstones, collected after
+// Config.TombstoneTTL.
+//
+// Under Config.StateDir, each replaced whole by an atomic rename:
+//
+//	keyring.json  join tokens, the one in use first (mode 0600)
+//	store         entries, tombstones and the clock, with a checksum
+//	peers.json    gossip addresses of the last known members
+//
+// A restarted node, or a whole cluster restarted at once, loads its store
+// and finds its peers again from these files.
+//
+// The leader is the alive member that started first; every node computes it
+// from its own view of the membership.
+package cluster
