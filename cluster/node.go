@@ -74,31 +74,13 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, err
 	}
 
-	tokens, wasMember, err := loadKeyring(cfg.StateDir)
+	persisted, wasMember, err := loadKeyring(cfg.StateDir)
 	if err != nil {
 		return nil, err
 	}
-	var fallback string
-	switch {
-	case wasMember:
-		if cfg.JoinToken != "" && !slices.Contains(tokens, cfg.JoinToken) {
-			fallback = cfg.JoinToken
-		}
-	case cfg.JoinToken != "":
-		tokens = []string{cfg.JoinToken}
-	case len(cfg.Join) == 0:
-		tok, err := newToken()
-		if err != nil {
-			return nil, fmt.Errorf("create join token: %w", err)
-		}
-		tokens = []string{tok}
-	default:
-		return nil, errors.New("join cluster: no join token given: read it on a member of the cluster and pass it with the join addresses")
-	}
-	for _, tok := range append(slices.Clone(tokens), fallback) {
-		if _, err := parseToken(tok); tok != "" && err != nil {
-			return nil, fmt.Errorf("read join token: %w", err)
-		}
+	tokens, fallback, err := startTokens(persisted, cfg.JoinToken, len(cfg.Join) > 0, newToken)
+	if err != nil {
+		return nil, err
 	}
 	keys, err := newKeyring(cfg.StateDir, tokens)
 	if err != nil {
@@ -139,21 +121,9 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		NumNodes:       n.members.aliveCount,
 		RetransmitMult: mc.RetransmitMult,
 	}
-	nt, err := memberlist.NewNetTransport(&memberlist.NetTransportConfig{
-		BindAddrs: []string{cfg.BindAddr},
-		BindPort:  cfg.BindPort,
-		Logger:    mc.Logger,
-	})
+	nt, err := listen(cfg, mc)
 	if err != nil {
-		return nil, fmt.Errorf("listen for gossip on %s: %w", net.JoinHostPort(cfg.BindAddr, strconv.Itoa(cfg.BindPort)), err)
-	}
-	mc.BindPort = nt.GetAutoBindPort()
-	if mc.AdvertisePort == 0 {
-		mc.AdvertisePort = mc.BindPort
-	}
-	mc.Transport = nt
-	if cfg.WrapTransport != nil {
-		mc.Transport = cfg.WrapTransport(nt)
+		return nil, err
 	}
 	ml, err := memberlist.Create(mc)
 	if err != nil {
@@ -180,6 +150,59 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	go n.reconnectLoop()
 	go n.collectLoop()
 	return n, nil
+}
+
+// startTokens decides which join tokens a starting node uses. A former
+// member uses its own keyring, keeping a different configured token as a
+// fallback in case the cluster rotated its token meanwhile; a new node uses
+// the configured token; a new node that joins no one founds a cluster with a
+// fresh token; a new node that joins without a token cannot get in.
+func startTokens(persisted []string, configured string, joining bool, fresh func() (string, error)) (tokens []string, fallback string, err error) {
+	if configured != "" {
+		if _, err := parseToken(configured); err != nil {
+			return nil, "", fmt.Errorf("read join token: %w", err)
+		}
+	}
+	switch {
+	case len(persisted) > 0:
+		if configured != "" && !slices.Contains(persisted, configured) {
+			fallback = configured
+		}
+		return persisted, fallback, nil
+	case configured != "":
+		return []string{configured}, "", nil
+	case !joining:
+		tok, err := fresh()
+		if err != nil {
+			return nil, "", fmt.Errorf("create join token: %w", err)
+		}
+		return []string{tok}, "", nil
+	default:
+		return nil, "", errors.New("join cluster: no join token given: read it on a member of the cluster and pass it with the join addresses")
+	}
+}
+
+// listen opens the gossip sockets. It builds memberlist's own transport so
+// that the port the system picked is known before memberlist starts, and
+// Config.WrapTransport can wrap it.
+func listen(cfg Config, mc *memberlist.Config) (*memberlist.NetTransport, error) {
+	nt, err := memberlist.NewNetTransport(&memberlist.NetTransportConfig{
+		BindAddrs: []string{cfg.BindAddr},
+		BindPort:  cfg.BindPort,
+		Logger:    mc.Logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listen for gossip on %s: %w", net.JoinHostPort(cfg.BindAddr, strconv.Itoa(cfg.BindPort)), err)
+	}
+	mc.BindPort = nt.GetAutoBindPort()
+	if mc.AdvertisePort == 0 {
+		mc.AdvertisePort = mc.BindPort
+	}
+	mc.Transport = nt
+	if cfg.WrapTransport != nil {
+		mc.Transport = cfg.WrapTransport(nt)
+	}
+	return nt, nil
 }
 
 // restore loads the persisted store and moves the clock past every time in
