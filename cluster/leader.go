@@ -27,3 +27,17 @@ func olderThan(a, b *Member) bool {
 	}
 	return a.Name < b.Name
 }
+
+// Leader returns the name of the leader: the alive member that started first
+// (the name breaks ties). Every node with the same view of the membership
+// names the same leader; when it fails, the others agree on the next one as
+// soon as memberlist declares it dead. During a partition each side has its
+// own. Empty only after this node left.
+func (n *Node) Leader() string {
+	return chooseLeader(n.members.list())
+}
+
+// IsLeader reports whether this node is the leader.
+func (n *Node) IsLeader() bool {
+	return n.Leader() == n.cfg.NodeName
+}

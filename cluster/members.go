@@ -244,3 +244,30 @@ func (m Member) clone() Member {
 	m.Meta = maps.Clone(m.Meta)
 	return m
 }
+
+// Members returns every member this node knows of, itself included, sorted
+// by name. Failed and departed members stay listed, with the time they
+// failed or left, until Config.ReconnectTimeout.
+func (n *Node) Members() []Member {
+	return n.members.list()
+}
+
+// WatchMembers returns a channel of membership changes, in order, and a
+// function that ends the watch and closes the channel. A slow reader never
+// blocks the node: events wait for it.
+func (n *Node) WatchMembers() (<-chan MemberEvent, func()) {
+	return n.memberHub.subscribe(func(MemberEvent) bool { return true }, nil)
+}
+
+// memberChanged publishes a membership event and keeps the peers file and
+// the leader log up to date.
+func (n *Node) memberChanged(ev MemberEvent) {
+	n.log.Info("member "+ev.Type.String(), "member", ev.Member.Name, "addr", ev.Member.Addr)
+	n.memberHub.publish(ev)
+	n.peersDirty.Store(true)
+	n.markDirty()
+	leader := n.Leader()
+	if prev, _ := n.leader.Swap(leader).(string); prev != leader {
+		n.log.Info("leader changed", "leader", leader, "previous", prev)
+	}
+}

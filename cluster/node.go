@@ -9,7 +9,6 @@ import (
 	"os"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -152,36 +151,6 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	return n, nil
 }
 
-// startTokens decides which join tokens a starting node uses. A former
-// member uses its own keyring, keeping a different configured token as a
-// fallback in case the cluster rotated its token meanwhile; a new node uses
-// the configured token; a new node that joins no one founds a cluster with a
-// fresh token; a new node that joins without a token cannot get in.
-func startTokens(persisted []string, configured string, joining bool, fresh func() (string, error)) (tokens []string, fallback string, err error) {
-	if configured != "" {
-		if _, err := parseToken(configured); err != nil {
-			return nil, "", fmt.Errorf("read join token: %w", err)
-		}
-	}
-	switch {
-	case len(persisted) > 0:
-		if configured != "" && !slices.Contains(persisted, configured) {
-			fallback = configured
-		}
-		return persisted, fallback, nil
-	case configured != "":
-		return []string{configured}, "", nil
-	case !joining:
-		tok, err := fresh()
-		if err != nil {
-			return nil, "", fmt.Errorf("create join token: %w", err)
-		}
-		return []string{tok}, "", nil
-	default:
-		return nil, "", errors.New("join cluster: no join token given: read it on a member of the cluster and pass it with the join addresses")
-	}
-}
-
 // listen opens the gossip sockets. It builds memberlist's own transport so
 // that the port the system picked is known before memberlist starts, and
 // Config.WrapTransport can wrap it.
@@ -213,79 +182,6 @@ func (n *Node) restore(clock uint64, entries []Entry) {
 		n.clock.Witness(e.Version.Time)
 	}
 	mergeEntries(n.entries, entries)
-}
-
-// joinAtStart joins the configured and remembered peers. For a new node a
-// failure is fatal. A former member tries Config.JoinToken if the cluster
-// refuses its own keyring (the token was rotated while it was away), and
-// otherwise carries on alone until the reconnect loop finds a peer.
-func (n *Node) joinAtStart(ctx context.Context, wasMember bool, fallback string) error {
-	addrs := n.joinable(n.seeds)
-	if len(addrs) == 0 {
-		if wasMember {
-			n.log.Info("no peers to rejoin; waiting for others to join")
-		}
-		return nil
-	}
-	err := n.join(ctx, addrs)
-	if err != nil && isKeyMismatch(err) && fallback != "" {
-		n.log.Info("the cluster refused this node's keyring; trying the join token from the configuration")
-		old := n.keys.snapshot()
-		if err = n.keys.set([]string{fallback}); err != nil {
-			return err
-		}
-		if err = n.join(ctx, addrs); err != nil {
-			if rerr := n.keys.set(old); rerr != nil {
-				return rerr
-			}
-		}
-	}
-	switch {
-	case err == nil:
-		n.log.Info("joined the cluster", "addr", n.Addr(), "members", n.members.aliveCount())
-		return nil
-	case ctx.Err() != nil:
-		return fmt.Errorf("join cluster via %s: %w", strings.Join(addrs, ", "), ctx.Err())
-	case isKeyMismatch(err) && !wasMember:
-		return fmt.Errorf("join cluster via %s: the members refused this node's join token: it is wrong, or was rotated since it was read", strings.Join(addrs, ", "))
-	case !wasMember:
-		return fmt.Errorf("join cluster: no member answered at %s: %w", strings.Join(addrs, ", "), err)
-	case isKeyMismatch(err):
-		n.log.Error("the cluster refuses this node's keyring: the join token was rotated while the node was away; restart it with the current token", "peers", addrs)
-	default:
-		n.log.Warn("no remembered peer answered; retrying in the background", "peers", addrs, "err", err)
-	}
-	return nil
-}
-
-// join runs memberlist's join, which may block for the stream timeout per
-// address, within ctx.
-func (n *Node) join(ctx context.Context, addrs []string) error {
-	done := make(chan error, 1)
-	go func() {
-		_, err := n.ml.Load().Join(addrs)
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// isKeyMismatch tells a refusal by the peers' encryption apart from an
-// unreachable peer. memberlist reports it only as text: a peer that cannot
-// decrypt our push/pull answers with an error sealed by its own key, which
-// we cannot decrypt either.
-func isKeyMismatch(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "could decrypt")
-}
-
-// joinable drops this node's own address from addrs.
-func (n *Node) joinable(addrs []string) []string {
-	self := n.Addr()
-	return slices.DeleteFunc(slices.Clone(addrs), func(a string) bool { return a == self })
 }
 
 // Leave tells the cluster that this node is leaving on purpose, so that its
@@ -373,47 +269,6 @@ func (n *Node) setMeta(meta map[string]string) error {
 	}
 	n.meta.Store(&b)
 	return nil
-}
-
-// Members returns every member this node knows of, itself included, sorted
-// by name. Failed and departed members stay listed, with the time they
-// failed or left, until Config.ReconnectTimeout.
-func (n *Node) Members() []Member {
-	return n.members.list()
-}
-
-// WatchMembers returns a channel of membership changes, in order, and a
-// function that ends the watch and closes the channel. A slow reader never
-// blocks the node: events wait for it.
-func (n *Node) WatchMembers() (<-chan MemberEvent, func()) {
-	return n.memberHub.subscribe(func(MemberEvent) bool { return true }, nil)
-}
-
-// Leader returns the name of the leader: the alive member that started first
-// (the name breaks ties). Every node with the same view of the membership
-// names the same leader; when it fails, the others agree on the next one as
-// soon as memberlist declares it dead. During a partition each side has its
-// own. Empty only after this node left.
-func (n *Node) Leader() string {
-	return chooseLeader(n.members.list())
-}
-
-// IsLeader reports whether this node is the leader.
-func (n *Node) IsLeader() bool {
-	return n.Leader() == n.cfg.NodeName
-}
-
-// memberChanged publishes a membership event and keeps the peers file and
-// the leader log up to date.
-func (n *Node) memberChanged(ev MemberEvent) {
-	n.log.Info("member "+ev.Type.String(), "member", ev.Member.Name, "addr", ev.Member.Addr)
-	n.memberHub.publish(ev)
-	n.peersDirty.Store(true)
-	n.markDirty()
-	leader := n.Leader()
-	if prev, _ := n.leader.Swap(leader).(string); prev != leader {
-		n.log.Info("leader changed", "leader", leader, "previous", prev)
-	}
 }
 
 // sendToAll sends msg over TCP to every other alive member, in parallel,
