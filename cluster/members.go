@@ -262,7 +262,7 @@ func (n *Node) WatchMembers() (<-chan MemberEvent, func()) {
 // memberChanged publishes a membership event and keeps the peers file and
 // the leader log up to date.
 func (n *Node) memberChanged(ev MemberEvent) {
-	n.log.Info("member "+ev.Type.String(), "member", ev.Member.Name, "addr", ev.Member.Addr)
+	n.log.Info("member changed", "event", ev.Type.String(), "member", ev.Member.Name, "addr", ev.Member.Addr)
 	n.memberHub.publish(ev)
 	n.peersDirty.Store(true)
 	n.markDirty()
