@@ -122,9 +122,15 @@ func clusterConfig(cfg Config, apiAddr string) (cluster.Config, error) {
 	return cc, nil
 }
 
+// writeJoinToken keeps <state-dir>/join-token equal to the cluster's current token, which
+// changes when any node rotates it.
 func (a *Agent) writeJoinToken() error {
 	path := filepath.Join(a.cfg.StateDir, JoinTokenFile)
-	if err := os.WriteFile(path, []byte(a.node.JoinToken()+"\n"), 0o600); err != nil {
+	want := a.node.JoinToken() + "\n"
+	if have, err := os.ReadFile(path); err == nil && string(have) == want {
+		return nil
+	}
+	if err := os.WriteFile(path, []byte(want), 0o600); err != nil {
 		return fmt.Errorf("write join token: %w", err)
 	}
 	return os.Chmod(path, 0o600)
@@ -186,6 +192,9 @@ func (a *Agent) scheduleLoop() {
 			case <-a.stop:
 				return
 			}
+		}
+		if err := a.writeJoinToken(); err != nil {
+			a.log.Warn("keeping the join token file current", "err", err)
 		}
 		next := a.scheduleOnce()
 		if !timer.Stop() {

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"context"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -249,5 +250,60 @@ func TestDelete(t *testing.T) {
 	call(t, agents[0], "GET", "/api/v1/services", "", nil, &svcs)
 	if len(svcs.Items) != 1 {
 		t.Errorf("services after deleting the deployment: %d", len(svcs.Items))
+	}
+}
+
+// A node needs the right join token; rotating it from any node shuts the old one out, and
+// every node's join-token file follows.
+func TestJoinTokenAndRotation(t *testing.T) {
+	agents := startAgents(t, 2, nil)
+	wrong := testConfig(t, "intruder")
+	wrong.Join = []string{agents[0].Node().Addr()}
+	wrong.JoinToken = strings.Replace(agents[0].Node().JoinToken(), agents[0].Node().JoinToken()[len(agents[0].Node().JoinToken())-4:], "AAAA", 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if a, err := Start(ctx, wrong); err == nil {
+		a.Shutdown(false)
+		t.Fatal("a node with a wrong join token was admitted")
+	}
+	noToken := testConfig(t, "stranger")
+	noToken.Join = []string{agents[0].Node().Addr()}
+	if a, err := Start(ctx, noToken); err == nil {
+		a.Shutdown(false)
+		t.Fatal("a node without a join token was admitted")
+	} else if !strings.Contains(err.Error(), "join token") {
+		t.Errorf("error without a token: %v", err)
+	}
+
+	old := agents[0].Node().JoinToken()
+	var jt JoinToken
+	if code := call(t, agents[1], "POST", "/api/v1/join-token/rotate", "", nil, &jt); code != http.StatusOK || jt.Token == old || jt.Token == "" {
+		t.Fatalf("rotate: HTTP %d %+v", code, jt)
+	}
+	for _, a := range agents {
+		eventually(t, 10*time.Second, a.cfg.NodeName+"'s join-token file holds the new token", func() bool {
+			b, _ := os.ReadFile(filepath.Join(a.cfg.StateDir, JoinTokenFile))
+			return strings.TrimSpace(string(b)) == jt.Token
+		})
+	}
+	late := testConfig(t, "late")
+	late.Join = []string{agents[0].Node().Addr()}
+	late.JoinToken = old
+	if a, err := Start(ctx, late); err == nil {
+		a.Shutdown(false)
+		t.Fatal("the old token still admits a node after rotation")
+	}
+	late = testConfig(t, "late2")
+	late.Join = []string{agents[0].Node().Addr()}
+	late.JoinToken = jt.Token
+	startAgent(t, late)
+}
+
+// Node labels are checked like Kubernetes labels.
+func TestBadLabelRefused(t *testing.T) {
+	cfg := testConfig(t, "n0")
+	cfg.Labels = map[string]string{"disk": "fast ssd"}
+	if _, err := Start(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "--label disk=fast ssd: the value") {
+		t.Errorf("err = %v", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/podman-swarm/podman-swarm/cluster"
 	"github.com/podman-swarm/podman-swarm/manifest"
 )
 
@@ -38,6 +39,8 @@ func (a *Agent) routes() http.Handler {
 	v1.GET("/services", a.listServices)
 	v1.GET("/ingresses", a.listIngresses)
 	v1.GET("/nodes", a.listNodes)
+	v1.GET("/join-token", a.getJoinToken)
+	v1.POST("/join-token/rotate", a.rotateJoinToken)
 	return e
 }
 
@@ -187,4 +190,38 @@ func (a *Agent) listIngresses(c echo.Context) error {
 
 func (a *Agent) listNodes(c echo.Context) error {
 	return c.JSON(http.StatusOK, newList(nodeViews(a.node.Members(), a.node.Leader())))
+}
+
+// JoinToken is the answer of the join-token endpoints: what another node needs to join.
+type JoinToken struct {
+	Token string   `json:"token"`
+	Join  []string `json:"join"` // gossip addresses of the alive members
+}
+
+func (a *Agent) joinToken(token string) JoinToken {
+	jt := JoinToken{Token: token}
+	for _, m := range a.node.Members() {
+		if m.State == cluster.StateAlive {
+			jt.Join = append(jt.Join, m.Addr)
+		}
+	}
+	return jt
+}
+
+func (a *Agent) getJoinToken(c echo.Context) error {
+	return c.JSON(http.StatusOK, a.joinToken(a.node.JoinToken()))
+}
+
+// rotateJoinToken makes a new token (and gossip key) on every alive member: the old token
+// admits no one afterwards.
+func (a *Agent) rotateJoinToken(c echo.Context) error {
+	token, err := a.node.RotateJoinToken(c.Request().Context())
+	if err != nil {
+		return echo.NewHTTPError(http.StatusServiceUnavailable, err.Error()+"; the cluster keeps working, run the rotation again")
+	}
+	if err := a.writeJoinToken(); err != nil {
+		a.log.Warn("join token rotated but not written", "err", err)
+	}
+	a.log.Info("join token rotated; nodes that were down must be restarted with the new token")
+	return c.JSON(http.StatusOK, a.joinToken(token))
 }

@@ -7,6 +7,8 @@ import (
 	"net"
 	"strconv"
 	"time"
+
+	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 // Runtimes a node can run pods with.
@@ -37,8 +39,10 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// DefaultDeadGrace lets a node that reboots or blips keep its pods.
-const DefaultDeadGrace = 5 * time.Second
+// DefaultDeadGrace is the wait after memberlist declares a node dead. Memberlist's own
+// suspicion phase (a few probe intervals, during which the node can refute) already
+// absorbs short blips, so this only needs to cover a quick restart.
+const DefaultDeadGrace = 2 * time.Second
 
 func (c Config) withDefaults() Config {
 	if c.DeadGrace <= 0 {
@@ -66,6 +70,14 @@ func (c Config) validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.APIListen); err != nil {
 		errs = append(errs, fmt.Errorf("--api-listen %q: %w", c.APIListen, err))
+	}
+	for k, v := range c.Labels {
+		for _, msg := range validation.IsQualifiedName(k) {
+			errs = append(errs, fmt.Errorf("--label %s=%s: the key %s", k, v, msg))
+		}
+		for _, msg := range validation.IsValidLabelValue(v) {
+			errs = append(errs, fmt.Errorf("--label %s=%s: the value %s", k, v, msg))
+		}
 	}
 	switch c.Runtime {
 	case RuntimeNone:
