@@ -212,3 +212,19 @@ func TestExampleManifestsParse(t *testing.T) {
 		}
 	}
 }
+
+func TestDocumentNumbers(t *testing.T) {
+	bad := strings.Replace(deployment, "replicas: 2", "replicas: -1", 1)
+	for _, tt := range []struct{ name, input, want string }{
+		{"comment block above the first separator", "# header\n# more\n---\n" + bad, "document 1 "},
+		{"second document", deployment + "---\n" + strings.Replace(bad, "name: web\n", "name: api\n", 1), "document 2 "},
+		{"comment-only document in the middle counts", deployment + "---\n# nothing\n---\n" + strings.Replace(bad, "name: web\n", "name: api\n", 1), "document 3 "},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parseString(t, tt.input)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want it to name %q", err, tt.want)
+			}
+		})
+	}
+}

@@ -37,8 +37,9 @@ func splitDocuments(data []byte) []document {
 		line++
 	}
 	docs = append(docs, document{line: startLine, data: data[start:]})
-	// A leading `---` makes an empty first document that nobody counts.
-	if len(docs) > 1 && len(bytes.TrimSpace(docs[0].data)) == 0 {
+	// A leading `---`, often below a comment block, makes a first document that nobody
+	// counts.
+	if len(docs) > 1 && onlyComments(docs[0].data) {
 		docs = docs[1:]
 	}
 	for i := range docs {
@@ -56,4 +57,15 @@ func isSeparator(line []byte) bool {
 	}
 	rest := line[3:]
 	return len(rest) == 0 || rest[0] == ' ' || rest[0] == '\t'
+}
+
+// onlyComments reports whether a document holds nothing but blank lines and comments.
+func onlyComments(data []byte) bool {
+	for _, line := range bytes.Split(data, []byte("\n")) {
+		line = bytes.TrimSpace(line)
+		if len(line) > 0 && line[0] != '#' {
+			return false
+		}
+	}
+	return true
 }
