@@ -17,6 +17,10 @@ type Options struct {
 	DNS []string
 	// DNSSearch lists the search domains added for the pods.
 	DNSSearch []string
+	// ClusterDomain, e.g. "cluster.local", puts Kubernetes' search domains first for the pods
+	// that use the cluster DNS: <namespace>.svc.<domain>, svc.<domain>, <domain>.
+	// Empty: none.
+	ClusterDomain string
 	// PublishAddress is the node address that a port without hostIP is published on.
 	// Empty: every address.
 	PublishAddress string

@@ -1,0 +1,340 @@
+package quadlet
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// order is where a container starts among the others of its pod: after the init container
+// before it, and only if every plain init container before it succeeded.
+type order struct {
+	after    string
+	requires []string
+}
+
+// isSidecar tells whether an init container keeps running beside the containers (a
+// Kubernetes sidecar: restartPolicy Always on an init container).
+func isSidecar(ca containerAt) bool {
+	return ca.init && ca.c.RestartPolicy != nil && *ca.c.RestartPolicy == corev1.ContainerRestartPolicyAlways
+}
+
+// containerUnit writes the .container unit of one container or init container.
+func (r *renderer) containerUnit(ca containerAt, o order) (Unit, error) {
+	c, p := ca.c, ca.path
+	if err := r.checkFields(p, c, containerRules); err != nil {
+		return Unit{}, err
+	}
+	ns, pod := r.pod.Namespace, r.pod.Name
+	role := "container"
+	if ca.init {
+		role = "init container"
+	}
+	u := r.newUnit(fmt.Sprintf("pod %s, %s %s", r.pod.Key(), role, c.Name))
+	for _, req := range o.requires {
+		u.add("Unit", "Requires", req)
+	}
+	if o.after != "" {
+		u.add("Unit", "After", o.after)
+	}
+	// Restarts back off (below) instead of giving up after five quick ones.
+	u.add("Unit", "StartLimitIntervalSec", "0")
+
+	u.add("Container", "ContainerName", ContainerName(ns, pod, c.Name))
+	u.add("Container", "Pod", PodUnitName(ns, pod))
+	if err := r.image(u, c, p); err != nil {
+		return Unit{}, err
+	}
+	// journald is podman's usual default, but containers.conf can change it; the unit's
+	// journal is where `journalctl --user -u` and the agent look.
+	u.add("Container", "LogDriver", "journald")
+	env, err := r.environment(c, p)
+	if err != nil {
+		return Unit{}, err
+	}
+	if err := r.command(u, c, p, env); err != nil {
+		return Unit{}, err
+	}
+	if c.WorkingDir != "" {
+		v, err := rawValue(c.WorkingDir)
+		if err == nil && !strings.HasPrefix(c.WorkingDir, "/") {
+			err = fmt.Errorf("is not an absolute path")
+		}
+		if err != nil {
+			return Unit{}, fmt.Errorf("%s.workingDir: %q %w", p, c.WorkingDir, err)
+		}
+		u.add("Container", "WorkingDir", v)
+	}
+	for _, kv := range env.ordered() {
+		v, err := quoteWord(kv.key + "=" + kv.value)
+		if err != nil {
+			return Unit{}, fmt.Errorf("%s: %q %w", kv.path, kv.value, err)
+		}
+		u.add("Container", "Environment", v)
+	}
+	labels, err := labelArgs("metadata.labels", r.pod.Labels)
+	if err != nil {
+		return Unit{}, err
+	}
+	for _, l := range labels {
+		v, err := quoteWord(l)
+		if err != nil {
+			return Unit{}, fmt.Errorf("metadata.labels: %q %w", l, err)
+		}
+		u.add("Container", "Label", v)
+	}
+	if err := r.security(u, c, p); err != nil {
+		return Unit{}, err
+	}
+	if err := r.mounts(u, c, p); err != nil {
+		return Unit{}, err
+	}
+	if err := r.probes(u, ca, env); err != nil {
+		return Unit{}, err
+	}
+	if err := r.lifecycle(u, ca); err != nil {
+		return Unit{}, err
+	}
+	args, err := r.resourceArgs(c, p)
+	if err != nil {
+		return Unit{}, err
+	}
+	if len(args) > 0 {
+		v, err := quoteWords(args...)
+		if err != nil {
+			return Unit{}, fmt.Errorf("%s.resources: %w", p, err)
+		}
+		u.add("Container", "PodmanArgs", v)
+	}
+	r.service(u, ca)
+	return Unit{Name: ContainerUnitName(ns, pod, c.Name), Text: u.text()}, nil
+}
+
+// image writes Image= and Pull=, with Kubernetes' default pull policy.
+func (r *renderer) image(u *unitFile, c *corev1.Container, p string) error {
+	if c.Image == "" {
+		return fmt.Errorf("%s.image: a container needs an image", p)
+	}
+	v, err := rawValue(c.Image)
+	switch {
+	case err != nil:
+	case strings.ContainsFunc(c.Image, func(r rune) bool { return r == ' ' || r > 0x7e }):
+		err = fmt.Errorf("is not an image reference")
+	case strings.HasSuffix(c.Image, ".image") || strings.HasSuffix(c.Image, ".build"):
+		err = fmt.Errorf("ends like a Quadlet .image or .build unit, which Quadlet would look for instead")
+	}
+	if err != nil {
+		return fmt.Errorf("%s.image: %q %w", p, c.Image, err)
+	}
+	u.add("Container", "Image", v)
+	policy := c.ImagePullPolicy
+	if policy == "" {
+		policy = defaultPullPolicy(c.Image)
+	}
+	pull, ok := map[corev1.PullPolicy]string{
+		corev1.PullAlways:       "always",
+		corev1.PullIfNotPresent: "missing",
+		corev1.PullNever:        "never",
+	}[policy]
+	if !ok {
+		return fmt.Errorf("%s.imagePullPolicy: %q is not one of Always, IfNotPresent, Never", p, c.ImagePullPolicy)
+	}
+	u.add("Container", "Pull", pull)
+	return nil
+}
+
+// defaultPullPolicy is Kubernetes' default: Always for the tag latest or no tag (unless
+// there is a digest), IfNotPresent otherwise.
+func defaultPullPolicy(image string) corev1.PullPolicy {
+	name, digest, _ := strings.Cut(image, "@")
+	last := name[strings.LastIndexByte(name, '/')+1:]
+	_, tag, hasTag := strings.Cut(last, ":")
+	if tag == "latest" || !hasTag && digest == "" {
+		return corev1.PullAlways
+	}
+	return corev1.PullIfNotPresent
+}
+
+// command writes the container's command and arguments, after Kubernetes' $(VAR)
+// expansion. With a command, command and args together become the JSON Entrypoint=, which
+// carries every word (an empty one, or a lone ";") exactly; with args alone, they become
+// Exec=, after the image's entrypoint.
+func (r *renderer) command(u *unitFile, c *corev1.Container, p string, env *envList) error {
+	if len(c.Command) > 0 {
+		words := make([]string, 0, len(c.Command)+len(c.Args))
+		for _, w := range c.Command {
+			words = append(words, expand(w, env.lookup))
+		}
+		for _, w := range c.Args {
+			words = append(words, expand(w, env.lookup))
+		}
+		if words[0] == "" {
+			return fmt.Errorf("%s.command[0]: the program to run is empty", p)
+		}
+		j, err := jsonArray(words)
+		if err != nil {
+			return fmt.Errorf("%s.command: %w", p, err)
+		}
+		v, err := rawValue(j)
+		if err != nil {
+			return fmt.Errorf("%s.command: %w", p, err)
+		}
+		u.add("Container", "Entrypoint", v)
+		return nil
+	}
+	if len(c.Args) == 0 {
+		return nil
+	}
+	words := make([]string, len(c.Args))
+	for i, a := range c.Args {
+		w, err := quoteWord(expand(a, env.lookup))
+		if err != nil {
+			return fmt.Errorf("%s.args[%d]: %q %w; set command too, then every argument is carried exactly", p, i, a, err)
+		}
+		words[i] = w
+	}
+	u.add("Container", "Exec", strings.Join(words, " "))
+	return nil
+}
+
+var capabilityName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
+
+// security writes the user, the groups and the privileges from the container's and the
+// pod's securityContext.
+func (r *renderer) security(u *unitFile, c *corev1.Container, p string) error {
+	sc := c.SecurityContext
+	if sc == nil {
+		sc = &corev1.SecurityContext{}
+	} else if err := r.checkFields(p+".securityContext", sc, securityContextRules); err != nil {
+		return err
+	}
+	psc := r.pod.Spec.SecurityContext
+	if psc == nil {
+		psc = &corev1.PodSecurityContext{}
+	}
+	user, group, nonRoot := sc.RunAsUser, sc.RunAsGroup, sc.RunAsNonRoot
+	if user == nil {
+		user = psc.RunAsUser
+	}
+	if group == nil {
+		group = psc.RunAsGroup
+	}
+	if nonRoot == nil {
+		nonRoot = psc.RunAsNonRoot
+	}
+	switch {
+	case user != nil:
+		u.add("Container", "User", strconv.FormatInt(*user, 10))
+		if group != nil {
+			u.add("Container", "Group", strconv.FormatInt(*group, 10))
+		}
+	case group != nil:
+		// Quadlet refuses Group= without User=, and the image's user is not known here.
+		r.warn(p+".securityContext.runAsGroup", "%s (podman needs runAsUser with it)", unsupportedIgnored)
+	}
+	if nonRoot != nil && *nonRoot {
+		switch {
+		case user != nil && *user == 0:
+			return fmt.Errorf("%s.securityContext.runAsNonRoot: the container runs as user 0", p)
+		case user == nil:
+			r.warn(p+".securityContext.runAsNonRoot", "not checked (the image's user is not known before it runs; set runAsUser)")
+		}
+	}
+	if sc.Privileged != nil && *sc.Privileged {
+		return fmt.Errorf("%s.securityContext.privileged: not supported: rootless pods cannot run privileged containers", p)
+	}
+	if sc.ReadOnlyRootFilesystem != nil && *sc.ReadOnlyRootFilesystem {
+		u.add("Container", "ReadOnly", "true")
+	}
+	if sc.AllowPrivilegeEscalation != nil && !*sc.AllowPrivilegeEscalation {
+		u.add("Container", "NoNewPrivileges", "true")
+	}
+	if caps := sc.Capabilities; caps != nil {
+		if err := r.checkFields(p+".securityContext.capabilities", caps, capabilitiesRules); err != nil {
+			return err
+		}
+		for _, set := range []struct {
+			key, field string
+			caps       []corev1.Capability
+		}{{"DropCapability", "drop", caps.Drop}, {"AddCapability", "add", caps.Add}} {
+			for i, name := range set.caps {
+				if !capabilityName.MatchString(string(name)) {
+					return fmt.Errorf("%s.securityContext.capabilities.%s[%d]: %q is not a capability name", p, set.field, i, name)
+				}
+				u.add("Container", set.key, string(name))
+			}
+		}
+	}
+	for _, g := range psc.SupplementalGroups {
+		u.add("Container", "GroupAdd", strconv.FormatInt(g, 10))
+	}
+	return nil
+}
+
+var signalName = regexp.MustCompile(`^(SIG)?[A-Z0-9+-]+$`)
+
+// lifecycle writes the stop signal and the stop timeout.
+func (r *renderer) lifecycle(u *unitFile, ca containerAt) error {
+	c, p := ca.c, ca.path
+	if l := c.Lifecycle; l != nil {
+		if err := r.checkFields(p+".lifecycle", l, lifecycleRules); err != nil {
+			return err
+		}
+		if s := l.StopSignal; s != nil {
+			if !signalName.MatchString(string(*s)) {
+				return fmt.Errorf("%s.lifecycle.stopSignal: %q is not a signal name", p, *s)
+			}
+			u.add("Container", "StopSignal", string(*s))
+		}
+	}
+	if g := r.pod.Spec.TerminationGracePeriodSeconds; g != nil {
+		u.add("Container", "StopTimeout", strconv.FormatInt(*g, 10))
+	}
+	return nil
+}
+
+// restartMaxDelay bounds the delay between restarts, as Kubernetes' crash loop back-off.
+const restartMaxDelay = "5min"
+
+// service writes the [Service] section: how systemd restarts the container, and how an
+// init container runs to its end before the containers after it start.
+func (r *renderer) service(u *unitFile, ca containerAt) {
+	policy := r.pod.Spec.RestartPolicy
+	restart := map[corev1.RestartPolicy]string{
+		"":                            "always",
+		corev1.RestartPolicyAlways:    "always",
+		corev1.RestartPolicyOnFailure: "on-failure",
+		corev1.RestartPolicyNever:     "no",
+	}[policy]
+	switch {
+	case isSidecar(ca):
+		restart = "always"
+	case ca.init:
+		// An init container runs once to its end; Kubernetes retries a failed one
+		// unless the policy is Never.
+		if restart == "always" {
+			restart = "on-failure"
+		}
+		u.add("Service", "Type", "oneshot")
+		u.add("Service", "RemainAfterExit", "yes")
+		u.add("Service", "TimeoutStartSec", "infinity")
+		if ca.c.RestartPolicy != nil {
+			r.warn(ca.path+".restartPolicy", "%s (only Always, for a sidecar, is supported on an init container)", unsupportedIgnored)
+		}
+	case ca.c.RestartPolicy != nil:
+		r.warn(ca.path+".restartPolicy", "%s (the pod's restartPolicy applies)", unsupportedIgnored)
+	}
+	u.add("Service", "Restart", restart)
+	if restart != "no" {
+		u.add("Service", "RestartSec", "1s")
+		u.add("Service", "RestartSteps", "10")
+		u.add("Service", "RestartMaxDelaySec", restartMaxDelay)
+	}
+	if g := r.pod.Spec.TerminationGracePeriodSeconds; g != nil {
+		// podman stops the container within the grace period; systemd waits a little longer.
+		u.add("Service", "TimeoutStopSec", strconv.FormatInt(*g+30, 10))
+	}
+}
