@@ -5,7 +5,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 PREFIX   ?= /usr/local
 BIN      := bin/swarm
 
-.PHONY: all build install test test-short lint fuzz e2e-tree clean
+.PHONY: all build install test test-short lint fuzz bench bench-cluster bench-go e2e-tree clean
 
 all: build
 
@@ -35,6 +35,17 @@ lint:
 fuzz:
 	$(GO) test ./quadlet -run '^$$' -fuzz FuzzRender -fuzztime 60s
 	$(GO) test ./manifest -run '^$$' -fuzz FuzzParseRender -fuzztime 60s
+
+## bench: every benchmark; figures go to stdout, write them into BENCHMARKS.md with the date
+bench: bench-go bench-cluster
+
+## bench-cluster: 20 agents (--runtime none) on 127.0.1.x: apply spread, failover at N=5, idle cost
+bench-cluster: build
+	$(GO) run ./bench/cluster -swarm $(BIN)
+
+## bench-go: the Go benchmarks of the pure parts (scheduler, rendering)
+bench-go:
+	$(GO) test -run '^$$' -bench . -benchmem ./scheduler ./quadlet ./manifest
 
 ## e2e-tree: build (or find in the cache) the Debian trixie tree the generator check runs in
 e2e-tree:

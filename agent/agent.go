@@ -68,9 +68,9 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		ln.Close()
 		return nil, err
 	}
-	if len(cfg.Join) == 0 {
-		log.Info("node is up; to add a node, run on it: swarm agent --join "+node.Addr()+" --join-token $(cat "+filepath.Join(cfg.StateDir, JoinTokenFile)+")",
-			"gossip", node.Addr(), "api", ln.Addr().String())
+	if len(cfg.Join) == 0 && len(node.Members()) == 1 {
+		log.Info("node is up; to add a node, run on it: swarm agent --join "+node.Addr()+" --join-token "+node.JoinToken(),
+			"gossip", node.Addr(), "api", ln.Addr().String(), "token_file", filepath.Join(cfg.StateDir, JoinTokenFile))
 	} else {
 		log.Info("node is up", "gossip", node.Addr(), "api", ln.Addr().String(), "members", len(node.Members()))
 	}
