@@ -65,6 +65,10 @@ func podViews(st *state, namespace string) []any {
 		p.Status.Conditions = []corev1.PodCondition{condition(corev1.PodScheduled, false, "Unschedulable", pd.Reason)}
 		out = append(out, p)
 	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i].(*corev1.Pod), out[j].(*corev1.Pod)
+		return a.Namespace+"/"+a.Name < b.Namespace+"/"+b.Name
+	})
 	return out
 }
 

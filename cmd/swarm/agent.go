@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/podman-swarm/podman-swarm/agent"
+)
+
+func newAgentCommand() *cobra.Command {
+	var cfg agent.Config
+	var labels []string
+	var logLevel string
+	hostname, _ := os.Hostname()
+	cmd := &cobra.Command{
+		Use:   "agent",
+		Short: "Run the node agent: gossip, store, scheduler and API",
+		Long: `Run this node's agent. Started without --join, it founds a new cluster: it creates
+the gossip key and a join token, writes the token to <state-dir>/join-token and logs the
+command that adds another node. With --join and --join-token it joins a cluster.
+
+The agent holds the whole desired state of the cluster under --state-dir; a restarted node,
+or a whole cluster restarted at once, loses nothing.`,
+		Example: `  # the first node
+  swarm agent --bind 198.18.0.11:7946 --runtime none
+  # another node, with the token from the first
+  swarm agent --bind 198.18.0.12:7946 --join 198.18.0.11:7946 --join-token "$(ssh node1 cat ~/.local/state/swarm/join-token)"`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if cfg.Labels, err = parseLabels(labels); err != nil {
+				return err
+			}
+			if cfg.JoinToken == "" {
+				cfg.JoinToken = os.Getenv("SWARM_JOIN_TOKEN")
+			}
+			cfg.Logger, err = newLogger(logLevel)
+			if err != nil {
+				return err
+			}
+			return runAgent(cfg)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.NodeName, "node-name", hostname, "this node's name, unique in the cluster and stable across restarts")
+	f.StringVar(&cfg.Bind, "bind", "0.0.0.0:7946", "gossip address, TCP and UDP")
+	f.StringVar(&cfg.Advertise, "advertise", "", "address other nodes reach this one at (default: the bind address)")
+	f.StringSliceVar(&cfg.Join, "join", nil, "host:port of members to join, comma-separated")
+	f.StringVar(&cfg.JoinToken, "join-token", "", "the cluster's join token (or $SWARM_JOIN_TOKEN); read it from <state-dir>/join-token on a member")
+	f.StringVar(&cfg.APIListen, "api-listen", "127.0.0.1:7070", "address of the HTTP API")
+	f.StringVar(&cfg.StateDir, "state-dir", defaultStateDir(), "folder of the node's state: keyring, store, join token")
+	f.StringVar(&cfg.Runtime, "runtime", agent.RuntimeSystemd, "how pods run: systemd (Quadlet units) or none (schedule only, for tests)")
+	f.StringSliceVar(&labels, "label", nil, "node label key=value for nodeSelector; repeatable")
+	f.DurationVar(&cfg.DeadGrace, "dead-grace", agent.DefaultDeadGrace, "how long a dead node keeps its pods before they move")
+	f.DurationVar(&cfg.ProbeInterval, "probe-interval", time.Second, "failure detection probe interval")
+	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	return cmd
+}
+
+func runAgent(cfg agent.Config) error {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	a, err := agent.Start(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	cfg.Logger.Info("stopping: leaving the cluster so that this node's pods move at once")
+	return a.Shutdown(true)
+}
+
+func parseLabels(kvs []string) (map[string]string, error) {
+	labels := map[string]string{}
+	for _, kv := range kvs {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("--label %q: want key=value, for example disk=ssd", kv)
+		}
+		labels[k] = v
+	}
+	return labels, nil
+}
+
+func defaultStateDir() string {
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "swarm")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "state", "swarm")
+	}
+	return "swarm-state"
+}
+
+func newLogger(level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})), nil
+}

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/podman-swarm/podman-swarm/agent"
+)
+
+// startAgent runs a real agent (gossip and API on loopback, no runtime) for the CLI to talk to.
+func startAgent(t *testing.T) *client {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gossip := l.Addr().String()
+	l.Close()
+	a, err := agent.Start(context.Background(), agent.Config{
+		NodeName: "n1", Bind: gossip, APIListen: "127.0.0.1:0", StateDir: t.TempDir(), Runtime: agent.RuntimeNone,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Shutdown(false) })
+	return newClient(a.APIAddr())
+}
+
+func TestApplyAndGetAgainstAnAgent(t *testing.T) {
+	c := startAgent(t)
+	var out bytes.Buffer
+	if err := runApply(c, "../../contrib/examples/web.yaml", false, nil, &out); err != nil {
+		t.Fatal(err)
+	}
+	want := "deployment.apps/web created\nservice/web created\ningress.networking.k8s.io/web created\n"
+	if out.String() != want {
+		t.Errorf("apply printed:\n%s\nwant:\n%s", out.String(), want)
+	}
+	out.Reset()
+	if err := runApply(c, "../../contrib/examples/web.yaml", true, nil, &out); err != nil || !strings.Contains(out.String(), "deployment.apps/web unchanged (dry run)") {
+		t.Errorf("dry run: %v %s", err, out.String())
+	}
+
+	// One node and two replicas that publish the same port: one runs, one is Pending.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		out.Reset()
+		if err := runGet(c, getOptions{namespace: "default", output: "wide"}, "pods", &out); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Count(out.String(), "\n") == 3 && strings.Contains(out.String(), " n1 ") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pods never placed:\n%s", out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if !regexp.MustCompile(`^NAME\s+READY\s+STATUS\s+RESTARTS\s+NODE\s+REASON$`).MatchString(lines[0]) {
+		t.Errorf("header: %q", lines[0])
+	}
+	if !strings.Contains(out.String(), "Pending   0          <none>   0/1 nodes are available: 1 node(s) have port 8080/TCP in use.") {
+		t.Errorf("the pending pod and its reason are missing:\n%s", out.String())
+	}
+
+	out.Reset()
+	if err := runGet(c, getOptions{namespace: "nope"}, "deployments", &out); err != nil || out.String() != "No resources found in nope namespace.\n" {
+		t.Errorf("empty namespace: %v %q", err, out.String())
+	}
+	out.Reset()
+	if err := runGet(c, getOptions{output: "yaml", allNamespaces: true}, "svc", &out); err != nil || !strings.Contains(out.String(), "kind: Service") {
+		t.Errorf("yaml: %v %s", err, out.String())
+	}
+	if err := runGet(c, getOptions{}, "configmaps", &out); err == nil || !strings.Contains(err.Error(), `unknown resource type "configmaps"`) {
+		t.Errorf("unknown resource: %v", err)
+	}
+}
+
+func TestApplyUnreachableAgent(t *testing.T) {
+	err := runApply(newClient("127.0.0.1:1"), "../../contrib/examples/web.yaml", false, nil, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "cannot reach the agent at http://127.0.0.1:1") {
+		t.Errorf("err = %v", err)
+	}
+}

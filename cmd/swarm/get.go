@@ -1,0 +1,314 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"sigs.k8s.io/yaml"
+)
+
+// resources maps what a user may type to the API's list path.
+var resources = map[string]string{
+	"pod": "pods", "pods": "pods", "po": "pods",
+	"deployment": "deployments", "deployments": "deployments", "deploy": "deployments",
+	"service": "services", "services": "services", "svc": "services",
+	"ingress": "ingresses", "ingresses": "ingresses", "ing": "ingresses",
+	"node": "nodes", "nodes": "nodes", "no": "nodes",
+}
+
+type getOptions struct {
+	server        string
+	namespace     string
+	allNamespaces bool
+	output        string
+}
+
+func newGetCommand() *cobra.Command {
+	var o getOptions
+	cmd := &cobra.Command{
+		Use:   "get pods|deployments|services|ingresses|nodes",
+		Short: "List objects of the cluster, as kubectl does",
+		Example: `  swarm get pods
+  swarm get deployments -A
+  swarm get pods -o wide
+  swarm get nodes -o json`,
+		Args:      cobra.ExactArgs(1),
+		ValidArgs: []string{"pods", "deployments", "services", "ingresses", "nodes"},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runGet(newClient(o.server), o, args[0], cmd.OutOrStdout())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.namespace, "namespace", "n", "default", "namespace to list")
+	f.BoolVarP(&o.allNamespaces, "all-namespaces", "A", false, "list every namespace")
+	f.StringVarP(&o.output, "output", "o", "", "output format: wide, json or yaml")
+	addClientFlags(cmd, &o.server)
+	return cmd
+}
+
+func runGet(c *client, o getOptions, what string, out io.Writer) error {
+	path, ok := resources[strings.ToLower(what)]
+	if !ok {
+		return fmt.Errorf("unknown resource type %q: use pods, deployments, services, ingresses or nodes", what)
+	}
+	switch o.output {
+	case "", "wide", "json", "yaml":
+	default:
+		return fmt.Errorf("--output %q: use wide, json or yaml", o.output)
+	}
+	q := url.Values{}
+	if !o.allNamespaces && path != "nodes" {
+		q.Set("namespace", o.namespace)
+	}
+	var raw struct {
+		APIVersion string            `json:"apiVersion"`
+		Kind       string            `json:"kind"`
+		Items      []json.RawMessage `json:"items"`
+	}
+	if err := c.do("GET", "/api/v1/"+path, q, "", nil, &raw); err != nil {
+		return err
+	}
+	switch o.output {
+	case "json", "yaml":
+		b, err := json.MarshalIndent(raw, "", "    ")
+		if err != nil {
+			return err
+		}
+		if o.output == "yaml" {
+			if b, err = yaml.JSONToYAML(b); err != nil {
+				return err
+			}
+		}
+		_, err = fmt.Fprintln(out, strings.TrimRight(string(b), "\n"))
+		return err
+	}
+	if len(raw.Items) == 0 {
+		if path == "nodes" || o.allNamespaces {
+			fmt.Fprintln(out, "No resources found")
+		} else {
+			fmt.Fprintf(out, "No resources found in %s namespace.\n", o.namespace)
+		}
+		return nil
+	}
+	tw := tabwriter.NewWriter(out, 0, 8, 3, ' ', 0)
+	defer tw.Flush()
+	wide := o.output == "wide"
+	ns := o.allNamespaces && path != "nodes"
+	switch path {
+	case "pods":
+		return printTable(tw, raw.Items, ns, podRow(wide))
+	case "deployments":
+		return printTable(tw, raw.Items, ns, deploymentRow(wide))
+	case "services":
+		return printTable(tw, raw.Items, ns, serviceRow)
+	case "ingresses":
+		return printTable(tw, raw.Items, ns, ingressRow)
+	default:
+		return printTable(tw, raw.Items, false, nodeRow(wide))
+	}
+}
+
+// row is one table line: the header is asked for with a nil object.
+type row[T any] func(obj *T) (namespace string, cells []string)
+
+func printTable[T any](w io.Writer, items []json.RawMessage, withNamespace bool, r row[T]) error {
+	_, header := r(nil)
+	if withNamespace {
+		header = append([]string{"NAMESPACE"}, header...)
+	}
+	fmt.Fprintln(w, strings.Join(header, "\t"))
+	for _, raw := range items {
+		var obj T
+		if err := json.Unmarshal(raw, &obj); err != nil {
+			return fmt.Errorf("decode list item: %w", err)
+		}
+		ns, cells := r(&obj)
+		if withNamespace {
+			cells = append([]string{ns}, cells...)
+		}
+		fmt.Fprintln(w, strings.Join(cells, "\t"))
+	}
+	return nil
+}
+
+func podRow(wide bool) row[corev1.Pod] {
+	return func(p *corev1.Pod) (string, []string) {
+		if p == nil {
+			h := []string{"NAME", "READY", "STATUS", "RESTARTS"}
+			if wide {
+				h = append(h, "NODE", "REASON")
+			}
+			return "", h
+		}
+		ready, restarts := 0, int32(0)
+		for _, cs := range p.Status.ContainerStatuses {
+			if cs.Ready {
+				ready++
+			}
+			restarts += cs.RestartCount
+		}
+		status := string(p.Status.Phase)
+		reason := ""
+		for _, c := range p.Status.Conditions {
+			if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse {
+				reason = c.Message
+			}
+		}
+		cells := []string{p.Name, fmt.Sprintf("%d/%d", ready, len(p.Spec.Containers)), status, fmt.Sprint(restarts)}
+		if wide {
+			node := p.Spec.NodeName
+			if node == "" {
+				node = "<none>"
+			}
+			if reason == "" {
+				reason = "<none>"
+			}
+			cells = append(cells, node, reason)
+		}
+		return p.Namespace, cells
+	}
+}
+
+func deploymentRow(wide bool) row[appsv1.Deployment] {
+	return func(d *appsv1.Deployment) (string, []string) {
+		if d == nil {
+			h := []string{"NAME", "READY", "UP-TO-DATE", "AVAILABLE"}
+			if wide {
+				h = append(h, "CONTAINERS", "IMAGES", "SELECTOR")
+			}
+			return "", h
+		}
+		want := int32(1)
+		if d.Spec.Replicas != nil {
+			want = *d.Spec.Replicas
+		}
+		cells := []string{d.Name, fmt.Sprintf("%d/%d", d.Status.ReadyReplicas, want), fmt.Sprint(d.Status.UpdatedReplicas), fmt.Sprint(d.Status.AvailableReplicas)}
+		if wide {
+			var names, images []string
+			for _, c := range d.Spec.Template.Spec.Containers {
+				names, images = append(names, c.Name), append(images, c.Image)
+			}
+			sel := ""
+			if d.Spec.Selector != nil {
+				sel = labelsString(d.Spec.Selector.MatchLabels)
+			}
+			cells = append(cells, strings.Join(names, ","), strings.Join(images, ","), sel)
+		}
+		return d.Namespace, cells
+	}
+}
+
+func serviceRow(s *corev1.Service) (string, []string) {
+	if s == nil {
+		return "", []string{"NAME", "TYPE", "PORT(S)", "SELECTOR"}
+	}
+	var ports []string
+	for _, p := range s.Spec.Ports {
+		proto := p.Protocol
+		if proto == "" {
+			proto = corev1.ProtocolTCP
+		}
+		ports = append(ports, fmt.Sprintf("%d/%s", p.Port, proto))
+	}
+	typ := string(s.Spec.Type)
+	if typ == "" {
+		typ = "ClusterIP"
+	}
+	return s.Namespace, []string{s.Name, typ, strings.Join(ports, ","), labelsString(s.Spec.Selector)}
+}
+
+func ingressRow(in *networkingv1.Ingress) (string, []string) {
+	if in == nil {
+		return "", []string{"NAME", "CLASS", "HOSTS", "PORTS"}
+	}
+	class := "<none>"
+	if in.Spec.IngressClassName != nil {
+		class = *in.Spec.IngressClassName
+	}
+	var hosts []string
+	for _, r := range in.Spec.Rules {
+		if r.Host != "" {
+			hosts = append(hosts, r.Host)
+		}
+	}
+	if len(hosts) == 0 {
+		hosts = []string{"*"}
+	}
+	ports := "80"
+	if len(in.Spec.TLS) > 0 {
+		ports = "80, 443"
+	}
+	return in.Namespace, []string{in.Name, class, strings.Join(hosts, ","), ports}
+}
+
+func nodeRow(wide bool) row[corev1.Node] {
+	return func(n *corev1.Node) (string, []string) {
+		if n == nil {
+			h := []string{"NAME", "STATUS", "ROLES", "AGE", "ADDRESS"}
+			if wide {
+				h = append(h, "API", "RUNTIME", "LABELS")
+			}
+			return "", h
+		}
+		status := "NotReady"
+		for _, c := range n.Status.Conditions {
+			if c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue {
+				status = "Ready"
+			}
+		}
+		role := "<none>"
+		if n.Annotations["swarm.podman.io/leader"] == "true" {
+			role = "leader"
+		}
+		addr := ""
+		for _, a := range n.Status.Addresses {
+			if a.Type == corev1.NodeInternalIP {
+				addr = a.Address
+			}
+		}
+		age := "<unknown>"
+		if !n.CreationTimestamp.IsZero() {
+			age = shortDuration(time.Since(n.CreationTimestamp.Time))
+		}
+		cells := []string{n.Name, status, role, age, addr}
+		if wide {
+			cells = append(cells, n.Annotations["swarm.podman.io/api"], n.Annotations["swarm.podman.io/runtime"], labelsString(n.Labels))
+		}
+		return "", cells
+	}
+}
+
+func labelsString(m map[string]string) string {
+	if len(m) == 0 {
+		return "<none>"
+	}
+	var kv []string
+	for k, v := range m {
+		kv = append(kv, k+"="+v)
+	}
+	sort.Strings(kv)
+	return strings.Join(kv, ",")
+}
+
+// shortDuration prints an age as kubectl does: 45s, 12m, 3h, 5d.
+func shortDuration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}

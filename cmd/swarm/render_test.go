@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+func TestRenderWritesEveryPod(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "units")
+	var stdout, stderr bytes.Buffer
+	err := runRender(renderOptions{file: "../../contrib/examples/shop.yaml", outDir: out}, nil, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("render: %v\n%s", err, stderr.String())
+	}
+	entries, err := os.ReadDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pods, containers int
+	for _, e := range entries {
+		switch filepath.Ext(e.Name()) {
+		case ".pod":
+			pods++
+		case ".container":
+			containers++
+		}
+		if !strings.Contains(stdout.String(), "wrote "+filepath.Join(out, e.Name())+"\n") {
+			t.Errorf("%s was written but not reported", e.Name())
+		}
+	}
+	// api: 3 replicas of 2 containers; cache: 1 replica of 1 container.
+	if pods != 4 || containers != 7 {
+		t.Errorf("wrote %d .pod and %d .container units, want 4 and 7: %v", pods, containers, names(entries))
+	}
+	if !strings.Contains(stderr.String(), "warning: ") || !strings.Contains(stderr.String(), "resources.requests") {
+		t.Errorf("the ignored resource requests were not reported:\n%s", stderr.String())
+	}
+}
+
+func TestRenderFromStdin(t *testing.T) {
+	out := t.TempDir()
+	data, err := os.ReadFile("../../contrib/examples/web.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if err := runRender(renderOptions{file: "-", outDir: out}, bytes.NewReader(data), &stdout, &stderr); err != nil {
+		t.Fatalf("render: %v", err)
+	}
+	if n := strings.Count(stdout.String(), "wrote "); n != 4 {
+		t.Errorf("wrote %d units, want 4 (2 replicas x .pod + .container):\n%s", n, stdout.String())
+	}
+}
+
+// A manifest with a bad document writes nothing, not even the good documents' units.
+func TestRenderBadManifestWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	manifest := filepath.Join(dir, "app.yaml")
+	good, _ := os.ReadFile("../../contrib/examples/web.yaml")
+	bad := string(good) + "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: broken}\nspec:\n  replicas: 1\n  selector: {matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: b}}\n    spec:\n      containers: [{name: c}]\n"
+	if err := os.WriteFile(manifest, []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "units")
+	var stdout, stderr bytes.Buffer
+	err := runRender(renderOptions{file: manifest, outDir: out}, nil, &stdout, &stderr)
+	if err == nil {
+		t.Fatal("a bad manifest rendered")
+	}
+	want := manifest + ": document 4 (Deployment broken): spec.template.spec.containers[0].image: Required value: every container needs an image"
+	if err.Error() != want {
+		t.Errorf("error:\n got %s\nwant %s", err, want)
+	}
+	if _, statErr := os.Stat(out); !os.IsNotExist(statErr) {
+		t.Errorf("the output folder was created: %v", statErr)
+	}
+	if stdout.Len() != 0 {
+		t.Errorf("stdout: %s", stdout.String())
+	}
+}
+
+// A pod that validates but cannot be rendered (here a volume type a node cannot provide)
+// also writes nothing.
+func TestRenderUnrenderablePodWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	manifest := filepath.Join(dir, "app.yaml")
+	doc := "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  volumes: [{name: s, secret: {secretName: x}}]\n  containers: [{name: c, image: i, volumeMounts: [{name: s, mountPath: /s}]}]\n"
+	if err := os.WriteFile(manifest, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "units")
+	var stdout, stderr bytes.Buffer
+	err := runRender(renderOptions{file: manifest, outDir: out}, nil, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "document 1 (Pod p): pod p: ") || !strings.Contains(err.Error(), "spec.volumes[0]") {
+		t.Fatalf("error = %v", err)
+	}
+	if _, statErr := os.Stat(out); !os.IsNotExist(statErr) {
+		t.Errorf("the output folder was created: %v", statErr)
+	}
+}
+
+func names(entries []os.DirEntry) []string {
+	var out []string
+	for _, e := range entries {
+		out = append(out, e.Name())
+	}
+	sort.Strings(out)
+	return out
+}
