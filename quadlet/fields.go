@@ -92,14 +92,15 @@ func setFields(v reflect.Value) []string {
 	return out
 }
 
-// jsonName is a struct field's JSON name, or inline for a field whose fields are inlined.
+// jsonName is a struct field's JSON name, or inline for a field whose fields are inlined:
+// an embedded struct without a name of its own, as encoding/json reads it.
 func jsonName(f reflect.StructField) (name string, inline bool) {
 	tag := f.Tag.Get("json")
-	name, opts, _ := strings.Cut(tag, ",")
+	name, _, _ = strings.Cut(tag, ",")
 	if tag == "-" || !f.IsExported() {
 		return "", false
 	}
-	return name, name == "" && strings.Contains(opts, "inline")
+	return name, name == "" && f.Anonymous
 }
 
 var podSpecRules = rules{fields: map[string]fieldRule{
