@@ -220,7 +220,9 @@ type keyCase struct {
 }
 
 func TestRenderKeys(t *testing.T) {
-	httpProbe := func(p *corev1.Probe) { p.ProbeHandler = corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Port: intstr.FromInt32(80)}} }
+	httpProbe := func(p *corev1.Probe) {
+		p.ProbeHandler = corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Port: intstr.FromInt32(80)}}
+	}
 	for _, tc := range []keyCase{
 		{"pull default for a tag", nil, Options{}, appFile, "Container", "Pull", []string{"missing"}},
 		{"pull default for latest", func(p *manifest.Pod) { p.Spec.Containers[0].Image = "a/b:latest" }, Options{}, appFile, "Container", "Pull", []string{"always"}},
