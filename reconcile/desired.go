@@ -1,0 +1,155 @@
+package reconcile
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/podman-swarm/podman-swarm/manifest"
+	"github.com/podman-swarm/podman-swarm/quadlet"
+)
+
+// DesiredPod is one pod this node should run, as unit files.
+type DesiredPod struct {
+	// Key is the pod's key, "namespace/name".
+	Key string
+	// Units maps each unit file name to its text.
+	Units map[string]string
+	// Fingerprint is a hash of every file name and text: two pods with the same
+	// fingerprint have the same units.
+	Fingerprint string
+	// PodService is the systemd service that runs the pod.
+	PodService string
+	// Containers are the pod's containers in the order they start (init containers first).
+	Containers []ContainerSpec
+	// Ports are the ports the pod publishes on the node.
+	Ports []manifest.PublishedPort
+}
+
+// ContainerSpec is what the loop needs to know about one container, read from its unit.
+type ContainerSpec struct {
+	// Name is the container's name in the pod spec.
+	Name string
+	// Service is its systemd service.
+	Service string
+	// Init is set for an init container that runs to its end (not for a sidecar).
+	Init bool
+	// Restart is systemd's Restart= for it: "always", "on-failure" or "no".
+	Restart string
+	// Health is set when the container has a health check, which then decides readiness.
+	Health bool
+	// Image and Pull are the unit's Image= and Pull=, for error messages.
+	Image string
+	Pull  string
+}
+
+// KeepsRunning tells whether systemd must keep the container's service active as long as
+// the pod runs: a container (or sidecar) that restarts always.
+func (c ContainerSpec) KeepsRunning() bool { return !c.Init && c.Restart == "always" }
+
+// Desire renders a pod into the units this node writes for it.
+func Desire(p manifest.Pod, o quadlet.Options) (DesiredPod, []quadlet.Warning, error) {
+	res, err := quadlet.Render(p, o)
+	if err != nil {
+		return DesiredPod{}, nil, fmt.Errorf("render pod %s: %w", p.Key(), err)
+	}
+	d := NewDesiredPod(p.Key(), res.Units)
+	d.Ports = manifest.PublishedPorts(&p.Spec)
+	return d, res.Warnings, nil
+}
+
+// NewDesiredPod builds a desired pod from its rendered units, in the order Render gives
+// them: the .pod unit, then the containers in start order, then the volumes.
+func NewDesiredPod(key string, units []quadlet.Unit) DesiredPod {
+	d := DesiredPod{Key: key, Units: make(map[string]string, len(units))}
+	for _, u := range units {
+		d.Units[u.Name] = u.Text
+		ref, ok := quadlet.ParseUnitName(u.Name)
+		if !ok {
+			continue
+		}
+		switch ref.Ext {
+		case quadlet.ExtPod:
+			d.PodService = quadlet.PodServiceName(ref.Namespace, ref.Pod)
+		case quadlet.ExtContainer:
+			keys := unitKeys(u.Text)
+			d.Containers = append(d.Containers, ContainerSpec{
+				Name:    ref.Container,
+				Service: quadlet.ContainerServiceName(ref.Namespace, ref.Pod, ref.Container),
+				Init:    last(keys, "Service", "Type") == "oneshot",
+				Restart: restartOf(keys),
+				Health:  last(keys, "Container", "HealthCmd") != "",
+				Image:   last(keys, "Container", "Image"),
+				Pull:    last(keys, "Container", "Pull"),
+			})
+		}
+	}
+	d.Fingerprint = fingerprint(d.Units)
+	return d
+}
+
+// restartOf is the unit's Restart=, with systemd's default "no".
+func restartOf(keys map[string]map[string][]string) string {
+	if r := last(keys, "Service", "Restart"); r != "" {
+		return r
+	}
+	return "no"
+}
+
+// Services lists the services that starting the pod starts: the pod's service, then every
+// container's. The pod's service pulls its containers in too, but starting each one is what
+// lets the loop wait for every container's start job and see which one failed.
+func (d DesiredPod) Services() []string {
+	out := []string{d.PodService}
+	for _, c := range d.Containers {
+		out = append(out, c.Service)
+	}
+	return out
+}
+
+// fingerprint hashes file names and texts in name order.
+func fingerprint(units map[string]string) string {
+	names := make([]string, 0, len(units))
+	for n := range units {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	h := sha256.New()
+	for _, n := range names {
+		// Lengths first, so that no two different sets of files hash alike.
+		fmt.Fprintf(h, "%d:%s%d:%s", len(n), n, len(units[n]), units[n])
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// serviceOf is the systemd service a unit file of ours turns into; "" for a file name that
+// quadlet did not make.
+func serviceOf(file string) string {
+	ref, ok := quadlet.ParseUnitName(file)
+	if !ok {
+		return ""
+	}
+	switch ref.Ext {
+	case quadlet.ExtPod:
+		return quadlet.PodServiceName(ref.Namespace, ref.Pod)
+	case quadlet.ExtContainer:
+		return quadlet.ContainerServiceName(ref.Namespace, ref.Pod, ref.Container)
+	case quadlet.ExtVolume:
+		return quadlet.VolumeServiceName(ref.Namespace, ref.Pod, ref.Volume)
+	}
+	return ""
+}
+
+// volumeOf is the podman volume a .volume file of ours creates; "" for any other file.
+func volumeOf(file string) string {
+	ref, ok := quadlet.ParseUnitName(file)
+	if !ok || ref.Ext != quadlet.ExtVolume {
+		return ""
+	}
+	return quadlet.VolumeName(ref.Namespace, ref.Pod, ref.Volume)
+}
+
+// isPodFile tells a pod's .pod file from its other files.
+func isPodFile(file string) bool { return strings.HasSuffix(file, quadlet.ExtPod) }

@@ -1,0 +1,20 @@
+// Package reconcile runs, on one node, the pods the cluster assigned to it.
+//
+// It is a level-triggered loop in three parts:
+//
+//   - Plan is a pure function: the desired pods (each rendered into Quadlet unit files) and
+//     what is observed (our unit files on disk, our units in systemd) give a set of actions:
+//     files to write and remove, whether to reload systemd, pods to stop, start, restart and
+//     keep. Planning again after applying those actions gives nothing to do.
+//   - Systemd is the narrow interface the loop drives systemd with; NewDBus implements it
+//     over the user's D-Bus session bus. Reading the journal and podman's health state
+//     execs journalctl and podman; units are never driven through systemctl.
+//   - Reconciler is the loop: it wakes when the agent hands it new desired pods, when one of
+//     our units changes in systemd, and on a periodic resync; each pass rereads everything,
+//     plans, applies and reports each pod's status once it changes.
+//
+// Files are written before anything is stopped or started, and a pod's files are removed
+// only after it stopped, so an agent killed in the middle of a pass finishes the work on its
+// next pass. A unit file is ours only when it carries quadlet's marker; nothing else in the
+// unit folder is ever touched.
+package reconcile
