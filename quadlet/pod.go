@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/podman-swarm/podman-swarm/manifest"
 )
@@ -82,9 +83,10 @@ func (r *renderer) podUnit() (Unit, error) {
 		args = append(args, []string{"--label", l})
 	}
 	for _, a := range args {
+		// Every word was checked above (the host name, the labels).
 		v, err := quoteWords(a...)
 		if err != nil {
-			return Unit{}, fmt.Errorf("pod argument %q %w", strings.Join(a, " "), err)
+			return Unit{}, fmt.Errorf("metadata: pod argument %q %w", strings.Join(a, " "), err)
 		}
 		u.add("Pod", "PodmanArgs", v)
 	}
@@ -136,7 +138,7 @@ func (r *renderer) hostname() (string, error) {
 		}
 		return host, nil
 	}
-	if len(host) > maxHostname || strings.ContainsAny(host, " \t\n/") {
+	if len(host) > maxHostname || len(validation.IsDNS1123Subdomain(host)) > 0 {
 		return "", fmt.Errorf("%s: %q is not a host name of at most %d characters", path, host, maxHostname)
 	}
 	return host, nil
@@ -266,7 +268,7 @@ func (r *renderer) dns(u *unitFile) error {
 type dnsSetting struct{ key, path, value string }
 
 // labelArgs writes labels as sorted "key=value" words for --label or Label=, refusing a key
-// that the '=' split would break.
+// that the '=' split would break and a label that no word can carry.
 func labelArgs(path string, labels map[string]string) ([]string, error) {
 	keys := make([]string, 0, len(labels))
 	for k := range labels {
@@ -277,6 +279,9 @@ func labelArgs(path string, labels map[string]string) ([]string, error) {
 	for _, k := range keys {
 		if k == "" || strings.Contains(k, "=") {
 			return nil, fmt.Errorf("%s: the label key %q is empty or holds '='", path, k)
+		}
+		if _, err := quoteWord(k + "=" + labels[k]); err != nil {
+			return nil, fmt.Errorf("%s[%q]: %q %w", path, k, labels[k], err)
 		}
 		out = append(out, k+"="+labels[k])
 	}
