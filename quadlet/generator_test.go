@@ -232,6 +232,7 @@ func checkContainerService(t *testing.T, pod manifest.Pod, c *corev1.Container, 
 	for _, w := range append(slices.Clone(c.Command), c.Args...) {
 		want = append(want, expand(w, lookup))
 	}
+	checkHealthCmd(t, name, c, argv, env)
 	image := slices.Index(argv, c.Image)
 	if image < 0 {
 		t.Fatalf("%s: no image %s in %q", name, c.Image, argv)
@@ -248,6 +249,64 @@ func checkContainerService(t *testing.T, pod manifest.Pod, c *corev1.Container, 
 	} else if got := argv[image+1:]; !slices.Equal(got, want) && len(got)+len(want) > 0 {
 		t.Errorf("%s: arguments\n got %q\nwant %q", name, got, want)
 	}
+}
+
+// checkHealthCmd checks that podman gets the probe's command as a JSON array holding the
+// probe's words exactly: the exec command, or the httpGet path and headers.
+func checkHealthCmd(t *testing.T, name string, c *corev1.Container, argv []string, env map[string]string) {
+	t.Helper()
+	probe := c.LivenessProbe
+	if probe == nil {
+		probe = c.ReadinessProbe
+	}
+	hc := flagValues(argv, "--health-cmd")
+	if probe == nil {
+		if len(hc) > 0 {
+			t.Errorf("%s: a health check without a probe: %q", name, hc)
+		}
+		return
+	}
+	var cmd []string
+	if len(hc) != 1 || json.Unmarshal([]byte(hc[0]), &cmd) != nil {
+		t.Fatalf("%s: health command %q is not one JSON array", name, hc)
+	}
+	var want []string
+	switch {
+	case probe.Exec != nil:
+		lookup := func(n string) (string, bool) { v, ok := env[n]; return v, ok }
+		for _, w := range probe.Exec.Command {
+			want = append(want, expand(w, lookup))
+		}
+		if len(want) == 1 {
+			want = append([]string{ProbeBinary, "probe", "exec", "--"}, want...)
+		}
+	case probe.HTTPGet != nil:
+		want = []string{ProbeBinary, "probe", "http", "--path", probe.HTTPGet.Path}
+		for _, h := range probe.HTTPGet.HTTPHeaders {
+			want = append(want, "--header", h.Name+": "+h.Value)
+		}
+	case probe.TCPSocket != nil:
+		want = []string{ProbeBinary, "probe", "tcp"}
+	}
+	for i, w := range want {
+		if !slices.Contains(cmd, w) || i > 0 && !containsPair(cmd, want, i) {
+			t.Errorf("%s: health command %q lacks %q", name, cmd, w)
+		}
+	}
+}
+
+// containsPair tells whether want[i-1] is followed by want[i] somewhere in cmd, for the
+// flags and their values; the leading words only need to be present.
+func containsPair(cmd, want []string, i int) bool {
+	if !strings.HasPrefix(want[i-1], "--") {
+		return true
+	}
+	for j := 0; j+1 < len(cmd); j++ {
+		if cmd[j] == want[i-1] && cmd[j+1] == want[i] {
+			return true
+		}
+	}
+	return false
 }
 
 // expectedEnv is the environment Kubernetes would give the container, for the fieldRefs
