@@ -1,0 +1,74 @@
+// Package quadlet turns one Kubernetes pod into the Quadlet units (podman 5.4) that run it as
+// rootless systemd user services: a .pod unit, one .container unit per init container and
+// container, and one .volume unit per emptyDir volume. Render is pure and deterministic; the
+// reconciler writes its units into ~/.config/containers/systemd.
+//
+// # Names
+//
+// Every name is "swarm-" + namespace + "_" + pod [+ "_" + container or volume]; "_" never
+// occurs in Kubernetes names, so names are unique and ParseUnitName splits them back. The
+// podman pod and its service share the name (ServiceName= in [Pod]), so
+// `systemctl --user status swarm-<ns>_<pod>` finds the pod; a container, its podman
+// container and its service share theirs, so `journalctl --user -u swarm-<ns>_<pod>_<c>`
+// shows its output (LogDriver=journald, set explicitly in case containers.conf says
+// otherwise). A volume's service ends in "_volume". Every unit starts with a "# podman-swarm
+// pod <ns>/<pod>" line and carries X-Swarm-Pod=<ns>/<pod> in [Unit]; Owner checks both.
+//
+// # Values
+//
+// Values are data: escape.go writes them for the whole chain Quadlet parser -> ExecStart= ->
+// systemd, doubling '%' and '$' and quoting per key, and refuses what cannot be carried (a
+// NUL byte, text that is not UTF-8, U+0080, a word that is exactly ";" or empty where
+// Quadlet splits words, and control characters, surrounding white space or quotes where
+// Quadlet takes a value verbatim). Kubernetes' own $(VAR) expansion is applied first, as
+// the kubelet would.
+//
+// A command becomes a JSON Entrypoint= holding command and args together, which carries
+// every word exactly; args without a command become Exec=.
+//
+// # Probes
+//
+// podman has one health check per container, plus a startup check in front of it:
+//   - livenessProbe: the health check, with HealthOnFailure=kill; systemd's Restart= (from
+//     restartPolicy) then restarts the container.
+//   - readinessProbe alone: the health check with no action on failure; the health status
+//     is the container's readiness.
+//   - both: the livenessProbe decides health and readiness; a readinessProbe that differs
+//     is ignored with a warning.
+//   - startupProbe: HealthStartup* keys in front of the health check; without a liveness or
+//     readiness probe it is ignored with a warning (podman refuses a startup check alone).
+//
+// periodSeconds, timeoutSeconds, failureThreshold and initialDelaySeconds become the
+// interval, timeout, retries and start period. An exec probe runs as written (JSON exec
+// form). httpGet and tcpSocket probes run the node's swarm binary, bind-mounted read-only at
+// ProbeBinary, as `swarm probe http|tcp ...`, so the image needs no curl and no shell; so
+// does an exec probe that podman would read in Docker's way (one word, or a first word of
+// CMD, CMD-SHELL or NONE), as `swarm probe exec -- ...`.
+//
+// # Volumes
+//
+// An emptyDir (also a volume with no source, as in Kubernetes) is a podman volume named
+// after the pod and the volume, made by its .volume unit (tmpfs for medium Memory, with
+// sizeLimit as its size); the reconciler removes it with the pod. A hostPath is a bind
+// mount, with readOnly and subPath. Any other volume type refuses the pod.
+//
+// # Init containers
+//
+// Init containers start in order, before the containers: each is a oneshot service that the
+// ones after it require; an init container with restartPolicy Always (a sidecar) is a
+// normal service that the ones after it start after. Quadlet creates pods with
+// --exit-policy=stop, which would stop the pod between an init container and the rest, or
+// between a container's exit and its restart; the pod gets --exit-policy=continue instead.
+//
+// # What is ignored, and what is refused
+//
+// Every field of PodSpec, Container and the structs under them has a rule (fields.go): mapped,
+// ignored with a warning ("not supported, ignored", with the reason), honoured elsewhere
+// (nodeName and nodeSelector, by the scheduler), or refused with an error, when ignoring it
+// would change what the workload does in a way a user relies on: secret and configMap
+// references, other volume types, privileged containers, hostPID, hostIPC, gRPC probes,
+// resource claims, volume devices. A test checks the rules against the Kubernetes types,
+// so a field added to them cannot slip through. Resource requests only inform scheduling and
+// are ignored with a warning; limits become --memory and --cpus (Quadlet 5.4 has no key
+// for either).
+package quadlet
