@@ -1,0 +1,80 @@
+// Command testserver is the workload of podman-swarm's end-to-end tests and examples: a
+// static HTTP server, small enough to become an image with `podman import`, that answers
+// with the pod it runs in so that load balancing and DNS can be seen from outside.
+//
+//	GET /          "hello from POD on NODE\n"
+//	GET /healthz   200 "ok", or 503 after GET /fail (until GET /recover)
+//	GET /env?k=K   the value of the environment variable K
+//	GET /resolve?name=N  the addresses N resolves to, one per line
+//	GET /fetch?url=U     the body of GET U (to test reaching other pods)
+//
+// Every request is logged to stdout, which systemd sends to the journal.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+func main() {
+	listen := flag.String("listen", ":8080", "address to listen on")
+	flag.Parse()
+	pod := os.Getenv("POD_NAME")
+	if pod == "" {
+		pod, _ = os.Hostname()
+	}
+	node := os.Getenv("NODE_NAME")
+	var failing atomic.Bool
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "hello from %s on %s\n", pod, node)
+	})
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		if failing.Load() {
+			http.Error(w, "failing on request", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("/fail", func(w http.ResponseWriter, r *http.Request) { failing.Store(true) })
+	mux.HandleFunc("/recover", func(w http.ResponseWriter, r *http.Request) { failing.Store(false) })
+	mux.HandleFunc("/env", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, os.Getenv(r.URL.Query().Get("k")))
+	})
+	mux.HandleFunc("/resolve", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+		defer cancel()
+		addrs, err := net.DefaultResolver.LookupHost(ctx, r.URL.Query().Get("name"))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		fmt.Fprintln(w, strings.Join(addrs, "\n"))
+	})
+	mux.HandleFunc("/fetch", func(w http.ResponseWriter, r *http.Request) {
+		client := http.Client{Timeout: 5 * time.Second}
+		resp, err := client.Get(r.URL.Query().Get("url"))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		io.Copy(w, resp.Body)
+	})
+	logged := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		log.Printf("%s %s %s", r.RemoteAddr, r.Method, r.URL.RequestURI())
+		mux.ServeHTTP(w, r)
+	})
+	log.SetOutput(os.Stdout)
+	log.Printf("testserver %s listening on %s", pod, *listen)
+	log.Fatal(http.ListenAndServe(*listen, logged))
+}
