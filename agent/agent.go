@@ -29,6 +29,8 @@ type Agent struct {
 	ln   net.Listener
 
 	traffic Traffic
+	runtime podRuntime // nil with --runtime none
+	cancel  context.CancelFunc
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -73,6 +75,27 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 			"gossip", node.Addr(), "api", ln.Addr().String(), "token_file", filepath.Join(cfg.StateDir, JoinTokenFile))
 	} else {
 		log.Info("node is up", "gossip", node.Addr(), "api", ln.Addr().String(), "members", len(node.Members()))
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	a.cancel = cancel
+	if cfg.Runtime == RuntimeSystemd {
+		if a.runtime, err = a.startSystemdRuntime(ctx); err != nil {
+			cancel()
+			node.Shutdown()
+			ln.Close()
+			return nil, fmt.Errorf("start the systemd runtime: %w", err)
+		}
+		a.wg.Add(2)
+		go func() {
+			defer a.wg.Done()
+			if err := a.runtime.Run(runCtx); err != nil && runCtx.Err() == nil {
+				log.Error("the reconciler stopped", "err", err)
+			}
+		}()
+		go func() {
+			defer a.wg.Done()
+			a.runtimeLoop(runCtx)
+		}()
 	}
 	a.api = &http.Server{Handler: a.routes(), ReadHeaderTimeout: 10 * time.Second}
 	a.wg.Add(2)
@@ -148,6 +171,7 @@ func (a *Agent) Shutdown(leave bool) error {
 	var err error
 	a.once.Do(func() {
 		close(a.stop)
+		a.cancel()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		err = a.api.Shutdown(ctx)

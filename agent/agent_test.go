@@ -307,3 +307,32 @@ func TestBadLabelRefused(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// Describe and logs of a pod go to the node that runs it, whichever node is asked.
+func TestPodRequestsGoToItsNode(t *testing.T) {
+	agents := startAgents(t, 2, nil)
+	apply(t, agents[0], deploymentYAML("web", 2, "")) // one per node: the template publishes no port, spread puts one on each
+	var p map[string]string
+	eventually(t, 5*time.Second, "2 pods placed on both nodes, as both nodes see it", func() bool {
+		p = placement(t, agents[0])
+		return len(p) == 2 && countOn(p, "n0") == 1 && countOn(p, "n1") == 1 && len(placement(t, agents[1])) == 2
+	})
+	var remote string
+	for pod, node := range p {
+		if node == "n1" {
+			remote = pod
+		}
+	}
+	var d PodDescription
+	if code := call(t, agents[0], "GET", "/api/v1/pods/default/"+remote, "", nil, &d); code != http.StatusOK || d.Node != "n1" || d.Pod.Name != remote {
+		t.Errorf("describe through n0: HTTP %d %+v", code, d)
+	}
+	var e APIError
+	if code := call(t, agents[0], "GET", "/api/v1/pods/default/"+remote+"/logs", "", nil, &e); code != http.StatusConflict ||
+		e.Message != "node n1 runs no pods (--runtime none), so there are no logs" {
+		t.Errorf("logs through n0: HTTP %d %+v", code, e)
+	}
+	if code := call(t, agents[0], "GET", "/api/v1/pods/default/nope/logs", "", nil, &e); code != http.StatusNotFound {
+		t.Errorf("logs of a missing pod: HTTP %d %+v", code, e)
+	}
+}

@@ -35,6 +35,8 @@ func (a *Agent) routes() http.Handler {
 	v1.POST("/manifests", a.applyManifest)
 	v1.DELETE("/manifests/:namespace/:name", a.deleteObject)
 	v1.GET("/pods", a.listPods)
+	v1.GET("/pods/:namespace/:name", a.describePod)
+	v1.GET("/pods/:namespace/:name/logs", a.podLogs)
 	v1.GET("/deployments", a.listDeployments)
 	v1.GET("/services", a.listServices)
 	v1.GET("/ingresses", a.listIngresses)

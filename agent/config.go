@@ -28,6 +28,8 @@ type Config struct {
 	StateDir  string
 	Runtime   string
 	Labels    map[string]string
+	// UnitDir is the Quadlet folder the systemd runtime writes pods into; "" = DefaultUnitDir.
+	UnitDir string
 
 	// DeadGrace is how long a dead node keeps its pods before they are placed elsewhere.
 	DeadGrace time.Duration
@@ -50,6 +52,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Runtime == "" {
 		c.Runtime = RuntimeSystemd
+	}
+	if c.UnitDir == "" {
+		c.UnitDir = DefaultUnitDir()
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -80,9 +85,7 @@ func (c Config) validate() error {
 		}
 	}
 	switch c.Runtime {
-	case RuntimeNone:
-	case RuntimeSystemd:
-		errs = append(errs, errors.New("--runtime systemd: running pods under systemd is not available in this version yet; use --runtime none"))
+	case RuntimeNone, RuntimeSystemd:
 	default:
 		errs = append(errs, fmt.Errorf("--runtime %q: must be systemd or none", c.Runtime))
 	}

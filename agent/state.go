@@ -12,6 +12,7 @@ import (
 
 	"github.com/podman-swarm/podman-swarm/cluster"
 	"github.com/podman-swarm/podman-swarm/manifest"
+	"github.com/podman-swarm/podman-swarm/reconcile"
 )
 
 // assignment is the value under assignment/<ns>/<pod>: the pod to run and the node that runs it.
@@ -28,13 +29,23 @@ type pending struct {
 
 // PodStatus is the value under status/<ns>/<pod>: what the node running a pod observes.
 type PodStatus struct {
-	Node         string          `json:"node"`
-	Phase        corev1.PodPhase `json:"phase"`
-	Ready        bool            `json:"ready"`
-	RestartCount int32           `json:"restartCount,omitempty"`
-	HostIP       string          `json:"hostIP,omitempty"`
-	Message      string          `json:"message,omitempty"`
-	Updated      time.Time       `json:"updated"`
+	Node         string                      `json:"node"`
+	Phase        corev1.PodPhase             `json:"phase"`
+	Ready        bool                        `json:"ready"`
+	RestartCount int32                       `json:"restartCount,omitempty"`
+	HostIP       string                      `json:"hostIP,omitempty"`
+	Message      string                      `json:"message,omitempty"`
+	Ports        []manifest.PublishedPort    `json:"ports,omitempty"`
+	Containers   []reconcile.ContainerStatus `json:"containers,omitempty"`
+	Updated      time.Time                   `json:"updated"`
+}
+
+// corePhase maps the reconciler's phase onto Kubernetes' (they are spelled the same).
+func corePhase(p reconcile.Phase) corev1.PodPhase {
+	if p == "" {
+		return corev1.PodPending
+	}
+	return corev1.PodPhase(p)
 }
 
 // storeReader is the part of the cluster store that reading the state needs.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/podman-swarm/podman-swarm/cluster"
 	"github.com/podman-swarm/podman-swarm/manifest"
+	"github.com/podman-swarm/podman-swarm/reconcile"
 )
 
 // List is a Kubernetes-shaped list, so that people and scripts that know kubectl's JSON
@@ -43,11 +44,7 @@ func podViews(st *state, namespace string) []any {
 			p.Status.HostIP = s.HostIP
 			p.Status.Message = s.Message
 			p.Status.Conditions = append(p.Status.Conditions, condition(corev1.PodReady, s.Ready, "", ""))
-			for _, c := range a.Pod.Spec.Containers {
-				p.Status.ContainerStatuses = append(p.Status.ContainerStatuses, corev1.ContainerStatus{
-					Name: c.Name, Image: c.Image, Ready: s.Ready, RestartCount: s.RestartCount,
-				})
-			}
+			p.Status.ContainerStatuses = containerStatuses(a.Pod, s)
 		}
 		p.Status.Conditions = append([]corev1.PodCondition{condition(corev1.PodScheduled, true, "", "")}, p.Status.Conditions...)
 		out = append(out, p)
@@ -181,4 +178,33 @@ func capitalize(s string) string {
 		return s
 	}
 	return string(s[0]-'a'+'A') + s[1:]
+}
+
+// containerStatuses shows what the node reported of each container, in Kubernetes' shape.
+func containerStatuses(p manifest.Pod, s PodStatus) []corev1.ContainerStatus {
+	reported := map[string]reconcile.ContainerStatus{}
+	for _, c := range s.Containers {
+		reported[c.Name] = c
+	}
+	var out []corev1.ContainerStatus
+	for _, c := range p.Spec.Containers {
+		cs := corev1.ContainerStatus{Name: c.Name, Image: c.Image}
+		r, ok := reported[c.Name]
+		if !ok {
+			cs.State.Waiting = &corev1.ContainerStateWaiting{Reason: "ContainerCreating"}
+			out = append(out, cs)
+			continue
+		}
+		cs.Ready, cs.RestartCount = r.Ready, int32(r.Restarts)
+		switch r.State {
+		case reconcile.ContainerRunning:
+			cs.State.Running = &corev1.ContainerStateRunning{}
+		case reconcile.ContainerTerminated:
+			cs.State.Terminated = &corev1.ContainerStateTerminated{ExitCode: int32(r.ExitCode), Reason: r.Reason}
+		default:
+			cs.State.Waiting = &corev1.ContainerStateWaiting{Reason: r.Reason}
+		}
+		out = append(out, cs)
+	}
+	return out
 }

@@ -69,14 +69,7 @@ func (c *client) do(method, path string, query url.Values, contentType string, b
 		return fmt.Errorf("read the answer of %s: %w", c.server, err)
 	}
 	if resp.StatusCode >= 300 {
-		var e apiError
-		if json.Unmarshal(data, &e) == nil && e.Message != "" {
-			if len(e.Details) > 0 {
-				return fmt.Errorf("%s:\n  %s", e.Message, strings.Join(e.Details, "\n  "))
-			}
-			return fmt.Errorf("%s", e.Message)
-		}
-		return fmt.Errorf("%s %s: HTTP %d: %s", method, path, resp.StatusCode, strings.TrimSpace(string(data)))
+		return apiErrorFrom(resp.StatusCode, data)
 	}
 	if out != nil {
 		if err := json.Unmarshal(data, out); err != nil {
@@ -84,4 +77,21 @@ func (c *client) do(method, path string, query url.Values, contentType string, b
 		}
 	}
 	return nil
+}
+
+// apiErrorFrom turns an error answer into one clear error.
+func apiErrorFrom(code int, data []byte) error {
+	var e apiError
+	if json.Unmarshal(data, &e) == nil && e.Message != "" {
+		if len(e.Details) > 0 {
+			return fmt.Errorf("%s:\n  %s", e.Message, strings.Join(e.Details, "\n  "))
+		}
+		return fmt.Errorf("%s", e.Message)
+	}
+	return fmt.Errorf("HTTP %d: %s", code, strings.TrimSpace(string(data)))
+}
+
+func decodeError(resp *http.Response) error {
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return apiErrorFrom(resp.StatusCode, data)
 }

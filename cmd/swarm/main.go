@@ -33,6 +33,8 @@ gossip, and every pod becomes plain systemd --user services written as Quadlet u
 		newAgentCommand(),
 		newApplyCommand(),
 		newGetCommand(),
+		newDescribeCommand(),
+		newLogsCommand(),
 		newProbeCommand(),
 		newRenderCommand(),
 		newVersionCommand(),
