@@ -59,6 +59,7 @@ or a whole cluster restarted at once, loses nothing.`,
 	f.StringVar(&cfg.APIListen, "api-listen", "127.0.0.1:7070", "address of the HTTP API")
 	f.StringVar(&cfg.StateDir, "state-dir", defaultStateDir(), "folder of the node's state: keyring, store, join token")
 	f.StringVar(&cfg.Runtime, "runtime", agent.RuntimeSystemd, "how pods run: systemd (Quadlet units) or none (schedule only, for tests)")
+	f.StringVar(&cfg.UnitDir, "unit-dir", agent.DefaultUnitDir(), "Quadlet folder the pods' units are written into (--runtime systemd)")
 	f.StringSliceVar(&labels, "label", nil, "node label key=value for nodeSelector; repeatable")
 	f.DurationVar(&cfg.DeadGrace, "dead-grace", agent.DefaultDeadGrace, "how long a dead node keeps its pods before they move")
 	f.DurationVar(&cfg.ProbeInterval, "probe-interval", time.Second, "failure detection probe interval")
