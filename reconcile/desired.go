@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/podman-swarm/podman-swarm/manifest"
 	"github.com/podman-swarm/podman-swarm/quadlet"
@@ -150,6 +149,3 @@ func volumeOf(file string) string {
 	}
 	return quadlet.VolumeName(ref.Namespace, ref.Pod, ref.Volume)
 }
-
-// isPodFile tells a pod's .pod file from its other files.
-func isPodFile(file string) bool { return strings.HasSuffix(file, quadlet.ExtPod) }

@@ -1,6 +1,8 @@
 package reconcile
 
 import (
+	"io"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -86,4 +88,11 @@ func (o Observed) set(service string, f func(*UnitState)) Observed {
 	f(&u)
 	o.Units[service] = u
 	return o
+}
+
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// readinessProbe is an exec readiness probe.
+func readinessProbe() *corev1.Probe {
+	return &corev1.Probe{ProbeHandler: corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"/web", "-probe"}}}}
 }

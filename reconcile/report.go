@@ -1,0 +1,124 @@
+package reconcile
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+)
+
+// report works out the status of every desired pod, reports those that changed, and tells
+// whether a running pod has health checks to poll. final is set for the state a pass leaves
+// behind, unset for the state it found before acting, in which a unit that is not loaded
+// may be one the pass is about to write.
+func (r *Reconciler) report(ctx context.Context, desired []DesiredPod, renderErr, blocked map[string]string, units map[string]UnitState, final bool) bool {
+	now := r.now()
+	var checked []string
+	for _, d := range desired {
+		for _, c := range d.Containers {
+			if c.Health && units[c.Service].ActiveState == stateActive {
+				checked = append(checked, containerName(c))
+			}
+		}
+	}
+	health, err := r.cfg.Podman.Health(ctx, checked)
+	if err != nil {
+		r.log.Warn("read the containers' health", "err", err)
+	}
+	wanted := map[string]bool{}
+	statuses := map[string]Status{}
+	journals := map[string]bool{}
+	for _, d := range desired {
+		wanted[d.Key] = true
+		if podUp(d, units) {
+			r.backoff.up(d.Key, now)
+		}
+		in := statusInput{
+			pod: d, units: units, health: health,
+			journal:   map[string]string{},
+			blocked:   blocked[d.Key],
+			notLoaded: r.notLoaded(d, units, final),
+			startErr:  r.backoff.lastError(d.Key),
+		}
+		for _, s := range needsJournal(d, units) {
+			journals[s] = true
+			in.journal[s] = r.journalError(ctx, s, units[s])
+		}
+		statuses[d.Key] = podStatus(in)
+	}
+	for k, e := range renderErr {
+		wanted[k] = true
+		statuses[k] = Status{Phase: PhaseFailed, Error: e}
+	}
+	for s := range r.journal {
+		if !journals[s] {
+			delete(r.journal, s)
+		}
+	}
+	for k := range r.backoff.pods {
+		if !wanted[k] {
+			r.backoff.forget(k)
+		}
+	}
+	r.mu.Lock()
+	old := r.status
+	r.status = statuses
+	r.mu.Unlock()
+	polls := false
+	for _, k := range slices.Sorted(maps.Keys(statuses)) {
+		st := statuses[k]
+		if o, ok := old[k]; !ok || !o.Equal(st) {
+			r.log.Info("pod status", "pod", k, "phase", st.Phase, "ready", st.Ready, "restarts", st.Restarts, "error", st.Error)
+			r.cfg.Report(k, st)
+		}
+	}
+	for _, d := range desired {
+		if statuses[d.Key].Phase == PhaseRunning && slices.ContainsFunc(d.Containers, func(c ContainerSpec) bool { return c.Health }) {
+			polls = true
+		}
+	}
+	return polls
+}
+
+// podUp tells whether the pod runs as it should: its service active and every container
+// that must keep running up.
+func podUp(d DesiredPod, units map[string]UnitState) bool {
+	if units[d.PodService].ActiveState != stateActive {
+		return false
+	}
+	for _, c := range d.Containers {
+		if c.KeepsRunning() && units[c.Service].ActiveState != stateActive {
+			return false
+		}
+	}
+	return true
+}
+
+// notLoaded says which of the pod's units systemd does not have although the files were
+// reloaded: Quadlet refused the file.
+func (r *Reconciler) notLoaded(d DesiredPod, units map[string]UnitState, final bool) string {
+	if r.lastReload == "" || !final {
+		return ""
+	}
+	for _, name := range slices.Sorted(maps.Keys(d.Units)) {
+		s := serviceOf(name)
+		if u, ok := units[s]; ok && u.LoadState != "" && !u.loaded() {
+			return fmt.Sprintf("systemd has no unit %s after a reload: Quadlet did not convert %s (see journalctl --user -b | grep quadlet)", s, name)
+		}
+	}
+	return ""
+}
+
+// journalError reads the error line of a service's last messages, once per state change.
+func (r *Reconciler) journalError(ctx context.Context, service string, u UnitState) string {
+	if c, ok := r.journal[service]; ok && c.at.Equal(u.StateChange) && c.n == u.NRestarts {
+		return c.line
+	}
+	lines, err := r.cfg.Journal.Tail(ctx, service, 30)
+	if err != nil {
+		r.log.Warn("read the journal", "unit", service, "err", err)
+	}
+	line := lastError(lines)
+	r.journal[service] = journalLine{at: u.StateChange, n: u.NRestarts, line: line}
+	return line
+}

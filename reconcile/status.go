@@ -1,0 +1,272 @@
+package reconcile
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/podman-swarm/podman-swarm/manifest"
+)
+
+// Phase is a pod's phase, as Kubernetes names it.
+type Phase string
+
+// The phases of a pod.
+const (
+	// PhasePending: the pod is not running yet: its units are being written or started,
+	// an init container runs, or no container has come up (a missing image, a crash
+	// before the first start).
+	PhasePending Phase = "Pending"
+	// PhaseRunning: the pod runs and at least one container is up (or restarting).
+	PhaseRunning Phase = "Running"
+	// PhaseSucceeded: every container ended with status 0 and none will restart.
+	PhaseSucceeded Phase = "Succeeded"
+	// PhaseFailed: systemd gave up on the pod (its service failed, or its start did), or
+	// a container ended in failure and will not restart; Error says why.
+	PhaseFailed Phase = "Failed"
+)
+
+// Container states, as Kubernetes names them.
+const (
+	ContainerWaiting    = "waiting"
+	ContainerRunning    = "running"
+	ContainerTerminated = "terminated"
+)
+
+// Status is what the node reports about one of its pods.
+type Status struct {
+	Phase Phase
+	// Ready is set when the pod runs and every container is up and, if it has a health
+	// check, healthy: the pod can take traffic.
+	Ready bool
+	// Restarts sums systemd's automatic restarts of the pod's containers since the pod
+	// was last started.
+	Restarts int
+	// Error is the last problem, in one sentence: "" when there is none.
+	Error string
+	// Ports are the ports the pod publishes on the node.
+	Ports []manifest.PublishedPort
+	// Containers are the containers' states, init containers first.
+	Containers []ContainerStatus
+}
+
+// ContainerStatus is one container's state.
+type ContainerStatus struct {
+	Name string
+	// State is ContainerWaiting, ContainerRunning or ContainerTerminated.
+	State string
+	// Ready: running and, with a health check, healthy.
+	Ready    bool
+	Restarts int
+	// ExitCode is the last exit status of a terminated container (128+signal when killed).
+	ExitCode int
+	// Reason says why it waits or ended, e.g. "CrashLoopBackOff", "Completed", "Error".
+	Reason string
+}
+
+// Equal tells whether two statuses report the same thing.
+func (s Status) Equal(o Status) bool {
+	return s.Phase == o.Phase && s.Ready == o.Ready && s.Restarts == o.Restarts && s.Error == o.Error &&
+		slices.Equal(s.Ports, o.Ports) && slices.Equal(s.Containers, o.Containers)
+}
+
+// statusInput is everything a pod's status is made of.
+type statusInput struct {
+	pod   DesiredPod
+	units map[string]UnitState
+	// health maps a container's podman name to its health state.
+	health map[string]string
+	// journal maps a service to the last error line in its journal.
+	journal map[string]string
+	// blocked says why the pod cannot be written; notLoaded why systemd has no unit for
+	// one of its files; startErr why its last start failed.
+	blocked, notLoaded, startErr string
+}
+
+// podStatus works a pod's status out of its units' states. It is pure.
+func podStatus(in statusInput) Status {
+	d := in.pod
+	st := Status{Ports: d.Ports}
+	var running, waiting, failedEnd, initPending, initFailed bool
+	allReady := true
+	var problems []string
+	for _, c := range d.Containers {
+		u := in.units[c.Service]
+		cs := containerStatus(c, u, in.health[containerName(c)])
+		st.Restarts += cs.Restarts
+		st.Containers = append(st.Containers, cs)
+		if detail := containerProblem(c, cs, u, in.journal[c.Service]); detail != "" {
+			problems = append(problems, detail)
+		}
+		if c.Init {
+			switch {
+			case cs.State == ContainerTerminated && cs.ExitCode == 0:
+			case cs.State == ContainerTerminated && c.Restart == "no":
+				initFailed = true
+			default:
+				initPending = true
+			}
+			continue
+		}
+		allReady = allReady && cs.Ready
+		switch cs.State {
+		case ContainerRunning:
+			running = true
+		case ContainerWaiting:
+			waiting = true
+		case ContainerTerminated:
+			failedEnd = failedEnd || cs.ExitCode != 0
+		}
+	}
+	pod := in.units[d.PodService]
+	podFailed := pod.ActiveState == stateFailed
+	switch {
+	case in.blocked != "" || in.notLoaded != "":
+		st.Phase = PhaseFailed
+	case podFailed || in.startErr != "" && pod.down():
+		st.Phase = PhaseFailed
+	case pod.ActiveState != stateActive:
+		st.Phase = PhasePending
+	case initFailed:
+		st.Phase = PhaseFailed
+	case initPending:
+		st.Phase = PhasePending
+	case running:
+		st.Phase = PhaseRunning
+	case waiting:
+		st.Phase = PhasePending
+	case failedEnd:
+		st.Phase = PhaseFailed
+	default:
+		st.Phase = PhaseSucceeded
+	}
+	st.Ready = st.Phase == PhaseRunning && allReady
+	// The most specific reason first: a container's own journal says more than the
+	// failed job of the start that brought it up.
+	switch {
+	case in.blocked != "":
+		st.Error = in.blocked
+	case in.notLoaded != "":
+		st.Error = in.notLoaded
+	case podFailed:
+		st.Error = "pod service " + d.PodService + " failed" + withDetail(in.journal[d.PodService])
+	case in.startErr != "" && pod.down():
+		st.Error = in.startErr
+	case len(problems) > 0:
+		st.Error = problems[0]
+	case in.startErr != "":
+		st.Error = in.startErr
+	}
+	return st
+}
+
+// containerStatus reads one container's state from its service.
+func containerStatus(c ContainerSpec, u UnitState, health string) ContainerStatus {
+	cs := ContainerStatus{Name: c.Name, Restarts: u.NRestarts}
+	exited := u.ExecMainCode != 0 // the main process ran and ended at least once
+	switch {
+	case c.Init && u.ActiveState == stateActive:
+		// A oneshot init container stays "active (exited)" once it succeeded.
+		cs.State, cs.Reason = ContainerTerminated, "Completed"
+	case u.ActiveState == stateActive:
+		cs.State = ContainerRunning
+		cs.Ready = !c.Health || health == "healthy"
+	case u.ActiveState == stateActivating && u.SubState == "auto-restart":
+		cs.State, cs.Reason = ContainerWaiting, "CrashLoopBackOff"
+	case u.ActiveState == stateActivating:
+		cs.State, cs.Reason = ContainerWaiting, "ContainerCreating"
+	case (u.ActiveState == stateFailed || u.ActiveState == stateInactive) && exited && c.Restart != "always":
+		cs.State = ContainerTerminated
+		cs.ExitCode = exitCode(u)
+		cs.Reason = "Completed"
+		if cs.ExitCode != 0 {
+			cs.Reason = "Error"
+		}
+	default:
+		cs.State, cs.Reason = ContainerWaiting, "ContainerCreating"
+	}
+	return cs
+}
+
+// exitCode is the main process's exit status, or 128+signal as a shell reports it.
+func exitCode(u UnitState) int {
+	const cldExited = 1
+	if u.ExecMainCode == cldExited {
+		return u.ExecMainStatus
+	}
+	return 128 + u.ExecMainStatus
+}
+
+// containerProblem says what is wrong with a container, if anything.
+func containerProblem(c ContainerSpec, cs ContainerStatus, u UnitState, journal string) string {
+	switch {
+	case cs.Reason == "CrashLoopBackOff" || u.ActiveState == stateFailed || cs.Reason == "Error":
+		what := fmt.Sprintf("exited with status %d", exitCode(u))
+		if u.Result != "" && u.Result != "success" && u.Result != "exit-code" {
+			what = "ended: " + u.Result
+		}
+		if cs.Reason == "CrashLoopBackOff" {
+			what += ", restarting"
+		}
+		return "container " + c.Name + " " + what + withDetail(explain(journal, c))
+	case cs.State == ContainerRunning && c.Health && !cs.Ready:
+		return "container " + c.Name + " is not healthy yet"
+	}
+	return ""
+}
+
+func withDetail(s string) string {
+	if s == "" {
+		return ""
+	}
+	return ": " + s
+}
+
+// containerName is the podman name of a container: its service without ".service".
+func containerName(c ContainerSpec) string { return strings.TrimSuffix(c.Service, ".service") }
+
+// needsJournal lists the services whose journal explains a problem: those that failed or
+// are waiting to restart after a failure.
+func needsJournal(d DesiredPod, units map[string]UnitState) []string {
+	var out []string
+	for _, s := range d.Services() {
+		u := units[s]
+		if u.ActiveState == stateFailed || u.SubState == "auto-restart" ||
+			u.down() && u.Result != "" && u.Result != "success" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// lastError picks the line of a unit's last messages that says what went wrong: podman's
+// last "Error: ..." line, else the last line that mentions an error or failure, else "".
+func lastError(lines []string) string {
+	for i := len(lines) - 1; i >= 0; i-- {
+		if strings.HasPrefix(lines[i], "Error: ") {
+			return strings.TrimPrefix(lines[i], "Error: ")
+		}
+	}
+	for i := len(lines) - 1; i >= 0; i-- {
+		l := strings.ToLower(lines[i])
+		if strings.Contains(l, "error") || strings.Contains(l, "failed") {
+			return lines[i]
+		}
+	}
+	return ""
+}
+
+// explain turns podman's message about a container into a sentence a user can act on.
+func explain(msg string, c ContainerSpec) string {
+	l := strings.ToLower(msg)
+	imageMissing := strings.Contains(l, "image not known") || strings.Contains(l, "no such image") ||
+		strings.Contains(l, "image not found")
+	switch {
+	case imageMissing && c.Pull == "never":
+		return fmt.Sprintf("image %s not found and pull policy is Never; load it on this node (podman load or podman import)", c.Image)
+	case strings.Contains(l, "initializing source") || strings.Contains(l, "pinging container registry") ||
+		strings.Contains(l, "unable to pull") || strings.Contains(l, "manifest unknown"):
+		return fmt.Sprintf("pull image %s: %s", c.Image, msg)
+	}
+	return msg
+}
