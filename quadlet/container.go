@@ -9,6 +9,15 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
+// Every key of [Container] becomes words of podman's command line in ExecStart=: Linux
+// refuses a word longer than 128 KiB (MAX_ARG_STRLEN) and systemd a line longer than
+// 1 MiB. The values as written here are a little longer than the words (quotes, escapes),
+// so the limits keep some room.
+const (
+	maxWord        = 128<<10 - 1
+	maxCommandLine = 1<<20 - 64<<10
+)
+
 // order is where a container starts among the others of its pod: after the init container
 // before it, and only if every plain init container before it succeeded.
 type order struct {
@@ -108,6 +117,9 @@ func (r *renderer) containerUnit(ca containerAt, o order) (Unit, error) {
 			return Unit{}, fmt.Errorf("%s.resources: %w", p, err)
 		}
 		u.add("Container", "PodmanArgs", v)
+	}
+	if longest, total := u.sectionSize("Container"); longest > maxWord || total > maxCommandLine {
+		return Unit{}, fmt.Errorf("%s: too large to run: podman's command line would hold a word of about %d bytes (Linux takes %d) and %d bytes in all (systemd reads %d in a line)", p, longest, maxWord, total, maxCommandLine)
 	}
 	r.service(u, ca)
 	return Unit{Name: ContainerUnitName(ns, pod, c.Name), Text: u.text()}, nil

@@ -1,6 +1,7 @@
 package quadlet
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -141,6 +142,14 @@ func TestRenderErrors(t *testing.T) {
 			p.Spec.Containers[0].Ports = []corev1.ContainerPort{{ContainerPort: 80, HostIP: "nowhere"}}
 		}, `spec.containers[0].ports[0]: hostIP "nowhere" is not an IP address`},
 		{"bad container name", func(p *manifest.Pod) { p.Spec.Containers[0].Name = "a_b" }, `spec.containers[0].name: "a_b" is not a valid container name`},
+		{"huge value", func(p *manifest.Pod) {
+			p.Spec.Containers[0].Env = []corev1.EnvVar{{Name: "BIG", Value: strings.Repeat("x", 200<<10)}}
+		}, "spec.containers[0]: too large to run: podman's command line would hold a word of about 204804 bytes"},
+		{"huge environment", func(p *manifest.Pod) {
+			for i := 0; i < 20; i++ {
+				p.Spec.Containers[0].Env = append(p.Spec.Containers[0].Env, corev1.EnvVar{Name: fmt.Sprintf("V%d", i), Value: strings.Repeat("x", 100<<10)})
+			}
+		}, "spec.containers[0]: too large to run"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Render(testPod(tc.edit), Options{})

@@ -47,3 +47,17 @@ func (u *unitFile) text() string {
 	}
 	return b.String()
 }
+
+// sectionSize reports the longest value in a section and the sum of all its values.
+func (u *unitFile) sectionSize(name string) (longest, total int) {
+	for _, s := range u.sections {
+		if s.name != name {
+			continue
+		}
+		for _, kv := range s.lines {
+			longest = max(longest, len(kv.value))
+			total += len(kv.key) + 1 + len(kv.value)
+		}
+	}
+	return longest, total
+}
