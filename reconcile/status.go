@@ -171,7 +171,9 @@ func containerStatus(c ContainerSpec, u UnitState, health string) ContainerStatu
 	case u.ActiveState == stateActive:
 		cs.State = ContainerRunning
 		cs.Ready = !c.Health || health == "healthy"
-	case u.ActiveState == stateActivating && u.SubState == "auto-restart":
+	case u.ActiveState == stateActivating && (u.SubState == "auto-restart" || u.NRestarts > 0):
+		// Between two tries systemd says "auto-restart", during a try "start"; both are
+		// the same crash loop to a user.
 		cs.State, cs.Reason = ContainerWaiting, "CrashLoopBackOff"
 	case u.ActiveState == stateActivating:
 		cs.State, cs.Reason = ContainerWaiting, "ContainerCreating"
@@ -197,18 +199,20 @@ func exitCode(u UnitState) int {
 	return 128 + u.ExecMainStatus
 }
 
-// containerProblem says what is wrong with a container, if anything.
+// containerProblem says what is wrong with a container, if anything. The words stay the
+// same from one try of a crash loop to the next, so that a loop is reported once, not at
+// every try.
 func containerProblem(c ContainerSpec, cs ContainerStatus, u UnitState, journal string) string {
+	detail := withDetail(explain(journal, c))
 	switch {
-	case cs.Reason == "CrashLoopBackOff" || u.ActiveState == stateFailed || cs.Reason == "Error":
+	case cs.Reason == "CrashLoopBackOff":
+		return "container " + c.Name + " keeps failing, systemd restarts it" + detail
+	case u.ActiveState == stateFailed || cs.Reason == "Error":
 		what := fmt.Sprintf("exited with status %d", exitCode(u))
 		if u.Result != "" && u.Result != "success" && u.Result != "exit-code" {
 			what = "ended: " + u.Result
 		}
-		if cs.Reason == "CrashLoopBackOff" {
-			what += ", restarting"
-		}
-		return "container " + c.Name + " " + what + withDetail(explain(journal, c))
+		return "container " + c.Name + " " + what + detail
 	case cs.State == ContainerRunning && c.Health && !cs.Ready:
 		return "container " + c.Name + " is not healthy yet"
 	}
@@ -231,7 +235,7 @@ func needsJournal(d DesiredPod, units map[string]UnitState) []string {
 	var out []string
 	for _, s := range d.Services() {
 		u := units[s]
-		if u.ActiveState == stateFailed || u.SubState == "auto-restart" ||
+		if u.ActiveState == stateFailed || u.SubState == "auto-restart" || u.ActiveState == stateActivating && u.NRestarts > 0 ||
 			u.down() && u.Result != "" && u.Result != "success" {
 			out = append(out, s)
 		}

@@ -52,7 +52,11 @@ func TestPodStatus(t *testing.T) {
 			PhaseRunning, true, 0, ""},
 		{"image missing with pull policy Never", statusInput{pod: web, units: running(web).set(webApp, imageMissing).Units,
 			journal: map[string]string{webApp: "localhost/web:1: image not known"}},
-			PhasePending, false, 3, "container app exited with status 125, restarting: image localhost/web:1 not found and pull policy is Never; load it on this node (podman load or podman import)"},
+			PhasePending, false, 3, "container app keeps failing, systemd restarts it: image localhost/web:1 not found and pull policy is Never; load it on this node (podman load or podman import)"},
+		{"image missing, during the next try", statusInput{pod: web, units: running(web).set(webApp, func(u *UnitState) {
+			u.ActiveState, u.SubState, u.Result, u.NRestarts = "activating", "start", "success", 4
+		}).Units, journal: map[string]string{webApp: "localhost/web:1: image not known"}},
+			PhasePending, false, 4, "container app keeps failing, systemd restarts it: image localhost/web:1 not found and pull policy is Never; load it on this node (podman load or podman import)"},
 		{"pod service failed", statusInput{pod: web, units: running(web).set(webSvc, failed).set(webApp, stopped).Units,
 			journal: map[string]string{webSvc: "rootlessport listen tcp 0.0.0.0:8080: bind: address already in use"}},
 			PhaseFailed, false, 0, "pod service swarm-default_web.service failed: rootlessport listen tcp 0.0.0.0:8080: bind: address already in use"},
