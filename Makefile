@@ -33,8 +33,8 @@ lint:
 
 ## fuzz: a short run of each fuzz target
 fuzz:
-	$(GO) test ./quadlet -run '^$$' -fuzz FuzzRender -fuzztime 60s
-	$(GO) test ./manifest -run '^$$' -fuzz FuzzParseRender -fuzztime 60s
+	$(GO) test ./quadlet -run '^$$' -fuzz FuzzRender -fuzztime 60s -fuzzminimizetime 5s
+	$(GO) test ./quadlet -run '^$$' -fuzz FuzzParseRender -fuzztime 60s -fuzzminimizetime 5s
 
 ## bench: every benchmark; figures go to stdout, write them into BENCHMARKS.md with the date
 bench: bench-go bench-cluster

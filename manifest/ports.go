@@ -19,10 +19,18 @@ type PublishedPort struct {
 	Protocol      corev1.Protocol // TCP (default), UDP or SCTP
 }
 
-// PublishedPorts lists the ports a pod publishes, in the order the containers declare them.
+// PublishedPorts lists the ports a pod publishes, in the order the containers declare them:
+// sidecars first (init containers with restartPolicy Always, which run beside the others),
+// then the containers.
 func PublishedPorts(spec *corev1.PodSpec) []PublishedPort {
 	var out []PublishedPort
-	for _, c := range spec.Containers {
+	var running []corev1.Container
+	for _, c := range spec.InitContainers {
+		if c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways {
+			running = append(running, c)
+		}
+	}
+	for _, c := range append(running, spec.Containers...) {
 		for _, p := range c.Ports {
 			host := p.HostPort
 			if host == 0 {

@@ -35,33 +35,44 @@ func validatePodSpec(spec *corev1.PodSpec, p *field.Path) field.ErrorList {
 	names := sets.New[string]()
 	portNames := sets.New[string]()
 	hostPorts := sets.New[string]()
-	for i := range spec.Containers {
-		c := &spec.Containers[i]
-		cp := p.Child("containers").Index(i)
-		if names.Has(c.Name) {
-			errs = append(errs, field.Duplicate(cp.Child("name"), c.Name))
-		}
-		names.Insert(c.Name)
-		errs = append(errs, validateContainer(c, cp, volumes)...)
-		for j, port := range c.Ports {
-			pp := cp.Child("ports").Index(j)
-			if port.Name != "" {
-				if portNames.Has(port.Name) {
-					errs = append(errs, field.Duplicate(pp.Child("name"), port.Name))
+	each := func(list []corev1.Container, listName string, publishes func(*corev1.Container) bool) {
+		for i := range list {
+			c := &list[i]
+			cp := p.Child(listName).Index(i)
+			if names.Has(c.Name) {
+				errs = append(errs, field.Duplicate(cp.Child("name"), c.Name))
+			}
+			names.Insert(c.Name)
+			errs = append(errs, validateContainer(c, cp, volumes)...)
+			if !publishes(c) {
+				continue
+			}
+			for j, port := range c.Ports {
+				pp := cp.Child("ports").Index(j)
+				if port.Name != "" {
+					if portNames.Has(port.Name) {
+						errs = append(errs, field.Duplicate(pp.Child("name"), port.Name))
+					}
+					portNames.Insert(port.Name)
 				}
-				portNames.Insert(port.Name)
+				host := port.HostPort
+				if host == 0 {
+					host = port.ContainerPort
+				}
+				key := fmt.Sprintf("%s:%d/%s", port.HostIP, host, protocolOrTCP(port.Protocol))
+				if host > 0 && hostPorts.Has(key) {
+					errs = append(errs, field.Duplicate(pp.Child("hostPort"), key+" (every container port is published on the node, hostPort defaulting to containerPort)"))
+				}
+				hostPorts.Insert(key)
 			}
-			host := port.HostPort
-			if host == 0 {
-				host = port.ContainerPort
-			}
-			key := fmt.Sprintf("%s:%d/%s", port.HostIP, host, protocolOrTCP(port.Protocol))
-			if host > 0 && hostPorts.Has(key) {
-				errs = append(errs, field.Duplicate(pp.Child("hostPort"), key+" (every container port is published on the node, hostPort defaulting to containerPort)"))
-			}
-			hostPorts.Insert(key)
 		}
 	}
+	// Sidecars (init containers with restartPolicy Always) run, and publish, beside the
+	// containers; other init containers run to their end first and publish nothing.
+	each(spec.InitContainers, "initContainers", func(c *corev1.Container) bool {
+		return c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
+	})
+	each(spec.Containers, "containers", func(*corev1.Container) bool { return true })
 	for i := range spec.Containers {
 		c := &spec.Containers[i]
 		cp := p.Child("containers").Index(i)

@@ -27,8 +27,8 @@ type order struct {
 
 // isSidecar tells whether an init container keeps running beside the containers (a
 // Kubernetes sidecar: restartPolicy Always on an init container).
-func isSidecar(ca containerAt) bool {
-	return ca.init && ca.c.RestartPolicy != nil && *ca.c.RestartPolicy == corev1.ContainerRestartPolicyAlways
+func (ca containerAt) isSidecar() bool {
+	return ca.init && isSidecar(*ca.c)
 }
 
 // containerUnit writes the .container unit of one container or init container.
@@ -322,7 +322,7 @@ func (r *renderer) service(u *unitFile, ca containerAt) {
 		corev1.RestartPolicyNever:     "no",
 	}[policy]
 	switch {
-	case isSidecar(ca):
+	case ca.isSidecar():
 		restart = "always"
 	case ca.init:
 		// An init container runs once to its end; Kubernetes retries a failed one

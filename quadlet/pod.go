@@ -148,7 +148,23 @@ func (r *renderer) hostname() (string, error) {
 // the node (hostPort defaulting to containerPort), on its hostIP or Options.PublishAddress.
 func (r *renderer) publishPorts(u *unitFile) error {
 	spec := &r.pod.Spec
+	// paths follows manifest.PublishedPorts' order: sidecars first, then the containers.
 	var paths []string
+	for i, c := range spec.InitContainers {
+		if !isSidecar(c) {
+			if len(c.Ports) > 0 {
+				r.warn(fmt.Sprintf("spec.initContainers[%d].ports", i), "%s (ports of init containers that end are not published)", unsupportedIgnored)
+			}
+			continue
+		}
+		for j := range c.Ports {
+			p := fmt.Sprintf("spec.initContainers[%d].ports[%d]", i, j)
+			if err := r.checkFields(p, &c.Ports[j], containerPortRules); err != nil {
+				return err
+			}
+			paths = append(paths, p)
+		}
+	}
 	for i, c := range spec.Containers {
 		for j := range c.Ports {
 			p := fmt.Sprintf("spec.containers[%d].ports[%d]", i, j)
@@ -156,11 +172,6 @@ func (r *renderer) publishPorts(u *unitFile) error {
 				return err
 			}
 			paths = append(paths, p)
-		}
-	}
-	for i, c := range spec.InitContainers {
-		if len(c.Ports) > 0 {
-			r.warn(fmt.Sprintf("spec.initContainers[%d].ports", i), "%s (ports of init containers are not published)", unsupportedIgnored)
 		}
 	}
 	for i, pp := range manifest.PublishedPorts(spec) {
@@ -286,4 +297,10 @@ func labelArgs(path string, labels map[string]string) ([]string, error) {
 		out = append(out, k+"="+labels[k])
 	}
 	return out, nil
+}
+
+// isSidecar tells an init container that runs beside the others (restartPolicy Always)
+// from one that runs to its end before them.
+func isSidecar(c corev1.Container) bool {
+	return c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
 }

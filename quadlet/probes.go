@@ -41,7 +41,7 @@ type healthCheck struct {
 func (r *renderer) probes(u *unitFile, ca containerAt, env *envList) error {
 	c, p := ca.c, ca.path
 	live, ready, startup := c.LivenessProbe, c.ReadinessProbe, c.StartupProbe
-	if ca.init && !isSidecar(ca) {
+	if ca.init && !ca.isSidecar() {
 		for _, pr := range []struct {
 			field string
 			probe *corev1.Probe

@@ -90,7 +90,7 @@ func (r *renderer) render() ([]Unit, error) {
 		units = append(units, u)
 		if c.init {
 			o.after = ContainerServiceName(r.pod.Namespace, r.pod.Name, c.c.Name)
-			if !isSidecar(c) {
+			if !c.isSidecar() {
 				o.requires = append(slices.Clip(o.requires), o.after)
 			}
 		}
