@@ -48,7 +48,7 @@ func TestSidecarPortsAreChecked(t *testing.T) {
 	if _, err := Parse(Input{Name: "p.yaml", Data: []byte(pod(""))}); err != nil {
 		t.Errorf("init container that ends: %v", err)
 	}
-	_, err = Parse(Input{Name: "p.yaml", Data: []byte(strings.Replace(pod(""), "image: i\n", "", 1))})
+	_, err = Parse(Input{Name: "p.yaml", Data: []byte(strings.Replace(pod(""), "    image: i\n", "", 1))})
 	if err == nil || !strings.Contains(err.Error(), "spec.initContainers[0].image: Required value") {
 		t.Errorf("init container without an image: %v", err)
 	}
