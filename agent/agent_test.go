@@ -336,3 +336,17 @@ func TestPodRequestsGoToItsNode(t *testing.T) {
 		t.Errorf("logs of a missing pod: HTTP %d %+v", code, e)
 	}
 }
+
+// A manifest that validates but that no node could run is refused at apply, whole.
+func TestApplyRefusesUnrunnablePod(t *testing.T) {
+	a := startAgents(t, 1, nil)[0]
+	doc := deploymentYAML("ok", 1, "") + "---\n" + strings.Replace(deploymentYAML("web", 1, "      volumes: [{name: s, configMap: {name: x}}]\n"), "image: localhost/test:1", "image: localhost/test:1\n          volumeMounts: [{name: s, mountPath: /s}]", 1)
+	var e APIError
+	if code := call(t, a, "POST", "/api/v1/manifests", "application/yaml", []byte(doc), &e); code != http.StatusUnprocessableEntity ||
+		len(e.Details) != 1 || !strings.Contains(e.Details[0], "document 2 (Deployment web): spec.template.spec.volumes[0].configMap: cannot run on a node") {
+		t.Fatalf("HTTP %d %+v", code, e)
+	}
+	if n := len(a.Node().List("")); n != 0 {
+		t.Errorf("store holds %d keys after a refused apply", n)
+	}
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/podman-swarm/podman-swarm/cluster"
 	"github.com/podman-swarm/podman-swarm/manifest"
+	"github.com/podman-swarm/podman-swarm/quadlet"
 )
 
 // APIError is the body of every error answer.
@@ -113,6 +114,9 @@ func (a *Agent) applyManifest(c echo.Context) error {
 	}
 	set, err := manifest.Parse(manifest.Input{Name: name, Data: body})
 	if err != nil {
+		return err
+	}
+	if err := quadlet.Check(set, quadlet.Options{}); err != nil {
 		return err
 	}
 	changes, results := applyChanges(set, func(key string) ([]byte, bool) {

@@ -101,6 +101,8 @@ func TestParseErrors(t *testing.T) {
 			`app.yaml: document 1 (Deployment web): metadata.namespace: Invalid value: "-x": must be a DNS-1123 label: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`},
 		{"negative replicas", strings.Replace(deployment, "replicas: 2", "replicas: -1", 1),
 			"app.yaml: document 1 (Deployment web): spec.replicas: Invalid value: -1: must be greater than or equal to 0"},
+		{"too many replicas", strings.Replace(deployment, "replicas: 2", "replicas: 100000", 1),
+			"app.yaml: document 1 (Deployment web): spec.replicas: Invalid value: 100000: must be at most 1000: every pod is kept in the store that all nodes replicate"},
 		{"missing image", strings.Replace(deployment, "image: localhost/web:1", "imagePullPolicy: Never", 1),
 			"app.yaml: document 1 (Deployment web): spec.template.spec.containers[0].image: Required value: every container needs an image"},
 		{"port out of range", strings.Replace(deployment, "containerPort: 8080", "containerPort: 70000", 1),

@@ -14,6 +14,10 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
+// MaxReplicas bounds a Deployment: a typo such as 100000 would otherwise flood the replicated
+// store with pending pods. Clusters of tens of nodes run far fewer.
+const MaxReplicas = 1000
+
 // validateObject applies the rules Kubernetes users expect to one decoded object.
 func validateObject(o Object) Errors {
 	var errs field.ErrorList
@@ -66,6 +70,10 @@ func validateDeployment(d *appsv1.Deployment) field.ErrorList {
 	spec := field.NewPath("spec")
 	if d.Spec.Replicas != nil && *d.Spec.Replicas < 0 {
 		errs = append(errs, field.Invalid(spec.Child("replicas"), *d.Spec.Replicas, "must be greater than or equal to 0"))
+	}
+	if d.Spec.Replicas != nil && *d.Spec.Replicas > MaxReplicas {
+		errs = append(errs, field.Invalid(spec.Child("replicas"), *d.Spec.Replicas,
+			fmt.Sprintf("must be at most %d: every pod is kept in the store that all nodes replicate", MaxReplicas)))
 	}
 	errs = append(errs, validateSelector(d.Spec.Selector, d.Spec.Template.Labels, spec)...)
 	errs = append(errs, validateStrategy(d.Spec.Strategy, spec.Child("strategy"))...)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/podman-swarm/podman-swarm/agent"
 	"github.com/podman-swarm/podman-swarm/manifest"
+	"github.com/podman-swarm/podman-swarm/quadlet"
 )
 
 func newApplyCommand() *cobra.Command {
@@ -42,7 +43,11 @@ func runApply(c *client, file string, dryRun bool, stdin io.Reader, stdout io.Wr
 	}
 	// Check locally first: the user sees every problem with the right file names, and a
 	// folder of several files is applied as one manifest (all or nothing).
-	if _, err := manifest.Parse(inputs...); err != nil {
+	set, err := manifest.Parse(inputs...)
+	if err != nil {
+		return err
+	}
+	if err := quadlet.Check(set, quadlet.Options{}); err != nil {
 		return err
 	}
 	var body strings.Builder
