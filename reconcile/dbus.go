@@ -11,6 +11,7 @@ import (
 	"time"
 
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
+	"github.com/godbus/dbus/v5"
 )
 
 // DBus drives the user's systemd over the D-Bus session bus. It reconnects on the next call
@@ -168,6 +169,27 @@ func (d *DBus) Stop(ctx context.Context, units []string) error {
 	return d.jobs(ctx, "stop", units, func(c *sddbus.Conn, u string, ch chan<- string) (int, error) {
 		return c.StopUnitContext(ctx, u, "replace", ch)
 	})
+}
+
+// ResetFailed resets the failed state of each unit; a unit systemd does not have, or that
+// did not fail, is fine.
+func (d *DBus) ResetFailed(ctx context.Context, units []string) error {
+	c, err := d.connect(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, u := range units {
+		err := c.ResetFailedUnitContext(ctx, u)
+		var dbusErr dbus.Error
+		if errors.As(err, &dbusErr) && dbusErr.Name == "org.freedesktop.systemd1.NoSuchUnit" {
+			continue
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("reset failed unit %s: %w", u, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // jobs runs one job per unit and waits for the results. Each result channel has room for

@@ -13,7 +13,8 @@ import (
 // end-to-end rig (test/e2e/rig; booting one node if none is up, and taking it down after)
 // and runs TestInNode there as the rig's user. Run it as root with SWARM_E2E=1; with the
 // variable set, a rig that cannot be brought up fails the test. SWARM_E2E_NODE picks the
-// node (default 1).
+// node (default 1); SWARM_E2E_RIG names another script with rig's interface (up, down,
+// pid, user, cp-in, image) to run it with.
 func TestRig(t *testing.T) {
 	if os.Getenv("SWARM_E2E") != "1" {
 		t.Skip("set SWARM_E2E=1 (as root) to run against real systemd in the e2e rig")
@@ -22,7 +23,10 @@ func TestRig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rig := filepath.Join(root, "test", "e2e", "rig")
+	rig := os.Getenv("SWARM_E2E_RIG")
+	if rig == "" {
+		rig = filepath.Join(root, "test", "e2e", "rig")
+	}
 	node := os.Getenv("SWARM_E2E_NODE")
 	if node == "" {
 		node = "1"

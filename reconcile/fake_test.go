@@ -161,6 +161,17 @@ func (f *fakeSystemd) Stop(ctx context.Context, units []string) error {
 	return nil
 }
 
+func (f *fakeSystemd) ResetFailed(ctx context.Context, units []string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, n := range units {
+		if u := f.units[n]; u != nil && u.ActiveState == "failed" {
+			u.ActiveState = "inactive"
+		}
+	}
+	return nil
+}
+
 func (f *fakeSystemd) stopLocked(n string) {
 	if u := f.units[n]; u != nil && !u.down() {
 		u.ActiveState, u.SubState, u.MainPID = "inactive", "dead", 0
@@ -283,10 +294,10 @@ func (j *fakeJournal) Tail(ctx context.Context, unit string, n int) ([]string, e
 	return l[max(0, len(l)-n):], nil
 }
 
-func (j *fakeJournal) Copy(ctx context.Context, unit string, follow bool, w io.Writer) error {
+func (j *fakeJournal) Logs(ctx context.Context, container string, follow bool, w io.Writer) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	for _, l := range j.lines[unit] {
+	for _, l := range j.lines[container] {
 		fmt.Fprintln(w, l)
 	}
 	return nil

@@ -115,6 +115,13 @@ func (r *Reconciler) apply(ctx context.Context, a Actions, obs Observed) {
 		}
 		r.log.Info("pod stopped", "pod", s.Key)
 	})
+	for _, s := range a.Stop {
+		// A container that exits non-zero when stopped leaves its unit "failed", and
+		// systemd keeps a failed unit in memory even once its file is gone.
+		if err := r.cfg.Systemd.ResetFailed(ctx, s.Stop); err != nil {
+			r.log.Warn("reset the failed state of a removed pod's units", "pod", s.Key, "err", err)
+		}
+	}
 	keepFile := map[string]bool{}
 	for _, v := range a.Volumes {
 		if err := r.cfg.Podman.RemoveVolume(ctx, v.Name); err != nil {
@@ -138,6 +145,7 @@ func (r *Reconciler) apply(ctx context.Context, a Actions, obs Observed) {
 	starts := slices.Concat(a.Start, a.Restart)
 	r.jobs(ctx, starts, func(s PodStep) []string { return s.Start }, r.cfg.Systemd.Start, func(s PodStep, err error) {
 		r.backoff.started(s.Key, r.now(), err)
+		delete(r.ran, s.Key)
 		if err != nil {
 			r.log.Error("start pod", "pod", s.Key, "err", err)
 			return

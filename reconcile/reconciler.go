@@ -66,6 +66,7 @@ type Reconciler struct {
 	// Owned by the loop's goroutine.
 	lastReload string // the unit files on disk at the last reload, as a fingerprint
 	journal    map[string]journalLine
+	ran        map[string]bool // pods seen Running since the loop last started them
 }
 
 // journalLine caches the error line of a service for one state of it, so that the journal
@@ -118,6 +119,7 @@ func New(cfg Config) (*Reconciler, error) {
 		renderErr: map[string]string{},
 		status:    map[string]Status{},
 		journal:   map[string]journalLine{},
+		ran:       map[string]bool{},
 	}, nil
 }
 

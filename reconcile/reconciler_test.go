@@ -302,3 +302,42 @@ func waitFor(t *testing.T, cond func() bool) {
 	}
 	t.Fatal("condition not met within 10s")
 }
+
+func TestReconcilerLogsAndDescribe(t *testing.T) {
+	n := newNode(t.TempDir())
+	r := n.agent()
+	ctx := context.Background()
+	r.SetDesired([]manifest.Pod{podSpec("web", withSidecar)})
+	r.pass(ctx)
+	n.journal.lines["swarm-default_web_side"] = []string{"side says hi"}
+	n.journal.lines[webApp] = []string{"Started app."}
+	var b strings.Builder
+	if err := r.Logs(ctx, "default/web", "side", false, &b); err != nil || b.String() != "side says hi\n" {
+		t.Errorf("Logs = %q, %v", b.String(), err)
+	}
+	if err := r.Logs(ctx, "default/web", "", false, &b); err == nil {
+		t.Error("Logs of a pod with two containers and no name: no error")
+	}
+	if err := r.Logs(ctx, "default/nope", "", false, &b); !errors.Is(err, ErrNoPod) {
+		t.Errorf("Logs of an unknown pod: %v, want ErrNoPod", err)
+	}
+	d, err := r.Describe(ctx, "default/web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, u := range d.Units {
+		got = append(got, u.File+" "+u.Service+" "+u.Container+" "+u.ActiveState+" "+strings.Join(u.Journal, "|"))
+	}
+	want := []string{
+		"swarm-default_web.pod swarm-default_web.service  active ",
+		"swarm-default_web_app.container swarm-default_web_app.service app active Started app.",
+		"swarm-default_web_side.container swarm-default_web_side.service side active ",
+	}
+	if !slices.Equal(got, want) || d.Status.Phase != PhaseRunning {
+		t.Errorf("Describe units:\n%s\nwant\n%s\nstatus %+v", strings.Join(got, "\n"), strings.Join(want, "\n"), d.Status)
+	}
+	if _, err := r.Describe(ctx, "default/nope"); !errors.Is(err, ErrNoPod) {
+		t.Errorf("Describe of an unknown pod: %v, want ErrNoPod", err)
+	}
+}

@@ -39,12 +39,16 @@ func (r *Reconciler) report(ctx context.Context, desired []DesiredPod, renderErr
 			blocked:   blocked[d.Key],
 			notLoaded: r.notLoaded(d, units, final),
 			startErr:  r.backoff.lastError(d.Key),
+			ran:       r.ran[d.Key],
 		}
 		for _, s := range needsJournal(d, units) {
 			journals[s] = true
 			in.journal[s] = r.journalError(ctx, s, units[s])
 		}
 		statuses[d.Key] = podStatus(in)
+		if statuses[d.Key].Phase == PhaseRunning {
+			r.ran[d.Key] = true
+		}
 	}
 	for k, e := range renderErr {
 		wanted[k] = true
@@ -58,6 +62,11 @@ func (r *Reconciler) report(ctx context.Context, desired []DesiredPod, renderErr
 	for k := range r.backoff.pods {
 		if !wanted[k] {
 			r.backoff.forget(k)
+		}
+	}
+	for k := range r.ran {
+		if !wanted[k] {
+			delete(r.ran, k)
 		}
 	}
 	r.mu.Lock()

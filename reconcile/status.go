@@ -81,17 +81,28 @@ type statusInput struct {
 	// blocked says why the pod cannot be written; notLoaded why systemd has no unit for
 	// one of its files; startErr why its last start failed.
 	blocked, notLoaded, startErr string
+	// ran is set when the pod has been seen Running since it was last started: a
+	// container that systemd restarts then keeps the pod Running, as in Kubernetes.
+	ran bool
 }
 
 // podStatus works a pod's status out of its units' states. It is pure.
 func podStatus(in statusInput) Status {
 	d := in.pod
 	st := Status{Ports: d.Ports}
-	var running, waiting, failedEnd, initPending, initFailed bool
+	var running, restarting, waiting, failedEnd, initPending, initFailed bool
 	allReady := true
 	var problems []string
+	unit := func(s string) UnitState {
+		// What systemd remembers of a unit without a file (a pod of the same name
+		// that ran before) is not this pod's.
+		if u := in.units[s]; u.loaded() {
+			return u
+		}
+		return UnitState{}
+	}
 	for _, c := range d.Containers {
-		u := in.units[c.Service]
+		u := unit(c.Service)
 		cs := containerStatus(c, u, in.health[containerName(c)])
 		st.Restarts += cs.Restarts
 		st.Containers = append(st.Containers, cs)
@@ -114,11 +125,12 @@ func podStatus(in statusInput) Status {
 			running = true
 		case ContainerWaiting:
 			waiting = true
+			restarting = restarting || cs.Reason == "CrashLoopBackOff"
 		case ContainerTerminated:
 			failedEnd = failedEnd || cs.ExitCode != 0
 		}
 	}
-	pod := in.units[d.PodService]
+	pod := unit(d.PodService)
 	podFailed := pod.ActiveState == stateFailed
 	switch {
 	case in.blocked != "" || in.notLoaded != "":
@@ -131,7 +143,7 @@ func podStatus(in statusInput) Status {
 		st.Phase = PhaseFailed
 	case initPending:
 		st.Phase = PhasePending
-	case running:
+	case running || restarting && in.ran:
 		st.Phase = PhaseRunning
 	case waiting:
 		st.Phase = PhasePending

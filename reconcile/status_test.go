@@ -42,6 +42,9 @@ func TestPodStatus(t *testing.T) {
 	}{
 		{"running", statusInput{pod: web, units: running(web).Units}, PhaseRunning, true, 0, ""},
 		{"not started yet", statusInput{pod: web, units: notLoaded(web).Units}, PhasePending, false, 0, ""},
+		{"not started yet, a pod of that name failed before", statusInput{pod: web, units: notLoaded(web).set(webApp, func(u *UnitState) {
+			u.ActiveState, u.Result, u.ExecMainCode, u.ExecMainStatus = "failed", "exit-code", 1, 2
+		}).Units}, PhasePending, false, 0, ""},
 		{"pod service starting", statusInput{pod: web, units: running(web).set(webSvc, func(u *UnitState) { u.ActiveState = "activating" }).Units},
 			PhasePending, false, 0, ""},
 		{"container restarted by systemd", statusInput{pod: web, units: running(web).set(webApp, func(u *UnitState) { u.NRestarts = 2 }).Units},
@@ -75,6 +78,9 @@ func TestPodStatus(t *testing.T) {
 		{"killed by a signal", statusInput{pod: once, units: running(once).set("swarm-default_web_app.service", func(u *UnitState) {
 			u.ActiveState, u.Result, u.ExecMainCode, u.ExecMainStatus = "failed", "signal", 2, 9
 		}).Units}, PhaseFailed, false, 0, "container app ended: signal"},
+		{"container restarting in a pod that ran", statusInput{pod: web, units: running(web).set(webApp, autoRestart).Units, ran: true,
+			journal: map[string]string{webApp: "panic: boom"}},
+			PhaseRunning, false, 3, "container app keeps failing, systemd restarts it: panic: boom"},
 		{"init container running", statusInput{pod: webInit, units: running(webInit).set(setupSvc, func(u *UnitState) { u.ActiveState = "activating" }).set(webApp, stopped).Units},
 			PhasePending, false, 0, ""},
 		{"init container done", statusInput{pod: webInit, units: running(webInit).Units}, PhaseRunning, true, 0, ""},

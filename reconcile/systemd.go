@@ -19,6 +19,9 @@ type Systemd interface {
 	Start(ctx context.Context, units []string) error
 	// Stop stops the units and waits until each stop job has ended.
 	Stop(ctx context.Context, units []string) error
+	// ResetFailed makes systemd forget that the units failed, so that the units of a
+	// removed pod leave memory and a later pod of the same name starts clean.
+	ResetFailed(ctx context.Context, units []string) error
 	// Watch sends the name of a unit whose name starts with prefix each time its state
 	// changes. Sends never block: a nudge is dropped when the channel is full, which is
 	// fine for a loop that rereads everything anyway. The channel closes with ctx.
@@ -38,7 +41,7 @@ type Podman interface {
 type Journal interface {
 	// Tail returns the last n messages of a unit, oldest first.
 	Tail(ctx context.Context, unit string, n int) ([]string, error)
-	// Copy writes a unit's messages to w, one per line; with follow it keeps writing new
-	// ones until ctx ends.
-	Copy(ctx context.Context, unit string, follow bool, w io.Writer) error
+	// Logs writes what a container printed to w, one message per line; with follow it
+	// keeps writing new ones until ctx ends.
+	Logs(ctx context.Context, container string, follow bool, w io.Writer) error
 }
