@@ -85,6 +85,9 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 			ln.Close()
 			return nil, fmt.Errorf("start the systemd runtime: %w", err)
 		}
+		// The reconciler's first pass must see the pods this node runs (the store is read
+		// back from disk by now): with an empty desired list it would stop them all.
+		a.runtime.SetDesired(a.podsOfThisNode(readState(node, log)))
 		a.wg.Add(2)
 		go func() {
 			defer a.wg.Done()

@@ -115,13 +115,7 @@ func (a *Agent) runtimeLoop(ctx context.Context) {
 	defer tick.Stop()
 	for {
 		st := readState(a.node, a.log)
-		var mine []manifest.Pod
-		for _, key := range sortedKeys(st.assignments) {
-			if as := st.assignments[key]; as.Node == a.cfg.NodeName {
-				mine = append(mine, as.Pod)
-			}
-		}
-		a.runtime.SetDesired(mine)
+		a.runtime.SetDesired(a.podsOfThisNode(st))
 		for key, s := range st.status {
 			if as, ok := st.assignments[key]; s.Node == a.cfg.NodeName && (!ok || as.Node != a.cfg.NodeName) {
 				if _, err := a.node.Delete(prefixStatus + key); err != nil {
@@ -136,4 +130,15 @@ func (a *Agent) runtimeLoop(ctx context.Context) {
 		case <-tick.C:
 		}
 	}
+}
+
+// podsOfThisNode lists the pods the store assigns to this node.
+func (a *Agent) podsOfThisNode(st *state) []manifest.Pod {
+	var mine []manifest.Pod
+	for _, key := range sortedKeys(st.assignments) {
+		if as := st.assignments[key]; as.Node == a.cfg.NodeName {
+			mine = append(mine, as.Pod)
+		}
+	}
+	return mine
 }

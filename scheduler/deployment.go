@@ -108,7 +108,7 @@ func (p *planner) stepDeployment(d *deployment) bool {
 	if room > 0 && p.scaleUp(d, room) {
 		changed = true
 	}
-	if len(d.old) > 0 && p.scaleDownOld(d) {
+	if len(d.old) > 0 && p.scaleDownOld(d, len(d.pending) > 0) {
 		changed = true
 	}
 	return changed
@@ -147,8 +147,18 @@ func (p *planner) scaleUp(d *deployment, room int) bool {
 // arithmetic of Kubernetes' deployment controller: never below replicas-maxUnavailable
 // available pods, and never so far that the pods left could not reach that number once the
 // new ones that are not available yet become so.
-func (p *planner) scaleDownOld(d *deployment) bool {
-	minAvailable := d.replicas - d.rollout.unavailable
+//
+// surgeBlocked says that new pods fit no node. Every container port is published on its
+// node, so a Deployment with as many replicas as nodes has no room to surge: its old pods
+// hold the ports. Kubernetes would stay stuck there with maxUnavailable 0; here the rollout
+// replaces one pod at a time in place instead (Docker Swarm's stop-first), as if
+// maxUnavailable were at least 1.
+func (p *planner) scaleDownOld(d *deployment, surgeBlocked bool) bool {
+	unavailable := d.rollout.unavailable
+	if surgeBlocked {
+		unavailable = max(unavailable, 1)
+	}
+	minAvailable := d.replicas - unavailable
 	newUnavailable, newAvailable := 0, 0
 	for _, q := range d.current {
 		if q.available() {

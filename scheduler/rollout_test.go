@@ -113,17 +113,34 @@ func TestRecreateRemovesAllOldAndCreatesAllNew(t *testing.T) {
 
 func TestRollingUpdateOfAHostPortNeedsRoom(t *testing.T) {
 	nodes := []Node{alive("a"), alive("b"), alive("c")}
-	t.Run("no unavailability allowed: stuck, and says why", func(t *testing.T) {
+	t.Run("no room to surge: one pod at a time is replaced in place", func(t *testing.T) {
+		// Default bounds for 3 replicas: maxSurge 1, maxUnavailable 0. The surge pod fits
+		// no node, since the old pods hold port 80 on all three; Kubernetes would wait for
+		// ever. The rollout replaces one old pod in place instead, then waits for it.
 		v1 := deploy("web", 3, port(80))
 		v2 := deploy("web", 3, port(80), image("example.org/web:2"))
 		in := input(nodes, []*appsv1.Deployment{v2}, on(v1, 0, "a"), on(v1, 1, "b"), on(v1, 2, "c"))
 		out := Plan(in)
-		if !out.Empty() {
-			t.Fatalf("plan = creates %v, deletes %v; want nothing", keys(out.Create), removedKeys(out.Delete))
+		if len(out.Delete) != 1 || len(out.Create) != 1 || out.Create[0].Node != out.Delete[0].Node ||
+			out.Delete[0].Reason != "rolling update" {
+			t.Fatalf("plan = creates %+v, deletes %+v; want one new pod where an old one left", out.Create, out.Delete)
 		}
-		if len(out.Pending) != 1 || out.Pending[0].Pod.Key() != key(v2, 0) ||
-			out.Pending[0].Reason != "0/3 nodes are available: 3 node(s) have port 80/TCP in use." {
-			t.Fatalf("pending = %+v", out.Pending)
+		mustBeFixedPoint(t, in, out)
+		// While the new pod is not ready, nothing else moves, and the next new pod says why
+		// it waits.
+		var next []Assignment
+		for _, a := range in.Assignments {
+			if a.Pod.Key() != out.Delete[0].Pod.Key() {
+				next = append(next, a)
+			}
+		}
+		in.Assignments = append(next, out.Create[0])
+		again := Plan(in)
+		if !again.Empty() {
+			t.Fatalf("plan = creates %v, deletes %v; want to wait for the new pod", keys(again.Create), removedKeys(again.Delete))
+		}
+		if len(again.Pending) != 1 || again.Pending[0].Reason != "0/3 nodes are available: 3 node(s) have port 80/TCP in use." {
+			t.Fatalf("pending = %+v", again.Pending)
 		}
 	})
 	t.Run("one may be unavailable: the freed node takes a new pod", func(t *testing.T) {
