@@ -5,7 +5,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 PREFIX   ?= /usr/local
 BIN      := bin/swarm
 
-.PHONY: all build install test test-short lint fuzz bench bench-cluster bench-go e2e-tree clean
+.PHONY: all build install test test-short e2e lint fuzz bench bench-cluster bench-go e2e-tree clean
 
 all: build
 
@@ -21,6 +21,12 @@ install: build
 ## generator from a Debian trixie tree (built once with debootstrap and cached; needs root)
 test: e2e-tree
 	SWARM_E2E=1 $(GO) test ./...
+
+## e2e: the end-to-end tests on three Debian trixie nodes booted with systemd-nspawn: real
+## systemd, real rootless podman, the agent as a systemd --user service (needs root; about
+## 5 minutes, the first time a few more for the trixie tree)
+e2e: e2e-tree
+	SWARM_E2E_CLUSTER=1 $(GO) test -count=1 -timeout 30m -v ./test/e2e
 
 ## test-short: the tests that need no root and no trixie tree
 test-short:

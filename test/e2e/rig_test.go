@@ -1,0 +1,217 @@
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The rig's nodes: swarm-n1 198.18.0.11, swarm-n2 .12, swarm-n3 .13.
+const nodeCount = 3
+
+func nodeAddr(i int) string { return fmt.Sprintf("198.18.0.%d", 10+i) }
+func nodeName(i int) string { return fmt.Sprintf("n%d", i) }
+
+// rig is the cluster the tests share: booted once in TestMain, torn down at the end.
+type rigEnv struct {
+	dir   string // this file's folder: the rig scripts
+	bin   string // temp folder with swarm and testserver, built for the test
+	swarm string // the swarm binary on the host
+}
+
+var env rigEnv
+
+// rigUp is set once the rig runs: the tests need it.
+var rigUp bool
+
+// needRig skips a test when the rig was not asked for: `make e2e` (and CI) asks for it.
+func needRig(t *testing.T) {
+	if !rigUp {
+		t.Skip("the end-to-end rig is off: run `make e2e` (as root), or set SWARM_E2E_CLUSTER=1")
+	}
+}
+
+func TestMain(m *testing.M) {
+	if os.Getenv("SWARM_E2E_CLUSTER") == "" {
+		os.Exit(m.Run())
+	}
+	code, err := runWithRig(m)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		os.Exit(1)
+	}
+	os.Exit(code)
+}
+
+func runWithRig(m *testing.M) (int, error) {
+	_, file, _, _ := runtime.Caller(0)
+	env.dir = filepath.Dir(file)
+	var err error
+	if env.bin, err = os.MkdirTemp("", "swarm-e2e-"); err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(env.bin)
+	root := filepath.Join(env.dir, "..", "..")
+	for name, pkg := range map[string]string{"swarm": "./cmd/swarm", "testserver": "./contrib/testserver"} {
+		cmd := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(env.bin, name), pkg)
+		cmd.Dir, cmd.Env = root, append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return 0, fmt.Errorf("build %s: %v\n%s", pkg, err, out)
+		}
+	}
+	env.swarm = filepath.Join(env.bin, "swarm")
+	// A rig left over by a killed run would make `up` fail: start from nothing.
+	_, _ = rigCmd("down")
+	defer func() {
+		if out, err := rigCmd("down"); err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: rig down: %v\n%s", err, out)
+		}
+	}()
+	start := time.Now()
+	if out, err := rigCmd("up", fmt.Sprint(nodeCount)); err != nil {
+		return 0, fmt.Errorf("rig up: %v\n%s", err, out)
+	}
+	fmt.Printf("e2e: %d nodes up in %s\n", nodeCount, time.Since(start).Round(time.Second))
+	if err := installCluster(); err != nil {
+		return 0, err
+	}
+	rigUp = true
+	return m.Run(), nil
+}
+
+// rigCmd runs test/e2e/rig with args and returns its combined output.
+func rigCmd(args ...string) (string, error) {
+	cmd := exec.Command(filepath.Join(env.dir, "rig"), args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	return out.String(), err
+}
+
+// onNode runs a command as the user `swarm` on node i (its systemd --user reachable).
+func onNode(i int, args ...string) (string, error) {
+	return rigCmd(append([]string{"user", fmt.Sprint(i)}, args...)...)
+}
+
+// fromNode runs a host binary inside node i's network namespace: the CLI as a person on
+// that node would run it, without copying it in.
+func fromNode(i int, args ...string) (string, error) {
+	cmd := exec.Command("ip", append([]string{"netns", "exec", "swarm-" + nodeName(i)}, args...)...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// swarmCLI runs `swarm ARGS -s NODE_API` from node i.
+func swarmCLI(i int, args ...string) (string, error) {
+	return fromNode(i, append(append([]string{env.swarm}, args...), "--server", nodeAddr(i)+":7070")...)
+}
+
+// httpGet fetches a URL from node i's namespace with the swarm probe's client... as a body:
+// busybox wget works on the host (not inside containers) when given no -T.
+func httpGet(i int, url string) (string, error) {
+	return fromNode(i, "timeout", "5", "busybox", "wget", "-q", "-O", "-", url)
+}
+
+// eventually retries cond until it holds or the deadline passes, and says what it waited for.
+func eventually(t *testing.T, within time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	last := ""
+	for {
+		ok, state := cond()
+		if ok {
+			return
+		}
+		last = state
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting until %s; last seen:\n%s", within, what, last)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+}
+
+// agentUnit is the user unit the tests run the agent with, as a package would install it.
+const agentUnit = `[Unit]
+Description=podman-swarm agent
+After=network-online.target
+
+[Service]
+EnvironmentFile=%h/.config/swarm/agent.env
+ExecStart=/usr/local/bin/swarm agent $SWARM_AGENT_FLAGS
+Restart=on-failure
+
+[Install]
+WantedBy=default.target
+`
+
+// installCluster copies the binaries and the test image into every node and starts the
+// agents: n1 founds the cluster, the others join it with its token.
+func installCluster() error {
+	unit := filepath.Join(env.bin, "swarm-agent.service")
+	if err := os.WriteFile(unit, []byte(agentUnit), 0o644); err != nil {
+		return err
+	}
+	token := ""
+	for i := 1; i <= nodeCount; i++ {
+		steps := [][]string{
+			{"cp-in", fmt.Sprint(i), env.swarm, "/usr/local/bin/swarm"},
+			{"exec", fmt.Sprint(i), "chmod", "755", "/usr/local/bin/swarm"},
+			{"image", fmt.Sprint(i), "swarm-testserver", filepath.Join(env.bin, "testserver")},
+			{"user", fmt.Sprint(i), "podman", "tag", "localhost/swarm-testserver:latest", "localhost/swarm-testserver:v2"},
+			{"user", fmt.Sprint(i), "mkdir", "-p", "/home/swarm/.config/systemd/user", "/home/swarm/.config/swarm"},
+			{"cp-in", fmt.Sprint(i), unit, "/home/swarm/.config/systemd/user/swarm-agent.service"},
+		}
+		for _, s := range steps {
+			if out, err := rigCmd(s...); err != nil {
+				return fmt.Errorf("rig %s: %v\n%s", strings.Join(s, " "), err, out)
+			}
+		}
+		flags := fmt.Sprintf("--node-name %s --bind %s:7946 --api-listen %s:7070 --runtime systemd --label node=%s",
+			nodeName(i), nodeAddr(i), nodeAddr(i), nodeName(i))
+		if i > 1 {
+			flags += fmt.Sprintf(" --join %s:7946 --join-token %s", nodeAddr(1), token)
+		}
+		envFile := filepath.Join(env.bin, fmt.Sprintf("agent-%d.env", i))
+		if err := os.WriteFile(envFile, []byte("SWARM_AGENT_FLAGS="+flags+"\n"), 0o644); err != nil {
+			return err
+		}
+		if out, err := rigCmd("cp-in", fmt.Sprint(i), envFile, "/home/swarm/.config/swarm/agent.env"); err != nil {
+			return fmt.Errorf("copy the agent's flags: %v\n%s", err, out)
+		}
+		if out, err := onNode(i, "sh", "-c", "systemctl --user daemon-reload && systemctl --user start swarm-agent"); err != nil {
+			return fmt.Errorf("start the agent on node %d: %v\n%s", i, err, out)
+		}
+		if i == 1 {
+			deadline := time.Now().Add(20 * time.Second)
+			for token == "" {
+				out, err := onNode(1, "cat", "/home/swarm/.local/state/swarm/join-token")
+				if err == nil && strings.HasPrefix(strings.TrimSpace(out), "swarm1-") {
+					token = strings.TrimSpace(out)
+					break
+				}
+				if time.Now().After(deadline) {
+					logs, _ := onNode(1, "journalctl", "--user", "-u", "swarm-agent", "--no-pager", "-n", "30")
+					return fmt.Errorf("node 1 wrote no join token: %s\n%s", out, logs)
+				}
+				time.Sleep(200 * time.Millisecond)
+			}
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		out, err := swarmCLI(1, "get", "nodes")
+		if err == nil && strings.Count(out, " Ready ") == nodeCount {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the %d agents did not all join: %v\n%s", nodeCount, err, out)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+}
