@@ -88,3 +88,22 @@ func TestApplyUnreachableAgent(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+func TestDelete(t *testing.T) {
+	c := startAgent(t)
+	if err := runApply(c, "../../contrib/examples/web.yaml", false, nil, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := deleteObject(c, "Service", "default", "web", &out); err != nil || out.String() != "service/web deleted\n" {
+		t.Errorf("delete service: %v %q", err, out.String())
+	}
+	out.Reset()
+	err := deleteManifest(c, "../../contrib/examples/web.yaml", nil, &out)
+	if out.String() != "deployment.apps/web deleted\ningress.networking.k8s.io/web deleted\n" {
+		t.Errorf("delete -f printed %q", out.String())
+	}
+	if err == nil || !strings.Contains(err.Error(), "service/web: no object named default/web of kind Service") {
+		t.Errorf("delete -f of an object already gone: %v", err)
+	}
+}

@@ -33,6 +33,7 @@ gossip, and every pod becomes plain systemd --user services written as Quadlet u
 		newAgentCommand(),
 		newApplyCommand(),
 		newGetCommand(),
+		newDeleteCommand(),
 		newDescribeCommand(),
 		newLogsCommand(),
 		newProbeCommand(),

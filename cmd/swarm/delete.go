@@ -1,0 +1,84 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/podman-swarm/podman-swarm/agent"
+	"github.com/podman-swarm/podman-swarm/manifest"
+)
+
+// kinds maps what a user may type to the kind the API knows.
+var kinds = map[string]string{
+	"pods": "Pod", "deployments": "Deployment", "services": "Service", "ingresses": "Ingress",
+}
+
+func newDeleteCommand() *cobra.Command {
+	var server, file, namespace string
+	cmd := &cobra.Command{
+		Use:   "delete (-f FILE | KIND NAME)",
+		Short: "Delete objects from the cluster, by manifest or by kind and name",
+		Example: `  swarm delete -f app.yaml
+  swarm delete deployment web
+  swarm delete svc api -n shop`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if file == "" && len(args) != 2 || file != "" && len(args) != 0 {
+				return fmt.Errorf("give either -f FILE or KIND NAME, for example `swarm delete deployment web`")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c := newClient(server)
+			if file != "" {
+				return deleteManifest(c, file, cmd.InOrStdin(), cmd.OutOrStdout())
+			}
+			kind, ok := kinds[resources[strings.ToLower(args[0])]]
+			if !ok {
+				return fmt.Errorf("unknown kind %q: use pod, deployment, service or ingress", args[0])
+			}
+			return deleteObject(c, kind, namespace, args[1], cmd.OutOrStdout())
+		},
+	}
+	cmd.Flags().StringVarP(&file, "filename", "f", "", "delete the objects of this manifest file, folder or - (standard input)")
+	cmd.Flags().StringVarP(&namespace, "namespace", "n", "default", "namespace of the object")
+	addClientFlags(cmd, &server)
+	return cmd
+}
+
+func deleteObject(c *client, kind, ns, name string, out io.Writer) error {
+	var res agent.Applied
+	path := "/api/v1/manifests/" + url.PathEscape(ns) + "/" + url.PathEscape(name)
+	if err := c.do("DELETE", path, url.Values{"kind": {kind}}, "", nil, &res); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%s/%s deleted\n", resourceName(res.Kind), res.Name)
+	return nil
+}
+
+// deleteManifest deletes every object a manifest names; objects already gone are reported
+// and skipped, as kubectl does.
+func deleteManifest(c *client, file string, stdin io.Reader, out io.Writer) error {
+	inputs, err := manifest.Read(file, stdin)
+	if err != nil {
+		return err
+	}
+	set, err := manifest.Parse(inputs...)
+	if err != nil {
+		return err
+	}
+	var failed []string
+	for _, o := range set.Objects {
+		m := o.Meta()
+		if err := deleteObject(c, o.Kind, m.Namespace, m.Name, out); err != nil {
+			failed = append(failed, fmt.Sprintf("%s/%s: %v", resourceName(o.Kind), m.Name, err))
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("%s", strings.Join(failed, "\n"))
+	}
+	return nil
+}
