@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -186,6 +187,12 @@ func TestInNode(t *testing.T) {
 	eventually(t, "leftovers removed", time.Minute, func() bool { files, _, _ := readUnitDir(n.dir); return len(files) == 0 })
 
 	t.Run("start", func(t *testing.T) {
+		watchCtx, stopWatch := context.WithCancel(context.Background())
+		defer stopWatch()
+		changes, err := n.sd.Watch(watchCtx, "swarm-"+e2eNamespace)
+		if err != nil {
+			t.Fatal(err)
+		}
 		n.set(web)
 		took := eventually(t, "web answers", 2*time.Minute, func() bool { return strings.HasPrefix(get(18080, "/"), "hello from web") })
 		t.Logf("measured: SetDesired -> port 18080 answers: %v", took)
@@ -196,6 +203,12 @@ func TestInNode(t *testing.T) {
 		u := n.units(t, webSvc, appSvc)
 		if u[webSvc].ActiveState != "active" || u[appSvc].ActiveState != "active" {
 			t.Fatalf("units: %+v", u)
+		}
+		select {
+		case name := <-changes:
+			t.Logf("watch: %s changed", name)
+		case <-time.After(10 * time.Second):
+			t.Error("Watch reported no change of the pod's units")
 		}
 	})
 
@@ -261,6 +274,60 @@ func TestInNode(t *testing.T) {
 			return u.ActiveState == "active" && u.ActiveEnter.After(before) && !u.NeedDaemonReload
 		})
 		eventually(t, "web answers after the delete", time.Minute, func() bool { return get(18080, "/") != "" })
+	})
+
+	t.Run("an agent killed after writing files finishes on its next start", func(t *testing.T) {
+		n.stop()
+		changed := e2ePod("web", 18080)
+		changed.Spec.Containers[0].Env = []corev1.EnvVar{{Name: "FLAVOUR", Value: "v2"}}
+		d, _, err := Desire(changed, n.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := n.units(t, appSvc)[appSvc].ActiveEnter
+		// What a pass killed right after writing leaves: the new text on disk, systemd
+		// neither reloaded nor restarted.
+		for name, text := range d.Units {
+			if err := writeUnit(n.dir, name, text); err != nil {
+				t.Fatal(err)
+			}
+		}
+		written, err := os.Stat(appFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		web = changed
+		n.desired = []manifest.Pod{web}
+		n.start(t)
+		eventually(t, "web runs the new text", time.Minute, func() bool { return get(18080, "/env?k=FLAVOUR") == "v2" })
+		u := n.units(t, appSvc)[appSvc]
+		if !u.ActiveEnter.After(before) || u.NeedDaemonReload {
+			t.Errorf("after the restart: %+v", u)
+		}
+		if now, err := os.Stat(appFile); err != nil || !now.ModTime().Equal(written.ModTime()) {
+			t.Errorf("the file was written again: %v", err)
+		}
+	})
+
+	t.Run("a start that fails is retried with back-off", func(t *testing.T) {
+		l, err := net.Listen("tcp", ":18086")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		busy := e2ePod("busy", 18086)
+		key := e2eNamespace + "/busy"
+		n.set(web, busy)
+		eventually(t, "busy reported failed", time.Minute, func() bool {
+			s := n.statusOf(key)
+			return s.Phase == PhaseFailed && s.Error != ""
+		})
+		t.Logf("status of %s while its port is taken: %q", key, n.statusOf(key).Error)
+		l.Close()
+		took := eventually(t, "busy answers once the port is free", 3*time.Minute, func() bool { return strings.HasPrefix(get(18086, "/"), "hello from busy") })
+		eventually(t, "busy reported running", time.Minute, func() bool { s := n.statusOf(key); return s.Phase == PhaseRunning && s.Error == "" })
+		t.Logf("measured: port freed -> retried pod answers: %v", took)
+		n.set(web)
 	})
 
 	t.Run("missing image is a clear status", func(t *testing.T) {

@@ -2,8 +2,10 @@ package reconcile
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -143,7 +145,18 @@ func (r *Reconciler) apply(ctx context.Context, a Actions, obs Observed) {
 		r.reload(ctx, len(a.Write) > 0 || len(a.Remove) > 0)
 	}
 	starts := slices.Concat(a.Start, a.Restart)
+	for _, s := range a.Start {
+		// A pod service that failed its own restarts (Quadlet sets Restart=on-failure)
+		// hit systemd's start limit, which refuses starts until it is reset.
+		if err := r.cfg.Systemd.ResetFailed(ctx, s.Start); err != nil {
+			r.log.Warn("reset the failed state of a pod's units", "pod", s.Key, "err", err)
+		}
+	}
 	r.jobs(ctx, starts, func(s PodStep) []string { return s.Start }, r.cfg.Systemd.Start, func(s PodStep, err error) {
+		if err != nil {
+			// One sentence for the status, whatever number of jobs failed.
+			err = fmt.Errorf("start failed (%s)", strings.ReplaceAll(err.Error(), "\n", "; "))
+		}
 		r.backoff.started(s.Key, r.now(), err)
 		delete(r.ran, s.Key)
 		if err != nil {

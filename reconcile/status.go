@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -132,6 +133,9 @@ func podStatus(in statusInput) Status {
 	}
 	pod := unit(d.PodService)
 	podFailed := pod.ActiveState == stateFailed
+	// Quadlet gives the pod service Restart=on-failure: between its own tries systemd
+	// holds it in auto-restart, which is a failure too, only not a final one.
+	podRetrying := pod.SubState == "auto-restart" || pod.ActiveState == stateActivating && pod.NRestarts > 0
 	switch {
 	case in.blocked != "" || in.notLoaded != "":
 		st.Phase = PhaseFailed
@@ -160,7 +164,7 @@ func podStatus(in statusInput) Status {
 		st.Error = in.blocked
 	case in.notLoaded != "":
 		st.Error = in.notLoaded
-	case podFailed:
+	case podFailed || podRetrying:
 		st.Error = "pod service " + d.PodService + " failed" + withDetail(in.journal[d.PodService])
 	case in.startErr != "" && pod.down():
 		st.Error = in.startErr
@@ -256,21 +260,31 @@ func needsJournal(d DesiredPod, units map[string]UnitState) []string {
 }
 
 // lastError picks the line of a unit's last messages that says what went wrong: podman's
-// last "Error: ..." line, else the last line that mentions an error or failure, else "".
+// last "Error: ..." (with the line after it when it ends in a colon, as podman's errors
+// that quote another program's do), else the last line that mentions an error or failure,
+// else "". Container and pod IDs are cut to podman's short form.
 func lastError(lines []string) string {
 	for i := len(lines) - 1; i >= 0; i-- {
-		if strings.HasPrefix(lines[i], "Error: ") {
-			return strings.TrimPrefix(lines[i], "Error: ")
+		if msg, ok := strings.CutPrefix(lines[i], "Error: "); ok {
+			if strings.HasSuffix(msg, ":") && i+1 < len(lines) {
+				msg += " " + lines[i+1]
+			}
+			return shortIDs(msg)
 		}
 	}
 	for i := len(lines) - 1; i >= 0; i-- {
 		l := strings.ToLower(lines[i])
 		if strings.Contains(l, "error") || strings.Contains(l, "failed") {
-			return lines[i]
+			return shortIDs(lines[i])
 		}
 	}
 	return ""
 }
+
+var longID = regexp.MustCompile(`\b([0-9a-f]{12})[0-9a-f]{52}\b`)
+
+// shortIDs cuts 64-digit podman IDs to their first 12 digits.
+func shortIDs(s string) string { return longID.ReplaceAllString(s, "$1") }
 
 // explain turns podman's message about a container into a sentence a user can act on.
 func explain(msg string, c ContainerSpec) string {

@@ -63,6 +63,10 @@ func TestPodStatus(t *testing.T) {
 		{"pod service failed", statusInput{pod: web, units: running(web).set(webSvc, failed).set(webApp, stopped).Units,
 			journal: map[string]string{webSvc: "rootlessport listen tcp 0.0.0.0:8080: bind: address already in use"}},
 			PhaseFailed, false, 0, "pod service swarm-default_web.service failed: rootlessport listen tcp 0.0.0.0:8080: bind: address already in use"},
+		{"pod service retrying by itself", statusInput{pod: web, units: running(web).set(webSvc, func(u *UnitState) {
+			u.ActiveState, u.SubState, u.Result = "activating", "auto-restart", "exit-code"
+		}).set(webApp, stopped).Units, journal: map[string]string{webSvc: "port taken"}, startErr: "start failed (start x: job failed)"},
+			PhasePending, false, 0, "pod service swarm-default_web.service failed: port taken"},
 		{"start failed, pod down", statusInput{pod: web, units: running(web).set(webSvc, stopped).set(webApp, stopped).Units, startErr: "start swarm-default_web.service: job failed"},
 			PhaseFailed, false, 0, "start swarm-default_web.service: job failed"},
 		{"start failed earlier, pod up now", statusInput{pod: web, units: running(web).Units, startErr: "start swarm-default_web.service: job failed"},
@@ -139,6 +143,12 @@ func TestLastError(t *testing.T) {
 			"localhost/web:1: image not known"},
 		{[]string{"x.service: Main process exited, code=exited, status=1/FAILURE", "x.service: Failed with result 'exit-code'."},
 			"x.service: Failed with result 'exit-code'."},
+		{[]string{
+			"Failed to bind port 18086 (Address already in use) for option '-t 18086-18086:18086-18086'",
+			"Error: starting container e474bcdda5334c0c50e7da33d849e4b238ddce94211ceeea08c8f47f89f6cb28: pasta failed with exit code 1:",
+			"Failed to bind port 18086 (Address already in use) for option '-t 18086-18086:18086-18086'",
+			"x.service: Control process exited, code=exited, status=125/n/a",
+		}, "starting container e474bcdda533: pasta failed with exit code 1: Failed to bind port 18086 (Address already in use) for option '-t 18086-18086:18086-18086'"},
 	}
 	for _, c := range cases {
 		if got := lastError(c.lines); got != c.want {
