@@ -20,6 +20,7 @@ func newAgentCommand() *cobra.Command {
 	var cfg agent.Config
 	var labels []string
 	var logLevel string
+	var leaveOnStop bool
 	hostname, _ := os.Hostname()
 	cmd := &cobra.Command{
 		Use:   "agent",
@@ -47,7 +48,7 @@ or a whole cluster restarted at once, loses nothing.`,
 			if err != nil {
 				return err
 			}
-			return runAgent(cfg)
+			return runAgent(cfg, leaveOnStop)
 		},
 	}
 	f := cmd.Flags()
@@ -64,10 +65,15 @@ or a whole cluster restarted at once, loses nothing.`,
 	f.DurationVar(&cfg.DeadGrace, "dead-grace", agent.DefaultDeadGrace, "how long a dead node keeps its pods before they move")
 	f.DurationVar(&cfg.ProbeInterval, "probe-interval", time.Second, "failure detection probe interval")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	f.BoolVar(&leaveOnStop, "leave-on-stop", false, "leave the cluster when stopped, so that this node's pods move at once (default: they keep running here; they move only if the node stays down)")
 	return cmd
 }
 
-func runAgent(cfg agent.Config) error {
+// runAgent runs the agent until SIGINT or SIGTERM. Stopping the agent (an upgrade, a
+// restart) stops no workload: the pods are systemd's and keep running, and the node stays a
+// member that other nodes see come back. Only with leaveOnStop does it leave, handing its
+// pods over at once.
+func runAgent(cfg agent.Config, leaveOnStop bool) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	a, err := agent.Start(ctx, cfg)
@@ -75,8 +81,12 @@ func runAgent(cfg agent.Config) error {
 		return err
 	}
 	<-ctx.Done()
-	cfg.Logger.Info("stopping: leaving the cluster so that this node's pods move at once")
-	return a.Shutdown(true)
+	if leaveOnStop {
+		cfg.Logger.Info("stopping: leaving the cluster so that this node's pods move at once")
+	} else {
+		cfg.Logger.Info("stopping; the pods keep running, and move to other nodes only if this node stays down longer than failure detection and --dead-grace")
+	}
+	return a.Shutdown(leaveOnStop)
 }
 
 func parseLabels(kvs []string) (map[string]string, error) {

@@ -171,7 +171,8 @@ func TestPodsRunOnTheirNodes(t *testing.T) {
 		}
 		time.Sleep(8 * time.Second) // several passes of the reconciler
 		if after := startedAt(t, i, unit); after != before {
-			t.Errorf("restarting the agent restarted %s: %s -> %s", unit, before, after)
+			logs, _ := onNode(i, "journalctl", "--user", "-u", "swarm-agent", "--no-pager", "-n", "60", "-o", "cat")
+			t.Errorf("restarting the agent restarted %s: %s -> %s; the agent's log:\n%s", unit, before, after, logs)
 		}
 	})
 
