@@ -11,15 +11,17 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+
+	"github.com/podman-swarm/podman-swarm/internal/atomicfile"
 )
 
-// Files under Config.StateDir. Each is replaced whole by writeFileAtomic, so a
+// Files under Config.StateDir. Each is replaced whole by atomicfile.Write, so a
 // crash leaves either the old or the new version, never a mix.
 const (
-	storeFile   = "store"        // entries, tombstones and the clock
-	keyringFile = "keyring.json" // join tokens, the primary first
-	peersFile   = "peers.json"   // gossip addresses of the last known members
-	tempPattern = ".*.tmp-*"     // what writeFileAtomic leaves if killed mid-write
+	storeFile   = "store"                // entries, tombstones and the clock
+	keyringFile = "keyring.json"         // join tokens, the primary first
+	peersFile   = "peers.json"           // gossip addresses of the last known members
+	tempPattern = atomicfile.TempPattern // what a write killed midway leaves
 )
 
 // storeMagic and storeFormat lead the store file; a CRC-32 of everything
@@ -28,44 +30,6 @@ const (
 var storeMagic = []byte("PSWS")
 
 const storeFormat = 1
-
-// writeFileAtomic replaces path with data: it writes a temporary file in the
-// same folder with mode 0600, flushes it to disk, renames it over path and
-// flushes the folder, so that the rename itself survives a power cut.
-func writeFileAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("create temporary file for %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(f.Name())
-		}
-	}()
-	if _, err := f.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", f.Name(), err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", f.Name(), err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", f.Name(), err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("rename %s: %w", f.Name(), err)
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("open folder %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync folder %s: %w", dir, err)
-	}
-	return nil
-}
 
 // removeStaleTemps deletes temporary files of writes that a crash cut short.
 func removeStaleTemps(dir string) error {
@@ -121,7 +85,7 @@ func loadStore(dir string) (uint64, []Entry, error) {
 }
 
 func saveStore(dir string, clock uint64, entries []Entry) error {
-	return writeFileAtomic(filepath.Join(dir, storeFile), encodeStoreFile(clock, entries))
+	return atomicfile.Write(filepath.Join(dir, storeFile), encodeStoreFile(clock, entries), 0o600)
 }
 
 // keyringState is the keyring file: every token whose key this node accepts,
@@ -161,7 +125,7 @@ func saveKeyring(dir string, tokens []string) error {
 	if err != nil {
 		return fmt.Errorf("encode keyring: %w", err)
 	}
-	return writeFileAtomic(filepath.Join(dir, keyringFile), buf)
+	return atomicfile.Write(filepath.Join(dir, keyringFile), buf, 0o600)
 }
 
 // loadPeers reads the addresses of the members last known; none if the file
@@ -187,5 +151,5 @@ func savePeers(dir string, peers []string) error {
 	if err != nil {
 		return fmt.Errorf("encode peers: %w", err)
 	}
-	return writeFileAtomic(filepath.Join(dir, peersFile), buf)
+	return atomicfile.Write(filepath.Join(dir, peersFile), buf, 0o600)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/podman-swarm/podman-swarm/internal/atomicfile"
 	"github.com/podman-swarm/podman-swarm/manifest"
 	"github.com/podman-swarm/podman-swarm/quadlet"
 )
@@ -71,7 +72,7 @@ func runRender(o renderOptions, stdin io.Reader, stdout, stderr io.Writer) error
 	}
 	for _, u := range units {
 		path := filepath.Join(o.outDir, u.Name)
-		if err := writeFileAtomic(path, []byte(u.Text)); err != nil {
+		if err := atomicfile.Write(path, []byte(u.Text), 0o644); err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout, "wrote", path)
@@ -111,28 +112,4 @@ func renderSet(set *manifest.Set, opts quadlet.Options) ([]quadlet.Unit, []strin
 		return nil, nil, errors.Join(errs...)
 	}
 	return units, warnings, nil
-}
-
-// writeFileAtomic writes a file so that a reader never sees half of it.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }
