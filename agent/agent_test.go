@@ -350,3 +350,47 @@ func TestApplyRefusesUnrunnablePod(t *testing.T) {
 		t.Errorf("store holds %d keys after a refused apply", n)
 	}
 }
+
+// A Service's endpoints are its pods at their node's address and published port; with
+// --runtime none no pod is ever ready, so the addresses list stays empty.
+func TestServiceEndpoints(t *testing.T) {
+	agents := startAgents(t, 2, nil)
+	apply(t, agents[0], strings.Replace(deploymentYAML("web", 2, ""), "image: localhost/test:1", "image: localhost/test:1\n          ports: [{name: http, containerPort: 8080}]", 1)+
+		"---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {selector: {app: web}, ports: [{name: http, port: 80, targetPort: http}]}\n")
+	var s struct {
+		Name  string
+		Ports []struct {
+			Name string
+			Port int32
+		}
+		Endpoints []struct {
+			Pod, Node, Address string
+			Ready              bool
+			Ports              []struct {
+				Name string
+				Port int32
+			}
+		}
+	}
+	eventually(t, 5*time.Second, "both endpoints are listed on the other node", func() bool {
+		call(t, agents[1], "GET", "/api/v1/services/default/web/endpoints", "", nil, &s)
+		return len(s.Endpoints) == 2
+	})
+	for _, ep := range s.Endpoints {
+		if ep.Address != "127.0.0.1" || ep.Ready || len(ep.Ports) != 1 || ep.Ports[0].Port != 8080 || ep.Ports[0].Name != "http" {
+			t.Errorf("endpoint %+v", ep)
+		}
+	}
+	var addrs []string
+	if code := call(t, agents[0], "GET", "/api/v1/services/default/web/addresses", "", nil, &addrs); code != http.StatusOK || len(addrs) != 0 {
+		t.Errorf("addresses: HTTP %d %v (no pod is ready without a runtime)", code, addrs)
+	}
+	var e APIError
+	if code := call(t, agents[0], "GET", "/api/v1/services/default/nope/endpoints", "", nil, &e); code != http.StatusNotFound {
+		t.Errorf("missing service: HTTP %d", code)
+	}
+	var all EndpointList
+	if code := call(t, agents[0], "GET", "/api/v1/endpoints", "", nil, &all); code != http.StatusOK || len(all.Items) != 1 {
+		t.Errorf("all endpoints: HTTP %d %+v", code, all)
+	}
+}

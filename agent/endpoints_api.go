@@ -1,0 +1,93 @@
+package agent
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/podman-swarm/podman-swarm/cluster"
+	"github.com/podman-swarm/podman-swarm/discovery"
+)
+
+// discoveryPods lists the placed pods with their node's address and readiness.
+func discoveryPods(st *state, members []cluster.Member) []discovery.Pod {
+	addr := map[string]string{}
+	for _, m := range members {
+		host, _, err := splitHostPort(m.Addr)
+		if err != nil {
+			host = m.Addr
+		}
+		addr[m.Name] = host
+	}
+	var out []discovery.Pod
+	for _, key := range sortedKeys(st.assignments) {
+		a := st.assignments[key]
+		p := discovery.Pod{Pod: a.Pod, Node: a.Node, Address: addr[a.Node]}
+		if s, ok := st.status[key]; ok && s.Node == a.Node {
+			p.Ready = s.Ready
+			if s.HostIP != "" {
+				p.Address = s.HostIP
+			}
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// EndpointList is the answer of GET /api/v1/endpoints: every Service with its endpoints,
+// what the cluster DNS and the ingress serve from.
+type EndpointList struct {
+	Items []discovery.Service `json:"items"`
+}
+
+func (a *Agent) listEndpoints(c echo.Context) error {
+	st := readState(a.node, a.log)
+	pods := discoveryPods(st, a.node.Members())
+	out := EndpointList{Items: []discovery.Service{}}
+	ns := c.QueryParam("namespace")
+	for _, key := range sortedKeys(st.services) {
+		if svc := st.services[key]; ns == "" || svc.Namespace == ns {
+			out.Items = append(out.Items, discovery.Endpoints(svc, pods))
+		}
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (a *Agent) serviceEndpoints(c echo.Context) (discovery.Service, error) {
+	st := readState(a.node, a.log)
+	ns, name := c.Param("namespace"), c.Param("name")
+	svc, ok := st.services[ns+"/"+name]
+	if !ok {
+		return discovery.Service{}, echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("service %s/%s not found", ns, name))
+	}
+	return discovery.Endpoints(svc, discoveryPods(st, a.node.Members())), nil
+}
+
+func (a *Agent) getServiceEndpoints(c echo.Context) error {
+	s, err := a.serviceEndpoints(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, s)
+}
+
+// getServiceAddresses answers the "addr:port" list of the ready endpoints of one Service
+// port (?port=NAME; the first port by default).
+func (a *Agent) getServiceAddresses(c echo.Context) error {
+	s, err := a.serviceEndpoints(c)
+	if err != nil {
+		return err
+	}
+	port := c.QueryParam("port")
+	if port != "" {
+		found := false
+		for _, p := range s.Ports {
+			found = found || p.Name == port
+		}
+		if !found {
+			return echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("service %s/%s has no port named %q", s.Namespace, s.Name, port))
+		}
+	}
+	return c.JSON(http.StatusOK, s.Addresses(port))
+}

@@ -1,0 +1,61 @@
+package discovery
+
+import (
+	"reflect"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/podman-swarm/podman-swarm/manifest"
+)
+
+func pod(name string, labels map[string]string, ports ...corev1.ContainerPort) manifest.Pod {
+	return manifest.Pod{Namespace: "default", Name: name, Labels: labels,
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "i", Ports: ports}}}}
+}
+
+func TestEndpoints(t *testing.T) {
+	web := map[string]string{"app": "web"}
+	svc := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "web"},
+		Spec: corev1.ServiceSpec{Selector: web, Ports: []corev1.ServicePort{
+			{Name: "http", Port: 80, TargetPort: intstr.FromString("http")},
+			{Name: "metrics", Port: 9100, TargetPort: intstr.FromInt32(9100)},
+			{Name: "dns", Port: 53, Protocol: corev1.ProtocolUDP},
+		}},
+	}
+	pods := []Pod{
+		// Named port published on another host port; metrics by number; dns by the
+		// Service port's own number over UDP.
+		{Pod: pod("web-b", web, corev1.ContainerPort{Name: "http", ContainerPort: 8080, HostPort: 18080},
+			corev1.ContainerPort{ContainerPort: 9100}, corev1.ContainerPort{ContainerPort: 53, Protocol: corev1.ProtocolUDP}),
+			Node: "n2", Address: "198.18.0.12", Ready: true},
+		{Pod: pod("web-a", web, corev1.ContainerPort{Name: "http", ContainerPort: 8080}), Node: "n1", Address: "198.18.0.11"},
+		{Pod: pod("other", map[string]string{"app": "db"}, corev1.ContainerPort{Name: "http", ContainerPort: 8080}), Node: "n1", Address: "198.18.0.11", Ready: true},
+		{Pod: pod("web-pending", web, corev1.ContainerPort{Name: "http", ContainerPort: 8080})},
+		{Pod: pod("web-noport", web), Node: "n3", Address: "198.18.0.13", Ready: true},
+	}
+	got := Endpoints(svc, pods)
+	want := Service{Namespace: "default", Name: "web",
+		Ports: []Port{{"http", 80, "TCP"}, {"metrics", 9100, "TCP"}, {"dns", 53, "UDP"}},
+		Endpoints: []Endpoint{
+			{Pod: "web-a", Node: "n1", Address: "198.18.0.11", Ports: []Port{{"http", 8080, "TCP"}}},
+			{Pod: "web-b", Node: "n2", Address: "198.18.0.12", Ready: true, Ports: []Port{{"http", 18080, "TCP"}, {"metrics", 9100, "TCP"}, {"dns", 53, "UDP"}}},
+		}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("Endpoints:\n got %+v\nwant %+v", got, want)
+	}
+	if a := got.Addresses(""); !reflect.DeepEqual(a, []string{"198.18.0.12:18080"}) {
+		t.Errorf("Addresses(\"\") = %v: only ready endpoints, on the first port", a)
+	}
+	if a := got.Addresses("metrics"); !reflect.DeepEqual(a, []string{"198.18.0.12:9100"}) {
+		t.Errorf("Addresses(metrics) = %v", a)
+	}
+	noSelector := svc.DeepCopy()
+	noSelector.Spec.Selector = nil
+	if eps := Endpoints(noSelector, pods).Endpoints; len(eps) != 0 {
+		t.Errorf("a Service without a selector has endpoints: %v", eps)
+	}
+}
