@@ -5,7 +5,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 PREFIX   ?= /usr/local
 BIN      := bin/swarm
 
-.PHONY: all build install test test-short e2e lint fuzz bench bench-cluster bench-go e2e-tree clean
+.PHONY: all build install test test-short e2e lint fuzz bench bench-cluster bench-node bench-go e2e-tree clean
 
 all: build
 
@@ -43,11 +43,16 @@ fuzz:
 	$(GO) test ./quadlet -run '^$$' -fuzz FuzzParseRender -fuzztime 60s -fuzzminimizetime 5s
 
 ## bench: every benchmark; figures go to stdout, write them into BENCHMARKS.md with the date
-bench: bench-go bench-cluster
+bench: bench-go bench-cluster bench-node
 
 ## bench-cluster: 20 agents (--runtime none) on 127.0.1.x: apply spread, failover at N=5, idle cost
 bench-cluster: build
 	$(GO) run ./bench/cluster -swarm $(BIN)
+
+## bench-node: on one rig node: apply until a pod answers vs a plain systemctl start, and
+## 50 pods on one node (needs root)
+bench-node: e2e-tree
+	SWARM_E2E_CLUSTER=1 SWARM_E2E_BENCH=1 $(GO) test -count=1 -timeout 30m -v -run 'TestBenchmarkNode' ./test/e2e
 
 ## bench-go: the Go benchmarks of the pure parts (scheduler, rendering)
 bench-go:
