@@ -35,6 +35,7 @@ gossip, and every pod becomes plain systemd --user services written as Quadlet u
 		newGetCommand(),
 		newDeleteCommand(),
 		newDescribeCommand(),
+		newIngressCommand(),
 		newLogsCommand(),
 		newProbeCommand(),
 		newRenderCommand(),

@@ -1,0 +1,260 @@
+// Package ingress is the HTTP ingress of a node: it follows the agent's Ingresses and
+// Service endpoints, and proxies each request by host and path to a ready endpoint (node
+// address + published port), preferring endpoints on its own node. It keeps serving the
+// last known state when the agent is down, and starts from its state file.
+package ingress
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Config is the configuration of one node's ingress.
+type Config struct {
+	Listen      string // plain HTTP address
+	ListenTLS   string // HTTPS address, opened once some certificate is available; "" never
+	Agent       string // base URL of the agent's API
+	Class       string // the ingressClassName served (Ingresses without a class are served too)
+	NodeName    string // this node, to prefer its endpoints
+	NodeAddress string // this node's address, the same by address
+	TLSDir      string // <dir>/<namespace>/<secretName>/tls.crt and tls.key
+	StateFile   string // last known state; "" keeps none
+
+	PollInterval time.Duration // default 1s
+	DownFor      time.Duration // how long an endpoint that refused a connection is skipped; default 5s
+	DialTimeout  time.Duration // default 2s
+	CertReload   time.Duration // how often certificate files are read again; default 30s
+	Logger       *slog.Logger
+}
+
+// snapshot is everything a request is served from; it is replaced whole.
+type snapshot struct {
+	state          *State
+	router         *Router
+	certs          *certStore
+	node, nodeAddr string
+}
+
+// Server is a running ingress.
+type Server struct {
+	cfg    Config
+	log    *slog.Logger
+	client *http.Client
+	snap   atomic.Pointer[snapshot]
+	h      http.Handler
+
+	httpLn  net.Listener
+	httpSrv *http.Server
+
+	mu     sync.Mutex
+	tlsLn  net.Listener
+	tlsSrv *http.Server
+
+	// owned by the loop
+	stateJSON    []byte
+	agentDown    bool
+	certProblems []string
+	certsLoaded  time.Time
+
+	done chan struct{}
+	err  error
+}
+
+// Start loads the state file, opens the HTTP listener and follows the agent until ctx ends.
+func Start(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = time.Second
+	}
+	if cfg.DownFor <= 0 {
+		cfg.DownFor = 5 * time.Second
+	}
+	if cfg.DialTimeout <= 0 {
+		cfg.DialTimeout = 2 * time.Second
+	}
+	if cfg.CertReload <= 0 {
+		cfg.CertReload = 30 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger.With("component", "ingress"), done: make(chan struct{}),
+		client: &http.Client{Timeout: 5 * time.Second}}
+	st, err := loadState(cfg.StateFile)
+	if err != nil {
+		return nil, err
+	}
+	if len(st.Ingresses) > 0 || len(st.Services) > 0 {
+		s.log.Info("serving the last known state until the agent answers", "file", cfg.StateFile, "ingresses", len(st.Ingresses), "services", len(st.Services))
+	}
+	s.stateJSON, _ = json.Marshal(st)
+	s.apply(st)
+
+	bal := newBalancer(cfg.DownFor)
+	s.h = &handler{snap: s.snap.Load, proxy: newProxy(&pickTransport{base: newBaseTransport(cfg.DialTimeout), balancer: bal, log: s.log}, s.log)}
+	if s.httpLn, err = net.Listen("tcp", cfg.Listen); err != nil {
+		return nil, fmt.Errorf("listen on %s: %w; a port under 1024 needs net.ipv4.ip_unprivileged_port_start lowered (see README)", cfg.Listen, err)
+	}
+	s.httpSrv = s.newHTTPServer()
+	go s.serve(s.httpSrv, s.httpLn, false)
+	s.log.Info("serving HTTP", "listen", s.httpLn.Addr().String(), "agent", cfg.Agent, "class", cfg.Class)
+	s.maybeListenTLS()
+	go s.loop(ctx)
+	return s, nil
+}
+
+// Addr is the HTTP listener's address.
+func (s *Server) Addr() net.Addr { return s.httpLn.Addr() }
+
+// TLSAddr is the HTTPS listener's address, nil while no certificate is available.
+func (s *Server) TLSAddr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tlsLn == nil {
+		return nil
+	}
+	return s.tlsLn.Addr()
+}
+
+// Wait returns once the context given to Start has ended and the listeners are closed.
+func (s *Server) Wait() error {
+	<-s.done
+	return s.err
+}
+
+func (s *Server) newHTTPServer() *http.Server {
+	return &http.Server{Handler: s.h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
+}
+
+func (s *Server) serve(srv *http.Server, ln net.Listener, tlsOn bool) {
+	var err error
+	if tlsOn {
+		err = srv.ServeTLS(ln, "", "")
+	} else {
+		err = srv.Serve(ln)
+	}
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		s.log.Error("listener failed", "listen", ln.Addr().String(), "err", err)
+	}
+}
+
+// loop polls the agent, applies changes, and shuts the listeners down at the end.
+func (s *Server) loop(ctx context.Context) {
+	defer close(s.done)
+	t := time.NewTicker(s.cfg.PollInterval)
+	defer t.Stop()
+	for {
+		s.poll(ctx)
+		select {
+		case <-ctx.Done():
+			s.shutdown()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (s *Server) poll(ctx context.Context) {
+	fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	st, err := fetchState(fctx, s.client, s.cfg.Agent)
+	cancel()
+	if err != nil {
+		if ctx.Err() == nil && !s.agentDown {
+			s.log.Warn("agent unreachable; serving the last known state", "err", err)
+		}
+		s.agentDown = true
+		s.reloadCertsIfDue()
+		return
+	}
+	if s.agentDown {
+		s.log.Info("agent reachable again")
+		s.agentDown = false
+	}
+	data, err := json.Marshal(st)
+	if err != nil {
+		s.log.Error("encode state", "err", err)
+		return
+	}
+	if string(data) == string(s.stateJSON) {
+		s.reloadCertsIfDue()
+		return
+	}
+	var old State
+	_ = json.Unmarshal(s.stateJSON, &old)
+	logChanges(s.log, &old, st)
+	s.stateJSON = data
+	s.apply(st)
+	if err := saveState(s.cfg.StateFile, data); err != nil {
+		s.log.Warn("state file not written; a restart without the agent would serve an older state", "file", s.cfg.StateFile, "err", err)
+	}
+}
+
+func (s *Server) reloadCertsIfDue() {
+	if time.Since(s.certsLoaded) >= s.cfg.CertReload {
+		s.apply(s.snap.Load().state)
+	}
+}
+
+// apply compiles a state into the snapshot served from, with its certificates.
+func (s *Server) apply(st *State) {
+	certs, problems := loadCerts(st.Ingresses, s.cfg.Class, s.cfg.TLSDir)
+	s.certsLoaded = time.Now()
+	if !slices.Equal(problems, s.certProblems) {
+		for _, p := range problems {
+			s.log.Warn("certificate not loaded; its hosts get the fallback certificate or plain HTTP", "problem", p)
+		}
+		s.certProblems = problems
+	}
+	s.snap.Store(&snapshot{state: st, router: NewRouter(st.Ingresses, s.cfg.Class), certs: certs,
+		node: s.cfg.NodeName, nodeAddr: s.cfg.NodeAddress})
+	if s.httpLn != nil {
+		s.maybeListenTLS()
+	}
+}
+
+// maybeListenTLS opens the HTTPS listener the first time a certificate is available.
+func (s *Server) maybeListenTLS() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tlsLn != nil || s.cfg.ListenTLS == "" || s.snap.Load().certs.empty() {
+		return
+	}
+	ln, err := net.Listen("tcp", s.cfg.ListenTLS)
+	if err != nil {
+		s.log.Warn("HTTPS not served; retrying with the next change", "listen", s.cfg.ListenTLS, "err", err)
+		return
+	}
+	srv := s.newHTTPServer()
+	srv.TLSConfig = &tls.Config{
+		MinVersion: tls.VersionTLS12,
+		GetCertificate: func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+			return s.snap.Load().certs.get(hello.ServerName), nil
+		},
+	}
+	s.tlsLn, s.tlsSrv = ln, srv
+	go s.serve(srv, ln, true)
+	s.log.Info("serving HTTPS", "listen", ln.Addr().String())
+}
+
+func (s *Server) shutdown() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := s.httpSrv.Shutdown(ctx)
+	s.mu.Lock()
+	if s.tlsSrv != nil {
+		err = errors.Join(err, s.tlsSrv.Shutdown(ctx))
+	}
+	s.mu.Unlock()
+	if err != nil {
+		s.err = fmt.Errorf("stop the ingress: %w", err)
+	}
+}

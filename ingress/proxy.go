@@ -1,0 +1,148 @@
+package ingress
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"time"
+)
+
+// errNoEndpoint is the transport's answer when every endpoint of the backend is down or
+// was tried: the client gets a 503.
+var errNoEndpoint = errors.New("no endpoint can serve")
+
+type routeKey struct{}
+
+// routed is what the handler hands the transport through the request's context.
+type routed struct {
+	backend Backend
+	targets []target
+}
+
+// newProxy is the standard reverse proxy over the endpoint-picking transport: it passes
+// upgrades (WebSocket) through, flushes at once so that streams arrive as written, and
+// tells the backend the client's address, scheme and host with X-Forwarded-*.
+func newProxy(rt http.RoundTripper, log *slog.Logger) *httputil.ReverseProxy {
+	return &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetXForwarded()
+			// The transport fills in the endpoint; the Host header stays the client's, as
+			// virtual hosts behind the ingress expect.
+			pr.Out.URL.Scheme, pr.Out.URL.Host = "http", "backend"
+			pr.Out.Host = pr.In.Host
+		},
+		Transport:     rt,
+		FlushInterval: -1,
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			rc, _ := r.Context().Value(routeKey{}).(*routed)
+			if errors.Is(err, errNoEndpoint) {
+				http.Error(w, fmt.Sprintf("503 service unavailable: no endpoint of %s can serve", rc.backend), http.StatusServiceUnavailable)
+				return
+			}
+			if r.Context().Err() == nil {
+				log.Warn("backend failed", "backend", rc.backend.String(), "host", r.Host, "path", r.URL.Path, "err", err)
+			}
+			http.Error(w, "502 bad gateway: the backend failed", http.StatusBadGateway)
+		},
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+// pickTransport sends each request to an endpoint the balancer picks. A connection that
+// cannot be opened marks its endpoint down; an idempotent request without a body is then
+// tried once more on another endpoint.
+type pickTransport struct {
+	base     http.RoundTripper
+	balancer *balancer
+	log      *slog.Logger
+}
+
+func (t *pickTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	rc, ok := req.Context().Value(routeKey{}).(*routed)
+	if !ok {
+		return nil, errors.New("ingress: request without a route")
+	}
+	key := rc.backend.String()
+	tried := map[string]bool{}
+	var lastErr error
+	for attempt := 0; attempt < 2; attempt++ {
+		tg, ok := t.balancer.pick(key, rc.targets, tried)
+		if !ok {
+			break
+		}
+		tried[tg.addr] = true
+		out := req.Clone(req.Context())
+		out.URL.Host = tg.addr
+		resp, err := t.base.RoundTrip(out)
+		if err == nil {
+			return resp, nil
+		}
+		lastErr = err
+		if !isDialError(err) {
+			return nil, err
+		}
+		t.balancer.markDown(tg.addr)
+		t.log.Warn("endpoint refused a connection; skipped for a while", "backend", key, "endpoint", tg.addr, "for", t.balancer.downFor, "err", err)
+		if !retryable(req) {
+			return nil, err
+		}
+	}
+	if lastErr != nil {
+		return nil, lastErr
+	}
+	return nil, errNoEndpoint
+}
+
+// retryable: a request that may be sent twice, and can be since it has no body to replay.
+func retryable(r *http.Request) bool {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return r.Body == nil || r.Body == http.NoBody
+	}
+	return false
+}
+
+// isDialError tells a connection that could not be opened (nothing was sent) from a
+// failure in the middle of an exchange.
+func isDialError(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// newBaseTransport is the transport to the endpoints: plain HTTP/1.1 (upgrades need it),
+// a short connect timeout so that a dead node is skipped quickly, kept-alive connections.
+func newBaseTransport(dialTimeout time.Duration) *http.Transport {
+	d := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
+	return &http.Transport{
+		DialContext:         d.DialContext,
+		MaxIdleConns:        1024,
+		MaxIdleConnsPerHost: 256,
+		IdleConnTimeout:     90 * time.Second,
+	}
+}
+
+// handler routes a request, answers 404 and 503 itself, and hands the rest to the proxy.
+type handler struct {
+	snap  func() *snapshot
+	proxy *httputil.ReverseProxy
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s := h.snap()
+	b, ok := s.router.Match(r.Host, r.URL.Path)
+	if !ok {
+		http.Error(w, "404 not found: no ingress rule matches this host and path", http.StatusNotFound)
+		return
+	}
+	targets, err := s.state.targets(b, s.node, s.nodeAddr)
+	if err != nil {
+		http.Error(w, "503 service unavailable: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	ctx := context.WithValue(r.Context(), routeKey{}, &routed{backend: b, targets: targets})
+	h.proxy.ServeHTTP(w, r.WithContext(ctx))
+}

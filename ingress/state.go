@@ -1,0 +1,147 @@
+package ingress
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+
+	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/podman-swarm/podman-swarm/discovery"
+	"github.com/podman-swarm/podman-swarm/internal/atomicfile"
+)
+
+// State is what the ingress serves from: the Ingresses and the Services with their
+// endpoints, as the agent last answered them. It is also the content of the state file.
+type State struct {
+	Ingresses []networkingv1.Ingress `json:"ingresses"`
+	Services  []discovery.Service    `json:"services"`
+}
+
+// service finds a Service by namespace and name.
+func (s *State) service(namespace, name string) (discovery.Service, bool) {
+	for _, svc := range s.Services {
+		if svc.Namespace == namespace && svc.Name == name {
+			return svc, true
+		}
+	}
+	return discovery.Service{}, false
+}
+
+// target is one endpoint of a backend: "address:host-port" and whether it is on this node.
+type target struct {
+	addr  string
+	local bool
+}
+
+// targets lists the ready endpoints of a backend's Service port, local ones marked. The
+// backend's port is resolved against the Service's ports (by number or by name); an
+// endpoint's ports carry the Service port's name. The error says why there are none.
+func (s *State) targets(b Backend, node, nodeAddr string) ([]target, error) {
+	svc, ok := s.service(b.Namespace, b.Service)
+	if !ok {
+		return nil, fmt.Errorf("service %s/%s not found", b.Namespace, b.Service)
+	}
+	portName, ok := "", false
+	for _, p := range svc.Ports {
+		if (b.Port.Name != "" && p.Name == b.Port.Name) || (b.Port.Name == "" && p.Port == b.Port.Number) {
+			portName, ok = p.Name, true
+			break
+		}
+	}
+	if !ok {
+		return nil, fmt.Errorf("service %s/%s has no port %s", b.Namespace, b.Service, b.port())
+	}
+	var out []target
+	for _, ep := range svc.Endpoints {
+		if !ep.Ready {
+			continue
+		}
+		for _, p := range ep.Ports {
+			if p.Name == portName && p.Protocol == "TCP" {
+				local := (node != "" && ep.Node == node) || (nodeAddr != "" && ep.Address == nodeAddr)
+				out = append(out, target{addr: joinHostPort(ep.Address, p.Port), local: local})
+				break
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no ready endpoint for %s", b)
+	}
+	return out, nil
+}
+
+// fetchState reads the Ingresses and the endpoints from the agent.
+func fetchState(ctx context.Context, client *http.Client, agent string) (*State, error) {
+	var ings struct {
+		Items []networkingv1.Ingress `json:"items"`
+	}
+	if err := getJSON(ctx, client, agent+"/api/v1/ingresses", &ings); err != nil {
+		return nil, err
+	}
+	var eps struct {
+		Items []discovery.Service `json:"items"`
+	}
+	if err := getJSON(ctx, client, agent+"/api/v1/endpoints", &eps); err != nil {
+		return nil, err
+	}
+	return &State{Ingresses: ings.Items, Services: eps.Items}, nil
+}
+
+func joinHostPort(host string, port int32) string {
+	return net.JoinHostPort(host, strconv.Itoa(int(port)))
+}
+
+func getJSON(ctx context.Context, client *http.Client, url string, v any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return fmt.Errorf("get %s: %w", url, err)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("get %s: %w", url, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return fmt.Errorf("get %s: %s: %s", url, resp.Status, strings.TrimSpace(string(body)))
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		return fmt.Errorf("decode %s: %w", url, err)
+	}
+	return nil
+}
+
+// loadState reads the state file; a missing file is an empty state.
+func loadState(path string) (*State, error) {
+	st := &State{}
+	if path == "" {
+		return st, nil
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return st, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read state file: %w", err)
+	}
+	if err := json.Unmarshal(data, st); err != nil {
+		return nil, fmt.Errorf("read state file %s: %w; remove it to start from the agent alone", path, err)
+	}
+	return st, nil
+}
+
+func saveState(path string, data []byte) error {
+	if path == "" {
+		return nil
+	}
+	return atomicfile.Write(path, data, 0o600)
+}

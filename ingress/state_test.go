@@ -1,0 +1,55 @@
+package ingress
+
+import (
+	"reflect"
+	"testing"
+
+	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/podman-swarm/podman-swarm/discovery"
+)
+
+func TestTargets(t *testing.T) {
+	st := &State{Services: []discovery.Service{{
+		Namespace: "default", Name: "web",
+		Ports: []discovery.Port{{Name: "http", Port: 80, Protocol: "TCP"}, {Name: "admin", Port: 9000, Protocol: "TCP"}},
+		Endpoints: []discovery.Endpoint{
+			{Pod: "web-a", Node: "n1", Address: "198.18.0.11", Ready: true, Ports: []discovery.Port{{Name: "http", Port: 18080, Protocol: "TCP"}, {Name: "admin", Port: 19000, Protocol: "TCP"}}},
+			{Pod: "web-b", Node: "n2", Address: "198.18.0.12", Ready: true, Ports: []discovery.Port{{Name: "http", Port: 8080, Protocol: "TCP"}}},
+			{Pod: "web-c", Node: "n3", Address: "198.18.0.13", Ports: []discovery.Port{{Name: "http", Port: 8080, Protocol: "TCP"}}},
+		},
+	}, {Namespace: "default", Name: "empty", Ports: []discovery.Port{{Port: 80, Protocol: "TCP"}}, Endpoints: []discovery.Endpoint{}}}}
+	be := func(svc string, num int32, name string) Backend {
+		return Backend{Namespace: "default", Service: svc, Port: networkingv1.ServiceBackendPort{Number: num, Name: name}}
+	}
+	cases := []struct {
+		name    string
+		b       Backend
+		want    []target
+		wantErr string
+	}{
+		{"by number", be("web", 80, ""), []target{{"198.18.0.11:18080", false}, {"198.18.0.12:8080", true}}, ""},
+		{"by name", be("web", 0, "admin"), []target{{"198.18.0.11:19000", false}}, ""},
+		{"unknown port", be("web", 81, ""), nil, "service default/web has no port 81"},
+		{"unknown name", be("web", 0, "grpc"), nil, "service default/web has no port grpc"},
+		{"unknown service", be("nope", 80, ""), nil, "service default/nope not found"},
+		{"no endpoint", be("empty", 80, ""), nil, "no ready endpoint for default/empty:80"},
+	}
+	for _, c := range cases {
+		got, err := st.targets(c.b, "n2", "")
+		if c.wantErr != "" {
+			if err == nil || err.Error() != c.wantErr {
+				t.Errorf("%s: err = %v, want %q", c.name, err, c.wantErr)
+			}
+			continue
+		}
+		if err != nil || !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s: targets = %v, %v; want %v", c.name, got, err, c.want)
+		}
+	}
+	// By address: the node name may be unknown to the ingress.
+	got, _ := st.targets(be("web", 80, ""), "", "198.18.0.11")
+	if !got[0].local || got[1].local {
+		t.Errorf("local by address: %v", got)
+	}
+}
