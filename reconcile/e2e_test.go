@@ -1,11 +1,14 @@
 package reconcile
 
 import (
-	"bufio"
+	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
+	"time"
 )
 
 // TestRig proves the loop against real systemd and podman: it builds the test server, the
@@ -58,22 +61,53 @@ func TestRig(t *testing.T) {
 	run(rig, "cp-in", node, filepath.Join(tmp, "swarm"), nodeSwarmBinary)
 	run(rig, "cp-in", node, filepath.Join(tmp, "reconcile.test"), "/home/swarm/reconcile.test")
 
-	cmd := exec.Command(rig, "user", node, "env", "SWARM_E2E_INNODE=1",
+	// The node may go away under the test (the rig is shared): a deadline ends the wait
+	// for output that would never come.
+	deadline, ok := t.Deadline()
+	if !ok {
+		deadline = time.Now().Add(15 * time.Minute)
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), deadline.Add(-30*time.Second))
+	defer cancel()
+	cmd := exec.CommandContext(ctx, rig, "user", node, "env", "SWARM_E2E_INNODE=1",
 		"/home/swarm/reconcile.test", "-test.run", "^TestInNode$", "-test.v", "-test.timeout", "15m")
-	out, err := cmd.StdoutPipe()
+	cmd.WaitDelay = 10 * time.Second
+	logw := &lineLogger{t: t}
+	cmd.Stdout, cmd.Stderr = logw, logw
+	err = cmd.Run()
+	logw.flush()
 	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := bufio.NewScanner(out)
-	for lines.Scan() {
-		t.Log(lines.Text())
-	}
-	if err := cmd.Wait(); err != nil {
 		t.Fatalf("TestInNode in node %s: %v", node, err)
+	}
+}
+
+// lineLogger passes what it is written to t.Log, a line at a time.
+type lineLogger struct {
+	t    *testing.T
+	mu   sync.Mutex
+	part []byte
+}
+
+func (l *lineLogger) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.part = append(l.part, b...)
+	for {
+		i := bytes.IndexByte(l.part, '\n')
+		if i < 0 {
+			return len(b), nil
+		}
+		l.t.Log(string(l.part[:i]))
+		l.part = l.part[i+1:]
+	}
+}
+
+func (l *lineLogger) flush() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.part) > 0 {
+		l.t.Log(string(l.part))
+		l.part = nil
 	}
 }
 
