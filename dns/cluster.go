@@ -1,0 +1,141 @@
+package dns
+
+import (
+	"net/netip"
+	"strings"
+
+	mdns "github.com/miekg/dns"
+)
+
+// cluster answers a name under the cluster domain. rel holds the name's labels in lower
+// case without the domain, e.g. [web shop svc] for web.shop.svc.cluster.local. An empty
+// answer with NOERROR is NODATA; the caller adds the SOA.
+func (h *Handler) cluster(c *Catalog, q mdns.Question, rel []string) (int, []mdns.RR, []mdns.RR) {
+	n := len(rel)
+	switch {
+	case n == 0:
+		if q.Qtype == mdns.TypeSOA {
+			return mdns.RcodeSuccess, []mdns.RR{h.soa(c)}, nil
+		}
+		return mdns.RcodeSuccess, nil, nil
+	case rel[n-1] == "svc":
+		return h.services(c, q, rel[:n-1], true)
+	case rel[n-1] == "node":
+		if n == 1 && len(c.nodes) > 0 {
+			return mdns.RcodeSuccess, nil, nil
+		}
+		if addrs, ok := c.nodes[strings.Join(rel[:n-1], ".")]; ok {
+			return mdns.RcodeSuccess, h.addrRecords(q.Name, q.Qtype, addrs), nil
+		}
+	}
+	return h.services(c, q, rel, false)
+}
+
+// services answers the names of the Services below svc.<domain> (long) or <domain>: rel is
+// [namespace], [service namespace], [_proto service namespace] or
+// [_port _proto service namespace].
+func (h *Handler) services(c *Catalog, q mdns.Question, rel []string, long bool) (int, []mdns.RR, []mdns.RR) {
+	switch n := len(rel); {
+	case n == 0 && long:
+		return mdns.RcodeSuccess, nil, nil // svc.<domain> itself
+	case n == 1 && c.namespaces[rel[0]]:
+		return mdns.RcodeSuccess, nil, nil
+	case n == 2:
+		if svc, ok := c.services[rel[0]+"."+rel[1]]; ok {
+			return h.serviceRecords(q, svc, "")
+		}
+	case n == 3 && strings.HasPrefix(rel[0], "_"):
+		if svc, ok := c.services[rel[1]+"."+rel[2]]; ok && svc.protos[rel[0]] {
+			return mdns.RcodeSuccess, nil, nil
+		}
+	case n == 4 && strings.HasPrefix(rel[0], "_") && strings.HasPrefix(rel[1], "_"):
+		port := rel[0] + "." + rel[1]
+		if svc, ok := c.services[rel[2]+"."+rel[3]]; ok && svc.ports[port] {
+			if q.Qtype != mdns.TypeSRV {
+				return mdns.RcodeSuccess, nil, nil
+			}
+			return h.serviceRecords(q, svc, port)
+		}
+	}
+	return mdns.RcodeNameError, nil, nil
+}
+
+// serviceRecords answers A, AAAA and SRV for a Service. port ("_<name>._<proto>") limits SRV
+// to one port; "" means every port.
+func (h *Handler) serviceRecords(q mdns.Question, svc *service, port string) (int, []mdns.RR, []mdns.RR) {
+	if port == "" && (q.Qtype == mdns.TypeA || q.Qtype == mdns.TypeAAAA) {
+		return mdns.RcodeSuccess, h.addrRecords(q.Name, q.Qtype, svc.addrs()), nil
+	}
+	if q.Qtype != mdns.TypeSRV {
+		return mdns.RcodeSuccess, nil, nil
+	}
+	type target struct {
+		node string
+		port int32
+	}
+	var answer, extra []mdns.RR
+	seen := map[target]bool{}
+	nodes := map[string]bool{}
+	for _, ep := range svc.ready {
+		if ep.node == "" {
+			continue
+		}
+		for _, p := range ep.ports {
+			if port != "" && (p.Name == "" || portLabel(p) != port) {
+				continue
+			}
+			t := target{ep.node, p.Port}
+			if seen[t] {
+				continue
+			}
+			seen[t] = true
+			name := h.nodeName(ep.node)
+			answer = append(answer, &mdns.SRV{
+				Hdr:      h.header(q.Name, mdns.TypeSRV),
+				Priority: 0, Weight: 1, Port: uint16(p.Port), Target: name,
+			})
+			if !nodes[ep.node] {
+				nodes[ep.node] = true
+				extra = append(extra, h.addrRecords(name, mdns.TypeA, []netip.Addr{ep.addr})...)
+				extra = append(extra, h.addrRecords(name, mdns.TypeAAAA, []netip.Addr{ep.addr})...)
+			}
+		}
+	}
+	return mdns.RcodeSuccess, answer, extra
+}
+
+// addrRecords makes the A (qtype A) or AAAA (qtype AAAA) records of addrs at name; other
+// types get none.
+func (h *Handler) addrRecords(name string, qtype uint16, addrs []netip.Addr) []mdns.RR {
+	var out []mdns.RR
+	for _, a := range addrs {
+		switch {
+		case qtype == mdns.TypeA && a.Is4():
+			out = append(out, &mdns.A{Hdr: h.header(name, mdns.TypeA), A: a.AsSlice()})
+		case qtype == mdns.TypeAAAA && a.Is6():
+			out = append(out, &mdns.AAAA{Hdr: h.header(name, mdns.TypeAAAA), AAAA: a.AsSlice()})
+		}
+	}
+	return out
+}
+
+func (h *Handler) nodeName(node string) string { return node + ".node." + h.domain }
+
+func (h *Handler) header(name string, rrtype uint16) mdns.RR_Header {
+	return mdns.RR_Header{Name: name, Rrtype: rrtype, Class: mdns.ClassINET, Ttl: h.ttl}
+}
+
+// soa is the cluster domain's SOA; its minimum, the TTL of negative answers, is the TTL of
+// the positive ones.
+func (h *Handler) soa(c *Catalog) *mdns.SOA {
+	return &mdns.SOA{
+		Hdr:     h.header(h.domain, mdns.TypeSOA),
+		Ns:      "ns.dns." + h.domain,
+		Mbox:    "hostmaster." + h.domain,
+		Serial:  c.serial,
+		Refresh: 7200,
+		Retry:   1800,
+		Expire:  86400,
+		Minttl:  h.ttl,
+	}
+}
