@@ -1,0 +1,133 @@
+package dns
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	mdns "github.com/miekg/dns"
+
+	"github.com/podman-swarm/podman-swarm/discovery"
+)
+
+// fakeAgent serves GET /api/v1/endpoints from a list the test changes.
+type fakeAgent struct {
+	*httptest.Server
+	mu       sync.Mutex
+	services []discovery.Service
+	status   int
+}
+
+func startAgent(t *testing.T, services []discovery.Service) *fakeAgent {
+	a := &fakeAgent{services: services, status: http.StatusOK}
+	a.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/v1/endpoints" {
+			http.NotFound(w, r)
+			return
+		}
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		w.WriteHeader(a.status)
+		_ = json.NewEncoder(w).Encode(endpointList{Items: a.services})
+	}))
+	t.Cleanup(a.Close)
+	return a
+}
+
+func (a *fakeAgent) set(services []discovery.Service, status int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.services, a.status = services, status
+}
+
+func followHandler(f *Follower) *Handler {
+	return NewHandler(HandlerConfig{Domain: "cluster.local", TTL: 5 * time.Second, Source: f})
+}
+
+var webA = section{
+	"web.shop.svc.cluster.local. 5 IN A 10.0.0.1",
+	"web.shop.svc.cluster.local. 5 IN A 10.0.0.2",
+}
+
+func TestFollowerKeepsTheLastKnownState(t *testing.T) {
+	ctx := context.Background()
+	agent := startAgent(t, fixture())
+	state := filepath.Join(t.TempDir(), "dns", "state.json")
+	f, err := NewFollower(FollowerConfig{Agent: agent.URL, StateFile: state, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := followHandler(f)
+	if m := query(t, h, "web.shop.svc.cluster.local.", mdns.TypeA); m.Rcode != mdns.RcodeNameError {
+		t.Errorf("before the first poll: %s, want NXDOMAIN", mdns.RcodeToString[m.Rcode])
+	}
+	f.Poll(ctx)
+	check(t, query(t, h, "web.shop.svc.cluster.local.", mdns.TypeA), mdns.RcodeSuccess, webA)
+	serial := f.Catalog().Serial()
+
+	// A change: web-2 is no longer ready.
+	changed := fixture()
+	changed[0].Endpoints[1].Ready = false
+	agent.set(changed, http.StatusOK)
+	f.Poll(ctx)
+	check(t, query(t, h, "web.shop.svc.cluster.local.", mdns.TypeA), mdns.RcodeSuccess, section{"web.shop.svc.cluster.local. 5 IN A 10.0.0.1"})
+	if f.Catalog().Serial() <= serial {
+		t.Errorf("serial %d after a change, was %d", f.Catalog().Serial(), serial)
+	}
+
+	// An agent in trouble, then gone: the last good answer stays.
+	agent.set(nil, http.StatusInternalServerError)
+	f.Poll(ctx)
+	agent.Close()
+	f.Poll(ctx)
+	check(t, query(t, h, "web.shop.svc.cluster.local.", mdns.TypeA), mdns.RcodeSuccess, section{"web.shop.svc.cluster.local. 5 IN A 10.0.0.1"})
+
+	// A restart while the agent is down answers from the state file at once.
+	f2, err := NewFollower(FollowerConfig{Agent: agent.URL, StateFile: state, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h2 := followHandler(f2)
+	check(t, query(t, h2, "web.shop.svc.cluster.local.", mdns.TypeA), mdns.RcodeSuccess, section{"web.shop.svc.cluster.local. 5 IN A 10.0.0.1"})
+	f2.Poll(ctx)
+	check(t, query(t, h2, "web.shop.svc.cluster.local.", mdns.TypeA), mdns.RcodeSuccess, section{"web.shop.svc.cluster.local. 5 IN A 10.0.0.1"})
+}
+
+func TestFollowerRunFollowsChanges(t *testing.T) {
+	agent := startAgent(t, nil)
+	f, err := NewFollower(FollowerConfig{Agent: agent.URL, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); f.Run(ctx, 10*time.Millisecond) }()
+	defer func() { cancel(); <-done }()
+
+	agent.set(fixture(), http.StatusOK)
+	h := followHandler(f)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if m := query(t, h, "web.shop.svc.cluster.local.", mdns.TypeA); len(m.Answer) == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the follower did not pick up the agent's endpoints")
+		}
+	}
+}
+
+func TestFollowerBrokenStateFile(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state.json")
+	if err := os.WriteFile(state, []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewFollower(FollowerConfig{Agent: "http://127.0.0.1:1", StateFile: state}); err == nil {
+		t.Error("a broken state file was taken")
+	}
+}
