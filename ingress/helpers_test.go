@@ -21,20 +21,21 @@ import (
 // fakeAgent answers /api/v1/ingresses and /api/v1/endpoints from a State the test changes.
 type fakeAgent struct {
 	*httptest.Server
-	mu sync.Mutex
-	st State
+	mu                   sync.Mutex
+	ingresses, endpoints []byte
 }
 
 func newFakeAgent(t *testing.T, st State) *fakeAgent {
-	a := &fakeAgent{st: st}
+	a := &fakeAgent{}
+	a.set(st)
 	a.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a.mu.Lock()
 		defer a.mu.Unlock()
 		switch r.URL.Path {
 		case "/api/v1/ingresses":
-			_ = json.NewEncoder(w).Encode(map[string]any{"apiVersion": "v1", "kind": "List", "items": a.st.Ingresses})
+			w.Write(a.ingresses)
 		case "/api/v1/endpoints":
-			_ = json.NewEncoder(w).Encode(map[string]any{"items": a.st.Services})
+			w.Write(a.endpoints)
 		default:
 			http.NotFound(w, r)
 		}
@@ -43,10 +44,13 @@ func newFakeAgent(t *testing.T, st State) *fakeAgent {
 	return a
 }
 
+// set encodes st at once, so that the test may change it afterwards.
 func (a *fakeAgent) set(st State) {
+	ings, _ := json.Marshal(map[string]any{"apiVersion": "v1", "kind": "List", "items": st.Ingresses})
+	eps, _ := json.Marshal(map[string]any{"items": st.Services})
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.st = st
+	a.ingresses, a.endpoints = ings, eps
 }
 
 // listenOn opens a listener on a loopback address of its own (127.0.0.x), so that each
