@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -142,6 +143,9 @@ func loadState(path string) (*State, error) {
 func saveState(path string, data []byte) error {
 	if path == "" {
 		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("create the state file's folder: %w", err)
 	}
 	return atomicfile.Write(path, data, 0o600)
 }
