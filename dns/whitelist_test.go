@@ -67,3 +67,10 @@ func TestWhitelistFileReload(t *testing.T) {
 		t.Error("a broken file changed the list")
 	}
 }
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -36,6 +36,7 @@ gossip, and every pod becomes plain systemd --user services written as Quadlet u
 		newDeleteCommand(),
 		newDescribeCommand(),
 		newIngressCommand(),
+		newDNSCommand(),
 		newLogsCommand(),
 		newProbeCommand(),
 		newRenderCommand(),

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/podman-swarm/podman-swarm/dns"
+)
+
+func newDNSCommand() *cobra.Command {
+	var cfg dns.Config
+	var logLevel string
+	cmd := &cobra.Command{
+		Use:   "dns",
+		Short: "Run this node's cluster DNS: Service names answered, other names forwarded",
+		Long: `Run this node's cluster DNS, on UDP and TCP. It follows the agent's Service endpoints
+(polled every --poll-interval) and answers, with the short --ttl:
+
+  <service>.<namespace>.svc.<domain>, <service>.<namespace>.<domain>
+      A/AAAA: one per node address of the Service's ready endpoints
+  _<port>._<proto>.<service>.<namespace>.svc.<domain>
+      SRV: the port published on each node, target <node>.node.<domain>
+  <node>.node.<domain>
+      A/AAAA: the node's address
+
+An unknown name under the domain is NXDOMAIN; a Service without ready endpoints is NODATA.
+Pods reach the short forms through their search path (<namespace>.svc.<domain> svc.<domain>
+<domain>).
+
+Every other name is forwarded to --upstream, by default the resolvers of --resolv-conf
+other than this server itself (8.8.8.8 and 8.8.4.4 when there is none). With
+--whitelist-file, only the hosts listed there and their subdomains are forwarded, and an
+answer that is an alias (CNAME) of a name outside the list is refused.
+
+The last endpoints read from the agent are kept in --state-file: a restarted server answers
+them while the agent is down.`,
+		Example: `  swarm dns --listen 0.0.0.0:53 --whitelist-file ~/.config/swarm/dns-whitelist
+  swarm dns --listen 127.0.0.1:5353 --upstream 1.1.1.1 --upstream 9.9.9.9`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if cfg.Logger, err = newLogger(logLevel); err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			return dns.Run(ctx, cfg)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.Listen, "listen", "0.0.0.0:53", "address to answer at, UDP and TCP")
+	f.StringVar(&cfg.Agent, "agent", "http://127.0.0.1:7070", "URL of this node's agent API")
+	f.StringVar(&cfg.ClusterDomain, "cluster-domain", "cluster.local", "the domain of the cluster's names")
+	f.StringArrayVar(&cfg.Upstreams, "upstream", nil, "resolver for names outside the cluster, IP[:port]; repeatable, tried in order (default: the resolvers of --resolv-conf)")
+	f.DurationVar(&cfg.UpstreamTimeout, "upstream-timeout", 2*time.Second, "how long to wait for one upstream before the next")
+	f.StringVar(&cfg.ResolvConf, "resolv-conf", "/etc/resolv.conf", "where the node's resolvers are read when no --upstream is given")
+	f.StringVar(&cfg.StateFile, "state-file", filepath.Join(defaultStateDir(), "dns-state.json"), "last known endpoints, read at start so that the server answers while the agent is down; empty for none")
+	f.DurationVar(&cfg.TTL, "ttl", 5*time.Second, "TTL of the cluster's answers, positive and negative")
+	f.StringVar(&cfg.WhitelistFile, "whitelist-file", "", "file of the hosts that may be resolved outside the cluster, one per line, each with its subdomains; re-read when it changes (default: no whitelist)")
+	f.DurationVar(&cfg.PollInterval, "poll-interval", time.Second, "how often the agent's endpoints are read")
+	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	return cmd
+}

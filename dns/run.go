@@ -1,0 +1,109 @@
+package dns
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"time"
+
+	mdns "github.com/miekg/dns"
+)
+
+// Config configures the cluster DNS server of a node.
+type Config struct {
+	Listen          string        // host:port, UDP and TCP
+	Agent           string        // the agent's API URL
+	ClusterDomain   string        // e.g. cluster.local
+	Upstreams       []string      // host or host:port; none: the node's resolvers
+	UpstreamTimeout time.Duration // per upstream and try
+	ResolvConf      string        // where the node's resolvers are read, /etc/resolv.conf
+	StateFile       string        // last known endpoints; "" for none
+	TTL             time.Duration // of cluster answers
+	WhitelistFile   string        // "": every name is forwarded
+	PollInterval    time.Duration // of the agent
+	Logger          *slog.Logger
+}
+
+// Run serves DNS until ctx ends.
+func Run(ctx context.Context, cfg Config) error {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	log = log.With("component", "dns")
+	if _, ok := mdns.IsDomainName(cfg.ClusterDomain); !ok || cfg.ClusterDomain == "" {
+		return fmt.Errorf("--cluster-domain %q is not a domain name", cfg.ClusterDomain)
+	}
+	if cfg.TTL < 0 || cfg.TTL > time.Hour {
+		return fmt.Errorf("--ttl %s: want between 0s and 1h (a few seconds: endpoints move)", cfg.TTL)
+	}
+	upstreams, err := upstreamAddrs(cfg, log)
+	if err != nil {
+		return err
+	}
+	follower, err := NewFollower(FollowerConfig{Agent: cfg.Agent, StateFile: cfg.StateFile, Timeout: 2 * time.Second, Logger: log})
+	if err != nil {
+		return err
+	}
+	hc := HandlerConfig{
+		Domain:    cfg.ClusterDomain,
+		TTL:       cfg.TTL,
+		Source:    follower,
+		Forwarder: &Upstreams{Addrs: upstreams, Timeout: cfg.UpstreamTimeout},
+		Logger:    log,
+	}
+	if cfg.WhitelistFile != "" {
+		wl, err := LoadWhitelistFile(cfg.WhitelistFile, log)
+		if err != nil {
+			return fmt.Errorf("%w (fix the file or leave --whitelist-file out)", err)
+		}
+		hc.Whitelist = wl
+		go wl.Watch(ctx, 5*time.Second)
+	}
+	srv, err := Listen(cfg.Listen, NewHandler(hc))
+	if err != nil {
+		return fmt.Errorf("%w (another resolver on the port? below 1024 a rootless server needs net.ipv4.ip_unprivileged_port_start lowered)", err)
+	}
+	go follower.Run(ctx, cfg.PollInterval)
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	log.Info("serving DNS", "listen", srv.Addr(), "domain", cfg.ClusterDomain, "agent", cfg.Agent,
+		"upstreams", upstreams, "whitelist", cfg.WhitelistFile)
+	<-ctx.Done()
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdown)
+}
+
+// upstreamAddrs is --upstream with port 53 added where none is given, or else the node's
+// resolvers.
+func upstreamAddrs(cfg Config, log *slog.Logger) ([]string, error) {
+	if len(cfg.Upstreams) == 0 {
+		data, err := os.ReadFile(cfg.ResolvConf)
+		if err != nil {
+			log.Warn("cannot read the node's resolvers", "err", err)
+		}
+		addrs, fallback := DefaultUpstreams(data, cfg.Listen, LocalAddrs())
+		if fallback {
+			log.Warn("no resolver in resolv.conf but this server: forwarding to public resolvers; set --upstream", "resolv_conf", cfg.ResolvConf, "upstreams", addrs)
+		}
+		return addrs, nil
+	}
+	var out []string
+	for _, u := range cfg.Upstreams {
+		if a, err := netip.ParseAddr(u); err == nil {
+			out = append(out, net.JoinHostPort(a.String(), "53"))
+			continue
+		}
+		host, port, err := net.SplitHostPort(u)
+		if _, perr := netip.ParseAddr(host); err != nil || perr != nil || port == "" {
+			return nil, fmt.Errorf("--upstream %q: want an IP address, optionally with a port (1.1.1.1, 1.1.1.1:53, [2606:4700::1111]:53)", u)
+		}
+		out = append(out, net.JoinHostPort(host, port))
+	}
+	return out, nil
+}

@@ -1,0 +1,74 @@
+package dns
+
+import (
+	"context"
+	"net"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	mdns "github.com/miekg/dns"
+)
+
+func TestUpstreamAddrs(t *testing.T) {
+	got, err := upstreamAddrs(Config{Upstreams: []string{"1.1.1.1", "9.9.9.9:5353", "2606:4700::1111", "[2001:db8::1]:53"}}, nil)
+	want := []string{"1.1.1.1:53", "9.9.9.9:5353", "[2606:4700::1111]:53", "[2001:db8::1]:53"}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v, %v; want %v", got, err, want)
+	}
+	for _, bad := range []string{"dns.google", "1.1.1.1:", "one.one:53"} {
+		if _, err := upstreamAddrs(Config{Upstreams: []string{bad}}, nil); err == nil {
+			t.Errorf("--upstream %q was taken", bad)
+		}
+	}
+}
+
+// TestRun runs the whole server as swarm dns does: the agent, an upstream and a whitelist
+// file, on loopback.
+func TestRun(t *testing.T) {
+	agent := startAgent(t, fixture())
+	up := startUpstream(t, "127.0.0.2", mdns.RcodeSuccess)
+	dir := t.TempDir()
+	wl := filepath.Join(dir, "whitelist")
+	writeFile(t, wl, "example.com\n")
+	// A free port for UDP and TCP at once, on an address of this test's own.
+	pc, err := net.ListenPacket("udp", "127.0.0.4:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := pc.LocalAddr().String()
+	pc.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Config{
+			Listen: addr, Agent: agent.URL, ClusterDomain: "cluster.local",
+			Upstreams: []string{up.addr}, UpstreamTimeout: time.Second,
+			StateFile: filepath.Join(dir, "state.json"), TTL: 5 * time.Second,
+			WhitelistFile: wl, PollInterval: 20 * time.Millisecond,
+		})
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	c := &mdns.Client{Net: "udp", Timeout: 200 * time.Millisecond}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		m, _, err := c.Exchange(new(mdns.Msg).SetQuestion("web.shop.svc.cluster.local.", mdns.TypeA), addr)
+		if err == nil && len(m.Answer) == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no answer from the server: %v", err)
+		}
+	}
+	for _, network := range []string{"udp", "tcp"} {
+		check(t, ask(t, network, addr, "web.shop.svc.cluster.local.", mdns.TypeA), mdns.RcodeSuccess, webA)
+		check(t, ask(t, network, addr, "example.com.", mdns.TypeA), mdns.RcodeSuccess, section{"example.com. 60 IN A 192.0.2.1"})
+		check(t, ask(t, network, addr, "other.org.", mdns.TypeA), mdns.RcodeRefused, nil)
+	}
+}
