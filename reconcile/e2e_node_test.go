@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -56,6 +57,18 @@ type inNode struct {
 	loop    *Reconciler
 	stop    func()
 	desired []manifest.Pod
+	reads   atomic.Int32 // the loop's reads of unit states: one per pass, and one more after acting
+}
+
+// countingSystemd counts the loop's reads of unit states.
+type countingSystemd struct {
+	Systemd
+	reads *atomic.Int32
+}
+
+func (c *countingSystemd) Units(ctx context.Context, names []string) (map[string]UnitState, error) {
+	c.reads.Add(1)
+	return c.Systemd.Units(ctx, names)
 }
 
 // start runs a new loop, as a (re)started agent would, with a fresh D-Bus connection.
@@ -66,7 +79,7 @@ func (n *inNode) start(t *testing.T) {
 		t.Fatal(err)
 	}
 	r, err := New(Config{
-		UnitDir: n.dir, Options: n.opts, Systemd: sd,
+		UnitDir: n.dir, Options: n.opts, Systemd: &countingSystemd{Systemd: sd, reads: &n.reads},
 		Report: func(k string, s Status) {
 			n.mu.Lock()
 			defer n.mu.Unlock()
@@ -221,7 +234,16 @@ func TestInNode(t *testing.T) {
 		n.mu.Unlock()
 		n.start(t)
 		eventually(t, "new loop reports web", 30*time.Second, func() bool { return n.statusOf(webKey).Phase == PhaseRunning })
-		time.Sleep(3 * time.Second) // a resync more
+		// A few seconds of a loop with nothing to do: no restart, and no pass but the
+		// periodic ones (a pass that woke itself, through the unit changes it caused or
+		// the units it read, would loop here).
+		n.reads.Store(0)
+		time.Sleep(5 * time.Second)
+		if reads := n.reads.Load(); reads > 10 {
+			t.Errorf("%d reads of the units in 5s with a resync every 2s: the loop wakes itself", reads)
+		} else {
+			t.Logf("%d reads of the units in 5s with a resync every 2s", reads)
+		}
 		after := n.units(t, webSvc, appSvc)
 		for _, s := range []string{webSvc, appSvc} {
 			if !after[s].ActiveEnter.Equal(before[s].ActiveEnter) || after[s].MainPID != before[s].MainPID || after[s].NRestarts != before[s].NRestarts {
