@@ -64,3 +64,18 @@ e2e-tree:
 
 clean:
 	rm -rf bin
+
+.PHONY: deb rpm package-check
+
+## deb: the Debian package in dist/ (needs dpkg-dev and debhelper; see packaging/README.md)
+deb: build
+	packaging/build deb
+
+## rpm: the RPM package in dist/ (needs rpm, which has rpmbuild)
+rpm: build
+	packaging/build rpm
+
+## package-check: lintian and rpmlint on both packages, and what the RPM holds
+package-check: export PKG_VERSION := $(shell packaging/version)
+package-check: deb rpm
+	packaging/check
