@@ -64,7 +64,7 @@ func (h *Handler) services(c *Catalog, q mdns.Question, rel []string, long bool)
 // to one port; "" means every port.
 func (h *Handler) serviceRecords(q mdns.Question, svc *service, port string) (int, []mdns.RR, []mdns.RR) {
 	if port == "" && (q.Qtype == mdns.TypeA || q.Qtype == mdns.TypeAAAA) {
-		return mdns.RcodeSuccess, h.addrRecords(q.Name, q.Qtype, svc.addrs()), nil
+		return mdns.RcodeSuccess, h.rotate(h.addrRecords(q.Name, q.Qtype, svc.addrs())), nil
 	}
 	if q.Qtype != mdns.TypeSRV {
 		return mdns.RcodeSuccess, nil, nil
@@ -101,7 +101,17 @@ func (h *Handler) serviceRecords(q mdns.Question, svc *service, port string) (in
 			}
 		}
 	}
-	return mdns.RcodeSuccess, answer, extra
+	return mdns.RcodeSuccess, h.rotate(answer), extra
+}
+
+// rotate starts each answer at another record, so that clients that take the first one
+// spread over the endpoints.
+func (h *Handler) rotate(rrs []mdns.RR) []mdns.RR {
+	if len(rrs) < 2 {
+		return rrs
+	}
+	n := int(h.turn.Add(1) % uint64(len(rrs)))
+	return append(rrs[n:], rrs[:n]...)
 }
 
 // addrRecords makes the A (qtype A) or AAAA (qtype AAAA) records of addrs at name; other

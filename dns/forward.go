@@ -3,6 +3,7 @@ package dns
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	mdns "github.com/miekg/dns"
@@ -43,6 +44,9 @@ func (u *Upstreams) exchange(q *mdns.Msg, addr string) (*mdns.Msg, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("ask %s: %w", addr, err)
+	}
+	if len(r.Question) != 1 || !strings.EqualFold(r.Question[0].Name, q.Question[0].Name) || r.Question[0].Qtype != q.Question[0].Qtype {
+		return nil, fmt.Errorf("ask %s: the answer is for another question", addr)
 	}
 	if r.Rcode == mdns.RcodeServerFailure || r.Rcode == mdns.RcodeRefused {
 		return nil, fmt.Errorf("ask %s: answered %s", addr, mdns.RcodeToString[r.Rcode])

@@ -18,7 +18,7 @@ func forwardingServer(t *testing.T, wl Whitelist, upstreams ...string) string {
 }
 
 func TestForward(t *testing.T) {
-	up := startUpstream(t, "127.0.0.2", mdns.RcodeSuccess)
+	up := startUpstream(t, "127.0.53.2", mdns.RcodeSuccess)
 	addr := forwardingServer(t, nil, up.addr)
 	for _, network := range []string{"udp", "tcp"} {
 		t.Run(network, func(t *testing.T) {
@@ -34,7 +34,7 @@ func TestForward(t *testing.T) {
 }
 
 func TestForwardTruncatedRetriesOverTCP(t *testing.T) {
-	up := startUpstream(t, "127.0.0.2", mdns.RcodeSuccess)
+	up := startUpstream(t, "127.0.53.2", mdns.RcodeSuccess)
 	u := &Upstreams{Addrs: []string{up.addr}, Timeout: time.Second}
 	r, err := u.Forward(new(mdns.Msg).SetQuestion("big.example.com.", mdns.TypeTXT))
 	if err != nil {
@@ -57,12 +57,12 @@ func TestForwardTruncatedRetriesOverTCP(t *testing.T) {
 }
 
 func TestForwardNextUpstream(t *testing.T) {
-	good := startUpstream(t, "127.0.0.3", mdns.RcodeSuccess)
+	good := startUpstream(t, "127.0.53.3", mdns.RcodeSuccess)
 	tests := map[string]string{
-		"refused port": deadUpstream(t, "127.0.0.2", false),
-		"timeout":      deadUpstream(t, "127.0.0.2", true),
-		"SERVFAIL":     startUpstream(t, "127.0.0.2", mdns.RcodeServerFailure).addr,
-		"REFUSED":      startUpstream(t, "127.0.0.2", mdns.RcodeRefused).addr,
+		"refused port": deadUpstream(t, "127.0.53.2", false),
+		"timeout":      deadUpstream(t, "127.0.53.2", true),
+		"SERVFAIL":     startUpstream(t, "127.0.53.2", mdns.RcodeServerFailure).addr,
+		"REFUSED":      startUpstream(t, "127.0.53.2", mdns.RcodeRefused).addr,
 	}
 	for name, first := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -74,15 +74,15 @@ func TestForwardNextUpstream(t *testing.T) {
 
 func TestForwardAllUpstreamsFail(t *testing.T) {
 	addr := forwardingServer(t, nil,
-		deadUpstream(t, "127.0.0.2", false),
-		startUpstream(t, "127.0.0.3", mdns.RcodeServerFailure).addr)
+		deadUpstream(t, "127.0.53.2", false),
+		startUpstream(t, "127.0.53.3", mdns.RcodeServerFailure).addr)
 	check(t, ask(t, "udp", addr, "example.com.", mdns.TypeA), mdns.RcodeServerFailure, nil)
 	// The cluster still answers.
 	check(t, ask(t, "udp", addr, "node1.node.cluster.local.", mdns.TypeA), mdns.RcodeSuccess, section{"node1.node.cluster.local. 5 IN A 10.0.0.1"})
 }
 
 func TestWhitelist(t *testing.T) {
-	up := startUpstream(t, "127.0.0.2", mdns.RcodeSuccess)
+	up := startUpstream(t, "127.0.53.2", mdns.RcodeSuccess)
 	wl, err := ParseHostList([]byte("# the only site these pods may reach\nexample.com\n"))
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package dns
 
 import (
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	mdns "github.com/miekg/dns"
@@ -39,6 +40,7 @@ type Handler struct {
 	forwarder Forwarder
 	whitelist Whitelist
 	log       *slog.Logger
+	turn      atomic.Uint64 // rotates the records of an answer
 }
 
 // HandlerConfig configures a Handler.

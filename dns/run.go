@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"sync"
 	"time"
 
 	mdns "github.com/miekg/dns"
@@ -48,6 +49,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
+	watchWhitelist := func(context.Context) {}
 	hc := HandlerConfig{
 		Domain:    cfg.ClusterDomain,
 		TTL:       cfg.TTL,
@@ -61,21 +63,28 @@ func Run(ctx context.Context, cfg Config) error {
 			return fmt.Errorf("%w (fix the file or leave --whitelist-file out)", err)
 		}
 		hc.Whitelist = wl
-		go wl.Watch(ctx, 5*time.Second)
+		watchWhitelist = func(ctx context.Context) { wl.Watch(ctx, 5*time.Second) }
 	}
 	srv, err := Listen(cfg.Listen, NewHandler(hc))
 	if err != nil {
 		return fmt.Errorf("%w (another resolver on the port? below 1024 a rootless server needs net.ipv4.ip_unprivileged_port_start lowered)", err)
 	}
-	go follower.Run(ctx, cfg.PollInterval)
+	// The loops end with ctx; Run returns after them, so that nothing writes the state file
+	// after it.
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // before the Wait: also when Start fails
+	wg.Go(func() { follower.Run(ctx, cfg.PollInterval) })
+	wg.Go(func() { watchWhitelist(ctx) })
 	if err := srv.Start(); err != nil {
 		return err
 	}
 	log.Info("serving DNS", "listen", srv.Addr(), "domain", cfg.ClusterDomain, "agent", cfg.Agent,
 		"upstreams", upstreams, "whitelist", cfg.WhitelistFile)
 	<-ctx.Done()
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
+	shutdown, stop := context.WithTimeout(context.Background(), 5*time.Second)
+	defer stop()
 	return srv.Shutdown(shutdown)
 }
 

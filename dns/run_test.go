@@ -28,12 +28,12 @@ func TestUpstreamAddrs(t *testing.T) {
 // file, on loopback.
 func TestRun(t *testing.T) {
 	agent := startAgent(t, fixture())
-	up := startUpstream(t, "127.0.0.2", mdns.RcodeSuccess)
+	up := startUpstream(t, "127.0.53.2", mdns.RcodeSuccess)
 	dir := t.TempDir()
 	wl := filepath.Join(dir, "whitelist")
 	writeFile(t, wl, "example.com\n")
 	// A free port for UDP and TCP at once, on an address of this test's own.
-	pc, err := net.ListenPacket("udp", "127.0.0.4:0")
+	pc, err := net.ListenPacket("udp", "127.0.53.4:0")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,23 +16,28 @@ type Server struct {
 	done     chan error
 }
 
-// Listen binds addr (host:port) on UDP and TCP; port 0 picks a free port, the same for both.
+// Listen binds addr (host:port) on UDP and TCP; port 0 picks a port free on both.
 func Listen(addr string, h mdns.Handler) (*Server, error) {
-	pc, err := net.ListenPacket("udp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("listen on udp %s: %w", addr, err)
+	_, port, _ := net.SplitHostPort(addr)
+	for try := 1; ; try++ {
+		pc, err := net.ListenPacket("udp", addr)
+		if err != nil {
+			return nil, fmt.Errorf("listen on udp %s: %w", addr, err)
+		}
+		l, err := net.Listen("tcp", pc.LocalAddr().String())
+		if err != nil {
+			pc.Close()
+			if port == "0" && try < 20 {
+				continue // the kernel's free UDP port is taken on TCP: another one
+			}
+			return nil, fmt.Errorf("listen on tcp %s: %w", addr, err)
+		}
+		return &Server{
+			udp:  &mdns.Server{PacketConn: pc, Handler: h},
+			tcp:  &mdns.Server{Listener: l, Handler: h},
+			addr: pc.LocalAddr().String(),
+		}, nil
 	}
-	// With port 0, TCP takes the port the kernel gave UDP.
-	l, err := net.Listen("tcp", pc.LocalAddr().String())
-	if err != nil {
-		pc.Close()
-		return nil, fmt.Errorf("listen on tcp %s: %w", addr, err)
-	}
-	return &Server{
-		udp:  &mdns.Server{PacketConn: pc, Handler: h},
-		tcp:  &mdns.Server{Listener: l, Handler: h},
-		addr: pc.LocalAddr().String(),
-	}, nil
 }
 
 // Addr is the address the server listens at.

@@ -71,14 +71,7 @@ func startUpstream(t *testing.T, ip string, rcode int) *upstream {
 		m.Truncate(size)
 		_ = w.WriteMsg(m)
 	})
-	pc, err := net.ListenPacket("udp", ip+":0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", pc.LocalAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
+	pc, l := listenBoth(t, ip)
 	u.addr = pc.LocalAddr().String()
 	for _, srv := range []*mdns.Server{{PacketConn: pc, Handler: h}, {Listener: l, Handler: h}} {
 		started := make(chan struct{})
@@ -89,6 +82,24 @@ func startUpstream(t *testing.T, ip string, rcode int) *upstream {
 		t.Cleanup(func() { _ = srv.Shutdown(); <-done })
 	}
 	return u
+}
+
+// listenBoth binds a port free on UDP and TCP at ip.
+func listenBoth(t *testing.T, ip string) (net.PacketConn, net.Listener) {
+	t.Helper()
+	for try := 0; try < 20; try++ {
+		pc, err := net.ListenPacket("udp", ip+":0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := net.Listen("tcp", pc.LocalAddr().String())
+		if err == nil {
+			return pc, l
+		}
+		pc.Close()
+	}
+	t.Fatalf("no port free on both UDP and TCP at %s", ip)
+	return nil, nil
 }
 
 // deadUpstream is an address where nothing answers: a UDP port that was closed (the kernel
@@ -108,10 +119,10 @@ func deadUpstream(t *testing.T, ip string, silent bool) string {
 	return addr
 }
 
-// startServer serves h on 127.0.0.1 until the test ends.
+// startServer serves h on 127.0.53.1 until the test ends.
 func startServer(t *testing.T, h mdns.Handler) string {
 	t.Helper()
-	s, err := Listen("127.0.0.1:0", h)
+	s, err := Listen("127.0.53.1:0", h)
 	if err != nil {
 		t.Fatal(err)
 	}
