@@ -25,7 +25,7 @@ type fakeAgent struct {
 	ingresses, endpoints []byte
 }
 
-func newFakeAgent(t *testing.T, st State) *fakeAgent {
+func newFakeAgent(t testing.TB, st State) *fakeAgent {
 	a := &fakeAgent{}
 	a.set(st)
 	a.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -55,7 +55,7 @@ func (a *fakeAgent) set(st State) {
 
 // listenOn opens a listener on a loopback address of its own (127.0.0.x), so that each
 // backend looks like a pod on another node.
-func listenOn(t *testing.T, ip string) net.Listener {
+func listenOn(t testing.TB, ip string) net.Listener {
 	t.Helper()
 	ln, err := net.Listen("tcp", ip+":0")
 	if err != nil {
@@ -65,7 +65,7 @@ func listenOn(t *testing.T, ip string) net.Listener {
 }
 
 // backendServer starts a real HTTP backend on ip that answers with its name.
-func backendServer(t *testing.T, ip, name string, h http.HandlerFunc) *httptest.Server {
+func backendServer(t testing.TB, ip, name string, h http.HandlerFunc) *httptest.Server {
 	t.Helper()
 	if h == nil {
 		h = func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, name) }
@@ -105,7 +105,7 @@ func hostIngress(name, host, svc string) networkingv1.Ingress {
 }
 
 // startIngress runs an ingress on 127.0.0.1 against agent, stopped at the end of the test.
-func startIngress(t *testing.T, cfg Config) *Server {
+func startIngress(t testing.TB, cfg Config) *Server {
 	t.Helper()
 	if cfg.Listen == "" {
 		cfg.Listen = "127.0.0.1:0"
@@ -148,7 +148,7 @@ func get(t *testing.T, s *Server, method, host, path string, body io.Reader) (in
 }
 
 // eventually retries cond for up to 5 seconds.
-func eventually(t *testing.T, what string, cond func() bool) {
+func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for !cond() {
@@ -160,7 +160,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 }
 
 // waitRouted waits until the ingress has a route for host, without sending it a request.
-func waitRouted(t *testing.T, s *Server, host string) {
+func waitRouted(t testing.TB, s *Server, host string) {
 	t.Helper()
 	eventually(t, "a route for "+host, func() bool {
 		_, ok := s.snap.Load().router.Match(host, "/")
