@@ -410,6 +410,11 @@ func TestInNode(t *testing.T) {
 		key := e2eNamespace + "/probed"
 		took := eventually(t, "probed ready", 2*time.Minute, func() bool { return n.statusOf(key).Ready })
 		t.Logf("measured: SetDesired -> pod with a readiness probe reported ready: %v", took)
+		// The loop reads the health from podman's files, not through podman inspect.
+		files := findHealthFiles(context.Background())
+		if st, ok := files.read(quadlet.ContainerName(e2eNamespace, "probed", "app")); !ok || st != "healthy" {
+			t.Errorf("health from podman's files: %q, %v (files at %+v)", st, ok, files)
+		}
 		get(18082, "/fail")
 		eventually(t, "probed not ready once failing", time.Minute, func() bool { s := n.statusOf(key); return !s.Ready && s.Phase == PhaseRunning })
 		get(18082, "/recover")

@@ -26,7 +26,7 @@ type Config struct {
 	Options quadlet.Options
 	// Systemd drives the units: NewDBus for the user's systemd.
 	Systemd Systemd
-	// Podman and Journal default to Commands{}.
+	// Podman and Journal default to a Commands.
 	Podman  Podman
 	Journal Journal
 	// Report is called with a pod's status each time it changes, from the loop's
@@ -85,11 +85,14 @@ func New(cfg Config) (*Reconciler, error) {
 	if cfg.Systemd == nil {
 		return nil, errors.New("configure the reconciler: Systemd is nil")
 	}
-	if cfg.Podman == nil {
-		cfg.Podman = Commands{}
-	}
-	if cfg.Journal == nil {
-		cfg.Journal = Commands{}
+	if cfg.Podman == nil || cfg.Journal == nil {
+		cmds := &Commands{}
+		if cfg.Podman == nil {
+			cfg.Podman = cmds
+		}
+		if cfg.Journal == nil {
+			cfg.Journal = cmds
+		}
 	}
 	if cfg.Report == nil {
 		cfg.Report = func(string, Status) {}

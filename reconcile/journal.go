@@ -1,0 +1,54 @@
+package reconcile
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os/exec"
+	"strings"
+)
+
+// Tail runs journalctl for the unit's last n messages.
+func (*Commands) Tail(ctx context.Context, unit string, n int) ([]string, error) {
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, "journalctl", journalArgs(unit, n)...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("read the journal of %s: %w: %s", unit, err, firstLine(stderr.String()))
+	}
+	s := strings.TrimRight(stdout.String(), "\n")
+	if s == "" {
+		return nil, nil
+	}
+	return strings.Split(s, "\n"), nil
+}
+
+// Logs runs journalctl for the messages podman's journald log driver wrote for the
+// container. They carry CONTAINER_NAME; the unit's other messages (systemd's, podman's
+// events) do not, and belong to Tail and Describe instead.
+func (*Commands) Logs(ctx context.Context, container string, follow bool, w io.Writer) error {
+	args := []string{"--user", "--output", "cat", "--no-pager", "--quiet"}
+	if follow {
+		args = append(args, "--follow", "--lines", "all")
+	}
+	args = append(args, "CONTAINER_NAME="+container)
+	var stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, "journalctl", args...)
+	cmd.Stdout, cmd.Stderr = w, &stderr
+	err := cmd.Run()
+	if err != nil && ctx.Err() == nil {
+		return fmt.Errorf("read the journal of container %s: %w: %s", container, err, firstLine(stderr.String()))
+	}
+	return nil
+}
+
+// journalArgs asks for the last n messages of one user unit, message text only.
+func journalArgs(unit string, n int) []string {
+	return []string{"--user", "--unit", unit, "--output", "cat", "--no-pager", "--quiet", "--lines", fmt.Sprint(n)}
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return line
+}
