@@ -23,6 +23,7 @@ type service struct {
 	ports  map[string]bool // "_<name>._<proto>" of the named ports
 	protos map[string]bool // "_<proto>" that some named port uses
 	ready  []endpoint
+	addrs  []netip.Addr // distinct node addresses of ready, sorted
 }
 
 type endpoint struct {
@@ -65,6 +66,7 @@ func NewCatalog(services []discovery.Service, serial uint32) *Catalog {
 				svc.ready = append(svc.ready, endpoint{node: node, addr: addr, ports: ep.Ports})
 			}
 		}
+		svc.addrs = distinctAddrs(svc.ready)
 		c.services[name+"."+ns] = svc
 	}
 	return c
@@ -91,11 +93,11 @@ func protoLabel(p discovery.Port) string {
 	return "_" + strings.ToLower(string(p.Protocol))
 }
 
-// addrs lists the distinct node addresses of the ready endpoints, sorted.
-func (s *service) addrs() []netip.Addr {
+// distinctAddrs lists the distinct node addresses of endpoints, sorted.
+func distinctAddrs(eps []endpoint) []netip.Addr {
 	var out []netip.Addr
 	seen := map[netip.Addr]bool{}
-	for _, ep := range s.ready {
+	for _, ep := range eps {
 		if !seen[ep.addr] {
 			seen[ep.addr] = true
 			out = append(out, ep.addr)

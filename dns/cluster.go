@@ -64,7 +64,7 @@ func (h *Handler) services(c *Catalog, q mdns.Question, rel []string, long bool)
 // to one port; "" means every port.
 func (h *Handler) serviceRecords(q mdns.Question, svc *service, port string) (int, []mdns.RR, []mdns.RR) {
 	if port == "" && (q.Qtype == mdns.TypeA || q.Qtype == mdns.TypeAAAA) {
-		return mdns.RcodeSuccess, h.rotate(h.addrRecords(q.Name, q.Qtype, svc.addrs())), nil
+		return mdns.RcodeSuccess, h.rotate(h.addrRecords(q.Name, q.Qtype, svc.addrs)), nil
 	}
 	if q.Qtype != mdns.TypeSRV {
 		return mdns.RcodeSuccess, nil, nil
