@@ -29,3 +29,22 @@ func TestBalancerDownMarkExpires(t *testing.T) {
 		t.Errorf("after the down mark expired, round-robin over both: %v", seen)
 	}
 }
+
+func TestBalancerLocalDown(t *testing.T) {
+	b := newBalancer(5 * time.Second)
+	targets := []target{{addr: "remote-1"}, {addr: "local", local: true}, {addr: "remote-2"}}
+	for range 3 {
+		if got, _ := b.pick("k", targets, nil); got.addr != "local" {
+			t.Fatalf("picked %q with a usable local endpoint", got.addr)
+		}
+	}
+	b.markDown("local")
+	seen := map[string]int{}
+	for range 4 {
+		got, _ := b.pick("k", targets, nil)
+		seen[got.addr]++
+	}
+	if seen["remote-1"] != 2 || seen["remote-2"] != 2 {
+		t.Errorf("local endpoint down: want round-robin over the remote ones, got %v", seen)
+	}
+}

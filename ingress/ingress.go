@@ -23,7 +23,8 @@ import (
 type Config struct {
 	Listen      string // plain HTTP address
 	ListenTLS   string // HTTPS address, opened once some certificate is available; "" never
-	Agent       string // base URL of the agent's API
+	Agent       string // base URL of the agent's API, read when Source is nil
+	Source      Source // where the state comes from; default AgentSource{Agent}
 	Class       string // the ingressClassName served (Ingresses without a class are served too)
 	NodeName    string // this node, to prefer its endpoints
 	NodeAddress string // this node's address, the same by address
@@ -49,7 +50,7 @@ type snapshot struct {
 type Server struct {
 	cfg    Config
 	log    *slog.Logger
-	client *http.Client
+	source Source
 	snap   atomic.Pointer[snapshot]
 	h      http.Handler
 
@@ -87,8 +88,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger.With("component", "ingress"), done: make(chan struct{}),
-		client: &http.Client{Timeout: 5 * time.Second}}
+	if cfg.Source == nil {
+		cfg.Source = AgentSource{URL: cfg.Agent, Client: &http.Client{Timeout: 5 * time.Second}}
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger.With("component", "ingress"), done: make(chan struct{}), source: cfg.Source}
 	st, err := loadState(cfg.StateFile)
 	if err != nil {
 		return nil, err
@@ -165,7 +168,7 @@ func (s *Server) loop(ctx context.Context) {
 
 func (s *Server) poll(ctx context.Context) {
 	fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	st, err := fetchState(fctx, s.client, s.cfg.Agent)
+	st, err := s.source.State(fctx)
 	cancel()
 	if err != nil {
 		if ctx.Err() == nil && !s.agentDown {

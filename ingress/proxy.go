@@ -82,7 +82,8 @@ func (t *pickTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return resp, nil
 		}
 		lastErr = err
-		if !isDialError(err) {
+		// A client that went away also ends a dial: that says nothing of the endpoint.
+		if !isDialError(err) || req.Context().Err() != nil {
 			return nil, err
 		}
 		t.balancer.markDown(tg.addr)

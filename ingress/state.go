@@ -80,7 +80,23 @@ func (s *State) targets(b Backend, node, nodeAddr string) ([]target, error) {
 	return out, nil
 }
 
-// fetchState reads the Ingresses and the endpoints from the agent.
+// Source gives the ingress the current Ingresses and Services with their endpoints.
+type Source interface {
+	State(ctx context.Context) (*State, error)
+}
+
+// AgentSource reads the state from an agent's HTTP API: GET /api/v1/ingresses and
+// /api/v1/endpoints.
+type AgentSource struct {
+	URL    string // the agent's base URL, http://127.0.0.1:7070
+	Client *http.Client
+}
+
+// State reads both lists; it fails unless both answer.
+func (a AgentSource) State(ctx context.Context) (*State, error) {
+	return fetchState(ctx, a.Client, strings.TrimRight(a.URL, "/"))
+}
+
 func fetchState(ctx context.Context, client *http.Client, agent string) (*State, error) {
 	var ings struct {
 		Items []networkingv1.Ingress `json:"items"`
