@@ -1,10 +1,13 @@
 package dns
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
 	mdns "github.com/miekg/dns"
+
+	"github.com/podman-swarm/podman-swarm/discovery"
 )
 
 const soa = "cluster.local. 5 IN SOA ns.dns.cluster.local. hostmaster.cluster.local. 1 7200 1800 86400 5"
@@ -190,5 +193,28 @@ func TestRequestErrors(t *testing.T) {
 	h.ServeDNS(w, req)
 	if w.msg.Rcode != mdns.RcodeFormatError {
 		t.Errorf("no question: rcode %s, want FORMERR", mdns.RcodeToString[w.msg.Rcode])
+	}
+}
+
+// TestLargeAnswerTruncated: a Service on more nodes than 512 bytes hold is truncated over
+// UDP, so that the client asks again over TCP, where it gets every node.
+func TestLargeAnswerTruncated(t *testing.T) {
+	svc := discovery.Service{Namespace: "shop", Name: "big", Ports: []discovery.Port{{Name: "http", Port: 80, Protocol: "TCP"}}}
+	for i := range 60 {
+		svc.Endpoints = append(svc.Endpoints, discovery.Endpoint{
+			Pod: fmt.Sprintf("big-%d", i), Node: fmt.Sprintf("node%d", i), Address: fmt.Sprintf("10.1.0.%d", i+1), Ready: true,
+			Ports: []discovery.Port{{Name: "http", Port: 30080, Protocol: "TCP"}},
+		})
+	}
+	h := NewHandler(HandlerConfig{Domain: "cluster.local", TTL: 5 * time.Second, Source: Static{NewCatalog([]discovery.Service{svc}, 1)}})
+	req := new(mdns.Msg).SetQuestion("big.shop.svc.cluster.local.", mdns.TypeA)
+	udp, tcp := &recorder{}, &recorder{tcp: true}
+	h.ServeDNS(udp, req)
+	h.ServeDNS(tcp, req)
+	if !udp.msg.Truncated || udp.msg.Len() > mdns.MinMsgSize {
+		t.Errorf("UDP: truncated %v, %d bytes; want truncated to 512", udp.msg.Truncated, udp.msg.Len())
+	}
+	if tcp.msg.Truncated || len(tcp.msg.Answer) != 60 {
+		t.Errorf("TCP: truncated %v, %d records; want all 60", tcp.msg.Truncated, len(tcp.msg.Answer))
 	}
 }

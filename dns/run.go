@@ -35,7 +35,7 @@ func Run(ctx context.Context, cfg Config) error {
 		log = slog.New(slog.DiscardHandler)
 	}
 	log = log.With("component", "dns")
-	if _, ok := mdns.IsDomainName(cfg.ClusterDomain); !ok || cfg.ClusterDomain == "" {
+	if _, ok := mdns.IsDomainName(cfg.ClusterDomain); !ok || mdns.CountLabel(cfg.ClusterDomain) == 0 {
 		return fmt.Errorf("--cluster-domain %q is not a domain name", cfg.ClusterDomain)
 	}
 	if cfg.TTL < 0 || cfg.TTL > time.Hour {
