@@ -80,32 +80,52 @@ func main() {
 
 	results := map[string][]result{}
 	for i := 0; i < *runs; i++ {
-		for _, s := range []struct{ name, addr string }{{"swarm dns", swarmAddr}, {"unbound", unboundAdr}} {
+		for _, s := range []struct {
+			name, addr string
+			pid        int
+		}{{"swarm dns", swarmAddr, swarm.Process.Pid}, {"unbound", unboundAdr, unbound.Process.Pid}} {
+			before := cpuTime(s.pid)
 			r := dnsperf(s.addr, queries)
-			log.Printf("%s: %.0f queries/s, %.3f ms average latency, %d lost", s.name, r.qps, r.latency*1000, r.lost)
+			r.cpu = (cpuTime(s.pid) - before).Seconds() / r.elapsed
+			log.Printf("%s: %.0f queries/s, %.3f ms average latency, %d lost, %.0f%% of a core", s.name, r.qps, r.latency*1000, r.lost, r.cpu*100)
 			results[s.name] = append(results[s.name], r)
 		}
 	}
 	fmt.Printf("## DNS: %s, %s\n\n", time.Now().UTC().Format("2006-01-02"), machine())
 	fmt.Printf("dnsperf -c %d -l %s, %d A queries of %d Services (3 ready endpoints each) in turn; server on CPU %s, dnsperf on CPU %s; median of %d runs.\n\n",
 		*clients, *duration, *services, *services, *serverCPU, *dnsperfCPU, *runs)
-	fmt.Println("| server | queries/s | average latency | lost |")
-	fmt.Println("| --- | --- | --- | --- |")
+	fmt.Println("| server | queries/s | average latency | lost | CPU of the server | CPU time per query |")
+	fmt.Println("| --- | --- | --- | --- | --- | --- |")
 	for _, name := range []string{"swarm dns", "unbound"} {
 		r := median(results[name])
-		fmt.Printf("| %s | %.0f | %.3f ms | %d |\n", name, r.qps, r.latency*1000, r.lost)
+		fmt.Printf("| %s | %.0f | %.3f ms | %d | %.0f%% of a core | %.1f µs |\n", name, r.qps, r.latency*1000, r.lost, r.cpu*100, r.cpu/r.qps*1e6)
 	}
 }
 
 type result struct {
 	qps, latency float64
 	lost         int
+	elapsed      float64 // seconds of the run, as dnsperf measured it
+	cpu          float64 // cores the server used during the run
+}
+
+// cpuTime is the user and system time of a process so far, from /proc (clock ticks of
+// 10 ms, as on every Linux of today).
+func cpuTime(pid int) time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	check(err)
+	// The fields after the command name, which is in parentheses and may hold spaces.
+	f := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+2:]))
+	utime, _ := strconv.Atoi(f[11])
+	stime, _ := strconv.Atoi(f[12])
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
 var (
 	qpsRe  = regexp.MustCompile(`Queries per second:\s+([0-9.]+)`)
 	latRe  = regexp.MustCompile(`Average Latency \(s\):\s+([0-9.]+)`)
 	lostRe = regexp.MustCompile(`Queries lost:\s+([0-9]+)`)
+	runRe  = regexp.MustCompile(`Run time \(s\):\s+([0-9.]+)`)
 )
 
 func dnsperf(addr, queries string) result {
@@ -124,7 +144,10 @@ func dnsperf(addr, queries string) result {
 	if m := lostRe.FindSubmatch(out); m != nil {
 		r.lost, _ = strconv.Atoi(string(m[1]))
 	}
-	if r.qps == 0 {
+	if m := runRe.FindSubmatch(out); m != nil {
+		r.elapsed, _ = strconv.ParseFloat(string(m[1]), 64)
+	}
+	if r.qps == 0 || r.elapsed == 0 {
 		log.Fatalf("no figures in dnsperf's output:\n%s", out)
 	}
 	return r
