@@ -2,6 +2,16 @@
 // Service endpoints, and proxies each request by host and path to a ready endpoint (node
 // address + published port), preferring endpoints on its own node. It keeps serving the
 // last known state when the agent is down, and starts from its state file.
+//
+// Routing follows networking.k8s.io/v1 (see Router for the precedence and how conflicts
+// are settled). Endpoints are taken round-robin per backend; when any ready endpoint is on
+// this node, only this node's are used. An endpoint that refuses a connection is skipped for
+// Config.DownFor, and a GET, HEAD or OPTIONS without a body is then sent once to another
+// endpoint. The client gets 404 when no rule matches, 503 when the backend has no endpoint
+// that can serve, and 502 when the endpoint fails. Upgrades (WebSocket) and streamed
+// responses pass through; backends see the client in X-Forwarded-For, -Proto and -Host,
+// and the Host header as the client sent it. HTTPS is served with the certificates of the
+// Ingresses' tls sections, picked by SNI, once one of them is found in Config.TLSDir.
 package ingress
 
 import (
@@ -159,6 +169,7 @@ func (s *Server) loop(ctx context.Context) {
 		s.poll(ctx)
 		select {
 		case <-ctx.Done():
+			s.log.Info("stopping")
 			s.shutdown()
 			return
 		case <-t.C:
