@@ -195,7 +195,7 @@ func TestPodsRunOnTheirNodes(t *testing.T) {
 		})
 	})
 
-	t.Run("a unit file edited by hand is put back", func(t *testing.T) {
+	t.Run("a unit file edited or deleted by hand is put back", func(t *testing.T) {
 		p := pods[2]
 		i := nodeIndex(p.Spec.NodeName)
 		file := "/home/swarm/.config/containers/systemd/swarm-default_" + p.Metadata.Name + "_web.container"
@@ -206,9 +206,17 @@ func TestPodsRunOnTheirNodes(t *testing.T) {
 		if out, err := onNode(i, "sh", "-c", "echo '# edited' >> "+file); err != nil {
 			t.Fatalf("edit: %v\n%s", err, out)
 		}
-		eventually(t, 60*time.Second, "the file is rewritten", func() (bool, string) {
+		eventually(t, 60*time.Second, "the edited file is rewritten", func() (bool, string) {
 			now, _ := onNode(i, "cat", file)
 			return now == orig, now
+		})
+		podFile := "/home/swarm/.config/containers/systemd/swarm-default_" + p.Metadata.Name + ".pod"
+		if out, err := onNode(i, "rm", podFile); err != nil {
+			t.Fatalf("delete %s: %v\n%s", podFile, err, out)
+		}
+		eventually(t, 60*time.Second, "the deleted file is written again", func() (bool, string) {
+			out, err := onNode(i, "cat", podFile)
+			return err == nil && strings.Contains(out, "X-Swarm-Pod=default/"+p.Metadata.Name), out
 		})
 	})
 
