@@ -23,7 +23,7 @@ import (
 
 // writeCert writes a self-signed certificate for hosts as the Secret-like folder
 // <dir>/<ns>/<secret>, and returns it for the client's trust pool.
-func writeCert(t *testing.T, dir, ns, secret string, hosts ...string) *x509.Certificate {
+func writeCert(t testing.TB, dir, ns, secret string, hosts ...string) *x509.Certificate {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
