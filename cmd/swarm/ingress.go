@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"os/signal"
 	"path/filepath"
 	"syscall"
@@ -14,6 +15,7 @@ import (
 func newIngressCommand() *cobra.Command {
 	var cfg ingress.Config
 	var logLevel string
+	hostname, _ := os.Hostname()
 	cmd := &cobra.Command{
 		Use:   "ingress",
 		Short: "Run this node's HTTP ingress: Ingress hosts and paths proxied to Service endpoints",
@@ -49,7 +51,7 @@ while the agent is down.`,
 	f.StringVar(&cfg.ListenTLS, "listen-tls", "0.0.0.0:443", "address of HTTPS, opened once some certificate is available; empty for none")
 	f.StringVar(&cfg.Agent, "agent", "http://127.0.0.1:7070", "URL of this node's agent API")
 	f.StringVar(&cfg.Class, "class", "swarm", "ingressClassName served; Ingresses without a class are served too")
-	f.StringVar(&cfg.NodeName, "node-name", "", "this node's name in the cluster, to prefer its endpoints")
+	f.StringVar(&cfg.NodeName, "node-name", hostname, "this node's name in the cluster (as given to swarm agent), to prefer its endpoints")
 	f.StringVar(&cfg.NodeAddress, "node-address", "", "this node's address, to prefer its endpoints")
 	f.StringVar(&cfg.TLSDir, "tls-dir", "", "folder of certificates: <tls-dir>/<namespace>/<secretName>/tls.crt and tls.key")
 	f.StringVar(&cfg.StateFile, "state-file", filepath.Join(defaultStateDir(), "ingress-state.json"), "last known state, read at start so that the ingress serves while the agent is down; empty for none")
