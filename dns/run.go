@@ -2,12 +2,14 @@ package dns
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 
 	mdns "github.com/miekg/dns"
@@ -66,8 +68,13 @@ func Run(ctx context.Context, cfg Config) error {
 		watchWhitelist = func(ctx context.Context) { wl.Watch(ctx, 5*time.Second) }
 	}
 	srv, err := Listen(cfg.Listen, NewHandler(hc))
-	if err != nil {
-		return fmt.Errorf("%w (another resolver on the port? below 1024 a rootless server needs net.ipv4.ip_unprivileged_port_start lowered)", err)
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		return fmt.Errorf("%w: another server holds the port; systemd-resolved's stub on 127.0.0.53:53 takes it from 0.0.0.0:53 as well, so listen on this node's address: --listen <address>:53", err)
+	case errors.Is(err, syscall.EACCES):
+		return fmt.Errorf("%w: a rootless server binds a port below 1024 only with net.ipv4.ip_unprivileged_port_start lowered (the package's sysctl.d file does)", err)
+	case err != nil:
+		return err
 	}
 	// The loops end with ctx; Run returns after them, so that nothing writes the state file
 	// after it.

@@ -5,6 +5,7 @@ import (
 	"net"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,5 +71,22 @@ func TestRun(t *testing.T) {
 		check(t, ask(t, network, addr, "web.shop.svc.cluster.local.", mdns.TypeA), mdns.RcodeSuccess, webA)
 		check(t, ask(t, network, addr, "example.com.", mdns.TypeA), mdns.RcodeSuccess, section{"example.com. 60 IN A 192.0.2.1"})
 		check(t, ask(t, network, addr, "other.org.", mdns.TypeA), mdns.RcodeRefused, nil)
+	}
+}
+
+// TestRunPortTaken: a port held by another server (as systemd-resolved holds 53) stops Run
+// with the way out in the message.
+func TestRunPortTaken(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "127.0.53.5:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	err = Run(context.Background(), Config{
+		Listen: pc.LocalAddr().String(), Agent: "http://127.0.53.5:1", ClusterDomain: "cluster.local",
+		Upstreams: []string{"127.0.53.5:53"}, TTL: 5 * time.Second, PollInterval: time.Second,
+	})
+	if err == nil || !strings.Contains(err.Error(), "--listen <address>:53") {
+		t.Errorf("Run on a taken port: %v", err)
 	}
 }

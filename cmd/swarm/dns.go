@@ -38,8 +38,11 @@ other than this server itself (8.8.8.8 and 8.8.4.4 when there is none). With
 answer that is an alias (CNAME) of a name outside the list is refused.
 
 The last endpoints read from the agent are kept in --state-file: a restarted server answers
-them while the agent is down.`,
-		Example: `  swarm dns --listen 0.0.0.0:53 --whitelist-file ~/.config/swarm/dns-whitelist
+them while the agent is down.
+
+Where systemd-resolved's stub listens on 127.0.0.53:53 (Fedora, Ubuntu), 0.0.0.0:53 cannot
+be bound: listen on the node's address, the one the pods' DNS= points at.`,
+		Example: `  swarm dns --listen 198.18.0.11:53 --whitelist-file ~/.config/swarm/dns-whitelist
   swarm dns --listen 127.0.0.1:5353 --upstream 1.1.1.1 --upstream 9.9.9.9`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
