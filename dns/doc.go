@@ -12,6 +12,8 @@
 //     weight 1, and the target <node>.node.<domain>, whose A/AAAA records go in the
 //     additional section. An SRV query at the Service's own name lists every named and
 //     unnamed port of every ready endpoint.
+//   - The records of an answer come in turn starting at another one, so that clients that
+//     take the first spread over the nodes.
 //   - <node>.node.<domain>: the node's address(es), for the SRV targets. A node whose name
 //     is not a valid domain name gets no such record and appears in no SRV answer.
 //   - Every cluster answer is authoritative and has the TTL of the server (--ttl, 5s by
