@@ -25,7 +25,7 @@ test: e2e-tree
 ## e2e: the end-to-end tests on three Debian trixie nodes booted with systemd-nspawn: real
 ## systemd, real rootless podman, the agent as a systemd --user service (needs root; about
 ## 5 minutes, the first time a few more for the trixie tree)
-e2e: e2e-tree
+e2e: e2e-tree deb
 	SWARM_E2E_CLUSTER=1 $(GO) test -count=1 -timeout 30m -v ./test/e2e
 
 ## test-short: the tests that need no root and no trixie tree
@@ -65,14 +65,18 @@ e2e-tree:
 clean:
 	rm -rf bin
 
-.PHONY: deb rpm package-check
+.PHONY: deb rpm package-check package-deps
 
-## deb: the Debian package in dist/ (needs dpkg-dev and debhelper; see packaging/README.md)
-deb: build
+## package-deps: the Debian packages that build and check the packages (needs root)
+package-deps:
+	packaging/deps
+
+## deb: the Debian package in dist/ (see packaging/README.md)
+deb: build package-deps
 	packaging/build deb
 
-## rpm: the RPM package in dist/ (needs rpm, which has rpmbuild)
-rpm: build
+## rpm: the RPM package in dist/ (rpmbuild from Debian's rpm package)
+rpm: build package-deps
 	packaging/build rpm
 
 ## package-check: lintian and rpmlint on both packages, and what the RPM holds

@@ -176,6 +176,33 @@ func TestPodsRunOnTheirNodes(t *testing.T) {
 		}
 	})
 
+	t.Run("upgrading the package restarts the agent, not the pods", func(t *testing.T) {
+		p := pods[0]
+		i := nodeIndex(p.Spec.NodeName)
+		unit := "swarm-default_" + p.Metadata.Name + "_web"
+		before := startedAt(t, i, unit)
+		agentPID := func() string {
+			out, _ := onNode(i, "systemctl", "--user", "show", "-p", "MainPID", "--value", "swarm-agent")
+			return strings.TrimSpace(out)
+		}
+		pid := agentPID()
+		// The same package again runs the maintainer scripts of an upgrade.
+		if out, err := rigCmd("exec", fmt.Sprint(i), "env", "DEBIAN_FRONTEND=noninteractive", "dpkg", "-i", "/tmp/podman-swarm.deb"); err != nil {
+			t.Fatalf("reinstall the package: %v\n%s", err, out)
+		}
+		eventually(t, 30*time.Second, "the agent runs again under a new PID", func() (bool, string) {
+			now := agentPID()
+			return now != pid && now != "0" && now != "", now
+		})
+		time.Sleep(5 * time.Second)
+		if after := startedAt(t, i, unit); after != before {
+			t.Errorf("the upgrade restarted %s: %s -> %s", unit, before, after)
+		}
+		if body, err := httpGet(1+i%nodeCount, "http://"+nodeAddr(i)+":8080/"); err != nil || !strings.HasPrefix(body, "hello from "+p.Metadata.Name) {
+			t.Errorf("the workload does not answer after the upgrade: %q %v", body, err)
+		}
+	})
+
 	t.Run("a killed container is restarted and counted", func(t *testing.T) {
 		p := pods[1]
 		i := nodeIndex(p.Spec.NodeName)

@@ -58,6 +58,7 @@ func runWithRig(m *testing.M) (int, error) {
 	}
 	defer os.RemoveAll(env.bin)
 	root := filepath.Join(env.dir, "..", "..")
+	// The nodes run the packaged swarm; the host runs this one as the client.
 	for name, pkg := range map[string]string{"swarm": "./cmd/swarm", "testserver": "./contrib/testserver"} {
 		cmd := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(env.bin, name), pkg)
 		cmd.Dir, cmd.Env = root, append(os.Environ(), "CGO_ENABLED=0")
@@ -136,43 +137,38 @@ func eventually(t *testing.T, within time.Duration, what string, cond func() (bo
 	}
 }
 
-// agentUnit is the user unit the tests run the agent with, as a package would install it.
-const agentUnit = `[Unit]
-Description=podman-swarm agent
-After=network-online.target
-
-[Service]
-EnvironmentFile=%h/.config/swarm/agent.env
-ExecStart=/usr/local/bin/swarm agent $SWARM_AGENT_FLAGS
-Restart=on-failure
-
-[Install]
-WantedBy=default.target
-`
-
-// installCluster copies the binaries and the test image into every node and starts the
-// agents: n1 founds the cluster, the others join it with its token.
+// installCluster installs the Debian package (`make deb`, run by `make e2e` before the
+// tests) on every node and sets the agents up as the README tells a person to: as the user,
+// an env file with the flags and `systemctl --user enable --now swarm-agent`; n1 founds the
+// cluster, the others join it with its token.
 func installCluster() error {
-	unit := filepath.Join(env.bin, "swarm-agent.service")
-	if err := os.WriteFile(unit, []byte(agentUnit), 0o644); err != nil {
-		return err
+	root := filepath.Join(env.dir, "..", "..")
+	version, err := exec.Command(filepath.Join(root, "packaging", "version")).Output()
+	if err != nil {
+		return fmt.Errorf("packaging/version: %w", err)
+	}
+	deb := filepath.Join(root, "dist", "podman-swarm_"+strings.TrimSpace(string(version))+"_amd64.deb")
+	if _, err := os.Stat(deb); err != nil {
+		return fmt.Errorf("the package of this tree is not built (make deb): %w", err)
 	}
 	token := ""
 	for i := 1; i <= nodeCount; i++ {
+		n := fmt.Sprint(i)
 		steps := [][]string{
-			{"cp-in", fmt.Sprint(i), env.swarm, "/usr/local/bin/swarm"},
-			{"exec", fmt.Sprint(i), "chmod", "755", "/usr/local/bin/swarm"},
-			{"image", fmt.Sprint(i), "swarm-testserver", filepath.Join(env.bin, "testserver")},
-			{"user", fmt.Sprint(i), "podman", "tag", "localhost/swarm-testserver:latest", "localhost/swarm-testserver:v2"},
-			{"user", fmt.Sprint(i), "mkdir", "-p", "/home/swarm/.config/systemd/user", "/home/swarm/.config/swarm"},
-			{"cp-in", fmt.Sprint(i), unit, "/home/swarm/.config/systemd/user/swarm-agent.service"},
+			{"cp-in", n, deb, "/tmp/podman-swarm.deb"},
+			// The nodes reach no mirror: the dependencies are in the tree already, and the
+			// recommended bash-completion is left out.
+			{"exec", n, "env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "--no-install-recommends", "/tmp/podman-swarm.deb"},
+			{"image", n, "swarm-testserver", filepath.Join(env.bin, "testserver")},
+			{"user", n, "podman", "tag", "localhost/swarm-testserver:latest", "localhost/swarm-testserver:v2"},
+			{"user", n, "mkdir", "-p", "/home/swarm/.config/swarm"},
 		}
 		for _, s := range steps {
 			if out, err := rigCmd(s...); err != nil {
 				return fmt.Errorf("rig %s: %v\n%s", strings.Join(s, " "), err, out)
 			}
 		}
-		flags := fmt.Sprintf("--node-name %s --bind %s:7946 --api-listen %s:7070 --runtime systemd --label node=%s",
+		flags := fmt.Sprintf("--node-name %s --bind %s:7946 --api-listen %s:7070 --label node=%s",
 			nodeName(i), nodeAddr(i), nodeAddr(i), nodeName(i))
 		if i > 1 {
 			flags += fmt.Sprintf(" --join %s:7946 --join-token %s", nodeAddr(1), token)
@@ -181,10 +177,10 @@ func installCluster() error {
 		if err := os.WriteFile(envFile, []byte("SWARM_AGENT_FLAGS="+flags+"\n"), 0o644); err != nil {
 			return err
 		}
-		if out, err := rigCmd("cp-in", fmt.Sprint(i), envFile, "/home/swarm/.config/swarm/agent.env"); err != nil {
+		if out, err := rigCmd("cp-in", n, envFile, "/home/swarm/.config/swarm/agent.env"); err != nil {
 			return fmt.Errorf("copy the agent's flags: %v\n%s", err, out)
 		}
-		if out, err := onNode(i, "sh", "-c", "systemctl --user daemon-reload && systemctl --user start swarm-agent"); err != nil {
+		if out, err := onNode(i, "systemctl", "--user", "enable", "--now", "swarm-agent"); err != nil {
 			return fmt.Errorf("start the agent on node %d: %v\n%s", i, err, out)
 		}
 		if i == 1 {
