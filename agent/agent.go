@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -52,7 +53,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen for the API on %s: %w", cfg.APIListen, err)
 	}
-	ccfg, err := clusterConfig(cfg, ln.Addr().String())
+	ccfg, err := clusterConfig(cfg, advertisedAPI(ln.Addr().String(), cfg))
 	if err != nil {
 		ln.Close()
 		return nil, err
@@ -65,6 +66,16 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		return nil, err
 	}
 	node := a.node
+	if api := ccfg.Meta[metaAPI]; strings.HasPrefix(api, "[::]:") || strings.HasPrefix(api, "0.0.0.0:") {
+		// The API listens on every address, and gossip chose the one others reach this node
+		// at: advertise the API there, so that other agents can pass requests on to it.
+		_, port, _ := net.SplitHostPort(api)
+		host, _, _ := net.SplitHostPort(node.Addr())
+		ccfg.Meta[metaAPI] = net.JoinHostPort(host, port)
+		if err := node.SetMeta(ccfg.Meta); err != nil {
+			log.Warn("advertise the API address", "err", err)
+		}
+	}
 	if err := a.writeJoinToken(); err != nil {
 		node.Shutdown()
 		ln.Close()
@@ -113,6 +124,19 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		a.scheduleLoop()
 	}()
 	return a, nil
+}
+
+// advertisedAPI is the API address other agents are told: the listener's, with the address
+// gossip advertises in place of an unspecified one when that is already known.
+func advertisedAPI(listen string, cfg Config) string {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil || !net.ParseIP(host).IsUnspecified() {
+		return listen
+	}
+	if addr := nodeAddress(cfg, ""); addr != "" {
+		return net.JoinHostPort(addr, port)
+	}
+	return listen
 }
 
 // clusterConfig maps the agent's configuration onto the cluster layer's.

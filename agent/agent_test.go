@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -392,5 +393,19 @@ func TestServiceEndpoints(t *testing.T) {
 	var all EndpointList
 	if code := call(t, agents[0], "GET", "/api/v1/endpoints", "", nil, &all); code != http.StatusOK || len(all.Items) != 1 {
 		t.Errorf("all endpoints: HTTP %d %+v", code, all)
+	}
+}
+
+// An API listening on every address is advertised at the node's gossip address, so that
+// other agents can pass pod requests on to it.
+func TestAPIOnEveryAddressIsAdvertisedReachably(t *testing.T) {
+	agents := startAgents(t, 1, func(_ int, c *Config) { c.APIListen = "0.0.0.0:0" })
+	_, port, _ := net.SplitHostPort(agents[0].APIAddr())
+	var nodes struct {
+		Items []struct{ Metadata struct{ Annotations map[string]string } }
+	}
+	call(t, agents[0], "GET", "/api/v1/nodes", "", nil, &nodes)
+	if got := nodes.Items[0].Metadata.Annotations["swarm.podman.io/api"]; got != "127.0.0.1:"+port {
+		t.Errorf("advertised API = %q, want 127.0.0.1:%s", got, port)
 	}
 }
