@@ -142,14 +142,9 @@ func eventually(t *testing.T, within time.Duration, what string, cond func() (bo
 // an env file with the flags and `systemctl --user enable --now swarm-agent`; n1 founds the
 // cluster, the others join it with its token.
 func installCluster() error {
-	root := filepath.Join(env.dir, "..", "..")
-	version, err := exec.Command(filepath.Join(root, "packaging", "version")).Output()
+	deb, err := newestDeb(filepath.Join(env.dir, "..", "..", "dist"))
 	if err != nil {
-		return fmt.Errorf("packaging/version: %w", err)
-	}
-	deb := filepath.Join(root, "dist", "podman-swarm_"+strings.TrimSpace(string(version))+"_amd64.deb")
-	if _, err := os.Stat(deb); err != nil {
-		return fmt.Errorf("the package of this tree is not built (make deb): %w", err)
+		return err
 	}
 	token := ""
 	for i := 1; i <= nodeCount; i++ {
@@ -210,4 +205,19 @@ func installCluster() error {
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
+}
+
+// newestDeb finds the package `make deb` wrote last.
+func newestDeb(dist string) (string, error) {
+	debs, _ := filepath.Glob(filepath.Join(dist, "podman-swarm_*_amd64.deb"))
+	newest, when := "", time.Time{}
+	for _, d := range debs {
+		if info, err := os.Stat(d); err == nil && info.ModTime().After(when) {
+			newest, when = d, info.ModTime()
+		}
+	}
+	if newest == "" {
+		return "", fmt.Errorf("no package in %s: run make deb (make e2e does)", dist)
+	}
+	return newest, nil
 }
