@@ -107,6 +107,25 @@ func (d *DBus) Units(ctx context.Context, names []string) (map[string]UnitState,
 	return out, nil
 }
 
+// Leftovers lists the failed units with prefix that have no unit file any more.
+func (d *DBus) Leftovers(ctx context.Context, prefix string) ([]string, error) {
+	c, err := d.connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	units, err := c.ListUnitsByPatternsContext(ctx, []string{"failed"}, []string{prefix + "*"})
+	if err != nil {
+		return nil, fmt.Errorf("list failed units: %w", err)
+	}
+	var out []string
+	for _, u := range units {
+		if u.LoadState == "not-found" {
+			out = append(out, u.Name)
+		}
+	}
+	return out, nil
+}
+
 // unitState picks what the loop uses out of a unit's D-Bus properties.
 func unitState(p map[string]any) UnitState {
 	str := func(k string) string { s, _ := p[k].(string); return s }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -70,6 +71,22 @@ func (f *fakeSystemd) Units(ctx context.Context, names []string) (map[string]Uni
 	return out, nil
 }
 
+func (f *fakeSystemd) Leftovers(ctx context.Context, prefix string) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for n, u := range f.units {
+		if strings.HasPrefix(n, prefix) && u.ActiveState == "failed" && u.LoadState == "not-found" {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
 func (f *fakeSystemd) Reload(ctx context.Context) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -94,7 +111,8 @@ func (f *fakeSystemd) Reload(ctx context.Context) error {
 	}
 	for s, u := range f.units {
 		if !seen[s] {
-			if u.down() {
+			// systemd forgets an inactive unit without a file, but keeps a failed one.
+			if u.ActiveState == "inactive" {
 				delete(f.units, s)
 			} else {
 				u.LoadState, u.file = "not-found", ""
@@ -167,6 +185,9 @@ func (f *fakeSystemd) ResetFailed(ctx context.Context, units []string) error {
 	for _, n := range units {
 		if u := f.units[n]; u != nil && u.ActiveState == "failed" {
 			u.ActiveState = "inactive"
+			if u.LoadState == "not-found" {
+				delete(f.units, n) // and forgets it once it is no longer failed
+			}
 		}
 	}
 	return nil

@@ -37,6 +37,7 @@ func (r *Reconciler) pass(ctx context.Context) time.Duration {
 		}
 	}
 	polls := r.report(ctx, desired, renderErr, a.Blocked, obs.Units, true)
+	r.forgetLeftovers(ctx, desired, obs.Files)
 	return r.nextWake(held, polls)
 }
 
@@ -231,4 +232,30 @@ func (r *Reconciler) nextWake(held time.Time, polls bool) time.Duration {
 		d = min(d, r.cfg.HealthPoll)
 	}
 	return d
+}
+
+// forgetLeftovers resets the failed units of pods that are gone. The stop of a removed pod
+// resets its units already, but a container that fails on its way down after that (its
+// unit bound to the pod's) would stay listed as failed, with no file, until the next boot.
+func (r *Reconciler) forgetLeftovers(ctx context.Context, desired []DesiredPod, files map[string]File) {
+	left, err := r.cfg.Systemd.Leftovers(ctx, unitPrefix)
+	if err != nil {
+		r.log.Warn("list failed units", "err", err)
+		return
+	}
+	ours := serviceNames(desired, files)
+	var gone []string
+	for _, u := range left {
+		if !slices.Contains(ours, u) {
+			gone = append(gone, u)
+		}
+	}
+	if len(gone) == 0 {
+		return
+	}
+	if err := r.cfg.Systemd.ResetFailed(ctx, gone); err != nil {
+		r.log.Warn("forget the failed units of removed pods", "units", gone, "err", err)
+		return
+	}
+	r.log.Info("forgot the failed units of removed pods", "units", gone)
 }

@@ -341,3 +341,26 @@ func TestReconcilerLogsAndDescribe(t *testing.T) {
 		t.Errorf("Describe of an unknown pod: %v, want ErrNoPod", err)
 	}
 }
+
+// A container that fails on its way down, after its removed pod was stopped and reset, is
+// not left listed as failed: the next pass makes systemd forget it.
+func TestReconcilerForgetsFailedUnitsOfRemovedPods(t *testing.T) {
+	n := newNode(t.TempDir())
+	r := n.agent()
+	ctx := context.Background()
+	r.SetDesired([]manifest.Pod{podSpec("web")})
+	r.pass(ctx)
+	r.SetDesired(nil)
+	r.pass(ctx)
+	if got := n.files(); len(got) != 0 {
+		t.Fatalf("files left: %q", got)
+	}
+	// As systemd does when a container exits non-zero after its stop was reset.
+	n.sd.mu.Lock()
+	n.sd.units[webApp] = &fakeUnit{UnitState: UnitState{LoadState: "not-found", ActiveState: "failed", SubState: "failed"}}
+	n.sd.mu.Unlock()
+	r.pass(ctx)
+	if got := n.sd.state(webApp); strings.Contains(got, "failed") {
+		t.Errorf("the removed pod's unit is still failed: %q", got)
+	}
+}

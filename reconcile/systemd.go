@@ -22,6 +22,9 @@ type Systemd interface {
 	// ResetFailed makes systemd forget that the units failed, so that the units of a
 	// removed pod leave memory and a later pod of the same name starts clean.
 	ResetFailed(ctx context.Context, units []string) error
+	// Leftovers lists the units whose name starts with prefix that systemd keeps as failed
+	// although no unit file backs them any more (LoadState "not-found").
+	Leftovers(ctx context.Context, prefix string) ([]string, error)
 	// Watch sends the name of a unit whose name starts with prefix each time its state
 	// changes. Sends never block: a nudge is dropped when the channel is full, which is
 	// fine for a loop that rereads everything anyway. The channel closes with ctx.
