@@ -402,7 +402,9 @@ func TestAPIOnEveryAddressIsAdvertisedReachably(t *testing.T) {
 	agents := startAgents(t, 1, func(_ int, c *Config) { c.APIListen = "0.0.0.0:0" })
 	_, port, _ := net.SplitHostPort(agents[0].APIAddr())
 	var nodes struct {
-		Items []struct{ Metadata struct{ Annotations map[string]string } }
+		Items []struct {
+			Metadata struct{ Annotations map[string]string }
+		}
 	}
 	call(t, agents[0], "GET", "/api/v1/nodes", "", nil, &nodes)
 	if got := nodes.Items[0].Metadata.Annotations["swarm.podman.io/api"]; got != "127.0.0.1:"+port {
