@@ -8,12 +8,21 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/podman-swarm/podman-swarm/internal/atomicfile"
 	"github.com/podman-swarm/podman-swarm/quadlet"
 )
 
-// tmpSuffix ends the name of a file being written; Quadlet reads only its own extensions, so
-// it never sees one, and a leftover from a crash is removed on the next read.
-const tmpSuffix = ".swarm-tmp"
+// leftoverTemp tells a temporary file that atomicfile.Write left in the unit folder when a
+// pass was killed, for one of our unit names: only those are ever removed, never a
+// stranger's file that happens to look alike.
+func leftoverTemp(name string) bool {
+	base, _, found := strings.Cut(strings.TrimPrefix(name, "."), ".tmp-")
+	if !found || !strings.HasPrefix(name, ".") {
+		return false
+	}
+	_, ours := quadlet.ParseUnitName(base)
+	return ours
+}
 
 // maxUnitSize bounds what is read of a file that may be ours: our units are a few kilobytes.
 const maxUnitSize = 1 << 20
@@ -32,7 +41,7 @@ func readUnitDir(dir string) (map[string]File, map[string]bool, error) {
 	}
 	for _, e := range entries {
 		name := e.Name()
-		if strings.HasPrefix(name, ".") && strings.HasSuffix(name, tmpSuffix) {
+		if leftoverTemp(name) {
 			// Our own half-written file from a pass that was killed.
 			if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return nil, nil, fmt.Errorf("remove leftover %s: %w", name, err)
@@ -76,32 +85,16 @@ func readOurs(path string) (File, bool, error) {
 	return File{Pod: key, Text: string(b), ModTime: st.ModTime()}, true, nil
 }
 
-// writeUnit writes one unit file atomically: a temporary file in the same folder, synced,
-// then renamed over the name, so that systemd and a crashed agent only ever see a whole file.
+// writeUnit writes one unit file atomically, so that systemd and a crashed agent only ever
+// see a whole file.
 func writeUnit(dir, name, text string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create unit folder %s: %w", dir, err)
 	}
-	tmp := filepath.Join(dir, "."+name+tmpSuffix)
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
 		return fmt.Errorf("write unit file %s: %w", name, err)
 	}
-	_, err = f.WriteString(text)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, filepath.Join(dir, name))
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write unit file %s: %w", name, err)
-	}
-	return syncDir(dir)
+	return nil
 }
 
 // removeUnit removes one unit file; one that is already gone is fine.

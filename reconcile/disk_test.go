@@ -30,7 +30,8 @@ func TestReadUnitDir(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(dir, "swarm-default_web_app.container.d"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	write(".swarm-default_web.pod"+tmpSuffix, "half")
+	write(".swarm-default_web.pod.tmp-123456", "half")
+	write(".notes.txt.tmp-1", "a stranger's")
 
 	files, foreign, err := readUnitDir(dir)
 	if err != nil {
@@ -44,12 +45,15 @@ func TestReadUnitDir(t *testing.T) {
 			t.Errorf("%s read as pod %q, mtime %v, text equal %v", name, f.Pod, f.ModTime, f.Text == web.Units[name])
 		}
 	}
-	wantForeign := []string{"notes.pod", "swarm-default_api.pod", "swarm-default_web_app.container.d", "web.container"}
+	wantForeign := []string{".notes.txt.tmp-1", "notes.pod", "swarm-default_api.pod", "swarm-default_web_app.container.d", "web.container"}
 	if got := slices.Sorted(maps.Keys(foreign)); !slices.Equal(got, wantForeign) {
 		t.Errorf("foreign = %q, want %q", got, wantForeign)
 	}
-	if _, err := os.Stat(filepath.Join(dir, ".swarm-default_web.pod"+tmpSuffix)); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(dir, ".swarm-default_web.pod.tmp-123456")); !os.IsNotExist(err) {
 		t.Errorf("leftover temporary file still there: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".notes.txt.tmp-1")); err != nil {
+		t.Errorf("a stranger's file that looks like a leftover was touched: %v", err)
 	}
 
 	if err := removeUnit(dir, "swarm-default_web.pod"); err != nil {
