@@ -5,7 +5,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 PREFIX   ?= /usr/local
 BIN      := bin/swarm
 
-.PHONY: all build install test test-short e2e lint fuzz bench bench-cluster bench-node bench-go e2e-tree clean
+.PHONY: all build install test test-short e2e lint fuzz bench bench-cluster bench-node bench-dns bench-go e2e-tree clean
 
 all: build
 
@@ -43,7 +43,7 @@ fuzz:
 	$(GO) test ./quadlet -run '^$$' -fuzz FuzzParseRender -fuzztime 60s -fuzzminimizetime 5s
 
 ## bench: every benchmark; figures go to stdout, write them into BENCHMARKS.md with the date
-bench: bench-go bench-cluster bench-node
+bench: bench-go bench-cluster bench-node bench-dns
 
 ## bench-cluster: 20 agents (--runtime none) on 127.0.1.x: apply spread, failover at N=5, idle cost
 bench-cluster: build
@@ -53,6 +53,12 @@ bench-cluster: build
 ## 50 pods on one node (needs root)
 bench-node: e2e-tree
 	SWARM_E2E_CLUSTER=1 SWARM_E2E_BENCH=1 $(GO) test -count=1 -timeout 30m -v -run 'TestBenchmarkNode' ./test/e2e
+
+## bench-dns: swarm dns against Unbound with dnsperf, pinned to separate cores (installs
+## Debian's dnsperf and unbound when missing; needs root)
+bench-dns: build
+	@for p in dnsperf unbound; do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || { apt-get update && apt-get install -y dnsperf unbound; break; }; done
+	$(GO) run ./bench/dns -swarm $(BIN)
 
 ## bench-go: the Go benchmarks of the pure parts (scheduler, rendering)
 bench-go:
