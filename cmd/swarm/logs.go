@@ -25,7 +25,7 @@ func newLogsCommand() *cobra.Command {
 		Short: "Print a pod's log, from whichever node runs it",
 		Long: `Print the journal of a pod's container: its output and what systemd and podman said
 about it. Any node's agent answers: the request goes to the node that runs the pod.`,
-		Example: `  swarm logs web-7985d57686-7dfd6
+		Example: `  swarm logs web-859f4648f8-88f7c
   swarm logs api-67c547d955-44dff -n shop -c shipper -f`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
