@@ -107,3 +107,41 @@ func TestDelete(t *testing.T) {
 		t.Errorf("delete -f of an object already gone: %v", err)
 	}
 }
+
+func TestScaleAndJoinToken(t *testing.T) {
+	c := startAgent(t)
+	if err := runApply(c, "../../contrib/examples/web.yaml", false, nil, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := runScale(c, "default", "deployment/web", 5, &out); err != nil || out.String() != "deployment.apps/web scaled\n" {
+		t.Fatalf("scale: %v %q", err, out.String())
+	}
+	out.Reset()
+	if err := runGet(c, getOptions{namespace: "default"}, "deployments", &out); err != nil || !regexp.MustCompile(`web\s+0/5`).MatchString(out.String()) {
+		t.Errorf("after scaling: %v\n%s", err, out.String())
+	}
+	out.Reset()
+	if err := runScale(c, "default", "deployment/web", 5, &out); err != nil || out.String() != "deployment.apps/web unchanged\n" {
+		t.Errorf("scale to the same number: %v %q", err, out.String())
+	}
+	if err := runScale(c, "default", "deployment/nope", 1, &out); err == nil || !strings.Contains(err.Error(), "deployment default/nope not found") {
+		t.Errorf("missing deployment: %v", err)
+	}
+	if err := runScale(c, "default", "web", 1, &out); err == nil || !strings.Contains(err.Error(), "name it deployment/NAME") {
+		t.Errorf("bare name: %v", err)
+	}
+	if err := runScale(c, "default", "deployment/web", -1, &out); err == nil || !strings.Contains(err.Error(), "spec.replicas: Invalid value: -1") {
+		t.Errorf("negative replicas: %v", err)
+	}
+
+	out.Reset()
+	if err := runJoinToken(c, false, true, &out); err != nil || !strings.HasPrefix(out.String(), "swarm1-") {
+		t.Fatalf("join-token -q: %v %q", err, out.String())
+	}
+	old := out.String()
+	out.Reset()
+	if err := runJoinToken(c, true, false, &out); err != nil || !strings.Contains(out.String(), "swarm agent --join 127.0.0.1:") || strings.Contains(out.String(), strings.TrimSpace(old)) {
+		t.Errorf("join-token --rotate: %v\n%s", err, out.String())
+	}
+}

@@ -34,6 +34,8 @@ gossip, and every pod becomes plain systemd --user services written as Quadlet u
 		newApplyCommand(),
 		newGetCommand(),
 		newDeleteCommand(),
+		newScaleCommand(),
+		newJoinTokenCommand(),
 		newDescribeCommand(),
 		newIngressCommand(),
 		newDNSCommand(),
