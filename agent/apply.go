@@ -15,18 +15,18 @@ type Applied struct {
 	Result    string `json:"result"` // created, configured or unchanged
 }
 
-// kindInfo ties a manifest kind to its store prefix and its kubectl resource name.
+// kindInfo ties a manifest kind to its store prefix and to the API's list path, which a
+// delete's ?kind= may name too.
 type kindInfo struct {
-	prefix   string
-	resource string // as kubectl prints it: deployment.apps, service, ...
-	list     string // the API's list path: deployments, services, ...
+	prefix string
+	list   string // deployments, services, ...
 }
 
 var kindsByName = map[string]kindInfo{
-	"Deployment": {prefixDeployment, "deployment.apps", "deployments"},
-	"Service":    {prefixService, "service", "services"},
-	"Ingress":    {prefixIngress, "ingress.networking.k8s.io", "ingresses"},
-	"Pod":        {prefixPod, "pod", "pods"},
+	"Deployment": {prefixDeployment, "deployments"},
+	"Service":    {prefixService, "services"},
+	"Ingress":    {prefixIngress, "ingresses"},
+	"Pod":        {prefixPod, "pods"},
 }
 
 // applyChanges computes the store writes for a validated manifest: every object is stored

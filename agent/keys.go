@@ -1,9 +1,5 @@
 package agent
 
-import (
-	"strings"
-)
-
 // The store holds every object under a key that names its kind, namespace and name. The
 // cluster package moves these keys and values without knowing what they mean.
 const (
@@ -19,13 +15,4 @@ const (
 // objectKey is the store key of a namespaced object under prefix.
 func objectKey(prefix, namespace, name string) string {
 	return prefix + namespace + "/" + name
-}
-
-// splitKey returns the namespace and name of a key made by objectKey.
-func splitKey(prefix, key string) (namespace, name string, ok bool) {
-	rest, found := strings.CutPrefix(key, prefix)
-	if !found {
-		return "", "", false
-	}
-	return strings.Cut(rest, "/")
 }
