@@ -4,6 +4,7 @@ package agent
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -28,6 +29,8 @@ type Agent struct {
 	node *cluster.Node
 	api  *http.Server
 	ln   net.Listener
+	// forwarder passes requests on to other agents, verifying their API certificates.
+	forwarder *http.Transport
 
 	traffic Traffic
 	runtime podRuntime // nil with --runtime none
@@ -49,6 +52,10 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		return nil, fmt.Errorf("invalid agent configuration: %w", err)
 	}
 	log := cfg.Logger.With("component", "agent", "node", cfg.NodeName)
+	tlsServer, forwardTLS, err := apiTLS(cfg)
+	if err != nil {
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", cfg.APIListen)
 	if err != nil {
 		return nil, fmt.Errorf("listen for the API on %s: %w", cfg.APIListen, err)
@@ -58,7 +65,13 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		ln.Close()
 		return nil, err
 	}
+	if tlsServer != nil {
+		ccfg.Meta[metaAPIScheme] = "https"
+		ln = tls.NewListener(ln, tlsServer)
+	}
 	a := &Agent{cfg: cfg, log: log, ln: ln, stop: make(chan struct{})}
+	a.forwarder = http.DefaultTransport.(*http.Transport).Clone()
+	a.forwarder.TLSClientConfig = forwardTLS
 	ccfg.WrapTransport = a.traffic.wrap
 	a.node, err = cluster.Start(ctx, ccfg)
 	if err != nil {
@@ -76,12 +89,21 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 			log.Warn("advertise the API address", "err", err)
 		}
 	}
-	if err := a.writeJoinToken(); err != nil {
+	founding := len(cfg.Join) == 0 && len(node.Members()) == 1
+	err = a.writeJoinToken()
+	if err == nil && !cfg.NoAuth {
+		err = a.ensureNodeToken(founding && len(a.tokenRecords()) == 0)
+	}
+	if err != nil {
 		node.Shutdown()
 		ln.Close()
 		return nil, err
 	}
-	if len(cfg.Join) == 0 && len(node.Members()) == 1 {
+	if cfg.NoAuth {
+		log.Warn("API AUTHENTICATION IS OFF (--no-auth): anyone who reaches " + ln.Addr().String() +
+			" can run any container as this user and read every secret of the cluster; use it only on a closed test network")
+	}
+	if founding {
 		log.Info("node is up; to add a node, run on it: swarm agent --join "+node.Addr()+" --join-token "+node.JoinToken(),
 			"gossip", node.Addr(), "api", ln.Addr().String(), "token_file", filepath.Join(cfg.StateDir, JoinTokenFile))
 	} else {

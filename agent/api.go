@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/podman-swarm/podman-swarm/cluster"
 	"github.com/podman-swarm/podman-swarm/manifest"
@@ -30,23 +31,36 @@ func (a *Agent) routes() http.Handler {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = jsonErrorHandler
+	// Only the health check answers without a token: load balancers and systemd probes
+	// have none, and it tells nothing about the workloads.
 	e.GET("/healthz", a.health)
-	e.GET("/stats", a.stats)
-	v1 := e.Group("/api/v1")
+	e.GET("/stats", a.stats, a.authenticate)
+	v1 := e.Group("/api/v1", a.authenticate)
 	v1.POST("/manifests", a.applyManifest)
 	v1.DELETE("/manifests/:namespace/:name", a.deleteObject)
 	v1.GET("/pods", a.listPods)
 	v1.GET("/pods/:namespace/:name", a.describePod)
 	v1.GET("/pods/:namespace/:name/logs", a.podLogs)
 	v1.GET("/deployments", a.listDeployments)
+	v1.GET("/deployments/:namespace/:name", a.getDeployment)
 	v1.GET("/services", a.listServices)
+	v1.GET("/services/:namespace/:name", a.getService)
 	v1.GET("/services/:namespace/:name/endpoints", a.getServiceEndpoints)
 	v1.GET("/services/:namespace/:name/addresses", a.getServiceAddresses)
 	v1.GET("/endpoints", a.listEndpoints)
 	v1.GET("/ingresses", a.listIngresses)
+	v1.GET("/ingresses/:namespace/:name", a.getIngress)
 	v1.GET("/nodes", a.listNodes)
+	v1.GET("/nodes/:name", a.getNode)
 	v1.GET("/join-token", a.getJoinToken)
 	v1.POST("/join-token/rotate", a.rotateJoinToken)
+	v1.GET("/dns/whitelist", a.getWhitelist)
+	v1.PUT("/dns/whitelist", a.putWhitelist)
+	v1.POST("/dns/whitelist/hosts", a.addWhitelistHosts)
+	v1.DELETE("/dns/whitelist/hosts/:host", a.removeWhitelistHost)
+	v1.POST("/tokens", a.createToken)
+	v1.GET("/tokens", a.listTokens)
+	v1.DELETE("/tokens/:token", a.revokeToken)
 	return e
 }
 
@@ -76,8 +90,12 @@ func jsonErrorHandler(err error, c echo.Context) {
 }
 
 func (a *Agent) health(c echo.Context) error {
+	auth := "token"
+	if a.cfg.NoAuth {
+		auth = "off"
+	}
 	return c.JSON(http.StatusOK, map[string]any{
-		"status": "ok", "node": a.cfg.NodeName, "leader": a.node.Leader(), "members": len(a.node.Members()),
+		"status": "ok", "node": a.cfg.NodeName, "leader": a.node.Leader(), "members": len(a.node.Members()), "auth": auth,
 	})
 }
 
@@ -102,7 +120,13 @@ func (a *Agent) stats(c echo.Context) error {
 	})
 }
 
+// manifestTypes are the media types of a manifest body.
+var manifestTypes = []string{"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "application/json", "text/plain"}
+
 func (a *Agent) applyManifest(c echo.Context) error {
+	if err := requireContentType(c, manifestTypes...); err != nil {
+		return err
+	}
 	body, err := io.ReadAll(io.LimitReader(c.Request().Body, manifest.MaxBytes+1))
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, "read the request body: "+err.Error())
@@ -199,6 +223,37 @@ func (a *Agent) listIngresses(c echo.Context) error {
 
 func (a *Agent) listNodes(c echo.Context) error {
 	return c.JSON(http.StatusOK, newList(nodeViews(a.node.Members(), a.node.Leader())))
+}
+
+func (a *Agent) getDeployment(c echo.Context) error {
+	return oneOf(c, "deployment", deploymentViews(readState(a.node, a.log), c.Param("namespace")))
+}
+
+func (a *Agent) getService(c echo.Context) error {
+	return oneOf(c, "service", objectViews(readState(a.node, a.log).services, c.Param("namespace")))
+}
+
+func (a *Agent) getIngress(c echo.Context) error {
+	return oneOf(c, "ingress", objectViews(readState(a.node, a.log).ingresses, c.Param("namespace")))
+}
+
+func (a *Agent) getNode(c echo.Context) error {
+	return oneOf(c, "node", nodeViews(a.node.Members(), a.node.Leader()))
+}
+
+// oneOf answers the item named by the :name parameter, or 404.
+func oneOf(c echo.Context, kind string, items []any) error {
+	name := c.Param("name")
+	for _, it := range items {
+		if o, ok := it.(metav1.Object); ok && o.GetName() == name {
+			return c.JSON(http.StatusOK, it)
+		}
+	}
+	where := ""
+	if ns := c.Param("namespace"); ns != "" {
+		where = " in namespace " + ns
+	}
+	return echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("%s %q not found%s", kind, name, where))
 }
 
 // JoinToken is the answer of the join-token endpoints: what another node needs to join.

@@ -1,6 +1,8 @@
 package agent
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,6 +11,8 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/podman-swarm/podman-swarm/internal/apiclient"
 )
 
 // Runtimes a node can run pods with.
@@ -28,6 +32,13 @@ type Config struct {
 	StateDir  string
 	Runtime   string
 	Labels    map[string]string
+	// NoAuth switches API authentication off: anyone who reaches the API can run anything
+	// as this user. For tests and trusted single-user set-ups only.
+	NoAuth bool
+	// TLSCert and TLSKey make the API listen on HTTPS; TLSCA verifies the other agents' API
+	// certificates when a request is passed on to them (the system's roots and TLSCert
+	// itself are trusted as well).
+	TLSCert, TLSKey, TLSCA string
 	// UnitDir is the Quadlet folder the systemd runtime writes pods into; "" = DefaultUnitDir.
 	UnitDir string
 
@@ -76,6 +87,9 @@ func (c Config) validate() error {
 	if _, _, err := net.SplitHostPort(c.APIListen); err != nil {
 		errs = append(errs, fmt.Errorf("--api-listen %q: %w", c.APIListen, err))
 	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, errors.New("--tls-cert and --tls-key go together: give both or neither"))
+	}
 	for k, v := range c.Labels {
 		for _, msg := range validation.IsQualifiedName(k) {
 			errs = append(errs, fmt.Errorf("--label %s=%s: the key %s", k, v, msg))
@@ -102,4 +116,32 @@ func splitHostPort(hostport string) (string, int, error) {
 		return "", 0, fmt.Errorf("port %q is not a number from 0 to 65535", p)
 	}
 	return host, port, nil
+}
+
+// apiTLS loads the API's certificate: the server's TLS configuration (nil without
+// --tls-cert) and the client configuration that passes requests on to other agents.
+func apiTLS(cfg Config) (server, forward *tls.Config, err error) {
+	forward = &tls.Config{MinVersion: tls.VersionTLS12}
+	if cfg.TLSCA != "" {
+		if forward.RootCAs, err = apiclient.LoadCertPool(cfg.TLSCA); err != nil {
+			return nil, nil, fmt.Errorf("--tls-ca: %w", err)
+		}
+	}
+	if cfg.TLSCert == "" {
+		return nil, forward, nil
+	}
+	cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--tls-cert/--tls-key: %w", err)
+	}
+	// A cluster that shares one self-signed certificate trusts it without a CA file.
+	if forward.RootCAs == nil {
+		if forward.RootCAs, err = x509.SystemCertPool(); err != nil {
+			forward.RootCAs = x509.NewCertPool()
+		}
+	}
+	if leaf, err := x509.ParseCertificate(cert.Certificate[0]); err == nil {
+		forward.RootCAs.AddCert(leaf)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, forward, nil
 }

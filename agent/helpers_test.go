@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -118,8 +120,28 @@ func eventually(t *testing.T, within time.Duration, what string, cond func() boo
 	}
 }
 
-// call makes an HTTP request to an agent's API and decodes the JSON answer into out.
+// call makes an HTTP request to an agent's API with the node's own token and decodes the
+// JSON answer into out.
 func call(t *testing.T, a *Agent, method, path, contentType string, body []byte, out any) int {
+	t.Helper()
+	return callAs(t, a, nodeToken(t, a), method, path, contentType, body, out)
+}
+
+// nodeToken is the token the agent wrote into its state folder ("" with NoAuth).
+func nodeToken(t *testing.T, a *Agent) string {
+	t.Helper()
+	if a.cfg.NoAuth {
+		return ""
+	}
+	data, err := os.ReadFile(filepath.Join(a.cfg.StateDir, APITokenFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(data))
+}
+
+// callAs is call with a given token; "" sends no Authorization header.
+func callAs(t *testing.T, a *Agent, token, method, path, contentType string, body []byte, out any) int {
 	t.Helper()
 	req, err := http.NewRequest(method, "http://"+a.APIAddr()+path, bytes.NewReader(body))
 	if err != nil {
@@ -127,6 +149,9 @@ func call(t *testing.T, a *Agent, method, path, contentType string, body []byte,
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -10,6 +10,8 @@ const (
 	prefixAssignment = "assignment/" // a pod placed on a node: assignment (JSON), written by the leader
 	prefixPending    = "pending/"    // a pod that fits no node and why, written by the leader
 	prefixStatus     = "status/"     // what a node observes of a pod it runs, written by that node
+	prefixToken      = "token/"      // an API token's record: its hash, never the token (JSON)
+	keyDNSWhitelist  = "dns/whitelist"
 )
 
 // objectKey is the store key of a namespaced object under prefix.

@@ -45,10 +45,13 @@ func (a *Agent) forward(c echo.Context, node string) (bool, error) {
 	if by := c.Request().Header.Get(forwardedHeader); by != "" {
 		return true, echo.NewHTTPError(http.StatusBadGateway, fmt.Sprintf("%s passed this request on to %s, which thinks the pod runs on %s", by, a.cfg.NodeName, node))
 	}
-	addr := ""
+	addr, scheme := "", "http"
 	for _, m := range a.node.Members() {
 		if m.Name == node {
 			addr = m.Meta[metaAPI]
+			if m.Meta[metaAPIScheme] == "https" {
+				scheme = "https"
+			}
 			if m.State.String() != "alive" {
 				return true, echo.NewHTTPError(http.StatusServiceUnavailable, fmt.Sprintf("the pod runs on node %s, which is %s", node, m.State))
 			}
@@ -57,8 +60,11 @@ func (a *Agent) forward(c echo.Context, node string) (bool, error) {
 	if addr == "" {
 		return true, echo.NewHTTPError(http.StatusServiceUnavailable, fmt.Sprintf("the pod runs on node %s, whose API address is unknown", node))
 	}
-	target := &url.URL{Scheme: "http", Host: addr}
+	// The request keeps its Authorization header: the other agent checks the same token
+	// against its own replica of the store.
+	target := &url.URL{Scheme: scheme, Host: addr}
 	proxy := httputil.NewSingleHostReverseProxy(target)
+	proxy.Transport = a.forwarder
 	proxy.FlushInterval = -1 // stream followed logs as they come
 	proxy.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Content-Type", "application/json")

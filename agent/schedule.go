@@ -13,6 +13,7 @@ import (
 // Node metadata keys gossiped by every agent.
 const (
 	metaAPI         = "api"    // the node's API address, host:port
+	metaAPIScheme   = "apis"   // "https" when the node's API listens on TLS; absent: http
 	metaRuntime     = "rt"     // the node's runtime: systemd or none
 	metaLabelPrefix = "label/" // label/<key> = <value>: the node's labels, for nodeSelector
 )

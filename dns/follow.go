@@ -2,31 +2,30 @@ package dns
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
-	"net/http"
 	"reflect"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/podman-swarm/podman-swarm/discovery"
+	"github.com/podman-swarm/podman-swarm/internal/apiclient"
 )
 
-// Follower keeps the catalog in step with the agent: it polls GET /api/v1/endpoints, keeps
-// the last good answer while the agent is unreachable, and persists it to a state file so
-// that a restarted server answers before the agent does.
+// Follower keeps the catalog and the whitelist in step with the agent: it polls GET
+// /api/v1/endpoints and /api/v1/dns/whitelist, keeps the last good answer while the agent is
+// unreachable, and persists it to a state file so that a restarted server answers (and
+// filters) as before even while the agent is down.
 type Follower struct {
-	agent     string
+	agent     *apiclient.Client
 	stateFile string
-	http      *http.Client
 	log       *slog.Logger
 
-	current atomic.Pointer[Catalog]
-	last    []discovery.Service // the loop's own copy
-	failing bool
+	current   atomic.Pointer[Catalog]
+	whitelist FollowedWhitelist
+	last      followedState // the loop's own copy
+	failing   bool
 }
 
 var _ Source = (*Follower)(nil)
@@ -34,19 +33,21 @@ var _ Source = (*Follower)(nil)
 // FollowerConfig configures a Follower.
 type FollowerConfig struct {
 	Agent     string        // the agent's API URL, e.g. http://127.0.0.1:7070
+	Token     string        // API token; "" sends none
+	CAFile    string        // verifies an https agent, with the system's roots
 	StateFile string        // "" keeps no state
 	Timeout   time.Duration // of one request to the agent
 	Logger    *slog.Logger
 }
 
-// NewFollower starts from the state file when there is one, else from no Services.
+// NewFollower starts from the state file when there is one, else from no Services and no
+// whitelist.
 func NewFollower(cfg FollowerConfig) (*Follower, error) {
-	f := &Follower{
-		agent:     strings.TrimRight(cfg.Agent, "/"),
-		stateFile: cfg.StateFile,
-		http:      &http.Client{Timeout: cfg.Timeout},
-		log:       cfg.Logger,
+	client, err := apiclient.New(apiclient.Config{Server: cfg.Agent, Token: cfg.Token, CAFile: cfg.CAFile, Timeout: cfg.Timeout})
+	if err != nil {
+		return nil, fmt.Errorf("--agent: %w", err)
 	}
+	f := &Follower{agent: client, stateFile: cfg.StateFile, log: cfg.Logger}
 	if f.log == nil {
 		f.log = slog.New(slog.DiscardHandler)
 	}
@@ -54,20 +55,25 @@ func NewFollower(cfg FollowerConfig) (*Follower, error) {
 	if f.stateFile == "" {
 		return f, nil
 	}
-	services, ok, err := loadState(f.stateFile)
+	st, ok, err := loadState(f.stateFile)
 	if err != nil {
 		return nil, err
 	}
 	if ok {
-		f.last = services
-		f.current.Store(NewCatalog(services, serialNow(0)))
-		f.log.Info("serving the last known endpoints until the agent answers", "file", f.stateFile, "services", len(services))
+		f.last = st
+		f.current.Store(NewCatalog(st.Items, serialNow(0)))
+		f.whitelist.Set(st.Whitelist)
+		f.log.Info("serving the last known endpoints and whitelist until the agent answers", "file", f.stateFile,
+			"services", len(st.Items), "whitelist", st.Whitelist.Enabled)
 	}
 	return f, nil
 }
 
 // Catalog implements Source.
 func (f *Follower) Catalog() *Catalog { return f.current.Load() }
+
+// Whitelist is the whitelist as last read; it admits every name while it is disabled.
+func (f *Follower) Whitelist() Whitelist { return &f.whitelist }
 
 // Run polls the agent every interval until ctx ends.
 func (f *Follower) Run(ctx context.Context, interval time.Duration) {
@@ -86,57 +92,52 @@ func (f *Follower) Run(ctx context.Context, interval time.Duration) {
 // Poll asks the agent once and applies a changed answer. A failure keeps the catalog as it
 // is; it is logged when the agent stops answering and again when it comes back.
 func (f *Follower) Poll(ctx context.Context) {
-	services, err := f.fetch(ctx)
+	st, err := f.fetch(ctx)
 	if err != nil {
 		if !f.failing && ctx.Err() == nil {
-			f.log.Warn("the agent does not answer; serving the last known endpoints", "agent", f.agent, "err", err)
+			f.log.Warn("the agent does not answer; serving the last known endpoints and whitelist", "agent", f.agent.Server, "err", err)
 		}
 		f.failing = ctx.Err() == nil
 		return
 	}
 	if f.failing {
-		f.log.Info("the agent answers again", "agent", f.agent)
+		f.log.Info("the agent answers again", "agent", f.agent.Server)
 		f.failing = false
 	}
-	if reflect.DeepEqual(services, f.last) {
+	if reflect.DeepEqual(st, f.last) {
 		return
 	}
-	logChanges(f.log, f.last, services)
-	f.last = services
-	f.current.Store(NewCatalog(services, serialNow(f.current.Load().serial)))
+	logChanges(f.log, f.last.Items, st.Items)
+	if !reflect.DeepEqual(st.Whitelist, f.last.Whitelist) {
+		f.log.Info("whitelist changed", "enabled", st.Whitelist.Enabled, "hosts", st.Whitelist.Hosts)
+	}
+	f.last = st
+	f.current.Store(NewCatalog(st.Items, serialNow(f.current.Load().serial)))
+	f.whitelist.Set(st.Whitelist)
 	if f.stateFile != "" {
-		if err := saveState(f.stateFile, services); err != nil {
+		if err := saveState(f.stateFile, st); err != nil {
 			f.log.Warn("cannot save the last known endpoints; a restart while the agent is down would start empty", "err", err)
 		}
 	}
 }
 
-func (f *Follower) fetch(ctx context.Context) ([]discovery.Service, error) {
-	u := f.agent + "/api/v1/endpoints"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+func (f *Follower) fetch(ctx context.Context) (followedState, error) {
+	var st followedState
+	if err := f.agent.Get(ctx, "/api/v1/endpoints", nil, &st); err != nil {
+		return st, err
+	}
+	if st.Items == nil {
+		st.Items = []discovery.Service{}
+	}
+	if err := f.agent.Get(ctx, "/api/v1/dns/whitelist", nil, &st.Whitelist); err != nil {
+		return st, err
+	}
+	wl, err := st.Whitelist.Normalize()
 	if err != nil {
-		return nil, fmt.Errorf("ask %s: %w", u, err)
+		return st, fmt.Errorf("the agent's whitelist: %w", err)
 	}
-	resp, err := f.http.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("ask %s: %w", u, err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return nil, fmt.Errorf("read the answer of %s: %w", u, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("ask %s: HTTP %d: %s", u, resp.StatusCode, strings.TrimSpace(string(data)))
-	}
-	var l endpointList
-	if err := json.Unmarshal(data, &l); err != nil {
-		return nil, fmt.Errorf("decode the answer of %s: %w", u, err)
-	}
-	if l.Items == nil {
-		l.Items = []discovery.Service{}
-	}
-	return l.Items, nil
+	st.Whitelist = wl
+	return st, nil
 }
 
 // serialNow is a SOA serial for a change: the time, and always more than the previous one.

@@ -16,25 +16,38 @@ import (
 	"github.com/podman-swarm/podman-swarm/discovery"
 )
 
-// fakeAgent serves GET /api/v1/endpoints from a list the test changes.
+// fakeAgent serves GET /api/v1/endpoints and /api/v1/dns/whitelist from values the test
+// changes; with a token set, it answers 401 to requests without it.
 type fakeAgent struct {
 	*httptest.Server
-	mu       sync.Mutex
-	services []discovery.Service
-	status   int
+	mu        sync.Mutex
+	services  []discovery.Service
+	whitelist WhitelistSpec
+	status    int
+	token     string
 }
 
 func startAgent(t *testing.T, services []discovery.Service) *fakeAgent {
 	a := &fakeAgent{services: services, status: http.StatusOK}
 	a.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/api/v1/endpoints" {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		if a.token != "" && r.Header.Get("Authorization") != "Bearer "+a.token {
+			http.Error(w, `{"message":"no token"}`, http.StatusUnauthorized)
+			return
+		}
+		var body any
+		switch r.URL.Path {
+		case "/api/v1/endpoints":
+			body = endpointList{Items: a.services}
+		case "/api/v1/dns/whitelist":
+			body = a.whitelist
+		default:
 			http.NotFound(w, r)
 			return
 		}
-		a.mu.Lock()
-		defer a.mu.Unlock()
 		w.WriteHeader(a.status)
-		_ = json.NewEncoder(w).Encode(endpointList{Items: a.services})
+		_ = json.NewEncoder(w).Encode(body)
 	}))
 	t.Cleanup(a.Close)
 	return a
@@ -44,6 +57,12 @@ func (a *fakeAgent) set(services []discovery.Service, status int) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.services, a.status = services, status
+}
+
+func (a *fakeAgent) setWhitelist(wl WhitelistSpec) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.whitelist = wl
 }
 
 func followHandler(f *Follower) *Handler {
@@ -70,6 +89,14 @@ func TestFollowerKeepsTheLastKnownState(t *testing.T) {
 	f.Poll(ctx)
 	check(t, query(t, h, "web.shop.svc.cluster.local.", mdns.TypeA), mdns.RcodeSuccess, webA)
 	serial := f.Catalog().Serial()
+	if !f.Whitelist().Allows("other.org.") {
+		t.Error("a disabled whitelist refuses a name")
+	}
+	agent.setWhitelist(WhitelistSpec{Enabled: true, Hosts: []string{"example.com"}})
+	f.Poll(ctx)
+	if f.Whitelist().Allows("other.org.") || !f.Whitelist().Allows("www.example.com.") {
+		t.Error("the follower does not apply the agent's whitelist")
+	}
 
 	// A change: web-2 is no longer ready.
 	changed := fixture()
@@ -97,6 +124,26 @@ func TestFollowerKeepsTheLastKnownState(t *testing.T) {
 	check(t, query(t, h2, "web.shop.svc.cluster.local.", mdns.TypeA), mdns.RcodeSuccess, section{"web.shop.svc.cluster.local. 5 IN A 10.0.0.1"})
 	f2.Poll(ctx)
 	check(t, query(t, h2, "web.shop.svc.cluster.local.", mdns.TypeA), mdns.RcodeSuccess, section{"web.shop.svc.cluster.local. 5 IN A 10.0.0.1"})
+	if f2.Whitelist().Allows("other.org.") || !f2.Whitelist().Allows("example.com.") {
+		t.Error("a restart while the agent is down lost the whitelist")
+	}
+}
+
+// TestFollowerSendsItsToken: an agent that wants a token gets it, and one the follower does
+// not have keeps the last state (the agent's 401 is a failure like any other).
+func TestFollowerSendsItsToken(t *testing.T) {
+	agent := startAgent(t, fixture())
+	agent.token = "swarmapi-right"
+	for token, want := range map[string]int{"swarmapi-right": 2, "swarmapi-wrong": 0, "": 0} {
+		f, err := NewFollower(FollowerConfig{Agent: agent.URL, Token: token, Timeout: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Poll(context.Background())
+		if got := len(query(t, followHandler(f), "web.shop.svc.cluster.local.", mdns.TypeA).Answer); got != want {
+			t.Errorf("token %q: %d answers, want %d", token, got, want)
+		}
+	}
 }
 
 func TestFollowerRunFollowsChanges(t *testing.T) {

@@ -83,10 +83,7 @@ func TestForwardAllUpstreamsFail(t *testing.T) {
 
 func TestWhitelist(t *testing.T) {
 	up := startUpstream(t, "127.0.53.2", mdns.RcodeSuccess)
-	wl, err := ParseHostList([]byte("# the only site these pods may reach\nexample.com\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	wl := NewHostList([]string{"example.com"}) // the only site these pods may reach
 	addr := forwardingServer(t, wl, up.addr)
 	tests := []struct {
 		name   string

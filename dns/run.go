@@ -19,13 +19,14 @@ import (
 type Config struct {
 	Listen          string        // host:port, UDP and TCP
 	Agent           string        // the agent's API URL
+	AgentToken      string        // API token for the agent; "" sends none
+	AgentCAFile     string        // verifies an https agent, with the system's roots
 	ClusterDomain   string        // e.g. cluster.local
 	Upstreams       []string      // host or host:port; none: the node's resolvers
 	UpstreamTimeout time.Duration // per upstream and try
 	ResolvConf      string        // where the node's resolvers are read, /etc/resolv.conf
 	StateFile       string        // last known endpoints; "" for none
 	TTL             time.Duration // of cluster answers
-	WhitelistFile   string        // "": every name is forwarded
 	PollInterval    time.Duration // of the agent
 	Logger          *slog.Logger
 }
@@ -47,25 +48,18 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	follower, err := NewFollower(FollowerConfig{Agent: cfg.Agent, StateFile: cfg.StateFile, Timeout: 2 * time.Second, Logger: log})
+	follower, err := NewFollower(FollowerConfig{Agent: cfg.Agent, Token: cfg.AgentToken, CAFile: cfg.AgentCAFile,
+		StateFile: cfg.StateFile, Timeout: 2 * time.Second, Logger: log})
 	if err != nil {
 		return err
 	}
-	watchWhitelist := func(context.Context) {}
 	hc := HandlerConfig{
 		Domain:    cfg.ClusterDomain,
 		TTL:       cfg.TTL,
 		Source:    follower,
 		Forwarder: &Upstreams{Addrs: upstreams, Timeout: cfg.UpstreamTimeout},
+		Whitelist: follower.Whitelist(),
 		Logger:    log,
-	}
-	if cfg.WhitelistFile != "" {
-		wl, err := LoadWhitelistFile(cfg.WhitelistFile, log)
-		if err != nil {
-			return fmt.Errorf("%w (fix the file or leave --whitelist-file out)", err)
-		}
-		hc.Whitelist = wl
-		watchWhitelist = func(ctx context.Context) { wl.Watch(ctx, 5*time.Second) }
 	}
 	srv, err := Listen(cfg.Listen, NewHandler(hc))
 	switch {
@@ -83,12 +77,11 @@ func Run(ctx context.Context, cfg Config) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // before the Wait: also when Start fails
 	wg.Go(func() { follower.Run(ctx, cfg.PollInterval) })
-	wg.Go(func() { watchWhitelist(ctx) })
 	if err := srv.Start(); err != nil {
 		return err
 	}
 	log.Info("serving DNS", "listen", srv.Addr(), "domain", cfg.ClusterDomain, "agent", cfg.Agent,
-		"upstreams", upstreams, "whitelist", cfg.WhitelistFile)
+		"upstreams", upstreams)
 	<-ctx.Done()
 	shutdown, stop := context.WithTimeout(context.Background(), 5*time.Second)
 	defer stop()

@@ -29,10 +29,10 @@ func TestUpstreamAddrs(t *testing.T) {
 // file, on loopback.
 func TestRun(t *testing.T) {
 	agent := startAgent(t, fixture())
+	agent.token = "swarmapi-test"
+	agent.setWhitelist(WhitelistSpec{Enabled: true, Hosts: []string{"example.com"}})
 	up := startUpstream(t, "127.0.53.2", mdns.RcodeSuccess)
 	dir := t.TempDir()
-	wl := filepath.Join(dir, "whitelist")
-	writeFile(t, wl, "example.com\n")
 	// A free port for UDP and TCP at once, on an address of this test's own.
 	pc, err := net.ListenPacket("udp", "127.0.53.4:0")
 	if err != nil {
@@ -45,10 +45,10 @@ func TestRun(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- Run(ctx, Config{
-			Listen: addr, Agent: agent.URL, ClusterDomain: "cluster.local",
+			Listen: addr, Agent: agent.URL, AgentToken: "swarmapi-test", ClusterDomain: "cluster.local",
 			Upstreams: []string{up.addr}, UpstreamTimeout: time.Second,
 			StateFile: filepath.Join(dir, "state.json"), TTL: 5 * time.Second,
-			WhitelistFile: wl, PollInterval: 20 * time.Millisecond,
+			PollInterval: 20 * time.Millisecond,
 		})
 	}()
 	defer func() {
@@ -71,6 +71,17 @@ func TestRun(t *testing.T) {
 		check(t, ask(t, network, addr, "web.shop.svc.cluster.local.", mdns.TypeA), mdns.RcodeSuccess, webA)
 		check(t, ask(t, network, addr, "example.com.", mdns.TypeA), mdns.RcodeSuccess, section{"example.com. 60 IN A 192.0.2.1"})
 		check(t, ask(t, network, addr, "other.org.", mdns.TypeA), mdns.RcodeRefused, nil)
+	}
+	// The whitelist switched off at the agent: names are forwarded again within a poll.
+	agent.setWhitelist(WhitelistSpec{})
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		m, _, err := c.Exchange(new(mdns.Msg).SetQuestion("other.org.", mdns.TypeA), addr)
+		if err == nil && m.Rcode == mdns.RcodeSuccess {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the server still refuses other.org. after the whitelist was disabled")
+		}
 	}
 }
 

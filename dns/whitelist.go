@@ -1,41 +1,75 @@
 package dns
 
 import (
-	"bufio"
-	"bytes"
-	"context"
 	"fmt"
-	"log/slog"
-	"os"
+	"sort"
 	"strings"
-	"sync"
-	"time"
+	"sync/atomic"
 
 	mdns "github.com/miekg/dns"
 )
 
-// HostList is a whitelist of hosts: a host admits itself and every name below it.
+// WhitelistSpec is the cluster's DNS whitelist as the agent stores and serves it
+// (GET /api/v1/dns/whitelist). When enabled, only the hosts listed, each with every name
+// below it, are forwarded; other names outside the cluster are refused.
+type WhitelistSpec struct {
+	Enabled bool     `json:"enabled"`
+	Hosts   []string `json:"hosts"`
+}
+
+// NormalizeHost is host in lower case without a trailing dot; a leading "*." is dropped (a
+// host admits its subdomains anyway). It fails for anything that is not a host name.
+func NormalizeHost(host string) (string, error) {
+	h := strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(host), "*."), "."))
+	if h == "" {
+		return "", fmt.Errorf("%q is not a host name: the whole DNS tree cannot be whitelisted; disable the whitelist instead", host)
+	}
+	if len(h) > 253 || strings.Trim(h, "abcdefghijklmnopqrstuvwxyz0123456789-_.") != "" || strings.Contains(h, "..") {
+		return "", fmt.Errorf("%q is not a host name (letters, digits, '-', '_' and dots, such as example.com)", host)
+	}
+	if _, ok := mdns.IsDomainName(h); !ok {
+		return "", fmt.Errorf("%q is not a host name (a label is longer than 63 characters)", host)
+	}
+	return h, nil
+}
+
+// Normalize checks every host and returns the spec with its hosts normalized, sorted and
+// without duplicates. The error names every bad host.
+func (s WhitelistSpec) Normalize() (WhitelistSpec, error) {
+	seen := map[string]bool{}
+	var bad []string
+	out := WhitelistSpec{Enabled: s.Enabled, Hosts: []string{}}
+	for _, h := range s.Hosts {
+		n, err := NormalizeHost(h)
+		if err != nil {
+			bad = append(bad, err.Error())
+			continue
+		}
+		if !seen[n] {
+			seen[n] = true
+			out.Hosts = append(out.Hosts, n)
+		}
+	}
+	if len(bad) > 0 {
+		return WhitelistSpec{}, fmt.Errorf("%s", strings.Join(bad, "; "))
+	}
+	sort.Strings(out.Hosts)
+	return out, nil
+}
+
+// HostList is a whitelist of hosts, fully qualified: a host admits itself and every name
+// below it.
 type HostList map[string]bool
 
 var _ Whitelist = HostList(nil)
 
-// ParseHostList reads one host per line; blank lines and lines starting with # are skipped,
-// and a leading "*." is dropped (a host admits its subdomains anyway).
-func ParseHostList(data []byte) (HostList, error) {
-	hosts := HostList{}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		host := mdns.CanonicalName(strings.TrimPrefix(line, "*."))
-		if _, ok := mdns.IsDomainName(host); !ok || strings.ContainsAny(host, " \t") {
-			return nil, fmt.Errorf("line %d: %q is not a host name", n, line)
-		}
-		hosts[host] = true
+// NewHostList builds the list of normalized hosts.
+func NewHostList(hosts []string) HostList {
+	l := HostList{}
+	for _, h := range hosts {
+		l[mdns.Fqdn(h)] = true
 	}
-	return hosts, sc.Err()
+	return l
 }
 
 // Allows says whether name (fully qualified, lower case) or one of its parents is listed.
@@ -48,81 +82,26 @@ func (l HostList) Allows(name string) bool {
 	return false
 }
 
-// WhitelistFile is a HostList read from a file and read again when the file changes.
-type WhitelistFile struct {
-	path string
-	log  *slog.Logger
-
-	mu    sync.RWMutex
-	hosts HostList
-	mtime time.Time
-	size  int64
+// FollowedWhitelist is the whitelist as last read from the agent; it admits every name while
+// the whitelist is disabled.
+type FollowedWhitelist struct {
+	hosts atomic.Pointer[HostList] // nil: disabled
 }
 
-var _ Whitelist = (*WhitelistFile)(nil)
+var _ Whitelist = (*FollowedWhitelist)(nil)
 
-// LoadWhitelistFile reads the whitelist at path.
-func LoadWhitelistFile(path string, log *slog.Logger) (*WhitelistFile, error) {
-	w := &WhitelistFile{path: path, log: log}
-	if _, err := w.Reload(); err != nil {
-		return nil, err
+// Set puts spec in force.
+func (w *FollowedWhitelist) Set(spec WhitelistSpec) {
+	if !spec.Enabled {
+		w.hosts.Store(nil)
+		return
 	}
-	return w, nil
+	l := NewHostList(spec.Hosts)
+	w.hosts.Store(&l)
 }
 
 // Allows implements Whitelist.
-func (w *WhitelistFile) Allows(name string) bool {
-	w.mu.RLock()
-	defer w.mu.RUnlock()
-	return w.hosts.Allows(name)
-}
-
-// Reload reads the file again if its size or time changed, and says whether it did. A file
-// that has become unreadable or wrong leaves the previous list in force.
-func (w *WhitelistFile) Reload() (bool, error) {
-	fi, err := os.Stat(w.path)
-	if err != nil {
-		return false, fmt.Errorf("read the whitelist %s: %w", w.path, err)
-	}
-	w.mu.RLock()
-	same := w.hosts != nil && fi.ModTime().Equal(w.mtime) && fi.Size() == w.size
-	w.mu.RUnlock()
-	if same {
-		return false, nil
-	}
-	data, err := os.ReadFile(w.path)
-	if err != nil {
-		return false, fmt.Errorf("read the whitelist %s: %w", w.path, err)
-	}
-	hosts, err := ParseHostList(data)
-	if err != nil {
-		return false, fmt.Errorf("read the whitelist %s: %w", w.path, err)
-	}
-	w.mu.Lock()
-	w.hosts, w.mtime, w.size = hosts, fi.ModTime(), fi.Size()
-	w.mu.Unlock()
-	return true, nil
-}
-
-// Watch reloads the file every interval until ctx ends, logging each change and each
-// failure (the previous list stays in force).
-func (w *WhitelistFile) Watch(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		switch changed, err := w.Reload(); {
-		case err != nil:
-			w.log.Warn("keeping the previous whitelist", "err", err)
-		case changed:
-			w.mu.RLock()
-			n := len(w.hosts)
-			w.mu.RUnlock()
-			w.log.Info("whitelist reloaded", "file", w.path, "hosts", n)
-		}
-	}
+func (w *FollowedWhitelist) Allows(name string) bool {
+	l := w.hosts.Load()
+	return l == nil || l.Allows(name)
 }

@@ -2,15 +2,19 @@ package dns
 
 import (
 	"os"
-	"path/filepath"
+	"strings"
 	"testing"
 )
 
 func TestHostList(t *testing.T) {
-	l, err := ParseHostList([]byte("# comment\n\nExample.com\n*.pkg.dev.\n  registry.local  \n"))
+	spec, err := WhitelistSpec{Enabled: true, Hosts: []string{"Example.com", "*.pkg.dev.", "  registry.local  ", "example.com"}}.Normalize()
 	if err != nil {
 		t.Fatal(err)
 	}
+	if got := strings.Join(spec.Hosts, " "); got != "example.com pkg.dev registry.local" {
+		t.Fatalf("normalized hosts = %q", got)
+	}
+	l := NewHostList(spec.Hosts)
 	tests := map[string]bool{
 		"example.com.":        true,
 		"a.b.example.com.":    true,
@@ -27,44 +31,30 @@ func TestHostList(t *testing.T) {
 			t.Errorf("Allows(%q) = %v, want %v", name, got, want)
 		}
 	}
-	if _, err := ParseHostList([]byte("example.com\nnot a host\n")); err == nil {
-		t.Error("a line with spaces was taken for a host")
+}
+
+func TestNormalizeRefusesWhatIsNotAHost(t *testing.T) {
+	for _, bad := range []string{"", ".", "*.", "not a host", "a..b", "exa$mple.com", strings.Repeat("a", 64) + ".com", strings.Repeat("a.", 130) + "com", "example.com/path"} {
+		if _, err := (WhitelistSpec{Hosts: []string{"ok.example", bad}}).Normalize(); err == nil {
+			t.Errorf("Normalize accepted %q", bad)
+		} else if !strings.Contains(err.Error(), "not a host name") {
+			t.Errorf("Normalize(%q): error %q does not say why", bad, err)
+		}
 	}
 }
 
-func TestWhitelistFileReload(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "whitelist")
-	if err := os.WriteFile(path, []byte("example.com\n"), 0o600); err != nil {
-		t.Fatal(err)
+func TestFollowedWhitelist(t *testing.T) {
+	var w FollowedWhitelist
+	if !w.Allows("anything.org.") {
+		t.Error("a whitelist never set refuses names")
 	}
-	w, err := LoadWhitelistFile(path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w.Set(WhitelistSpec{Enabled: true, Hosts: []string{"example.com"}})
 	if !w.Allows("www.example.com.") || w.Allows("example.org.") {
-		t.Fatal("wrong list after load")
+		t.Error("an enabled whitelist does not follow its hosts")
 	}
-	if changed, err := w.Reload(); changed || err != nil {
-		t.Errorf("Reload of an unchanged file = %v, %v", changed, err)
-	}
-	if err := os.WriteFile(path, []byte("example.org\nexample.net\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if changed, err := w.Reload(); !changed || err != nil {
-		t.Fatalf("Reload of a changed file = %v, %v", changed, err)
-	}
-	if w.Allows("www.example.com.") || !w.Allows("example.org.") {
-		t.Error("wrong list after reload")
-	}
-	// A broken file leaves the list in force.
-	if err := os.WriteFile(path, []byte("not a host name\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Reload(); err == nil {
-		t.Error("a broken file reloaded without error")
-	}
+	w.Set(WhitelistSpec{Enabled: false, Hosts: []string{"example.com"}})
 	if !w.Allows("example.org.") {
-		t.Error("a broken file changed the list")
+		t.Error("a disabled whitelist refuses names")
 	}
 }
 

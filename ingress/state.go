@@ -90,24 +90,22 @@ type Source interface {
 type AgentSource struct {
 	URL    string // the agent's base URL, http://127.0.0.1:7070
 	Client *http.Client
+	Token  string // API token; "" sends none
 }
 
 // State reads both lists; it fails unless both answer.
 func (a AgentSource) State(ctx context.Context) (*State, error) {
-	return fetchState(ctx, a.Client, strings.TrimRight(a.URL, "/"))
-}
-
-func fetchState(ctx context.Context, client *http.Client, agent string) (*State, error) {
+	agent := strings.TrimRight(a.URL, "/")
 	var ings struct {
 		Items []networkingv1.Ingress `json:"items"`
 	}
-	if err := getJSON(ctx, client, agent+"/api/v1/ingresses", &ings); err != nil {
+	if err := a.getJSON(ctx, agent+"/api/v1/ingresses", &ings); err != nil {
 		return nil, err
 	}
 	var eps struct {
 		Items []discovery.Service `json:"items"`
 	}
-	if err := getJSON(ctx, client, agent+"/api/v1/endpoints", &eps); err != nil {
+	if err := a.getJSON(ctx, agent+"/api/v1/endpoints", &eps); err != nil {
 		return nil, err
 	}
 	return &State{Ingresses: ings.Items, Services: eps.Items}, nil
@@ -117,12 +115,15 @@ func joinHostPort(host string, port int32) string {
 	return net.JoinHostPort(host, strconv.Itoa(int(port)))
 }
 
-func getJSON(ctx context.Context, client *http.Client, url string, v any) error {
+func (a AgentSource) getJSON(ctx context.Context, url string, v any) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return fmt.Errorf("get %s: %w", url, err)
 	}
-	resp, err := client.Do(req)
+	if a.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+a.Token)
+	}
+	resp, err := a.Client.Do(req)
 	if err != nil {
 		return fmt.Errorf("get %s: %w", url, err)
 	}

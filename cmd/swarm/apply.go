@@ -14,7 +14,8 @@ import (
 )
 
 func newApplyCommand() *cobra.Command {
-	var file, server string
+	var file string
+	var co clientOptions
 	var dryRun bool
 	cmd := &cobra.Command{
 		Use:   "apply -f FILE",
@@ -26,13 +27,17 @@ first: one bad document refuses all of it, and nothing changes.`,
   cat app.yaml | swarm apply -f -`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runApply(newClient(server), file, dryRun, cmd.InOrStdin(), cmd.OutOrStdout())
+			c, err := co.client()
+			if err != nil {
+				return err
+			}
+			return runApply(c, file, dryRun, cmd.InOrStdin(), cmd.OutOrStdout())
 		},
 	}
 	cmd.Flags().StringVarP(&file, "filename", "f", "", "manifest file, folder of manifests, or - for standard input")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "check the manifest and show what would change, without changing anything")
 	_ = cmd.MarkFlagRequired("filename")
-	addClientFlags(cmd, &server)
+	addClientFlags(cmd, &co)
 	return cmd
 }
 

@@ -1,97 +1,148 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
+	"context"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
-	"strings"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
+	"sigs.k8s.io/yaml"
+
+	"github.com/podman-swarm/podman-swarm/agent"
+	"github.com/podman-swarm/podman-swarm/internal/apiclient"
 )
 
 // defaultServer is where an agent listens on its own node.
 const defaultServer = "http://127.0.0.1:7070"
 
-// client talks to an agent's API.
-type client struct {
-	server string
-	http   *http.Client
+// clientOptions are the flags of every command that talks to an agent.
+type clientOptions struct {
+	server, token, caFile, config string
 }
 
 // addClientFlags adds the flags of every command that talks to an agent.
-func addClientFlags(cmd *cobra.Command, server *string) {
-	cmd.Flags().StringVarP(server, "server", "s", "", "the agent's API address (default $SWARM_SERVER, else "+defaultServer+")")
+func addClientFlags(cmd *cobra.Command, o *clientOptions) {
+	f := cmd.Flags()
+	f.StringVarP(&o.server, "server", "s", "", "the agent's API URL (default $SWARM_SERVER, the config file's server, else "+defaultServer+")")
+	f.StringVar(&o.token, "token", "", "API token (default $SWARM_TOKEN, the config file's token, else the local agent's "+localTokenFile()+")")
+	f.StringVar(&o.caFile, "certificate-authority", "", "PEM file that verifies an https server, besides the system's roots (default $SWARM_CA_FILE or the config file's)")
+	f.StringVar(&o.config, "config", "", "config file (default $SWARM_CONFIG, else "+defaultConfigFile()+")")
 }
 
-func newClient(server string) *client {
-	if server == "" {
-		server = os.Getenv("SWARM_SERVER")
-	}
-	if server == "" {
-		server = defaultServer
-	}
-	if !strings.Contains(server, "://") {
-		server = "http://" + server
-	}
-	return &client{server: strings.TrimRight(server, "/"), http: &http.Client{Timeout: 30 * time.Second}}
+// Config is the CLI's config file: where the agent is and how to reach it. Flags and
+// environment variables override it.
+type Config struct {
+	Server               string `json:"server,omitempty"`
+	Token                string `json:"token,omitempty"`
+	CertificateAuthority string `json:"certificate-authority,omitempty"`
 }
 
-// apiError is the agent's error body.
-type apiError struct {
-	Message string   `json:"message"`
-	Details []string `json:"details"`
+func defaultConfigFile() string {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "swarm-config.yaml"
+	}
+	return filepath.Join(dir, "swarm", "config.yaml")
 }
+
+func localTokenFile() string { return filepath.Join(defaultStateDir(), agent.APITokenFile) }
+
+// resolve fills each setting from the first source that has it: flag, environment, config
+// file, then what a node offers (the local agent and its token file).
+func (o clientOptions) resolve() (apiclient.Config, error) {
+	path, explicit := firstOf(o.config, os.Getenv("SWARM_CONFIG")), true
+	if path == "" {
+		path, explicit = defaultConfigFile(), false
+	}
+	var file Config
+	data, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		if err := yaml.UnmarshalStrict(data, &file); err != nil {
+			return apiclient.Config{}, fmt.Errorf("config file %s: %w (keys: server, token, certificate-authority)", path, err)
+		}
+	case !errors.Is(err, os.ErrNotExist) || explicit:
+		return apiclient.Config{}, fmt.Errorf("config file: %w", err)
+	}
+	cfg := apiclient.Config{
+		Server: firstOf(o.server, os.Getenv("SWARM_SERVER"), file.Server, defaultServer),
+		Token:  firstOf(o.token, os.Getenv("SWARM_TOKEN"), file.Token),
+		CAFile: firstOf(o.caFile, os.Getenv("SWARM_CA_FILE"), file.CertificateAuthority),
+	}
+	if cfg.Token == "" {
+		// A node's token works on every node of its cluster.
+		if cfg.Token, err = apiclient.ReadTokenFile(localTokenFile()); err != nil {
+			return cfg, err
+		}
+	}
+	return cfg, nil
+}
+
+func firstOf(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// client talks to an agent's API for one command.
+type client struct {
+	api *apiclient.Client
+	cfg apiclient.Config
+}
+
+func (o clientOptions) client() (*client, error) {
+	cfg, err := o.resolve()
+	if err != nil {
+		return nil, err
+	}
+	return newClientFrom(cfg)
+}
+
+func newClientFrom(cfg apiclient.Config) (*client, error) {
+	cfg.Timeout = 30 * time.Second
+	api, err := apiclient.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &client{api: api, cfg: cfg}, nil
+}
+
+func (c *client) server() string { return c.api.Server }
 
 func (c *client) do(method, path string, query url.Values, contentType string, body []byte, out any) error {
-	u := c.server + path
-	if len(query) > 0 {
-		u += "?" + query.Encode()
-	}
-	req, err := http.NewRequest(method, u, bytes.NewReader(body))
+	return explain(c.api.Do(context.Background(), method, path, query, contentType, body, out), c.server())
+}
+
+// stream is a request whose answer has no end (a followed log): no timeout, ctx ends it.
+func (c *client) stream(ctx context.Context, path string, query url.Values) (*http.Response, error) {
+	cfg := c.cfg
+	cfg.Timeout = 0
+	api, err := apiclient.New(cfg)
 	if err != nil {
+		return nil, err
+	}
+	resp, err := api.Request(ctx, http.MethodGet, path, query, "", nil)
+	return resp, explain(err, c.server())
+}
+
+// explain adds the way out to the errors a newcomer meets first.
+func explain(err error, server string) error {
+	var apiErr *apiclient.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized:
+		return fmt.Errorf("%w (the agent at %s refused the token)", err, server)
+	case errors.As(err, &apiErr):
 		return err
 	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("cannot reach the agent at %s: %w (is `swarm agent` running? set --server or SWARM_SERVER)", c.server, err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return fmt.Errorf("read the answer of %s: %w", c.server, err)
-	}
-	if resp.StatusCode >= 300 {
-		return apiErrorFrom(resp.StatusCode, data)
-	}
-	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			return fmt.Errorf("decode the answer of %s: %w", c.server, err)
-		}
-	}
-	return nil
-}
-
-// apiErrorFrom turns an error answer into one clear error.
-func apiErrorFrom(code int, data []byte) error {
-	var e apiError
-	if json.Unmarshal(data, &e) == nil && e.Message != "" {
-		if len(e.Details) > 0 {
-			return fmt.Errorf("%s:\n  %s", e.Message, strings.Join(e.Details, "\n  "))
-		}
-		return fmt.Errorf("%s", e.Message)
-	}
-	return fmt.Errorf("HTTP %d: %s", code, strings.TrimSpace(string(data)))
-}
-
-func decodeError(resp *http.Response) error {
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	return apiErrorFrom(resp.StatusCode, data)
+	return fmt.Errorf("%w (is `swarm agent` running? set --server or SWARM_SERVER)", err)
 }

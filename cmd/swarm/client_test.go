@@ -4,16 +4,30 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/podman-swarm/podman-swarm/agent"
+	"github.com/podman-swarm/podman-swarm/internal/apiclient"
 )
 
-// startAgent runs a real agent (gossip and API on loopback, no runtime) for the CLI to talk to.
+// startAgent runs a real agent (gossip and API on loopback, no runtime) for the CLI to talk
+// to, and a client with the agent's own token.
 func startAgent(t *testing.T) *client {
+	t.Helper()
+	a, stateDir := startLiveAgent(t, "n1", t.TempDir())
+	token, err := os.ReadFile(filepath.Join(stateDir, agent.APITokenFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return testClient(t, a.APIAddr(), strings.TrimSpace(string(token)))
+}
+
+func startLiveAgent(t *testing.T, name, stateDir string) (*agent.Agent, string) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -22,13 +36,22 @@ func startAgent(t *testing.T) *client {
 	gossip := l.Addr().String()
 	l.Close()
 	a, err := agent.Start(context.Background(), agent.Config{
-		NodeName: "n1", Bind: gossip, APIListen: "127.0.0.1:0", StateDir: t.TempDir(), Runtime: agent.RuntimeNone,
+		NodeName: name, Bind: gossip, APIListen: "127.0.0.1:0", StateDir: stateDir, Runtime: agent.RuntimeNone,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.Shutdown(false) })
-	return newClient(a.APIAddr())
+	return a, stateDir
+}
+
+func testClient(t *testing.T, server, token string) *client {
+	t.Helper()
+	c, err := newClientFrom(apiclient.Config{Server: server, Token: token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 func TestApplyAndGetAgainstAnAgent(t *testing.T) {
@@ -83,7 +106,7 @@ func TestApplyAndGetAgainstAnAgent(t *testing.T) {
 }
 
 func TestApplyUnreachableAgent(t *testing.T) {
-	err := runApply(newClient("127.0.0.1:1"), "../../contrib/examples/web.yaml", false, nil, &bytes.Buffer{})
+	err := runApply(testClient(t, "127.0.0.1:1", ""), "../../contrib/examples/web.yaml", false, nil, &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "cannot reach the agent at http://127.0.0.1:1") {
 		t.Errorf("err = %v", err)
 	}

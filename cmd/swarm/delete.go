@@ -18,7 +18,8 @@ var kinds = map[string]string{
 }
 
 func newDeleteCommand() *cobra.Command {
-	var server, file, namespace string
+	var file, namespace string
+	var co clientOptions
 	cmd := &cobra.Command{
 		Use:   "delete (-f FILE | KIND NAME)",
 		Short: "Delete objects from the cluster, by manifest or by kind and name",
@@ -32,7 +33,10 @@ func newDeleteCommand() *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c := newClient(server)
+			c, err := co.client()
+			if err != nil {
+				return err
+			}
 			if file != "" {
 				return deleteManifest(c, file, cmd.InOrStdin(), cmd.OutOrStdout())
 			}
@@ -45,7 +49,7 @@ func newDeleteCommand() *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&file, "filename", "f", "", "delete the objects of this manifest file, folder or - (standard input)")
 	cmd.Flags().StringVarP(&namespace, "namespace", "n", "default", "namespace of the object")
-	addClientFlags(cmd, &server)
+	addClientFlags(cmd, &co)
 	return cmd
 }
 

@@ -14,7 +14,7 @@ import (
 
 func newDNSCommand() *cobra.Command {
 	var cfg dns.Config
-	var logLevel string
+	var logLevel, tokenFile string
 	cmd := &cobra.Command{
 		Use:   "dns",
 		Short: "Run this node's cluster DNS: Service names answered, other names forwarded",
@@ -33,21 +33,27 @@ Pods reach the short forms through their search path (<namespace>.svc.<domain> s
 <domain>).
 
 Every other name is forwarded to --upstream, by default the resolvers of --resolv-conf
-other than this server itself (8.8.8.8 and 8.8.4.4 when there is none). With
---whitelist-file, only the hosts listed there and their subdomains are forwarded, and an
-answer that is an alias (CNAME) of a name outside the list is refused.
+other than this server itself (8.8.8.8 and 8.8.4.4 when there is none). When the cluster's
+whitelist is enabled (swarm dns whitelist), only the hosts listed and their subdomains are
+forwarded, other names are REFUSED, and an answer that is an alias (CNAME) of a name
+outside the list is refused too.
 
-The last endpoints read from the agent are kept in --state-file: a restarted server answers
-them while the agent is down.
+The last endpoints and whitelist read from the agent are kept in --state-file: a restarted
+server answers (and filters) with them while the agent is down. The agent's API token is
+read from --agent-token-file (the agent writes it there) unless $SWARM_TOKEN is set.
 
 Where systemd-resolved's stub listens on 127.0.0.53:53 (Fedora, Ubuntu), 0.0.0.0:53 cannot
 be bound: listen on the node's address, the one the pods' DNS= points at.`,
-		Example: `  swarm dns --listen 198.18.0.11:53 --whitelist-file ~/.config/swarm/dns-whitelist
-  swarm dns --listen 127.0.0.1:5353 --upstream 1.1.1.1 --upstream 9.9.9.9`,
+		Example: `  swarm dns --listen 198.18.0.11:53
+  swarm dns --listen 127.0.0.1:5353 --upstream 1.1.1.1 --upstream 9.9.9.9
+  swarm dns whitelist set example.com debian.org`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
 			if cfg.Logger, err = newLogger(logLevel); err != nil {
+				return err
+			}
+			if cfg.AgentToken, err = companionToken(tokenFile); err != nil {
 				return err
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
@@ -64,8 +70,9 @@ be bound: listen on the node's address, the one the pods' DNS= points at.`,
 	f.StringVar(&cfg.ResolvConf, "resolv-conf", "/etc/resolv.conf", "where the node's resolvers are read when no --upstream is given")
 	f.StringVar(&cfg.StateFile, "state-file", filepath.Join(defaultStateDir(), "dns-state.json"), "last known endpoints, read at start so that the server answers while the agent is down; empty for none")
 	f.DurationVar(&cfg.TTL, "ttl", 5*time.Second, "TTL of the cluster's answers, positive and negative")
-	f.StringVar(&cfg.WhitelistFile, "whitelist-file", "", "file of the hosts that may be resolved outside the cluster, one per line, each with its subdomains; re-read when it changes (default: no whitelist)")
+	addCompanionFlags(cmd, &tokenFile, &cfg.AgentCAFile)
 	f.DurationVar(&cfg.PollInterval, "poll-interval", time.Second, "how often the agent's endpoints are read")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	cmd.AddCommand(newDNSWhitelistCommand())
 	return cmd
 }

@@ -27,7 +27,7 @@ var resources = map[string]string{
 }
 
 type getOptions struct {
-	server        string
+	client        clientOptions
 	namespace     string
 	allNamespaces bool
 	output        string
@@ -45,14 +45,18 @@ func newGetCommand() *cobra.Command {
 		Args:      cobra.ExactArgs(1),
 		ValidArgs: []string{"pods", "deployments", "services", "ingresses", "nodes"},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runGet(newClient(o.server), o, args[0], cmd.OutOrStdout())
+			c, err := o.client.client()
+			if err != nil {
+				return err
+			}
+			return runGet(c, o, args[0], cmd.OutOrStdout())
 		},
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.namespace, "namespace", "n", "default", "namespace to list")
 	f.BoolVarP(&o.allNamespaces, "all-namespaces", "A", false, "list every namespace")
 	f.StringVarP(&o.output, "output", "o", "", "output format: wide, json or yaml")
-	addClientFlags(cmd, &o.server)
+	addClientFlags(cmd, &o.client)
 	return cmd
 }
 

@@ -14,7 +14,7 @@ import (
 
 func newIngressCommand() *cobra.Command {
 	var cfg ingress.Config
-	var logLevel string
+	var logLevel, tokenFile, caFile string
 	hostname, _ := os.Hostname()
 	cmd := &cobra.Command{
 		Use:   "ingress",
@@ -29,12 +29,16 @@ HTTPS is served on --listen-tls once the certificate of some Ingress tls section
 the certificate.
 
 The last state read from the agent is kept in --state-file: a restarted ingress serves it
-while the agent is down.`,
+while the agent is down. The agent's API token is read from --agent-token-file (the agent
+writes it there) unless $SWARM_TOKEN is set.`,
 		Example: `  swarm ingress --node-name node1 --node-address 198.18.0.11 --tls-dir ~/.config/swarm/tls`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
 			if cfg.Logger, err = newLogger(logLevel); err != nil {
+				return err
+			}
+			if cfg.Source, err = agentSource(cfg.Agent, tokenFile, caFile); err != nil {
 				return err
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
@@ -55,6 +59,7 @@ while the agent is down.`,
 	f.StringVar(&cfg.NodeAddress, "node-address", "", "this node's address, to prefer its endpoints")
 	f.StringVar(&cfg.TLSDir, "tls-dir", "", "folder of certificates: <tls-dir>/<namespace>/<secretName>/tls.crt and tls.key")
 	f.StringVar(&cfg.StateFile, "state-file", filepath.Join(defaultStateDir(), "ingress-state.json"), "last known state, read at start so that the ingress serves while the agent is down; empty for none")
+	addCompanionFlags(cmd, &tokenFile, &caFile)
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	return cmd
 }

@@ -11,7 +11,7 @@ import (
 )
 
 func newJoinTokenCommand() *cobra.Command {
-	var server string
+	var co clientOptions
 	var rotate, quiet bool
 	cmd := &cobra.Command{
 		Use:   "join-token",
@@ -21,12 +21,16 @@ a new token (and gossip key) on every alive node: the old token admits no one af
 and nodes that were down must be started with the new one.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runJoinToken(newClient(server), rotate, quiet, cmd.OutOrStdout())
+			c, err := co.client()
+			if err != nil {
+				return err
+			}
+			return runJoinToken(c, rotate, quiet, cmd.OutOrStdout())
 		},
 	}
 	cmd.Flags().BoolVar(&rotate, "rotate", false, "replace the token everywhere")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print the token only")
-	addClientFlags(cmd, &server)
+	addClientFlags(cmd, &co)
 	return cmd
 }
 

@@ -36,6 +36,8 @@ gossip, and every pod becomes plain systemd --user services written as Quadlet u
 		newDeleteCommand(),
 		newScaleCommand(),
 		newJoinTokenCommand(),
+		newTokenCommand(),
+		newRolloutCommand(),
 		newDescribeCommand(),
 		newIngressCommand(),
 		newDNSCommand(),

@@ -12,7 +12,8 @@ import (
 )
 
 func newScaleCommand() *cobra.Command {
-	var server, namespace string
+	var namespace string
+	var co clientOptions
 	var replicas int32
 	cmd := &cobra.Command{
 		Use:   "scale deployment/NAME --replicas N",
@@ -24,12 +25,16 @@ func newScaleCommand() *cobra.Command {
 			if !cmd.Flags().Changed("replicas") {
 				return fmt.Errorf("say how many replicas with --replicas N")
 			}
-			return runScale(newClient(server), namespace, args[0], replicas, cmd.OutOrStdout())
+			c, err := co.client()
+			if err != nil {
+				return err
+			}
+			return runScale(c, namespace, args[0], replicas, cmd.OutOrStdout())
 		},
 	}
 	cmd.Flags().Int32Var(&replicas, "replicas", 0, "the number of replicas")
 	cmd.Flags().StringVarP(&namespace, "namespace", "n", "default", "the Deployment's namespace")
-	addClientFlags(cmd, &server)
+	addClientFlags(cmd, &co)
 	return cmd
 }
 

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"crypto/tls"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/podman-swarm/podman-swarm/agent"
+	"github.com/podman-swarm/podman-swarm/ingress"
+	"github.com/podman-swarm/podman-swarm/internal/apiclient"
+)
+
+// addCompanionFlags adds how swarm dns and swarm ingress prove themselves to their agent.
+func addCompanionFlags(cmd *cobra.Command, tokenFile, caFile *string) {
+	cmd.Flags().StringVar(tokenFile, "agent-token-file", filepath.Join(defaultStateDir(), agent.APITokenFile),
+		"file holding the agent's API token (ignored when $SWARM_TOKEN is set)")
+	cmd.Flags().StringVar(caFile, "agent-ca", "", "PEM certificates that verify an https --agent, besides the system's")
+}
+
+// companionToken is $SWARM_TOKEN, else the token in file ("" when there is none: an agent
+// with --no-auth needs none).
+func companionToken(file string) (string, error) {
+	if t := os.Getenv("SWARM_TOKEN"); t != "" {
+		return t, nil
+	}
+	return apiclient.ReadTokenFile(file)
+}
+
+// agentSource is where swarm ingress reads its state.
+func agentSource(url, tokenFile, caFile string) (ingress.Source, error) {
+	token, err := companionToken(tokenFile)
+	if err != nil {
+		return nil, err
+	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	if caFile != "" {
+		pool, err := apiclient.LoadCertPool(caFile)
+		if err != nil {
+			return nil, err
+		}
+		transport.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	return ingress.AgentSource{URL: url, Token: token, Client: &http.Client{Timeout: 5 * time.Second, Transport: transport}}, nil
+}

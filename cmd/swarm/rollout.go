@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/podman-swarm/podman-swarm/manifest"
+)
+
+func newRolloutCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "rollout",
+		Short: "Follow the rollout of a Deployment",
+	}
+	var co clientOptions
+	var namespace string
+	var timeout, interval time.Duration
+	status := &cobra.Command{
+		Use:   "status deployment/NAME",
+		Short: "Wait until a Deployment's rollout is done, printing its progress",
+		Long: `Wait until every replica of the Deployment runs its current template and is ready,
+printing each step as kubectl rollout status does, and the reasons of pods that do not
+start. It fails (exit status 1) when the rollout makes no progress for the Deployment's
+progressDeadlineSeconds (600 by default), or when --timeout passes.`,
+		Example: `  swarm apply -f app.yaml && swarm rollout status deployment/web
+  swarm rollout status deploy/api -n shop --timeout 2m`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name, err := deploymentName(args[0])
+			if err != nil {
+				return err
+			}
+			c, err := co.client()
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+			defer stop()
+			if timeout > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, timeout)
+				defer cancel()
+			}
+			return runRolloutStatus(ctx, c, namespace, name, interval, cmd.OutOrStdout())
+		},
+	}
+	status.Flags().StringVarP(&namespace, "namespace", "n", "default", "the Deployment's namespace")
+	status.Flags().DurationVar(&timeout, "timeout", 0, "give up after this long (default: only the progress deadline)")
+	status.Flags().DurationVar(&interval, "interval", time.Second, "how often the cluster is asked")
+	addClientFlags(status, &co)
+	cmd.AddCommand(status)
+	return cmd
+}
+
+// deploymentName reads deployment/NAME (or deploy/NAME, or a bare NAME).
+func deploymentName(target string) (string, error) {
+	kind, name, ok := strings.Cut(target, "/")
+	if !ok {
+		kind, name = "deployment", target
+	}
+	if resources[strings.ToLower(kind)] != "deployments" || name == "" {
+		return "", fmt.Errorf("%q: name a Deployment as deployment/NAME", target)
+	}
+	return name, nil
+}
+
+func runRolloutStatus(ctx context.Context, c *client, ns, name string, interval time.Duration, out io.Writer) error {
+	last, lastChange := "", time.Now()
+	var lastCounts [4]int32
+	for {
+		var d appsv1.Deployment
+		if err := c.do("GET", "/api/v1/deployments/"+url.PathEscape(ns)+"/"+url.PathEscape(name), nil, "", nil, &d); err != nil {
+			return err
+		}
+		pods, err := listPods(c, ns)
+		if err != nil {
+			return err
+		}
+		msg, done := rolloutState(&d, pods)
+		if msg != last {
+			fmt.Fprintln(out, msg)
+			last = msg
+		}
+		if done {
+			return nil
+		}
+		if counts := [4]int32{d.Status.Replicas, d.Status.UpdatedReplicas, d.Status.ReadyReplicas, d.Status.AvailableReplicas}; counts != lastCounts {
+			lastCounts, lastChange = counts, time.Now()
+		}
+		if deadline := progressDeadline(&d); time.Since(lastChange) > deadline {
+			return fmt.Errorf("deployment %q exceeded its progress deadline: no progress for %s (see the reasons above, `swarm describe deployment %s` and `swarm logs`)", name, deadline, name)
+		}
+		select {
+		case <-ctx.Done():
+			if ctx.Err() == context.DeadlineExceeded {
+				return fmt.Errorf("timed out waiting for the rollout of deployment %q", name)
+			}
+			return fmt.Errorf("stopped waiting for the rollout of deployment %q", name)
+		case <-time.After(interval):
+		}
+	}
+}
+
+func progressDeadline(d *appsv1.Deployment) time.Duration {
+	if s := d.Spec.ProgressDeadlineSeconds; s != nil && *s > 0 {
+		return time.Duration(*s) * time.Second
+	}
+	return 600 * time.Second
+}
+
+// rolloutState says where a rollout stands, in kubectl's words, with the reasons of the
+// Deployment's pods that are not ready; done when every replica runs the current template
+// and is available.
+func rolloutState(d *appsv1.Deployment, pods []corev1.Pod) (string, bool) {
+	want, s := int32(manifest.Replicas(d)), d.Status
+	prefix := fmt.Sprintf("Waiting for deployment %q rollout to finish: ", d.Name)
+	var msg string
+	switch {
+	case s.UpdatedReplicas < want:
+		msg = prefix + fmt.Sprintf("%d out of %d new replicas have been updated...", s.UpdatedReplicas, want)
+	case s.Replicas > s.UpdatedReplicas:
+		msg = prefix + fmt.Sprintf("%d old replicas are pending termination...", s.Replicas-s.UpdatedReplicas)
+	case s.AvailableReplicas < s.UpdatedReplicas:
+		msg = prefix + fmt.Sprintf("%d of %d updated replicas are available...", s.AvailableReplicas, s.UpdatedReplicas)
+	default:
+		return fmt.Sprintf("deployment %q successfully rolled out", d.Name), true
+	}
+	var reasons []string
+	for _, p := range pods {
+		if !ownedBy(p, d.Name) {
+			continue
+		}
+		if r := podReason(&p); r != "" {
+			reasons = append(reasons, fmt.Sprintf("  pod %s on %s: %s", p.Name, orNone(p.Spec.NodeName), r))
+		}
+	}
+	sort.Strings(reasons)
+	if len(reasons) > 0 {
+		msg += "\n" + strings.Join(reasons, "\n")
+	}
+	return msg, false
+}

@@ -1,0 +1,174 @@
+// Package apiclient talks to an agent's HTTP API: the swarm CLI and the companion servers
+// (swarm dns, swarm ingress) all use it, so that the token, TLS and error handling are the
+// same everywhere.
+package apiclient
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+)
+
+// Config says where the agent is and how to prove who we are.
+type Config struct {
+	Server string // URL or host:port; http:// is assumed without a scheme
+	Token  string // API token, sent as a bearer token; "" sends none
+	// CAFile is a PEM bundle that verifies the agent's certificate (https only), in
+	// addition to the system's roots.
+	CAFile  string
+	Timeout time.Duration // of one request; 0: none (streams)
+}
+
+// Client talks to one agent.
+type Client struct {
+	Server string // normalised base URL, no trailing slash
+	token  string
+	http   *http.Client
+}
+
+// New checks the configuration and builds a client.
+func New(cfg Config) (*Client, error) {
+	server := cfg.Server
+	if !strings.Contains(server, "://") {
+		server = "http://" + server
+	}
+	u, err := url.Parse(server)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, fmt.Errorf("server %q: want http(s)://HOST:PORT or HOST:PORT", cfg.Server)
+	}
+	if strings.ContainsAny(cfg.Token, " \t\r\n") {
+		return nil, errors.New("the API token contains white space; copy it again as `swarm token create` printed it")
+	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	if cfg.CAFile != "" {
+		pool, err := LoadCertPool(cfg.CAFile)
+		if err != nil {
+			return nil, err
+		}
+		transport.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	return &Client{
+		Server: strings.TrimRight(u.String(), "/"),
+		token:  cfg.Token,
+		http:   &http.Client{Timeout: cfg.Timeout, Transport: transport},
+	}, nil
+}
+
+// LoadCertPool is the system's roots plus the certificates in the PEM file at path.
+func LoadCertPool(path string) (*x509.CertPool, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read the CA certificates: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(data) {
+		return nil, fmt.Errorf("%s holds no PEM certificate", path)
+	}
+	return pool, nil
+}
+
+// Error is an error answer of the agent.
+type Error struct {
+	Status  int
+	Message string
+	Details []string
+}
+
+func (e *Error) Error() string {
+	if len(e.Details) > 0 {
+		return fmt.Sprintf("%s:\n  %s", e.Message, strings.Join(e.Details, "\n  "))
+	}
+	return e.Message
+}
+
+// Request sends a request and returns the answer when its status is 2xx; the caller closes
+// its body. Any other status becomes an *Error.
+func (c *Client) Request(ctx context.Context, method, path string, query url.Values, contentType string, body []byte) (*http.Response, error) {
+	u := c.Server + path
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("cannot reach the agent at %s: %w", c.Server, err)
+	}
+	if resp.StatusCode >= 300 {
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		return nil, errorFrom(resp.StatusCode, data)
+	}
+	return resp, nil
+}
+
+// Do sends a request and decodes a JSON answer into out (unless out is nil).
+func (c *Client) Do(ctx context.Context, method, path string, query url.Values, contentType string, body []byte, out any) error {
+	resp, err := c.Request(ctx, method, path, query, contentType, body)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
+	if err != nil {
+		return fmt.Errorf("read the answer of %s: %w", c.Server, err)
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("decode the answer of %s%s: %w", c.Server, path, err)
+	}
+	return nil
+}
+
+// Get is Do for a GET of JSON.
+func (c *Client) Get(ctx context.Context, path string, query url.Values, out any) error {
+	return c.Do(ctx, http.MethodGet, path, query, "", nil, out)
+}
+
+// errorFrom turns an error answer into an *Error with the agent's message when it sent one.
+func errorFrom(code int, data []byte) error {
+	var body struct {
+		Message string   `json:"message"`
+		Details []string `json:"details"`
+	}
+	if json.Unmarshal(data, &body) == nil && body.Message != "" {
+		return &Error{Status: code, Message: body.Message, Details: body.Details}
+	}
+	return &Error{Status: code, Message: fmt.Sprintf("HTTP %d: %s", code, strings.TrimSpace(string(data)))}
+}
+
+// ReadTokenFile reads a token file such as <state-dir>/api-token; a missing file is "" and
+// no error.
+func ReadTokenFile(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read the API token: %w", err)
+	}
+	return strings.TrimSpace(string(data)), nil
+}
