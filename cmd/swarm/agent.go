@@ -29,6 +29,12 @@ func newAgentCommand() *cobra.Command {
 the gossip key and a join token, writes the token to <state-dir>/join-token and logs the
 command that adds another node. With --join and --join-token it joins a cluster.
 
+The API (--api-listen) wants a token: each agent writes one of its own to
+<state-dir>/api-token (mode 0600) at its first start, which the CLI and the companion
+servers on the node read by themselves; the founding node's is the admin token. More with
+swarm token create. --tls-cert and --tls-key make the API speak HTTPS only: use them
+where the network between the nodes and their users is not trusted.
+
 The agent holds the whole desired state of the cluster under --state-dir; a restarted node,
 or a whole cluster restarted at once, loses nothing.`,
 		Example: `  # the first node
@@ -57,8 +63,12 @@ or a whole cluster restarted at once, loses nothing.`,
 	f.StringVar(&cfg.Advertise, "advertise", "", "address other nodes reach this one at (default: the bind address)")
 	f.StringSliceVar(&cfg.Join, "join", nil, "host:port of members to join, comma-separated")
 	f.StringVar(&cfg.JoinToken, "join-token", "", "the cluster's join token (or $SWARM_JOIN_TOKEN); read it from <state-dir>/join-token on a member")
-	f.StringVar(&cfg.APIListen, "api-listen", "127.0.0.1:7070", "address of the HTTP API")
-	f.StringVar(&cfg.StateDir, "state-dir", defaultStateDir(), "folder of the node's state: keyring, store, join token")
+	f.StringVar(&cfg.APIListen, "api-listen", "0.0.0.0:7070", "address of the HTTP API; other agents pass requests (logs, describe) to it")
+	f.BoolVar(&cfg.NoAuth, "no-auth", false, "serve the API without tokens: anyone who reaches it can run anything as this user (closed test networks only)")
+	f.StringVar(&cfg.TLSCert, "tls-cert", "", "PEM certificate of the API; with --tls-key the API speaks HTTPS only")
+	f.StringVar(&cfg.TLSKey, "tls-key", "", "PEM private key of --tls-cert")
+	f.StringVar(&cfg.TLSCA, "tls-ca", "", "PEM certificates that verify other agents' API certificates, besides the system's roots and --tls-cert")
+	f.StringVar(&cfg.StateDir, "state-dir", defaultStateDir(), "folder of the node's state: keyring, store, join token, API token")
 	f.StringVar(&cfg.Runtime, "runtime", agent.RuntimeSystemd, "how pods run: systemd (Quadlet units) or none (schedule only, for tests)")
 	f.StringVar(&cfg.UnitDir, "unit-dir", agent.DefaultUnitDir(), "Quadlet folder the pods' units are written into (--runtime systemd)")
 	f.StringSliceVar(&labels, "label", nil, "node label key=value for nodeSelector; repeatable")
