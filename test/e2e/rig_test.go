@@ -23,6 +23,7 @@ type rigEnv struct {
 	dir   string // this file's folder: the rig scripts
 	bin   string // temp folder with swarm and testserver, built for the test
 	swarm string // the swarm binary on the host
+	token string // node 1's API token, which every node accepts
 }
 
 var env rigEnv
@@ -108,9 +109,9 @@ func fromNode(i int, args ...string) (string, error) {
 	return string(out), err
 }
 
-// swarmCLI runs `swarm ARGS -s NODE_API` from node i.
+// swarmCLI runs `swarm ARGS -s NODE_API` from node i, with node 1's token.
 func swarmCLI(i int, args ...string) (string, error) {
-	return fromNode(i, append(append([]string{env.swarm}, args...), "--server", nodeAddr(i)+":7070")...)
+	return fromNode(i, append(append([]string{env.swarm}, args...), "--server", nodeAddr(i)+":7070", "--token", env.token)...)
 }
 
 // httpGet fetches a URL from node i's namespace with the swarm probe's client... as a body:
@@ -163,8 +164,9 @@ func installCluster() error {
 				return fmt.Errorf("rig %s: %v\n%s", strings.Join(s, " "), err, out)
 			}
 		}
-		flags := fmt.Sprintf("--node-name %s --bind %s:7946 --api-listen %s:7070 --label node=%s",
-			nodeName(i), nodeAddr(i), nodeAddr(i), nodeName(i))
+		// The API listens where it does by default (every address, port 7070), so that the
+		// CLI on the node finds it without flags.
+		flags := fmt.Sprintf("--node-name %s --bind %s:7946 --label node=%s", nodeName(i), nodeAddr(i), nodeName(i))
 		if i > 1 {
 			flags += fmt.Sprintf(" --join %s:7946 --join-token %s", nodeAddr(1), token)
 		}
@@ -191,6 +193,10 @@ func installCluster() error {
 					return fmt.Errorf("node 1 wrote no join token: %s\n%s", out, logs)
 				}
 				time.Sleep(200 * time.Millisecond)
+			}
+			out, err := onNode(1, "cat", "/home/swarm/.local/state/swarm/api-token")
+			if env.token = strings.TrimSpace(out); err != nil || !strings.HasPrefix(env.token, "swarmapi-") {
+				return fmt.Errorf("node 1 wrote no API token: %v %s", err, out)
 			}
 		}
 	}
