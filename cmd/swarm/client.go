@@ -118,7 +118,7 @@ func newClientFrom(cfg apiclient.Config) (*client, error) {
 func (c *client) server() string { return c.api.Server }
 
 func (c *client) do(method, path string, query url.Values, contentType string, body []byte, out any) error {
-	return explain(c.api.Do(context.Background(), method, path, query, contentType, body, out), c.server())
+	return c.explain(c.api.Do(context.Background(), method, path, query, contentType, body, out))
 }
 
 // stream is a request whose answer has no end (a followed log): no timeout, ctx ends it.
@@ -130,17 +130,17 @@ func (c *client) stream(ctx context.Context, path string, query url.Values) (*ht
 		return nil, err
 	}
 	resp, err := api.Request(ctx, http.MethodGet, path, query, "", nil)
-	return resp, explain(err, c.server())
+	return resp, c.explain(err)
 }
 
 // explain adds the way out to the errors a newcomer meets first.
-func explain(err error, server string) error {
+func (c *client) explain(err error) error {
 	var apiErr *apiclient.Error
 	switch {
 	case err == nil:
 		return nil
-	case errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized:
-		return fmt.Errorf("%w (the agent at %s refused the token)", err, server)
+	case errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized && c.cfg.Token != "":
+		return fmt.Errorf("%w (the agent at %s refused the token)", err, c.server())
 	case errors.As(err, &apiErr):
 		return err
 	}
