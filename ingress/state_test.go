@@ -1,6 +1,10 @@
 package ingress
 
 import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"testing"
 
@@ -51,5 +55,23 @@ func TestTargets(t *testing.T) {
 	got, _ := st.targets(be("web", 80, ""), "", "198.18.0.11")
 	if !got[0].local || got[1].local {
 		t.Errorf("local by address: %v", got)
+	}
+}
+
+// AgentSource sends its token; an agent that refuses it is an error, not an empty state.
+func TestAgentSourceSendsItsToken(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer swarmapi-right" {
+			http.Error(w, `{"message":"no"}`, http.StatusUnauthorized)
+			return
+		}
+		io.WriteString(w, `{"items":[]}`)
+	}))
+	defer srv.Close()
+	for token, wantErr := range map[string]bool{"swarmapi-right": false, "swarmapi-wrong": true, "": true} {
+		st, err := AgentSource{URL: srv.URL, Token: token, Client: srv.Client()}.State(context.Background())
+		if (err != nil) != wantErr || (err == nil && st == nil) {
+			t.Errorf("token %q: %v, %v", token, st, err)
+		}
 	}
 }
