@@ -33,7 +33,8 @@ var _ Source = (*Follower)(nil)
 // FollowerConfig configures a Follower.
 type FollowerConfig struct {
 	Agent     string        // the agent's API URL, e.g. http://127.0.0.1:7070
-	Token     string        // API token; "" sends none
+	Token     string        // API token; "" sends none, or the one in TokenFile
+	TokenFile string        // read at each poll when Token is empty
 	CAFile    string        // verifies an https agent, with the system's roots
 	StateFile string        // "" keeps no state
 	Timeout   time.Duration // of one request to the agent
@@ -43,7 +44,7 @@ type FollowerConfig struct {
 // NewFollower starts from the state file when there is one, else from no Services and no
 // whitelist.
 func NewFollower(cfg FollowerConfig) (*Follower, error) {
-	client, err := apiclient.New(apiclient.Config{Server: cfg.Agent, Token: cfg.Token, CAFile: cfg.CAFile, Timeout: cfg.Timeout})
+	client, err := apiclient.New(apiclient.Config{Server: cfg.Agent, Token: cfg.Token, TokenFile: cfg.TokenFile, CAFile: cfg.CAFile, Timeout: cfg.Timeout})
 	if err != nil {
 		return nil, fmt.Errorf("--agent: %w", err)
 	}

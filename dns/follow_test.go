@@ -178,3 +178,23 @@ func TestFollowerBrokenStateFile(t *testing.T) {
 		t.Error("a broken state file was taken")
 	}
 }
+
+// A token file that appears after the follower started (a fresh agent writes it a moment
+// after its companions start) is picked up at the next poll.
+func TestFollowerReadsTheTokenFileAtEachPoll(t *testing.T) {
+	agent := startAgent(t, fixture())
+	agent.token = "swarmapi-late"
+	file := filepath.Join(t.TempDir(), "api-token")
+	f, err := NewFollower(FollowerConfig{Agent: agent.URL, TokenFile: file, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := followHandler(f)
+	f.Poll(context.Background())
+	if n := len(query(t, h, "web.shop.svc.cluster.local.", mdns.TypeA).Answer); n != 0 {
+		t.Fatalf("%d answers without a token", n)
+	}
+	writeFile(t, file, "swarmapi-late\n")
+	f.Poll(context.Background())
+	check(t, query(t, h, "web.shop.svc.cluster.local.", mdns.TypeA), mdns.RcodeSuccess, webA)
+}

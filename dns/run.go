@@ -19,7 +19,8 @@ import (
 type Config struct {
 	Listen          string        // host:port, UDP and TCP
 	Agent           string        // the agent's API URL
-	AgentToken      string        // API token for the agent; "" sends none
+	AgentToken      string        // API token for the agent; "" sends none, or AgentTokenFile's
+	AgentTokenFile  string        // read at each poll when AgentToken is empty
 	AgentCAFile     string        // verifies an https agent, with the system's roots
 	ClusterDomain   string        // e.g. cluster.local
 	Upstreams       []string      // host or host:port; none: the node's resolvers
@@ -48,7 +49,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	follower, err := NewFollower(FollowerConfig{Agent: cfg.Agent, Token: cfg.AgentToken, CAFile: cfg.AgentCAFile,
+	follower, err := NewFollower(FollowerConfig{Agent: cfg.Agent, Token: cfg.AgentToken, TokenFile: cfg.AgentTokenFile, CAFile: cfg.AgentCAFile,
 		StateFile: cfg.StateFile, Timeout: 2 * time.Second, Logger: log})
 	if err != nil {
 		return err

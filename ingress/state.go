@@ -17,6 +17,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 
 	"github.com/podman-swarm/podman-swarm/discovery"
+	"github.com/podman-swarm/podman-swarm/internal/apiclient"
 	"github.com/podman-swarm/podman-swarm/internal/atomicfile"
 )
 
@@ -90,7 +91,10 @@ type Source interface {
 type AgentSource struct {
 	URL    string // the agent's base URL, http://127.0.0.1:7070
 	Client *http.Client
-	Token  string // API token; "" sends none
+	Token  string // API token; "" sends none, or TokenFile's
+	// TokenFile is read at each poll when Token is empty: an ingress started before its
+	// agent wrote the file picks the token up once it is there.
+	TokenFile string
 }
 
 // State reads both lists; it fails unless both answer.
@@ -120,8 +124,14 @@ func (a AgentSource) getJSON(ctx context.Context, url string, v any) error {
 	if err != nil {
 		return fmt.Errorf("get %s: %w", url, err)
 	}
-	if a.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+a.Token)
+	token := a.Token
+	if token == "" && a.TokenFile != "" {
+		if token, err = apiclient.ReadTokenFile(a.TokenFile); err != nil {
+			return err
+		}
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := a.Client.Do(req)
 	if err != nil {

@@ -21,21 +21,10 @@ func addCompanionFlags(cmd *cobra.Command, tokenFile, caFile *string) {
 	cmd.Flags().StringVar(caFile, "agent-ca", "", "PEM certificates that verify an https --agent, besides the system's")
 }
 
-// companionToken is $SWARM_TOKEN, else the token in file ("" when there is none: an agent
-// with --no-auth needs none).
-func companionToken(file string) (string, error) {
-	if t := os.Getenv("SWARM_TOKEN"); t != "" {
-		return t, nil
-	}
-	return apiclient.ReadTokenFile(file)
-}
-
-// agentSource is where swarm ingress reads its state.
+// agentSource is where swarm ingress reads its state: with $SWARM_TOKEN, else the token in
+// tokenFile, read at each poll (none while there is no file: an agent with --no-auth needs
+// none, and a fresh agent writes it a moment after its companions start).
 func agentSource(url, tokenFile, caFile string) (ingress.Source, error) {
-	token, err := companionToken(tokenFile)
-	if err != nil {
-		return nil, err
-	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	if caFile != "" {
 		pool, err := apiclient.LoadCertPool(caFile)
@@ -44,5 +33,6 @@ func agentSource(url, tokenFile, caFile string) (ingress.Source, error) {
 		}
 		transport.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	}
-	return ingress.AgentSource{URL: url, Token: token, Client: &http.Client{Timeout: 5 * time.Second, Transport: transport}}, nil
+	return ingress.AgentSource{URL: url, Token: os.Getenv("SWARM_TOKEN"), TokenFile: tokenFile,
+		Client: &http.Client{Timeout: 5 * time.Second, Transport: transport}}, nil
 }

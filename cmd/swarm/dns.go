@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"os/signal"
 	"path/filepath"
 	"syscall"
@@ -53,9 +54,8 @@ be bound: listen on the node's address, the one the pods' DNS= points at.`,
 			if cfg.Logger, err = newLogger(logLevel); err != nil {
 				return err
 			}
-			if cfg.AgentToken, err = companionToken(tokenFile); err != nil {
-				return err
-			}
+			// $SWARM_TOKEN, else the file, read at each poll (see agentSource).
+			cfg.AgentToken, cfg.AgentTokenFile = os.Getenv("SWARM_TOKEN"), tokenFile
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			return dns.Run(ctx, cfg)

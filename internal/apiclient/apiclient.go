@@ -23,6 +23,9 @@ import (
 type Config struct {
 	Server string // URL or host:port; http:// is assumed without a scheme
 	Token  string // API token, sent as a bearer token; "" sends none
+	// TokenFile, when Token is empty, is read at each request: a companion started before
+	// its agent wrote the file, or after the token was replaced, picks up the current one.
+	TokenFile string
 	// CAFile is a PEM bundle that verifies the agent's certificate (https only), in
 	// addition to the system's roots.
 	CAFile  string
@@ -31,9 +34,10 @@ type Config struct {
 
 // Client talks to one agent.
 type Client struct {
-	Server string // normalised base URL, no trailing slash
-	token  string
-	http   *http.Client
+	Server    string // normalised base URL, no trailing slash
+	token     string
+	tokenFile string
+	http      *http.Client
 }
 
 // New checks the configuration and builds a client.
@@ -58,9 +62,10 @@ func New(cfg Config) (*Client, error) {
 		transport.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	}
 	return &Client{
-		Server: strings.TrimRight(u.String(), "/"),
-		token:  cfg.Token,
-		http:   &http.Client{Timeout: cfg.Timeout, Transport: transport},
+		Server:    strings.TrimRight(u.String(), "/"),
+		token:     cfg.Token,
+		tokenFile: cfg.TokenFile,
+		http:      &http.Client{Timeout: cfg.Timeout, Transport: transport},
 	}, nil
 }
 
@@ -108,8 +113,14 @@ func (c *Client) Request(ctx context.Context, method, path string, query url.Val
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
+	token := c.token
+	if token == "" && c.tokenFile != "" {
+		if token, err = ReadTokenFile(c.tokenFile); err != nil {
+			return nil, err
+		}
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
