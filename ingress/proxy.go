@@ -24,8 +24,11 @@ type routed struct {
 }
 
 // newProxy is the standard reverse proxy over the endpoint-picking transport: it passes
-// upgrades (WebSocket) through, flushes at once so that streams arrive as written, and
-// tells the backend the client's address, scheme and host with X-Forwarded-*.
+// upgrades (WebSocket) through and tells the backend the client's address, scheme and host
+// with X-Forwarded-*. Streams arrive as written: the proxy flushes every write of a response
+// of unknown length (chunked, or text/event-stream). A response of known length goes out in
+// as few writes as it fits; flushing every write of it (FlushInterval -1) cost two more
+// system calls and a timer per request, a third of the proxy's time in the profile.
 func newProxy(rt http.RoundTripper, log *slog.Logger) *httputil.ReverseProxy {
 	return &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
@@ -35,8 +38,7 @@ func newProxy(rt http.RoundTripper, log *slog.Logger) *httputil.ReverseProxy {
 			pr.Out.URL.Scheme, pr.Out.URL.Host = "http", "backend"
 			pr.Out.Host = pr.In.Host
 		},
-		Transport:     rt,
-		FlushInterval: -1,
+		Transport: rt,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			rc, _ := r.Context().Value(routeKey{}).(*routed)
 			if errors.Is(err, errNoEndpoint) {
