@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"sync"
 	"time"
 )
 
@@ -38,7 +39,8 @@ func newProxy(rt http.RoundTripper, log *slog.Logger) *httputil.ReverseProxy {
 			pr.Out.URL.Scheme, pr.Out.URL.Host = "http", "backend"
 			pr.Out.Host = pr.In.Host
 		},
-		Transport: rt,
+		Transport:  rt,
+		BufferPool: copyBuffers{},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			rc, _ := r.Context().Value(routeKey{}).(*routed)
 			if errors.Is(err, errNoEndpoint) {
@@ -77,8 +79,12 @@ func (t *pickTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			break
 		}
 		tried[tg.addr] = true
-		out := req.Clone(req.Context())
-		out.URL.Host = tg.addr
+		// The proxy's outgoing request is its own: only the URL changes, so a shallow copy
+		// does (a deep one copied every header of every request).
+		u := *req.URL
+		u.Host = tg.addr
+		out := req.WithContext(req.Context())
+		out.URL = &u
 		resp, err := t.base.RoundTrip(out)
 		if err == nil {
 			return resp, nil
@@ -125,6 +131,19 @@ func newBaseTransport(dialTimeout time.Duration) *http.Transport {
 		MaxIdleConns:        1024,
 		MaxIdleConnsPerHost: 256,
 		IdleConnTimeout:     90 * time.Second,
+	}
+}
+
+// copyBuffers lends the proxy the buffers it copies bodies through; without a pool it
+// allocates 32 KiB per request.
+type copyBuffers struct{}
+
+var copyBufferPool = sync.Pool{New: func() any { return new([32 << 10]byte) }}
+
+func (copyBuffers) Get() []byte { return copyBufferPool.Get().(*[32 << 10]byte)[:] }
+func (copyBuffers) Put(b []byte) {
+	if cap(b) >= 32<<10 {
+		copyBufferPool.Put((*[32 << 10]byte)(b[:32<<10]))
 	}
 }
 
