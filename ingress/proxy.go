@@ -18,10 +18,24 @@ var errNoEndpoint = errors.New("no endpoint can serve")
 
 type routeKey struct{}
 
-// routed is what the handler hands the transport through the request's context.
+// routed is what the handler hands the transport through the request's context: a
+// backend's endpoints, or why it has none. A snapshot holds one per backend, computed when
+// it is compiled rather than for every request (see newRoutes).
 type routed struct {
 	backend Backend
+	key     string // backend.String(), the balancer's key
 	targets []target
+	err     error
+}
+
+// newRoutes computes the routed of every backend that the router can match.
+func newRoutes(st *State, r *Router, node, nodeAddr string) map[Backend]*routed {
+	out := map[Backend]*routed{}
+	for _, b := range r.backends() {
+		targets, err := st.targets(b, node, nodeAddr)
+		out[b] = &routed{backend: b, key: b.String(), targets: targets, err: err}
+	}
+	return out
 }
 
 // newProxy is the standard reverse proxy over the endpoint-picking transport: it passes
@@ -65,20 +79,24 @@ type pickTransport struct {
 	log      *slog.Logger
 }
 
+// attempts: a request is sent at most twice.
+const attempts = 2
+
 func (t *pickTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	rc, ok := req.Context().Value(routeKey{}).(*routed)
 	if !ok {
 		return nil, errors.New("ingress: request without a route")
 	}
-	key := rc.backend.String()
-	tried := map[string]bool{}
+	key := rc.key
+	var triedAt [attempts]string // on the stack
+	tried := triedAt[:0]
 	var lastErr error
-	for attempt := 0; attempt < 2; attempt++ {
+	for range attempts {
 		tg, ok := t.balancer.pick(key, rc.targets, tried)
 		if !ok {
 			break
 		}
-		tried[tg.addr] = true
+		tried = append(tried, tg.addr)
 		// The proxy's outgoing request is its own: only the URL changes, so a shallow copy
 		// does (a deep one copied every header of every request).
 		u := *req.URL
@@ -160,11 +178,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "404 not found: no ingress rule matches this host and path", http.StatusNotFound)
 		return
 	}
-	targets, err := s.state.targets(b, s.node, s.nodeAddr)
-	if err != nil {
-		http.Error(w, "503 service unavailable: "+err.Error(), http.StatusServiceUnavailable)
+	rc := s.routes[b] // every backend the router matches has one
+	if rc.err != nil {
+		http.Error(w, "503 service unavailable: "+rc.err.Error(), http.StatusServiceUnavailable)
 		return
 	}
-	ctx := context.WithValue(r.Context(), routeKey{}, &routed{backend: b, targets: targets})
+	ctx := context.WithValue(r.Context(), routeKey{}, rc)
 	h.proxy.ServeHTTP(w, r.WithContext(ctx))
 }
