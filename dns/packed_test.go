@@ -3,6 +3,7 @@ package dns
 import (
 	"bytes"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -180,6 +181,36 @@ func TestPackedOverUDP(t *testing.T) {
 	if m := ask(t, "udp", addr, "web.shop.svc.cluster.local.", mdns.TypeA); m.Rcode != mdns.RcodeNameError {
 		t.Fatalf("after the Service went: %s, want NXDOMAIN", mdns.RcodeToString[m.Rcode])
 	}
+}
+
+// TestPackedConcurrent: clients asking at once while the catalog changes get either the old
+// or the new answer, each to its own query.
+func TestPackedConcurrent(t *testing.T) {
+	src := &switchable{}
+	src.c.Store(NewCatalog(fixture(), 1))
+	addr := startServer(t, NewHandler(HandlerConfig{Domain: "cluster.local", TTL: 5 * time.Second, Source: src}))
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			c := &mdns.Client{Timeout: 2 * time.Second}
+			for i := range 200 {
+				if i == 100 {
+					src.c.Store(NewCatalog(nil, 2))
+				}
+				q := new(mdns.Msg).SetQuestion("web.shop.svc.cluster.local.", mdns.TypeA)
+				r, _, err := c.Exchange(q, addr) // checks that the ID is the query's
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(r.Answer) != 2 && r.Rcode != mdns.RcodeNameError {
+					t.Errorf("%d records, %s: neither the old nor the new answer", len(r.Answer), mdns.RcodeToString[r.Rcode])
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // FuzzPacked: whatever the message, the packed path answers only what ServeDNS would
