@@ -3,6 +3,7 @@ package dns
 import (
 	"bytes"
 	"fmt"
+	"net"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -180,6 +181,41 @@ func TestPackedOverUDP(t *testing.T) {
 	src.c.Store(NewCatalog(nil, 2))
 	if m := ask(t, "udp", addr, "web.shop.svc.cluster.local.", mdns.TypeA); m.Rcode != mdns.RcodeNameError {
 		t.Fatalf("after the Service went: %s, want NXDOMAIN", mdns.RcodeToString[m.Rcode])
+	}
+}
+
+// TestPackedWithSessions: a socket bound to every address reads with sessions, so that the
+// answer leaves from the address the query came to; the packed replies work there too. The
+// test binds 127.0.0.1 but sets the server up as for 0.0.0.0.
+func TestPackedWithSessions(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "127.0.53.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := NewHandler(HandlerConfig{Domain: "cluster.local", TTL: 5 * time.Second, Source: Static{NewCatalog(fixture(), 1)}})
+	srv := &mdns.Server{PacketConn: pc, Handler: h, DecorateReader: packedReaders(h)}
+	started := make(chan struct{})
+	srv.NotifyStartedFunc = func() { close(started) }
+	done := make(chan error, 1)
+	go func() { done <- srv.ActivateAndServe() }()
+	<-started
+	for i := range 3 {
+		m := ask(t, "udp", pc.LocalAddr().String(), "web.shop.svc.cluster.local.", mdns.TypeA)
+		if len(m.Answer) != 2 {
+			t.Fatalf("query %d: %d records, want 2", i, len(m.Answer))
+		}
+	}
+	p := h.packed.Load()
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if len(p.replies) != 1 {
+		t.Errorf("%d packed replies, want 1", len(p.replies))
+	}
+	if err := srv.Shutdown(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }
 

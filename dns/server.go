@@ -34,7 +34,7 @@ func Listen(addr string, h mdns.Handler) (*Server, error) {
 		}
 		udp := &mdns.Server{PacketConn: pc, Handler: h}
 		if h, ok := h.(*Handler); ok {
-			udp.DecorateReader = decorateUDP(h)
+			serveUDP(udp, h)
 		}
 		return &Server{
 			udp:  udp,
