@@ -56,10 +56,8 @@ func main() {
 			log.Fatalf("%s is missing: apt-get install dnsperf unbound", tool)
 		}
 	}
-	dir, err := os.MkdirTemp("", "swarm-bench-dns-")
-	benchproc.Check(err)
-	defer os.RemoveAll(dir)
 	defer benchproc.StopAll()
+	dir := benchproc.TempDir("swarm-bench-dns-")
 
 	list := cluster(*services)
 	stopAgent := serveAgent(list)

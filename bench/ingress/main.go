@@ -67,10 +67,8 @@ func main() {
 			log.Fatalf("%s is missing: apt-get install wrk nginx-light", tool)
 		}
 	}
-	dir, err := os.MkdirTemp("", "swarm-bench-ingress-")
-	benchproc.Check(err)
-	defer os.RemoveAll(dir)
 	defer benchproc.StopAll()
+	dir := benchproc.TempDir("swarm-bench-ingress-")
 
 	stopAgent := serveAgent()
 	defer stopAgent()

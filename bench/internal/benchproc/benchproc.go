@@ -1,6 +1,6 @@
 // Package benchproc runs the processes of a benchmark program (servers, load generators)
 // and stops every one it started when the program ends, also when it fails or is
-// interrupted.
+// interrupted; it removes the program's temporary folder then too.
 package benchproc
 
 import (
@@ -21,6 +21,7 @@ import (
 var (
 	mu      sync.Mutex
 	running []*exec.Cmd
+	dirs    []string // temporary folders, removed after the processes stop
 )
 
 func init() {
@@ -59,7 +60,18 @@ func Stop(cmd *exec.Cmd) {
 	}
 }
 
-// StopAll ends every process started with Start and not stopped yet.
+// TempDir makes a temporary folder that StopAll removes.
+func TempDir(pattern string) string {
+	dir, err := os.MkdirTemp("", pattern)
+	Check(err)
+	mu.Lock()
+	defer mu.Unlock()
+	dirs = append(dirs, dir)
+	return dir
+}
+
+// StopAll ends every process started with Start and not stopped yet, and removes the
+// folders of TempDir.
 func StopAll() {
 	mu.Lock()
 	defer mu.Unlock()
@@ -71,6 +83,10 @@ func stopAll() {
 		stop(cmd)
 	}
 	running = nil
+	for _, dir := range dirs {
+		_ = os.RemoveAll(dir)
+	}
+	dirs = nil
 }
 
 func stop(cmd *exec.Cmd) {
