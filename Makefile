@@ -5,7 +5,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 PREFIX   ?= /usr/local
 BIN      := bin/swarm
 
-.PHONY: all build install test test-short e2e lint fuzz bench bench-cluster bench-node bench-dns bench-go e2e-tree clean
+.PHONY: all build install test test-short e2e lint fuzz bench bench-cluster bench-node bench-dns bench-ingress bench-go e2e-tree clean
 
 all: build
 
@@ -43,7 +43,7 @@ fuzz:
 	$(GO) test ./quadlet -run '^$$' -fuzz FuzzParseRender -fuzztime 60s -fuzzminimizetime 5s
 
 ## bench: every benchmark; figures go to stdout, write them into BENCHMARKS.md with the date
-bench: bench-go bench-cluster bench-node bench-dns
+bench: bench-go bench-cluster bench-node bench-dns bench-ingress
 
 ## bench-cluster: 20 agents (--runtime none) on 127.0.1.x: apply spread, failover at N=5, idle cost
 bench-cluster: build
@@ -59,6 +59,12 @@ bench-node: e2e-tree
 bench-dns: build
 	@for p in dnsperf unbound; do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || { apt-get update && apt-get install -y dnsperf unbound; break; }; done
 	$(GO) run ./bench/dns -swarm $(BIN)
+
+## bench-ingress: swarm ingress against nginx with wrk, pinned to separate cores (installs
+## Debian's wrk and nginx-light when missing; needs root)
+bench-ingress: build
+	@command -v nginx >/dev/null && command -v wrk >/dev/null || { apt-get update && apt-get install -y wrk nginx-light; }
+	$(GO) run ./bench/ingress -swarm $(BIN)
 
 ## bench-go: the Go benchmarks of the pure parts (scheduler, rendering)
 bench-go:

@@ -9,8 +9,9 @@ import (
 
 // cluster answers a name under the cluster domain. rel holds the name's labels in lower
 // case without the domain, e.g. [web shop svc] for web.shop.svc.cluster.local. An empty
-// answer with NOERROR is NODATA; the caller adds the SOA.
-func (h *Handler) cluster(c *Catalog, q mdns.Question, rel []string) (int, []mdns.RR, []mdns.RR) {
+// answer with NOERROR is NODATA; the caller adds the SOA. turn rotates the answers of
+// Services (see rotate).
+func (h *Handler) cluster(c *Catalog, q mdns.Question, rel []string, turn func(n int) int) (int, []mdns.RR, []mdns.RR) {
 	n := len(rel)
 	switch {
 	case n == 0:
@@ -19,7 +20,7 @@ func (h *Handler) cluster(c *Catalog, q mdns.Question, rel []string) (int, []mdn
 		}
 		return mdns.RcodeSuccess, nil, nil
 	case rel[n-1] == "svc":
-		return h.services(c, q, rel[:n-1], true)
+		return h.services(c, q, rel[:n-1], true, turn)
 	case rel[n-1] == "node":
 		if n == 1 && len(c.nodes) > 0 {
 			return mdns.RcodeSuccess, nil, nil
@@ -28,13 +29,13 @@ func (h *Handler) cluster(c *Catalog, q mdns.Question, rel []string) (int, []mdn
 			return mdns.RcodeSuccess, h.addrRecords(q.Name, q.Qtype, addrs), nil
 		}
 	}
-	return h.services(c, q, rel, false)
+	return h.services(c, q, rel, false, turn)
 }
 
 // services answers the names of the Services below svc.<domain> (long) or <domain>: rel is
 // [namespace], [service namespace], [_proto service namespace] or
 // [_port _proto service namespace].
-func (h *Handler) services(c *Catalog, q mdns.Question, rel []string, long bool) (int, []mdns.RR, []mdns.RR) {
+func (h *Handler) services(c *Catalog, q mdns.Question, rel []string, long bool, turn func(n int) int) (int, []mdns.RR, []mdns.RR) {
 	switch n := len(rel); {
 	case n == 0 && long:
 		return mdns.RcodeSuccess, nil, nil // svc.<domain> itself
@@ -42,7 +43,7 @@ func (h *Handler) services(c *Catalog, q mdns.Question, rel []string, long bool)
 		return mdns.RcodeSuccess, nil, nil
 	case n == 2:
 		if svc, ok := c.services[rel[0]+"."+rel[1]]; ok {
-			return h.serviceRecords(q, svc, "")
+			return h.serviceRecords(q, svc, "", turn)
 		}
 	case n == 3 && strings.HasPrefix(rel[0], "_"):
 		if svc, ok := c.services[rel[1]+"."+rel[2]]; ok && svc.protos[rel[0]] {
@@ -54,7 +55,7 @@ func (h *Handler) services(c *Catalog, q mdns.Question, rel []string, long bool)
 			if q.Qtype != mdns.TypeSRV {
 				return mdns.RcodeSuccess, nil, nil
 			}
-			return h.serviceRecords(q, svc, port)
+			return h.serviceRecords(q, svc, port, turn)
 		}
 	}
 	return mdns.RcodeNameError, nil, nil
@@ -62,9 +63,9 @@ func (h *Handler) services(c *Catalog, q mdns.Question, rel []string, long bool)
 
 // serviceRecords answers A, AAAA and SRV for a Service. port ("_<name>._<proto>") limits SRV
 // to one port; "" means every port.
-func (h *Handler) serviceRecords(q mdns.Question, svc *service, port string) (int, []mdns.RR, []mdns.RR) {
+func (h *Handler) serviceRecords(q mdns.Question, svc *service, port string, turn func(n int) int) (int, []mdns.RR, []mdns.RR) {
 	if port == "" && (q.Qtype == mdns.TypeA || q.Qtype == mdns.TypeAAAA) {
-		return mdns.RcodeSuccess, h.rotate(h.addrRecords(q.Name, q.Qtype, svc.addrs)), nil
+		return mdns.RcodeSuccess, rotate(h.addrRecords(q.Name, q.Qtype, svc.addrs), turn), nil
 	}
 	if q.Qtype != mdns.TypeSRV {
 		return mdns.RcodeSuccess, nil, nil
@@ -101,18 +102,22 @@ func (h *Handler) serviceRecords(q mdns.Question, svc *service, port string) (in
 			}
 		}
 	}
-	return mdns.RcodeSuccess, h.rotate(answer), extra
+	return mdns.RcodeSuccess, rotate(answer, turn), extra
 }
 
-// rotate starts each answer at another record, so that clients that take the first one
-// spread over the endpoints.
-func (h *Handler) rotate(rrs []mdns.RR) []mdns.RR {
+// rotate starts an answer at the record turn picks, so that clients that take the first
+// one spread over the endpoints.
+func rotate(rrs []mdns.RR, turn func(n int) int) []mdns.RR {
 	if len(rrs) < 2 {
 		return rrs
 	}
-	n := int(h.turn.Add(1) % uint64(len(rrs)))
+	n := turn(len(rrs))
 	return append(rrs[n:], rrs[:n]...)
 }
+
+// nextTurn starts each answer at another record: answers that follow each other start at
+// the next one.
+func (h *Handler) nextTurn(n int) int { return int(h.turn.Add(1) % uint64(n)) }
 
 // addrRecords makes the A (qtype A) or AAAA (qtype AAAA) records of addrs at name; other
 // types get none.

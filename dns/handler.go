@@ -41,6 +41,7 @@ type Handler struct {
 	whitelist Whitelist
 	log       *slog.Logger
 	turn      atomic.Uint64 // rotates the records of an answer
+	packed    atomic.Pointer[packedAnswers]
 }
 
 // HandlerConfig configures a Handler.
@@ -107,8 +108,16 @@ func (h *Handler) reply(req *mdns.Msg) *mdns.Msg {
 		return h.forward(req, name)
 	}
 	c := h.source.Catalog()
+	h.remember(req, c, name)
+	return h.clusterReply(req, c, name, h.nextTurn)
+}
+
+// clusterReply answers a name under the cluster domain (name is the question's in lower
+// case). turn picks the first record of an answer of n > 1 records that rotates.
+func (h *Handler) clusterReply(req *mdns.Msg, c *Catalog, name string, turn func(n int) int) *mdns.Msg {
+	m := new(mdns.Msg)
 	labels := mdns.SplitDomainName(name)
-	rcode, answer, extra := h.cluster(c, q, labels[:len(labels)-h.labels])
+	rcode, answer, extra := h.cluster(c, req.Question[0], labels[:len(labels)-h.labels], turn)
 	m.SetRcode(req, rcode)
 	m.Authoritative, m.RecursionAvailable = true, true
 	m.Answer, m.Extra = answer, extra

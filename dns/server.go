@@ -32,8 +32,12 @@ func Listen(addr string, h mdns.Handler) (*Server, error) {
 			}
 			return nil, fmt.Errorf("listen on tcp %s: %w", addr, err)
 		}
+		udp := &mdns.Server{PacketConn: pc, Handler: h}
+		if h, ok := h.(*Handler); ok {
+			serveUDP(udp, h)
+		}
 		return &Server{
-			udp:  &mdns.Server{PacketConn: pc, Handler: h},
+			udp:  udp,
 			tcp:  &mdns.Server{Listener: l, Handler: h},
 			addr: pc.LocalAddr().String(),
 		}, nil

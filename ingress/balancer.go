@@ -1,6 +1,7 @@
 package ingress
 
 import (
+	"slices"
 	"sync"
 	"time"
 )
@@ -22,41 +23,53 @@ func newBalancer(downFor time.Duration) *balancer {
 
 // pick chooses among targets, leaving out those tried and those marked down. When any
 // usable target is on this node, only local ones are chosen: traffic then stays on the node.
-func (b *balancer) pick(key string, targets []target, tried map[string]bool) (target, bool) {
+// It runs for every request, so it counts instead of collecting the usable targets.
+func (b *balancer) pick(key string, targets []target, tried []string) (target, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.now()
-	var usable []target
-	local := false
+	usable, local := 0, 0
 	for _, t := range targets {
-		if tried[t.addr] {
-			continue
-		}
-		if until, ok := b.down[t.addr]; ok {
-			if now.Before(until) {
-				continue
-			}
-			delete(b.down, t.addr)
-		}
-		usable = append(usable, t)
-		local = local || t.local
-	}
-	if local {
-		n := 0
-		for _, t := range usable {
+		if b.usable(t, tried, now) {
+			usable++
 			if t.local {
-				usable[n] = t
-				n++
+				local++
 			}
 		}
-		usable = usable[:n]
 	}
-	if len(usable) == 0 {
+	onlyLocal := local > 0
+	if onlyLocal {
+		usable = local
+	}
+	if usable == 0 {
 		return target{}, false
 	}
 	i := b.next[key]
 	b.next[key] = i + 1
-	return usable[i%uint64(len(usable))], true
+	n := int(i % uint64(usable))
+	for _, t := range targets {
+		if (!onlyLocal || t.local) && b.usable(t, tried, now) {
+			if n == 0 {
+				return t, true
+			}
+			n--
+		}
+	}
+	return target{}, false // not reached: the same targets were counted
+}
+
+// usable: t was not tried and is not marked down (a mark that ran out is forgotten).
+func (b *balancer) usable(t target, tried []string, now time.Time) bool {
+	if slices.Contains(tried, t.addr) {
+		return false
+	}
+	if until, ok := b.down[t.addr]; ok {
+		if now.Before(until) {
+			return false
+		}
+		delete(b.down, t.addr)
+	}
+	return true
 }
 
 // markDown skips an endpoint for downFor after a connection to it failed.

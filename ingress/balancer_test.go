@@ -16,7 +16,7 @@ func TestBalancerDownMarkExpires(t *testing.T) {
 			t.Fatalf("picked %q while a is down", got.addr)
 		}
 	}
-	if _, ok := b.pick("k", targets, map[string]bool{"b": true}); ok {
+	if _, ok := b.pick("k", targets, []string{"b"}); ok {
 		t.Errorf("picked an endpoint though a is down and b was tried")
 	}
 	now = now.Add(5 * time.Second)

@@ -53,6 +53,7 @@ type snapshot struct {
 	state          *State
 	router         *Router
 	certs          *certStore
+	routes         map[Backend]*routed // of every backend of router
 	node, nodeAddr string
 }
 
@@ -228,8 +229,10 @@ func (s *Server) apply(st *State) {
 		}
 		s.certProblems = problems
 	}
-	s.snap.Store(&snapshot{state: st, router: NewRouter(st.Ingresses, s.cfg.Class), certs: certs,
-		node: s.cfg.NodeName, nodeAddr: s.cfg.NodeAddress})
+	router := NewRouter(st.Ingresses, s.cfg.Class)
+	s.snap.Store(&snapshot{state: st, router: router, certs: certs,
+		routes: newRoutes(st, router, s.cfg.NodeName, s.cfg.NodeAddress),
+		node:   s.cfg.NodeName, nodeAddr: s.cfg.NodeAddress})
 	if s.httpLn != nil {
 		s.maybeListenTLS()
 	}

@@ -143,6 +143,30 @@ func sortRoutes(rts []route) {
 	})
 }
 
+// backends lists every backend the router can match, each once.
+func (r *Router) backends() []Backend {
+	var out []Backend
+	seen := map[Backend]bool{}
+	add := func(rts []route) {
+		for _, rt := range rts {
+			if !seen[rt.backend] {
+				seen[rt.backend] = true
+				out = append(out, rt.backend)
+			}
+		}
+	}
+	add(r.anyHost)
+	for _, m := range []map[string][]route{r.exact, r.wildcard} {
+		for _, rts := range m {
+			add(rts)
+		}
+	}
+	if r.def != nil {
+		add([]route{{backend: *r.def}})
+	}
+	return out
+}
+
 // Match finds the backend of a request by its Host header and URL path.
 func (r *Router) Match(host, path string) (Backend, bool) {
 	for _, rt := range r.hostRoutes(normalizeHost(host)) {
@@ -178,13 +202,17 @@ func (rt route) matches(path string) bool {
 	if rt.path == "" {
 		return true
 	}
-	return path == rt.path || strings.HasPrefix(path, rt.path+"/")
+	// rt.path+"/" would allocate for every request.
+	return strings.HasPrefix(path, rt.path) && (len(path) == len(rt.path) || path[len(rt.path)] == '/')
 }
 
 // normalizeHost lowercases a Host header and drops its port and any trailing dot.
 func normalizeHost(host string) string {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
+	// Without a colon there is no port, and SplitHostPort would allocate its error.
+	if strings.IndexByte(host, ':') >= 0 {
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
 	}
 	return strings.TrimSuffix(strings.ToLower(host), ".")
 }

@@ -106,10 +106,21 @@ func TestRouterMatch(t *testing.T) {
 		{"dup.test", "/", "default/older:80"}, // the older Ingress wins
 		{"[::1]:80", "/any", "default/anyhost:80"},
 	}
+	// The snapshot computes the endpoints of these backends only.
+	listed := map[Backend]bool{}
+	for _, b := range r.backends() {
+		if listed[b] {
+			t.Errorf("backends() lists %s twice", b)
+		}
+		listed[b] = true
+	}
 	for _, c := range cases {
 		got, ok := r.Match(c.host, c.path)
 		if g := got.String(); !ok && c.want != "" || ok && g != c.want {
 			t.Errorf("Match(%q, %q) = %q, %v; want %q", c.host, c.path, g, ok, c.want)
+		}
+		if ok && !listed[got] {
+			t.Errorf("Match(%q, %q) = %s, which backends() leaves out", c.host, c.path, got)
 		}
 	}
 	if _, ok := NewRouter(ings[:1], "swarm").Match("nowhere.test", "/"); ok {

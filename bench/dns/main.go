@@ -1,7 +1,8 @@
 // Command dns measures the queries per second of `swarm dns` with dnsperf, side by side with
 // Unbound serving the same names as local data: each server pinned to one core, dnsperf to
-// another (taskset), the two servers measured in turns. It needs the Debian packages dnsperf
-// and unbound.
+// another (taskset), the two servers measured in turns. Each round then measures the latency
+// of both at half the rate Unbound reached in it (dnsperf -Q, each query's latency from
+// dnsperf -v). It needs the Debian packages dnsperf and unbound.
 //
 //	go run ./bench/dns -swarm bin/swarm
 package main
@@ -18,7 +19,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,6 +27,7 @@ import (
 	"github.com/miekg/dns"
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/podman-swarm/podman-swarm/bench/internal/benchproc"
 	"github.com/podman-swarm/podman-swarm/discovery"
 )
 
@@ -55,75 +56,100 @@ func main() {
 			log.Fatalf("%s is missing: apt-get install dnsperf unbound", tool)
 		}
 	}
-	dir, err := os.MkdirTemp("", "swarm-bench-dns-")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
+	defer benchproc.StopAll()
+	dir := benchproc.TempDir("swarm-bench-dns-")
 
 	list := cluster(*services)
 	stopAgent := serveAgent(list)
 	defer stopAgent()
 	queries := filepath.Join(dir, "queries")
-	check(os.WriteFile(queries, []byte(queryFile(list)), 0o600))
+	benchproc.Check(os.WriteFile(queries, []byte(queryFile(list)), 0o600))
 	conf := filepath.Join(dir, "unbound.conf")
-	check(os.WriteFile(conf, []byte(unboundConf(list, dir)), 0o600))
+	benchproc.Check(os.WriteFile(conf, []byte(unboundConf(list, dir)), 0o600))
 
-	swarm := start(exec.Command("taskset", "-c", *serverCPU, *swarmBin, "dns",
+	swarm := benchproc.Start(exec.Command("taskset", "-c", *serverCPU, *swarmBin, "dns",
 		"--listen", swarmAddr+":"+port, "--agent", "http://"+agentAddr,
 		"--state-file", "", "--upstream", "127.0.0.1:9", "--log-level", "warn"))
-	defer stop(swarm)
-	unbound := start(exec.Command("taskset", "-c", *serverCPU, "unbound", "-d", "-c", conf))
-	defer stop(unbound)
+	unbound := benchproc.Start(exec.Command("taskset", "-c", *serverCPU, "unbound", "-d", "-c", conf))
 	waitAnswers(swarmAddr + ":" + port)
 	waitAnswers(unboundAdr + ":" + port)
 
+	servers := []server{{"swarm dns", swarmAddr, swarm.Process.Pid}, {"unbound", unboundAdr, unbound.Process.Pid}}
 	results := map[string][]result{}
-	for i := 0; i < *runs; i++ {
-		for _, s := range []struct {
-			name, addr string
-			pid        int
-		}{{"swarm dns", swarmAddr, swarm.Process.Pid}, {"unbound", unboundAdr, unbound.Process.Pid}} {
-			before := cpuTime(s.pid)
-			r := dnsperf(s.addr, queries)
-			r.cpu = (cpuTime(s.pid) - before).Seconds() / r.elapsed
-			log.Printf("%s: %.0f queries/s, %.3f ms average latency, %d lost, %.0f%% of a core", s.name, r.qps, r.latency*1000, r.lost, r.cpu*100)
-			results[s.name] = append(results[s.name], r)
+	for round := range *runs {
+		// Each round starts with another server, so that neither always runs first.
+		for i := range servers {
+			s := servers[(round+i)%len(servers)]
+			r := measure(s, queries, 0)
+			log.Printf("round %d, %s: %.0f queries/s, %.3f ms average latency, %d lost, %.0f%% of a core, %.1f µs CPU per query",
+				round+1, s.name, r.qps, r.latency*1000, r.lost, r.cores*100, r.cpuPerQuery())
+			results[s.name] = append(results[s.name], *r)
+		}
+		half := results["unbound"][round].qps / 2
+		for i := range servers {
+			s := servers[(round+i)%len(servers)]
+			r := measure(s, queries, half)
+			log.Printf("round %d, %s at %.0f queries/s: p50 %.3f ms, p99 %.3f ms, %d lost", round+1, s.name, half, r.p50*1000, r.p99*1000, r.lost)
+			results[s.name][round].half = r
 		}
 	}
-	fmt.Printf("## DNS: %s, %s\n\n", time.Now().UTC().Format("2006-01-02"), machine())
-	fmt.Printf("dnsperf -c %d -l %s, %d A queries of %d Services (3 ready endpoints each) in turn; server on CPU %s, dnsperf on CPU %s; median of %d runs.\n\n",
-		*clients, *duration, *services, *services, *serverCPU, *dnsperfCPU, *runs)
-	fmt.Println("| server | queries/s | average latency | lost | CPU time per query (median) |")
-	fmt.Println("| --- | --- | --- | --- | --- |")
-	for _, name := range []string{"swarm dns", "unbound"} {
-		r := median(results[name])
-		var perQuery []float64
-		for _, x := range results[name] {
-			perQuery = append(perQuery, x.cpu/x.qps*1e6)
-		}
-		slices.Sort(perQuery)
-		fmt.Printf("| %s | %.0f | %.3f ms | %d | %.1f µs |\n", name, r.qps, r.latency*1000, r.lost, perQuery[len(perQuery)/2])
-	}
+	report(results)
+}
+
+type server struct {
+	name, addr string
+	pid        int
 }
 
 type result struct {
 	qps, latency float64
+	p50, p99     float64 // seconds, from each query's latency (at a limited rate)
 	lost         int
 	elapsed      float64 // seconds of the run, as dnsperf measured it
-	cpu          float64 // cores the server used during the run
+	cores        float64 // cores the server used during the run
+	half         *result // the run at half of Unbound's rate
 }
 
-// cpuTime is the user and system time of a process so far, from /proc (clock ticks of
-// 10 ms, as on every Linux of today).
-func cpuTime(pid int) time.Duration {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	check(err)
-	// The fields after the command name, which is in parentheses and may hold spaces.
-	f := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+2:]))
-	utime, _ := strconv.Atoi(f[11])
-	stime, _ := strconv.Atoi(f[12])
-	return time.Duration(utime+stime) * 10 * time.Millisecond
+func (r result) cpuPerQuery() float64 { return r.cores / r.qps * 1e6 }
+
+// measure runs dnsperf against s, at most at rate queries a second (0: as fast as it can).
+func measure(s server, queries string, rate float64) *result {
+	before := benchproc.CPUTime(s.pid)
+	r := dnsperf(s.addr, queries, rate)
+	r.cores = (benchproc.CPUTime(s.pid) - before).Seconds() / r.elapsed
+	return r
+}
+
+func report(results map[string][]result) {
+	fmt.Printf("## DNS: %s, %s\n\n", time.Now().UTC().Format("2006-01-02"), benchproc.Machine())
+	fmt.Printf("dnsperf -c %d -q 100 -l %s, %d A queries of %d Services (3 ready endpoints each) in turn; server on CPU %s, dnsperf on CPU %s; %d rounds; latency at half of Unbound's rate of the round (dnsperf -Q, -v).\n\n",
+		*clients, *duration, *services, *services, *serverCPU, *dnsperfCPU, *runs)
+	fmt.Println("| round | swarm queries/s | Unbound queries/s | swarm / Unbound | swarm CPU per query | Unbound CPU per query | CPU swarm / Unbound | half load | swarm p50 / p99 | Unbound p50 / p99 |")
+	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+	var ratios, cpuRatios []float64
+	for i := range results["unbound"] {
+		s, u := results["swarm dns"][i], results["unbound"][i]
+		ratios = append(ratios, s.qps/u.qps)
+		cpuRatios = append(cpuRatios, s.cpuPerQuery()/u.cpuPerQuery())
+		fmt.Printf("| %d | %.0f | %.0f | %.2fx | %.1f µs | %.1f µs | %.2fx | %.0f/s | %.3f / %.3f ms | %.3f / %.3f ms |\n",
+			i+1, s.qps, u.qps, ratios[i], s.cpuPerQuery(), u.cpuPerQuery(), cpuRatios[i], u.qps/2,
+			s.half.p50*1000, s.half.p99*1000, u.half.p50*1000, u.half.p99*1000)
+	}
+	fmt.Println()
+	fmt.Println("| server | queries/s (median) | CPU per query (median) | p99 at half load (median) | lost |")
+	fmt.Println("| --- | --- | --- | --- | --- |")
+	for _, name := range []string{"swarm dns", "unbound"} {
+		var qps, cpu, p99 []float64
+		lost := 0
+		for _, r := range results[name] {
+			qps = append(qps, r.qps)
+			cpu = append(cpu, r.cpuPerQuery())
+			p99 = append(p99, r.half.p99*1000)
+			lost += r.lost + r.half.lost
+		}
+		fmt.Printf("| %s | %.0f | %.1f µs | %.3f ms | %d |\n", name, benchproc.Median(qps), benchproc.Median(cpu), benchproc.Median(p99), lost)
+	}
+	fmt.Printf("\nswarm / Unbound queries/s per round: median %.2fx; CPU per query: median %.2fx.\n", benchproc.Median(ratios), benchproc.Median(cpuRatios))
 }
 
 var (
@@ -133,13 +159,20 @@ var (
 	runRe  = regexp.MustCompile(`Run time \(s\):\s+([0-9.]+)`)
 )
 
-func dnsperf(addr, queries string) result {
-	out, err := exec.Command("taskset", "-c", *dnsperfCPU, "dnsperf", "-s", addr, "-p", port,
-		"-d", queries, "-l", strconv.Itoa(int(duration.Seconds())), "-c", strconv.Itoa(*clients), "-q", "100").CombinedOutput()
-	if err != nil {
-		log.Fatalf("dnsperf against %s: %v\n%s", addr, err, out)
+// answerRe is a line of dnsperf -v: "> NOERROR name A 0.000123".
+var answerRe = regexp.MustCompile(`(?m)^> [A-Z]+ \S+ \S+ ([0-9.]+)$`)
+
+func dnsperf(addr, queries string, rate float64) *result {
+	args := []string{"-c", *dnsperfCPU, "dnsperf", "-s", addr, "-p", port,
+		"-d", queries, "-l", strconv.Itoa(int(duration.Seconds())), "-c", strconv.Itoa(*clients), "-q", "100"}
+	if rate > 0 {
+		args = append(args, "-Q", strconv.Itoa(int(rate)), "-v")
 	}
-	var r result
+	out, err := exec.Command("taskset", args...).CombinedOutput()
+	if err != nil {
+		benchproc.Fatalf("dnsperf against %s: %v\n%s", addr, err, out)
+	}
+	r := &result{}
 	if m := qpsRe.FindSubmatch(out); m != nil {
 		r.qps, _ = strconv.ParseFloat(string(m[1]), 64)
 	}
@@ -153,23 +186,21 @@ func dnsperf(addr, queries string) result {
 		r.elapsed, _ = strconv.ParseFloat(string(m[1]), 64)
 	}
 	if r.qps == 0 || r.elapsed == 0 {
-		log.Fatalf("no figures in dnsperf's output:\n%s", out)
+		benchproc.Fatalf("no figures in dnsperf's output:\n%.4000s", out)
+	}
+	if rate > 0 {
+		var lat []float64
+		for _, m := range answerRe.FindAllSubmatch(out, -1) {
+			l, _ := strconv.ParseFloat(string(m[1]), 64)
+			lat = append(lat, l)
+		}
+		if len(lat) == 0 {
+			benchproc.Fatalf("no latencies in dnsperf's output:\n%.4000s", out)
+		}
+		slices.Sort(lat)
+		r.p50, r.p99 = lat[len(lat)/2], lat[len(lat)*99/100]
 	}
 	return r
-}
-
-func median(rs []result) result {
-	s := slices.Clone(rs)
-	slices.SortFunc(s, func(a, b result) int {
-		switch {
-		case a.qps < b.qps:
-			return -1
-		case a.qps > b.qps:
-			return 1
-		}
-		return 0
-	})
-	return s[len(s)/2]
 }
 
 // cluster is n Services of 3 ready endpoints on nodes 10.0.x.y.
@@ -218,35 +249,15 @@ func unboundConf(list []discovery.Service, dir string) string {
 
 func serveAgent(list []discovery.Service) func() {
 	body, err := json.Marshal(map[string]any{"items": list})
-	check(err)
+	benchproc.Check(err)
 	l, err := net.Listen("tcp", agentAddr)
-	check(err)
+	benchproc.Check(err)
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(body)
 	})}
 	go func() { _ = srv.Serve(l) }()
 	return func() { _ = srv.Shutdown(context.Background()) }
-}
-
-func start(cmd *exec.Cmd) *exec.Cmd {
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Start(); err != nil {
-		log.Fatalf("start %s: %v", cmd.Args, err)
-	}
-	return cmd
-}
-
-func stop(cmd *exec.Cmd) {
-	_ = cmd.Process.Signal(os.Interrupt)
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		_ = cmd.Process.Kill()
-		<-done
-	}
 }
 
 // waitAnswers waits until addr answers the first Service's name with its 3 records.
@@ -258,24 +269,5 @@ func waitAnswers(addr string) {
 			return
 		}
 	}
-	log.Fatalf("%s does not answer", addr)
-}
-
-func machine() string {
-	model := runtime.GOARCH
-	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, line := range strings.Split(string(data), "\n") {
-			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-				model = strings.TrimSpace(v)
-				break
-			}
-		}
-	}
-	return fmt.Sprintf("%d cores of %s", runtime.NumCPU(), model)
-}
-
-func check(err error) {
-	if err != nil {
-		log.Fatal(err)
-	}
+	benchproc.Fatalf("%s does not answer", addr)
 }

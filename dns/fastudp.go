@@ -1,0 +1,90 @@
+package dns
+
+import (
+	"log/slog"
+	"net"
+	"slices"
+	"time"
+
+	mdns "github.com/miekg/dns"
+)
+
+// packedReader answers, in the server's UDP read loop itself, the queries that have a packed
+// reply (see Handler.answerPacked), and hands every other message to the server as it came.
+// A repeated question about a cluster name then costs one read and one write: no goroutine,
+// no message to unpack, build and pack.
+//
+// Neither read sets a deadline: the server's read loop needs none, and Shutdown sets one in
+// the past to end it.
+type packedReader struct {
+	mdns.Reader // for the server's other reads
+	h           *Handler
+	log         *slog.Logger
+	in, out     []byte
+}
+
+var _ mdns.PacketConnReader = (*packedReader)(nil)
+
+// boundConn is a UDP socket bound to one address, hidden from the server as a plain
+// net.PacketConn: the server then reads it through ReadPacketConn, without the control
+// messages that tell which address a query came to, which such a socket does not need (and
+// which cost four allocations a query and a route lookup for every answer).
+type boundConn struct{ *net.UDPConn }
+
+// serveUDP makes the UDP server of h answer packed replies in its read loop.
+func serveUDP(srv *mdns.Server, h *Handler) {
+	if uc, ok := srv.PacketConn.(*net.UDPConn); ok {
+		if a, ok := uc.LocalAddr().(*net.UDPAddr); ok && !a.IP.IsUnspecified() {
+			srv.PacketConn = boundConn{uc}
+		}
+	}
+	srv.DecorateReader = packedReaders(h)
+}
+
+func packedReaders(h *Handler) mdns.DecorateReader {
+	return func(r mdns.Reader) mdns.Reader {
+		// The server's own buffers are as large: a longer query is cut there too.
+		return &packedReader{Reader: r, h: h, log: h.log, in: make([]byte, mdns.MinMsgSize), out: make([]byte, 0, mdns.MinMsgSize)}
+	}
+}
+
+// ReadPacketConn implements mdns.PacketConnReader for a boundConn.
+func (r *packedReader) ReadPacketConn(conn net.PacketConn, _ time.Duration) ([]byte, net.Addr, error) {
+	uc := conn.(boundConn)
+	for {
+		n, from, err := uc.ReadFromUDPAddrPort(r.in)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !r.answer(n, func(reply []byte) error { _, err := uc.WriteToUDPAddrPort(reply, from); return err }) {
+			return slices.Clone(r.in[:n]), net.UDPAddrFromAddrPort(from), nil
+		}
+	}
+}
+
+// ReadUDP implements mdns.Reader for a socket bound to every address (0.0.0.0 or ::): the
+// answer must come from the address the query came to, which the session knows.
+func (r *packedReader) ReadUDP(conn *net.UDPConn, _ time.Duration) ([]byte, *mdns.SessionUDP, error) {
+	for {
+		n, session, err := mdns.ReadFromSessionUDP(conn, r.in)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !r.answer(n, func(reply []byte) error { _, err := mdns.WriteToSessionUDP(conn, reply, session); return err }) {
+			return slices.Clone(r.in[:n]), session, nil // the server reads the next one before it is served
+		}
+	}
+}
+
+// answer writes the packed reply to the query of n bytes in r.in, if there is one.
+func (r *packedReader) answer(n int, write func([]byte) error) bool {
+	reply, ok := r.h.answerPacked(r.in[:n], r.out)
+	if !ok {
+		return false
+	}
+	r.out = reply
+	if err := write(reply); err != nil {
+		r.log.Debug("cannot write the answer", "err", err)
+	}
+	return true
+}
