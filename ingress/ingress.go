@@ -27,6 +27,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/valyala/fasthttp"
 )
 
 // Config is the configuration of one node's ingress.
@@ -63,14 +65,14 @@ type Server struct {
 	log    *slog.Logger
 	source Source
 	snap   atomic.Pointer[snapshot]
-	h      http.Handler
+	proxy  *proxy
 
 	httpLn  net.Listener
-	httpSrv *http.Server
+	httpSrv *fasthttp.Server
 
 	mu     sync.Mutex
 	tlsLn  net.Listener
-	tlsSrv *http.Server
+	tlsSrv *fasthttp.Server
 
 	// owned by the loop
 	stateJSON    []byte
@@ -114,12 +116,12 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.apply(st)
 
 	bal := newBalancer(cfg.DownFor)
-	s.h = &handler{snap: s.snap.Load, proxy: newProxy(&pickTransport{base: newBaseTransport(cfg.DialTimeout), balancer: bal, log: s.log}, s.log)}
+	s.proxy = newProxy(s.snap.Load, bal, cfg.DialTimeout, s.log)
 	if s.httpLn, err = net.Listen("tcp", cfg.Listen); err != nil {
 		return nil, fmt.Errorf("listen on %s: %w; a port under 1024 needs net.ipv4.ip_unprivileged_port_start lowered (see README)", cfg.Listen, err)
 	}
 	s.httpSrv = s.newHTTPServer()
-	go s.serve(s.httpSrv, s.httpLn, false)
+	go s.serve(s.httpSrv, s.httpLn)
 	s.log.Info("serving HTTP", "listen", s.httpLn.Addr().String(), "agent", cfg.Agent, "class", cfg.Class)
 	s.maybeListenTLS()
 	go s.loop(ctx)
@@ -145,18 +147,34 @@ func (s *Server) Wait() error {
 	return s.err
 }
 
-func (s *Server) newHTTPServer() *http.Server {
-	return &http.Server{Handler: s.h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
+// headerBufferSize bounds a request's or a response's header (fasthttp answers a longer
+// one with 431, or fails it as a bad response).
+const headerBufferSize = 16 << 10
+
+func (s *Server) newHTTPServer() *fasthttp.Server {
+	return &fasthttp.Server{
+		Handler: s.proxy.serve,
+		// The backend's answer goes out as it came: no Server, Date or Content-Type added.
+		NoDefaultServerHeader: true,
+		NoDefaultDate:         true,
+		NoDefaultContentType:  true,
+		// A request body larger than fasthttp's buffered limit is sent on as it arrives.
+		StreamRequestBody: true,
+		ReadBufferSize:    headerBufferSize,
+		IdleTimeout:       90 * time.Second,
+		Logger:            slogPrintf{s.log},
+	}
 }
 
-func (s *Server) serve(srv *http.Server, ln net.Listener, tlsOn bool) {
-	var err error
-	if tlsOn {
-		err = srv.ServeTLS(ln, "", "")
-	} else {
-		err = srv.Serve(ln)
-	}
-	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+// slogPrintf gives fasthttp's log lines (broken connections, bad requests) to slog.
+type slogPrintf struct{ log *slog.Logger }
+
+func (l slogPrintf) Printf(format string, args ...any) {
+	l.log.Debug(fmt.Sprintf(format, args...))
+}
+
+func (s *Server) serve(srv *fasthttp.Server, ln net.Listener) {
+	if err := srv.Serve(ln); err != nil {
 		s.log.Error("listener failed", "listen", ln.Addr().String(), "err", err)
 	}
 }
@@ -250,25 +268,26 @@ func (s *Server) maybeListenTLS() {
 		s.log.Warn("HTTPS not served; retrying with the next change", "listen", s.cfg.ListenTLS, "err", err)
 		return
 	}
-	srv := s.newHTTPServer()
-	srv.TLSConfig = &tls.Config{
+	ln = tls.NewListener(ln, &tls.Config{
 		MinVersion: tls.VersionTLS12,
+		NextProtos: []string{"http/1.1"},
 		GetCertificate: func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
 			return s.snap.Load().certs.get(hello.ServerName), nil
 		},
-	}
+	})
+	srv := s.newHTTPServer()
 	s.tlsLn, s.tlsSrv = ln, srv
-	go s.serve(srv, ln, true)
+	go s.serve(srv, ln)
 	s.log.Info("serving HTTPS", "listen", ln.Addr().String())
 }
 
 func (s *Server) shutdown() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	err := s.httpSrv.Shutdown(ctx)
+	err := s.httpSrv.ShutdownWithContext(ctx)
 	s.mu.Lock()
 	if s.tlsSrv != nil {
-		err = errors.Join(err, s.tlsSrv.Shutdown(ctx))
+		err = errors.Join(err, s.tlsSrv.ShutdownWithContext(ctx))
 	}
 	s.mu.Unlock()
 	if err != nil {

@@ -1,26 +1,18 @@
 package ingress
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
-	"net/http/httputil"
 	"sync"
 	"time"
+
+	"github.com/valyala/fasthttp"
 )
 
-// errNoEndpoint is the transport's answer when every endpoint of the backend is down or
-// was tried: the client gets a 503.
-var errNoEndpoint = errors.New("no endpoint can serve")
-
-type routeKey struct{}
-
-// routed is what the handler hands the transport through the request's context: a
-// backend's endpoints, or why it has none. A snapshot holds one per backend, computed when
-// it is compiled rather than for every request (see newRoutes).
+// routed is a backend's endpoints, or why it has none. A snapshot holds one per backend,
+// computed when it is compiled rather than for every request (see newRoutes).
 type routed struct {
 	backend Backend
 	key     string // backend.String(), the balancer's key
@@ -38,151 +30,179 @@ func newRoutes(st *State, r *Router, node, nodeAddr string) map[Backend]*routed 
 	return out
 }
 
-// newProxy is the standard reverse proxy over the endpoint-picking transport: it passes
-// upgrades (WebSocket) through and tells the backend the client's address, scheme and host
-// with X-Forwarded-*. Streams arrive as written: the proxy flushes every write of a response
-// of unknown length (chunked, or text/event-stream). A response of known length goes out in
-// as few writes as it fits; flushing every write of it (FlushInterval -1) cost two more
-// system calls and a timer per request, a third of the proxy's time in the profile.
-func newProxy(rt http.RoundTripper, log *slog.Logger) *httputil.ReverseProxy {
-	return &httputil.ReverseProxy{
-		Rewrite: func(pr *httputil.ProxyRequest) {
-			pr.SetXForwarded()
-			// The transport fills in the endpoint; the Host header stays the client's, as
-			// virtual hosts behind the ingress expect.
-			pr.Out.URL.Scheme, pr.Out.URL.Host = "http", "backend"
-			pr.Out.Host = pr.In.Host
-		},
-		Transport:  rt,
-		BufferPool: copyBuffers{},
-		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
-			rc, _ := r.Context().Value(routeKey{}).(*routed)
-			if errors.Is(err, errNoEndpoint) {
-				http.Error(w, fmt.Sprintf("503 service unavailable: no endpoint of %s can serve", rc.backend), http.StatusServiceUnavailable)
-				return
-			}
-			if r.Context().Err() == nil {
-				log.Warn("backend failed", "backend", rc.backend.String(), "host", r.Host, "path", r.URL.Path, "err", err)
-			}
-			http.Error(w, "502 bad gateway: the backend failed", http.StatusBadGateway)
-		},
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-}
-
-// pickTransport sends each request to an endpoint the balancer picks. A connection that
-// cannot be opened marks its endpoint down; an idempotent request without a body is then
-// tried once more on another endpoint.
-type pickTransport struct {
-	base     http.RoundTripper
-	balancer *balancer
-	log      *slog.Logger
-}
-
 // attempts: a request is sent at most twice.
 const attempts = 2
 
-func (t *pickTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	rc, ok := req.Context().Value(routeKey{}).(*routed)
+// proxy serves each request in the server's own goroutine, with fasthttp on both sides: the
+// request read from the client is sent as it is (plus X-Forwarded-*) on a kept-alive
+// connection to an endpoint, and the response goes back the same way. net/http's server and
+// Transport cost twice nginx's CPU time per request, most of it in system calls: a read
+// that finds nothing before each of their goroutines parks, and a wake-up for each.
+type proxy struct {
+	snap     func() *snapshot
+	balancer *balancer
+	dialer   *net.Dialer
+	log      *slog.Logger
+
+	mu      sync.RWMutex
+	clients map[string]*fasthttp.HostClient // by endpoint address
+}
+
+func newProxy(snap func() *snapshot, bal *balancer, dialTimeout time.Duration, log *slog.Logger) *proxy {
+	return &proxy{snap: snap, balancer: bal, log: log,
+		dialer:  &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second},
+		clients: map[string]*fasthttp.HostClient{}}
+}
+
+// serve routes a request, answers 404 and 503 itself, and proxies the rest.
+func (p *proxy) serve(ctx *fasthttp.RequestCtx) {
+	req := &ctx.Request
+	s := p.snap()
+	// The path is read from the request line as sent, not from fasthttp's parsed URI: parsing
+	// it would normalize the path that the backend gets (net/http's proxy sends it unchanged).
+	b, ok := s.router.Match(string(req.Header.Host()), requestPath(req.Header.RequestURI()))
 	if !ok {
-		return nil, errors.New("ingress: request without a route")
-	}
-	key := rc.key
-	var triedAt [attempts]string // on the stack
-	tried := triedAt[:0]
-	var lastErr error
-	for range attempts {
-		tg, ok := t.balancer.pick(key, rc.targets, tried)
-		if !ok {
-			break
-		}
-		tried = append(tried, tg.addr)
-		// The proxy's outgoing request is its own: only the URL changes, so a shallow copy
-		// does (a deep one copied every header of every request).
-		u := *req.URL
-		u.Host = tg.addr
-		out := req.WithContext(req.Context())
-		out.URL = &u
-		resp, err := t.base.RoundTrip(out)
-		if err == nil {
-			return resp, nil
-		}
-		lastErr = err
-		// A client that went away also ends a dial: that says nothing of the endpoint.
-		if !isDialError(err) || req.Context().Err() != nil {
-			return nil, err
-		}
-		t.balancer.markDown(tg.addr)
-		t.log.Warn("endpoint refused a connection; skipped for a while", "backend", key, "endpoint", tg.addr, "for", t.balancer.downFor, "err", err)
-		if !retryable(req) {
-			return nil, err
-		}
-	}
-	if lastErr != nil {
-		return nil, lastErr
-	}
-	return nil, errNoEndpoint
-}
-
-// retryable: a request that may be sent twice, and can be since it has no body to replay.
-func retryable(r *http.Request) bool {
-	switch r.Method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions:
-		return r.Body == nil || r.Body == http.NoBody
-	}
-	return false
-}
-
-// isDialError tells a connection that could not be opened (nothing was sent) from a
-// failure in the middle of an exchange.
-func isDialError(err error) bool {
-	var op *net.OpError
-	return errors.As(err, &op) && op.Op == "dial"
-}
-
-// newBaseTransport is the transport to the endpoints: plain HTTP/1.1 (upgrades need it),
-// a short connect timeout so that a dead node is skipped quickly, kept-alive connections.
-func newBaseTransport(dialTimeout time.Duration) *http.Transport {
-	d := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
-	return &http.Transport{
-		DialContext:         d.DialContext,
-		MaxIdleConns:        1024,
-		MaxIdleConnsPerHost: 256,
-		IdleConnTimeout:     90 * time.Second,
-	}
-}
-
-// copyBuffers lends the proxy the buffers it copies bodies through; without a pool it
-// allocates 32 KiB per request.
-type copyBuffers struct{}
-
-var copyBufferPool = sync.Pool{New: func() any { return new([32 << 10]byte) }}
-
-func (copyBuffers) Get() []byte { return copyBufferPool.Get().(*[32 << 10]byte)[:] }
-func (copyBuffers) Put(b []byte) {
-	if cap(b) >= 32<<10 {
-		copyBufferPool.Put((*[32 << 10]byte)(b[:32<<10]))
-	}
-}
-
-// handler routes a request, answers 404 and 503 itself, and hands the rest to the proxy.
-type handler struct {
-	snap  func() *snapshot
-	proxy *httputil.ReverseProxy
-}
-
-func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s := h.snap()
-	b, ok := s.router.Match(r.Host, r.URL.Path)
-	if !ok {
-		http.Error(w, "404 not found: no ingress rule matches this host and path", http.StatusNotFound)
+		httpError(ctx, "404 not found: no ingress rule matches this host and path", fasthttp.StatusNotFound)
 		return
 	}
 	rc := s.routes[b] // every backend the router matches has one
 	if rc.err != nil {
-		http.Error(w, "503 service unavailable: "+rc.err.Error(), http.StatusServiceUnavailable)
+		httpError(ctx, "503 service unavailable: "+rc.err.Error(), fasthttp.StatusServiceUnavailable)
 		return
 	}
-	ctx := context.WithValue(r.Context(), routeKey{}, rc)
-	h.proxy.ServeHTTP(w, r.WithContext(ctx))
+	setForwarded(ctx)
+	if isUpgrade(req) {
+		p.upgrade(ctx, rc)
+		return
+	}
+	// A request that came over TLS has an https URI, which the plain client refuses.
+	req.URI().SetSchemeBytes(schemeHTTP)
+	err := p.try(rc, req, func(addr string) error { return p.client(addr).Do(req, &ctx.Response) })
+	if err != nil {
+		p.fail(ctx, rc, err)
+	}
+}
+
+// errNoEndpoint: every endpoint of the backend is down or was tried; the client gets a 503.
+var errNoEndpoint = errors.New("no endpoint can serve")
+
+// try calls send with an endpoint the balancer picks. An endpoint that refuses the
+// connection is marked down, and an idempotent request without a body is then sent once
+// to another.
+func (p *proxy) try(rc *routed, req *fasthttp.Request, send func(addr string) error) error {
+	var triedAt [attempts]string // on the stack
+	tried := triedAt[:0]
+	lastErr := errNoEndpoint
+	for range attempts {
+		tg, ok := p.balancer.pick(rc.key, rc.targets, tried)
+		if !ok {
+			break
+		}
+		tried = append(tried, tg.addr)
+		err := send(tg.addr)
+		if err == nil {
+			return nil
+		}
+		lastErr = err
+		if !p.dialFailed(rc, tg, err) || !retryable(req) {
+			break
+		}
+	}
+	return lastErr
+}
+
+// fail answers a request that no endpoint served: 503 when none could be tried, else 502.
+func (p *proxy) fail(ctx *fasthttp.RequestCtx, rc *routed, err error) {
+	if errors.Is(err, errNoEndpoint) {
+		httpError(ctx, fmt.Sprintf("503 service unavailable: no endpoint of %s can serve", rc.backend), fasthttp.StatusServiceUnavailable)
+		return
+	}
+	p.log.Warn("backend failed", "backend", rc.key, "host", string(ctx.Request.Header.Host()), "path", string(ctx.Request.Header.RequestURI()), "err", err)
+	httpError(ctx, "502 bad gateway: the backend failed", fasthttp.StatusBadGateway)
+}
+
+// dialFailed tells whether err is a connection to tg that could not be opened (nothing was
+// sent), and if so marks tg down.
+func (p *proxy) dialFailed(rc *routed, tg target, err error) bool {
+	var de dialError
+	if !errors.As(err, &de) {
+		return false
+	}
+	p.balancer.markDown(tg.addr)
+	p.log.Warn("endpoint refused a connection; skipped for a while", "backend", rc.key, "endpoint", tg.addr, "for", p.balancer.downFor, "err", de.err)
+	return true
+}
+
+// client is the pool of kept-alive connections to one endpoint.
+func (p *proxy) client(addr string) *fasthttp.HostClient {
+	p.mu.RLock()
+	c := p.clients[addr]
+	p.mu.RUnlock()
+	if c != nil {
+		return c
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c = p.clients[addr]; c == nil {
+		c = p.newClient(addr)
+		p.clients[addr] = c
+	}
+	return c
+}
+
+func (p *proxy) newClient(addr string) *fasthttp.HostClient {
+	return &fasthttp.HostClient{
+		Addr: addr,
+		Dial: p.dial,
+		// The Host header stays the client's, as virtual hosts behind the ingress expect.
+		NoDefaultUserAgentHeader:      true,
+		DisablePathNormalizing:        true,
+		DisableHeaderNamesNormalizing: true,
+		// Streams (chunked, text/event-stream) go out as they come: the server copies a
+		// streamed body chunk by chunk and flushes each.
+		StreamResponseBody:  true,
+		ReadBufferSize:      headerBufferSize,
+		WriteBufferSize:     headerBufferSize,
+		MaxConns:            4096,
+		MaxIdleConnDuration: 90 * time.Second,
+		// One attempt per endpoint: the proxy retries a failed dial on another endpoint,
+		// and fasthttp retries an idempotent request on a kept-alive connection that the
+		// endpoint had closed, as net/http's Transport does.
+		MaxIdemponentCallAttempts: attempts,
+		RetryIfErr: func(req *fasthttp.Request, _ int, err error) (bool, bool) {
+			return false, !errors.As(err, new(dialError)) && retryable(req)
+		},
+	}
+}
+
+// dialError marks a connection that could not be opened.
+type dialError struct{ err error }
+
+func (e dialError) Error() string { return e.err.Error() }
+func (e dialError) Unwrap() error { return e.err }
+
+func (p *proxy) dial(addr string) (net.Conn, error) {
+	c, err := p.dialer.Dial("tcp", addr)
+	if err != nil {
+		return nil, dialError{err}
+	}
+	return c, nil
+}
+
+// retryable: a request that may be sent twice, and can be since it has no body to replay.
+func retryable(req *fasthttp.Request) bool {
+	switch string(req.Header.Method()) {
+	case fasthttp.MethodGet, fasthttp.MethodHead, fasthttp.MethodOptions:
+		return !req.IsBodyStream() && len(req.Body()) == 0
+	}
+	return false
+}
+
+// httpError answers with a short plain text body, as net/http's http.Error does.
+func httpError(ctx *fasthttp.RequestCtx, msg string, code int) {
+	ctx.Response.Reset()
+	ctx.SetStatusCode(code)
+	ctx.Response.Header.SetContentType("text/plain; charset=utf-8")
+	ctx.Response.Header.Set("X-Content-Type-Options", "nosniff")
+	ctx.Response.SetBodyString(msg + "\n")
 }
