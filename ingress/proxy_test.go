@@ -169,39 +169,30 @@ func wsAccept(key string) string {
 	return base64.StdEncoding.EncodeToString(h[:])
 }
 
-func TestProxyWebSocket(t *testing.T) {
-	// A minimal WebSocket server: the handshake, then an echo of the raw bytes (the
-	// ingress passes the connection through; frames are the endpoints' business).
-	b := backendServer(t, "127.0.0.2", "", func(w http.ResponseWriter, r *http.Request) {
-		if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
-			http.Error(w, "not an upgrade", http.StatusBadRequest)
-			return
-		}
-		conn, rw, err := http.NewResponseController(w).Hijack()
-		if err != nil {
-			return
-		}
-		defer conn.Close()
-		fmt.Fprintf(rw, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", wsAccept(r.Header.Get("Sec-WebSocket-Key")))
-		rw.Flush()
-		conn.SetDeadline(time.Now().Add(5 * time.Second))
-		io.Copy(conn, rw)
-	})
-	agent := newFakeAgent(t, State{
-		Ingresses: []networkingv1.Ingress{hostIngress("ws", "ws.test", "ws")},
-		Services:  []discovery.Service{service("ws", endpoint("ws-a", "n1", b.Listener.Addr().String(), true))},
-	})
-	s := startIngress(t, Config{Agent: agent.URL})
-	waitRouted(t, s, "ws.test")
-
-	conn, err := net.DialTimeout("tcp", s.Addr().String(), 5*time.Second)
+// wsEchoBackend is a minimal WebSocket server: the handshake, then an echo of the raw
+// bytes (the ingress passes the connection through; frames are the endpoints' business).
+func wsEchoBackend(w http.ResponseWriter, r *http.Request) {
+	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		http.Error(w, "not an upgrade", http.StatusBadRequest)
+		return
+	}
+	conn, rw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
-		t.Fatal(err)
+		return
 	}
 	defer conn.Close()
+	fmt.Fprintf(rw, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", wsAccept(r.Header.Get("Sec-WebSocket-Key")))
+	rw.Flush()
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	io.Copy(conn, rw)
+}
+
+// wsHandshake opens a WebSocket to host through conn and checks that it echoes.
+func wsHandshake(t *testing.T, conn net.Conn, host string) {
+	t.Helper()
 	conn.SetDeadline(time.Now().Add(5 * time.Second))
 	key := "dGhlIHNhbXBsZSBub25jZQ=="
-	fmt.Fprintf(conn, "GET /chat HTTP/1.1\r\nHost: ws.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n", key)
+	fmt.Fprintf(conn, "GET /chat HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n", host, key)
 	br := bufio.NewReader(conn)
 	resp, err := http.ReadResponse(br, nil)
 	if err != nil {
@@ -219,6 +210,34 @@ func TestProxyWebSocket(t *testing.T) {
 			t.Fatalf("echo: %q, %v; want %q", buf, err, msg)
 		}
 	}
+}
+
+// wsState routes ws.test to the ws Service's endpoints.
+func wsState(eps ...discovery.Endpoint) State {
+	return State{
+		Ingresses: []networkingv1.Ingress{hostIngress("ws", "ws.test", "ws")},
+		Services:  []discovery.Service{service("ws", eps...)},
+	}
+}
+
+// dialTCP opens a connection to addr, closed at the end of the test.
+func dialTCP(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	return conn
+}
+
+func TestProxyWebSocket(t *testing.T) {
+	b := backendServer(t, "127.0.0.2", "", wsEchoBackend)
+	agent := newFakeAgent(t, wsState(endpoint("ws-a", "n1", b.Listener.Addr().String(), true)))
+	s := startIngress(t, Config{Agent: agent.URL})
+	waitRouted(t, s, "ws.test")
+	wsHandshake(t, dialTCP(t, s.Addr().String()), "ws.test")
 }
 
 func TestProxyStreams(t *testing.T) {
