@@ -1,9 +1,11 @@
 // Command ingress measures the requests per second and latency of `swarm ingress` with wrk,
 // side by side with nginx proxying to the same backend: both proxies pinned to one core, wrk
 // and the backend to another (taskset), the targets measured in turns in every round. It
-// needs the Debian packages wrk and nginx-light (or another nginx).
+// needs the Debian packages wrk and nginx-light (or another nginx). With -swarm-base, an
+// earlier build is measured in the same rounds, so that a change is compared under the same
+// load.
 //
-//	go run ./bench/ingress -swarm bin/swarm
+//	go run ./bench/ingress -swarm bin/swarm [-swarm-base old/swarm]
 package main
 
 import (
@@ -34,6 +36,7 @@ import (
 
 var (
 	swarmBin    = flag.String("swarm", "bin/swarm", "the swarm binary")
+	baseBin     = flag.String("swarm-base", "", "an earlier swarm binary, measured in the same rounds to compare with")
 	duration    = flag.Duration("duration", 10*time.Second, "length of one wrk run")
 	rounds      = flag.Int("rounds", 5, "rounds; each measures every target once")
 	connections = flag.Int("connections", 32, "wrk -c: open connections")
@@ -47,6 +50,7 @@ const (
 	backendAddr = "127.0.55.2:18080"
 	swarmAddr   = "127.0.55.3:18081"
 	nginxAddr   = "127.0.55.4:18082"
+	baseAddr    = "127.0.55.5:18083"
 	host        = "bench.test"
 )
 
@@ -78,13 +82,15 @@ func main() {
 	conf := filepath.Join(dir, "nginx.conf")
 	benchproc.Check(os.WriteFile(conf, []byte(nginxConf(dir)), 0o600))
 	nginx := benchproc.Start(exec.Command("taskset", "-c", *proxyCPU, "nginx", "-c", conf, "-p", dir, "-e", "stderr"))
-	swarm := benchproc.Start(exec.Command("taskset", "-c", *proxyCPU, *swarmBin, "ingress",
-		"--listen", swarmAddr, "--listen-tls", "", "--agent", "http://"+agentAddr,
-		"--state-file", "", "--node-name", "bench", "--log-level", "warn"))
+	swarm := startSwarm(*swarmBin, swarmAddr)
 	targets := []target{
 		{"direct", backendAddr, 0},
 		{"nginx", nginxAddr, nginx.Process.Pid},
 		{"swarm ingress", swarmAddr, swarm.Process.Pid},
+	}
+	if *baseBin != "" {
+		base := startSwarm(*baseBin, baseAddr)
+		targets = append(targets, target{baseName, baseAddr, base.Process.Pid})
 	}
 	for _, t := range targets {
 		waitOK(t.addr)
@@ -108,6 +114,15 @@ func main() {
 		}
 	}
 	report(results)
+}
+
+const baseName = "swarm ingress (base)"
+
+// startSwarm runs `swarm ingress` from bin on the proxies' core, listening on addr.
+func startSwarm(bin, addr string) *exec.Cmd {
+	return benchproc.Start(exec.Command("taskset", "-c", *proxyCPU, bin, "ingress",
+		"--listen", addr, "--listen-tls", "", "--agent", "http://"+agentAddr,
+		"--state-file", "", "--node-name", "bench", "--log-level", "warn"))
 }
 
 type result struct {
@@ -141,7 +156,10 @@ func report(results map[string][]result) {
 	fmt.Println()
 	fmt.Println("| target | requests/s (median) | p50 (median) | p99 (median) | p99 added over direct (median) | CPU per request (median) |")
 	fmt.Println("| --- | --- | --- | --- | --- | --- |")
-	for _, name := range []string{"direct", "nginx", "swarm ingress"} {
+	for _, name := range []string{"direct", "nginx", "swarm ingress", baseName} {
+		if results[name] == nil {
+			continue
+		}
 		var rps, p50, p99, added, cpu []float64
 		for i, r := range results[name] {
 			rps = append(rps, r.rps)
@@ -154,6 +172,14 @@ func report(results map[string][]result) {
 			ms(benchproc.Median(added)), time.Duration(benchproc.Median(cpu)).Round(100*time.Nanosecond))
 	}
 	fmt.Printf("\nswarm / nginx requests/s per round: median %.2fx; CPU per request: median %.2fx.\n", benchproc.Median(ratios), benchproc.Median(cpuRatios))
+	if base := results[baseName]; base != nil {
+		fmt.Printf("\n%s per round: requests/s / nginx's, CPU per request / nginx's:", baseName)
+		for i, b := range base {
+			n := results["nginx"][i]
+			fmt.Printf(" %.2fx %.2fx;", b.rps/n.rps, float64(b.cpuPerRequest())/float64(n.cpuPerRequest()))
+		}
+		fmt.Println()
+	}
 }
 
 func ms(ns float64) string { return fmt.Sprintf("%.2f ms", ns/1e6) }
