@@ -113,3 +113,14 @@ func TestProxyExpectContinue(t *testing.T) {
 		t.Errorf("after 100 Continue: %d %q", resp.StatusCode, got)
 	}
 }
+
+func TestProxyHead(t *testing.T) {
+	s := echoIngress(t)
+	_, body := get(t, s, "GET", "web.test", "/a/", nil)
+	out := rawExchange(t, s, "HEAD /a/ HTTP/1.1\r\nHost: web.test\r\nConnection: close\r\n\r\n")
+	// The length of the body a GET gets, and no body.
+	length := fmt.Sprintf("\r\nContent-Length: %d\r\n", len(body))
+	if !strings.HasPrefix(out, "HTTP/1.1 200 OK\r\n") || !strings.Contains(out, length) || !strings.HasSuffix(out, "\r\n\r\n") {
+		t.Errorf("HEAD answer:\n%q", out)
+	}
+}

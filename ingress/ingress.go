@@ -248,10 +248,11 @@ func (s *Server) apply(st *State) {
 		s.certProblems = problems
 	}
 	router := NewRouter(st.Ingresses, s.cfg.Class)
-	s.snap.Store(&snapshot{state: st, router: router, certs: certs,
-		routes: newRoutes(st, router, s.cfg.NodeName, s.cfg.NodeAddress),
-		node:   s.cfg.NodeName, nodeAddr: s.cfg.NodeAddress})
+	routes := newRoutes(st, router, s.cfg.NodeName, s.cfg.NodeAddress)
+	s.snap.Store(&snapshot{state: st, router: router, certs: certs, routes: routes,
+		node: s.cfg.NodeName, nodeAddr: s.cfg.NodeAddress})
 	if s.httpLn != nil {
+		s.proxy.forget(routes)
 		s.maybeListenTLS()
 	}
 }

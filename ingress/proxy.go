@@ -150,6 +150,25 @@ func (p *proxy) client(addr string) *fasthttp.HostClient {
 	return c
 }
 
+// forget drops the pools of the endpoints that no route has any more, so that pods that
+// come and go leave none behind.
+func (p *proxy) forget(routes map[Backend]*routed) {
+	keep := map[string]bool{}
+	for _, rc := range routes {
+		for _, t := range rc.targets {
+			keep[t.addr] = true
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for addr, c := range p.clients {
+		if !keep[addr] {
+			delete(p.clients, addr)
+			c.CloseIdleConnections()
+		}
+	}
+}
+
 func (p *proxy) newClient(addr string) *fasthttp.HostClient {
 	return &fasthttp.HostClient{
 		Addr: addr,

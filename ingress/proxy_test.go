@@ -72,6 +72,16 @@ func TestProxyRoundRobinAndLocalPreference(t *testing.T) {
 	if seen["a"] != 2 || seen["c"] != 2 {
 		t.Errorf("without a ready local endpoint, round-robin over the others: %v", seen)
 	}
+
+	// An endpoint that is gone leaves no connection pool behind.
+	st.Services[0].Endpoints = st.Services[0].Endpoints[:1]
+	agent.set(st)
+	eventually(t, "the pools of the endpoints gone dropped", func() bool {
+		local.proxy.mu.RLock()
+		defer local.proxy.mu.RUnlock()
+		_, kept := local.proxy.clients[a.Listener.Addr().String()]
+		return len(local.proxy.clients) == 1 && kept
+	})
 }
 
 func TestProxyDeadEndpoint(t *testing.T) {
