@@ -117,7 +117,7 @@ func (p *proxy) fail(ctx *fasthttp.RequestCtx, rc *routed, err error) {
 		httpError(ctx, fmt.Sprintf("503 service unavailable: no endpoint of %s can serve", rc.backend), fasthttp.StatusServiceUnavailable)
 		return
 	}
-	p.log.Warn("backend failed", "backend", rc.key, "host", string(ctx.Request.Header.Host()), "path", string(ctx.Request.Header.RequestURI()), "err", err)
+	p.log.Warn("backend failed", "backend", rc.key, "host", string(ctx.Request.Header.Host()), "path", requestPath(ctx.Request.Header.RequestURI()), "err", err)
 	httpError(ctx, "502 bad gateway: the backend failed", fasthttp.StatusBadGateway)
 }
 
