@@ -60,13 +60,24 @@ func renderOptions(cfg Config, addr string) (quadlet.Options, error) {
 	if resolved, err := filepath.EvalSymlinks(self); err == nil {
 		self = resolved
 	}
-	return quadlet.Options{
+	opts := quadlet.Options{
 		PublishAddress: addr,
-		PodIP:          addr,
-		HostIP:         addr,
-		NodeName:       cfg.NodeName,
-		SwarmBinary:    self,
-	}, nil
+		Network:        cfg.PodNetwork,
+		// The pod's own pasta address is the same in every pod and unreachable from
+		// outside: the pod is reached at its node's address.
+		PodIP:       addr,
+		HostIP:      addr,
+		NodeName:    cfg.NodeName,
+		SwarmBinary: self,
+	}
+	dns := cfg.PodDNS
+	if dns == "" {
+		dns = addr
+	}
+	if dns != "" && dns != PodDNSNone {
+		opts.DNS, opts.ClusterDomain = []string{dns}, cfg.ClusterDomain
+	}
+	return opts, nil
 }
 
 // startSystemdRuntime connects to the user's systemd and starts the reconciler.
