@@ -25,7 +25,7 @@ func discoveryPods(st *state, members []cluster.Member) []discovery.Pod {
 		a := st.assignments[key]
 		p := discovery.Pod{Pod: a.Pod, Node: a.Node, Address: addr[a.Node]}
 		if s, ok := st.status[key]; ok && s.Node == a.Node {
-			p.Ready = s.Ready
+			p.Ready, p.PortsOpen = s.Ready, s.PortsOpen
 			if s.HostIP != "" {
 				p.Address = s.HostIP
 			}

@@ -101,6 +101,8 @@ func (a *Agent) startSystemdRuntime(ctx context.Context) (podRuntime, error) {
 
 // reportStatus writes what this node observes of one of its pods into the store.
 func (a *Agent) reportStatus(podKey string, s reconcile.Status) {
+	a.ports.mu.Lock()
+	defer a.ports.mu.Unlock()
 	ps := PodStatus{
 		Node:         a.cfg.NodeName,
 		Phase:        corePhase(s.Phase),
@@ -111,6 +113,9 @@ func (a *Agent) reportStatus(podKey string, s reconcile.Status) {
 		Ports:        s.Ports,
 		Containers:   s.Containers,
 		Updated:      time.Now().UTC(),
+	}
+	if open, ok := a.ports.open[podKey]; ok {
+		ps.PortsOpen = &open
 	}
 	if _, err := a.node.Put(prefixStatus+podKey, mustJSON(ps)); err != nil {
 		a.log.Warn("report pod status", "pod", podKey, "err", err)
