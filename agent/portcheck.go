@@ -3,8 +3,10 @@ package agent
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"maps"
 	"net"
+	"os"
 	"slices"
 	"strconv"
 	"sync"
@@ -18,9 +20,15 @@ import (
 // The node connects to the TCP ports its running pods publish, as a client on another node
 // would, so that an endpoint whose server stopped listening leaves DNS and the ingress
 // within about a second, without waiting for the pod's own probes (which it may not have).
+//
+// A connection is not proof enough: pasta, rootless podman's network, accepts on the node
+// for every published port and closes at once when nothing listens in the pod (measured on
+// the rig: EOF within 2 ms). So the check waits portCheckSettle after connecting: the port
+// is open when the connection is still up, or the server spoke first.
 const (
 	portCheckInterval = time.Second
 	portCheckTimeout  = 500 * time.Millisecond
+	portCheckSettle   = 200 * time.Millisecond
 )
 
 // portChecks keeps the last check result of each pod this node runs, so that a status the
@@ -53,9 +61,8 @@ func portTargets(statuses map[string]PodStatus, node, nodeAddr string) map[strin
 	return out
 }
 
-// dialAll connects to every address at once and says, per pod, whether all its addresses
-// accepted a connection within timeout.
-func dialAll(ctx context.Context, targets map[string][]string, timeout time.Duration) map[string]bool {
+// dialAll checks every address at once and says, per pod, whether all its ports are open.
+func dialAll(ctx context.Context, targets map[string][]string, timeout, settle time.Duration) map[string]bool {
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	out := make(map[string]bool, len(targets))
@@ -63,10 +70,7 @@ func dialAll(ctx context.Context, targets map[string][]string, timeout time.Dura
 		out[key] = true
 		for _, addr := range addrs {
 			wg.Go(func() {
-				d := net.Dialer{Timeout: timeout}
-				conn, err := d.DialContext(ctx, "tcp", addr)
-				if err == nil {
-					conn.Close()
+				if portOpen(ctx, addr, timeout, settle) {
 					return
 				}
 				mu.Lock()
@@ -77,6 +81,22 @@ func dialAll(ctx context.Context, targets map[string][]string, timeout time.Dura
 	}
 	wg.Wait()
 	return out
+}
+
+// portOpen connects to addr within timeout and tells whether the connection stays up for
+// settle, or brings data: a server that listens either waits for its client or greets it.
+func portOpen(ctx context.Context, addr string, timeout, settle time.Duration) bool {
+	d := net.Dialer{Timeout: timeout}
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return false
+	}
+	defer conn.Close()
+	if err := conn.SetReadDeadline(time.Now().Add(settle)); err != nil {
+		return false
+	}
+	n, err := conn.Read(make([]byte, 1))
+	return n > 0 || errors.Is(err, os.ErrDeadlineExceeded)
 }
 
 // portCheckLoop checks this node's pods every portCheckInterval until ctx ends.
@@ -99,7 +119,7 @@ func (a *Agent) checkPortsOnce(ctx context.Context) {
 	statuses := map[string]PodStatus{}
 	decodeValues(a.node, prefixStatus, statuses, a.log)
 	targets := portTargets(statuses, a.cfg.NodeName, nodeAddress(a.cfg, a.node.Addr()))
-	results := dialAll(ctx, targets, portCheckTimeout)
+	results := dialAll(ctx, targets, portCheckTimeout, portCheckSettle)
 	if ctx.Err() != nil {
 		return // a dial cut short by the shutdown says nothing about the pod
 	}

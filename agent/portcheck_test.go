@@ -39,7 +39,7 @@ func TestClosedPortTakesTheEndpointOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
-	go acceptAll(ln)
+	go serve(ln, waitForClient)
 	_, portText, _ := net.SplitHostPort(addr)
 	var port int32
 	fmt.Sscan(portText, &port)
@@ -97,7 +97,7 @@ func TestClosedPortTakesTheEndpointOut(t *testing.T) {
 		t.Fatalf("listen again on %s: %v", addr, err)
 	}
 	defer ln.Close()
-	go acceptAll(ln)
+	go serve(ln, waitForClient)
 	for _, a := range agents {
 		eventually(t, 10*time.Second, a.cfg.NodeName+" lists the endpoint again", func() bool {
 			return len(ready(a)) == 1 && ready(a)[0] == addr
@@ -105,13 +105,50 @@ func TestClosedPortTakesTheEndpointOut(t *testing.T) {
 	}
 }
 
-// acceptAll accepts and closes connections until the listener is closed.
-func acceptAll(ln net.Listener) {
+// serve accepts connections until the listener is closed and hands each to handle.
+func serve(ln net.Listener, handle func(net.Conn)) {
 	for {
 		c, err := ln.Accept()
 		if err != nil {
 			return
 		}
-		c.Close()
+		go handle(c)
+	}
+}
+
+// waitForClient is a server that waits for its client to speak, as HTTP's do.
+func waitForClient(c net.Conn) {
+	defer c.Close()
+	_, _ = c.Read(make([]byte, 1))
+}
+
+// A port is open when the connection stays up or the server greets; not when nothing
+// listens, nor when the connection is closed at once, as pasta does on the node for a
+// published port that nothing in the pod listens on.
+func TestPortOpen(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		handle func(net.Conn) // nil: nothing listens
+		want   bool
+	}{
+		{"waits for the client", waitForClient, true},
+		{"greets", func(c net.Conn) { defer c.Close(); c.Write([]byte("220 hello\r\n")); waitForClient(c) }, true},
+		{"closes at once", func(c net.Conn) { c.Close() }, false},
+		{"nothing listens", nil, false},
+	} {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		if tc.handle == nil {
+			ln.Close()
+		} else {
+			go serve(ln, tc.handle)
+		}
+		if got := portOpen(t.Context(), addr, time.Second, 200*time.Millisecond); got != tc.want {
+			t.Errorf("%s: portOpen = %v, want %v", tc.name, got, tc.want)
+		}
+		ln.Close()
 	}
 }
