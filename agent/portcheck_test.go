@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -30,60 +31,76 @@ func TestPortTargets(t *testing.T) {
 	}
 }
 
-// A pod whose published port stops accepting connections leaves its Service's ready
-// endpoints on every node, and comes back when the port accepts again. The port is a real
-// listener on loopback; the pod's status is written as a runtime would report it.
-func TestClosedPortTakesTheEndpointOut(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	go serve(ln, waitForClient)
+// servedPod places one pod of a Deployment "web" behind a Service "web" and writes its
+// status as a runtime would report a ready pod, with its port published at addr (a real
+// listener on loopback). It returns the agent that runs the pod.
+func servedPod(t *testing.T, agents []*Agent, addr string) *Agent {
+	t.Helper()
 	_, portText, _ := net.SplitHostPort(addr)
 	var port int32
 	fmt.Sscan(portText, &port)
-
-	agents := startAgents(t, 2, nil)
 	apply(t, agents[0], strings.Replace(deploymentYAML("web", 1, ""), "image: localhost/test:1",
 		fmt.Sprintf("image: localhost/test:1\n          ports: [{name: http, containerPort: %d}]", port), 1)+
 		"---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {selector: {app: web}, ports: [{name: http, port: 80, targetPort: http}]}\n")
 	var key, node string
 	eventually(t, 10*time.Second, "the pod is placed", func() bool {
-		st := readState(agents[0].Node(), agents[0].log)
-		for k, a := range st.assignments {
+		for k, a := range readState(agents[0].Node(), agents[0].log).assignments {
 			key, node = k, a.Node
 		}
 		return key != ""
 	})
-	runner := agents[0]
-	if node != runner.cfg.NodeName {
-		runner = agents[1]
+	var runner *Agent
+	for _, a := range agents {
+		if a.cfg.NodeName == node {
+			runner = a
+		}
 	}
-	// What the reconciler reports of a pod that runs and passes its own probes.
 	status := PodStatus{Node: node, Phase: corePhase("Running"), Ready: true, HostIP: "127.0.0.1",
 		Ports:   []manifest.PublishedPort{{Container: "main", Name: "http", ContainerPort: port, HostPort: port, Protocol: corev1.ProtocolTCP}},
 		Updated: time.Now().UTC()}
 	if _, err := runner.Node().Put(prefixStatus+key, mustJSON(status)); err != nil {
 		t.Fatal(err)
 	}
-	ready := func(a *Agent) []string {
-		var addrs []string
-		call(t, a, "GET", "/api/v1/services/default/web/addresses", "", nil, &addrs)
-		return addrs
-	}
 	for _, a := range agents {
-		eventually(t, 10*time.Second, a.cfg.NodeName+" lists the endpoint, checked open", func() bool {
-			st := readState(a.Node(), a.log)
-			s := st.status[key]
-			return s.PortsOpen != nil && *s.PortsOpen && len(ready(a)) == 1
+		eventually(t, 10*time.Second, a.cfg.NodeName+" lists the endpoint, its port checked open", func() bool {
+			s := readState(a.Node(), a.log).status[key]
+			return s.PortsOpen != nil && *s.PortsOpen && slices.Equal(readyAddrs(t, a), []string{addr})
 		})
 	}
+	return runner
+}
+
+// readyAddrs lists the addresses of the ready endpoints of the Service web, from a's API.
+func readyAddrs(t *testing.T, a *Agent) []string {
+	var addrs []string
+	call(t, a, "GET", "/api/v1/services/default/web/addresses", "", nil, &addrs)
+	return addrs
+}
+
+// listen opens a loopback listener that serves as HTTP servers do (waitForClient).
+func listen(t *testing.T, addr string) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("listen on %s: %v", addr, err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go serve(ln, waitForClient)
+	return ln
+}
+
+// A pod whose published port stops accepting connections leaves its Service's ready
+// endpoints on every node, and comes back when the port accepts again.
+func TestClosedPortTakesTheEndpointOut(t *testing.T) {
+	ln := listen(t, "127.0.0.1:0")
+	addr := ln.Addr().String()
+	agents := startAgents(t, 2, nil)
+	servedPod(t, agents, addr)
 
 	ln.Close()
 	for _, a := range agents {
 		eventually(t, 10*time.Second, a.cfg.NodeName+" drops the endpoint whose port is closed", func() bool {
-			return len(ready(a)) == 0
+			return len(readyAddrs(t, a)) == 0
 		})
 	}
 	var e struct{ Endpoints []struct{ Ready bool } }
@@ -92,16 +109,32 @@ func TestClosedPortTakesTheEndpointOut(t *testing.T) {
 		t.Errorf("endpoints %+v: want the pod still listed, not ready", e.Endpoints)
 	}
 
-	ln, err = net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatalf("listen again on %s: %v", addr, err)
-	}
-	defer ln.Close()
-	go serve(ln, waitForClient)
+	listen(t, addr)
 	for _, a := range agents {
 		eventually(t, 10*time.Second, a.cfg.NodeName+" lists the endpoint again", func() bool {
-			return len(ready(a)) == 1 && ready(a)[0] == addr
+			return slices.Equal(readyAddrs(t, a), []string{addr})
 		})
+	}
+}
+
+// The endpoints of a node that failed take no traffic, although its pods keep their place
+// for the dead-node grace period (here longer than the test).
+func TestFailedNodeTakesItsEndpointsOut(t *testing.T) {
+	ln := listen(t, "127.0.0.1:0")
+	agents := startAgents(t, 2, func(_ int, c *Config) { c.DeadGrace = time.Minute })
+	runner := servedPod(t, agents, ln.Addr().String())
+	other := agents[0]
+	if runner == other {
+		other = agents[1]
+	}
+	if err := runner.Shutdown(false); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 20*time.Second, "the surviving node drops the failed node's endpoint", func() bool {
+		return len(readyAddrs(t, other)) == 0
+	})
+	if pods := placement(t, other); len(pods) != 1 {
+		t.Errorf("pods %v: want the pod still placed during the grace period", pods)
 	}
 }
 

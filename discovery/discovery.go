@@ -50,13 +50,16 @@ type Pod struct {
 	// PortsOpen is whether the pod's published TCP ports accepted a connection from its
 	// node at the last check; nil before the first check, when readiness alone counts.
 	PortsOpen *bool
+	// NodeDown: the cluster declared the pod's node failed, or it left. Its pods keep their
+	// place for the scheduler's grace period, but take no traffic meanwhile.
+	NodeDown bool
 }
 
-// serves tells whether a pod takes traffic: ready, and its ports open where they were
-// checked. Readiness is the pod's own word; the node's check catches a pod that stopped
+// serves tells whether a pod takes traffic: ready, on a node that is up, and its ports open
+// where they were checked. Readiness is the pod's own word; the node's check catches a pod that stopped
 // listening between two readiness probes, or whose published port does not lead to it.
 func (p Pod) serves() bool {
-	return p.Ready && (p.PortsOpen == nil || *p.PortsOpen)
+	return p.Ready && !p.NodeDown && (p.PortsOpen == nil || *p.PortsOpen)
 }
 
 // Endpoints lists the pods behind a Service, serving or not, sorted by pod name. A Service

@@ -60,8 +60,8 @@ func TestEndpoints(t *testing.T) {
 	}
 }
 
-// An endpoint takes traffic when its pod is ready and its ports were open at the node's last
-// check; before any check, readiness alone decides.
+// An endpoint takes traffic when its pod is ready, its node up, and its ports were open at
+// the node's last check; before any check, readiness alone decides.
 func TestEndpointReadyNeedsOpenPorts(t *testing.T) {
 	open, closed := true, false
 	svc := &corev1.Service{
@@ -72,16 +72,18 @@ func TestEndpointReadyNeedsOpenPorts(t *testing.T) {
 		name      string
 		ready     bool
 		portsOpen *bool
+		nodeDown  bool
 		want      bool
 	}{
-		{"ready, not checked yet", true, nil, true},
-		{"ready, ports open", true, &open, true},
-		{"ready, ports closed", true, &closed, false},
-		{"not ready, ports open", false, &open, false},
-		{"not ready, not checked", false, nil, false},
+		{"ready, not checked yet", true, nil, false, true},
+		{"ready, ports open", true, &open, false, true},
+		{"ready, ports closed", true, &closed, false, false},
+		{"not ready, ports open", false, &open, false, false},
+		{"not ready, not checked", false, nil, false, false},
+		{"ready, ports open, node down", true, &open, true, false},
 	} {
 		p := Pod{Pod: pod("web-a", map[string]string{"app": "web"}, corev1.ContainerPort{ContainerPort: 8080}),
-			Node: "n1", Address: "198.18.0.11", Ready: tc.ready, PortsOpen: tc.portsOpen}
+			Node: "n1", Address: "198.18.0.11", Ready: tc.ready, PortsOpen: tc.portsOpen, NodeDown: tc.nodeDown}
 		got := Endpoints(svc, []Pod{p})
 		if len(got.Endpoints) != 1 || got.Endpoints[0].Ready != tc.want {
 			t.Errorf("%s: endpoints %+v, want one with ready %v", tc.name, got.Endpoints, tc.want)
