@@ -122,16 +122,23 @@ func (a *Agent) reportStatus(podKey string, s reconcile.Status) {
 	}
 }
 
-// runtimeLoop hands the runtime the pods assigned to this node whenever assignments change,
-// and removes the status this node reported for pods it no longer runs.
+// runtimeLoop hands the runtime the pods assigned to this node whenever assignments change
+// (and those that left them, for drainDelay), and removes the status this node reported for
+// pods it no longer runs.
 func (a *Agent) runtimeLoop(ctx context.Context) {
 	keys, stopKeys := a.node.WatchKeys(prefixAssignment)
 	defer stopKeys()
 	tick := time.NewTicker(resync)
 	defer tick.Stop()
+	st := readState(a.node, a.log)
+	var d drainer
 	for {
-		st := readState(a.node, a.log)
-		a.runtime.SetDesired(a.podsOfThisNode(st))
+		run, wait := d.run(a.podsOfThisNode(st), time.Now())
+		a.runtime.SetDesired(run)
+		var drained <-chan time.Time
+		if wait > 0 {
+			drained = time.After(wait)
+		}
 		for key, s := range st.status {
 			if as, ok := st.assignments[key]; s.Node == a.cfg.NodeName && (!ok || as.Node != a.cfg.NodeName) {
 				if _, err := a.node.Delete(prefixStatus + key); err != nil {
@@ -144,7 +151,9 @@ func (a *Agent) runtimeLoop(ctx context.Context) {
 			return
 		case <-keys:
 		case <-tick.C:
+		case <-drained:
 		}
+		st = readState(a.node, a.log)
 	}
 }
 
