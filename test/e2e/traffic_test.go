@@ -112,6 +112,22 @@ func ingressPods(i, n int) ([]string, error) {
 	return slices.Sorted(maps.Keys(seen)), nil
 }
 
+// ingressFailures asks each node's ingress for web.example.test in turn for a while and
+// says how many requests failed, and how.
+func ingressFailures(during time.Duration) string {
+	total, failures := 0, map[string]int{}
+	for end := time.Now().Add(during); time.Now().Before(end); {
+		for i := 1; i <= nodeCount; i++ {
+			body, err := httpGetHost(i, "http://"+nodeAddr(i)+"/", "web.example.test")
+			total++
+			if err != nil || !helloFrom.MatchString(body) {
+				failures[fmt.Sprintf("node %d: %s", i, strings.TrimSpace(body))]++
+			}
+		}
+	}
+	return fmt.Sprintf("%d requests to the ingresses in the %s after swarm scale, failed: %v", total, during, failures)
+}
+
 // webPods maps the names of the ready web pods to their node's index.
 func webPods(t *testing.T) map[string]int {
 	out := map[string]int{}
@@ -253,11 +269,16 @@ spec: {selector: {app: misport}, ports: [{port: 8181}]}
 	if out, err := swarmCLI(1, "scale", "deployment/web", "--replicas", "2"); err != nil {
 		t.Fatalf("swarm scale: %v\n%s", err, out)
 	}
+	// Meanwhile, clients keep asking every node's ingress: a figure, not a check, since
+	// how soon the ingress notices depends on the machine's load.
+	failed := make(chan string)
+	go func() { failed <- ingressFailures(4 * time.Second) }()
 	eventually(t, 30*time.Second, "the client pod resolves web to two nodes", func() (bool, string) {
 		got, err := resolveInPod("web.default.svc.cluster.local")
 		return err == nil && len(got) == 2, fmt.Sprint(got, err)
 	})
 	t.Logf("scale 3 -> 2: the DNS answer in the client pod changed %.1fs after swarm scale", time.Since(start).Seconds())
+	t.Logf("scale 3 -> 2: %s", <-failed)
 	var two []string
 	eventually(t, 60*time.Second, "two web pods run", func() (bool, string) {
 		two = webNodes(t)
