@@ -299,7 +299,6 @@ spec: {selector: {app: misport}, ports: [{port: 8181}]}
 			pods, err := ingressPods(spare, 6)
 			return err == nil && slices.Equal(pods, want), fmt.Sprint(pods, err)
 		})
-		t.Logf("scale 3 -> 2: node %d's ingress spread over the remaining replicas %.1fs after swarm scale", spare, time.Since(start).Seconds())
 	})
 
 	t.Run("a node cut off leaves DNS and the ingress", func(t *testing.T) {
