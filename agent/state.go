@@ -29,18 +29,18 @@ type pending struct {
 
 // PodStatus is the value under status/<ns>/<pod>: what the node running a pod observes.
 type PodStatus struct {
-	Node         string                   `json:"node"`
-	Phase        corev1.PodPhase          `json:"phase"`
-	Ready        bool                     `json:"ready"`
-	RestartCount int32                    `json:"restartCount,omitempty"`
-	HostIP       string                   `json:"hostIP,omitempty"`
-	Message      string                   `json:"message,omitempty"`
-	Ports        []manifest.PublishedPort `json:"ports,omitempty"`
+	Node         string                      `json:"node"`
+	Phase        corev1.PodPhase             `json:"phase"`
+	Ready        bool                        `json:"ready"`
+	RestartCount int32                       `json:"restartCount,omitempty"`
+	HostIP       string                      `json:"hostIP,omitempty"`
+	Message      string                      `json:"message,omitempty"`
+	Ports        []manifest.PublishedPort    `json:"ports,omitempty"`
+	Containers   []reconcile.ContainerStatus `json:"containers,omitempty"`
+	Updated      time.Time                   `json:"updated"`
 	// PortsOpen is the node's last TCP check of the published ports (portcheck.go); nil
 	// until the first one.
-	PortsOpen  *bool                       `json:"portsOpen,omitempty"`
-	Containers []reconcile.ContainerStatus `json:"containers,omitempty"`
-	Updated    time.Time                   `json:"updated"`
+	PortsOpen *bool `json:"portsOpen,omitempty"`
 }
 
 // corePhase maps the reconciler's phase onto Kubernetes' (they are spelled the same).
