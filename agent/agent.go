@@ -33,6 +33,7 @@ type Agent struct {
 	forwarder *http.Transport
 
 	traffic Traffic
+	ports   portChecks
 	runtime podRuntime // nil with --runtime none
 	cancel  context.CancelFunc
 
@@ -145,6 +146,8 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		defer a.wg.Done()
 		a.scheduleLoop()
 	}()
+	// Also without a runtime: a status written by hand (the tests) is checked alike.
+	a.wg.Go(func() { a.portCheckLoop(runCtx) })
 	return a, nil
 }
 

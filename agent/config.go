@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 
@@ -41,6 +44,15 @@ type Config struct {
 	TLSCert, TLSKey, TLSCA string
 	// UnitDir is the Quadlet folder the systemd runtime writes pods into; "" = DefaultUnitDir.
 	UnitDir string
+	// PodDNS is the DNS server the pods resolve names with: where this node's swarm dns
+	// answers, on port 53. "" = the node's address; PodDNSNone = the node's own resolvers.
+	PodDNS string
+	// ClusterDomain is the domain of the cluster's names, as swarm dns --cluster-domain;
+	// "" = DefaultClusterDomain.
+	ClusterDomain string
+	// PodNetwork is the Quadlet Network= of the pods; "" = podman's default. The agent's
+	// flag defaults to DefaultPodNetwork.
+	PodNetwork string
 
 	// DeadGrace is how long a dead node keeps its pods before they are placed elsewhere.
 	DeadGrace time.Duration
@@ -57,7 +69,23 @@ type Config struct {
 // absorbs short blips, so this only needs to cover a quick restart.
 const DefaultDeadGrace = 2 * time.Second
 
+// PodDNSNone as Config.PodDNS leaves the pods with the node's resolvers.
+const PodDNSNone = "none"
+
+// DefaultClusterDomain is the domain of the cluster's names, as in Kubernetes.
+const DefaultClusterDomain = "cluster.local"
+
+// DefaultPodNetwork gives every pod an address of its own in pasta's network. With podman's
+// default pasta network a container takes its node's address, so it cannot reach its own
+// node at that address: neither the ports other pods of the node publish there nor the
+// node's swarm dns (shared/RIG.md, measured). With an address of its own it reaches its
+// node's address like any other node's. 10.0.2.0/24 is only seen inside the pod.
+const DefaultPodNetwork = "pasta:-a,10.0.2.100,-n,24,-g,10.0.2.2"
+
 func (c Config) withDefaults() Config {
+	if c.ClusterDomain == "" {
+		c.ClusterDomain = DefaultClusterDomain
+	}
 	if c.DeadGrace <= 0 {
 		c.DeadGrace = DefaultDeadGrace
 	}
@@ -97,6 +125,17 @@ func (c Config) validate() error {
 		for _, msg := range validation.IsValidLabelValue(v) {
 			errs = append(errs, fmt.Errorf("--label %s=%s: the value %s", k, v, msg))
 		}
+	}
+	if c.PodDNS != "" && c.PodDNS != PodDNSNone {
+		if _, err := netip.ParseAddr(c.PodDNS); err != nil {
+			errs = append(errs, fmt.Errorf("--pod-dns %q: want the IP address this node's swarm dns answers at on port 53, or %s", c.PodDNS, PodDNSNone))
+		}
+	}
+	for _, msg := range validation.IsDNS1123Subdomain(c.ClusterDomain) {
+		errs = append(errs, fmt.Errorf("--cluster-domain %q: %s", c.ClusterDomain, msg))
+	}
+	if strings.ContainsFunc(c.PodNetwork, unicode.IsSpace) {
+		errs = append(errs, fmt.Errorf("--pod-network %q: want one podman --network value without spaces, e.g. %s", c.PodNetwork, DefaultPodNetwork))
 	}
 	switch c.Runtime {
 	case RuntimeNone, RuntimeSystemd:

@@ -10,10 +10,13 @@ import (
 	"github.com/podman-swarm/podman-swarm/discovery"
 )
 
-// discoveryPods lists the placed pods with their node's address and readiness.
+// discoveryPods lists the placed pods with their node's address and readiness, and whether
+// the node is down.
 func discoveryPods(st *state, members []cluster.Member) []discovery.Pod {
 	addr := map[string]string{}
+	down := map[string]bool{}
 	for _, m := range members {
+		down[m.Name] = m.State != cluster.StateAlive
 		host, _, err := splitHostPort(m.Addr)
 		if err != nil {
 			host = m.Addr
@@ -23,9 +26,9 @@ func discoveryPods(st *state, members []cluster.Member) []discovery.Pod {
 	var out []discovery.Pod
 	for _, key := range sortedKeys(st.assignments) {
 		a := st.assignments[key]
-		p := discovery.Pod{Pod: a.Pod, Node: a.Node, Address: addr[a.Node]}
+		p := discovery.Pod{Pod: a.Pod, Node: a.Node, Address: addr[a.Node], NodeDown: down[a.Node]}
 		if s, ok := st.status[key]; ok && s.Node == a.Node {
-			p.Ready = s.Ready
+			p.Ready, p.PortsOpen = s.Ready, s.PortsOpen
 			if s.HostIP != "" {
 				p.Address = s.HostIP
 			}

@@ -60,13 +60,24 @@ func renderOptions(cfg Config, addr string) (quadlet.Options, error) {
 	if resolved, err := filepath.EvalSymlinks(self); err == nil {
 		self = resolved
 	}
-	return quadlet.Options{
+	opts := quadlet.Options{
 		PublishAddress: addr,
-		PodIP:          addr,
-		HostIP:         addr,
-		NodeName:       cfg.NodeName,
-		SwarmBinary:    self,
-	}, nil
+		Network:        cfg.PodNetwork,
+		// The pod's own pasta address is the same in every pod and unreachable from
+		// outside: the pod is reached at its node's address.
+		PodIP:       addr,
+		HostIP:      addr,
+		NodeName:    cfg.NodeName,
+		SwarmBinary: self,
+	}
+	dns := cfg.PodDNS
+	if dns == "" {
+		dns = addr
+	}
+	if dns != "" && dns != PodDNSNone {
+		opts.DNS, opts.ClusterDomain = []string{dns}, cfg.ClusterDomain
+	}
+	return opts, nil
 }
 
 // startSystemdRuntime connects to the user's systemd and starts the reconciler.
@@ -90,6 +101,8 @@ func (a *Agent) startSystemdRuntime(ctx context.Context) (podRuntime, error) {
 
 // reportStatus writes what this node observes of one of its pods into the store.
 func (a *Agent) reportStatus(podKey string, s reconcile.Status) {
+	a.ports.mu.Lock()
+	defer a.ports.mu.Unlock()
 	ps := PodStatus{
 		Node:         a.cfg.NodeName,
 		Phase:        corePhase(s.Phase),
@@ -101,21 +114,31 @@ func (a *Agent) reportStatus(podKey string, s reconcile.Status) {
 		Containers:   s.Containers,
 		Updated:      time.Now().UTC(),
 	}
+	if open, ok := a.ports.open[podKey]; ok {
+		ps.PortsOpen = &open
+	}
 	if _, err := a.node.Put(prefixStatus+podKey, mustJSON(ps)); err != nil {
 		a.log.Warn("report pod status", "pod", podKey, "err", err)
 	}
 }
 
-// runtimeLoop hands the runtime the pods assigned to this node whenever assignments change,
-// and removes the status this node reported for pods it no longer runs.
+// runtimeLoop hands the runtime the pods assigned to this node whenever assignments change
+// (and those that left them, for drainDelay), and removes the status this node reported for
+// pods it no longer runs.
 func (a *Agent) runtimeLoop(ctx context.Context) {
 	keys, stopKeys := a.node.WatchKeys(prefixAssignment)
 	defer stopKeys()
 	tick := time.NewTicker(resync)
 	defer tick.Stop()
+	st := readState(a.node, a.log)
+	var d drainer
 	for {
-		st := readState(a.node, a.log)
-		a.runtime.SetDesired(a.podsOfThisNode(st))
+		run, wait := d.run(a.podsOfThisNode(st), time.Now())
+		a.runtime.SetDesired(run)
+		var drained <-chan time.Time
+		if wait > 0 {
+			drained = time.After(wait)
+		}
 		for key, s := range st.status {
 			if as, ok := st.assignments[key]; s.Node == a.cfg.NodeName && (!ok || as.Node != a.cfg.NodeName) {
 				if _, err := a.node.Delete(prefixStatus + key); err != nil {
@@ -128,7 +151,9 @@ func (a *Agent) runtimeLoop(ctx context.Context) {
 			return
 		case <-keys:
 		case <-tick.C:
+		case <-drained:
 		}
+		st = readState(a.node, a.log)
 	}
 }
 

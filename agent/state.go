@@ -38,6 +38,9 @@ type PodStatus struct {
 	Ports        []manifest.PublishedPort    `json:"ports,omitempty"`
 	Containers   []reconcile.ContainerStatus `json:"containers,omitempty"`
 	Updated      time.Time                   `json:"updated"`
+	// PortsOpen is the node's last TCP check of the published ports (portcheck.go); nil
+	// until the first one.
+	PortsOpen *bool `json:"portsOpen,omitempty"`
 }
 
 // corePhase maps the reconciler's phase onto Kubernetes' (they are spelled the same).

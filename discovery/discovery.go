@@ -26,7 +26,8 @@ type Endpoint struct {
 	Pod     string `json:"pod"`
 	Node    string `json:"node"`
 	Address string `json:"address"` // the node's address
-	Ready   bool   `json:"ready"`
+	// Ready: the pod is ready and its published ports accept connections (Pod.PortsOpen).
+	Ready bool `json:"ready"`
 	// Ports has one entry per Service port the pod publishes, named as the Service port:
 	// Port is the host port on the node.
 	Ports []Port `json:"ports"`
@@ -46,9 +47,22 @@ type Pod struct {
 	Node    string
 	Address string // the node's address, where its ports are published
 	Ready   bool   // as the node reports it: running, and healthy where it has a check
+	// PortsOpen is whether the pod's published TCP ports accepted a connection from its
+	// node at the last check; nil before the first check, when readiness alone counts.
+	PortsOpen *bool
+	// NodeDown: the cluster declared the pod's node failed, or it left. Its pods keep their
+	// place for the scheduler's grace period, but take no traffic meanwhile.
+	NodeDown bool
 }
 
-// Endpoints lists the pods behind a Service, ready or not, sorted by pod name. A Service
+// serves tells whether a pod takes traffic: ready, on a node that is up, and its ports open
+// where they were checked. Readiness is the pod's own word; the node's check catches a pod that stopped
+// listening between two readiness probes, or whose published port does not lead to it.
+func (p Pod) serves() bool {
+	return p.Ready && !p.NodeDown && (p.PortsOpen == nil || *p.PortsOpen)
+}
+
+// Endpoints lists the pods behind a Service, serving or not, sorted by pod name. A Service
 // without a selector has no endpoints (manual Endpoints objects are not supported).
 func Endpoints(svc *corev1.Service, pods []Pod) Service {
 	out := Service{Namespace: svc.Namespace, Name: svc.Name, Endpoints: []Endpoint{}}
@@ -63,7 +77,7 @@ func Endpoints(svc *corev1.Service, pods []Pod) Service {
 		if p.Pod.Namespace != svc.Namespace || !sel.Matches(labels.Set(p.Pod.Labels)) || p.Node == "" {
 			continue
 		}
-		ep := Endpoint{Pod: p.Pod.Name, Node: p.Node, Address: p.Address, Ready: p.Ready, Ports: []Port{}}
+		ep := Endpoint{Pod: p.Pod.Name, Node: p.Node, Address: p.Address, Ready: p.serves(), Ports: []Port{}}
 		published := manifest.PublishedPorts(&p.Pod.Spec)
 		for _, sp := range svc.Spec.Ports {
 			if hp, ok := hostPort(sp, published); ok {

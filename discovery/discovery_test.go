@@ -59,3 +59,37 @@ func TestEndpoints(t *testing.T) {
 		t.Errorf("a Service without a selector has endpoints: %v", eps)
 	}
 }
+
+// An endpoint takes traffic when its pod is ready, its node up, and its ports were open at
+// the node's last check; before any check, readiness alone decides.
+func TestEndpointReadyNeedsOpenPorts(t *testing.T) {
+	open, closed := true, false
+	svc := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "web"},
+		Spec:       corev1.ServiceSpec{Selector: map[string]string{"app": "web"}, Ports: []corev1.ServicePort{{Port: 8080}}},
+	}
+	for _, tc := range []struct {
+		name      string
+		ready     bool
+		portsOpen *bool
+		nodeDown  bool
+		want      bool
+	}{
+		{"ready, not checked yet", true, nil, false, true},
+		{"ready, ports open", true, &open, false, true},
+		{"ready, ports closed", true, &closed, false, false},
+		{"not ready, ports open", false, &open, false, false},
+		{"not ready, not checked", false, nil, false, false},
+		{"ready, ports open, node down", true, &open, true, false},
+	} {
+		p := Pod{Pod: pod("web-a", map[string]string{"app": "web"}, corev1.ContainerPort{ContainerPort: 8080}),
+			Node: "n1", Address: "198.18.0.11", Ready: tc.ready, PortsOpen: tc.portsOpen, NodeDown: tc.nodeDown}
+		got := Endpoints(svc, []Pod{p})
+		if len(got.Endpoints) != 1 || got.Endpoints[0].Ready != tc.want {
+			t.Errorf("%s: endpoints %+v, want one with ready %v", tc.name, got.Endpoints, tc.want)
+		}
+		if n := len(got.Addresses("")); n != map[bool]int{true: 1}[tc.want] {
+			t.Errorf("%s: %d addresses", tc.name, n)
+		}
+	}
+}

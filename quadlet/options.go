@@ -18,7 +18,8 @@ type Options struct {
 	// DNSSearch lists the search domains added for the pods.
 	DNSSearch []string
 	// ClusterDomain, e.g. "cluster.local", puts Kubernetes' search domains first for the pods
-	// that use the cluster DNS: <namespace>.svc.<domain>, svc.<domain>, <domain>.
+	// that use the cluster DNS: <namespace>.svc.<domain>, svc.<domain>, <domain>; and the
+	// resolver option ndots:5, unless the pod's dnsConfig sets ndots itself.
 	// Empty: none.
 	ClusterDomain string
 	// PublishAddress is the node address that a port without hostIP is published on.

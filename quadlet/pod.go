@@ -235,6 +235,11 @@ func (r *renderer) dns(u *unitFile) error {
 		add("DNS", "options.DNS", r.opts.DNS...)
 		if d := r.opts.ClusterDomain; d != "" {
 			add("DNSSearch", "options.ClusterDomain", r.pod.Namespace+".svc."+d, "svc."+d, d)
+			// As kubelet does: "web" and "web.shop" have fewer than 5 dots, so the resolver
+			// tries the search path before the name as given. A pod's own ndots wins.
+			if !hasDNSOption(spec.DNSConfig, "ndots") {
+				add("DNSOption", "options.ClusterDomain", "ndots:5")
+			}
 		}
 		add("DNSSearch", "options.DNSSearch", r.opts.DNSSearch...)
 	case corev1.DNSDefault, corev1.DNSNone:
@@ -273,6 +278,11 @@ func (r *renderer) dns(u *unitFile) error {
 		u.add("Pod", s.key, v)
 	}
 	return nil
+}
+
+// hasDNSOption tells whether the pod's dnsConfig sets the resolver option name.
+func hasDNSOption(c *corev1.PodDNSConfig, name string) bool {
+	return c != nil && slices.ContainsFunc(c.Options, func(o corev1.PodDNSConfigOption) bool { return o.Name == name })
 }
 
 // dnsSetting is one resolver key of the pod, with the field or option it comes from.

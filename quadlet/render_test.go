@@ -291,6 +291,11 @@ func TestRenderKeys(t *testing.T) {
 			p.Spec.DNSPolicy = corev1.DNSNone
 			p.Spec.DNSConfig = &corev1.PodDNSConfig{Nameservers: []string{"1.1.1.1"}, Options: []corev1.PodDNSConfigOption{{Name: "ndots", Value: ptr("2")}, {Name: "rotate"}}}
 		}, Options{DNS: []string{"10.0.0.1"}}, podFile, "Pod", "DNSOption", []string{"ndots:2", "rotate"}},
+		{"cluster domain", func(p *manifest.Pod) {}, Options{ClusterDomain: "cluster.local"}, podFile, "Pod", "DNSOption", []string{"ndots:5"}},
+		{"the pod's ndots wins over the cluster's", func(p *manifest.Pod) {
+			p.Spec.DNSConfig = &corev1.PodDNSConfig{Options: []corev1.PodDNSConfigOption{{Name: "ndots", Value: ptr("1")}, {Name: "edns0"}}}
+		}, Options{ClusterDomain: "cluster.local"}, podFile, "Pod", "DNSOption", []string{"ndots:1", "edns0"}},
+		{"dns Default ignores the cluster domain", func(p *manifest.Pod) { p.Spec.DNSPolicy = corev1.DNSDefault }, Options{ClusterDomain: "cluster.local"}, podFile, "Pod", "DNSOption", nil},
 		{"host aliases", func(p *manifest.Pod) {
 			p.Spec.HostAliases = []corev1.HostAlias{{IP: "10.1.2.3", Hostnames: []string{"db", "db.local"}}}
 		}, Options{}, podFile, "Pod", "AddHost", []string{"db:10.1.2.3", "db.local:10.1.2.3"}},

@@ -36,7 +36,14 @@ swarm token create. --tls-cert and --tls-key make the API speak HTTPS only: use 
 where the network between the nodes and their users is not trusted.
 
 The agent holds the whole desired state of the cluster under --state-dir; a restarted node,
-or a whole cluster restarted at once, loses nothing.`,
+or a whole cluster restarted at once, loses nothing.
+
+Pods resolve names with this node's swarm dns: their resolv.conf names --pod-dns (by default
+the node's address, where swarm dns answers with its default --listen 0.0.0.0:53), searches
+<namespace>.svc.<domain> svc.<domain> <domain> (--cluster-domain, as swarm dns's), and has
+ndots:5. Each pod gets an address of its own in pasta's network (--pod-network), so that it
+reaches the ports published on its own node, and that node's DNS, at the node's address as
+it reaches any other node's. Changing any of these restarts every pod of the node once.`,
 		Example: `  # the first node
   swarm agent --bind 198.18.0.11:7946 --runtime none
   # another node, with the token from the first
@@ -71,6 +78,9 @@ or a whole cluster restarted at once, loses nothing.`,
 	f.StringVar(&cfg.StateDir, "state-dir", defaultStateDir(), "folder of the node's state: keyring, store, join token, API token")
 	f.StringVar(&cfg.Runtime, "runtime", agent.RuntimeSystemd, "how pods run: systemd (Quadlet units) or none (schedule only, for tests)")
 	f.StringVar(&cfg.UnitDir, "unit-dir", agent.DefaultUnitDir(), "Quadlet folder the pods' units are written into (--runtime systemd)")
+	f.StringVar(&cfg.PodDNS, "pod-dns", "", "DNS server of the pods, port 53: where this node's swarm dns answers (default: the node's address); none for the node's own resolvers")
+	f.StringVar(&cfg.ClusterDomain, "cluster-domain", agent.DefaultClusterDomain, "domain of the cluster's names in the pods' search path, as given to swarm dns")
+	f.StringVar(&cfg.PodNetwork, "pod-network", agent.DefaultPodNetwork, "podman --network of the pods; empty for podman's default, in which a pod cannot reach its own node's address")
 	f.StringSliceVar(&labels, "label", nil, "node label key=value for nodeSelector; repeatable")
 	f.DurationVar(&cfg.DeadGrace, "dead-grace", agent.DefaultDeadGrace, "how long a dead node keeps its pods before they move")
 	f.DurationVar(&cfg.ProbeInterval, "probe-interval", time.Second, "failure detection probe interval")

@@ -168,3 +168,21 @@ func TestScaleAndJoinToken(t *testing.T) {
 		t.Errorf("join-token --rotate: %v\n%s", err, out.String())
 	}
 }
+
+func TestGetOneByName(t *testing.T) {
+	c := startAgent(t)
+	if err := runApply(c, "../../contrib/examples/web.yaml", false, nil, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := runGet(c, getOptions{namespace: "default", name: "web"}, "svc", &out); err != nil || strings.Count(out.String(), "\n") != 2 || !strings.Contains(out.String(), "web") {
+		t.Errorf("get svc web: %v\n%s", err, out.String())
+	}
+	out.Reset()
+	if err := runGet(c, getOptions{namespace: "default", name: "web", output: "yaml"}, "deployment", &out); err != nil || !strings.HasPrefix(out.String(), "apiVersion: apps/v1\nkind: Deployment\n") {
+		t.Errorf("get deployment web -o yaml: %v\n%s", err, out.String())
+	}
+	if err := runGet(c, getOptions{namespace: "default", name: "nope"}, "deployments", &out); err == nil || err.Error() != `deployments "nope" not found in namespace default` {
+		t.Errorf("missing: %v", err)
+	}
+}

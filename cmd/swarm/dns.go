@@ -31,7 +31,9 @@ func newDNSCommand() *cobra.Command {
 
 An unknown name under the domain is NXDOMAIN; a Service without ready endpoints is NODATA.
 Pods reach the short forms through their search path (<namespace>.svc.<domain> svc.<domain>
-<domain>).
+<domain>). The agent gives every pod that search path, ndots:5 and this server as its
+resolver at the node's address (swarm agent --pod-dns and --cluster-domain), which the
+default --listen 0.0.0.0:53 answers at.
 
 Every other name is forwarded to --upstream, by default the resolvers of --resolv-conf
 other than this server itself (8.8.8.8 and 8.8.4.4 when there is none). When the cluster's

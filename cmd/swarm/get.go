@@ -31,23 +31,28 @@ type getOptions struct {
 	namespace     string
 	allNamespaces bool
 	output        string
+	name          string // one object only; "" lists them all
 }
 
 func newGetCommand() *cobra.Command {
 	var o getOptions
 	cmd := &cobra.Command{
-		Use:   "get pods|deployments|services|ingresses|nodes",
+		Use:   "get pods|deployments|services|ingresses|nodes [NAME]",
 		Short: "List objects of the cluster, as kubectl does",
 		Example: `  swarm get pods
   swarm get deployments -A
   swarm get pods -o wide
+  swarm get deployment web -o yaml
   swarm get nodes -o json`,
-		Args:      cobra.ExactArgs(1),
+		Args:      cobra.RangeArgs(1, 2),
 		ValidArgs: []string{"pods", "deployments", "services", "ingresses", "nodes"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := o.client.client()
 			if err != nil {
 				return err
+			}
+			if len(args) == 2 {
+				o.name = args[1]
 			}
 			return runGet(c, o, args[0], cmd.OutOrStdout())
 		},
@@ -82,9 +87,17 @@ func runGet(c *client, o getOptions, what string, out io.Writer) error {
 	if err := c.do("GET", "/api/v1/"+path, q, "", nil, &raw); err != nil {
 		return err
 	}
+	var doc any = raw
+	if o.name != "" {
+		item, err := named(raw.Items, o.name, path, o.namespace)
+		if err != nil {
+			return err
+		}
+		raw.Items, doc = []json.RawMessage{item}, item
+	}
 	switch o.output {
 	case "json", "yaml":
-		b, err := json.MarshalIndent(raw, "", "    ")
+		b, err := json.MarshalIndent(doc, "", "    ")
 		if err != nil {
 			return err
 		}
@@ -120,6 +133,20 @@ func runGet(c *client, o getOptions, what string, out io.Writer) error {
 	default:
 		return printTable(tw, raw.Items, false, nodeRow(wide))
 	}
+}
+
+// named picks the item called name, as kubectl get KIND NAME does.
+func named(items []json.RawMessage, name, resource, namespace string) (json.RawMessage, error) {
+	for _, it := range items {
+		var o struct{ Metadata struct{ Name string } }
+		if json.Unmarshal(it, &o) == nil && o.Metadata.Name == name {
+			return it, nil
+		}
+	}
+	if resource == "nodes" {
+		return nil, fmt.Errorf("%s %q not found", resource, name)
+	}
+	return nil, fmt.Errorf("%s %q not found in namespace %s", resource, name, namespace)
 }
 
 // row is one table line: the header is asked for with a nil object.

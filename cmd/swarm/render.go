@@ -43,6 +43,7 @@ On a bad manifest it prints every problem and writes nothing.`,
 	f.StringVarP(&o.outDir, "output-dir", "o", "", "folder to write the units into (created if missing)")
 	f.StringSliceVar(&o.quadlet.DNS, "dns", nil, "DNS server the pods use (the node's swarm dns address); repeatable")
 	f.StringSliceVar(&o.quadlet.DNSSearch, "dns-search", nil, "DNS search domain for the pods; repeatable")
+	f.StringVar(&o.quadlet.ClusterDomain, "cluster-domain", "", "with --dns, the cluster domain the pods search (<namespace>.svc.DOMAIN svc.DOMAIN DOMAIN, ndots:5), as the agent's --cluster-domain")
 	f.StringVar(&o.quadlet.PublishAddress, "publish-address", "", "node address that published ports bind to (default: all addresses)")
 	f.StringVar(&o.quadlet.Network, "network", "", "Quadlet Network= value for the pods (default: podman's default)")
 	f.StringVar(&o.quadlet.NodeName, "node-name", "", "node name for spec.nodeName references")

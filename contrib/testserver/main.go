@@ -6,7 +6,7 @@
 //	GET /healthz   200 "ok", or 503 after GET /fail (until GET /recover)
 //	GET /env?k=K   the value of the environment variable K
 //	GET /resolve?name=N  the addresses N resolves to, one per line
-//	GET /fetch?url=U     the body of GET U (to test reaching other pods)
+//	GET /fetch?url=U     the body of GET U on a new connection (to test reaching other pods)
 //
 // Every request is logged to stdout, which systemd sends to the journal.
 package main
@@ -61,7 +61,9 @@ func main() {
 		fmt.Fprintln(w, strings.Join(addrs, "\n"))
 	})
 	mux.HandleFunc("/fetch", func(w http.ResponseWriter, r *http.Request) {
-		client := http.Client{Timeout: 5 * time.Second}
+		// A new connection each time, so that repeated fetches of a name show which
+		// endpoint DNS gives each time rather than the one a kept-alive connection holds.
+		client := http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 		resp, err := client.Get(r.URL.Query().Get("url"))
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)

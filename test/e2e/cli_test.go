@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -37,7 +38,7 @@ func TestCLIOnANode(t *testing.T) {
 		t.Logf("the rollout was done before the first look:\n%s", out)
 	}
 	out, err = onNode(2, "swarm", "get", "deployment", "rollout")
-	if err != nil || !strings.Contains(out, "2/2") {
+	if err != nil || !regexp.MustCompile(`rollout\s+2/2`).MatchString(out) {
 		t.Errorf("after the rollout: %v\n%s", err, out)
 	}
 }

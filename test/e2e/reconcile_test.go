@@ -66,7 +66,13 @@ type pod struct {
 
 func getPods(t *testing.T) []pod {
 	t.Helper()
-	out, err := swarmCLI(2, "get", "pods", "-o", "json")
+	return getPodsFrom(t, 2)
+}
+
+// getPodsFrom lists the pods through node i's API.
+func getPodsFrom(t *testing.T, i int) []pod {
+	t.Helper()
+	out, err := swarmCLI(i, "get", "pods", "-o", "json")
 	if err != nil {
 		t.Fatalf("swarm get pods: %v\n%s", err, out)
 	}

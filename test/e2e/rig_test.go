@@ -120,6 +120,12 @@ func httpGet(i int, url string) (string, error) {
 	return fromNode(i, "timeout", "5", "busybox", "wget", "-q", "-O", "-", url)
 }
 
+// httpGetHost is httpGet with the request's Host header set, as a browser sends it for
+// a name that points at the node.
+func httpGetHost(i int, url, host string) (string, error) {
+	return fromNode(i, "timeout", "5", "busybox", "wget", "-q", "-O", "-", "--header", "Host: "+host, url)
+}
+
 // eventually retries cond until it holds or the deadline passes, and says what it waited for.
 func eventually(t *testing.T, within time.Duration, what string, cond func() (bool, string)) {
 	t.Helper()
@@ -141,7 +147,8 @@ func eventually(t *testing.T, within time.Duration, what string, cond func() (bo
 // installCluster installs the Debian package (`make deb`, run by `make e2e` before the
 // tests) on every node and sets the agents up as the README tells a person to: as the user,
 // an env file with the flags and `systemctl --user enable --now swarm-agent`; n1 founds the
-// cluster, the others join it with its token.
+// cluster, the others join it with its token. Then the companions, swarm-dns and
+// swarm-ingress, are enabled the same way on every node, pointed at the node's agent.
 func installCluster() error {
 	deb, err := newestDeb(filepath.Join(env.dir, "..", "..", "dist"))
 	if err != nil {
@@ -200,6 +207,11 @@ func installCluster() error {
 			}
 		}
 	}
+	for i := 1; i <= nodeCount; i++ {
+		if err := startCompanions(i); err != nil {
+			return err
+		}
+	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		out, err := swarmCLI(1, "get", "nodes")
@@ -211,6 +223,31 @@ func installCluster() error {
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
+}
+
+// startCompanions writes the flags of swarm dns and swarm ingress on node i, as
+// packaging/README.md tells a person to, and enables both units. The agent's API listens on
+// the node's address only, so both are told where; DNS keeps its default 0.0.0.0:53, which
+// the agent's default --pod-dns (the node's address) reaches.
+func startCompanions(i int) error {
+	api := "http://" + nodeAddr(i) + ":7070"
+	files := map[string]string{
+		"dns.env":     "SWARM_DNS_FLAGS=--agent " + api + "\n",
+		"ingress.env": fmt.Sprintf("SWARM_INGRESS_FLAGS=--agent %s --node-name %s --node-address %s\n", api, nodeName(i), nodeAddr(i)),
+	}
+	for name, text := range files {
+		local := filepath.Join(env.bin, fmt.Sprintf("%d-%s", i, name))
+		if err := os.WriteFile(local, []byte(text), 0o644); err != nil {
+			return err
+		}
+		if out, err := rigCmd("cp-in", fmt.Sprint(i), local, "/home/swarm/.config/swarm/"+name); err != nil {
+			return fmt.Errorf("copy %s to node %d: %v\n%s", name, i, err, out)
+		}
+	}
+	if out, err := onNode(i, "systemctl", "--user", "enable", "--now", "swarm-dns", "swarm-ingress"); err != nil {
+		return fmt.Errorf("start swarm-dns and swarm-ingress on node %d: %v\n%s", i, err, out)
+	}
+	return nil
 }
 
 // newestDeb finds the package `make deb` wrote last.
