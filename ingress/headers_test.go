@@ -124,3 +124,25 @@ func TestProxyHead(t *testing.T) {
 		t.Errorf("HEAD answer:\n%q", out)
 	}
 }
+
+func TestProxyConnectionCloseIsPerHop(t *testing.T) {
+	b := backendServer(t, "127.0.0.2", "", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Connection", "close") // this endpoint closes every connection
+		fmt.Fprintf(w, "close=%v", r.Close)
+	})
+	agent := newFakeAgent(t, State{
+		Ingresses: []networkingv1.Ingress{hostIngress("web", "web.test", "web")},
+		Services:  []discovery.Service{service("web", endpoint("web-a", "n1", b.Listener.Addr().String(), true))},
+	})
+	s := startIngress(t, Config{Agent: agent.URL})
+	waitRouted(t, s, "web.test")
+	// The endpoint's close does not end the client's connection: both answers come on it.
+	// The client's close is not passed on: the endpoint sees a kept-alive request.
+	out := rawExchange(t, s, "GET / HTTP/1.1\r\nHost: web.test\r\n\r\nGET / HTTP/1.1\r\nHost: web.test\r\nConnection: close\r\n\r\n")
+	if n := strings.Count(out, "HTTP/1.1 200 OK\r\n"); n != 2 || strings.Count(out, "close=false") != 2 {
+		t.Errorf("two requests on one connection, the second with Connection: close:\n%s", out)
+	}
+	if first, _, _ := strings.Cut(out, "close=false"); strings.Contains(first, "Connection: close") {
+		t.Errorf("the first answer closes the client's connection:\n%s", out)
+	}
+}

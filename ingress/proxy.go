@@ -77,10 +77,16 @@ func (p *proxy) serve(ctx *fasthttp.RequestCtx) {
 	}
 	// A request that came over TLS has an https URI, which the plain client refuses.
 	req.URI().SetSchemeBytes(schemeHTTP)
+	// Connection: close is between the client and the ingress (the server has noted the
+	// client's): the connection to the endpoint stays in its pool, and the endpoint closing
+	// its own does not end the client's.
+	req.Header.ResetConnectionClose()
 	err := p.try(rc, req, func(addr string) error { return p.client(addr).Do(req, &ctx.Response) })
 	if err != nil {
 		p.fail(ctx, rc, err)
+		return
 	}
+	ctx.Response.Header.ResetConnectionClose()
 }
 
 // errNoEndpoint: every endpoint of the backend is down or was tried; the client gets a 503.
@@ -183,7 +189,9 @@ func (p *proxy) newClient(addr string) *fasthttp.HostClient {
 		ReadBufferSize:      headerBufferSize,
 		WriteBufferSize:     headerBufferSize,
 		MaxConns:            4096,
-		MaxIdleConnDuration: 90 * time.Second,
+		MaxIdleConnDuration: backendIdleFor,
+		// The connection used last is the least likely to have been closed by the endpoint.
+		ConnPoolStrategy: fasthttp.LIFO,
 		// One attempt per endpoint: the proxy retries a failed dial on another endpoint,
 		// and fasthttp retries an idempotent request on a kept-alive connection that the
 		// endpoint had closed, as net/http's Transport does.
@@ -193,6 +201,12 @@ func (p *proxy) newClient(addr string) *fasthttp.HostClient {
 		},
 	}
 }
+
+// backendIdleFor is how long a connection to an endpoint is kept unused: less than the
+// 5 s after which Node.js and Apache close an idle connection. fasthttp, unlike net/http's
+// Transport, does not watch an idle connection, and a request sent on one that the endpoint
+// has closed fails (a POST is not sent again).
+var backendIdleFor = 4 * time.Second
 
 // dialError marks a connection that could not be opened.
 type dialError struct{ err error }

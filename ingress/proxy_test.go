@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -151,6 +152,48 @@ func TestProxyBackendFailsMidway(t *testing.T) {
 	for range 2 {
 		if code, body := get(t, s, "POST", "web.test", "/", strings.NewReader("x")); code != http.StatusBadGateway || body != "502 bad gateway: the backend failed\n" {
 			t.Errorf("backend closed the connection: %d %q, want 502", code, body)
+		}
+	}
+}
+
+func TestProxyEndpointClosesIdleConnections(t *testing.T) {
+	// The endpoint closes a connection idle for 300 ms; the ingress drops its own after
+	// 100 ms, so a POST (never sent twice) does not meet a connection closed under it.
+	defer func(d time.Duration) { backendIdleFor = d }(backendIdleFor)
+	backendIdleFor = 100 * time.Millisecond
+	b := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		fmt.Fprintf(w, "got %s", body)
+	}))
+	b.Listener.Close()
+	b.Listener = listenOn(t, "127.0.0.2")
+	b.Config.IdleTimeout = 300 * time.Millisecond
+	b.Start()
+	t.Cleanup(b.Close)
+	agent := newFakeAgent(t, State{
+		Ingresses: []networkingv1.Ingress{hostIngress("web", "web.test", "web")},
+		Services:  []discovery.Service{service("web", endpoint("web-a", "n1", b.Listener.Addr().String(), true))},
+	})
+	s := startIngress(t, Config{Agent: agent.URL})
+	waitRouted(t, s, "web.test")
+	// A kept-alive client: the ingress pools the connection to the endpoint only then.
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	cl := &http.Client{Transport: tr, Timeout: 5 * time.Second}
+	for i := range 3 {
+		if i > 0 {
+			time.Sleep(400 * time.Millisecond)
+		}
+		req, _ := http.NewRequest("POST", "http://"+s.Addr().String()+"/", strings.NewReader("x"))
+		req.Host = "web.test"
+		resp, err := cl.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || string(body) != "got x" {
+			t.Fatalf("POST %d after the endpoint closed the idle connection: %d %q", i+1, resp.StatusCode, body)
 		}
 	}
 }
