@@ -130,12 +130,7 @@ func TestProxyConnectionCloseIsPerHop(t *testing.T) {
 		w.Header().Set("Connection", "close") // this endpoint closes every connection
 		fmt.Fprintf(w, "close=%v", r.Close)
 	})
-	agent := newFakeAgent(t, State{
-		Ingresses: []networkingv1.Ingress{hostIngress("web", "web.test", "web")},
-		Services:  []discovery.Service{service("web", endpoint("web-a", "n1", b.Listener.Addr().String(), true))},
-	})
-	s := startIngress(t, Config{Agent: agent.URL})
-	waitRouted(t, s, "web.test")
+	s := webIngress(t, b.Listener.Addr().String())
 	// The endpoint's close does not end the client's connection: both answers come on it.
 	// The client's close is not passed on: the endpoint sees a kept-alive request.
 	out := rawExchange(t, s, "GET / HTTP/1.1\r\nHost: web.test\r\n\r\nGET / HTTP/1.1\r\nHost: web.test\r\nConnection: close\r\n\r\n")
@@ -144,5 +139,23 @@ func TestProxyConnectionCloseIsPerHop(t *testing.T) {
 	}
 	if first, _, _ := strings.Cut(out, "close=false"); strings.Contains(first, "Connection: close") {
 		t.Errorf("the first answer closes the client's connection:\n%s", out)
+	}
+}
+
+func TestProxyHeaderLimit(t *testing.T) {
+	big := strings.Repeat("x", 20<<10)
+	b := backendServer(t, "127.0.0.2", "", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/big" {
+			w.Header().Set("X-Big", big)
+		}
+		io.WriteString(w, "ok")
+	})
+	s := webIngress(t, b.Listener.Addr().String())
+	out := rawExchange(t, s, "GET / HTTP/1.1\r\nHost: web.test\r\nX-Big: "+big+"\r\nConnection: close\r\n\r\n")
+	if !strings.HasPrefix(out, "HTTP/1.1 431 ") {
+		t.Errorf("a request header over 16 KiB: %.80q, want 431", out)
+	}
+	if code, body := get(t, s, "GET", "web.test", "/big", nil); code != http.StatusBadGateway {
+		t.Errorf("a response header over 16 KiB: %d %.80q, want 502", code, body)
 	}
 }

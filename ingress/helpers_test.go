@@ -167,3 +167,15 @@ func waitRouted(t testing.TB, s *Server, host string) {
 		return ok
 	})
 }
+
+// webIngress runs an ingress that routes every path of web.test to one endpoint at addr.
+func webIngress(t testing.TB, addr string) *Server {
+	t.Helper()
+	agent := newFakeAgent(t, State{
+		Ingresses: []networkingv1.Ingress{hostIngress("web", "web.test", "web")},
+		Services:  []discovery.Service{service("web", endpoint("web-a", "n1", addr, true))},
+	})
+	s := startIngress(t, Config{Agent: agent.URL})
+	waitRouted(t, s, "web.test")
+	return s
+}

@@ -12,6 +12,8 @@
 // responses pass through; backends see the client in X-Forwarded-For, -Proto and -Host,
 // and the Host header as the client sent it. HTTPS is served with the certificates of the
 // Ingresses' tls sections, picked by SNI, once one of them is found in Config.TLSDir.
+// Requests and responses are HTTP/1.1, served and proxied with fasthttp; a request's or a
+// response's header is limited to 16 KiB (a client gets 431, or 502 for the response).
 package ingress
 
 import (

@@ -170,12 +170,7 @@ func TestProxyEndpointClosesIdleConnections(t *testing.T) {
 	b.Config.IdleTimeout = 300 * time.Millisecond
 	b.Start()
 	t.Cleanup(b.Close)
-	agent := newFakeAgent(t, State{
-		Ingresses: []networkingv1.Ingress{hostIngress("web", "web.test", "web")},
-		Services:  []discovery.Service{service("web", endpoint("web-a", "n1", b.Listener.Addr().String(), true))},
-	})
-	s := startIngress(t, Config{Agent: agent.URL})
-	waitRouted(t, s, "web.test")
+	s := webIngress(t, b.Listener.Addr().String())
 	// A kept-alive client: the ingress pools the connection to the endpoint only then.
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
@@ -203,12 +198,7 @@ func TestProxyForwardedHeaders(t *testing.T) {
 		fmt.Fprintf(w, "host=%s xff=%s proto=%s xhost=%s path=%s",
 			r.Host, r.Header.Get("X-Forwarded-For"), r.Header.Get("X-Forwarded-Proto"), r.Header.Get("X-Forwarded-Host"), r.URL.RequestURI())
 	})
-	agent := newFakeAgent(t, State{
-		Ingresses: []networkingv1.Ingress{hostIngress("web", "web.test", "web")},
-		Services:  []discovery.Service{service("web", endpoint("web-a", "n1", b.Listener.Addr().String(), true))},
-	})
-	s := startIngress(t, Config{Agent: agent.URL})
-	waitRouted(t, s, "web.test")
+	s := webIngress(t, b.Listener.Addr().String())
 	_, body := get(t, s, "GET", "web.test:8080", "/a/b?q=1", nil)
 	want := "host=web.test:8080 xff=127.0.0.1 proto=http xhost=web.test:8080 path=/a/b?q=1"
 	if body != want {
