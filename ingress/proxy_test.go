@@ -320,3 +320,24 @@ func TestProxyStreams(t *testing.T) {
 		t.Errorf("rest: %q", rest)
 	}
 }
+
+func TestProxyTrailers(t *testing.T) {
+	b := backendServer(t, "127.0.0.2", "", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Trailer", "X-Sum")
+		io.WriteString(w, "body")
+		w.(http.Flusher).Flush() // chunked: the trailer follows the last chunk
+		w.Header().Set("X-Sum", "42")
+	})
+	s := webIngress(t, b.Listener.Addr().String())
+	req, _ := http.NewRequest("GET", "http://"+s.Addr().String()+"/", nil)
+	req.Host = "web.test"
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != "body" || resp.Trailer.Get("X-Sum") != "42" {
+		t.Errorf("body %q, trailer %v; want the backend's trailer X-Sum: 42", body, resp.Trailer)
+	}
+}
