@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	networkingv1 "k8s.io/api/networking/v1"
 
@@ -157,5 +158,27 @@ func TestProxyHeaderLimit(t *testing.T) {
 	}
 	if code, body := get(t, s, "GET", "web.test", "/big", nil); code != http.StatusBadGateway {
 		t.Errorf("a response header over 16 KiB: %d %.80q, want 502", code, body)
+	}
+}
+
+func TestProxySlowHeader(t *testing.T) {
+	defer func(d time.Duration) { headerTimeout = d }(headerTimeout)
+	headerTimeout = 200 * time.Millisecond
+	s := echoIngress(t)
+	// A header that never ends: the ingress closes the connection after headerTimeout.
+	c := dialTCP(t, s.Addr().String())
+	start := time.Now()
+	io.WriteString(c, "GET /a/ HTTP/1.1\r\nHost: web.test\r\n")
+	io.ReadAll(c)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("a header not finished held the connection %s", d)
+	}
+	// A body sent slower than headerTimeout is still read.
+	c = dialTCP(t, s.Addr().String())
+	io.WriteString(c, "POST /a/ HTTP/1.1\r\nHost: web.test\r\nContent-Length: 2\r\nConnection: close\r\n\r\nx")
+	time.Sleep(400 * time.Millisecond)
+	io.WriteString(c, "y")
+	if out, _ := io.ReadAll(c); !strings.HasSuffix(string(out), "body=2") {
+		t.Errorf("a slow body: %q", out)
 	}
 }

@@ -163,10 +163,24 @@ func (s *Server) newHTTPServer() *fasthttp.Server {
 		// A request body larger than fasthttp's buffered limit is sent on as it arrives.
 		StreamRequestBody: true,
 		ReadBufferSize:    headerBufferSize,
-		IdleTimeout:       90 * time.Second,
-		Logger:            slogPrintf{s.log},
+		// A client has headerTimeout to send a request's header, and no limit for its body
+		// once the header is in (an upload may be long): fasthttp's ReadTimeout covers both,
+		// so it is lifted when the header has arrived.
+		ReadTimeout: headerTimeout,
+		HeaderReceived: func(*fasthttp.RequestHeader) fasthttp.RequestConfig {
+			return fasthttp.RequestConfig{ReadTimeout: bodyTimeout}
+		},
+		IdleTimeout: 90 * time.Second,
+		Logger:      slogPrintf{s.log},
 	}
 }
+
+// headerTimeout bounds the wait for a request's header, so that clients that open
+// connections and send nothing, or a byte at a time, do not hold them for ever.
+var headerTimeout = 10 * time.Second
+
+// bodyTimeout is, in effect, no limit on reading a request's body.
+const bodyTimeout = 24 * time.Hour
 
 // slogPrintf gives fasthttp's log lines (broken connections, bad requests) to slog.
 type slogPrintf struct{ log *slog.Logger }

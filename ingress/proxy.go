@@ -36,8 +36,9 @@ const attempts = 2
 // proxy serves each request in the server's own goroutine, with fasthttp on both sides: the
 // request read from the client is sent as it is (plus X-Forwarded-*) on a kept-alive
 // connection to an endpoint, and the response goes back the same way. net/http's server and
-// Transport cost twice nginx's CPU time per request, most of it in system calls: a read
-// that finds nothing before each of their goroutines parks, and a wake-up for each.
+// Transport cost about twice nginx's CPU time per request (BENCHMARKS.md): a second
+// goroutine per connection on each side (the server's background read, the Transport's
+// readLoop and writeLoop), and the reads, wake-ups and hand-offs between them.
 type proxy struct {
 	snap     func() *snapshot
 	balancer *balancer
@@ -179,7 +180,8 @@ func (p *proxy) newClient(addr string) *fasthttp.HostClient {
 	return &fasthttp.HostClient{
 		Addr: addr,
 		Dial: p.dial,
-		// The Host header stays the client's, as virtual hosts behind the ingress expect.
+		// The request goes on as the client wrote it: no User-Agent added, the path and
+		// the header names unchanged.
 		NoDefaultUserAgentHeader:      true,
 		DisablePathNormalizing:        true,
 		DisableHeaderNamesNormalizing: true,
@@ -192,9 +194,9 @@ func (p *proxy) newClient(addr string) *fasthttp.HostClient {
 		MaxIdleConnDuration: backendIdleFor,
 		// The connection used last is the least likely to have been closed by the endpoint.
 		ConnPoolStrategy: fasthttp.LIFO,
-		// One attempt per endpoint: the proxy retries a failed dial on another endpoint,
-		// and fasthttp retries an idempotent request on a kept-alive connection that the
-		// endpoint had closed, as net/http's Transport does.
+		// fasthttp sends an idempotent request without a body once more when a kept-alive
+		// connection fails under it, as net/http's Transport does; a refused connection is
+		// left to the proxy, which tries another endpoint.
 		MaxIdemponentCallAttempts: attempts,
 		RetryIfErr: func(req *fasthttp.Request, _ int, err error) (bool, bool) {
 			return false, !errors.As(err, new(dialError)) && retryable(req)
