@@ -42,6 +42,9 @@ type Config struct {
 	Class       string // the ingressClassName served (Ingresses without a class are served too)
 	NodeName    string // this node, to prefer its endpoints
 	NodeAddress string // this node's address, the same by address
+	// SpreadAll sends requests round-robin to every ready endpoint, this node's or not,
+	// instead of keeping traffic on the node when it has one.
+	SpreadAll bool
 	TLSDir      string // <dir>/<namespace>/<secretName>/tls.crt and tls.key
 	StateFile   string // last known state; "" keeps none
 
@@ -264,7 +267,11 @@ func (s *Server) apply(st *State) {
 		s.certProblems = problems
 	}
 	router := NewRouter(st.Ingresses, s.cfg.Class)
-	routes := newRoutes(st, router, s.cfg.NodeName, s.cfg.NodeAddress)
+	node, nodeAddr := s.cfg.NodeName, s.cfg.NodeAddress
+	if s.cfg.SpreadAll {
+		node, nodeAddr = "", "" // no endpoint is local: round-robin over all
+	}
+	routes := newRoutes(st, router, node, nodeAddr)
 	s.snap.Store(&snapshot{state: st, router: router, certs: certs, routes: routes,
 		node: s.cfg.NodeName, nodeAddr: s.cfg.NodeAddress})
 	if s.httpLn != nil {

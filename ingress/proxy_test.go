@@ -52,6 +52,16 @@ func TestProxyRoundRobinAndLocalPreference(t *testing.T) {
 			t.Fatalf("the ingress on n2 sent a request to %q, want the local endpoint b", body)
 		}
 	}
+	spread := startIngress(t, Config{Agent: agent.URL, NodeName: "n2", SpreadAll: true})
+	waitRouted(t, spread, "web.test")
+	seen = map[string]int{}
+	for range 6 {
+		_, body := get(t, spread, "GET", "web.test", "/", nil)
+		seen[body]++
+	}
+	if seen["a"] != 2 || seen["b"] != 2 || seen["c"] != 2 {
+		t.Errorf("with SpreadAll, the ingress on n2 should go round-robin over all three: %v", seen)
+	}
 	byAddr := startIngress(t, Config{Agent: agent.URL, NodeAddress: "127.0.0.4"})
 	waitRouted(t, byAddr, "web.test")
 	if _, body := get(t, byAddr, "GET", "web.test", "/", nil); body != "c" {

@@ -22,7 +22,9 @@ func newIngressCommand() *cobra.Command {
 		Long: `Run this node's HTTP ingress. It follows the agent's Ingresses and Service endpoints
 (polled every second) and proxies each request, by host and path, round-robin to a ready
 endpoint of the backend Service, preferring endpoints on this node (--node-name,
---node-address). Ingresses of --class and Ingresses without a class are served.
+--node-address): while the node has a ready one, traffic stays on the node. With
+--spread-all every ready endpoint takes its turn. Ingresses of --class and Ingresses
+without a class are served.
 
 HTTPS is served on --listen-tls once the certificate of some Ingress tls section is found in
 --tls-dir, as <tls-dir>/<namespace>/<secretName>/tls.crt and tls.key; the client's SNI picks
@@ -57,6 +59,7 @@ writes it there) unless $SWARM_TOKEN is set.`,
 	f.StringVar(&cfg.Class, "class", "swarm", "ingressClassName served; Ingresses without a class are served too")
 	f.StringVar(&cfg.NodeName, "node-name", hostname, "this node's name in the cluster (as given to swarm agent), to prefer its endpoints")
 	f.StringVar(&cfg.NodeAddress, "node-address", "", "this node's address, to prefer its endpoints")
+	f.BoolVar(&cfg.SpreadAll, "spread-all", false, "round-robin over every ready endpoint, also when this node has one (default: keep traffic on the node)")
 	f.StringVar(&cfg.TLSDir, "tls-dir", "", "folder of certificates: <tls-dir>/<namespace>/<secretName>/tls.crt and tls.key")
 	f.StringVar(&cfg.StateFile, "state-file", filepath.Join(defaultStateDir(), "ingress-state.json"), "last known state, read at start so that the ingress serves while the agent is down; empty for none")
 	addCompanionFlags(cmd, &tokenFile, &caFile)

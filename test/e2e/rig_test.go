@@ -231,21 +231,31 @@ func installCluster() error {
 // the agent's default --pod-dns (the node's address) reaches.
 func startCompanions(i int) error {
 	api := "http://" + nodeAddr(i) + ":7070"
-	files := map[string]string{
-		"dns.env":     "SWARM_DNS_FLAGS=--agent " + api + "\n",
-		"ingress.env": fmt.Sprintf("SWARM_INGRESS_FLAGS=--agent %s --node-name %s --node-address %s\n", api, nodeName(i), nodeAddr(i)),
+	if err := writeNodeFile(i, "dns.env", "SWARM_DNS_FLAGS=--agent "+api+"\n"); err != nil {
+		return err
 	}
-	for name, text := range files {
-		local := filepath.Join(env.bin, fmt.Sprintf("%d-%s", i, name))
-		if err := os.WriteFile(local, []byte(text), 0o644); err != nil {
-			return err
-		}
-		if out, err := rigCmd("cp-in", fmt.Sprint(i), local, "/home/swarm/.config/swarm/"+name); err != nil {
-			return fmt.Errorf("copy %s to node %d: %v\n%s", name, i, err, out)
-		}
+	if err := writeNodeFile(i, "ingress.env", ingressEnv(i, "")); err != nil {
+		return err
 	}
 	if out, err := onNode(i, "systemctl", "--user", "enable", "--now", "swarm-dns", "swarm-ingress"); err != nil {
 		return fmt.Errorf("start swarm-dns and swarm-ingress on node %d: %v\n%s", i, err, out)
+	}
+	return nil
+}
+
+// ingressEnv is node i's ingress.env, with extra flags.
+func ingressEnv(i int, extra string) string {
+	return fmt.Sprintf("SWARM_INGRESS_FLAGS=--agent http://%s:7070 --node-name %s --node-address %s %s\n", nodeAddr(i), nodeName(i), nodeAddr(i), extra)
+}
+
+// writeNodeFile writes ~/.config/swarm/NAME of the user swarm on node i.
+func writeNodeFile(i int, name, text string) error {
+	local := filepath.Join(env.bin, fmt.Sprintf("%d-%s", i, name))
+	if err := os.WriteFile(local, []byte(text), 0o644); err != nil {
+		return err
+	}
+	if out, err := rigCmd("cp-in", fmt.Sprint(i), local, "/home/swarm/.config/swarm/"+name); err != nil {
+		return fmt.Errorf("copy %s to node %d: %v\n%s", name, i, err, out)
 	}
 	return nil
 }

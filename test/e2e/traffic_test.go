@@ -212,6 +212,31 @@ func TestServiceDiscoveryAndIngress(t *testing.T) {
 		}
 	})
 
+	t.Run("with --spread-all, a node's ingress reaches every replica in turn", func(t *testing.T) {
+		restart := func(extra string) error {
+			if err := writeNodeFile(1, "ingress.env", ingressEnv(1, extra)); err != nil {
+				return err
+			}
+			out, err := onNode(1, "systemctl", "--user", "restart", "swarm-ingress")
+			if err != nil {
+				return fmt.Errorf("restart swarm-ingress: %v\n%s", err, out)
+			}
+			return nil
+		}
+		if err := restart("--spread-all"); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if err := restart(""); err != nil {
+				t.Error(err)
+			}
+		})
+		eventually(t, 30*time.Second, "node 1's ingress answers from all three replicas", func() (bool, string) {
+			pods, err := ingressPods(1, 3*nodeCount)
+			return err == nil && len(pods) == nodeCount, fmt.Sprint(pods, err)
+		})
+	})
+
 	t.Run("a pod whose published port leads nowhere is no endpoint", func(t *testing.T) {
 		// Running and ready as far as its node can tell (no probe), but the server listens
 		// on another port than the one published: the node's port check takes it out.
