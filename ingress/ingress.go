@@ -45,8 +45,8 @@ type Config struct {
 	// SpreadAll sends requests round-robin to every ready endpoint, this node's or not,
 	// instead of keeping traffic on the node when it has one.
 	SpreadAll bool
-	TLSDir      string // <dir>/<namespace>/<secretName>/tls.crt and tls.key
-	StateFile   string // last known state; "" keeps none
+	TLSDir    string // <dir>/<namespace>/<secretName>/tls.crt and tls.key
+	StateFile string // last known state; "" keeps none
 
 	PollInterval time.Duration // default 1s
 	DownFor      time.Duration // how long an endpoint that refused a connection is skipped; default 5s
