@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
@@ -15,6 +17,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/podman-swarm/podman-swarm/internal/apiclient"
 	"github.com/podman-swarm/podman-swarm/manifest"
 )
 
@@ -75,12 +78,25 @@ func deploymentName(target string) (string, error) {
 	return name, nil
 }
 
+// appearGrace is how long a Deployment that is not found yet is waited for: applied through
+// another node a moment ago, it may not have reached this one.
+const appearGrace = 5 * time.Second
+
 func runRolloutStatus(ctx context.Context, c *client, ns, name string, interval time.Duration, out io.Writer) error {
-	last, lastChange := "", time.Now()
+	start := time.Now()
+	last, lastChange := "", start
 	var lastCounts [4]int32
 	for {
 		var d appsv1.Deployment
-		if err := c.do("GET", "/api/v1/deployments/"+url.PathEscape(ns)+"/"+url.PathEscape(name), nil, "", nil, &d); err != nil {
+		err := c.do("GET", "/api/v1/deployments/"+url.PathEscape(ns)+"/"+url.PathEscape(name), nil, "", nil, &d)
+		var apiErr *apiclient.Error
+		if errors.As(err, &apiErr) && apiErr.Status == http.StatusNotFound && time.Since(start) < appearGrace {
+			if sleepCtx(ctx, interval) != nil {
+				return err // still not found
+			}
+			continue
+		}
+		if err != nil {
 			return err
 		}
 		pods, err := listPods(c, ns)
@@ -101,14 +117,22 @@ func runRolloutStatus(ctx context.Context, c *client, ns, name string, interval 
 		if deadline := progressDeadline(&d); time.Since(lastChange) > deadline {
 			return fmt.Errorf("deployment %q exceeded its progress deadline: no progress for %s (see the reasons above, `swarm describe deployment %s` and `swarm logs`)", name, deadline, name)
 		}
-		select {
-		case <-ctx.Done():
-			if ctx.Err() == context.DeadlineExceeded {
+		if err := sleepCtx(ctx, interval); err != nil {
+			if err == context.DeadlineExceeded {
 				return fmt.Errorf("timed out waiting for the rollout of deployment %q", name)
 			}
 			return fmt.Errorf("stopped waiting for the rollout of deployment %q", name)
-		case <-time.After(interval):
 		}
+	}
+}
+
+// sleepCtx waits d, or less when ctx ends (its error then).
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
 	}
 }
 

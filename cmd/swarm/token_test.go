@@ -244,3 +244,20 @@ func TestDescribeKinds(t *testing.T) {
 func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), d)
 }
+
+// A Deployment applied through another node a moment ago may not be on this one yet:
+// rollout status waits a little for it to appear.
+func TestRolloutStatusWaitsForTheDeployment(t *testing.T) {
+	c := startAgent(t)
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		_ = runApply(c, "../../contrib/examples/web.yaml", false, nil, &bytes.Buffer{})
+	}()
+	ctx, cancel := contextWithTimeout(1500 * time.Millisecond)
+	defer cancel()
+	var out bytes.Buffer
+	err := runRolloutStatus(ctx, c, "default", "web", 100*time.Millisecond, &out)
+	if err == nil || !strings.Contains(err.Error(), "timed out waiting for the rollout") || !strings.Contains(out.String(), `Waiting for deployment "web"`) {
+		t.Errorf("err = %v\n%s", err, out.String())
+	}
+}
