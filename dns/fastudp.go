@@ -21,6 +21,7 @@ type packedReader struct {
 	h           *Handler
 	log         *slog.Logger
 	in, out     []byte
+	batch       *batchReader // a boundConn's, made at its first read
 }
 
 var _ mdns.PacketConnReader = (*packedReader)(nil)
@@ -48,18 +49,13 @@ func packedReaders(h *Handler) mdns.DecorateReader {
 	}
 }
 
-// ReadPacketConn implements mdns.PacketConnReader for a boundConn.
+// ReadPacketConn implements mdns.PacketConnReader for a boundConn, reading and answering in
+// batches.
 func (r *packedReader) ReadPacketConn(conn net.PacketConn, _ time.Duration) ([]byte, net.Addr, error) {
-	uc := conn.(boundConn)
-	for {
-		n, from, err := uc.ReadFromUDPAddrPort(r.in)
-		if err != nil {
-			return nil, nil, err
-		}
-		if !r.answer(n, func(reply []byte) error { _, err := uc.WriteToUDPAddrPort(reply, from); return err }) {
-			return slices.Clone(r.in[:n]), net.UDPAddrFromAddrPort(from), nil
-		}
+	if r.batch == nil {
+		r.batch = newBatchReader(conn.(boundConn).UDPConn)
 	}
+	return r.batch.next(r.h.answerPacked)
 }
 
 // ReadUDP implements mdns.Reader for a socket bound to every address (0.0.0.0 or ::): the
