@@ -24,13 +24,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/podman-swarm/podman-swarm/internal/apiclient"
 )
 
 // Config is the configuration of one node's ingress.
@@ -107,7 +108,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.Source == nil {
-		cfg.Source = AgentSource{URL: cfg.Agent, Client: &http.Client{Timeout: 5 * time.Second}}
+		api, err := apiclient.New(apiclient.Config{Server: cfg.Agent, Timeout: 5 * time.Second})
+		if err != nil {
+			return nil, fmt.Errorf("--agent: %w", err)
+		}
+		cfg.Source = AgentSource{API: api}
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger.With("component", "ingress"), done: make(chan struct{}), source: cfg.Source}
 	st, err := loadState(cfg.StateFile)

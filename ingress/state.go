@@ -5,14 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 
 	networkingv1 "k8s.io/api/networking/v1"
 
@@ -89,27 +86,21 @@ type Source interface {
 // AgentSource reads the state from an agent's HTTP API: GET /api/v1/ingresses and
 // /api/v1/endpoints.
 type AgentSource struct {
-	URL    string // the agent's base URL, http://127.0.0.1:7070
-	Client *http.Client
-	Token  string // API token; "" sends none, or TokenFile's
-	// TokenFile is read at each poll when Token is empty: an ingress started before its
-	// agent wrote the file picks the token up once it is there.
-	TokenFile string
+	API *apiclient.Client
 }
 
 // State reads both lists; it fails unless both answer.
 func (a AgentSource) State(ctx context.Context) (*State, error) {
-	agent := strings.TrimRight(a.URL, "/")
 	var ings struct {
 		Items []networkingv1.Ingress `json:"items"`
 	}
-	if err := a.getJSON(ctx, agent+"/api/v1/ingresses", &ings); err != nil {
+	if err := a.API.Get(ctx, "/api/v1/ingresses", nil, &ings); err != nil {
 		return nil, err
 	}
 	var eps struct {
 		Items []discovery.Service `json:"items"`
 	}
-	if err := a.getJSON(ctx, agent+"/api/v1/endpoints", &eps); err != nil {
+	if err := a.API.Get(ctx, "/api/v1/endpoints", nil, &eps); err != nil {
 		return nil, err
 	}
 	return &State{Ingresses: ings.Items, Services: eps.Items}, nil
@@ -117,35 +108,6 @@ func (a AgentSource) State(ctx context.Context) (*State, error) {
 
 func joinHostPort(host string, port int32) string {
 	return net.JoinHostPort(host, strconv.Itoa(int(port)))
-}
-
-func (a AgentSource) getJSON(ctx context.Context, url string, v any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return fmt.Errorf("get %s: %w", url, err)
-	}
-	token := a.Token
-	if token == "" && a.TokenFile != "" {
-		if token, err = apiclient.ReadTokenFile(a.TokenFile); err != nil {
-			return err
-		}
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := a.Client.Do(req)
-	if err != nil {
-		return fmt.Errorf("get %s: %w", url, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return fmt.Errorf("get %s: %s: %s", url, resp.Status, strings.TrimSpace(string(body)))
-	}
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		return fmt.Errorf("decode %s: %w", url, err)
-	}
-	return nil
 }
 
 // loadState reads the state file; a missing file is an empty state.

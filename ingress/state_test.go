@@ -11,6 +11,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 
 	"github.com/podman-swarm/podman-swarm/discovery"
+	"github.com/podman-swarm/podman-swarm/internal/apiclient"
 )
 
 func TestTargets(t *testing.T) {
@@ -69,7 +70,11 @@ func TestAgentSourceSendsItsToken(t *testing.T) {
 	}))
 	defer srv.Close()
 	for token, wantErr := range map[string]bool{"swarmapi-right": false, "swarmapi-wrong": true, "": true} {
-		st, err := AgentSource{URL: srv.URL, Token: token, Client: srv.Client()}.State(context.Background())
+		api, err := apiclient.New(apiclient.Config{Server: srv.URL, Token: token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := AgentSource{API: api}.State(context.Background())
 		if (err != nil) != wantErr || (err == nil && st == nil) {
 			t.Errorf("token %q: %v, %v", token, st, err)
 		}

@@ -1,8 +1,7 @@
 package main
 
 import (
-	"crypto/tls"
-	"net/http"
+	"fmt"
 	"os"
 	"path/filepath"
 	"time"
@@ -25,14 +24,10 @@ func addCompanionFlags(cmd *cobra.Command, tokenFile, caFile *string) {
 // tokenFile, read at each poll (none while there is no file: an agent with --no-auth needs
 // none, and a fresh agent writes it a moment after its companions start).
 func agentSource(url, tokenFile, caFile string) (ingress.Source, error) {
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	if caFile != "" {
-		pool, err := apiclient.LoadCertPool(caFile)
-		if err != nil {
-			return nil, err
-		}
-		transport.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	api, err := apiclient.New(apiclient.Config{Server: url, Token: os.Getenv("SWARM_TOKEN"), TokenFile: tokenFile,
+		CAFile: caFile, Timeout: 5 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("--agent: %w", err)
 	}
-	return ingress.AgentSource{URL: url, Token: os.Getenv("SWARM_TOKEN"), TokenFile: tokenFile,
-		Client: &http.Client{Timeout: 5 * time.Second, Transport: transport}}, nil
+	return ingress.AgentSource{API: api}, nil
 }
