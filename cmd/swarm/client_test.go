@@ -27,7 +27,7 @@ func startAgent(t *testing.T) *client {
 	return testClient(t, a.APIAddr(), strings.TrimSpace(string(token)))
 }
 
-func startLiveAgent(t *testing.T, name, stateDir string) (*agent.Agent, string) {
+func startLiveAgent(t *testing.T, name, stateDir string, configure ...func(*agent.Config)) (*agent.Agent, string) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -35,9 +35,11 @@ func startLiveAgent(t *testing.T, name, stateDir string) (*agent.Agent, string) 
 	}
 	gossip := l.Addr().String()
 	l.Close()
-	a, err := agent.Start(context.Background(), agent.Config{
-		NodeName: name, Bind: gossip, APIListen: "127.0.0.1:0", StateDir: stateDir, Runtime: agent.RuntimeNone,
-	})
+	cfg := agent.Config{NodeName: name, Bind: gossip, APIListen: "127.0.0.1:0", StateDir: stateDir, Runtime: agent.RuntimeNone}
+	for _, c := range configure {
+		c(&cfg)
+	}
+	a, err := agent.Start(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

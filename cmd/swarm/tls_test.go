@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,20 +17,7 @@ func TestCLIOverTLS(t *testing.T) {
 	dir := t.TempDir()
 	certFile, keyFile := filepath.Join(dir, "api.crt"), filepath.Join(dir, "api.key")
 	testcert.Write(t, certFile, keyFile, "127.0.0.1")
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	gossip := l.Addr().String()
-	l.Close()
-	a, err := agent.Start(context.Background(), agent.Config{
-		NodeName: "n1", Bind: gossip, APIListen: "127.0.0.1:0", StateDir: filepath.Join(dir, "state"),
-		Runtime: agent.RuntimeNone, TLSCert: certFile, TLSKey: keyFile,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Shutdown(false) })
+	a, _ := startLiveAgent(t, "n1", filepath.Join(dir, "state"), func(c *agent.Config) { c.TLSCert, c.TLSKey = certFile, keyFile })
 	token, err := os.ReadFile(filepath.Join(dir, "state", agent.APITokenFile))
 	if err != nil {
 		t.Fatal(err)
