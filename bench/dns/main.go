@@ -2,7 +2,9 @@
 // Unbound serving the same names as local data: each server pinned to one core, dnsperf to
 // another (taskset), the two servers measured in turns. Each round then measures the latency
 // of both at half the rate Unbound reached in it (dnsperf -Q, each query's latency from
-// dnsperf -v). It needs the Debian packages dnsperf and unbound.
+// dnsperf -v). A third target, echo, shows what the load generator and the machine add: it
+// sends each query back as it is, with no DNS work, one read and one write a query, and
+// never sleeps. It needs the Debian packages dnsperf and unbound.
 //
 //	go run ./bench/dns -swarm bin/swarm
 package main
@@ -15,13 +17,16 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/miekg/dns"
@@ -35,8 +40,10 @@ var (
 	swarmBin   = flag.String("swarm", "bin/swarm", "the swarm binary")
 	services   = flag.Int("services", 200, "Services in the cluster, 3 ready endpoints each")
 	duration   = flag.Duration("duration", 10*time.Second, "length of one dnsperf run")
-	runs       = flag.Int("runs", 3, "dnsperf runs per server, in turns")
+	runs       = flag.Int("runs", 5, "dnsperf runs per server, in turns")
 	clients    = flag.Int("clients", 8, "dnsperf -c: simulated clients")
+	threads    = flag.Int("threads", 1, "dnsperf -T: its threads (its default counts every core, not the ones it may use)")
+	echoAddr   = flag.String("echo", "", "serve as the echo target: answer every datagram on this address with itself, flagged as a reply")
 	serverCPU  = flag.String("server-cpu", "0", "taskset -c list of the server under test")
 	dnsperfCPU = flag.String("dnsperf-cpu", "1", "taskset -c list of dnsperf")
 )
@@ -45,12 +52,17 @@ const (
 	agentAddr  = "127.0.54.1:17070"
 	swarmAddr  = "127.0.54.2"
 	unboundAdr = "127.0.54.3"
+	echoAdr    = "127.0.54.4"
 	port       = "5300"
 )
 
 func main() {
 	flag.Parse()
 	log.SetFlags(log.Ltime)
+	if *echoAddr != "" {
+		serveEcho(*echoAddr)
+		return
+	}
 	for _, tool := range []string{"dnsperf", "unbound", "taskset"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			log.Fatalf("%s is missing: apt-get install dnsperf unbound", tool)
@@ -71,10 +83,18 @@ func main() {
 		"--listen", swarmAddr+":"+port, "--agent", "http://"+agentAddr,
 		"--state-file", "", "--upstream", "127.0.0.1:9", "--log-level", "warn"))
 	unbound := benchproc.Start(exec.Command("taskset", "-c", *serverCPU, "unbound", "-d", "-c", conf))
-	waitAnswers(swarmAddr + ":" + port)
-	waitAnswers(unboundAdr + ":" + port)
+	self, err := os.Executable()
+	benchproc.Check(err)
+	startEcho := func() *exec.Cmd {
+		echo := benchproc.Start(exec.Command("taskset", "-c", *serverCPU, self, "-echo", echoAdr+":"+port))
+		waitAnswers(echoAdr+":"+port, 0)
+		return echo
+	}
+	waitAnswers(swarmAddr+":"+port, 3)
+	waitAnswers(unboundAdr+":"+port, 3)
 
-	servers := []server{{"swarm dns", swarmAddr, swarm.Process.Pid}, {"unbound", unboundAdr, unbound.Process.Pid}}
+	servers := []server{{name: "swarm dns", addr: swarmAddr, pid: swarm.Process.Pid},
+		{name: "unbound", addr: unboundAdr, pid: unbound.Process.Pid}, {name: "echo", addr: echoAdr, start: startEcho}}
 	results := map[string][]result{}
 	for round := range *runs {
 		// Each round starts with another server, so that neither always runs first.
@@ -99,6 +119,9 @@ func main() {
 type server struct {
 	name, addr string
 	pid        int
+	// start, when set, starts the server for each measurement, which stops it after: the
+	// echo responder takes its core whole and would slow the others down.
+	start func() *exec.Cmd
 }
 
 type result struct {
@@ -114,6 +137,11 @@ func (r result) cpuPerQuery() float64 { return r.cores / r.qps * 1e6 }
 
 // measure runs dnsperf against s, at most at rate queries a second (0: as fast as it can).
 func measure(s server, queries string, rate float64) *result {
+	if s.start != nil {
+		cmd := s.start()
+		defer benchproc.Stop(cmd)
+		s.pid = cmd.Process.Pid
+	}
 	before := benchproc.CPUTime(s.pid)
 	r := dnsperf(s.addr, queries, rate)
 	r.cores = (benchproc.CPUTime(s.pid) - before).Seconds() / r.elapsed
@@ -122,32 +150,38 @@ func measure(s server, queries string, rate float64) *result {
 
 func report(results map[string][]result) {
 	fmt.Printf("## DNS: %s, %s\n\n", time.Now().UTC().Format("2006-01-02"), benchproc.Machine())
-	fmt.Printf("dnsperf -c %d -q 100 -l %s, %d A queries of %d Services (3 ready endpoints each) in turn; server on CPU %s, dnsperf on CPU %s; %d rounds; latency at half of Unbound's rate of the round (dnsperf -Q, -v).\n\n",
-		*clients, *duration, *services, *services, *serverCPU, *dnsperfCPU, *runs)
-	fmt.Println("| round | swarm queries/s | Unbound queries/s | swarm / Unbound | swarm CPU per query | Unbound CPU per query | CPU swarm / Unbound | half load | swarm p50 / p99 | Unbound p50 / p99 |")
-	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+	fmt.Printf("dnsperf -c %d -T %d -q 100 -l %s, %d A queries of %d Services (3 ready endpoints each) in turn; server on CPU %s, dnsperf on CPU %s; %d rounds; latency at half of Unbound's rate of the round (dnsperf -Q, -v); echo sends each query back with no DNS work and never sleeps.\n\n",
+		*clients, *threads, *duration, *services, *services, *serverCPU, *dnsperfCPU, *runs)
+	fmt.Println("| round | swarm queries/s | Unbound queries/s | echo queries/s | swarm / Unbound | swarm CPU per query | Unbound CPU per query | CPU swarm / Unbound | half load | swarm p50 / p99 | Unbound p50 / p99 | echo p50 / p99 |")
+	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 	var ratios, cpuRatios []float64
 	for i := range results["unbound"] {
-		s, u := results["swarm dns"][i], results["unbound"][i]
+		s, u, e := results["swarm dns"][i], results["unbound"][i], results["echo"][i]
 		ratios = append(ratios, s.qps/u.qps)
 		cpuRatios = append(cpuRatios, s.cpuPerQuery()/u.cpuPerQuery())
-		fmt.Printf("| %d | %.0f | %.0f | %.2fx | %.1f µs | %.1f µs | %.2fx | %.0f/s | %.3f / %.3f ms | %.3f / %.3f ms |\n",
-			i+1, s.qps, u.qps, ratios[i], s.cpuPerQuery(), u.cpuPerQuery(), cpuRatios[i], u.qps/2,
-			s.half.p50*1000, s.half.p99*1000, u.half.p50*1000, u.half.p99*1000)
+		fmt.Printf("| %d | %.0f | %.0f | %.0f | %.2fx | %.1f µs | %.1f µs | %.2fx | %.0f/s | %.3f / %.3f ms | %.3f / %.3f ms | %.3f / %.3f ms |\n",
+			i+1, s.qps, u.qps, e.qps, ratios[i], s.cpuPerQuery(), u.cpuPerQuery(), cpuRatios[i], u.qps/2,
+			s.half.p50*1000, s.half.p99*1000, u.half.p50*1000, u.half.p99*1000, e.half.p50*1000, e.half.p99*1000)
 	}
 	fmt.Println()
-	fmt.Println("| server | queries/s (median) | CPU per query (median) | p99 at half load (median) | lost |")
-	fmt.Println("| --- | --- | --- | --- | --- |")
-	for _, name := range []string{"swarm dns", "unbound"} {
-		var qps, cpu, p99 []float64
+	fmt.Println("| server | queries/s (median) | CPU per query (median) | p50 at half load (median) | p99 at half load (median) | lost |")
+	fmt.Println("| --- | --- | --- | --- | --- | --- |")
+	for _, name := range []string{"swarm dns", "unbound", "echo"} {
+		var qps, cpu, p50, p99 []float64
 		lost := 0
 		for _, r := range results[name] {
 			qps = append(qps, r.qps)
 			cpu = append(cpu, r.cpuPerQuery())
+			p50 = append(p50, r.half.p50*1000)
 			p99 = append(p99, r.half.p99*1000)
 			lost += r.lost + r.half.lost
 		}
-		fmt.Printf("| %s | %.0f | %.1f µs | %.3f ms | %d |\n", name, benchproc.Median(qps), benchproc.Median(cpu), benchproc.Median(p99), lost)
+		cpuText := fmt.Sprintf("%.1f µs", benchproc.Median(cpu))
+		if name == "echo" {
+			cpuText = "a whole core"
+		}
+		fmt.Printf("| %s | %.0f | %s | %.3f ms | %.3f ms | %d |\n", name, benchproc.Median(qps), cpuText,
+			benchproc.Median(p50), benchproc.Median(p99), lost)
 	}
 	fmt.Printf("\nswarm / Unbound queries/s per round: median %.2fx; CPU per query: median %.2fx.\n", benchproc.Median(ratios), benchproc.Median(cpuRatios))
 }
@@ -164,11 +198,11 @@ var answerRe = regexp.MustCompile(`(?m)^> [A-Z]+ \S+ \S+ ([0-9.]+)$`)
 
 func dnsperf(addr, queries string, rate float64) *result {
 	args := []string{"-c", *dnsperfCPU, "dnsperf", "-s", addr, "-p", port,
-		"-d", queries, "-l", strconv.Itoa(int(duration.Seconds())), "-c", strconv.Itoa(*clients), "-q", "100"}
+		"-d", queries, "-l", strconv.Itoa(int(duration.Seconds())), "-c", strconv.Itoa(*clients), "-T", strconv.Itoa(*threads), "-q", "100"}
 	if rate > 0 {
 		args = append(args, "-Q", strconv.Itoa(int(rate)), "-v")
 	}
-	out, err := exec.Command("taskset", args...).CombinedOutput()
+	out, err := runToFile(exec.Command("taskset", args...))
 	if err != nil {
 		benchproc.Fatalf("dnsperf against %s: %v\n%s", addr, err, out)
 	}
@@ -260,14 +294,62 @@ func serveAgent(list []discovery.Service) func() {
 	return func() { _ = srv.Shutdown(context.Background()) }
 }
 
-// waitAnswers waits until addr answers the first Service's name with its 3 records.
-func waitAnswers(addr string) {
+// waitAnswers waits until addr answers the first Service's name with n records (3; the echo
+// target sends the question back with none).
+func waitAnswers(addr string, n int) {
 	c := &dns.Client{Timeout: 200 * time.Millisecond}
 	q := new(dns.Msg).SetQuestion("svc0.ns0.svc.cluster.local.", dns.TypeA)
 	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if r, _, err := c.Exchange(q, addr); err == nil && len(r.Answer) == 3 {
+		if r, _, err := c.Exchange(q, addr); err == nil && len(r.Answer) == n {
 			return
 		}
 	}
 	benchproc.Fatalf("%s does not answer", addr)
+}
+
+// runToFile runs cmd with its output going to a file in memory rather than to a pipe or a
+// disk: with -v dnsperf writes a line per query from the thread that takes in the answers,
+// and a pipe that fills up until this process reads it, or a write that waits for the disk,
+// holds that thread back, which dnsperf then counts as the queries' latency (p99 2.2 ms
+// through a pipe, 1.0 ms through a file, on the same machine within minutes).
+func runToFile(cmd *exec.Cmd) ([]byte, error) {
+	dir := ""
+	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
+		dir = "/dev/shm"
+	}
+	f, err := os.CreateTemp(dir, "swarm-bench-dnsperf-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	cmd.Stdout, cmd.Stderr = f, f
+	runErr := cmd.Run()
+	out, err := os.ReadFile(f.Name())
+	if err != nil {
+		return nil, err
+	}
+	return out, runErr
+}
+
+// serveEcho answers each datagram on addr with itself, the QR bit set, reading without ever
+// sleeping (a non-blocking socket polled in a loop, a whole core): what dnsperf measures
+// against it is the latency of the load generator, the loopback and the scheduler, with no
+// DNS work and no wake-up.
+func serveEcho(addr string) {
+	signal.Reset(os.Interrupt) // stopped like the servers, quietly
+	ap, err := netip.ParseAddrPort(addr)
+	benchproc.Check(err)
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_DGRAM|syscall.SOCK_NONBLOCK, 0)
+	benchproc.Check(err)
+	benchproc.Check(syscall.Bind(fd, &syscall.SockaddrInet4{Port: int(ap.Port()), Addr: ap.Addr().As4()}))
+	buf := make([]byte, 1500)
+	for {
+		n, from, err := syscall.Recvfrom(fd, buf, 0)
+		if err != nil || n < 3 {
+			continue
+		}
+		buf[2] |= 0x80
+		_ = syscall.Sendto(fd, buf[:n], 0, from)
+	}
 }
