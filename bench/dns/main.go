@@ -164,7 +164,7 @@ func report(results map[string][]result) {
 			s.half.p50*1000, s.half.p99*1000, u.half.p50*1000, u.half.p99*1000, e.half.p50*1000, e.half.p99*1000)
 	}
 	fmt.Println()
-	fmt.Println("| server | queries/s (median) | CPU per query (median) | p50 at half load (median) | p99 at half load (median) | lost |")
+	fmt.Println("| target | queries/s (median) | CPU per query (median) | p50 at half load (median) | p99 at half load (median) | lost |")
 	fmt.Println("| --- | --- | --- | --- | --- | --- |")
 	for _, name := range []string{"swarm dns", "unbound", "echo"} {
 		var qps, cpu, p50, p99 []float64
