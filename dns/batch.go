@@ -27,13 +27,20 @@ func newBatchConn(uc *net.UDPConn) batchConn {
 	return ipv4.NewPacketConn(uc)
 }
 
-// batchReader is the read side of a boundConn in batches: packed replies are written back in
-// one batch, and the other queries are queued for the server, one per ReadPacketConn.
+// oobSize holds the control message of a query that came to a wildcardConn (IPV6_PKTINFO
+// takes 40 bytes on 64-bit Linux).
+const oobSize = 64
+
+// batchReader is the read side of a boundConn or wildcardConn in batches: packed replies are
+// written back in one batch, and the other queries are queued for the server, one per
+// ReadPacketConn.
 type batchReader struct {
 	conn    batchConn
+	sources answerSources  // a wildcardConn's: the source of each answer; nil for a boundConn
 	in      []ipv4.Message // read slots, each with its own buffer
 	out     []ipv4.Message // replies of the current batch
-	outBufs [][]byte
+	outBufs [][]byte       // each slot's reply buffer
+	outVecs [][][]byte     // each slot's Buffers for its reply, made once
 	pending []pendingQuery // queries for the server, in arrival order
 }
 
@@ -42,12 +49,21 @@ type pendingQuery struct {
 	from net.Addr
 }
 
-func newBatchReader(uc *net.UDPConn) *batchReader {
+// newBatchReader reads uc in batches; withSources reads the address each query came to, for
+// a socket bound to every address.
+func newBatchReader(uc *net.UDPConn, withSources bool) *batchReader {
 	b := &batchReader{conn: newBatchConn(uc), in: make([]ipv4.Message, batchSize), out: make([]ipv4.Message, 0, batchSize),
-		outBufs: make([][]byte, batchSize)}
+		outBufs: make([][]byte, batchSize), outVecs: make([][][]byte, batchSize)}
+	if withSources {
+		b.sources = answerSources{}
+	}
 	for i := range b.in {
 		b.in[i].Buffers = [][]byte{make([]byte, 512)}
+		if withSources {
+			b.in[i].OOB = make([]byte, oobSize)
+		}
 		b.outBufs[i] = make([]byte, 0, 512)
+		b.outVecs[i] = make([][]byte, 1)
 	}
 	return b
 }
@@ -64,12 +80,21 @@ func (b *batchReader) next(answer func(query, out []byte) ([]byte, bool)) ([]byt
 		for i := range n {
 			m := &b.in[i]
 			query := m.Buffers[0][:m.N]
+			var source []byte
+			if b.sources != nil {
+				source = b.sources.of(m.OOB[:m.NN])
+			}
 			if reply, ok := answer(query, b.outBufs[i][:0]); ok {
 				b.outBufs[i] = reply
-				b.out = append(b.out, ipv4.Message{Buffers: [][]byte{reply}, Addr: m.Addr})
+				b.outVecs[i][0] = reply
+				b.out = append(b.out, ipv4.Message{Buffers: b.outVecs[i], Addr: m.Addr, OOB: source})
 				continue
 			}
-			b.pending = append(b.pending, pendingQuery{data: slices.Clone(query), from: m.Addr})
+			from := m.Addr
+			if ua, ok := from.(*net.UDPAddr); ok && b.sources != nil {
+				from = &queryAddr{UDPAddr: ua, source: source}
+			}
+			b.pending = append(b.pending, pendingQuery{data: slices.Clone(query), from: from})
 		}
 		b.flush()
 	}

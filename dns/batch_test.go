@@ -1,7 +1,9 @@
 package dns
 
 import (
+	"context"
 	"net"
+	"runtime"
 	"testing"
 	"time"
 
@@ -13,6 +15,46 @@ import (
 // its own answer, under its own ID.
 func TestBatchedBurst(t *testing.T) {
 	addr := startServer(t, NewHandler(HandlerConfig{Domain: "cluster.local", TTL: 5 * time.Second, Source: Static{NewCatalog(fixture(), 1)}}))
+	askInBurst(t, addr)
+}
+
+// TestWildcardAnswersFromTheAddressAsked: a server bound to every address (the packaged
+// default, 0.0.0.0:53) reads in batches too, and each answer, packed or from the handler,
+// leaves from the address its query came to. The clients' sockets are connected, so they
+// take no answer from another address: one would be missing.
+func TestWildcardAnswersFromTheAddressAsked(t *testing.T) {
+	s, err := Listen("0.0.0.0:0", NewHandler(HandlerConfig{Domain: "cluster.local", TTL: 5 * time.Second, Source: Static{NewCatalog(fixture(), 1)}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := s.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	}()
+	if _, ok := s.udp.PacketConn.(wildcardConn); !ok && runtime.GOOS == "linux" {
+		t.Fatalf("the socket on %s is read as a %T, not in batches", s.Addr(), s.udp.PacketConn)
+	}
+	_, port, _ := net.SplitHostPort(s.Addr())
+	hosts := []string{"127.0.0.1", "127.0.53.9"}
+	if c, err := net.ListenPacket("udp6", "[::1]:0"); err == nil {
+		c.Close()
+		hosts = append(hosts, "::1")
+	}
+	for _, host := range hosts {
+		t.Run(host, func(t *testing.T) { askInBurst(t, net.JoinHostPort(host, port)) })
+	}
+}
+
+// askInBurst sends queries to addr, a third of them not packed, before it reads any answer,
+// and checks that each gets its own answer.
+func askInBurst(t *testing.T, addr string) {
+	t.Helper()
 	conn, err := net.Dial("udp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -41,7 +83,7 @@ func TestBatchedBurst(t *testing.T) {
 	for range n {
 		k, err := conn.Read(buf)
 		if err != nil {
-			t.Fatalf("%d answers missing: %v", len(want), err)
+			t.Fatalf("%d answers of %d missing from %s: %v", len(want), n, addr, err)
 		}
 		var m mdns.Msg
 		if err := m.Unpack(buf[:k]); err != nil {

@@ -21,22 +21,51 @@ type packedReader struct {
 	h           *Handler
 	log         *slog.Logger
 	in, out     []byte
-	batch       *batchReader // a boundConn's, made at its first read
+	batch       *batchReader // a boundConn's or wildcardConn's, made at its first read
 }
 
 var _ mdns.PacketConnReader = (*packedReader)(nil)
 
 // boundConn is a UDP socket bound to one address, hidden from the server as a plain
-// net.PacketConn: the server then reads it through ReadPacketConn, without the control
-// messages that tell which address a query came to, which such a socket does not need (and
-// which cost four allocations a query and a route lookup for every answer).
+// net.PacketConn: the server then reads it through ReadPacketConn, in batches and without the
+// control messages that tell which address a query came to, which such a socket does not
+// need.
 type boundConn struct{ *net.UDPConn }
 
-// serveUDP makes the UDP server of h answer packed replies in its read loop.
+// wildcardConn is a UDP socket bound to every address (0.0.0.0 or ::), hidden from the server
+// in the same way so that it is read in batches too. Its answers must leave from the address
+// each query came to: the batch reader reads that address with the query and gives the
+// server, as the query's source, a queryAddr that carries the control message for the
+// answer, which WriteTo sends with it. (Without this the server reads such a socket one
+// datagram at a time through sessions, at about half the rate.)
+type wildcardConn struct{ *net.UDPConn }
+
+// queryAddr is the client of a query that came to a wildcardConn, with the control message
+// that makes the answer leave from the address the query came to (nil: any).
+type queryAddr struct {
+	*net.UDPAddr
+	source []byte
+}
+
+// WriteTo sends b to addr, from the address of the query when addr is a queryAddr.
+func (c wildcardConn) WriteTo(b []byte, addr net.Addr) (int, error) {
+	if q, ok := addr.(*queryAddr); ok {
+		n, _, err := c.WriteMsgUDP(b, q.source, q.UDPAddr)
+		return n, err
+	}
+	return c.UDPConn.WriteTo(b, addr)
+}
+
+// serveUDP makes the UDP server of h answer packed replies in its read loop, reading in
+// batches where the socket allows.
 func serveUDP(srv *mdns.Server, h *Handler) {
 	if uc, ok := srv.PacketConn.(*net.UDPConn); ok {
-		if a, ok := uc.LocalAddr().(*net.UDPAddr); ok && !a.IP.IsUnspecified() {
+		a, _ := uc.LocalAddr().(*net.UDPAddr)
+		switch {
+		case a != nil && !a.IP.IsUnspecified():
 			srv.PacketConn = boundConn{uc}
+		case askForDestinations(uc):
+			srv.PacketConn = wildcardConn{uc}
 		}
 	}
 	srv.DecorateReader = packedReaders(h)
@@ -49,17 +78,25 @@ func packedReaders(h *Handler) mdns.DecorateReader {
 	}
 }
 
-// ReadPacketConn implements mdns.PacketConnReader for a boundConn, reading and answering in
-// batches.
+// ReadPacketConn implements mdns.PacketConnReader for a boundConn or a wildcardConn, reading
+// and answering in batches.
 func (r *packedReader) ReadPacketConn(conn net.PacketConn, _ time.Duration) ([]byte, net.Addr, error) {
 	if r.batch == nil {
-		r.batch = newBatchReader(conn.(boundConn).UDPConn)
+		switch c := conn.(type) {
+		case boundConn:
+			r.batch = newBatchReader(c.UDPConn, false)
+		case wildcardConn:
+			r.batch = newBatchReader(c.UDPConn, true)
+		default:
+			return r.Reader.(mdns.PacketConnReader).ReadPacketConn(conn, 0)
+		}
 	}
 	return r.batch.next(r.h.answerPacked)
 }
 
-// ReadUDP implements mdns.Reader for a socket bound to every address (0.0.0.0 or ::): the
-// answer must come from the address the query came to, which the session knows.
+// ReadUDP implements mdns.Reader for a socket bound to every address whose destinations
+// could not be asked for (not Linux): the answer must come from the address the query came
+// to, which the session knows.
 func (r *packedReader) ReadUDP(conn *net.UDPConn, _ time.Duration) ([]byte, *mdns.SessionUDP, error) {
 	for {
 		n, session, err := mdns.ReadFromSessionUDP(conn, r.in)
