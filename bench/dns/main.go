@@ -1,10 +1,11 @@
 // Command dns measures the queries per second of `swarm dns` with dnsperf, side by side with
 // Unbound serving the same names as local data: each server pinned to one core, dnsperf to
-// another (taskset), the two servers measured in turns. Each round then measures the latency
-// of both at half the rate Unbound reached in it (dnsperf -Q, each query's latency from
-// dnsperf -v). A third target, echo, shows what the load generator and the machine add: it
-// sends each query back as it is, with no DNS work, one read and one write a query, and
-// never sleeps. It needs the Debian packages dnsperf and unbound.
+// another (taskset), the servers measured in turns. Each round then measures the latency of
+// each at half the rate Unbound reached in it (dnsperf -Q, each query's latency from dnsperf
+// -v). `swarm dns` runs twice: listening on one address, and on every address (0.0.0.0, the
+// packaged default). The last target, echo, shows what the load generator and the machine
+// add: it sends each query back as it is, with no DNS work, one read and one write a query,
+// and never sleeps. It needs the Debian packages dnsperf and unbound.
 //
 //	go run ./bench/dns -swarm bin/swarm
 package main
@@ -54,6 +55,10 @@ const (
 	unboundAdr = "127.0.54.3"
 	echoAdr    = "127.0.54.4"
 	port       = "5300"
+	// The second swarm dns listens on every address, as the packaged default does, and on
+	// another port, as 0.0.0.0:5300 would collide with the others' sockets; it is asked here.
+	swarmAnyListen = "0.0.0.0:5301"
+	swarmAnyAddr   = "127.0.54.5:5301"
 )
 
 func main() {
@@ -79,9 +84,12 @@ func main() {
 	conf := filepath.Join(dir, "unbound.conf")
 	benchproc.Check(os.WriteFile(conf, []byte(unboundConf(list, dir)), 0o600))
 
-	swarm := benchproc.Start(exec.Command("taskset", "-c", *serverCPU, *swarmBin, "dns",
-		"--listen", swarmAddr+":"+port, "--agent", "http://"+agentAddr,
-		"--state-file", "", "--upstream", "127.0.0.1:9", "--log-level", "warn"))
+	swarmDNS := func(listen string) *exec.Cmd {
+		return benchproc.Start(exec.Command("taskset", "-c", *serverCPU, *swarmBin, "dns",
+			"--listen", listen, "--agent", "http://"+agentAddr,
+			"--state-file", "", "--upstream", "127.0.0.1:9", "--log-level", "warn"))
+	}
+	swarm, swarmAny := swarmDNS(swarmAddr+":"+port), swarmDNS(swarmAnyListen)
 	unbound := benchproc.Start(exec.Command("taskset", "-c", *serverCPU, "unbound", "-d", "-c", conf))
 	self, err := os.Executable()
 	benchproc.Check(err)
@@ -91,13 +99,16 @@ func main() {
 		return echo
 	}
 	waitAnswers(swarmAddr+":"+port, 3)
+	waitAnswers(swarmAnyAddr, 3)
 	waitAnswers(unboundAdr+":"+port, 3)
 
-	servers := []server{{name: "swarm dns", addr: swarmAddr, pid: swarm.Process.Pid},
-		{name: "unbound", addr: unboundAdr, pid: unbound.Process.Pid}, {name: "echo", addr: echoAdr, start: startEcho}}
+	servers := []server{{name: swarmName, addr: swarmAddr + ":" + port, pid: swarm.Process.Pid},
+		{name: swarmAnyName, addr: swarmAnyAddr, pid: swarmAny.Process.Pid},
+		{name: unboundName, addr: unboundAdr + ":" + port, pid: unbound.Process.Pid},
+		{name: echoName, addr: echoAdr + ":" + port, start: startEcho}}
 	results := map[string][]result{}
 	for round := range *runs {
-		// Each round starts with another server, so that neither always runs first.
+		// Each round starts with another server, so that none always runs first.
 		for i := range servers {
 			s := servers[(round+i)%len(servers)]
 			r := measure(s, queries, 0)
@@ -105,7 +116,7 @@ func main() {
 				round+1, s.name, r.qps, r.latency*1000, r.lost, r.cores*100, r.cpuPerQuery())
 			results[s.name] = append(results[s.name], *r)
 		}
-		half := results["unbound"][round].qps / 2
+		half := results[unboundName][round].qps / 2
 		for i := range servers {
 			s := servers[(round+i)%len(servers)]
 			r := measure(s, queries, half)
@@ -113,11 +124,11 @@ func main() {
 			results[s.name][round].half = r
 		}
 	}
-	report(results)
+	report(servers, results)
 }
 
 type server struct {
-	name, addr string
+	name, addr string // addr: host:port
 	pid        int
 	// start, when set, starts the server for each measurement, which stops it after: the
 	// echo responder takes its core whole and would slow the others down.
@@ -148,42 +159,52 @@ func measure(s server, queries string, rate float64) *result {
 	return r
 }
 
-func report(results map[string][]result) {
+const (
+	swarmName    = "swarm dns"
+	swarmAnyName = "swarm dns on 0.0.0.0"
+	unboundName  = "Unbound"
+	echoName     = "echo"
+)
+
+func report(servers []server, results map[string][]result) {
 	fmt.Printf("## DNS: %s, %s\n\n", time.Now().UTC().Format("2006-01-02"), benchproc.Machine())
-	fmt.Printf("dnsperf -c %d -T %d -q 100 -l %s, %d A queries of %d Services (3 ready endpoints each) in turn; server on CPU %s, dnsperf on CPU %s; %d rounds; latency at half of Unbound's rate of the round (dnsperf -Q, -v); echo sends each query back with no DNS work and never sleeps.\n\n",
-		*clients, *threads, *duration, *services, *services, *serverCPU, *dnsperfCPU, *runs)
-	fmt.Println("| round | swarm queries/s | Unbound queries/s | echo queries/s | swarm / Unbound | swarm CPU per query | Unbound CPU per query | CPU swarm / Unbound | half load | swarm p50 / p99 | Unbound p50 / p99 | echo p50 / p99 |")
-	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-	var ratios, cpuRatios []float64
-	for i := range results["unbound"] {
-		s, u, e := results["swarm dns"][i], results["unbound"][i], results["echo"][i]
-		ratios = append(ratios, s.qps/u.qps)
-		cpuRatios = append(cpuRatios, s.cpuPerQuery()/u.cpuPerQuery())
-		fmt.Printf("| %d | %.0f | %.0f | %.0f | %.2fx | %.1f µs | %.1f µs | %.2fx | %.0f/s | %.3f / %.3f ms | %.3f / %.3f ms | %.3f / %.3f ms |\n",
-			i+1, s.qps, u.qps, e.qps, ratios[i], s.cpuPerQuery(), u.cpuPerQuery(), cpuRatios[i], u.qps/2,
-			s.half.p50*1000, s.half.p99*1000, u.half.p50*1000, u.half.p99*1000, e.half.p50*1000, e.half.p99*1000)
+	fmt.Printf("dnsperf -c %d -T %d -q 100 -l %s, %d A queries of %d Services (3 ready endpoints each) in turn; servers on CPU %s, dnsperf on CPU %s; %d rounds; latency at half of Unbound's rate of the round (dnsperf -Q, -v). swarm dns listens on %s:%s, the second on %s; echo sends each query back with no DNS work and never sleeps.\n\n",
+		*clients, *threads, *duration, *services, *services, *serverCPU, *dnsperfCPU, *runs, swarmAddr, port, swarmAnyListen)
+	fmt.Println("| round | target | queries/s | / Unbound | CPU per query | / Unbound | half load | p50 / p99 at half load |")
+	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- |")
+	for i := range results[unboundName] {
+		u := results[unboundName][i]
+		for _, s := range servers {
+			r := results[s.name][i]
+			cpu, cpuRatio := fmt.Sprintf("%.1f µs", r.cpuPerQuery()), fmt.Sprintf("%.2fx", r.cpuPerQuery()/u.cpuPerQuery())
+			if s.start != nil {
+				cpu, cpuRatio = "a whole core", ""
+			}
+			fmt.Printf("| %d | %s | %.0f | %.2fx | %s | %s | %.0f/s | %.3f / %.3f ms |\n", i+1, s.name, r.qps, r.qps/u.qps,
+				cpu, cpuRatio, u.qps/2, r.half.p50*1000, r.half.p99*1000)
+		}
 	}
 	fmt.Println()
-	fmt.Println("| target | queries/s (median) | CPU per query (median) | p50 at half load (median) | p99 at half load (median) | lost |")
-	fmt.Println("| --- | --- | --- | --- | --- | --- |")
-	for _, name := range []string{"swarm dns", "unbound", "echo"} {
-		var qps, cpu, p50, p99 []float64
+	fmt.Println("| target | queries/s (median) | / Unbound (median of the rounds) | CPU per query (median) | p50 at half load (median) | p99 at half load (median) | p99 at half load (range) | lost |")
+	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- |")
+	for _, s := range servers {
+		var qps, ratio, cpu, p50, p99 []float64
 		lost := 0
-		for _, r := range results[name] {
+		for i, r := range results[s.name] {
 			qps = append(qps, r.qps)
+			ratio = append(ratio, r.qps/results[unboundName][i].qps)
 			cpu = append(cpu, r.cpuPerQuery())
 			p50 = append(p50, r.half.p50*1000)
 			p99 = append(p99, r.half.p99*1000)
 			lost += r.lost + r.half.lost
 		}
 		cpuText := fmt.Sprintf("%.1f µs", benchproc.Median(cpu))
-		if name == "echo" {
+		if s.start != nil {
 			cpuText = "a whole core"
 		}
-		fmt.Printf("| %s | %.0f | %s | %.3f ms | %.3f ms | %d |\n", name, benchproc.Median(qps), cpuText,
-			benchproc.Median(p50), benchproc.Median(p99), lost)
+		fmt.Printf("| %s | %.0f | %.2fx | %s | %.3f ms | %.3f ms | %.3f to %.3f ms | %d |\n", s.name, benchproc.Median(qps),
+			benchproc.Median(ratio), cpuText, benchproc.Median(p50), benchproc.Median(p99), slices.Min(p99), slices.Max(p99), lost)
 	}
-	fmt.Printf("\nswarm / Unbound queries/s per round: median %.2fx; CPU per query: median %.2fx.\n", benchproc.Median(ratios), benchproc.Median(cpuRatios))
 }
 
 var (
@@ -197,7 +218,8 @@ var (
 var answerRe = regexp.MustCompile(`(?m)^> [A-Z]+ \S+ \S+ ([0-9.]+)$`)
 
 func dnsperf(addr, queries string, rate float64) *result {
-	args := []string{"-c", *dnsperfCPU, "dnsperf", "-s", addr, "-p", port,
+	host, p, _ := net.SplitHostPort(addr)
+	args := []string{"-c", *dnsperfCPU, "dnsperf", "-s", host, "-p", p,
 		"-d", queries, "-l", strconv.Itoa(int(duration.Seconds())), "-c", strconv.Itoa(*clients), "-T", strconv.Itoa(*threads), "-q", "100"}
 	if rate > 0 {
 		args = append(args, "-Q", strconv.Itoa(int(rate)), "-v")
