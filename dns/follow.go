@@ -2,6 +2,7 @@ package dns
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"reflect"
@@ -24,9 +25,13 @@ type Follower struct {
 
 	current   atomic.Pointer[Catalog]
 	whitelist FollowedWhitelist
-	last      followedState // the loop's own copy
+	last      followedState     // the loop's own copy
+	lastRaw   apiclient.Answers // the agent's answers that gave last, as they came
 	failing   bool
 }
+
+// The agent's answers the follower reads, in this order.
+var followedPaths = []string{"/api/v1/endpoints", "/api/v1/dns/whitelist"}
 
 var _ Source = (*Follower)(nil)
 
@@ -91,9 +96,15 @@ func (f *Follower) Run(ctx context.Context, interval time.Duration) {
 }
 
 // Poll asks the agent once and applies a changed answer. A failure keeps the catalog as it
-// is; it is logged when the agent stops answering and again when it comes back.
+// is; it is logged when the agent stops answering and again when it comes back. Answers the
+// same as the last ones, byte for byte, are not decoded again.
 func (f *Follower) Poll(ctx context.Context) {
-	st, err := f.fetch(ctx)
+	raw, err := f.agent.GetAnswers(ctx, followedPaths...)
+	unchanged := err == nil && raw.Same(f.lastRaw)
+	var st followedState
+	if err == nil && !unchanged {
+		st, err = decodeFollowed(raw)
+	}
 	if err != nil {
 		if !f.failing && ctx.Err() == nil {
 			f.log.Warn("the agent does not answer; serving the last known endpoints and whitelist", "agent", f.agent.Server, "err", err)
@@ -105,6 +116,10 @@ func (f *Follower) Poll(ctx context.Context) {
 		f.log.Info("the agent answers again", "agent", f.agent.Server)
 		f.failing = false
 	}
+	if unchanged {
+		return
+	}
+	f.lastRaw = raw
 	if reflect.DeepEqual(st, f.last) {
 		return
 	}
@@ -122,16 +137,18 @@ func (f *Follower) Poll(ctx context.Context) {
 	}
 }
 
-func (f *Follower) fetch(ctx context.Context) (followedState, error) {
+// decodeFollowed reads the agent's answers to followedPaths.
+func decodeFollowed(raw apiclient.Answers) (followedState, error) {
 	var st followedState
-	if err := f.agent.Get(ctx, "/api/v1/endpoints", nil, &st); err != nil {
-		return st, err
+	if err := json.Unmarshal(raw[0], &st); err != nil {
+		return st, fmt.Errorf("decode the agent's endpoints: %w", err)
 	}
 	if st.Items == nil {
 		st.Items = []discovery.Service{}
 	}
-	if err := f.agent.Get(ctx, "/api/v1/dns/whitelist", nil, &st.Whitelist); err != nil {
-		return st, err
+	st.Whitelist = WhitelistSpec{}
+	if err := json.Unmarshal(raw[1], &st.Whitelist); err != nil {
+		return st, fmt.Errorf("decode the agent's whitelist: %w", err)
 	}
 	wl, err := st.Whitelist.Normalize()
 	if err != nil {

@@ -198,3 +198,35 @@ func TestFollowerReadsTheTokenFileAtEachPoll(t *testing.T) {
 	f.Poll(context.Background())
 	check(t, query(t, h, "web.shop.svc.cluster.local.", mdns.TypeA), mdns.RcodeSuccess, webA)
 }
+
+// Answers the follower cannot use change nothing, not even the endpoints that came with a bad
+// whitelist; once the agent answers well again they are applied, and the same answers again
+// change nothing (they are not even decoded).
+func TestFollowerRetriesAnAnswerItCouldNotUse(t *testing.T) {
+	ctx := context.Background()
+	agent := startAgent(t, fixture())
+	f, err := NewFollower(FollowerConfig{Agent: agent.URL, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := followHandler(f)
+	f.Poll(ctx)
+	check(t, query(t, h, "web.shop.svc.cluster.local.", mdns.TypeA), mdns.RcodeSuccess, webA)
+
+	agent.set(nil, http.StatusOK)
+	agent.setWhitelist(WhitelistSpec{Enabled: true, Hosts: []string{"not a host"}})
+	for range 2 {
+		f.Poll(ctx)
+		check(t, query(t, h, "web.shop.svc.cluster.local.", mdns.TypeA), mdns.RcodeSuccess, webA)
+	}
+	agent.setWhitelist(WhitelistSpec{})
+	f.Poll(ctx)
+	if m := query(t, h, "web.shop.svc.cluster.local.", mdns.TypeA); m.Rcode != mdns.RcodeNameError {
+		t.Errorf("after the whitelist was fixed: %s, want NXDOMAIN (the Service is gone)", mdns.RcodeToString[m.Rcode])
+	}
+	serial := f.Catalog().Serial()
+	f.Poll(ctx) // the same answers: nothing changes
+	if f.Catalog().Serial() != serial {
+		t.Errorf("serial %d after the same answers, was %d", f.Catalog().Serial(), serial)
+	}
+}

@@ -82,6 +82,7 @@ type Server struct {
 
 	// owned by the loop
 	stateJSON    []byte
+	polled       *State // the last state the source gave (an AgentSource gives it again while nothing changed)
 	agentDown    bool
 	certProblems []string
 	certsLoaded  time.Time
@@ -112,7 +113,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		if err != nil {
 			return nil, fmt.Errorf("--agent: %w", err)
 		}
-		cfg.Source = AgentSource{API: api}
+		cfg.Source = &AgentSource{API: api}
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger.With("component", "ingress"), done: make(chan struct{}), source: cfg.Source}
 	st, err := loadState(cfg.StateFile)
@@ -236,6 +237,11 @@ func (s *Server) poll(ctx context.Context) {
 		s.log.Info("agent reachable again")
 		s.agentDown = false
 	}
+	if st == s.polled { // the source's answer did not change
+		s.reloadCertsIfDue()
+		return
+	}
+	s.polled = st
 	data, err := json.Marshal(st)
 	if err != nil {
 		s.log.Error("encode state", "err", err)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"sync"
 	"testing"
 
 	networkingv1 "k8s.io/api/networking/v1"
@@ -74,9 +75,52 @@ func TestAgentSourceSendsItsToken(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		st, err := AgentSource{API: api}.State(context.Background())
+		st, err := (&AgentSource{API: api}).State(context.Background())
 		if (err != nil) != wantErr || (err == nil && st == nil) {
 			t.Errorf("token %q: %v, %v", token, st, err)
 		}
+	}
+}
+
+// AgentSource gives the same *State while the agent's answers stay the same, byte for byte,
+// a new one when they change; an answer it cannot decode is an error and leaves the last
+// state as it was.
+func TestAgentSourceDecodesOnlyChanges(t *testing.T) {
+	var mu sync.Mutex
+	endpoints := `{"items":[{"namespace":"default","name":"web","ports":null,"endpoints":null}]}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.URL.Path == "/api/v1/endpoints" {
+			io.WriteString(w, endpoints)
+			return
+		}
+		io.WriteString(w, `{"items":[]}`)
+	}))
+	defer srv.Close()
+	api, err := apiclient.New(apiclient.Config{Server: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &AgentSource{API: api}
+	ctx := context.Background()
+	first, err := src.State(ctx)
+	if err != nil || len(first.Services) != 1 {
+		t.Fatalf("first state: %v, %v", first, err)
+	}
+	if again, err := src.State(ctx); err != nil || again != first {
+		t.Errorf("the same answers gave another state (%v)", err)
+	}
+	mu.Lock()
+	endpoints = `{"items":[`
+	mu.Unlock()
+	if st, err := src.State(ctx); err == nil {
+		t.Errorf("an answer cut short gave %v, want an error", st)
+	}
+	mu.Lock()
+	endpoints = `{"items":[]}`
+	mu.Unlock()
+	if st, err := src.State(ctx); err != nil || st == first || len(st.Services) != 0 {
+		t.Errorf("after a change: %v, %v; want a new state without Services", st, err)
 	}
 }

@@ -29,5 +29,5 @@ func agentSource(url, tokenFile, caFile string) (ingress.Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--agent: %w", err)
 	}
-	return ingress.AgentSource{API: api}, nil
+	return &ingress.AgentSource{API: api}, nil
 }

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 )
@@ -136,17 +137,9 @@ func (c *Client) Request(ctx context.Context, method, path string, query url.Val
 
 // Do sends a request and decodes a JSON answer into out (unless out is nil).
 func (c *Client) Do(ctx context.Context, method, path string, query url.Values, contentType string, body []byte, out any) error {
-	resp, err := c.Request(ctx, method, path, query, contentType, body)
-	if err != nil {
+	data, err := c.body(ctx, method, path, query, contentType, body)
+	if err != nil || out == nil {
 		return err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
-	if err != nil {
-		return fmt.Errorf("read the answer of %s: %w", c.Server, err)
-	}
-	if out == nil {
-		return nil
 	}
 	if err := json.Unmarshal(data, out); err != nil {
 		return fmt.Errorf("decode the answer of %s%s: %w", c.Server, path, err)
@@ -157,6 +150,44 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 // Get is Do for a GET of JSON.
 func (c *Client) Get(ctx context.Context, path string, query url.Values, out any) error {
 	return c.Do(ctx, http.MethodGet, path, query, "", nil, out)
+}
+
+// Answers are the bodies of GETs of several paths, as the agent sent them. A companion that
+// polls keeps the ones it last applied and decodes new ones only when they differ: with a
+// few hundred Services the endpoints take milliseconds to decode, which polling every second
+// would otherwise spend for nothing, in a burst, on the cores that serve its clients.
+type Answers [][]byte
+
+// GetAnswers GETs each path in turn; it fails unless all answer.
+func (c *Client) GetAnswers(ctx context.Context, paths ...string) (Answers, error) {
+	out := make(Answers, len(paths))
+	for i, path := range paths {
+		data, err := c.body(ctx, http.MethodGet, path, nil, "", nil)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = data
+	}
+	return out, nil
+}
+
+// Same says whether a and b are the same answers, byte for byte.
+func (a Answers) Same(b Answers) bool {
+	return slices.EqualFunc(a, b, bytes.Equal)
+}
+
+// body sends a request and returns the body of a 2xx answer.
+func (c *Client) body(ctx context.Context, method, path string, query url.Values, contentType string, body []byte) ([]byte, error) {
+	resp, err := c.Request(ctx, method, path, query, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
+	if err != nil {
+		return nil, fmt.Errorf("read the answer of %s: %w", c.Server, err)
+	}
+	return data, nil
 }
 
 // errorFrom turns an error answer into an *Error with the agent's message when it sent one.
