@@ -4,8 +4,9 @@
 // each at half the rate Unbound reached in it (dnsperf -Q, each query's latency from dnsperf
 // -v). `swarm dns` runs twice: listening on one address, and on every address (0.0.0.0, the
 // packaged default). The last target, echo, shows what the load generator and the machine
-// add: it sends each query back as it is, with no DNS work, one read and one write a query,
-// and never sleeps. It needs the Debian packages dnsperf and unbound.
+// add: it sends each query back as it is, with no DNS work, one read and one write a query.
+// Only the target measured runs; the others are stopped meanwhile. It needs the Debian
+// packages dnsperf and unbound.
 //
 //	go run ./bench/dns -swarm bin/swarm
 package main
@@ -18,7 +19,6 @@ import (
 	"log"
 	"net"
 	"net/http"
-	"net/netip"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -93,25 +93,22 @@ func main() {
 	unbound := benchproc.Start(exec.Command("taskset", "-c", *serverCPU, "unbound", "-d", "-c", conf))
 	self, err := os.Executable()
 	benchproc.Check(err)
-	startEcho := func() *exec.Cmd {
-		echo := benchproc.Start(exec.Command("taskset", "-c", *serverCPU, self, "-echo", echoAdr+":"+port))
-		waitAnswers(echoAdr+":"+port, 0)
-		return echo
-	}
+	echo := benchproc.Start(exec.Command("taskset", "-c", *serverCPU, self, "-echo", echoAdr+":"+port))
 	waitAnswers(swarmAddr+":"+port, 3)
 	waitAnswers(swarmAnyAddr, 3)
 	waitAnswers(unboundAdr+":"+port, 3)
+	waitAnswers(echoAdr+":"+port, 0)
 
 	servers := []server{{name: swarmName, addr: swarmAddr + ":" + port, pid: swarm.Process.Pid},
 		{name: swarmAnyName, addr: swarmAnyAddr, pid: swarmAny.Process.Pid},
 		{name: unboundName, addr: unboundAdr + ":" + port, pid: unbound.Process.Pid},
-		{name: echoName, addr: echoAdr + ":" + port, start: startEcho}}
+		{name: echoName, addr: echoAdr + ":" + port, pid: echo.Process.Pid}}
 	results := map[string][]result{}
 	for round := range *runs {
 		// Each round starts with another server, so that none always runs first.
 		for i := range servers {
 			s := servers[(round+i)%len(servers)]
-			r := measure(s, queries, 0)
+			r := measure(s, servers, queries, 0)
 			log.Printf("round %d, %s: %.0f queries/s, %.3f ms average latency, %d lost, %.0f%% of a core, %.1f µs CPU per query",
 				round+1, s.name, r.qps, r.latency*1000, r.lost, r.cores*100, r.cpuPerQuery())
 			results[s.name] = append(results[s.name], *r)
@@ -119,7 +116,7 @@ func main() {
 		half := results[unboundName][round].qps / 2
 		for i := range servers {
 			s := servers[(round+i)%len(servers)]
-			r := measure(s, queries, half)
+			r := measure(s, servers, queries, half)
 			log.Printf("round %d, %s at %.0f queries/s: p50 %.3f ms, p99 %.3f ms, %d lost", round+1, s.name, half, r.p50*1000, r.p99*1000, r.lost)
 			results[s.name][round].half = r
 		}
@@ -130,9 +127,6 @@ func main() {
 type server struct {
 	name, addr string // addr: host:port
 	pid        int
-	// start, when set, starts the server for each measurement, which stops it after: the
-	// echo responder takes its core whole and would slow the others down.
-	start func() *exec.Cmd
 }
 
 type result struct {
@@ -147,11 +141,14 @@ type result struct {
 func (r result) cpuPerQuery() float64 { return r.cores / r.qps * 1e6 }
 
 // measure runs dnsperf against s, at most at rate queries a second (0: as fast as it can).
-func measure(s server, queries string, rate float64) *result {
-	if s.start != nil {
-		cmd := s.start()
-		defer benchproc.Stop(cmd)
-		s.pid = cmd.Process.Pid
+func measure(s server, others []server, queries string, rate float64) *result {
+	// The others wait, stopped: each swarm dns polls its agent every second, which would
+	// take the core from the one measured for milliseconds at a time.
+	for _, o := range others {
+		if o.name != s.name {
+			benchproc.Check(syscall.Kill(o.pid, syscall.SIGSTOP))
+			defer func() { benchproc.Check(syscall.Kill(o.pid, syscall.SIGCONT)) }()
+		}
 	}
 	before := benchproc.CPUTime(s.pid)
 	r := dnsperf(s.addr, queries, rate)
@@ -168,7 +165,7 @@ const (
 
 func report(servers []server, results map[string][]result) {
 	fmt.Printf("## DNS: %s, %s\n\n", time.Now().UTC().Format("2006-01-02"), benchproc.Machine())
-	fmt.Printf("dnsperf -c %d -T %d -q 100 -l %s, %d A queries of %d Services (3 ready endpoints each) in turn; servers on CPU %s, dnsperf on CPU %s; %d rounds; latency at half of Unbound's rate of the round (dnsperf -Q, -v). swarm dns listens on %s:%s, the second on %s; echo sends each query back with no DNS work and never sleeps.\n\n",
+	fmt.Printf("dnsperf -c %d -T %d -q 100 -l %s, %d A queries of %d Services (3 ready endpoints each) in turn; servers on CPU %s, dnsperf on CPU %s; %d rounds; latency at half of Unbound's rate of the round (dnsperf -Q, -v). swarm dns listens on %s:%s, the second on %s; echo sends each query back with no DNS work; only the target measured runs.\n\n",
 		*clients, *threads, *duration, *services, *services, *serverCPU, *dnsperfCPU, *runs, swarmAddr, port, swarmAnyListen)
 	fmt.Println("| round | target | queries/s | / Unbound | CPU per query | / Unbound | half load | p50 / p99 at half load |")
 	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- |")
@@ -176,12 +173,8 @@ func report(servers []server, results map[string][]result) {
 		u := results[unboundName][i]
 		for _, s := range servers {
 			r := results[s.name][i]
-			cpu, cpuRatio := fmt.Sprintf("%.1f µs", r.cpuPerQuery()), fmt.Sprintf("%.2fx", r.cpuPerQuery()/u.cpuPerQuery())
-			if s.start != nil {
-				cpu, cpuRatio = "a whole core", ""
-			}
-			fmt.Printf("| %d | %s | %.0f | %.2fx | %s | %s | %.0f/s | %.3f / %.3f ms |\n", i+1, s.name, r.qps, r.qps/u.qps,
-				cpu, cpuRatio, u.qps/2, r.half.p50*1000, r.half.p99*1000)
+			fmt.Printf("| %d | %s | %.0f | %.2fx | %.1f µs | %.2fx | %.0f/s | %.3f / %.3f ms |\n", i+1, s.name, r.qps, r.qps/u.qps,
+				r.cpuPerQuery(), r.cpuPerQuery()/u.cpuPerQuery(), u.qps/2, r.half.p50*1000, r.half.p99*1000)
 		}
 	}
 	fmt.Println()
@@ -198,12 +191,8 @@ func report(servers []server, results map[string][]result) {
 			p99 = append(p99, r.half.p99*1000)
 			lost += r.lost + r.half.lost
 		}
-		cpuText := fmt.Sprintf("%.1f µs", benchproc.Median(cpu))
-		if s.start != nil {
-			cpuText = "a whole core"
-		}
-		fmt.Printf("| %s | %.0f | %.2fx | %s | %.3f ms | %.3f ms | %.3f to %.3f ms | %d |\n", s.name, benchproc.Median(qps),
-			benchproc.Median(ratio), cpuText, benchproc.Median(p50), benchproc.Median(p99), slices.Min(p99), slices.Max(p99), lost)
+		fmt.Printf("| %s | %.0f | %.2fx | %.1f µs | %.3f ms | %.3f ms | %.3f to %.3f ms | %d |\n", s.name, benchproc.Median(qps),
+			benchproc.Median(ratio), benchproc.Median(cpu), benchproc.Median(p50), benchproc.Median(p99), slices.Min(p99), slices.Max(p99), lost)
 	}
 }
 
@@ -354,24 +343,21 @@ func runToFile(cmd *exec.Cmd) ([]byte, error) {
 	return out, runErr
 }
 
-// serveEcho answers each datagram on addr with itself, the QR bit set, reading without ever
-// sleeping (a non-blocking socket polled in a loop, a whole core): what dnsperf measures
-// against it is the latency of the load generator, the loopback and the scheduler, with no
-// DNS work and no wake-up.
+// serveEcho answers each datagram on addr with itself, the QR bit set: what dnsperf
+// measures against it is the latency of the load generator, the loopback and the scheduler,
+// with a server that does no DNS work.
 func serveEcho(addr string) {
 	signal.Reset(os.Interrupt) // stopped like the servers, quietly
-	ap, err := netip.ParseAddrPort(addr)
+	c, err := net.ListenPacket("udp", addr)
 	benchproc.Check(err)
-	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_DGRAM|syscall.SOCK_NONBLOCK, 0)
-	benchproc.Check(err)
-	benchproc.Check(syscall.Bind(fd, &syscall.SockaddrInet4{Port: int(ap.Port()), Addr: ap.Addr().As4()}))
+	conn := c.(*net.UDPConn)
 	buf := make([]byte, 1500)
 	for {
-		n, from, err := syscall.Recvfrom(fd, buf, 0)
+		n, from, err := conn.ReadFromUDPAddrPort(buf)
 		if err != nil || n < 3 {
 			continue
 		}
 		buf[2] |= 0x80
-		_ = syscall.Sendto(fd, buf[:n], 0, from)
+		_, _ = conn.WriteToUDPAddrPort(buf[:n], from)
 	}
 }
