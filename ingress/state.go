@@ -85,7 +85,7 @@ type Source interface {
 
 // AgentSource reads the state from an agent's HTTP API: GET /api/v1/ingresses and
 // /api/v1/endpoints. When the agent's answers are the same as the last time, byte for byte,
-// it gives the same *State again without decoding them.
+// it gives the same *State again without decoding them. One loop polls it at a time.
 type AgentSource struct {
 	API *apiclient.Client
 

@@ -118,6 +118,12 @@ func TestAgentSourceDecodesOnlyChanges(t *testing.T) {
 		t.Errorf("an answer cut short gave %v, want an error", st)
 	}
 	mu.Lock()
+	endpoints = `{"items":[{"namespace":"default","name":"web","ports":null,"endpoints":null}]}`
+	mu.Unlock()
+	if again, err := src.State(ctx); err != nil || again != first {
+		t.Errorf("the first answers again, after one cut short, gave another state (%v)", err)
+	}
+	mu.Lock()
 	endpoints = `{"items":[]}`
 	mu.Unlock()
 	if st, err := src.State(ctx); err != nil || st == first || len(st.Services) != 0 {
