@@ -68,11 +68,7 @@ func main() {
 		serveEcho(*echoAddr)
 		return
 	}
-	for _, tool := range []string{"dnsperf", "unbound", "taskset"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			log.Fatalf("%s is missing: apt-get install dnsperf unbound", tool)
-		}
-	}
+	benchproc.NeedTools("apt-get install dnsperf unbound", "dnsperf", "unbound", "taskset")
 	defer benchproc.StopAll()
 	dir := benchproc.TempDir("swarm-bench-dns-")
 
@@ -91,9 +87,7 @@ func main() {
 	}
 	swarm, swarmAny := swarmDNS(swarmAddr+":"+port), swarmDNS(swarmAnyListen)
 	unbound := benchproc.Start(exec.Command("taskset", "-c", *serverCPU, "unbound", "-d", "-c", conf))
-	self, err := os.Executable()
-	benchproc.Check(err)
-	echo := benchproc.Start(exec.Command("taskset", "-c", *serverCPU, self, "-echo", echoAdr+":"+port))
+	echo := benchproc.StartSelf(*serverCPU, "-echo", echoAdr+":"+port)
 	waitAnswers(swarmAddr+":"+port, 3)
 	waitAnswers(swarmAnyAddr, 3)
 	waitAnswers(unboundAdr+":"+port, 3)

@@ -66,19 +66,13 @@ func main() {
 		serveBackend(*backendAt)
 		return
 	}
-	for _, tool := range []string{"wrk", "nginx", "taskset"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			log.Fatalf("%s is missing: apt-get install wrk nginx-light", tool)
-		}
-	}
+	benchproc.NeedTools("apt-get install wrk nginx-light", "wrk", "nginx", "taskset")
 	defer benchproc.StopAll()
 	dir := benchproc.TempDir("swarm-bench-ingress-")
 
 	stopAgent := serveAgent()
 	defer stopAgent()
-	self, err := os.Executable()
-	benchproc.Check(err)
-	benchproc.Start(exec.Command("taskset", "-c", *loadCPU, self, "-serve-backend", backendAddr))
+	benchproc.StartSelf(*loadCPU, "-serve-backend", backendAddr)
 	conf := filepath.Join(dir, "nginx.conf")
 	benchproc.Check(os.WriteFile(conf, []byte(nginxConf(dir)), 0o600))
 	nginx := benchproc.Start(exec.Command("taskset", "-c", *proxyCPU, "nginx", "-c", conf, "-p", dir, "-e", "stderr"))

@@ -147,3 +147,20 @@ func Median(xs []float64) float64 {
 	slices.Sort(s)
 	return s[len(s)/2]
 }
+
+// NeedTools ends the program unless every tool is on the PATH, saying what to install.
+func NeedTools(install string, tools ...string) {
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err != nil {
+			Fatalf("%s is missing: %s", tool, install)
+		}
+	}
+}
+
+// StartSelf starts this program again with args (a helper role, such as a backend to
+// measure against), pinned to cpus with taskset, as Start does.
+func StartSelf(cpus string, args ...string) *exec.Cmd {
+	self, err := os.Executable()
+	Check(err)
+	return Start(exec.Command("taskset", append([]string{"-c", cpus, self}, args...)...))
+}
