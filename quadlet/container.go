@@ -73,14 +73,14 @@ func (r *renderer) containerUnit(ca containerAt, o order) (Unit, error) {
 			err = fmt.Errorf("is not an absolute path")
 		}
 		if err != nil {
-			return Unit{}, fmt.Errorf("%s.workingDir: %q %w", p, c.WorkingDir, err)
+			return Unit{}, fieldError(p+".workingDir", "%q %v", c.WorkingDir, err)
 		}
 		u.add("Container", "WorkingDir", v)
 	}
 	for _, kv := range env.ordered() {
 		v, err := quoteWord(kv.key + "=" + kv.value)
 		if err != nil {
-			return Unit{}, fmt.Errorf("%s: %q %w", kv.path, kv.value, err)
+			return Unit{}, fieldError(kv.path, "%q %v", kv.value, err)
 		}
 		u.add("Container", "Environment", v)
 	}
@@ -91,7 +91,7 @@ func (r *renderer) containerUnit(ca containerAt, o order) (Unit, error) {
 	for _, l := range labels {
 		v, err := quoteWord(l)
 		if err != nil {
-			return Unit{}, fmt.Errorf("metadata.labels: %q %w", l, err)
+			return Unit{}, fieldError("metadata.labels", "%q %v", l, err)
 		}
 		u.add("Container", "Label", v)
 	}
@@ -114,12 +114,12 @@ func (r *renderer) containerUnit(ca containerAt, o order) (Unit, error) {
 	if len(args) > 0 {
 		v, err := quoteWords(args...)
 		if err != nil {
-			return Unit{}, fmt.Errorf("%s.resources: %w", p, err)
+			return Unit{}, fieldError(p+".resources", "%v", err)
 		}
 		u.add("Container", "PodmanArgs", v)
 	}
 	if longest, total := u.sectionSize("Container"); longest > maxWord || total > maxCommandLine {
-		return Unit{}, fmt.Errorf("%s: too large to run: podman's command line would hold a word of about %d bytes (Linux takes %d) and %d bytes in all (systemd reads %d in a line)", p, longest, maxWord, total, maxCommandLine)
+		return Unit{}, fieldError(p, "too large to run: podman's command line would hold a word of about %d bytes (Linux takes %d) and %d bytes in all (systemd reads %d in a line)", longest, maxWord, total, maxCommandLine)
 	}
 	r.service(u, ca)
 	return Unit{Name: ContainerUnitName(ns, pod, c.Name), Text: u.text()}, nil
@@ -128,7 +128,7 @@ func (r *renderer) containerUnit(ca containerAt, o order) (Unit, error) {
 // image writes Image= and Pull=, with Kubernetes' default pull policy.
 func (r *renderer) image(u *unitFile, c *corev1.Container, p string) error {
 	if c.Image == "" {
-		return fmt.Errorf("%s.image: a container needs an image", p)
+		return fieldError(p+".image", "a container needs an image")
 	}
 	v, err := rawValue(c.Image)
 	switch {
@@ -139,7 +139,7 @@ func (r *renderer) image(u *unitFile, c *corev1.Container, p string) error {
 		err = fmt.Errorf("ends like a Quadlet .image or .build unit, which Quadlet would look for instead")
 	}
 	if err != nil {
-		return fmt.Errorf("%s.image: %q %w", p, c.Image, err)
+		return fieldError(p+".image", "%q %v", c.Image, err)
 	}
 	u.add("Container", "Image", v)
 	policy := c.ImagePullPolicy
@@ -152,7 +152,7 @@ func (r *renderer) image(u *unitFile, c *corev1.Container, p string) error {
 		corev1.PullNever:        "never",
 	}[policy]
 	if !ok {
-		return fmt.Errorf("%s.imagePullPolicy: %q is not one of Always, IfNotPresent, Never", p, c.ImagePullPolicy)
+		return fieldError(p+".imagePullPolicy", "%q is not one of Always, IfNotPresent, Never", c.ImagePullPolicy)
 	}
 	u.add("Container", "Pull", pull)
 	return nil
@@ -184,15 +184,15 @@ func (r *renderer) command(u *unitFile, c *corev1.Container, p string, env *envL
 			words = append(words, expand(w, env.lookup))
 		}
 		if words[0] == "" {
-			return fmt.Errorf("%s.command[0]: the program to run is empty", p)
+			return fieldError(p+".command[0]", "the program to run is empty")
 		}
 		j, err := jsonArray(words)
 		if err != nil {
-			return fmt.Errorf("%s.command: %w", p, err)
+			return fieldError(p+".command", "%v", err)
 		}
 		v, err := rawValue(j)
 		if err != nil {
-			return fmt.Errorf("%s.command: %w", p, err)
+			return fieldError(p+".command", "%v", err)
 		}
 		u.add("Container", "Entrypoint", v)
 		return nil
@@ -204,7 +204,7 @@ func (r *renderer) command(u *unitFile, c *corev1.Container, p string, env *envL
 	for i, a := range c.Args {
 		w, err := quoteWord(expand(a, env.lookup))
 		if err != nil {
-			return fmt.Errorf("%s.args[%d]: %q %w; set command too, then every argument is carried exactly", p, i, a, err)
+			return fieldError(fmt.Sprintf("%s.args[%d]", p, i), "%q %v; set command too, then every argument is carried exactly", a, err)
 		}
 		words[i] = w
 	}
@@ -250,13 +250,13 @@ func (r *renderer) security(u *unitFile, c *corev1.Container, p string) error {
 	if nonRoot != nil && *nonRoot {
 		switch {
 		case user != nil && *user == 0:
-			return fmt.Errorf("%s.securityContext.runAsNonRoot: the container runs as user 0", p)
+			return fieldError(p+".securityContext.runAsNonRoot", "the container runs as user 0")
 		case user == nil:
 			r.warn(p+".securityContext.runAsNonRoot", "not checked (the image's user is not known before it runs; set runAsUser)")
 		}
 	}
 	if sc.Privileged != nil && *sc.Privileged {
-		return fmt.Errorf("%s.securityContext.privileged: not supported: rootless pods cannot run privileged containers", p)
+		return fieldError(p+".securityContext.privileged", "not supported: rootless pods cannot run privileged containers")
 	}
 	if sc.ReadOnlyRootFilesystem != nil && *sc.ReadOnlyRootFilesystem {
 		u.add("Container", "ReadOnly", "true")
@@ -274,7 +274,7 @@ func (r *renderer) security(u *unitFile, c *corev1.Container, p string) error {
 		}{{"DropCapability", "drop", caps.Drop}, {"AddCapability", "add", caps.Add}} {
 			for i, name := range set.caps {
 				if !capabilityName.MatchString(string(name)) {
-					return fmt.Errorf("%s.securityContext.capabilities.%s[%d]: %q is not a capability name", p, set.field, i, name)
+					return fieldError(fmt.Sprintf("%s.securityContext.capabilities.%s[%d]", p, set.field, i), "%q is not a capability name", name)
 				}
 				u.add("Container", set.key, string(name))
 			}
@@ -297,7 +297,7 @@ func (r *renderer) lifecycle(u *unitFile, ca containerAt) error {
 		}
 		if s := l.StopSignal; s != nil {
 			if !signalName.MatchString(string(*s)) {
-				return fmt.Errorf("%s.lifecycle.stopSignal: %q is not a signal name", p, *s)
+				return fieldError(p+".lifecycle.stopSignal", "%q is not a signal name", *s)
 			}
 			u.add("Container", "StopSignal", string(*s))
 		}

@@ -72,6 +72,7 @@ func FuzzParseRender(f *testing.F) {
 				if !strings.HasPrefix(err.Error(), "spec.") && !strings.HasPrefix(err.Error(), "metadata.") {
 					t.Fatalf("render error without a field path: %v", err)
 				}
+				checkFieldError(t, err)
 				continue
 			}
 			checkParsedUnits(t, pod, res)

@@ -79,6 +79,7 @@ func FuzzRender(f *testing.F) {
 			if !strings.HasPrefix(err.Error(), "spec.") && !strings.HasPrefix(err.Error(), "metadata.") {
 				t.Fatalf("error without a field path: %v", err)
 			}
+			checkFieldError(t, err)
 			return
 		}
 		checkFuzzedUnits(t, pod, res)

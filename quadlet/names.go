@@ -1,7 +1,6 @@
 package quadlet
 
 import (
-	"fmt"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -126,25 +125,25 @@ func ParseUnitName(file string) (UnitRef, bool) {
 // as Kubernetes requires, and the longest unit name must fit systemd's limit.
 func checkNames(p podNames) error {
 	if msgs := validation.IsDNS1123Label(p.namespace); len(msgs) > 0 {
-		return fmt.Errorf("metadata.namespace: %q is not a valid namespace name: %s", p.namespace, strings.Join(msgs, "; "))
+		return fieldError("metadata.namespace", "%q is not a valid namespace name: %s", p.namespace, strings.Join(msgs, "; "))
 	}
 	if msgs := validation.IsDNS1123Subdomain(p.pod); len(msgs) > 0 {
-		return fmt.Errorf("metadata.name: %q is not a valid pod name: %s", p.pod, strings.Join(msgs, "; "))
+		return fieldError("metadata.name", "%q is not a valid pod name: %s", p.pod, strings.Join(msgs, "; "))
 	}
 	for _, c := range p.containers {
 		if msgs := validation.IsDNS1123Label(c.name); len(msgs) > 0 {
-			return fmt.Errorf("%s.name: %q is not a valid container name: %s", c.path, c.name, strings.Join(msgs, "; "))
+			return fieldError(c.path+".name", "%q is not a valid container name: %s", c.name, strings.Join(msgs, "; "))
 		}
 		if n := ContainerUnitName(p.namespace, p.pod, c.name); len(n) > maxUnitName {
-			return fmt.Errorf("%s.name: the unit name %s is %d characters long, more than systemd's %d; shorten the namespace, pod or container name", c.path, n, len(n), maxUnitName)
+			return fieldError(c.path+".name", "the unit name %s is %d characters long, more than systemd's %d; shorten the namespace, pod or container name", n, len(n), maxUnitName)
 		}
 	}
 	for _, v := range p.volumes {
 		if msgs := validation.IsDNS1123Label(v.name); len(msgs) > 0 {
-			return fmt.Errorf("%s.name: %q is not a valid volume name: %s", v.path, v.name, strings.Join(msgs, "; "))
+			return fieldError(v.path+".name", "%q is not a valid volume name: %s", v.name, strings.Join(msgs, "; "))
 		}
 		if n := VolumeServiceName(p.namespace, p.pod, v.name); len(n) > maxUnitName {
-			return fmt.Errorf("%s.name: the unit name %s is %d characters long, more than systemd's %d; shorten the namespace, pod or volume name", v.path, n, len(n), maxUnitName)
+			return fieldError(v.path+".name", "the unit name %s is %d characters long, more than systemd's %d; shorten the namespace, pod or volume name", n, len(n), maxUnitName)
 		}
 	}
 	return nil

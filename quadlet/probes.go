@@ -96,7 +96,7 @@ func (r *renderer) probes(u *unitFile, ca containerAt, env *envList) error {
 			err = fmt.Errorf("holds ':'")
 		}
 		if err != nil {
-			return fmt.Errorf("options.SwarmBinary: %q %w", r.opts.SwarmBinary, err)
+			return fieldError("options.SwarmBinary", "%q %v", r.opts.SwarmBinary, err)
 		}
 		u.add("Container", "Volume", v)
 	}
@@ -135,7 +135,7 @@ func (r *renderer) healthCheck(probe *corev1.Probe, p string, c *corev1.Containe
 		{"failureThreshold", probe.FailureThreshold},
 	} {
 		if n.value < 0 {
-			return nil, fmt.Errorf("%s.%s: %d is negative", p, n.field, n.value)
+			return nil, fieldError(p+"."+n.field, "%d is negative", n.value)
 		}
 	}
 	if probe.SuccessThreshold > 1 {
@@ -153,7 +153,7 @@ func (r *renderer) healthCheck(probe *corev1.Probe, p string, c *corev1.Containe
 	var err error
 	switch handlers := len(setFields(reflect.ValueOf(&probe.ProbeHandler))); {
 	case handlers != 1:
-		return nil, fmt.Errorf("%s: a probe needs exactly one of exec, httpGet, tcpSocket", p)
+		return nil, fieldError(p, "a probe needs exactly one of exec, httpGet, tcpSocket")
 	case probe.Exec != nil:
 		cmd, hc.usesBinary, err = r.execProbe(probe.Exec, p+".exec", env)
 	case probe.HTTPGet != nil:
@@ -171,7 +171,7 @@ func (r *renderer) healthCheck(probe *corev1.Probe, p string, c *corev1.Containe
 		hc.cmd, err = rawValue(j)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", p, err)
+		return nil, fieldError(p, "%v", err)
 	}
 	return hc, nil
 }
@@ -185,7 +185,7 @@ func (r *renderer) execProbe(e *corev1.ExecAction, p string, env *envList) ([]st
 		return nil, false, err
 	}
 	if len(e.Command) == 0 || e.Command[0] == "" {
-		return nil, false, fmt.Errorf("%s.command: the program to run is empty", p)
+		return nil, false, fieldError(p+".command", "the program to run is empty")
 	}
 	cmd := make([]string, len(e.Command))
 	for i, w := range e.Command {
@@ -218,10 +218,10 @@ func (r *renderer) httpProbe(h *corev1.HTTPGetAction, p string, c *corev1.Contai
 		scheme = "http"
 	case corev1.URISchemeHTTP, corev1.URISchemeHTTPS:
 	default:
-		return nil, fmt.Errorf("%s.scheme: %q is not one of HTTP, HTTPS", p, h.Scheme)
+		return nil, fieldError(p+".scheme", "%q is not one of HTTP, HTTPS", h.Scheme)
 	}
 	if h.Protocol != nil && *h.Protocol != corev1.HTTPProtocolHTTP1 {
-		return nil, fmt.Errorf("%s.protocol: %q is not supported; only HTTP1 is", p, *h.Protocol)
+		return nil, fieldError(p+".protocol", "%q is not supported; only HTTP1 is", *h.Protocol)
 	}
 	urlPath := h.Path
 	if urlPath == "" {
@@ -235,7 +235,7 @@ func (r *renderer) httpProbe(h *corev1.HTTPGetAction, p string, c *corev1.Contai
 			return nil, err
 		}
 		if hd.Name == "" || strings.ContainsAny(hd.Name, ": \t\r\n") {
-			return nil, fmt.Errorf("%s.name: %q is not a header name", hp, hd.Name)
+			return nil, fieldError(hp+".name", "%q is not a header name", hd.Name)
 		}
 		cmd = append(cmd, "--header", hd.Name+": "+hd.Value)
 	}
@@ -266,11 +266,11 @@ func probePort(port intstr.IntOrString, p string, c *corev1.Container) (string, 
 			}
 		}
 		if n == 0 {
-			return "", fmt.Errorf("%s: the container has no port named %q", p, port.StrVal)
+			return "", fieldError(p, "the container has no port named %q", port.StrVal)
 		}
 	}
 	if n < 1 || n > 65535 {
-		return "", fmt.Errorf("%s: %d is not a port number", p, n)
+		return "", fieldError(p, "%d is not a port number", n)
 	}
 	return strconv.Itoa(int(n)), nil
 }

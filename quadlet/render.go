@@ -65,7 +65,7 @@ func (r *renderer) render() ([]Unit, error) {
 		return nil, err
 	}
 	if len(spec.Containers) == 0 {
-		return nil, fmt.Errorf("spec.containers: a pod needs at least one container")
+		return nil, fieldError("spec.containers", "a pod needs at least one container")
 	}
 	if err := r.checkFields("spec", spec, podSpecRules); err != nil {
 		return nil, err
