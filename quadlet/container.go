@@ -54,7 +54,8 @@ func (r *renderer) containerUnit(ca containerAt, o order) (Unit, error) {
 
 	u.add("Container", "ContainerName", ContainerName(ns, pod, c.Name))
 	u.add("Container", "Pod", PodUnitName(ns, pod))
-	if err := r.image(u, c, p); err != nil {
+	pull, err := r.image(u, c, p)
+	if err != nil {
 		return Unit{}, err
 	}
 	// journald is podman's usual default, but containers.conf can change it; the unit's
@@ -101,7 +102,8 @@ func (r *renderer) containerUnit(ca containerAt, o order) (Unit, error) {
 	if err := r.mounts(u, c, p); err != nil {
 		return Unit{}, err
 	}
-	if err := r.probes(u, ca, env); err != nil {
+	health, err := r.probes(u, ca, env)
+	if err != nil {
 		return Unit{}, err
 	}
 	if err := r.lifecycle(u, ca); err != nil {
@@ -121,14 +123,18 @@ func (r *renderer) containerUnit(ca containerAt, o order) (Unit, error) {
 	if longest, total := u.sectionSize("Container"); longest > maxWord || total > maxCommandLine {
 		return Unit{}, fieldError(p, "too large to run: podman's command line would hold a word of about %d bytes (Linux takes %d) and %d bytes in all (systemd reads %d in a line)", longest, maxWord, total, maxCommandLine)
 	}
-	r.service(u, ca)
-	return Unit{Name: ContainerUnitName(ns, pod, c.Name), Text: u.text()}, nil
+	restart, init := r.service(u, ca)
+	return Unit{
+		UnitRef: containerRef(ns, pod, c.Name), Text: u.text(),
+		Init: init, Restart: restart, Health: health, Image: c.Image, Pull: pull,
+	}, nil
 }
 
-// image writes Image= and Pull=, with Kubernetes' default pull policy.
-func (r *renderer) image(u *unitFile, c *corev1.Container, p string) error {
+// image writes Image= and Pull=, with Kubernetes' default pull policy, and returns the
+// value of Pull=.
+func (r *renderer) image(u *unitFile, c *corev1.Container, p string) (string, error) {
 	if c.Image == "" {
-		return fieldError(p+".image", "a container needs an image")
+		return "", fieldError(p+".image", "a container needs an image")
 	}
 	v, err := rawValue(c.Image)
 	switch {
@@ -139,7 +145,7 @@ func (r *renderer) image(u *unitFile, c *corev1.Container, p string) error {
 		err = fmt.Errorf("ends like a Quadlet .image or .build unit, which Quadlet would look for instead")
 	}
 	if err != nil {
-		return fieldError(p+".image", "%q %v", c.Image, err)
+		return "", fieldError(p+".image", "%q %v", c.Image, err)
 	}
 	u.add("Container", "Image", v)
 	policy := c.ImagePullPolicy
@@ -152,10 +158,10 @@ func (r *renderer) image(u *unitFile, c *corev1.Container, p string) error {
 		corev1.PullNever:        "never",
 	}[policy]
 	if !ok {
-		return fieldError(p+".imagePullPolicy", "%q is not one of Always, IfNotPresent, Never", c.ImagePullPolicy)
+		return "", fieldError(p+".imagePullPolicy", "%q is not one of Always, IfNotPresent, Never", c.ImagePullPolicy)
 	}
 	u.add("Container", "Pull", pull)
-	return nil
+	return pull, nil
 }
 
 // defaultPullPolicy is Kubernetes' default: Always for the tag latest or no tag (unless
@@ -312,10 +318,11 @@ func (r *renderer) lifecycle(u *unitFile, ca containerAt) error {
 const restartMaxDelay = "5min"
 
 // service writes the [Service] section: how systemd restarts the container, and how an
-// init container runs to its end before the containers after it start.
-func (r *renderer) service(u *unitFile, ca containerAt) {
+// init container runs to its end before the containers after it start. It returns the
+// value of Restart=, and whether the service is a oneshot that runs to its end.
+func (r *renderer) service(u *unitFile, ca containerAt) (restart string, oneshot bool) {
 	policy := r.pod.Spec.RestartPolicy
-	restart := map[corev1.RestartPolicy]string{
+	restart = map[corev1.RestartPolicy]string{
 		"":                            "always",
 		corev1.RestartPolicyAlways:    "always",
 		corev1.RestartPolicyOnFailure: "on-failure",
@@ -330,6 +337,7 @@ func (r *renderer) service(u *unitFile, ca containerAt) {
 		if restart == "always" {
 			restart = "on-failure"
 		}
+		oneshot = true
 		u.add("Service", "Type", "oneshot")
 		u.add("Service", "RemainAfterExit", "yes")
 		u.add("Service", "TimeoutStartSec", "infinity")
@@ -349,4 +357,5 @@ func (r *renderer) service(u *unitFile, ca containerAt) {
 		// podman stops the container within the grace period; systemd waits a little longer.
 		u.add("Service", "TimeoutStopSec", strconv.FormatInt(*g+30, 10))
 	}
+	return restart, oneshot
 }

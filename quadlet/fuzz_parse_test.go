@@ -75,6 +75,7 @@ func FuzzParseRender(f *testing.F) {
 				checkFieldError(t, err)
 				continue
 			}
+			checkFacts(t, res)
 			checkParsedUnits(t, pod, res)
 		}
 	})
@@ -117,7 +118,7 @@ func checkParsedUnits(t *testing.T, pod manifest.Pod, res Result) {
 		if !ok || ref.Namespace != pod.Namespace || ref.Pod != pod.Name {
 			t.Fatalf("unit name %s does not name pod %s", u.Name, pod.Key())
 		}
-		if ref.Ext != ExtContainer {
+		if ref.Kind != KindContainer {
 			continue
 		}
 		idx := slices.IndexFunc(pod.Spec.Containers, func(c corev1.Container) bool { return c.Name == ref.Container })

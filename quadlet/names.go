@@ -6,11 +6,13 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 )
 
-// Every name the package makes starts with namePrefix and joins the pod's namespace, the
+// Every name the package makes starts with NamePrefix and joins the pod's namespace, the
 // pod and (for containers and volumes) the container or volume with nameSep. Kubernetes
 // names never contain nameSep, so a name is unique and splits back into its parts.
 const (
-	namePrefix = "swarm-"
+	// NamePrefix starts the name of every unit file, systemd service, podman pod, container
+	// and volume that Render makes, so that the reconciler can watch and list only those.
+	NamePrefix = "swarm-"
 	nameSep    = "_"
 )
 
@@ -33,7 +35,7 @@ const maxUnitName = 255
 // PodName is the name of a pod's podman pod and of its systemd service (without ".service"):
 // "swarm-<namespace>_<pod>", so that `systemctl --user status swarm-<namespace>_<pod>` finds it.
 func PodName(namespace, pod string) string {
-	return namePrefix + namespace + nameSep + pod
+	return NamePrefix + namespace + nameSep + pod
 }
 
 // PodUnitName is the file name of a pod's Quadlet .pod unit.
@@ -73,51 +75,6 @@ func VolumeUnitName(namespace, pod, volume string) string {
 // VolumeServiceName is the systemd service (a oneshot) that creates a pod's emptyDir volume.
 func VolumeServiceName(namespace, pod, volume string) string {
 	return VolumeName(namespace, pod, volume) + volumeServiceSuffix + ".service"
-}
-
-// UnitRef is what a unit file name says about the unit: whose it is and what it runs.
-type UnitRef struct {
-	Namespace string
-	Pod       string
-	// Container is set for a .container unit, Volume for a .volume unit; neither for a .pod.
-	Container string
-	Volume    string
-	// Ext is the unit's kind: ExtPod, ExtContainer or ExtVolume.
-	Ext string
-}
-
-// ParseUnitName splits a unit file name made by this package back into its parts. It
-// reports false for any other file name, so it also tells the reconciler which files in the
-// Quadlet folder may be ours (the marker inside the file, see Owner, is the proof).
-func ParseUnitName(file string) (UnitRef, bool) {
-	var ref UnitRef
-	rest, ok := strings.CutPrefix(file, namePrefix)
-	if !ok {
-		return ref, false
-	}
-	for _, ext := range []string{ExtPod, ExtContainer, ExtVolume} {
-		if base, ok := strings.CutSuffix(rest, ext); ok {
-			ref.Ext, rest = ext, base
-			break
-		}
-	}
-	parts := strings.Split(rest, nameSep)
-	switch {
-	case ref.Ext == ExtPod && len(parts) == 2:
-	case ref.Ext == ExtContainer && len(parts) == 3:
-		ref.Container = parts[2]
-	case ref.Ext == ExtVolume && len(parts) == 3:
-		ref.Volume = parts[2]
-	default:
-		return UnitRef{}, false
-	}
-	ref.Namespace, ref.Pod = parts[0], parts[1]
-	for _, p := range parts {
-		if p == "" {
-			return UnitRef{}, false
-		}
-	}
-	return ref, true
 }
 
 // checkNames refuses names that would not make safe, unique unit and podman names: the

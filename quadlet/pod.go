@@ -94,7 +94,7 @@ func (r *renderer) podUnit() (Unit, error) {
 		return Unit{}, err
 	}
 	u.add("Install", "WantedBy", "default.target")
-	return Unit{Name: PodUnitName(r.pod.Namespace, r.pod.Name), Text: u.text()}, nil
+	return Unit{UnitRef: podRef(r.pod.Namespace, r.pod.Name), Text: u.text()}, nil
 }
 
 // podLevelFields checks the pod fields that the containers use, once for the whole pod.

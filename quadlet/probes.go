@@ -37,8 +37,9 @@ type healthCheck struct {
 // (plus a startup check in front of it), so: the livenessProbe decides it and kills the
 // container when it fails (systemd then restarts it, per restartPolicy); a readinessProbe
 // alone decides it with no action on failure (the agent reads the health as readiness); a
-// startupProbe becomes podman's startup check, which needs a regular one.
-func (r *renderer) probes(u *unitFile, ca containerAt, env *envList) error {
+// startupProbe becomes podman's startup check, which needs a regular one. It returns whether
+// the container got a health check.
+func (r *renderer) probes(u *unitFile, ca containerAt, env *envList) (health bool, err error) {
 	c, p := ca.c, ca.path
 	live, ready, startup := c.LivenessProbe, c.ReadinessProbe, c.StartupProbe
 	if ca.init && !ca.isSidecar() {
@@ -50,20 +51,19 @@ func (r *renderer) probes(u *unitFile, ca containerAt, env *envList) error {
 				r.warn(p+"."+pr.field, "%s (an init container that is not a sidecar has no probes)", unsupportedIgnored)
 			}
 		}
-		return nil
+		return false, nil
 	}
 	var regular *healthCheck
-	var err error
 	kill := false
 	switch {
 	case live != nil:
 		if regular, err = r.healthCheck(live, p+".livenessProbe", c, env); err != nil {
-			return err
+			return false, err
 		}
 		kill = true
 		if ready != nil {
 			if _, err := r.healthCheck(ready, p+".readinessProbe", c, env); err != nil {
-				return err
+				return false, err
 			}
 			if !equality.Semantic.DeepEqual(live, ready) {
 				r.warn(p+".readinessProbe", "%s (podman has one health check per container: the livenessProbe decides readiness too)", unsupportedIgnored)
@@ -71,14 +71,14 @@ func (r *renderer) probes(u *unitFile, ca containerAt, env *envList) error {
 		}
 	case ready != nil:
 		if regular, err = r.healthCheck(ready, p+".readinessProbe", c, env); err != nil {
-			return err
+			return false, err
 		}
 	}
 	var start *healthCheck
 	if startup != nil {
 		sp := p + ".startupProbe"
 		if start, err = r.healthCheck(startup, sp, c, env); err != nil {
-			return err
+			return false, err
 		}
 		if regular == nil {
 			r.warn(sp, "%s (podman runs a startup check only in front of a livenessProbe or readinessProbe)", unsupportedIgnored)
@@ -88,7 +88,7 @@ func (r *renderer) probes(u *unitFile, ca containerAt, env *envList) error {
 		}
 	}
 	if regular == nil {
-		return nil
+		return false, nil
 	}
 	if regular.usesBinary || start != nil && start.usesBinary {
 		v, err := rawValue(r.opts.SwarmBinary + ":" + ProbeBinary + ":ro")
@@ -96,7 +96,7 @@ func (r *renderer) probes(u *unitFile, ca containerAt, env *envList) error {
 			err = fmt.Errorf("holds ':'")
 		}
 		if err != nil {
-			return fieldError("options.SwarmBinary", "%q %v", r.opts.SwarmBinary, err)
+			return false, fieldError("options.SwarmBinary", "%q %v", r.opts.SwarmBinary, err)
 		}
 		u.add("Container", "Volume", v)
 	}
@@ -116,7 +116,7 @@ func (r *renderer) probes(u *unitFile, ca containerAt, env *envList) error {
 		u.add("Container", "HealthStartupTimeout", start.timeout)
 		u.add("Container", "HealthStartupRetries", start.retries)
 	}
-	return nil
+	return true, nil
 }
 
 // healthCheck turns one probe into a podman health check.

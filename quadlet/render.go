@@ -89,7 +89,7 @@ func (r *renderer) render() ([]Unit, error) {
 		}
 		units = append(units, u)
 		if c.init {
-			o.after = ContainerServiceName(r.pod.Namespace, r.pod.Name, c.c.Name)
+			o.after = u.Service
 			if !c.isSidecar() {
 				o.requires = append(slices.Clip(o.requires), o.after)
 			}

@@ -191,7 +191,7 @@ func (r *renderer) volumeUnits() []Unit {
 				u.add("Volume", "Options", fmt.Sprintf("size=%d", s.Value()))
 			}
 		}
-		units = append(units, Unit{Name: VolumeUnitName(ns, pod, v.Name), Text: u.text()})
+		units = append(units, Unit{UnitRef: volumeRef(ns, pod, v.Name), Text: u.text()})
 	}
 	return units
 }
