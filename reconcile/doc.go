@@ -22,6 +22,8 @@
 //
 // Files are written before anything is stopped or started, and a pod's files are removed
 // only after it stopped, so an agent killed in the middle of a pass finishes the work on its
-// next pass. A unit file is ours only when it carries quadlet's marker; nothing else in the
-// unit folder is ever touched.
+// next pass. Writes and removals go through internal/atomicfile, so systemd and a restarted
+// agent only ever see whole files, and a change is on disk before systemd is told about it.
+// A unit file is ours only when it carries quadlet's marker; nothing else in the unit
+// folder is ever touched.
 package reconcile
