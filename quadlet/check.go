@@ -1,7 +1,7 @@
 package quadlet
 
 import (
-	"fmt"
+	"errors"
 	"strings"
 
 	"github.com/podman-swarm/podman-swarm/manifest"
@@ -23,18 +23,32 @@ func Check(set *manifest.Set, opts Options) error {
 			continue
 		}
 		if _, err := Render(pod, opts); err != nil {
-			field, reason, _ := strings.Cut(err.Error(), ": ")
+			var fe *FieldError
+			if !errors.As(err, &fe) {
+				// Render only fails with a FieldError; anything else is about the whole object.
+				fe = &FieldError{Reason: err.Error()}
+			}
+			field := fe.Field
 			if o.Deployment != nil {
-				// The renderer speaks of the pod; the user wrote its template.
-				field = strings.Replace(field, "spec.", "spec.template.spec.", 1)
-				field = strings.Replace(field, "metadata.", "spec.template.metadata.", 1)
+				field = templateField(field)
 			}
 			errs = append(errs, &manifest.Error{Source: o.Source, Field: field,
-				Reason: fmt.Sprintf("cannot run on a node: %s", reason)})
+				Reason: "cannot run on a node: " + fe.Reason})
 		}
 	}
 	if len(errs) > 0 {
 		return errs
 	}
 	return nil
+}
+
+// templateField turns the path of a pod's field into the path of the Deployment's field
+// the user wrote it in: the renderer speaks of the pod, the user wrote its template.
+func templateField(field string) string {
+	for _, part := range []string{"spec.", "metadata."} {
+		if rest, ok := strings.CutPrefix(field, part); ok {
+			return "spec.template." + part + rest
+		}
+	}
+	return field
 }

@@ -54,7 +54,8 @@ func (r *renderer) containerUnit(ca containerAt, o order) (Unit, error) {
 
 	u.add("Container", "ContainerName", ContainerName(ns, pod, c.Name))
 	u.add("Container", "Pod", PodUnitName(ns, pod))
-	if err := r.image(u, c, p); err != nil {
+	pull, err := r.image(u, c, p)
+	if err != nil {
 		return Unit{}, err
 	}
 	// journald is podman's usual default, but containers.conf can change it; the unit's
@@ -73,14 +74,14 @@ func (r *renderer) containerUnit(ca containerAt, o order) (Unit, error) {
 			err = fmt.Errorf("is not an absolute path")
 		}
 		if err != nil {
-			return Unit{}, fmt.Errorf("%s.workingDir: %q %w", p, c.WorkingDir, err)
+			return Unit{}, fieldError(p+".workingDir", "%q %v", c.WorkingDir, err)
 		}
 		u.add("Container", "WorkingDir", v)
 	}
 	for _, kv := range env.ordered() {
 		v, err := quoteWord(kv.key + "=" + kv.value)
 		if err != nil {
-			return Unit{}, fmt.Errorf("%s: %q %w", kv.path, kv.value, err)
+			return Unit{}, fieldError(kv.path, "%q %v", kv.value, err)
 		}
 		u.add("Container", "Environment", v)
 	}
@@ -91,7 +92,7 @@ func (r *renderer) containerUnit(ca containerAt, o order) (Unit, error) {
 	for _, l := range labels {
 		v, err := quoteWord(l)
 		if err != nil {
-			return Unit{}, fmt.Errorf("metadata.labels: %q %w", l, err)
+			return Unit{}, fieldError("metadata.labels", "%q %v", l, err)
 		}
 		u.add("Container", "Label", v)
 	}
@@ -101,7 +102,8 @@ func (r *renderer) containerUnit(ca containerAt, o order) (Unit, error) {
 	if err := r.mounts(u, c, p); err != nil {
 		return Unit{}, err
 	}
-	if err := r.probes(u, ca, env); err != nil {
+	health, err := r.probes(u, ca, env)
+	if err != nil {
 		return Unit{}, err
 	}
 	if err := r.lifecycle(u, ca); err != nil {
@@ -114,21 +116,25 @@ func (r *renderer) containerUnit(ca containerAt, o order) (Unit, error) {
 	if len(args) > 0 {
 		v, err := quoteWords(args...)
 		if err != nil {
-			return Unit{}, fmt.Errorf("%s.resources: %w", p, err)
+			return Unit{}, fieldError(p+".resources", "%v", err)
 		}
 		u.add("Container", "PodmanArgs", v)
 	}
 	if longest, total := u.sectionSize("Container"); longest > maxWord || total > maxCommandLine {
-		return Unit{}, fmt.Errorf("%s: too large to run: podman's command line would hold a word of about %d bytes (Linux takes %d) and %d bytes in all (systemd reads %d in a line)", p, longest, maxWord, total, maxCommandLine)
+		return Unit{}, fieldError(p, "too large to run: podman's command line would hold a word of about %d bytes (Linux takes %d) and %d bytes in all (systemd reads %d in a line)", longest, maxWord, total, maxCommandLine)
 	}
-	r.service(u, ca)
-	return Unit{Name: ContainerUnitName(ns, pod, c.Name), Text: u.text()}, nil
+	restart, init := r.service(u, ca)
+	return Unit{
+		UnitRef: containerRef(ns, pod, c.Name), Text: u.text(),
+		Init: init, Restart: restart, Health: health, Image: c.Image, Pull: pull,
+	}, nil
 }
 
-// image writes Image= and Pull=, with Kubernetes' default pull policy.
-func (r *renderer) image(u *unitFile, c *corev1.Container, p string) error {
+// image writes Image= and Pull=, with Kubernetes' default pull policy, and returns the
+// value of Pull=.
+func (r *renderer) image(u *unitFile, c *corev1.Container, p string) (string, error) {
 	if c.Image == "" {
-		return fmt.Errorf("%s.image: a container needs an image", p)
+		return "", fieldError(p+".image", "a container needs an image")
 	}
 	v, err := rawValue(c.Image)
 	switch {
@@ -139,7 +145,7 @@ func (r *renderer) image(u *unitFile, c *corev1.Container, p string) error {
 		err = fmt.Errorf("ends like a Quadlet .image or .build unit, which Quadlet would look for instead")
 	}
 	if err != nil {
-		return fmt.Errorf("%s.image: %q %w", p, c.Image, err)
+		return "", fieldError(p+".image", "%q %v", c.Image, err)
 	}
 	u.add("Container", "Image", v)
 	policy := c.ImagePullPolicy
@@ -152,10 +158,10 @@ func (r *renderer) image(u *unitFile, c *corev1.Container, p string) error {
 		corev1.PullNever:        "never",
 	}[policy]
 	if !ok {
-		return fmt.Errorf("%s.imagePullPolicy: %q is not one of Always, IfNotPresent, Never", p, c.ImagePullPolicy)
+		return "", fieldError(p+".imagePullPolicy", "%q is not one of Always, IfNotPresent, Never", c.ImagePullPolicy)
 	}
 	u.add("Container", "Pull", pull)
-	return nil
+	return pull, nil
 }
 
 // defaultPullPolicy is Kubernetes' default: Always for the tag latest or no tag (unless
@@ -184,15 +190,15 @@ func (r *renderer) command(u *unitFile, c *corev1.Container, p string, env *envL
 			words = append(words, expand(w, env.lookup))
 		}
 		if words[0] == "" {
-			return fmt.Errorf("%s.command[0]: the program to run is empty", p)
+			return fieldError(p+".command[0]", "the program to run is empty")
 		}
 		j, err := jsonArray(words)
 		if err != nil {
-			return fmt.Errorf("%s.command: %w", p, err)
+			return fieldError(p+".command", "%v", err)
 		}
 		v, err := rawValue(j)
 		if err != nil {
-			return fmt.Errorf("%s.command: %w", p, err)
+			return fieldError(p+".command", "%v", err)
 		}
 		u.add("Container", "Entrypoint", v)
 		return nil
@@ -204,7 +210,7 @@ func (r *renderer) command(u *unitFile, c *corev1.Container, p string, env *envL
 	for i, a := range c.Args {
 		w, err := quoteWord(expand(a, env.lookup))
 		if err != nil {
-			return fmt.Errorf("%s.args[%d]: %q %w; set command too, then every argument is carried exactly", p, i, a, err)
+			return fieldError(fmt.Sprintf("%s.args[%d]", p, i), "%q %v; set command too, then every argument is carried exactly", a, err)
 		}
 		words[i] = w
 	}
@@ -250,13 +256,13 @@ func (r *renderer) security(u *unitFile, c *corev1.Container, p string) error {
 	if nonRoot != nil && *nonRoot {
 		switch {
 		case user != nil && *user == 0:
-			return fmt.Errorf("%s.securityContext.runAsNonRoot: the container runs as user 0", p)
+			return fieldError(p+".securityContext.runAsNonRoot", "the container runs as user 0")
 		case user == nil:
 			r.warn(p+".securityContext.runAsNonRoot", "not checked (the image's user is not known before it runs; set runAsUser)")
 		}
 	}
 	if sc.Privileged != nil && *sc.Privileged {
-		return fmt.Errorf("%s.securityContext.privileged: not supported: rootless pods cannot run privileged containers", p)
+		return fieldError(p+".securityContext.privileged", "not supported: rootless pods cannot run privileged containers")
 	}
 	if sc.ReadOnlyRootFilesystem != nil && *sc.ReadOnlyRootFilesystem {
 		u.add("Container", "ReadOnly", "true")
@@ -274,7 +280,7 @@ func (r *renderer) security(u *unitFile, c *corev1.Container, p string) error {
 		}{{"DropCapability", "drop", caps.Drop}, {"AddCapability", "add", caps.Add}} {
 			for i, name := range set.caps {
 				if !capabilityName.MatchString(string(name)) {
-					return fmt.Errorf("%s.securityContext.capabilities.%s[%d]: %q is not a capability name", p, set.field, i, name)
+					return fieldError(fmt.Sprintf("%s.securityContext.capabilities.%s[%d]", p, set.field, i), "%q is not a capability name", name)
 				}
 				u.add("Container", set.key, string(name))
 			}
@@ -297,7 +303,7 @@ func (r *renderer) lifecycle(u *unitFile, ca containerAt) error {
 		}
 		if s := l.StopSignal; s != nil {
 			if !signalName.MatchString(string(*s)) {
-				return fmt.Errorf("%s.lifecycle.stopSignal: %q is not a signal name", p, *s)
+				return fieldError(p+".lifecycle.stopSignal", "%q is not a signal name", *s)
 			}
 			u.add("Container", "StopSignal", string(*s))
 		}
@@ -312,10 +318,11 @@ func (r *renderer) lifecycle(u *unitFile, ca containerAt) error {
 const restartMaxDelay = "5min"
 
 // service writes the [Service] section: how systemd restarts the container, and how an
-// init container runs to its end before the containers after it start.
-func (r *renderer) service(u *unitFile, ca containerAt) {
+// init container runs to its end before the containers after it start. It returns the
+// value of Restart=, and whether the service is a oneshot that runs to its end.
+func (r *renderer) service(u *unitFile, ca containerAt) (restart string, oneshot bool) {
 	policy := r.pod.Spec.RestartPolicy
-	restart := map[corev1.RestartPolicy]string{
+	restart = map[corev1.RestartPolicy]string{
 		"":                            "always",
 		corev1.RestartPolicyAlways:    "always",
 		corev1.RestartPolicyOnFailure: "on-failure",
@@ -330,6 +337,7 @@ func (r *renderer) service(u *unitFile, ca containerAt) {
 		if restart == "always" {
 			restart = "on-failure"
 		}
+		oneshot = true
 		u.add("Service", "Type", "oneshot")
 		u.add("Service", "RemainAfterExit", "yes")
 		u.add("Service", "TimeoutStartSec", "infinity")
@@ -349,4 +357,5 @@ func (r *renderer) service(u *unitFile, ca containerAt) {
 		// podman stops the container within the grace period; systemd waits a little longer.
 		u.add("Service", "TimeoutStopSec", strconv.FormatInt(*g+30, 10))
 	}
+	return restart, oneshot
 }

@@ -3,12 +3,25 @@
 // container, and one .volume unit per emptyDir volume. Render is pure and deterministic; the
 // reconciler writes its units into ~/.config/containers/systemd.
 //
+// # What Render returns
+//
+// Each Unit is a file name and text, with the facts the reconciler acts on so that it never
+// reads the text back: its UnitRef (kind, pod, container or volume, the systemd service and
+// the podman volume it makes) and, for a container, whether it is an init container that
+// runs to its end, its Restart=, whether it has a health check, its image and its Pull=.
+// The facts come from the values the text is written from. A file known only by its name,
+// such as one left in the unit folder by an earlier run, gets its UnitRef from
+// ParseUnitName, which always agrees with Render's.
+//
+// A pod that cannot run as written is refused with a *FieldError: the path of the field at
+// fault (in the pod; Check moves it under a Deployment's template) and the reason.
+//
 // # Names
 //
-// Every name is "swarm-" + namespace + "_" + pod [+ "_" + container or volume]; "_" never
-// occurs in Kubernetes names, so names are unique and ParseUnitName splits them back. The
-// podman pod and its service share the name (ServiceName= in [Pod]), so
-// `systemctl --user status swarm-<ns>_<pod>` finds the pod; a container, its podman
+// Every name is NamePrefix ("swarm-") + namespace + "_" + pod [+ "_" + container or
+// volume]; "_" never occurs in Kubernetes names, so names are unique and ParseUnitName
+// splits them back. The podman pod and its service share the name (ServiceName= in [Pod]),
+// so `systemctl --user status swarm-<ns>_<pod>` finds the pod; a container, its podman
 // container and its service share theirs, so `journalctl --user -u swarm-<ns>_<pod>_<c>`
 // shows its output (LogDriver=journald, set explicitly in case containers.conf says
 // otherwise). A volume's service ends in "_volume". Every unit starts with a "# podman-swarm

@@ -62,17 +62,17 @@ func (r *renderer) environment(c *corev1.Container, p string) (*envList, error) 
 		}
 		switch {
 		case e.Name == "":
-			return nil, fmt.Errorf("%s.name: an environment variable needs a name", ep)
+			return nil, fieldError(ep+".name", "an environment variable needs a name")
 		case strings.ContainsAny(e.Name, "="):
-			return nil, fmt.Errorf("%s.name: %q holds '=', which ends a variable's name", ep, e.Name)
+			return nil, fieldError(ep+".name", "%q holds '=', which ends a variable's name", e.Name)
 		case strings.ContainsFunc(e.Name, func(r rune) bool { return r <= ' ' || r == 0x7f }):
 			// podman refuses names with white space when the container starts.
-			return nil, fmt.Errorf("%s.name: %q holds white space or a control character, which podman refuses", ep, e.Name)
+			return nil, fieldError(ep+".name", "%q holds white space or a control character, which podman refuses", e.Name)
 		}
 		v := envValue{value: expand(e.Value, env.lookup), path: ep, static: e.ValueFrom == nil}
 		if e.ValueFrom != nil {
 			if e.Value != "" {
-				return nil, fmt.Errorf("%s.valueFrom: may not be set together with value", ep)
+				return nil, fieldError(ep+".valueFrom", "may not be set together with value")
 			}
 			value, err := r.valueFrom(e.ValueFrom, ep+".valueFrom")
 			if err != nil {
@@ -91,14 +91,14 @@ func (r *renderer) valueFrom(src *corev1.EnvVarSource, p string) (string, error)
 		return "", err
 	}
 	if src.FieldRef == nil {
-		return "", fmt.Errorf("%s: names no source", p)
+		return "", fieldError(p, "names no source")
 	}
 	fp := p + ".fieldRef"
 	if err := r.checkFields(fp, src.FieldRef, fieldSelectorRules); err != nil {
 		return "", err
 	}
 	if v := src.FieldRef.APIVersion; v != "" && v != "v1" {
-		return "", fmt.Errorf("%s.apiVersion: %q is not v1", fp, v)
+		return "", fieldError(fp+".apiVersion", "%q is not v1", v)
 	}
 	field := src.FieldRef.FieldPath
 	if key, ok := subscript(field, "metadata.labels"); ok {
@@ -127,7 +127,7 @@ func (r *renderer) valueFrom(src *corev1.EnvVarSource, p string) (string, error)
 	case "status.hostIP", "status.hostIPs":
 		return node(r.opts.HostIP, "HostIP")
 	}
-	return "", fmt.Errorf("%s.fieldPath: %q is not supported (metadata.name, metadata.namespace, metadata.labels['KEY'], metadata.annotations['KEY'], spec.nodeName, spec.serviceAccountName, status.podIP, status.hostIP are)", fp, field)
+	return "", fieldError(fp+".fieldPath", "%q is not supported (metadata.name, metadata.namespace, metadata.labels['KEY'], metadata.annotations['KEY'], spec.nodeName, spec.serviceAccountName, status.podIP, status.hostIP are)", field)
 }
 
 // subscript reads "prefix['key']" and returns the key.

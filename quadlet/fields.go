@@ -1,7 +1,6 @@
 package quadlet
 
 import (
-	"fmt"
 	"reflect"
 	"strings"
 
@@ -63,7 +62,7 @@ func (r *renderer) checkFields(path string, v any, rs rules) error {
 				r.warn(p, "%s (%s)", unsupportedIgnored, rule.note)
 			}
 		case refused:
-			return fmt.Errorf("%s: not supported: %s", p, rule.note)
+			return fieldError(p, "not supported: %s", rule.note)
 		}
 	}
 	return nil

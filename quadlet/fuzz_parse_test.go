@@ -72,8 +72,10 @@ func FuzzParseRender(f *testing.F) {
 				if !strings.HasPrefix(err.Error(), "spec.") && !strings.HasPrefix(err.Error(), "metadata.") {
 					t.Fatalf("render error without a field path: %v", err)
 				}
+				checkFieldError(t, err)
 				continue
 			}
+			checkFacts(t, res)
 			checkParsedUnits(t, pod, res)
 		}
 	})
@@ -116,7 +118,7 @@ func checkParsedUnits(t *testing.T, pod manifest.Pod, res Result) {
 		if !ok || ref.Namespace != pod.Namespace || ref.Pod != pod.Name {
 			t.Fatalf("unit name %s does not name pod %s", u.Name, pod.Key())
 		}
-		if ref.Ext != ExtContainer {
+		if ref.Kind != KindContainer {
 			continue
 		}
 		idx := slices.IndexFunc(pod.Spec.Containers, func(c corev1.Container) bool { return c.Name == ref.Container })

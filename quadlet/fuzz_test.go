@@ -46,18 +46,18 @@ func fuzzPod(envName, envValue, arg1, arg2, command, labelKey, labelValue, workD
 }
 
 // wantSections are the sections and keys each kind of unit may hold.
-var wantSections = map[string]map[string][]string{
-	ExtPod: {
+var wantSections = map[Kind]map[string][]string{
+	KindPod: {
 		"Unit":    {"Description", MarkerKey},
 		"Pod":     {"PodName", "ServiceName", "PodmanArgs"},
 		"Install": {"WantedBy"},
 	},
-	ExtContainer: {
+	KindContainer: {
 		"Unit":      {"Description", MarkerKey, "StartLimitIntervalSec"},
 		"Container": {"ContainerName", "Pod", "Image", "Pull", "LogDriver", "Entrypoint", "Exec", "WorkingDir", "Environment", "Label", "Volume"},
 		"Service":   {"Restart", "RestartSec", "RestartSteps", "RestartMaxDelaySec"},
 	},
-	ExtVolume: {
+	KindVolume: {
 		"Unit":   {"Description", MarkerKey},
 		"Volume": {"VolumeName", "ServiceName"},
 	},
@@ -79,8 +79,10 @@ func FuzzRender(f *testing.F) {
 			if !strings.HasPrefix(err.Error(), "spec.") && !strings.HasPrefix(err.Error(), "metadata.") {
 				t.Fatalf("error without a field path: %v", err)
 			}
+			checkFieldError(t, err)
 			return
 		}
+		checkFacts(t, res)
 		checkFuzzedUnits(t, pod, res)
 	})
 }
@@ -92,7 +94,7 @@ func checkFuzzedUnits(t *testing.T, pod manifest.Pod, res Result) {
 	if len(res.Units) != 3 {
 		t.Fatalf("units %v, want a pod, a container and a volume", unitNames(res))
 	}
-	units := map[string]*parsedUnit{}
+	units := map[Kind]*parsedUnit{}
 	for _, u := range res.Units {
 		pu, err := parseQuadlet(u.Text)
 		if err != nil {
@@ -102,7 +104,7 @@ func checkFuzzedUnits(t *testing.T, pod manifest.Pod, res Result) {
 		if !ok {
 			t.Fatalf("unit name %s does not parse back", u.Name)
 		}
-		want := wantSections[ref.Ext]
+		want := wantSections[ref.Kind]
 		var sections []string
 		for _, s := range pu.sections {
 			sections = append(sections, s.name)
@@ -122,10 +124,10 @@ func checkFuzzedUnits(t *testing.T, pod manifest.Pod, res Result) {
 		if key, ok := Owner(u.Text); !ok || key != pod.Key() {
 			t.Fatalf("%s: Owner = %q, %v", u.Name, key, ok)
 		}
-		units[ref.Ext] = pu
+		units[ref.Kind] = pu
 	}
 	c := &pod.Spec.Containers[0]
-	ct := units[ExtContainer]
+	ct := units[KindContainer]
 
 	// The environment, as podman receives it.
 	env := expectedEnv(pod, c)
@@ -153,7 +155,7 @@ func checkFuzzedUnits(t *testing.T, pod manifest.Pod, res Result) {
 	if !sameSet(gotLabels, wantLabels) {
 		t.Fatalf("container labels\n got %q\nwant %q", gotLabels, wantLabels)
 	}
-	podArgs := units[ExtPod].lookupArgs("Pod", "PodmanArgs")
+	podArgs := units[KindPod].lookupArgs("Pod", "PodmanArgs")
 	var podLabels []string
 	for _, l := range flagValues(podArgs, "--label") {
 		podLabels = append(podLabels, throughSystemd(t, l))

@@ -115,12 +115,12 @@ func checkGenerated(t *testing.T, pod manifest.Pod, units []Unit, services map[s
 		if !ok {
 			t.Fatalf("unit name %s does not parse", u.Name)
 		}
-		switch ref.Ext {
-		case ExtPod:
+		switch ref.Kind {
+		case KindPod:
 			want = append(want, PodServiceName(ref.Namespace, ref.Pod))
-		case ExtContainer:
+		case KindContainer:
 			want = append(want, ContainerServiceName(ref.Namespace, ref.Pod, ref.Container))
-		case ExtVolume:
+		case KindVolume:
 			want = append(want, VolumeServiceName(ref.Namespace, ref.Pod, ref.Volume))
 		}
 	}

@@ -1,17 +1,18 @@
 package quadlet
 
 import (
-	"fmt"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 )
 
-// Every name the package makes starts with namePrefix and joins the pod's namespace, the
+// Every name the package makes starts with NamePrefix and joins the pod's namespace, the
 // pod and (for containers and volumes) the container or volume with nameSep. Kubernetes
 // names never contain nameSep, so a name is unique and splits back into its parts.
 const (
-	namePrefix = "swarm-"
+	// NamePrefix starts the name of every unit file, systemd service, podman pod, container
+	// and volume that Render makes, so that the reconciler can watch and list only those.
+	NamePrefix = "swarm-"
 	nameSep    = "_"
 )
 
@@ -34,7 +35,7 @@ const maxUnitName = 255
 // PodName is the name of a pod's podman pod and of its systemd service (without ".service"):
 // "swarm-<namespace>_<pod>", so that `systemctl --user status swarm-<namespace>_<pod>` finds it.
 func PodName(namespace, pod string) string {
-	return namePrefix + namespace + nameSep + pod
+	return NamePrefix + namespace + nameSep + pod
 }
 
 // PodUnitName is the file name of a pod's Quadlet .pod unit.
@@ -76,75 +77,30 @@ func VolumeServiceName(namespace, pod, volume string) string {
 	return VolumeName(namespace, pod, volume) + volumeServiceSuffix + ".service"
 }
 
-// UnitRef is what a unit file name says about the unit: whose it is and what it runs.
-type UnitRef struct {
-	Namespace string
-	Pod       string
-	// Container is set for a .container unit, Volume for a .volume unit; neither for a .pod.
-	Container string
-	Volume    string
-	// Ext is the unit's kind: ExtPod, ExtContainer or ExtVolume.
-	Ext string
-}
-
-// ParseUnitName splits a unit file name made by this package back into its parts. It
-// reports false for any other file name, so it also tells the reconciler which files in the
-// Quadlet folder may be ours (the marker inside the file, see Owner, is the proof).
-func ParseUnitName(file string) (UnitRef, bool) {
-	var ref UnitRef
-	rest, ok := strings.CutPrefix(file, namePrefix)
-	if !ok {
-		return ref, false
-	}
-	for _, ext := range []string{ExtPod, ExtContainer, ExtVolume} {
-		if base, ok := strings.CutSuffix(rest, ext); ok {
-			ref.Ext, rest = ext, base
-			break
-		}
-	}
-	parts := strings.Split(rest, nameSep)
-	switch {
-	case ref.Ext == ExtPod && len(parts) == 2:
-	case ref.Ext == ExtContainer && len(parts) == 3:
-		ref.Container = parts[2]
-	case ref.Ext == ExtVolume && len(parts) == 3:
-		ref.Volume = parts[2]
-	default:
-		return UnitRef{}, false
-	}
-	ref.Namespace, ref.Pod = parts[0], parts[1]
-	for _, p := range parts {
-		if p == "" {
-			return UnitRef{}, false
-		}
-	}
-	return ref, true
-}
-
 // checkNames refuses names that would not make safe, unique unit and podman names: the
 // namespace, container and volume names must be DNS labels and the pod name a DNS subdomain,
 // as Kubernetes requires, and the longest unit name must fit systemd's limit.
 func checkNames(p podNames) error {
 	if msgs := validation.IsDNS1123Label(p.namespace); len(msgs) > 0 {
-		return fmt.Errorf("metadata.namespace: %q is not a valid namespace name: %s", p.namespace, strings.Join(msgs, "; "))
+		return fieldError("metadata.namespace", "%q is not a valid namespace name: %s", p.namespace, strings.Join(msgs, "; "))
 	}
 	if msgs := validation.IsDNS1123Subdomain(p.pod); len(msgs) > 0 {
-		return fmt.Errorf("metadata.name: %q is not a valid pod name: %s", p.pod, strings.Join(msgs, "; "))
+		return fieldError("metadata.name", "%q is not a valid pod name: %s", p.pod, strings.Join(msgs, "; "))
 	}
 	for _, c := range p.containers {
 		if msgs := validation.IsDNS1123Label(c.name); len(msgs) > 0 {
-			return fmt.Errorf("%s.name: %q is not a valid container name: %s", c.path, c.name, strings.Join(msgs, "; "))
+			return fieldError(c.path+".name", "%q is not a valid container name: %s", c.name, strings.Join(msgs, "; "))
 		}
 		if n := ContainerUnitName(p.namespace, p.pod, c.name); len(n) > maxUnitName {
-			return fmt.Errorf("%s.name: the unit name %s is %d characters long, more than systemd's %d; shorten the namespace, pod or container name", c.path, n, len(n), maxUnitName)
+			return fieldError(c.path+".name", "the unit name %s is %d characters long, more than systemd's %d; shorten the namespace, pod or container name", n, len(n), maxUnitName)
 		}
 	}
 	for _, v := range p.volumes {
 		if msgs := validation.IsDNS1123Label(v.name); len(msgs) > 0 {
-			return fmt.Errorf("%s.name: %q is not a valid volume name: %s", v.path, v.name, strings.Join(msgs, "; "))
+			return fieldError(v.path+".name", "%q is not a valid volume name: %s", v.name, strings.Join(msgs, "; "))
 		}
 		if n := VolumeServiceName(p.namespace, p.pod, v.name); len(n) > maxUnitName {
-			return fmt.Errorf("%s.name: the unit name %s is %d characters long, more than systemd's %d; shorten the namespace, pod or volume name", v.path, n, len(n), maxUnitName)
+			return fieldError(v.path+".name", "the unit name %s is %d characters long, more than systemd's %d; shorten the namespace, pod or volume name", n, len(n), maxUnitName)
 		}
 	}
 	return nil

@@ -36,9 +36,13 @@ func TestParseUnitName(t *testing.T) {
 		want UnitRef
 		ok   bool
 	}{
-		{"swarm-default_web.pod", UnitRef{Namespace: "default", Pod: "web", Ext: ExtPod}, true},
-		{"swarm-default_web.v2_app.container", UnitRef{Namespace: "default", Pod: "web.v2", Container: "app", Ext: ExtContainer}, true},
-		{"swarm-kube-system_dns-1_cache.volume", UnitRef{Namespace: "kube-system", Pod: "dns-1", Volume: "cache", Ext: ExtVolume}, true},
+		{"swarm-default_web.pod", UnitRef{Name: "swarm-default_web.pod", Kind: KindPod,
+			Namespace: "default", Pod: "web", Service: "swarm-default_web.service"}, true},
+		{"swarm-default_web.v2_app.container", UnitRef{Name: "swarm-default_web.v2_app.container", Kind: KindContainer,
+			Namespace: "default", Pod: "web.v2", Container: "app", Service: "swarm-default_web.v2_app.service"}, true},
+		{"swarm-kube-system_dns-1_cache.volume", UnitRef{Name: "swarm-kube-system_dns-1_cache.volume", Kind: KindVolume,
+			Namespace: "kube-system", Pod: "dns-1", Volume: "cache", Service: "swarm-kube-system_dns-1_cache_volume.service",
+			PodmanVolume: "swarm-kube-system_dns-1_cache"}, true},
 		{"swarm-default_web_app.pod", UnitRef{}, false},
 		{"swarm-default_web.container", UnitRef{}, false},
 		{"swarm-default_web.service", UnitRef{}, false},
@@ -64,15 +68,15 @@ func TestParseUnitNameRoundTrip(t *testing.T) {
 			t.Fatalf("ParseUnitName(%q) failed", file)
 		}
 		var back string
-		switch ref.Ext {
-		case ExtPod:
+		switch ref.Kind {
+		case KindPod:
 			back = PodUnitName(ref.Namespace, ref.Pod)
-		case ExtContainer:
+		case KindContainer:
 			back = ContainerUnitName(ref.Namespace, ref.Pod, ref.Container)
-		case ExtVolume:
+		case KindVolume:
 			back = VolumeUnitName(ref.Namespace, ref.Pod, ref.Volume)
 		}
-		if back != file {
+		if back != file || ref.Name != file {
 			t.Errorf("%q parsed to %+v, which names %q", file, ref, back)
 		}
 	}

@@ -38,14 +38,6 @@ type Options struct {
 	SwarmBinary string
 }
 
-// Unit is one unit file to write into the Quadlet folder.
-type Unit struct {
-	// Name is the file name, e.g. "swarm-default_web.pod".
-	Name string
-	// Text is the whole content of the file.
-	Text string
-}
-
 // Warning is a field of the pod that was ignored on purpose.
 type Warning struct {
 	// Path is the field, e.g. "spec.containers[0].resources.requests".

@@ -29,7 +29,7 @@ func (r *renderer) podUnit() (Unit, error) {
 	case r.opts.Network != "":
 		v, err := rawValue(r.opts.Network)
 		if err != nil {
-			return Unit{}, fmt.Errorf("options.Network: %q %w", r.opts.Network, err)
+			return Unit{}, fieldError("options.Network", "%q %v", r.opts.Network, err)
 		}
 		u.add("Pod", "Network", v)
 	}
@@ -49,7 +49,7 @@ func (r *renderer) podUnit() (Unit, error) {
 		}
 		ip, err := netip.ParseAddr(a.IP)
 		if err != nil {
-			return Unit{}, fmt.Errorf("%s.ip: %q is not an IP address", p, a.IP)
+			return Unit{}, fieldError(p+".ip", "%q is not an IP address", a.IP)
 		}
 		for j, h := range a.Hostnames {
 			v, err := rawValue(h)
@@ -57,7 +57,7 @@ func (r *renderer) podUnit() (Unit, error) {
 				err = fmt.Errorf("is not a host name")
 			}
 			if err != nil {
-				return Unit{}, fmt.Errorf("%s.hostnames[%d]: %q %w", p, j, h, err)
+				return Unit{}, fieldError(fmt.Sprintf("%s.hostnames[%d]", p, j), "%q %v", h, err)
 			}
 			u.add("Pod", "AddHost", v+":"+ip.String())
 		}
@@ -86,7 +86,7 @@ func (r *renderer) podUnit() (Unit, error) {
 		// Every word was checked above (the host name, the labels).
 		v, err := quoteWords(a...)
 		if err != nil {
-			return Unit{}, fmt.Errorf("metadata: pod argument %q %w", strings.Join(a, " "), err)
+			return Unit{}, fieldError("metadata", "pod argument %q %v", strings.Join(a, " "), err)
 		}
 		u.add("Pod", "PodmanArgs", v)
 	}
@@ -94,7 +94,7 @@ func (r *renderer) podUnit() (Unit, error) {
 		return Unit{}, err
 	}
 	u.add("Install", "WantedBy", "default.target")
-	return Unit{Name: PodUnitName(r.pod.Namespace, r.pod.Name), Text: u.text()}, nil
+	return Unit{UnitRef: podRef(r.pod.Namespace, r.pod.Name), Text: u.text()}, nil
 }
 
 // podLevelFields checks the pod fields that the containers use, once for the whole pod.
@@ -103,10 +103,10 @@ func (r *renderer) podLevelFields() error {
 	switch spec.RestartPolicy {
 	case "", corev1.RestartPolicyAlways, corev1.RestartPolicyOnFailure, corev1.RestartPolicyNever:
 	default:
-		return fmt.Errorf("spec.restartPolicy: %q is not one of Always, OnFailure, Never", spec.RestartPolicy)
+		return fieldError("spec.restartPolicy", "%q is not one of Always, OnFailure, Never", spec.RestartPolicy)
 	}
 	if g := spec.TerminationGracePeriodSeconds; g != nil && *g < 0 {
-		return fmt.Errorf("spec.terminationGracePeriodSeconds: %d is negative", *g)
+		return fieldError("spec.terminationGracePeriodSeconds", "%d is negative", *g)
 	}
 	if t := spec.AutomountServiceAccountToken; t != nil && *t {
 		r.warn("spec.automountServiceAccountToken", "%s (there are no service account tokens)", unsupportedIgnored)
@@ -139,7 +139,7 @@ func (r *renderer) hostname() (string, error) {
 		return host, nil
 	}
 	if len(host) > maxHostname || len(validation.IsDNS1123Subdomain(host)) > 0 {
-		return "", fmt.Errorf("%s: %q is not a host name of at most %d characters", path, host, maxHostname)
+		return "", fieldError(path, "%q is not a host name of at most %d characters", host, maxHostname)
 	}
 	return host, nil
 }
@@ -177,7 +177,7 @@ func (r *renderer) publishPorts(u *unitFile) error {
 	for i, pp := range manifest.PublishedPorts(spec) {
 		v, err := r.publishPort(pp)
 		if err != nil {
-			return fmt.Errorf("%s: %w", paths[i], err)
+			return fieldError(paths[i], "%v", err)
 		}
 		u.add("Pod", "PublishPort", v)
 	}
@@ -244,7 +244,7 @@ func (r *renderer) dns(u *unitFile) error {
 		add("DNSSearch", "options.DNSSearch", r.opts.DNSSearch...)
 	case corev1.DNSDefault, corev1.DNSNone:
 	default:
-		return fmt.Errorf("spec.dnsPolicy: %q is not one of ClusterFirst, ClusterFirstWithHostNet, Default, None", spec.DNSPolicy)
+		return fieldError("spec.dnsPolicy", "%q is not one of ClusterFirst, ClusterFirstWithHostNet, Default, None", spec.DNSPolicy)
 	}
 	if c := spec.DNSConfig; c != nil {
 		if err := r.checkFields("spec.dnsConfig", c, dnsConfigRules); err != nil {
@@ -265,7 +265,7 @@ func (r *renderer) dns(u *unitFile) error {
 		}
 	}
 	if spec.DNSPolicy == corev1.DNSNone && !slices.ContainsFunc(settings, func(s dnsSetting) bool { return s.key == "DNS" }) {
-		return fmt.Errorf("spec.dnsConfig.nameservers: dnsPolicy None needs at least one nameserver")
+		return fieldError("spec.dnsConfig.nameservers", "dnsPolicy None needs at least one nameserver")
 	}
 	for _, s := range settings {
 		v, err := rawValue(s.value)
@@ -273,7 +273,7 @@ func (r *renderer) dns(u *unitFile) error {
 			err = fmt.Errorf("is not a single word")
 		}
 		if err != nil {
-			return fmt.Errorf("%s: %q %w", s.path, s.value, err)
+			return fieldError(s.path, "%q %v", s.value, err)
 		}
 		u.add("Pod", s.key, v)
 	}
@@ -299,10 +299,10 @@ func labelArgs(path string, labels map[string]string) ([]string, error) {
 	out := make([]string, 0, len(keys))
 	for _, k := range keys {
 		if k == "" || strings.Contains(k, "=") {
-			return nil, fmt.Errorf("%s: the label key %q is empty or holds '='", path, k)
+			return nil, fieldError(path, "the label key %q is empty or holds '='", k)
 		}
 		if _, err := quoteWord(k + "=" + labels[k]); err != nil {
-			return nil, fmt.Errorf("%s[%q]: %q %w", path, k, labels[k], err)
+			return nil, fieldError(fmt.Sprintf("%s[%q]", path, k), "%q %v", labels[k], err)
 		}
 		out = append(out, k+"="+labels[k])
 	}

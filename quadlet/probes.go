@@ -37,8 +37,9 @@ type healthCheck struct {
 // (plus a startup check in front of it), so: the livenessProbe decides it and kills the
 // container when it fails (systemd then restarts it, per restartPolicy); a readinessProbe
 // alone decides it with no action on failure (the agent reads the health as readiness); a
-// startupProbe becomes podman's startup check, which needs a regular one.
-func (r *renderer) probes(u *unitFile, ca containerAt, env *envList) error {
+// startupProbe becomes podman's startup check, which needs a regular one. It returns whether
+// the container got a health check.
+func (r *renderer) probes(u *unitFile, ca containerAt, env *envList) (health bool, err error) {
 	c, p := ca.c, ca.path
 	live, ready, startup := c.LivenessProbe, c.ReadinessProbe, c.StartupProbe
 	if ca.init && !ca.isSidecar() {
@@ -50,20 +51,19 @@ func (r *renderer) probes(u *unitFile, ca containerAt, env *envList) error {
 				r.warn(p+"."+pr.field, "%s (an init container that is not a sidecar has no probes)", unsupportedIgnored)
 			}
 		}
-		return nil
+		return false, nil
 	}
 	var regular *healthCheck
-	var err error
 	kill := false
 	switch {
 	case live != nil:
 		if regular, err = r.healthCheck(live, p+".livenessProbe", c, env); err != nil {
-			return err
+			return false, err
 		}
 		kill = true
 		if ready != nil {
 			if _, err := r.healthCheck(ready, p+".readinessProbe", c, env); err != nil {
-				return err
+				return false, err
 			}
 			if !equality.Semantic.DeepEqual(live, ready) {
 				r.warn(p+".readinessProbe", "%s (podman has one health check per container: the livenessProbe decides readiness too)", unsupportedIgnored)
@@ -71,14 +71,14 @@ func (r *renderer) probes(u *unitFile, ca containerAt, env *envList) error {
 		}
 	case ready != nil:
 		if regular, err = r.healthCheck(ready, p+".readinessProbe", c, env); err != nil {
-			return err
+			return false, err
 		}
 	}
 	var start *healthCheck
 	if startup != nil {
 		sp := p + ".startupProbe"
 		if start, err = r.healthCheck(startup, sp, c, env); err != nil {
-			return err
+			return false, err
 		}
 		if regular == nil {
 			r.warn(sp, "%s (podman runs a startup check only in front of a livenessProbe or readinessProbe)", unsupportedIgnored)
@@ -88,7 +88,7 @@ func (r *renderer) probes(u *unitFile, ca containerAt, env *envList) error {
 		}
 	}
 	if regular == nil {
-		return nil
+		return false, nil
 	}
 	if regular.usesBinary || start != nil && start.usesBinary {
 		v, err := rawValue(r.opts.SwarmBinary + ":" + ProbeBinary + ":ro")
@@ -96,7 +96,7 @@ func (r *renderer) probes(u *unitFile, ca containerAt, env *envList) error {
 			err = fmt.Errorf("holds ':'")
 		}
 		if err != nil {
-			return fmt.Errorf("options.SwarmBinary: %q %w", r.opts.SwarmBinary, err)
+			return false, fieldError("options.SwarmBinary", "%q %v", r.opts.SwarmBinary, err)
 		}
 		u.add("Container", "Volume", v)
 	}
@@ -116,7 +116,7 @@ func (r *renderer) probes(u *unitFile, ca containerAt, env *envList) error {
 		u.add("Container", "HealthStartupTimeout", start.timeout)
 		u.add("Container", "HealthStartupRetries", start.retries)
 	}
-	return nil
+	return true, nil
 }
 
 // healthCheck turns one probe into a podman health check.
@@ -135,7 +135,7 @@ func (r *renderer) healthCheck(probe *corev1.Probe, p string, c *corev1.Containe
 		{"failureThreshold", probe.FailureThreshold},
 	} {
 		if n.value < 0 {
-			return nil, fmt.Errorf("%s.%s: %d is negative", p, n.field, n.value)
+			return nil, fieldError(p+"."+n.field, "%d is negative", n.value)
 		}
 	}
 	if probe.SuccessThreshold > 1 {
@@ -153,7 +153,7 @@ func (r *renderer) healthCheck(probe *corev1.Probe, p string, c *corev1.Containe
 	var err error
 	switch handlers := len(setFields(reflect.ValueOf(&probe.ProbeHandler))); {
 	case handlers != 1:
-		return nil, fmt.Errorf("%s: a probe needs exactly one of exec, httpGet, tcpSocket", p)
+		return nil, fieldError(p, "a probe needs exactly one of exec, httpGet, tcpSocket")
 	case probe.Exec != nil:
 		cmd, hc.usesBinary, err = r.execProbe(probe.Exec, p+".exec", env)
 	case probe.HTTPGet != nil:
@@ -171,7 +171,7 @@ func (r *renderer) healthCheck(probe *corev1.Probe, p string, c *corev1.Containe
 		hc.cmd, err = rawValue(j)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", p, err)
+		return nil, fieldError(p, "%v", err)
 	}
 	return hc, nil
 }
@@ -185,7 +185,7 @@ func (r *renderer) execProbe(e *corev1.ExecAction, p string, env *envList) ([]st
 		return nil, false, err
 	}
 	if len(e.Command) == 0 || e.Command[0] == "" {
-		return nil, false, fmt.Errorf("%s.command: the program to run is empty", p)
+		return nil, false, fieldError(p+".command", "the program to run is empty")
 	}
 	cmd := make([]string, len(e.Command))
 	for i, w := range e.Command {
@@ -218,10 +218,10 @@ func (r *renderer) httpProbe(h *corev1.HTTPGetAction, p string, c *corev1.Contai
 		scheme = "http"
 	case corev1.URISchemeHTTP, corev1.URISchemeHTTPS:
 	default:
-		return nil, fmt.Errorf("%s.scheme: %q is not one of HTTP, HTTPS", p, h.Scheme)
+		return nil, fieldError(p+".scheme", "%q is not one of HTTP, HTTPS", h.Scheme)
 	}
 	if h.Protocol != nil && *h.Protocol != corev1.HTTPProtocolHTTP1 {
-		return nil, fmt.Errorf("%s.protocol: %q is not supported; only HTTP1 is", p, *h.Protocol)
+		return nil, fieldError(p+".protocol", "%q is not supported; only HTTP1 is", *h.Protocol)
 	}
 	urlPath := h.Path
 	if urlPath == "" {
@@ -235,7 +235,7 @@ func (r *renderer) httpProbe(h *corev1.HTTPGetAction, p string, c *corev1.Contai
 			return nil, err
 		}
 		if hd.Name == "" || strings.ContainsAny(hd.Name, ": \t\r\n") {
-			return nil, fmt.Errorf("%s.name: %q is not a header name", hp, hd.Name)
+			return nil, fieldError(hp+".name", "%q is not a header name", hd.Name)
 		}
 		cmd = append(cmd, "--header", hd.Name+": "+hd.Value)
 	}
@@ -266,11 +266,11 @@ func probePort(port intstr.IntOrString, p string, c *corev1.Container) (string, 
 			}
 		}
 		if n == 0 {
-			return "", fmt.Errorf("%s: the container has no port named %q", p, port.StrVal)
+			return "", fieldError(p, "the container has no port named %q", port.StrVal)
 		}
 	}
 	if n < 1 || n > 65535 {
-		return "", fmt.Errorf("%s: %d is not a port number", p, n)
+		return "", fieldError(p, "%d is not a port number", n)
 	}
 	return strconv.Itoa(int(n)), nil
 }

@@ -65,7 +65,7 @@ func (r *renderer) render() ([]Unit, error) {
 		return nil, err
 	}
 	if len(spec.Containers) == 0 {
-		return nil, fmt.Errorf("spec.containers: a pod needs at least one container")
+		return nil, fieldError("spec.containers", "a pod needs at least one container")
 	}
 	if err := r.checkFields("spec", spec, podSpecRules); err != nil {
 		return nil, err
@@ -89,7 +89,7 @@ func (r *renderer) render() ([]Unit, error) {
 		}
 		units = append(units, u)
 		if c.init {
-			o.after = ContainerServiceName(r.pod.Namespace, r.pod.Name, c.c.Name)
+			o.after = u.Service
 			if !c.isSidecar() {
 				o.requires = append(slices.Clip(o.requires), o.after)
 			}

@@ -1,6 +1,7 @@
 package quadlet
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -154,7 +155,13 @@ func TestRenderErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Render(testPod(tc.edit), Options{})
 			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
-				t.Errorf("err = %v\nwant one starting with %s", err, tc.want)
+				t.Fatalf("err = %v\nwant one starting with %s", err, tc.want)
+			}
+			// The field is what comes before the reason, and nothing else.
+			var fe *FieldError
+			wantField, _, _ := strings.Cut(tc.want, ": ")
+			if !errors.As(err, &fe) || fe.Field != wantField || fe.Field+": "+fe.Reason != err.Error() {
+				t.Errorf("err = %#v, want a FieldError for %s", err, wantField)
 			}
 		})
 	}

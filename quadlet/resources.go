@@ -27,12 +27,12 @@ func (r *renderer) resourceArgs(c *corev1.Container, p string) ([]string, error)
 		switch corev1.ResourceName(n) {
 		case corev1.ResourceMemory:
 			if q.Value() <= 0 {
-				return nil, fmt.Errorf("%s: %s is not a positive size", lp, q.String())
+				return nil, fieldError(lp, "%s is not a positive size", q.String())
 			}
 			args = append(args, "--memory="+strconv.FormatInt(q.Value(), 10))
 		case corev1.ResourceCPU:
 			if q.MilliValue() <= 0 {
-				return nil, fmt.Errorf("%s: %s is not a positive number of CPUs", lp, q.String())
+				return nil, fieldError(lp, "%s is not a positive number of CPUs", q.String())
 			}
 			args = append(args, "--cpus="+strconv.FormatFloat(float64(q.MilliValue())/1000, 'f', -1, 64))
 		default:

@@ -27,14 +27,14 @@ func (r *renderer) collectVolumes() error {
 		p := fmt.Sprintf("spec.volumes[%d]", i)
 		for _, f := range setFields(reflect.ValueOf(v)) {
 			if rule, ok := volumeRules.fields[f]; !ok || rule.how == refused {
-				return fmt.Errorf("%s.%s: volume %q has type %s, which is not supported; only emptyDir and hostPath volumes are", p, f, v.Name, f)
+				return fieldError(p+"."+f, "volume %q has type %s, which is not supported; only emptyDir and hostPath volumes are", v.Name, f)
 			}
 		}
 		if v.HostPath != nil && v.EmptyDir != nil {
-			return fmt.Errorf("%s: volume %q has two types, hostPath and emptyDir", p, v.Name)
+			return fieldError(p, "volume %q has two types, hostPath and emptyDir", v.Name)
 		}
 		if _, dup := r.volumes[v.Name]; dup {
-			return fmt.Errorf("%s.name: volume %q is defined twice", p, v.Name)
+			return fieldError(p+".name", "volume %q is defined twice", v.Name)
 		}
 		def := volumeDef{path: p, emptyDir: v.EmptyDir, hostPath: v.HostPath}
 		switch {
@@ -59,7 +59,7 @@ func (r *renderer) checkHostPath(p string, h *corev1.HostPathVolumeSource) error
 		return err
 	}
 	if err := checkMountPath(h.Path); err != nil {
-		return fmt.Errorf("%s.path: %q %w", p, h.Path, err)
+		return fieldError(p+".path", "%q %v", h.Path, err)
 	}
 	if h.Type != nil {
 		switch *h.Type {
@@ -70,7 +70,7 @@ func (r *renderer) checkHostPath(p string, h *corev1.HostPathVolumeSource) error
 			// podman refuses to start when the path is missing, close enough to Kubernetes'
 			// check of the type.
 		default:
-			return fmt.Errorf("%s.type: %q is not a hostPath type", p, *h.Type)
+			return fieldError(p+".type", "%q is not a hostPath type", *h.Type)
 		}
 	}
 	return nil
@@ -87,10 +87,10 @@ func (r *renderer) checkEmptyDir(p string, e *corev1.EmptyDirVolumeSource) error
 		}
 	case corev1.StorageMediumMemory:
 		if e.SizeLimit != nil && e.SizeLimit.Value() <= 0 {
-			return fmt.Errorf("%s.sizeLimit: %s is not a positive size", p, e.SizeLimit)
+			return fieldError(p+".sizeLimit", "%s is not a positive size", e.SizeLimit)
 		}
 	default:
-		return fmt.Errorf("%s.medium: %q is not supported; only the default medium and Memory are", p, e.Medium)
+		return fieldError(p+".medium", "%q is not supported; only the default medium and Memory are", e.Medium)
 	}
 	return nil
 }
@@ -123,10 +123,10 @@ func (r *renderer) mounts(u *unitFile, c *corev1.Container, p string) error {
 		}
 		def, ok := r.volumes[m.Name]
 		if !ok {
-			return fmt.Errorf("%s.name: no volume %q in spec.volumes", mp, m.Name)
+			return fieldError(mp+".name", "no volume %q in spec.volumes", m.Name)
 		}
 		if err := checkMountPath(m.MountPath); err != nil {
-			return fmt.Errorf("%s.mountPath: %q %w", mp, m.MountPath, err)
+			return fieldError(mp+".mountPath", "%q %v", m.MountPath, err)
 		}
 		var source string
 		switch {
@@ -135,16 +135,16 @@ func (r *renderer) mounts(u *unitFile, c *corev1.Container, p string) error {
 			if m.SubPath != "" {
 				sub := path.Clean(m.SubPath)
 				if path.IsAbs(sub) || sub == ".." || strings.HasPrefix(sub, "../") {
-					return fmt.Errorf("%s.subPath: %q leaves the volume", mp, m.SubPath)
+					return fieldError(mp+".subPath", "%q leaves the volume", m.SubPath)
 				}
 				source = path.Join(source, sub)
 				if err := checkMountPath(source); err != nil {
-					return fmt.Errorf("%s.subPath: %q %w", mp, m.SubPath, err)
+					return fieldError(mp+".subPath", "%q %v", m.SubPath, err)
 				}
 			}
 		default:
 			if m.SubPath != "" {
-				return fmt.Errorf("%s.subPath: not supported on emptyDir volume %q (podman mounts a whole volume)", mp, m.Name)
+				return fieldError(mp+".subPath", "not supported on emptyDir volume %q (podman mounts a whole volume)", m.Name)
 			}
 			source = VolumeUnitName(r.pod.Namespace, r.pod.Name, m.Name)
 		}
@@ -154,7 +154,7 @@ func (r *renderer) mounts(u *unitFile, c *corev1.Container, p string) error {
 		}
 		for j, o := range m.BindMountOptions {
 			if !slices.Contains(bindMountOptions, o) {
-				return fmt.Errorf("%s.bindMountOptions[%d]: %q is not one of %s", mp, j, o, strings.Join(bindMountOptions, ", "))
+				return fieldError(fmt.Sprintf("%s.bindMountOptions[%d]", mp, j), "%q is not one of %s", o, strings.Join(bindMountOptions, ", "))
 			}
 			opts = append(opts, o)
 		}
@@ -164,7 +164,7 @@ func (r *renderer) mounts(u *unitFile, c *corev1.Container, p string) error {
 		}
 		v, err := rawValue(value)
 		if err != nil {
-			return fmt.Errorf("%s: %q %w", mp, value, err)
+			return fieldError(mp, "%q %v", value, err)
 		}
 		u.add("Container", "Volume", v)
 	}
@@ -191,7 +191,7 @@ func (r *renderer) volumeUnits() []Unit {
 				u.add("Volume", "Options", fmt.Sprintf("size=%d", s.Value()))
 			}
 		}
-		units = append(units, Unit{Name: VolumeUnitName(ns, pod, v.Name), Text: u.text()})
+		units = append(units, Unit{UnitRef: volumeRef(ns, pod, v.Name), Text: u.text()})
 	}
 	return units
 }

@@ -27,7 +27,8 @@ type DesiredPod struct {
 	Ports []manifest.PublishedPort
 }
 
-// ContainerSpec is what the loop needs to know about one container, read from its unit.
+// ContainerSpec is what the loop needs to know about one container: the facts quadlet
+// gives with its unit.
 type ContainerSpec struct {
 	// Name is the container's name in the pod spec.
 	Name string
@@ -39,7 +40,8 @@ type ContainerSpec struct {
 	Restart string
 	// Health is set when the container has a health check, which then decides readiness.
 	Health bool
-	// Image and Pull are the unit's Image= and Pull=, for error messages.
+	// Image is the container's image as the pod names it, and Pull the unit's Pull=
+	// ("always", "missing" or "never"), for error messages.
 	Image string
 	Pull  string
 }
@@ -60,41 +62,29 @@ func Desire(p manifest.Pod, o quadlet.Options) (DesiredPod, []quadlet.Warning, e
 }
 
 // NewDesiredPod builds a desired pod from its rendered units, in the order Render gives
-// them: the .pod unit, then the containers in start order, then the volumes.
+// them: the .pod unit, then the containers in start order, then the volumes. What it knows
+// of each unit comes from the unit's facts; the text is only written and compared.
 func NewDesiredPod(key string, units []quadlet.Unit) DesiredPod {
 	d := DesiredPod{Key: key, Units: make(map[string]string, len(units))}
 	for _, u := range units {
 		d.Units[u.Name] = u.Text
-		ref, ok := quadlet.ParseUnitName(u.Name)
-		if !ok {
-			continue
-		}
-		switch ref.Ext {
-		case quadlet.ExtPod:
-			d.PodService = quadlet.PodServiceName(ref.Namespace, ref.Pod)
-		case quadlet.ExtContainer:
-			keys := unitKeys(u.Text)
+		switch u.Kind {
+		case quadlet.KindPod:
+			d.PodService = u.Service
+		case quadlet.KindContainer:
 			d.Containers = append(d.Containers, ContainerSpec{
-				Name:    ref.Container,
-				Service: quadlet.ContainerServiceName(ref.Namespace, ref.Pod, ref.Container),
-				Init:    last(keys, "Service", "Type") == "oneshot",
-				Restart: restartOf(keys),
-				Health:  last(keys, "Container", "HealthCmd") != "",
-				Image:   last(keys, "Container", "Image"),
-				Pull:    last(keys, "Container", "Pull"),
+				Name:    u.Container,
+				Service: u.Service,
+				Init:    u.Init,
+				Restart: u.Restart,
+				Health:  u.Health,
+				Image:   u.Image,
+				Pull:    u.Pull,
 			})
 		}
 	}
 	d.Fingerprint = fingerprint(d.Units)
 	return d
-}
-
-// restartOf is the unit's Restart=, with systemd's default "no".
-func restartOf(keys map[string]map[string][]string) string {
-	if r := last(keys, "Service", "Restart"); r != "" {
-		return r
-	}
-	return "no"
 }
 
 // Services lists the services that starting the pod starts: the pod's service, then every
@@ -124,28 +114,15 @@ func fingerprint(units map[string]string) string {
 }
 
 // serviceOf is the systemd service a unit file of ours turns into; "" for a file name that
-// quadlet did not make.
+// quadlet did not make. The plan goes by file name, since a file on disk may be left from
+// an earlier run with nothing else known of it.
 func serviceOf(file string) string {
-	ref, ok := quadlet.ParseUnitName(file)
-	if !ok {
-		return ""
-	}
-	switch ref.Ext {
-	case quadlet.ExtPod:
-		return quadlet.PodServiceName(ref.Namespace, ref.Pod)
-	case quadlet.ExtContainer:
-		return quadlet.ContainerServiceName(ref.Namespace, ref.Pod, ref.Container)
-	case quadlet.ExtVolume:
-		return quadlet.VolumeServiceName(ref.Namespace, ref.Pod, ref.Volume)
-	}
-	return ""
+	ref, _ := quadlet.ParseUnitName(file)
+	return ref.Service
 }
 
 // volumeOf is the podman volume a .volume file of ours creates; "" for any other file.
 func volumeOf(file string) string {
-	ref, ok := quadlet.ParseUnitName(file)
-	if !ok || ref.Ext != quadlet.ExtVolume {
-		return ""
-	}
-	return quadlet.VolumeName(ref.Namespace, ref.Pod, ref.Volume)
+	ref, _ := quadlet.ParseUnitName(file)
+	return ref.PodmanVolume
 }

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/podman-swarm/podman-swarm/internal/atomicfile"
 	"github.com/podman-swarm/podman-swarm/quadlet"
@@ -16,11 +15,11 @@ import (
 // pass was killed, for one of our unit names: only those are ever removed, never a
 // stranger's file that happens to look alike.
 func leftoverTemp(name string) bool {
-	base, _, found := strings.Cut(strings.TrimPrefix(name, "."), ".tmp-")
-	if !found || !strings.HasPrefix(name, ".") {
+	target, found := atomicfile.TempTarget(name)
+	if !found {
 		return false
 	}
-	_, ours := quadlet.ParseUnitName(base)
+	_, ours := quadlet.ParseUnitName(target)
 	return ours
 }
 
@@ -97,23 +96,11 @@ func writeUnit(dir, name, text string) error {
 	return nil
 }
 
-// removeUnit removes one unit file; one that is already gone is fine.
+// removeUnit removes one unit file, durably before systemd is told about it; one that is
+// already gone is fine.
 func removeUnit(dir, name string) error {
-	if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := atomicfile.Remove(filepath.Join(dir, name)); err != nil {
 		return fmt.Errorf("remove unit file %s: %w", name, err)
-	}
-	return syncDir(dir)
-}
-
-// syncDir makes a rename or removal in dir durable before systemd is told about it.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync unit folder %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync unit folder %s: %w", dir, err)
 	}
 	return nil
 }

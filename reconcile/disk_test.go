@@ -31,6 +31,7 @@ func TestReadUnitDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	write(".swarm-default_web.pod.tmp-123456", "half")
+	write(".swarm-default_web.tmp-1.pod.tmp-42", "half of pod web.tmp-1's")
 	write(".notes.txt.tmp-1", "a stranger's")
 
 	files, foreign, err := readUnitDir(dir)
@@ -49,8 +50,10 @@ func TestReadUnitDir(t *testing.T) {
 	if got := slices.Sorted(maps.Keys(foreign)); !slices.Equal(got, wantForeign) {
 		t.Errorf("foreign = %q, want %q", got, wantForeign)
 	}
-	if _, err := os.Stat(filepath.Join(dir, ".swarm-default_web.pod.tmp-123456")); !os.IsNotExist(err) {
-		t.Errorf("leftover temporary file still there: %v", err)
+	for _, left := range []string{".swarm-default_web.pod.tmp-123456", ".swarm-default_web.tmp-1.pod.tmp-42"} {
+		if _, err := os.Stat(filepath.Join(dir, left)); !os.IsNotExist(err) {
+			t.Errorf("leftover temporary file %s still there: %v", left, err)
+		}
 	}
 	if _, err := os.Stat(filepath.Join(dir, ".notes.txt.tmp-1")); err != nil {
 		t.Errorf("a stranger's file that looks like a leftover was touched: %v", err)

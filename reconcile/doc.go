@@ -13,8 +13,17 @@
 //     our units changes in systemd, and on a periodic resync; each pass rereads everything,
 //     plans, applies and reports each pod's status once it changes.
 //
+// A desired pod is built from quadlet's units and their facts (which container is an init
+// container, how it restarts, whether it has a health check, its image and pull policy, the
+// service each unit becomes); the loop never reads rendered text back, it only writes it
+// and compares it with the files on disk. A file on disk is known by its name, through
+// quadlet.ParseUnitName, which is also the only place that knows what quadlet's names look
+// like.
+//
 // Files are written before anything is stopped or started, and a pod's files are removed
 // only after it stopped, so an agent killed in the middle of a pass finishes the work on its
-// next pass. A unit file is ours only when it carries quadlet's marker; nothing else in the
-// unit folder is ever touched.
+// next pass. Writes and removals go through internal/atomicfile, so systemd and a restarted
+// agent only ever see whole files, and a change is on disk before systemd is told about it.
+// A unit file is ours only when it carries quadlet's marker; nothing else in the unit
+// folder is ever touched.
 package reconcile

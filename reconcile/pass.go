@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/podman-swarm/podman-swarm/quadlet"
 )
 
 // pass is one round of the loop: observe, plan, apply, report. It returns how long the
@@ -238,7 +240,7 @@ func (r *Reconciler) nextWake(held time.Time, polls bool) time.Duration {
 // resets its units already, but a container that fails on its way down after that (its
 // unit bound to the pod's) would stay listed as failed, with no file, until the next boot.
 func (r *Reconciler) forgetLeftovers(ctx context.Context, desired []DesiredPod, files map[string]File) {
-	left, err := r.cfg.Systemd.Leftovers(ctx, unitPrefix)
+	left, err := r.cfg.Systemd.Leftovers(ctx, quadlet.NamePrefix)
 	if err != nil {
 		r.log.Warn("list failed units", "err", err)
 		return

@@ -13,9 +13,6 @@ import (
 	"github.com/podman-swarm/podman-swarm/quadlet"
 )
 
-// unitPrefix starts the name of every unit quadlet makes; the loop watches only those.
-const unitPrefix = "swarm-"
-
 // Config is what the agent gives the loop.
 type Config struct {
 	// UnitDir is the folder Quadlet reads the user's units from:
@@ -191,7 +188,8 @@ func (r *Reconciler) snapshot() ([]DesiredPod, map[string]string) {
 func (r *Reconciler) Run(ctx context.Context) error {
 	var changes <-chan string
 	watch := func() {
-		ch, err := r.cfg.Systemd.Watch(ctx, unitPrefix)
+		// Every unit quadlet makes is named with its prefix; the loop watches only those.
+		ch, err := r.cfg.Systemd.Watch(ctx, quadlet.NamePrefix)
 		if err != nil {
 			r.log.Warn("cannot watch systemd's units; relying on the periodic resync", "err", err)
 			return
