@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/podman-swarm/podman-swarm/internal/debounce"
 	"github.com/podman-swarm/podman-swarm/manifest"
 	"github.com/podman-swarm/podman-swarm/quadlet"
 )
@@ -215,26 +216,8 @@ func (r *Reconciler) Run(ctx context.Context) error {
 				break
 			}
 			// Gather the burst of changes one start or stop makes into one pass.
-			r.settle(ctx, changes)
+			debounce.Settle(ctx, changes, r.cfg.Debounce)
 		}
 		timer.Stop()
-	}
-}
-
-// settle waits for Debounce, swallowing the unit changes that arrive meanwhile.
-func (r *Reconciler) settle(ctx context.Context, changes <-chan string) {
-	t := time.NewTimer(r.cfg.Debounce)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			return
-		case _, ok := <-changes:
-			if !ok {
-				return
-			}
-		}
 	}
 }
