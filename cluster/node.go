@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -145,7 +146,8 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	if err := n.joinAtStart(ctx, st.wasMember && !cfg.Resync, st.fallback); err != nil {
 		_ = ml.Shutdown()
 		if cfg.Resync {
-			return nil, fmt.Errorf("fetch the state for Resync (the store file was left as it was; start again once a member answers): %w", err)
+			return nil, fmt.Errorf("resync: the state could not be fetched, and %s was left as it was: start again once a member answers: %w",
+				filepath.Join(cfg.StateDir, storeFile), err)
 		}
 		return nil, err
 	}

@@ -253,7 +253,7 @@ func TestResyncWithoutAnswerKeepsTheStore(t *testing.T) {
 	damaged := damage(t, cfg.StateDir)
 	cfg.Resync = true
 	err := startErr(t, cfg)
-	if !strings.Contains(err.Error(), "Resync") || !strings.Contains(err.Error(), "left as it was") {
+	if !strings.Contains(err.Error(), "resync: the state could not be fetched") || !strings.Contains(err.Error(), "left as it was") {
 		t.Fatalf("err = %v", err)
 	}
 	if buf, _ := os.ReadFile(filepath.Join(cfg.StateDir, storeFile)); !bytes.Equal(buf, damaged) {
