@@ -27,6 +27,7 @@ type Node struct {
 	log     *slog.Logger
 	ml      atomic.Pointer[memberlist.Memberlist]
 	keys    *keyring
+	addr    string // gossip address, fixed once memberlist runs
 	started time.Time
 	seeds   []string // remembered peers and Config.Join, dialled when alone
 
@@ -136,6 +137,9 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("start memberlist: %w", err)
 	}
 	n.ml.Store(ml)
+	// Read once: memberlist rewrites its own node's record, without a lock
+	// its readers could take, whenever the metadata is gossiped again.
+	n.addr = ml.LocalNode().Address()
 
 	if st.founding {
 		log.Info("founding a new cluster", "addr", n.Addr())
@@ -272,7 +276,7 @@ func (n *Node) Name() string { return n.cfg.NodeName }
 // Addr returns the gossip address other nodes reach this one at, host:port,
 // the form that Config.Join takes.
 func (n *Node) Addr() string {
-	return n.ml.Load().LocalNode().Address()
+	return n.addr
 }
 
 // JoinToken returns the token that admits a new node to the cluster.
