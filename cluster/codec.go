@@ -31,11 +31,12 @@ func appendString(b []byte, s string) []byte {
 // entryDeleted is the only flag of an encoded entry.
 const entryDeleted = 1
 
-// appendEntry writes an entry. ref says how Received is written: ref 0 (the
-// store file) writes it as it is, a time on this node's clock; any other ref
-// (the sender's now, in messages) writes only the age at ref, a duration,
-// so that the receiver never reads a time from another node's clock.
-func appendEntry(b []byte, e Entry, ref int64) []byte {
+// appendEntry writes an entry. ref says how Received is written: a zero ref
+// (the store file) writes it as it is, a time on this node's clock; any other
+// ref (the sender's now, in messages) writes only the age at ref, a
+// duration, so that the receiver never reads a time from another node's
+// clock.
+func appendEntry(b []byte, e Entry, ref time.Time) []byte {
 	b = appendString(b, e.Key)
 	b = appendBytes(b, e.Value)
 	b = appendUvarint(b, e.Version.Time)
@@ -49,18 +50,18 @@ func appendEntry(b []byte, e Entry, ref int64) []byte {
 	return binary.AppendVarint(b, receivedOffset(e.Received, ref))
 }
 
-// receivedOffset is Received less ref, in nanoseconds. An age is never
-// negative: a Received ahead of ref (this node's clock was set back) is sent
-// as new. An unknown Received is 0 either way.
-func receivedOffset(received time.Time, ref int64) int64 {
-	if received.IsZero() {
+// receivedOffset is Received as written for ref, in nanoseconds: the time
+// itself for a zero ref, else its distance to ref, which is never positive
+// (a Received ahead of ref, after this node's clock was set back, is sent as
+// new). An unknown Received is 0 either way.
+func receivedOffset(received, ref time.Time) int64 {
+	switch {
+	case received.IsZero():
 		return 0
+	case ref.IsZero():
+		return received.UnixNano()
 	}
-	off := received.UnixNano() - ref
-	if ref != 0 && off > 0 {
-		off = 0
-	}
-	return off
+	return int64(min(received.Sub(ref), 0))
 }
 
 // decoder reads what the append functions wrote. The first error sticks and
@@ -138,14 +139,17 @@ func (d *decoder) string() string {
 	return string(d.bytes())
 }
 
-// entry reads what appendEntry wrote with the same ref: for a message, the
-// receiver's now, which turns the sender's age into a time on this node's
-// clock.
-func (d *decoder) entry(ref int64) Entry {
+// entry reads what appendEntry wrote with the same kind of ref: for a
+// message, the receiver's now, which turns the sender's age into a time on
+// this node's clock (keeping its monotonic reading).
+func (d *decoder) entry(ref time.Time) Entry {
 	e := d.entryV1()
 	off := d.varint()
-	if ref != 0 || off != 0 {
-		e.Received = time.Unix(0, ref+off)
+	switch {
+	case !ref.IsZero():
+		e.Received = ref.Add(time.Duration(off))
+	case off != 0:
+		e.Received = time.Unix(0, off)
 	}
 	return e
 }
@@ -198,7 +202,7 @@ const (
 
 // appendState writes a clock and a set of entries, as sent in push/pull and
 // written to disk; ref as for appendEntry.
-func appendState(b []byte, clock uint64, entries []Entry, ref int64) []byte {
+func appendState(b []byte, clock uint64, entries []Entry, ref time.Time) []byte {
 	size := 16
 	for _, e := range entries {
 		size += entrySize(e)
@@ -213,7 +217,7 @@ func appendState(b []byte, clock uint64, entries []Entry, ref int64) []byte {
 }
 
 // decodeState reads what appendState wrote with the same ref.
-func decodeState(buf []byte, ref int64) (uint64, []Entry, error) {
+func decodeState(buf []byte, ref time.Time) (uint64, []Entry, error) {
 	return decodeStateWith(buf, minEncodedEntry, func(d *decoder) Entry { return d.entry(ref) })
 }
 

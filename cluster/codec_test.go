@@ -56,7 +56,7 @@ func TestDecodeRejectsDamage(t *testing.T) {
 		t.Fatal("trailing bytes accepted")
 	}
 	// A huge declared count must fail, not allocate.
-	if _, _, err := decodeState([]byte{1, 0xff, 0xff, 0xff, 0xff, 0x0f}, now.UnixNano()); !errors.Is(err, errShortBuffer) {
+	if _, _, err := decodeState([]byte{1, 0xff, 0xff, 0xff, 0xff, 0x0f}, now); !errors.Is(err, errShortBuffer) {
 		t.Fatalf("huge count: err = %v", err)
 	}
 }
@@ -93,5 +93,16 @@ func TestKeyMessagesRoundTrip(t *testing.T) {
 	name, err := decodeLeaveMsg(encodeLeaveMsg("n3")[1:])
 	if err != nil || name != "n3" {
 		t.Fatalf("leave: %q, %v", name, err)
+	}
+}
+
+// An entry is never sent as younger than new: a Received ahead of the
+// sender's now (its clock was set back) arrives as just received.
+func TestEntryAgeIsNeverNegative(t *testing.T) {
+	sent := time.Unix(1_800_000_000, 0)
+	e := Entry{Key: "k", Version: Version{1, "n1"}, Received: sent.Add(time.Hour)}
+	got, err := decodeEntryMsg(encodeEntryMsg(e, sent)[1:], sent.Add(-5*time.Hour))
+	if err != nil || !got.Received.Equal(sent.Add(-5*time.Hour)) {
+		t.Fatalf("received %v, %v; want the receiver's now", got.Received, err)
 	}
 }

@@ -77,8 +77,10 @@ type Config struct {
 	// large values.
 	StreamTimeout time.Duration
 
-	// TombstoneTTL (default 24h) is how long a deleted key is remembered. A
-	// node cut off for longer can bring a deleted key back when it returns.
+	// TombstoneTTL (default 24h) is how long a deleted key is remembered,
+	// counted on each node's own clock from when the delete was made (see
+	// Entry.Received). A node cut off for longer can bring a deleted key back
+	// when it returns.
 	TombstoneTTL time.Duration
 	// ReconnectInterval (default 10s) is how often failed members, and the
 	// remembered peers of a node that is alone, are dialled again, which

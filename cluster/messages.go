@@ -27,14 +27,14 @@ const pushPullVersion = 2
 
 // encodeEntryMsg encodes an entry with its age at now, the sender's clock.
 func encodeEntryMsg(e Entry, now time.Time) []byte {
-	return appendEntry([]byte{byte(msgEntry)}, e, now.UnixNano())
+	return appendEntry([]byte{byte(msgEntry)}, e, now)
 }
 
 // decodeEntryMsg decodes an entry, placing its age before now, the
 // receiver's clock.
 func decodeEntryMsg(body []byte, now time.Time) (Entry, error) {
 	d := decoder{buf: body}
-	e := d.entry(now.UnixNano())
+	e := d.entry(now)
 	return e, d.done()
 }
 
@@ -115,7 +115,7 @@ func decodeKeyResponse(body []byte) (keyResponse, error) {
 // encodePushPull is this node's half of an anti-entropy exchange: its clock
 // and every entry, tombstones included, with their ages at now.
 func encodePushPull(clock uint64, entries []Entry, now time.Time) []byte {
-	return appendState([]byte{pushPullVersion}, clock, entries, now.UnixNano())
+	return appendState([]byte{pushPullVersion}, clock, entries, now)
 }
 
 // decodePushPull decodes a peer's state, placing the ages before now.
@@ -126,5 +126,5 @@ func decodePushPull(buf []byte, now time.Time) (uint64, []Entry, error) {
 	if buf[0] != pushPullVersion {
 		return 0, nil, fmt.Errorf("push/pull state version %d, this node reads %d", buf[0], pushPullVersion)
 	}
-	return decodeState(buf[1:], now.UnixNano())
+	return decodeState(buf[1:], now)
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/podman-swarm/podman-swarm/internal/atomicfile"
 )
@@ -53,7 +54,7 @@ func removeStaleTemps(dir string) error {
 // Received times are written as they are: they are this node's own.
 func encodeStoreFile(clock uint64, entries []Entry) []byte {
 	b := append(slices.Clone(storeMagic), storeFormat)
-	b = appendState(b, clock, entries, 0)
+	b = appendState(b, clock, entries, time.Time{})
 	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(b))
 }
 
@@ -78,7 +79,7 @@ func decodeStoreFile(buf []byte) (uint64, []Entry, error) {
 	if format == storeFormatV1 {
 		return decodeStateWith(body[head:], minEncodedEntryV1, (*decoder).entryV1)
 	}
-	return decodeState(body[head:], 0)
+	return decodeState(body[head:], time.Time{})
 }
 
 // newerStoreError is a store written by a newer version of this program:
