@@ -184,6 +184,9 @@ func clusterConfig(cfg Config, apiAddr string) (cluster.Config, error) {
 		Meta:             meta,
 		ProbeInterval:    cfg.ProbeInterval,
 		PushPullInterval: cfg.PushPullInterval,
+		ForceNewCluster:  cfg.ForceNewCluster,
+		Resync:           cfg.Resync,
+		Clock:            cfg.Clock,
 		Logger:           cfg.Logger,
 	}
 	if cfg.Advertise != "" {
@@ -292,7 +295,7 @@ func (a *Agent) scheduleOnce() time.Duration {
 		return resync
 	}
 	st := readState(a.node, a.log)
-	now := time.Now()
+	now := a.cfg.Clock() // the clock the members' Since is read on
 	in := schedulingInput(st, a.node.Members(), now, a.cfg.DeadGrace, rand.Uint64())
 	out := scheduler.Plan(in)
 	for _, c := range planChanges(st, out) {

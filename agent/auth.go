@@ -24,7 +24,7 @@ func (a *Agent) lookupToken(id string) (TokenRecord, bool) {
 	if !ok || e.Deleted {
 		return TokenRecord{}, false
 	}
-	rec, err := decodeTokenRecord(e.Value)
+	rec, err := decodeTokenRecord(e.Value, e.Received)
 	if err != nil {
 		a.log.Warn("skipping undecodable token record", "key", e.Key, "err", err)
 		return TokenRecord{}, false
@@ -46,7 +46,7 @@ func (a *Agent) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 				"this API needs a token (Authorization: Bearer ...): pass --token or set SWARM_TOKEN; on a node, the CLI reads "+
 					"the agent's <state-dir>/"+APITokenFile+" by itself")
 		}
-		rec, err := checkToken(strings.TrimSpace(token), a.lookupToken, time.Now())
+		rec, err := checkToken(strings.TrimSpace(token), a.lookupToken, a.cfg.Clock())
 		if err != nil {
 			return echo.NewHTTPError(http.StatusUnauthorized, err.Error())
 		}
@@ -75,7 +75,7 @@ func (a *Agent) ensureNodeToken(founding bool) error {
 	if founding {
 		desc = "admin, created by the founding node " + a.cfg.NodeName
 	}
-	token, rec, err := mintToken(desc, a.cfg.NodeName, false, 0, time.Now())
+	token, rec, err := mintToken(desc, a.cfg.NodeName, false, 0, a.cfg.Clock())
 	if err != nil {
 		return err
 	}
@@ -103,7 +103,7 @@ func (a *Agent) registerNodeToken(path, token string) error {
 		return nil
 	}
 	rec := TokenRecord{ID: id, Description: "node " + a.cfg.NodeName + " (registered again)", SHA256: tokenHash(token),
-		Created: time.Now().UTC(), CreatedBy: a.cfg.NodeName}
+		Created: a.cfg.Clock().UTC(), CreatedBy: a.cfg.NodeName}
 	if _, err := a.node.Put(keyToken(id), mustJSON(rec)); err != nil {
 		return fmt.Errorf("store this node's API token: %w", err)
 	}
@@ -137,7 +137,7 @@ func (a *Agent) createToken(c echo.Context) error {
 	if rec, ok := c.Get(tokenContextKey).(TokenRecord); ok {
 		createdBy = "token " + rec.ID
 	}
-	token, rec, err := mintToken(req.Description, createdBy, req.ReadOnly, ttl, time.Now())
+	token, rec, err := mintToken(req.Description, createdBy, req.ReadOnly, ttl, a.cfg.Clock())
 	if err != nil {
 		return err
 	}
@@ -145,13 +145,13 @@ func (a *Agent) createToken(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "store the token: "+err.Error())
 	}
 	a.log.Info("API token created", "id", rec.ID, "description", rec.Description, "read_only", rec.ReadOnly, "by", createdBy)
-	return c.JSON(http.StatusCreated, NewToken{Token: token, TokenInfo: rec.info(time.Now())})
+	return c.JSON(http.StatusCreated, NewToken{Token: token, TokenInfo: rec.info(a.cfg.Clock())})
 }
 
 func (a *Agent) tokenRecords() []TokenRecord {
 	var out []TokenRecord
 	for _, e := range a.node.List(prefixToken) {
-		rec, err := decodeTokenRecord(e.Value)
+		rec, err := decodeTokenRecord(e.Value, e.Received)
 		if err != nil {
 			continue
 		}
@@ -161,7 +161,7 @@ func (a *Agent) tokenRecords() []TokenRecord {
 }
 
 func (a *Agent) listTokens(c echo.Context) error {
-	now := time.Now()
+	now := a.cfg.Clock()
 	var items []any
 	for _, rec := range a.tokenRecords() {
 		items = append(items, rec.info(now))
@@ -180,7 +180,7 @@ func (a *Agent) revokeToken(c echo.Context) error {
 	if !found {
 		return echo.NewHTTPError(http.StatusNotFound, "no API token with id "+id+": `swarm token list` shows them")
 	}
-	now := time.Now()
+	now := a.cfg.Clock()
 	if rec.Revoked != nil {
 		return c.JSON(http.StatusOK, rec.info(now))
 	}

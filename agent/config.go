@@ -61,6 +61,17 @@ type Config struct {
 	// PushPullInterval tunes anti-entropy (see cluster.Config); zero takes its default.
 	PushPullInterval time.Duration
 
+	// ForceNewCluster founds a new cluster with the store of a node that lost its keyring
+	// (see cluster.Config); without it such a node refuses to start unless it joins.
+	ForceNewCluster bool
+	// Resync starts with an empty store and fetches the state from the other members,
+	// setting the old store file aside (see cluster.Config): the remedy for a damaged one.
+	Resync bool
+
+	// Clock reads the wall time for the cluster node and the token checks; nil is
+	// time.Now. Tests shift it to play a node with a wrong clock.
+	Clock func() time.Time
+
 	Logger *slog.Logger
 }
 
@@ -98,6 +109,9 @@ func (c Config) withDefaults() Config {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
 	return c
 }
 
@@ -114,6 +128,12 @@ func (c Config) validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.APIListen); err != nil {
 		errs = append(errs, fmt.Errorf("--api-listen %q: %w", c.APIListen, err))
+	}
+	if c.ForceNewCluster && len(c.Join) > 0 {
+		errs = append(errs, errors.New("--force-new-cluster founds a new cluster and --join joins an existing one: give only one of them"))
+	}
+	if c.ForceNewCluster && c.Resync {
+		errs = append(errs, errors.New("--force-new-cluster founds a new cluster and --resync fetches the state of an existing one: give only one of them"))
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		errs = append(errs, errors.New("--tls-cert and --tls-key go together: give both or neither"))

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // API tokens look like swarmapi-<id>.<secret>: the id names the token in lists and in
@@ -27,22 +29,39 @@ const APITokenFile = "api-token"
 // Revoked set rather than being deleted: a delete becomes a tombstone that expires, after
 // which a node that was down long enough could bring the token back.
 type TokenRecord struct {
-	ID          string     `json:"id"`
-	Description string     `json:"description,omitempty"`
-	SHA256      string     `json:"sha256,omitempty"`
-	ReadOnly    bool       `json:"readOnly,omitempty"`
-	Created     time.Time  `json:"created"`
-	CreatedBy   string     `json:"createdBy,omitempty"` // a node, or the id of the token that asked
-	Expires     *time.Time `json:"expires,omitempty"`
-	Revoked     *time.Time `json:"revoked,omitempty"`
+	ID          string    `json:"id"`
+	Description string    `json:"description,omitempty"`
+	SHA256      string    `json:"sha256,omitempty"`
+	ReadOnly    bool      `json:"readOnly,omitempty"`
+	Created     time.Time `json:"created"`
+	CreatedBy   string    `json:"createdBy,omitempty"` // a node, or the id of the token that asked
+	// TTL is how long the token lives, counted on each node's own clock from when the
+	// record was written (the store's Entry.Received), so that a node whose clock is off
+	// neither cuts the token short nor keeps it alive longer.
+	TTL *metav1.Duration `json:"ttl,omitempty"`
+	// Expires is an absolute expiry, which records written before TTL existed carry and
+	// which is still honoured; new records have TTL instead.
+	Expires *time.Time `json:"expires,omitempty"`
+	Revoked *time.Time `json:"revoked,omitempty"`
+
+	received time.Time // when this node holds the record as written, from the store
+}
+
+// expiry is when the token expires on this node's clock, nil if it does not.
+func (r TokenRecord) expiry() *time.Time {
+	if r.TTL != nil {
+		t := r.received.Add(r.TTL.Duration).UTC()
+		return &t
+	}
+	return r.Expires
 }
 
 // status is active, expired or revoked.
 func (r TokenRecord) status(now time.Time) string {
-	switch {
+	switch exp := r.expiry(); {
 	case r.Revoked != nil:
 		return "revoked"
-	case r.Expires != nil && !now.Before(*r.Expires):
+	case exp != nil && !now.Before(*exp):
 		return "expired"
 	}
 	return "active"
@@ -62,7 +81,7 @@ type TokenInfo struct {
 
 func (r TokenRecord) info(now time.Time) TokenInfo {
 	return TokenInfo{ID: r.ID, Description: r.Description, ReadOnly: r.ReadOnly, Created: r.Created,
-		CreatedBy: r.CreatedBy, Expires: r.Expires, Revoked: r.Revoked, Status: r.status(now)}
+		CreatedBy: r.CreatedBy, Expires: r.expiry(), Revoked: r.Revoked, Status: r.status(now)}
 }
 
 // NewToken is the answer to a token creation: the only time the secret is shown.
@@ -84,11 +103,10 @@ func mintToken(description, createdBy string, readOnly bool, ttl time.Duration, 
 	token := tokenPrefix + hex.EncodeToString(id) + "." + base64.RawURLEncoding.EncodeToString(secret)
 	rec := TokenRecord{
 		ID: hex.EncodeToString(id), Description: description, SHA256: tokenHash(token),
-		ReadOnly: readOnly, Created: now.UTC(), CreatedBy: createdBy,
+		ReadOnly: readOnly, Created: now.UTC(), CreatedBy: createdBy, received: now,
 	}
 	if ttl > 0 {
-		exp := now.Add(ttl).UTC()
-		rec.Expires = &exp
+		rec.TTL = &metav1.Duration{Duration: ttl}
 	}
 	return token, rec, nil
 }
@@ -132,7 +150,7 @@ func checkToken(token string, lookup func(id string) (TokenRecord, bool), now ti
 	case "revoked":
 		return rec, fmt.Errorf("the API token %s was revoked on %s", rec.ID, rec.Revoked.Format(time.RFC3339))
 	case "expired":
-		return rec, fmt.Errorf("the API token %s expired on %s: create a new one with `swarm token create`", rec.ID, rec.Expires.Format(time.RFC3339))
+		return rec, fmt.Errorf("the API token %s expired on %s: create a new one with `swarm token create`", rec.ID, rec.expiry().Format(time.RFC3339))
 	}
 	return rec, nil
 }
@@ -140,8 +158,10 @@ func checkToken(token string, lookup func(id string) (TokenRecord, bool), now ti
 // keyToken is the store key of a token record.
 func keyToken(id string) string { return prefixToken + id }
 
-func decodeTokenRecord(value []byte) (TokenRecord, error) {
+// decodeTokenRecord decodes a record that this node holds as written at received.
+func decodeTokenRecord(value []byte, received time.Time) (TokenRecord, error) {
 	var r TokenRecord
 	err := json.Unmarshal(value, &r)
+	r.received = received
 	return r, err
 }

@@ -47,7 +47,7 @@ func (n *Node) spread(e Entry, how spreadMode) {
 	if how == spreadNone {
 		return
 	}
-	msg := encodeEntryMsg(e)
+	msg := encodeEntryMsg(e, n.now())
 	if len(msg) <= maxGossipMsg {
 		n.queue.QueueBroadcast(&entryBroadcast{key: e.Key, msg: msg})
 		return

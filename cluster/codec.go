@@ -31,7 +31,12 @@ func appendString(b []byte, s string) []byte {
 // entryDeleted is the only flag of an encoded entry.
 const entryDeleted = 1
 
-func appendEntry(b []byte, e Entry) []byte {
+// appendEntry writes an entry. ref says how Received is written: a zero ref
+// (the store file) writes it as it is, a time on this node's clock; any other
+// ref (the sender's now, in messages) writes only the age at ref, a
+// duration, so that the receiver never reads a time from another node's
+// clock.
+func appendEntry(b []byte, e Entry, ref time.Time) []byte {
 	b = appendString(b, e.Key)
 	b = appendBytes(b, e.Value)
 	b = appendUvarint(b, e.Version.Time)
@@ -41,7 +46,22 @@ func appendEntry(b []byte, e Entry) []byte {
 		flags |= entryDeleted
 	}
 	b = append(b, flags)
-	return binary.AppendVarint(b, e.Modified.UnixNano())
+	b = binary.AppendVarint(b, e.Modified.UnixNano())
+	return binary.AppendVarint(b, receivedOffset(e.Received, ref))
+}
+
+// receivedOffset is Received as written for ref, in nanoseconds: the time
+// itself for a zero ref, else its distance to ref, which is never positive
+// (a Received ahead of ref, after this node's clock was set back, is sent as
+// new). An unknown Received is 0 either way.
+func receivedOffset(received, ref time.Time) int64 {
+	switch {
+	case received.IsZero():
+		return 0
+	case ref.IsZero():
+		return received.UnixNano()
+	}
+	return int64(min(received.Sub(ref), 0))
 }
 
 // decoder reads what the append functions wrote. The first error sticks and
@@ -119,7 +139,23 @@ func (d *decoder) string() string {
 	return string(d.bytes())
 }
 
-func (d *decoder) entry() Entry {
+// entry reads what appendEntry wrote with the same kind of ref: for a
+// message, the receiver's now, which turns the sender's age into a time on
+// this node's clock (keeping its monotonic reading).
+func (d *decoder) entry(ref time.Time) Entry {
+	e := d.entryV1()
+	off := d.varint()
+	switch {
+	case !ref.IsZero():
+		e.Received = ref.Add(time.Duration(off))
+	case off != 0:
+		e.Received = time.Unix(0, off)
+	}
+	return e
+}
+
+// entryV1 reads an entry of the first store format, which had no Received.
+func (d *decoder) entryV1() Entry {
 	var e Entry
 	e.Key = d.string()
 	e.Value = d.bytes()
@@ -157,12 +193,16 @@ func (d *decoder) done() error {
 }
 
 // minEncodedEntry is the smallest encoded entry: empty key, value and node,
-// one-byte time, flags and modification time.
-const minEncodedEntry = 6
+// one-byte time, flags, modification and receipt times. The first store
+// format had no receipt time.
+const (
+	minEncodedEntry   = 7
+	minEncodedEntryV1 = 6
+)
 
 // appendState writes a clock and a set of entries, as sent in push/pull and
-// written to disk.
-func appendState(b []byte, clock uint64, entries []Entry) []byte {
+// written to disk; ref as for appendEntry.
+func appendState(b []byte, clock uint64, entries []Entry, ref time.Time) []byte {
 	size := 16
 	for _, e := range entries {
 		size += entrySize(e)
@@ -171,18 +211,23 @@ func appendState(b []byte, clock uint64, entries []Entry) []byte {
 	b = appendUvarint(b, clock)
 	b = appendUvarint(b, uint64(len(entries)))
 	for _, e := range entries {
-		b = appendEntry(b, e)
+		b = appendEntry(b, e, ref)
 	}
 	return b
 }
 
-func decodeState(buf []byte) (uint64, []Entry, error) {
+// decodeState reads what appendState wrote with the same ref.
+func decodeState(buf []byte, ref time.Time) (uint64, []Entry, error) {
+	return decodeStateWith(buf, minEncodedEntry, func(d *decoder) Entry { return d.entry(ref) })
+}
+
+func decodeStateWith(buf []byte, minEntry int, entry func(*decoder) Entry) (uint64, []Entry, error) {
 	d := decoder{buf: buf}
 	clock := d.uvarint()
-	n := d.count(minEncodedEntry)
+	n := d.count(minEntry)
 	entries := make([]Entry, 0, n)
 	for range n {
-		entries = append(entries, d.entry())
+		entries = append(entries, entry(&d))
 	}
 	if err := d.done(); err != nil {
 		return 0, nil, err

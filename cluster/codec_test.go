@@ -19,11 +19,17 @@ func TestEntryMessageRoundTrip(t *testing.T) {
 			// Wall clocks of the years 1678 to 2262 fit in nanoseconds.
 			Modified: time.Unix(0, rapid.Int64().Draw(t, "modified")),
 		}
-		msg := encodeEntryMsg(e)
+		// The sender's and the receiver's clocks are a day apart: only the
+		// entry's age travels, so it arrives as old as it left.
+		sent := time.Unix(1_800_000_000, 0)
+		received := sent.Add(-24 * time.Hour)
+		age := time.Duration(rapid.Int64Range(0, int64(1000*time.Hour)).Draw(t, "age"))
+		e.Received = sent.Add(-age)
+		msg := encodeEntryMsg(e, sent)
 		if messageType(msg[0]) != msgEntry {
 			t.Fatalf("type byte %d", msg[0])
 		}
-		got, err := decodeEntryMsg(msg[1:])
+		got, err := decodeEntryMsg(msg[1:], received)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -31,22 +37,26 @@ func TestEntryMessageRoundTrip(t *testing.T) {
 			got.Deleted != e.Deleted || !got.Modified.Equal(e.Modified) {
 			t.Fatalf("round trip: got %+v, want %+v", got, e)
 		}
+		if !got.Received.Equal(received.Add(-age)) {
+			t.Fatalf("received %v, want %v before the receiver's now", got.Received, age)
+		}
 	})
 }
 
 func TestDecodeRejectsDamage(t *testing.T) {
 	e := Entry{Key: "deployments/default/web", Value: []byte("replicas: 2"), Version: Version{7, "n1"}, Modified: time.Unix(1, 0)}
-	msg := encodeEntryMsg(e)[1:]
+	now := time.Unix(2, 0)
+	msg := encodeEntryMsg(e, now)[1:]
 	for cut := range len(msg) {
-		if _, err := decodeEntryMsg(msg[:cut]); err == nil {
+		if _, err := decodeEntryMsg(msg[:cut], now); err == nil {
 			t.Fatalf("a message cut at %d of %d bytes decoded", cut, len(msg))
 		}
 	}
-	if _, err := decodeEntryMsg(append(msg, 0)); err == nil {
+	if _, err := decodeEntryMsg(append(msg, 0), now); err == nil {
 		t.Fatal("trailing bytes accepted")
 	}
 	// A huge declared count must fail, not allocate.
-	if _, _, err := decodeState([]byte{1, 0xff, 0xff, 0xff, 0xff, 0x0f}); !errors.Is(err, errShortBuffer) {
+	if _, _, err := decodeState([]byte{1, 0xff, 0xff, 0xff, 0xff, 0x0f}, now); !errors.Is(err, errShortBuffer) {
 		t.Fatalf("huge count: err = %v", err)
 	}
 }
@@ -56,14 +66,15 @@ func TestPushPullRoundTrip(t *testing.T) {
 		{Key: "a", Value: []byte("1"), Version: Version{1, "n1"}, Modified: time.Unix(5, 0)},
 		{Key: "b", Deleted: true, Version: Version{9, "n2"}, Modified: time.Unix(6, 0)},
 	}
-	clock, got, err := decodePushPull(encodePushPull(42, entries))
+	now := time.Unix(7, 0)
+	clock, got, err := decodePushPull(encodePushPull(42, entries, now), now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if clock != 42 || len(got) != 2 || compareEntries(got[0], entries[0]) != 0 || compareEntries(got[1], entries[1]) != 0 {
 		t.Fatalf("got clock %d entries %+v", clock, got)
 	}
-	if _, _, err := decodePushPull([]byte{pushPullVersion + 1}); err == nil {
+	if _, _, err := decodePushPull([]byte{pushPullVersion + 1}, now); err == nil {
 		t.Fatal("unknown push/pull version accepted")
 	}
 }
@@ -82,5 +93,16 @@ func TestKeyMessagesRoundTrip(t *testing.T) {
 	name, err := decodeLeaveMsg(encodeLeaveMsg("n3")[1:])
 	if err != nil || name != "n3" {
 		t.Fatalf("leave: %q, %v", name, err)
+	}
+}
+
+// An entry is never sent as younger than new: a Received ahead of the
+// sender's now (its clock was set back) arrives as just received.
+func TestEntryAgeIsNeverNegative(t *testing.T) {
+	sent := time.Unix(1_800_000_000, 0)
+	e := Entry{Key: "k", Version: Version{1, "n1"}, Received: sent.Add(time.Hour)}
+	got, err := decodeEntryMsg(encodeEntryMsg(e, sent)[1:], sent.Add(-5*time.Hour))
+	if err != nil || !got.Received.Equal(sent.Add(-5*time.Hour)) {
+		t.Fatalf("received %v, %v; want the receiver's now", got.Received, err)
 	}
 }

@@ -44,6 +44,21 @@ type Config struct {
 	// StateDir keeps the keyring, the store and the known peers. Required.
 	StateDir string
 
+	// ForceNewCluster lets a node that holds a store but no keyring found a
+	// new cluster with that store and a new join token. Without it such a
+	// node refuses to start unless it joins (Join and JoinToken), since
+	// founding would silently split it from the cluster it belonged to. It is
+	// ignored by a node that has a keyring.
+	ForceNewCluster bool
+
+	// Resync starts the node with an empty store and fetches the whole state
+	// from a member, which repairs a damaged store file: once the state is
+	// fetched, the old file is kept beside the new one under a name with the
+	// time. The node needs a member to fetch from (Join or the remembered
+	// peers) and its keyring or JoinToken; Start fails, leaving the old file
+	// in place, when no member answers.
+	Resync bool
+
 	// Meta is gossiped as this node's metadata: labels, the API address.
 	// Encoded, it must fit in memberlist's 512 bytes.
 	Meta map[string]string
@@ -62,8 +77,10 @@ type Config struct {
 	// large values.
 	StreamTimeout time.Duration
 
-	// TombstoneTTL (default 24h) is how long a deleted key is remembered. A
-	// node cut off for longer can bring a deleted key back when it returns.
+	// TombstoneTTL (default 24h) is how long a deleted key is remembered,
+	// counted on each node's own clock from when the delete was made (see
+	// Entry.Received). A node cut off for longer can bring a deleted key back
+	// when it returns.
 	TombstoneTTL time.Duration
 	// ReconnectInterval (default 10s) is how often failed members, and the
 	// remembered peers of a node that is alone, are dialled again, which
@@ -75,6 +92,14 @@ type Config struct {
 
 	// Logger receives the node's logs and memberlist's; nil discards them.
 	Logger *slog.Logger
+
+	// Clock returns the wall time wherever the node reads it; nil means
+	// time.Now. No decision compares it with another node's: it measures how
+	// long this node has held an entry, stamps local writes for people to
+	// read, and is sent in probe answers to warn about skew. Tests shift it
+	// to play a node whose clock is wrong; memberlist's own timers are not
+	// affected.
+	Clock func() time.Time
 
 	// WrapTransport, if set, wraps the network transport. Tests use it to
 	// capture or drop traffic.
@@ -104,6 +129,9 @@ func (c Config) withDefaults() Config {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
 	return c
 }
 
@@ -117,6 +145,12 @@ func (c Config) validate() error {
 	}
 	if c.BindPort < 0 || c.BindPort > 65535 {
 		errs = append(errs, errors.New("BindPort is out of range"))
+	}
+	if c.ForceNewCluster && len(c.Join) > 0 {
+		errs = append(errs, errors.New("ForceNewCluster founds a new cluster and Join joins an existing one: set only one of them"))
+	}
+	if c.ForceNewCluster && c.Resync {
+		errs = append(errs, errors.New("ForceNewCluster founds a new cluster and Resync fetches the state of an existing one: set only one of them"))
 	}
 	return errors.Join(errs...)
 }

@@ -29,7 +29,7 @@ func (d *delegate) LocalState(join bool) []byte {
 }
 
 func (d *delegate) MergeRemoteState(buf []byte, join bool) {
-	clock, entries, err := decodePushPull(buf)
+	clock, entries, err := decodePushPull(buf, d.n.now())
 	if err != nil {
 		d.n.log.Warn("drop push/pull state", "err", err)
 		return
@@ -75,7 +75,7 @@ func (n *Node) handleMessage(buf []byte) {
 	body := buf[1:]
 	switch t := messageType(buf[0]); t {
 	case msgEntry:
-		e, err := decodeEntryMsg(body)
+		e, err := decodeEntryMsg(body, n.now())
 		if err != nil {
 			n.log.Warn("drop entry message", "err", err)
 			return

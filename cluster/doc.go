@@ -15,15 +15,65 @@
 // the same state. Deletes are tombstones, collected after
 // Config.TombstoneTTL.
 //
+// # Clocks
+//
+// No decision compares one node's wall clock with another's, since nothing
+// keeps them in step and a node an hour or a day off must not lose writes or
+// win elections:
+//
+//   - Writes are ordered by Lamport time alone. The writer's wall clock
+//     (Entry.Modified) is carried for people to read; it only orders two
+//     writes with the same version, which come from the same node.
+//   - Each node keeps Entry.Received, when a version was written as measured
+//     on its own clock: the write itself, or the arrival less the age the
+//     sender reports. Messages carry that age, a duration, never a time, so
+//     a wrong clock anywhere changes no one else's reckoning; queueing and
+//     transit only make an entry look a little younger. Tombstones are
+//     collected TombstoneTTL after it. Counting from the bare arrival would
+//     let two nodes that collect at different moments hand a tombstone back
+//     and forth for ever; with the age, all collect it at about the same
+//     time, and one already past its retention is dropped on arrival unless
+//     it still deletes an older value.
+//   - Callers can time other things the same way: the agent counts an API
+//     token's lifetime from Entry.Received.
+//   - The leader is the alive member with the lowest rank (see Leader), and
+//     a rank is taken from the Lamport clock, not from a start time.
+//
+// Probe answers carry the answering node's wall clock, and a node logs a
+// warning naming any member more than 30 s off, since times shown to people
+// then disagree. Config.Clock is the one place the wall clock is read.
+//
+// # Leader
+//
+// A node takes its rank once it has joined: past the Lamport clock the join
+// brought and past every rank it sees, so that it comes after every member,
+// the leader included, and keeps it in rank.json. Every node computes the
+// leader from its own view of the membership: the alive member with the
+// lowest rank, the name breaking ties (two nodes joining at the same moment
+// may draw the same rank). A node that comes back keeps its rank unless
+// another member announces, in its gossiped metadata, that it leads: then
+// the role has moved while it was away and it takes a new rank behind
+// everyone. So a quick restart of the leader keeps the role where it was,
+// and neither a newcomer nor a returning node takes it from a leader that is
+// alive.
+//
+// # Files
+//
 // Under Config.StateDir, each replaced whole by an atomic rename:
 //
 //	keyring.json  join tokens, the one in use first (mode 0600)
-//	store         entries, tombstones and the clock, with a checksum
-//	peers.json    gossip addresses of the last known members
+//	store         entries with their receipt times, tombstones and the clock, with a checksum
+//	peers.json    gossip addresses of the last known members: a cache
+//	rank.json     this node's rank
 //
 // A restarted node, or a whole cluster restarted at once, loads its store
-// and finds its peers again from these files.
-//
-// The leader is the alive member that started first; every node computes it
-// from its own view of the membership.
+// and finds its peers again from these files. A node with a store but no
+// keyring does not found a new cluster, which would split it from its own
+// while it kept acting on the old state: Start returns a
+// *StoreWithoutKeyringError until the node joins a member (Join and
+// JoinToken) or Config.ForceNewCluster says to found one with that store. A
+// store file that cannot be read is a *DamagedStoreError: Config.Resync
+// starts with an empty store, fetches the state from a member, and keeps the
+// old file beside the new one under a name with the time. A peers file that
+// cannot be read is ignored with a warning.
 package cluster

@@ -27,11 +27,23 @@ func (v Version) Compare(o Version) int {
 // tombstone (Deleted, no value) until it is collected, so that the delete wins
 // over older copies of the value that are still travelling.
 type Entry struct {
-	Key      string
-	Value    []byte
-	Version  Version
-	Deleted  bool
-	Modified time.Time // the writer's wall clock; tombstones are collected by it
+	Key     string
+	Value   []byte
+	Version Version
+	Deleted bool
+	// Modified is the writer's wall clock at the write, for people to read.
+	// It is replicated as is and decides nothing between nodes: it only
+	// orders two writes with the same Version, which come from the same node.
+	Modified time.Time
+	// Received is when this version was written, on this node's own clock:
+	// the write itself for a local write, else the moment it arrived here
+	// less the age its sender had counted for it. Only that age, a duration,
+	// crosses the network, so a wrong clock elsewhere cannot make an entry
+	// look older or younger here. Tombstones are collected
+	// Config.TombstoneTTL after it, and callers may time other things from it
+	// (token lifetimes). It is not part of the replicated content: merges
+	// ignore it.
+	Received time.Time
 }
 
 // compareEntries is the total order that decides which of two entries of the
@@ -52,6 +64,8 @@ func compareEntries(a, b Entry) int {
 	if c := bytes.Compare(a.Value, b.Value); c != 0 {
 		return c
 	}
+	// Both writes come from the same node (the version names it), so this
+	// compares one clock with itself.
 	return cmp.Compare(a.Modified.UnixNano(), b.Modified.UnixNano())
 }
 
@@ -81,21 +95,40 @@ func mergeEntries(state map[string]Entry, in []Entry) []Entry {
 	return changed
 }
 
-// expiredTombstones returns the keys of tombstones older than ttl at now.
-// Collecting them bounds the store; the price is that a node cut off for
-// longer than ttl can bring a deleted value back.
+// expiredTombstones returns the keys of tombstones older than ttl at now, both
+// read on this node's clock (Entry.Received). Collecting them bounds the
+// store; the price is that a node cut off for longer than ttl can bring a
+// deleted value back.
 func expiredTombstones(state map[string]Entry, now time.Time, ttl time.Duration) []string {
 	var keys []string
 	for k, e := range state {
-		if e.Deleted && now.Sub(e.Modified) > ttl {
+		if e.Deleted && now.Sub(e.Received) > ttl {
 			keys = append(keys, k)
 		}
 	}
 	return keys
 }
 
+// withoutExpiredTombstones drops from in the tombstones that are already past
+// ttl and would only add a tombstone here: those for keys this node does not
+// hold or holds deleted. Without it two nodes that collect at different
+// moments could hand a dead tombstone back and forth for ever. A tombstone
+// past ttl that meets an older live value still deletes it.
+func withoutExpiredTombstones(state map[string]Entry, in []Entry, now time.Time, ttl time.Duration) []Entry {
+	out := in[:0:0]
+	for _, e := range in {
+		if e.Deleted && now.Sub(e.Received) > ttl {
+			if cur, have := state[e.Key]; !have || cur.Deleted {
+				continue
+			}
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
 // entrySize estimates the bytes an entry takes on the wire, to keep the whole
 // store within what one push/pull can carry.
 func entrySize(e Entry) int {
-	return len(e.Key) + len(e.Value) + len(e.Version.Node) + 24
+	return len(e.Key) + len(e.Value) + len(e.Version.Node) + 32
 }

@@ -3,6 +3,7 @@ package cluster
 import (
 	"bytes"
 	"maps"
+	"slices"
 	"testing"
 	"time"
 
@@ -66,13 +67,39 @@ func TestMergeEntries(t *testing.T) {
 func TestExpiredTombstones(t *testing.T) {
 	now := time.Unix(100000, 0)
 	state := map[string]Entry{
-		"old-tomb":   {Key: "old-tomb", Deleted: true, Modified: now.Add(-25 * time.Hour)},
-		"young-tomb": {Key: "young-tomb", Deleted: true, Modified: now.Add(-time.Hour)},
-		"old-value":  {Key: "old-value", Value: []byte("x"), Modified: now.Add(-100 * time.Hour)},
+		"old-tomb":   {Key: "old-tomb", Deleted: true, Received: now.Add(-25 * time.Hour)},
+		"young-tomb": {Key: "young-tomb", Deleted: true, Received: now.Add(-time.Hour)},
+		"old-value":  {Key: "old-value", Value: []byte("x"), Received: now.Add(-100 * time.Hour)},
+		// Written by a node whose clock is a day slow, received here an hour
+		// ago: the writer's clock decides nothing.
+		"slow-writer": {Key: "slow-writer", Deleted: true, Modified: now.Add(-25 * time.Hour), Received: now.Add(-time.Hour)},
 	}
 	got := expiredTombstones(state, now, 24*time.Hour)
 	if len(got) != 1 || got[0] != "old-tomb" {
 		t.Fatalf("expired = %v, want [old-tomb]", got)
+	}
+}
+
+func TestWithoutExpiredTombstones(t *testing.T) {
+	now := time.Unix(100000, 0)
+	old := now.Add(-25 * time.Hour)
+	state := map[string]Entry{
+		"live":    {Key: "live", Value: []byte("x"), Version: Version{1, "a"}},
+		"deleted": {Key: "deleted", Deleted: true, Version: Version{1, "a"}},
+	}
+	in := []Entry{
+		{Key: "live", Deleted: true, Version: Version{2, "a"}, Received: old},    // still deletes the value
+		{Key: "deleted", Deleted: true, Version: Version{2, "a"}, Received: old}, // only a tombstone: dropped
+		{Key: "missing", Deleted: true, Version: Version{2, "a"}, Received: old}, // only a tombstone: dropped
+		{Key: "young", Deleted: true, Version: Version{2, "a"}, Received: now},   // within the TTL: kept
+		{Key: "value", Value: []byte("v"), Version: Version{2, "a"}, Received: old},
+	}
+	var keys []string
+	for _, e := range withoutExpiredTombstones(state, in, now, 24*time.Hour) {
+		keys = append(keys, e.Key)
+	}
+	if want := []string{"live", "young", "value"}; !slices.Equal(keys, want) {
+		t.Fatalf("kept %v, want %v", keys, want)
 	}
 }
 

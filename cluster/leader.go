@@ -1,9 +1,10 @@
 package cluster
 
-// chooseLeader picks the leader from a membership view: the alive member that
-// started first, the name breaking ties. Every node that sees the same alive
-// members picks the same one, and the leader keeps its role for as long as it
-// lives, since nodes that join later are younger.
+// chooseLeader picks the leader from a membership view: the alive member with
+// the lowest rank, unranked members last and the name breaking ties. Every
+// node that sees the same alive members picks the same one. No clock is read:
+// ranks come from the cluster's Lamport clock (see joinRank), so a node whose
+// wall clock is wrong gains or loses nothing by it.
 func chooseLeader(members []Member) string {
 	var best *Member
 	for i := range members {
@@ -11,7 +12,7 @@ func chooseLeader(members []Member) string {
 		if m.State != StateAlive {
 			continue
 		}
-		if best == nil || olderThan(m, best) {
+		if best == nil || outranks(m, best) {
 			best = m
 		}
 	}
@@ -21,18 +22,25 @@ func chooseLeader(members []Member) string {
 	return best.Name
 }
 
-func olderThan(a, b *Member) bool {
-	if !a.Started.Equal(b.Started) {
-		return a.Started.Before(b.Started)
+func outranks(a, b *Member) bool {
+	if a.Rank != b.Rank {
+		switch {
+		case a.Rank == 0:
+			return false
+		case b.Rank == 0:
+			return true
+		}
+		return a.Rank < b.Rank
 	}
 	return a.Name < b.Name
 }
 
-// Leader returns the name of the leader: the alive member that started first
-// (the name breaks ties). Every node with the same view of the membership
+// Leader returns the name of the leader: the alive member with the lowest
+// rank (see Member.Rank). Every node with the same view of the membership
 // names the same leader; when it fails, the others agree on the next one as
-// soon as memberlist declares it dead. During a partition each side has its
-// own. Empty only after this node left.
+// soon as memberlist declares it dead. A node that joins later never takes
+// the role from a leader that is alive, whatever its clock says. During a
+// partition each side has its own. Empty only after this node left.
 func (n *Node) Leader() string {
 	return chooseLeader(n.members.list())
 }

@@ -6,31 +6,38 @@ import (
 )
 
 func TestChooseLeader(t *testing.T) {
-	at := func(sec int64) time.Time { return time.Unix(sec, 0) }
 	tests := []struct {
 		name    string
 		members []Member
 		want    string
 	}{
 		{"none", nil, ""},
-		{"oldest alive", []Member{
-			{Name: "a", Started: at(3), State: StateAlive},
-			{Name: "b", Started: at(1), State: StateAlive},
-			{Name: "c", Started: at(2), State: StateAlive},
+		{"lowest rank alive", []Member{
+			{Name: "a", Rank: 3, State: StateAlive},
+			{Name: "b", Rank: 1, State: StateAlive},
+			{Name: "c", Rank: 2, State: StateAlive},
 		}, "b"},
 		{"dead and departed members never lead", []Member{
-			{Name: "a", Started: at(1), State: StateDead},
-			{Name: "b", Started: at(2), State: StateLeft},
-			{Name: "c", Started: at(3), State: StateAlive},
+			{Name: "a", Rank: 1, State: StateDead},
+			{Name: "b", Rank: 2, State: StateLeft},
+			{Name: "c", Rank: 3, State: StateAlive},
 		}, "c"},
 		{"name breaks a tie", []Member{
-			{Name: "n2", Started: at(1), State: StateAlive},
-			{Name: "n1", Started: at(1), State: StateAlive},
+			{Name: "n2", Rank: 1, State: StateAlive},
+			{Name: "n1", Rank: 1, State: StateAlive},
 		}, "n1"},
 		{"unreadable metadata never leads", []Member{
-			{Name: "a", Started: neverLeads, State: StateAlive},
-			{Name: "b", Started: at(9), State: StateAlive},
+			{Name: "a", Rank: 0, State: StateAlive},
+			{Name: "b", Rank: 9, State: StateAlive},
 		}, "b"},
+		{"the start time decides nothing", []Member{
+			{Name: "a", Rank: 2, Started: time.Unix(1, 0), State: StateAlive},
+			{Name: "b", Rank: 1, Started: time.Unix(9, 0), State: StateAlive},
+		}, "b"},
+		{"unranked members lead only among themselves", []Member{
+			{Name: "b", State: StateAlive},
+			{Name: "a", State: StateAlive},
+		}, "a"},
 		{"nobody alive", []Member{{Name: "a", State: StateDead}}, ""},
 	}
 	for _, tt := range tests {

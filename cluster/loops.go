@@ -78,7 +78,7 @@ func (n *Node) reconnectLoop() {
 		case <-n.stop:
 			return
 		}
-		n.members.forgetBefore(time.Now().Add(-n.cfg.ReconnectTimeout))
+		n.members.forgetBefore(n.now().Add(-n.cfg.ReconnectTimeout))
 		addrs := n.members.addrsIn(n.cfg.NodeName, StateDead)
 		if n.members.aliveCount() <= 1 {
 			addrs = append(addrs, n.seeds...)
@@ -101,8 +101,8 @@ func (n *Node) collectLoop() {
 	defer tick.Stop()
 	for {
 		select {
-		case now := <-tick.C:
-			n.collectTombstones(now)
+		case <-tick.C:
+			n.collectTombstones(n.now())
 		case <-n.stop:
 			return
 		}

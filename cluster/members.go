@@ -44,9 +44,17 @@ type Member struct {
 	Name    string
 	Addr    string            // gossip address, host:port
 	Meta    map[string]string // the member's Config.Meta
-	Started time.Time         // when the member's agent started; the oldest alive member leads
-	State   MemberState
-	Since   time.Time // when this node saw the member enter State
+	Started time.Time         // when the member started, on its own clock: for people to read
+	// Rank is the member's place in the order of succession, taken from the
+	// cluster's Lamport clock when it joined: the alive member with the
+	// lowest rank leads. 0 while it has none yet (a node still joining, or
+	// one whose metadata cannot be read): such a member leads only when no
+	// ranked member is alive.
+	Rank  uint64
+	State MemberState
+	Since time.Time // when this node saw the member enter State, on this node's clock
+
+	leading bool // the member leads in its own view
 }
 
 // MemberEventType says what happened to a member.
@@ -86,10 +94,6 @@ type MemberEvent struct {
 	Member Member
 }
 
-// neverLeads stands in for the start time of a member whose metadata cannot
-// be read, so that it is never chosen as leader.
-var neverLeads = time.Unix(1<<62, 0)
-
 // memberTable keeps every member this node has heard of, including dead and
 // departed ones, which memberlist itself forgets or does not expose.
 type memberTable struct {
@@ -110,7 +114,7 @@ func newMemberTable(emit func(MemberEvent)) *memberTable {
 }
 
 // fromNode turns memberlist's view of a node into a Member. A member whose
-// metadata we cannot read still appears, but never leads.
+// metadata we cannot read still appears, unranked.
 func fromNode(n *memberlist.Node) (Member, error) {
 	m := Member{
 		Name: n.Name,
@@ -118,10 +122,9 @@ func fromNode(n *memberlist.Node) (Member, error) {
 	}
 	meta, err := decodeMeta(n.Meta)
 	if err != nil {
-		m.Started = neverLeads
 		return m, fmt.Errorf("read metadata of member %s: %w", n.Name, err)
 	}
-	m.Started, m.Meta = meta.Started, meta.Meta
+	m.Started, m.Meta, m.Rank, m.leading = meta.Started, meta.Meta, meta.Rank, meta.Leading
 	return m, nil
 }
 
@@ -259,8 +262,8 @@ func (n *Node) WatchMembers() (<-chan MemberEvent, func()) {
 	return n.memberHub.subscribe(func(MemberEvent) bool { return true }, nil)
 }
 
-// memberChanged publishes a membership event and keeps the peers file and
-// the leader log up to date.
+// memberChanged publishes a membership event and keeps the peers file, the
+// leader log and this node's leading flag up to date.
 func (n *Node) memberChanged(ev MemberEvent) {
 	n.log.Info("member changed", "event", ev.Type.String(), "member", ev.Member.Name, "addr", ev.Member.Addr)
 	n.memberHub.publish(ev)
@@ -270,4 +273,5 @@ func (n *Node) memberChanged(ev MemberEvent) {
 	if prev, _ := n.leader.Swap(leader).(string); prev != leader {
 		n.log.Info("leader changed", "leader", leader, "previous", prev)
 	}
+	n.claim(leader == n.cfg.NodeName)
 }

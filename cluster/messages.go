@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"time"
 )
 
 // messageType is the first byte of every message this package sends through
@@ -21,16 +22,19 @@ const (
 )
 
 // pushPullVersion leads the push/pull state, so that a later format can be
-// told apart.
-const pushPullVersion = 1
+// told apart. Version 2 added the age of each entry.
+const pushPullVersion = 2
 
-func encodeEntryMsg(e Entry) []byte {
-	return appendEntry([]byte{byte(msgEntry)}, e)
+// encodeEntryMsg encodes an entry with its age at now, the sender's clock.
+func encodeEntryMsg(e Entry, now time.Time) []byte {
+	return appendEntry([]byte{byte(msgEntry)}, e, now)
 }
 
-func decodeEntryMsg(body []byte) (Entry, error) {
+// decodeEntryMsg decodes an entry, placing its age before now, the
+// receiver's clock.
+func decodeEntryMsg(body []byte, now time.Time) (Entry, error) {
 	d := decoder{buf: body}
-	e := d.entry()
+	e := d.entry(now)
 	return e, d.done()
 }
 
@@ -109,17 +113,18 @@ func decodeKeyResponse(body []byte) (keyResponse, error) {
 }
 
 // encodePushPull is this node's half of an anti-entropy exchange: its clock
-// and every entry, tombstones included.
-func encodePushPull(clock uint64, entries []Entry) []byte {
-	return appendState([]byte{pushPullVersion}, clock, entries)
+// and every entry, tombstones included, with their ages at now.
+func encodePushPull(clock uint64, entries []Entry, now time.Time) []byte {
+	return appendState([]byte{pushPullVersion}, clock, entries, now)
 }
 
-func decodePushPull(buf []byte) (uint64, []Entry, error) {
+// decodePushPull decodes a peer's state, placing the ages before now.
+func decodePushPull(buf []byte, now time.Time) (uint64, []Entry, error) {
 	if len(buf) == 0 {
 		return 0, nil, errShortBuffer
 	}
 	if buf[0] != pushPullVersion {
 		return 0, nil, fmt.Errorf("push/pull state version %d, this node reads %d", buf[0], pushPullVersion)
 	}
-	return decodeState(buf[1:])
+	return decodeState(buf[1:], now)
 }

@@ -9,16 +9,26 @@ import (
 	"github.com/hashicorp/memberlist"
 )
 
-// nodeMeta is what a node gossips about itself: when it started (the leader
-// is the oldest alive node) and the caller's metadata.
+// nodeMeta is what a node gossips about itself: when it started (shown to
+// people), its rank in the order of succession, whether it leads in its own
+// view, and the caller's metadata.
 type nodeMeta struct {
 	Started time.Time
+	Rank    uint64 // 0: not ranked yet
+	Leading bool
 	Meta    map[string]string
 }
 
-// metaVersion leads the encoded metadata, so that a later format can be told
-// apart.
-const metaVersion = 1
+// metaVersion leads the encoded metadata, so that a later format can be
+// told apart. Version 2 added the rank and the leading flag; version 1 is
+// still read, as an unranked member.
+const (
+	metaVersion   = 2
+	metaVersionV1 = 1
+)
+
+// metaLeading is the only flag of the encoded metadata.
+const metaLeading = 1
 
 // encodeMeta writes the metadata compactly, keys sorted so that the same
 // metadata always gives the same bytes (memberlist reports an update when the
@@ -26,6 +36,12 @@ const metaVersion = 1
 func encodeMeta(m nodeMeta) ([]byte, error) {
 	b := []byte{metaVersion}
 	b = appendUvarint(b, uint64(m.Started.UnixNano()))
+	b = appendUvarint(b, m.Rank)
+	var flags byte
+	if m.Leading {
+		flags |= metaLeading
+	}
+	b = append(b, flags)
 	b = appendUvarint(b, uint64(len(m.Meta)))
 	for _, k := range slices.Sorted(maps.Keys(m.Meta)) {
 		b = appendString(b, k)
@@ -38,11 +54,15 @@ func encodeMeta(m nodeMeta) ([]byte, error) {
 }
 
 func decodeMeta(buf []byte) (nodeMeta, error) {
-	if len(buf) == 0 || buf[0] != metaVersion {
+	if len(buf) == 0 || (buf[0] != metaVersion && buf[0] != metaVersionV1) {
 		return nodeMeta{}, fmt.Errorf("unknown node metadata format")
 	}
 	d := decoder{buf: buf[1:]}
 	m := nodeMeta{Started: time.Unix(0, int64(d.uvarint()))}
+	if buf[0] == metaVersion {
+		m.Rank = d.uvarint()
+		m.Leading = d.byte()&metaLeading != 0
+	}
 	n := d.count(2)
 	if n > 0 {
 		m.Meta = make(map[string]string, n)

@@ -10,6 +10,8 @@ import (
 func TestMetaRoundTrip(t *testing.T) {
 	in := nodeMeta{
 		Started: time.Unix(1700000000, 123),
+		Rank:    300,
+		Leading: true,
 		Meta:    map[string]string{"api": "10.0.0.1:8443", "zone": "edge-1", "": "empty key"},
 	}
 	buf, err := encodeMeta(in)
@@ -24,8 +26,21 @@ func TestMetaRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !out.Started.Equal(in.Started) || !maps.Equal(out.Meta, in.Meta) {
+	if !out.Started.Equal(in.Started) || !maps.Equal(out.Meta, in.Meta) || out.Rank != in.Rank || !out.Leading {
 		t.Fatalf("got %+v, want %+v", out, in)
+	}
+}
+
+// Metadata of the first format, without rank, reads as an unranked member.
+func TestMetaReadsFirstFormat(t *testing.T) {
+	b := []byte{metaVersionV1}
+	b = appendUvarint(b, uint64(time.Unix(1700000000, 0).UnixNano()))
+	b = appendUvarint(b, 1)
+	b = appendString(b, "api")
+	b = appendString(b, "10.0.0.1:7070")
+	m, err := decodeMeta(b)
+	if err != nil || m.Rank != 0 || m.Leading || m.Meta["api"] != "10.0.0.1:7070" || !m.Started.Equal(time.Unix(1700000000, 0)) {
+		t.Fatalf("got %+v, %v", m, err)
 	}
 }
 

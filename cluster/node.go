@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -26,9 +27,17 @@ type Node struct {
 	log     *slog.Logger
 	ml      atomic.Pointer[memberlist.Memberlist]
 	keys    *keyring
+	addr    string // gossip address, fixed once memberlist runs
 	started time.Time
-	meta    atomic.Pointer[[]byte]
 	seeds   []string // remembered peers and Config.Join, dialled when alone
+
+	metaMu   sync.Mutex // guards userMeta and the encoding of meta
+	userMeta map[string]string
+	meta     atomic.Pointer[[]byte]
+	rank     atomic.Uint64 // place in the order of succession; 0 until taken
+	leading  atomic.Bool   // this node leads in its own view, as gossiped
+	announce chan struct{} // wakes the announce loop
+	skew     skewTracker
 
 	clock   lamportClock
 	mu      sync.RWMutex // guards entries and closed
@@ -55,10 +64,13 @@ type Node struct {
 }
 
 // Start runs a node. Without Config.Join and without a keyring in StateDir it
-// founds a cluster with a new join token. Otherwise it joins: a new node
-// must reach a member and present a valid token, or Start fails; a node that
-// was a member before starts even when no peer answers, and keeps dialling
-// them in the background (the whole cluster may be restarting). ctx bounds
+// founds a cluster with a new join token, unless StateDir holds a store: then
+// it needs Config.ForceNewCluster, else it returns a
+// *StoreWithoutKeyringError. Otherwise it joins: a new node must reach a
+// member and present a valid token, or Start fails; a node that was a member
+// before starts even when no peer answers, and keeps dialling them in the
+// background (the whole cluster may be restarting). A store file that cannot
+// be read is a *DamagedStoreError, which Config.Resync repairs. ctx bounds
 // the initial join only; the node runs until Shutdown.
 func Start(ctx context.Context, cfg Config) (*Node, error) {
 	cfg = cfg.withDefaults()
@@ -72,40 +84,34 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	if err := removeStaleTemps(cfg.StateDir); err != nil {
 		return nil, err
 	}
-
-	persisted, wasMember, err := loadKeyring(cfg.StateDir)
+	st, err := loadStartState(cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	tokens, fallback, err := startTokens(persisted, cfg.JoinToken, len(cfg.Join) > 0, newToken)
-	if err != nil {
-		return nil, err
-	}
-	keys, err := newKeyring(cfg.StateDir, tokens)
-	if err != nil {
-		return nil, err
-	}
-	clock, entries, err := loadStore(cfg.StateDir)
-	if err != nil {
-		return nil, err
-	}
-	peers, err := loadPeers(cfg.StateDir)
+	keys, err := newKeyring(cfg.StateDir, st.tokens)
 	if err != nil {
 		return nil, err
 	}
 
 	n := &Node{
-		cfg:     cfg,
-		log:     log,
-		keys:    keys,
-		started: time.Now(),
-		seeds:   dedupe(append(slices.Clone(cfg.Join), peers...)),
-		entries: make(map[string]Entry, len(entries)),
-		dirty:   make(chan struct{}, 1),
-		stop:    make(chan struct{}),
+		cfg:      cfg,
+		log:      log,
+		keys:     keys,
+		started:  cfg.Clock(),
+		seeds:    dedupe(append(slices.Clone(cfg.Join), st.peers...)),
+		announce: make(chan struct{}, 1),
+		entries:  make(map[string]Entry, len(st.entries)),
+		dirty:    make(chan struct{}, 1),
+		stop:     make(chan struct{}),
 	}
-	n.restore(clock, entries)
+	n.restore(st.clock, st.entries)
+	if st.founding {
+		n.rank.Store(n.clock.Increment())
+	} else {
+		n.rank.Store(st.rank)
+	}
 	n.members = newMemberTable(n.memberChanged)
+	n.members.now = cfg.Clock
 	n.rotations.pending = make(map[uint64]chan keyResponse)
 	if err := n.setMeta(cfg.Meta); err != nil {
 		return nil, fmt.Errorf("start cluster node: %w", err)
@@ -116,6 +122,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	mc.Keyring = keys.ml
 	mc.Delegate = &delegate{n: n}
 	mc.Events = &events{n: n}
+	mc.Ping = &pings{n: n}
 	n.queue = &memberlist.TransmitLimitedQueue{
 		NumNodes:       n.members.aliveCount,
 		RetransmitMult: mc.RetransmitMult,
@@ -130,13 +137,33 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("start memberlist: %w", err)
 	}
 	n.ml.Store(ml)
+	// Read once: memberlist rewrites its own node's record, without a lock
+	// its readers could take, whenever the metadata is gossiped again.
+	n.addr = ml.LocalNode().Address()
 
-	if !wasMember && len(cfg.Join) == 0 {
+	if st.founding {
 		log.Info("founding a new cluster", "addr", n.Addr())
+		if len(st.entries) > 0 {
+			log.Warn("founding a new cluster with the store of another (ForceNewCluster)", "entries", len(st.entries))
+		}
 	}
-	if err := n.joinAtStart(ctx, wasMember, fallback); err != nil {
+	if err := n.joinAtStart(ctx, st.wasMember && !cfg.Resync, st.fallback); err != nil {
+		_ = ml.Shutdown()
+		if cfg.Resync {
+			return nil, fmt.Errorf("resync: the state could not be fetched, and %s was left as it was: start again once a member answers: %w",
+				filepath.Join(cfg.StateDir, storeFile), err)
+		}
+		return nil, err
+	}
+	if err := n.settleRank(st.founding); err != nil {
 		_ = ml.Shutdown()
 		return nil, err
+	}
+	if cfg.Resync {
+		if err := n.setStoreAside(); err != nil {
+			_ = ml.Shutdown()
+			return nil, err
+		}
 	}
 	// Saved only now, so that a refused joiner leaves no keyring behind.
 	if err := keys.save(); err != nil {
@@ -144,12 +171,16 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, err
 	}
 
-	n.wg.Add(3)
+	n.wg.Add(4)
 	go n.persistLoop()
 	go n.reconnectLoop()
 	go n.collectLoop()
+	go n.announceLoop()
 	return n, nil
 }
+
+// now reads the wall clock, Config.Clock.
+func (n *Node) now() time.Time { return n.cfg.Clock() }
 
 // listen opens the gossip sockets. It builds memberlist's own transport so
 // that the port the system picked is known before memberlist starts, and
@@ -175,11 +206,17 @@ func listen(cfg Config, mc *memberlist.Config) (*memberlist.NetTransport, error)
 }
 
 // restore loads the persisted store and moves the clock past every time in
-// it, so new writes are ordered after the old ones.
+// it, so new writes are ordered after the old ones. Entries of a store
+// written before receipt times were kept count as received now, which keeps
+// their tombstones a full Config.TombstoneTTL longer.
 func (n *Node) restore(clock uint64, entries []Entry) {
 	n.clock.Witness(clock)
-	for _, e := range entries {
+	now := n.now()
+	for i, e := range entries {
 		n.clock.Witness(e.Version.Time)
+		if e.Received.IsZero() {
+			entries[i].Received = now
+		}
 	}
 	mergeEntries(n.entries, entries)
 }
@@ -239,7 +276,7 @@ func (n *Node) Name() string { return n.cfg.NodeName }
 // Addr returns the gossip address other nodes reach this one at, host:port,
 // the form that Config.Join takes.
 func (n *Node) Addr() string {
-	return n.ml.Load().LocalNode().Address()
+	return n.addr
 }
 
 // JoinToken returns the token that admits a new node to the cluster.
@@ -259,15 +296,6 @@ func (n *Node) SetMeta(meta map[string]string) error {
 	if err := n.ml.Load().UpdateNode(n.cfg.StreamTimeout); err != nil {
 		return fmt.Errorf("announce node metadata: %w", err)
 	}
-	return nil
-}
-
-func (n *Node) setMeta(meta map[string]string) error {
-	b, err := encodeMeta(nodeMeta{Started: n.started, Meta: meta})
-	if err != nil {
-		return err
-	}
-	n.meta.Store(&b)
 	return nil
 }
 

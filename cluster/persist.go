@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/podman-swarm/podman-swarm/internal/atomicfile"
 )
@@ -29,7 +30,11 @@ const (
 // detected instead of loading half a store.
 var storeMagic = []byte("PSWS")
 
-const storeFormat = 1
+// storeFormat 2 added when each entry was received; format 1 is still read.
+const (
+	storeFormat   = 2
+	storeFormatV1 = 1
+)
 
 // removeStaleTemps deletes temporary files of writes that a crash cut short.
 func removeStaleTemps(dir string) error {
@@ -46,28 +51,47 @@ func removeStaleTemps(dir string) error {
 }
 
 // encodeStoreFile frames the state with the magic, the format and a checksum.
+// Received times are written as they are: they are this node's own.
 func encodeStoreFile(clock uint64, entries []Entry) []byte {
 	b := append(slices.Clone(storeMagic), storeFormat)
-	b = appendState(b, clock, entries)
+	b = appendState(b, clock, entries, time.Time{})
 	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(b))
 }
 
+// decodeStoreFile reads a store file. Entries of format 1 have no Received;
+// the node counts them as received when it loads them.
 func decodeStoreFile(buf []byte) (uint64, []Entry, error) {
 	head := len(storeMagic) + 1
 	if len(buf) < head+4 || !bytes.Equal(buf[:len(storeMagic)], storeMagic) {
 		return 0, nil, errors.New("not a store file")
 	}
-	if buf[len(storeMagic)] != storeFormat {
-		return 0, nil, fmt.Errorf("store format %d, this node reads %d", buf[len(storeMagic)], storeFormat)
-	}
 	body, sum := buf[:len(buf)-4], binary.BigEndian.Uint32(buf[len(buf)-4:])
 	if crc32.ChecksumIEEE(body) != sum {
-		return 0, nil, errors.New("checksum mismatch: the file is damaged")
+		return 0, nil, errors.New("checksum mismatch")
 	}
-	return decodeState(body[head:])
+	format := buf[len(storeMagic)]
+	if format > storeFormat {
+		return 0, nil, &newerStoreError{format: format}
+	}
+	if format < storeFormatV1 {
+		return 0, nil, fmt.Errorf("unknown store format %d", format)
+	}
+	if format == storeFormatV1 {
+		return decodeStateWith(body[head:], minEncodedEntryV1, (*decoder).entryV1)
+	}
+	return decodeState(body[head:], time.Time{})
 }
 
-// loadStore reads the store file; a missing file is an empty store.
+// newerStoreError is a store written by a newer version of this program:
+// it is not damaged, and setting it aside would lose it for nothing.
+type newerStoreError struct{ format byte }
+
+func (e *newerStoreError) Error() string {
+	return fmt.Sprintf("store format %d, this node reads up to %d: run the version that wrote it", e.format, storeFormat)
+}
+
+// loadStore reads the store file; a missing file is an empty store. A file
+// that cannot be decoded is a *DamagedStoreError.
 func loadStore(dir string) (uint64, []Entry, error) {
 	path := filepath.Join(dir, storeFile)
 	buf, err := os.ReadFile(path)
@@ -78,8 +102,12 @@ func loadStore(dir string) (uint64, []Entry, error) {
 		return 0, nil, fmt.Errorf("read store: %w", err)
 	}
 	clock, entries, err := decodeStoreFile(buf)
-	if err != nil {
+	var newer *newerStoreError
+	switch {
+	case errors.As(err, &newer):
 		return 0, nil, fmt.Errorf("read store %s: %w", path, err)
+	case err != nil:
+		return 0, nil, &DamagedStoreError{Path: path, Err: err}
 	}
 	return clock, entries, nil
 }
@@ -129,7 +157,8 @@ func saveKeyring(dir string, tokens []string) error {
 }
 
 // loadPeers reads the addresses of the members last known; none if the file
-// is missing.
+// is missing. The file is only a cache, rewritten whenever the membership
+// changes, so a file that cannot be read is an error the caller may ignore.
 func loadPeers(dir string) ([]string, error) {
 	path := filepath.Join(dir, peersFile)
 	buf, err := os.ReadFile(path)

@@ -1,8 +1,12 @@
 package cluster
 
 import (
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -54,8 +58,12 @@ func TestLoadStoreDetectsDamage(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, storeFile), buf, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			if _, _, err := loadStore(dir); err == nil {
+			_, _, err := loadStore(dir)
+			if err == nil {
 				t.Fatal("damaged store loaded")
+			}
+			if !errors.As(err, new(*DamagedStoreError)) {
+				t.Fatalf("err = %v, want a DamagedStoreError", err)
 			}
 		})
 	}
@@ -107,5 +115,65 @@ func TestKeyringFile(t *testing.T) {
 	}
 	if _, _, err := loadKeyring(dir); err == nil || !strings.Contains(err.Error(), "join token") {
 		t.Fatalf("bad token in keyring: %v", err)
+	}
+}
+
+// A store of the first format, written before entries kept their receipt
+// time, still loads; its entries count as received when the node loads
+// them.
+func TestLoadStoreFirstFormat(t *testing.T) {
+	b := append(slices.Clone(storeMagic), storeFormatV1)
+	b = appendUvarint(b, 9) // clock
+	b = appendUvarint(b, 1) // one entry
+	b = appendString(b, "gone")
+	b = appendBytes(b, nil)
+	b = appendUvarint(b, 4)
+	b = appendString(b, "n1")
+	b = append(b, entryDeleted)
+	b = binary.AppendVarint(b, time.Unix(5, 0).UnixNano())
+	b = binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(b))
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, storeFile), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	clock, entries, err := loadStore(dir)
+	if err != nil || clock != 9 || len(entries) != 1 {
+		t.Fatalf("got %d %v %v", clock, entries, err)
+	}
+	if e := entries[0]; e.Key != "gone" || !e.Deleted || e.Version != (Version{4, "n1"}) || !e.Received.IsZero() {
+		t.Fatalf("entry %+v", e)
+	}
+
+	now := time.Unix(1_800_000_000, 0)
+	n := &Node{cfg: Config{Clock: func() time.Time { return now }}, entries: map[string]Entry{}}
+	n.restore(clock, entries)
+	if e := n.entries["gone"]; !e.Received.Equal(now) {
+		t.Fatalf("restored with Received %v, want the load time", e.Received)
+	}
+}
+
+// Receipt times are this node's own: the store keeps them as they are.
+func TestStoreKeepsReceiptTimes(t *testing.T) {
+	dir := t.TempDir()
+	at := time.Unix(1_700_000_000, 42)
+	if err := saveStore(dir, 1, []Entry{{Key: "a", Version: Version{1, "n1"}, Deleted: true, Received: at}}); err != nil {
+		t.Fatal(err)
+	}
+	_, entries, err := loadStore(dir)
+	if err != nil || len(entries) != 1 || !entries[0].Received.Equal(at) {
+		t.Fatalf("got %+v %v", entries, err)
+	}
+}
+
+func TestLoadStoreNewerFormat(t *testing.T) {
+	b := append(slices.Clone(storeMagic), storeFormat+1, 0, 0)
+	b = binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(b))
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, storeFile), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := loadStore(dir)
+	if err == nil || errors.As(err, new(*DamagedStoreError)) || !strings.Contains(err.Error(), "run the version that wrote it") {
+		t.Fatalf("err = %v, want the newer version named, not damage", err)
 	}
 }

@@ -72,7 +72,8 @@ func (n *Node) write(e Entry) (Version, error) {
 		return Version{}, fmt.Errorf("the store would take %d bytes, more than the %d that replication carries", grown, maxStoreBytes)
 	}
 	e.Version = Version{Time: n.clock.Increment(), Node: n.cfg.NodeName}
-	e.Modified = time.Now()
+	e.Modified = n.now()
+	e.Received = e.Modified
 	changed := mergeEntries(n.entries, []Entry{e})
 	n.mu.Unlock()
 	n.changed(changed, spreadAll)
@@ -127,6 +128,7 @@ func (n *Node) applyRemote(entries []Entry, how spreadMode) {
 		n.mu.Unlock()
 		return
 	}
+	entries = withoutExpiredTombstones(n.entries, entries, n.now(), n.cfg.TombstoneTTL)
 	changed := mergeEntries(n.entries, entries)
 	n.mu.Unlock()
 	n.changed(changed, how)
@@ -166,7 +168,7 @@ func (n *Node) localState() []byte {
 	for _, e := range n.entries {
 		entries = append(entries, e)
 	}
-	return encodePushPull(n.clock.Time(), entries)
+	return encodePushPull(n.clock.Time(), entries, n.now())
 }
 
 // collectTombstones forgets tombstones older than Config.TombstoneTTL.

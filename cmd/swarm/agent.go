@@ -36,7 +36,10 @@ swarm token create. --tls-cert and --tls-key make the API speak HTTPS only: use 
 where the network between the nodes and their users is not trusted.
 
 The agent holds the whole desired state of the cluster under --state-dir; a restarted node,
-or a whole cluster restarted at once, loses nothing.
+or a whole cluster restarted at once, loses nothing. A node that holds a store but lost its
+keyring refuses to found a new cluster: rejoin with --join and --join-token, or found one from
+that store with --force-new-cluster. A damaged store is repaired with --resync, which sets the
+file aside and fetches the state from the other members.
 
 Pods resolve names with this node's swarm dns: their resolv.conf names --pod-dns (by default
 the node's address, where swarm dns answers with its default --listen 0.0.0.0:53), searches
@@ -85,6 +88,8 @@ it reaches any other node's. Changing any of these restarts every pod of the nod
 	f.DurationVar(&cfg.DeadGrace, "dead-grace", agent.DefaultDeadGrace, "how long a dead node keeps its pods before they move")
 	f.DurationVar(&cfg.ProbeInterval, "probe-interval", time.Second, "failure detection probe interval")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	f.BoolVar(&cfg.ForceNewCluster, "force-new-cluster", false, "found a new cluster with the store of a node whose keyring is lost, with a new join token (ignored once the node has a keyring)")
+	f.BoolVar(&cfg.Resync, "resync", false, "start with an empty store and fetch the state from the other members (--join or the remembered peers); the old store file is kept beside, named with the time")
 	f.BoolVar(&leaveOnStop, "leave-on-stop", false, "leave the cluster when stopped, so that this node's pods move at once (default: they keep running here; they move only if the node stays down)")
 	return cmd
 }
@@ -98,7 +103,7 @@ func runAgent(cfg agent.Config, leaveOnStop bool) error {
 	defer stop()
 	a, err := agent.Start(ctx, cfg)
 	if err != nil {
-		return err
+		return explainStartError(err)
 	}
 	<-ctx.Done()
 	if leaveOnStop {
