@@ -116,6 +116,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	mc.Keyring = keys.ml
 	mc.Delegate = &delegate{n: n}
 	mc.Events = &events{n: n}
+	mc.Alive, mc.Merge = &admission{n: n}, &admission{n: n}
 	n.queue = &memberlist.TransmitLimitedQueue{
 		NumNodes:       n.members.aliveCount,
 		RetransmitMult: mc.RetransmitMult,

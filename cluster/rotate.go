@@ -55,7 +55,9 @@ func (n *Node) keyRound(ctx context.Context, op keyOp, token string) error {
 	ml := n.ml.Load()
 	var peers []*memberlist.Node
 	for _, m := range ml.Members() {
-		if m.Name != n.cfg.NodeName {
+		// A removed member may still be counted by memberlist until its
+		// probes fail; it must never see the new token.
+		if m.Name != n.cfg.NodeName && !n.isRemoved(m.Name) {
 			peers = append(peers, m)
 		}
 	}
@@ -104,6 +106,11 @@ func (n *Node) keyRound(ctx context.Context, op keyOp, token string) error {
 // answers it. The key change is on disk before the answer leaves.
 func (n *Node) answerKeyRequest(req keyRequest) {
 	resp := keyResponse{ID: req.ID, From: n.cfg.NodeName}
+	if err := n.admit(req.From); err != nil {
+		// A removed member must not steer the keys it is being cut off from.
+		n.log.Warn("refuse key rotation step", "op", req.Op.String(), "from", req.From, "err", err)
+		return
+	}
 	if err := n.keys.apply(req.Op, req.Token); err != nil {
 		resp.Error = err.Error()
 		n.log.Warn("key rotation step failed", "op", req.Op.String(), "from", req.From, "err", err)
