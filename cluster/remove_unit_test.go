@@ -1,12 +1,40 @@
 package cluster
 
 import (
+	"errors"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/memberlist"
 )
+
+func TestRemovable(t *testing.T) {
+	tests := []struct {
+		name      string
+		target    string
+		known     bool
+		remaining int
+		want      error
+	}{
+		{name: "a member", target: "b", known: true, remaining: 1},
+		{name: "a member removed before", target: "b", known: true, remaining: 2},
+		{name: "itself", target: "a", known: true, remaining: 2, want: ErrRemoveSelf},
+		{name: "unknown", target: "x", remaining: 2, want: ErrNoSuchMember},
+		{name: "the last other member", target: "b", known: true, want: ErrLastMember},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := removable("a", tt.target, tt.known, tt.remaining)
+			if !errors.Is(err, tt.want) || (tt.want == nil) != (err == nil) {
+				t.Errorf("removable = %v, want %v", err, tt.want)
+			}
+		})
+	}
+	if err := removable("a", "", false, 2); err == nil {
+		t.Error("an empty name is removable")
+	}
+}
 
 func TestMemberTableRemoved(t *testing.T) {
 	var events []MemberEvent
