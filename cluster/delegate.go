@@ -36,6 +36,7 @@ func (d *delegate) MergeRemoteState(buf []byte, join bool) {
 	}
 	d.n.clock.Witness(clock)
 	d.n.applyRemote(entries, spreadNone)
+	d.n.noticeRemovals(entries)
 }
 
 // events is the node as memberlist's EventDelegate. memberlist calls it from
@@ -81,6 +82,7 @@ func (n *Node) handleMessage(buf []byte) {
 			return
 		}
 		n.applyRemote([]Entry{e}, spreadGossip)
+		n.noticeRemovals([]Entry{e})
 	case msgLeave:
 		name, err := decodeLeaveMsg(body)
 		if err != nil {

@@ -7,6 +7,17 @@
 // one secret a node needs and a node without it learns nothing.
 // RotateJoinToken replaces it on every member in three confirmed rounds.
 //
+// RemoveMember evicts a member for good: it writes a removal record under
+// cluster/removed/<name>, then rotates the join token on every alive member
+// but that one, which keeps a key nobody uses any more. The record
+// replicates like any entry, so every node, one that was down included,
+// refuses the name (memberlist's alive and merge hooks) and reports the
+// member as left at once. A removed machine cannot come back with its old
+// key, which no member holds, nor under its old name with a new token: it
+// joins again only under another name with a fresh state folder, or after
+// ForgetRemoval deletes the record. Keys under ReservedPrefix ("cluster/")
+// belong to this package; callers must not write them.
+//
 // The store maps keys to byte values. Each write carries a Version: the
 // Lamport time of the write, witnessed on every message received, and the
 // writer's name as tie-break. One merge (the newer entry wins, an equal

@@ -41,8 +41,13 @@ func startTokens(persisted []string, configured string, joining bool, fresh func
 // joinAtStart joins the configured and remembered peers. For a new node a
 // failure is fatal. A former member tries Config.JoinToken if the cluster
 // refuses its own keyring (the token was rotated while it was away), and
-// otherwise carries on alone until the reconnect loop finds a peer.
+// otherwise carries on alone until the reconnect loop finds a peer. A node
+// that finds a removal record of its own name, on disk or from the members,
+// does not start.
 func (n *Node) joinAtStart(ctx context.Context, wasMember bool, fallback string) error {
+	if n.isRemoved(n.cfg.NodeName) {
+		return n.errRemoved()
+	}
 	addrs := n.joinable(n.seeds)
 	if len(addrs) == 0 {
 		if wasMember {
@@ -62,6 +67,11 @@ func (n *Node) joinAtStart(ctx context.Context, wasMember bool, fallback string)
 				return rerr
 			}
 		}
+	}
+	// The members refuse a removed node, but it learns so only from the
+	// store they handed over while refusing it.
+	if n.isRemoved(n.cfg.NodeName) {
+		return n.errRemoved()
 	}
 	switch {
 	case err == nil:

@@ -100,6 +100,7 @@ type memberTable struct {
 	mu      sync.Mutex
 	byName  map[string]*Member
 	leaving map[string]bool // members that announced a Leave
+	removed map[string]bool // members removed for good: they stay left
 	emit    func(MemberEvent)
 	now     func() time.Time
 }
@@ -108,6 +109,7 @@ func newMemberTable(emit func(MemberEvent)) *memberTable {
 	return &memberTable{
 		byName:  make(map[string]*Member),
 		leaving: make(map[string]bool),
+		removed: make(map[string]bool),
 		emit:    emit,
 		now:     time.Now,
 	}
@@ -128,9 +130,14 @@ func fromNode(n *memberlist.Node) (Member, error) {
 	return m, nil
 }
 
-// alive records that a member joined or came back.
+// alive records that a member joined or came back. A removed member does
+// not come back: memberlist may still count it until its probes fail.
 func (t *memberTable) alive(m Member) {
 	t.mu.Lock()
+	if t.removed[m.Name] {
+		t.mu.Unlock()
+		return
+	}
 	delete(t.leaving, m.Name)
 	m.State, m.Since = StateAlive, t.now()
 	t.byName[m.Name] = &m
@@ -142,6 +149,10 @@ func (t *memberTable) alive(m Member) {
 // updated records new metadata of a live member.
 func (t *memberTable) updated(m Member) {
 	t.mu.Lock()
+	if t.removed[m.Name] {
+		t.mu.Unlock()
+		return
+	}
 	old, ok := t.byName[m.Name]
 	if ok {
 		m.State, m.Since = old.State, old.Since
@@ -155,11 +166,11 @@ func (t *memberTable) updated(m Member) {
 }
 
 // gone records that memberlist no longer counts a member: it left if it said
-// so beforehand, else it failed.
+// so beforehand, else it failed. A removed member stays left.
 func (t *memberTable) gone(name string) {
 	t.mu.Lock()
 	m, ok := t.byName[name]
-	if !ok {
+	if !ok || t.removed[name] {
 		t.mu.Unlock()
 		return
 	}
@@ -189,6 +200,66 @@ func (t *memberTable) announcedLeave(name string) {
 	ev := MemberEvent{Type: MemberLeft, Member: m.clone()}
 	t.mu.Unlock()
 	t.emit(ev)
+}
+
+// markRemoved records that a member was removed for good: it is reported as
+// left at once, so that its pods move without waiting for the failure
+// detector, and nothing memberlist says about it changes that until the
+// removal is forgotten. It reports whether the removal is news.
+func (t *memberTable) markRemoved(name string) bool {
+	t.mu.Lock()
+	if t.removed[name] {
+		t.mu.Unlock()
+		return false
+	}
+	t.removed[name] = true
+	m, ok := t.byName[name]
+	if !ok || m.State == StateLeft {
+		t.mu.Unlock()
+		return true
+	}
+	m.State, m.Since = StateLeft, t.now()
+	ev := MemberEvent{Type: MemberLeft, Member: m.clone()}
+	t.mu.Unlock()
+	t.emit(ev)
+	return true
+}
+
+// unmarkRemoved lets a member whose removal was forgotten join again. It
+// stays left until memberlist reports it alive.
+func (t *memberTable) unmarkRemoved(name string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.removed, name)
+}
+
+// isRemoved reports whether a member was marked removed.
+func (t *memberTable) isRemoved(name string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.removed[name]
+}
+
+// known reports whether the table lists a member, in any state.
+func (t *memberTable) known(name string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	_, ok := t.byName[name]
+	return ok
+}
+
+// remainingWithout counts the members, in any state, that are neither self,
+// nor name, nor removed: those that stay in the cluster once name is removed.
+func (t *memberTable) remainingWithout(self, name string) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	count := 0
+	for n := range t.byName {
+		if n != self && n != name && !t.removed[n] {
+			count++
+		}
+	}
+	return count
 }
 
 // forgetBefore drops members that have been dead or gone since before cutoff.

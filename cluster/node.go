@@ -123,6 +123,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	mc.Delegate = &delegate{n: n}
 	mc.Events = &events{n: n}
 	mc.Ping = &pings{n: n}
+	mc.Alive, mc.Merge = &admission{n: n}, &admission{n: n}
 	n.queue = &memberlist.TransmitLimitedQueue{
 		NumNodes:       n.members.aliveCount,
 		RetransmitMult: mc.RetransmitMult,

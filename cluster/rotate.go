@@ -20,26 +20,37 @@ import (
 // round needs. Afterwards the old token admits no one.
 //
 // A member that is down during the rotation keeps the old key and must be
-// restarted with the new token. If a round fails, the error says which
-// members did not confirm; the cluster keeps working (every member that
-// confirmed a round also accepts the keys of the rounds before) and the
-// rotation can be run again. Run one rotation at a time in the cluster.
+// restarted with the new token. A removed member is never asked, nor
+// listened to when it asks (see RemoveMember). If a round fails, the error
+// says which members did not confirm; the cluster keeps working (every
+// member that confirmed a round also accepts the keys of the rounds before)
+// and the rotation can be run again. Run one rotation at a time in the cluster.
 func (n *Node) RotateJoinToken(ctx context.Context) (string, error) {
 	if n.isClosed() {
 		return "", fmt.Errorf("rotate join token: %w", ErrClosed)
 	}
 	n.rotateMu.Lock()
 	defer n.rotateMu.Unlock()
-	token, err := newToken()
+	token, err := n.rotateLocked(ctx)
 	if err != nil {
 		return "", fmt.Errorf("rotate join token: %w", err)
 	}
+	n.log.Info("join token rotated", "members", n.members.aliveCount())
+	return token, nil
+}
+
+// rotateLocked runs the three rounds of a rotation to a fresh token, among
+// the alive members that were not removed. The caller holds rotateMu.
+func (n *Node) rotateLocked(ctx context.Context) (string, error) {
+	token, err := newToken()
+	if err != nil {
+		return "", err
+	}
 	for _, op := range []keyOp{keyInstall, keyUse, keyPrune} {
 		if err := n.keyRound(ctx, op, token); err != nil {
-			return "", fmt.Errorf("rotate join token: %w", err)
+			return "", err
 		}
 	}
-	n.log.Info("join token rotated", "members", n.members.aliveCount())
 	return token, nil
 }
 
@@ -55,7 +66,9 @@ func (n *Node) keyRound(ctx context.Context, op keyOp, token string) error {
 	ml := n.ml.Load()
 	var peers []*memberlist.Node
 	for _, m := range ml.Members() {
-		if m.Name != n.cfg.NodeName {
+		// A removed member may still be counted by memberlist until its
+		// probes fail; it must never see the new token.
+		if m.Name != n.cfg.NodeName && !n.isRemoved(m.Name) {
 			peers = append(peers, m)
 		}
 	}
@@ -104,6 +117,11 @@ func (n *Node) keyRound(ctx context.Context, op keyOp, token string) error {
 // answers it. The key change is on disk before the answer leaves.
 func (n *Node) answerKeyRequest(req keyRequest) {
 	resp := keyResponse{ID: req.ID, From: n.cfg.NodeName}
+	if err := n.admit(req.From); err != nil {
+		// A removed member must not steer the keys it is being cut off from.
+		n.log.Warn("refuse key rotation step", "op", req.Op.String(), "from", req.From, "err", err)
+		return
+	}
 	if err := n.keys.apply(req.Op, req.Token); err != nil {
 		resp.Error = err.Error()
 		n.log.Warn("key rotation step failed", "op", req.Op.String(), "from", req.From, "err", err)
