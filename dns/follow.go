@@ -10,8 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/discovery"
-	"github.com/podman-swarm/podman-swarm/internal/apiclient"
 )
 
 // Follower keeps the catalog and the whitelist in step with the agent: it polls GET
@@ -19,14 +19,14 @@ import (
 // unreachable, and persists it to a state file so that a restarted server answers (and
 // filters) as before even while the agent is down.
 type Follower struct {
-	agent     *apiclient.Client
+	agent     *api.Client
 	stateFile string
 	log       *slog.Logger
 
 	current   atomic.Pointer[Catalog]
 	whitelist FollowedWhitelist
-	last      followedState     // the loop's own copy
-	lastRaw   apiclient.Answers // the agent's answers that gave last, as they came
+	last      followedState // the loop's own copy
+	lastRaw   api.Answers   // the agent's answers that gave last, as they came
 	failing   bool
 }
 
@@ -49,7 +49,7 @@ type FollowerConfig struct {
 // NewFollower starts from the state file when there is one, else from no Services and no
 // whitelist.
 func NewFollower(cfg FollowerConfig) (*Follower, error) {
-	client, err := apiclient.New(apiclient.Config{Server: cfg.Agent, Token: cfg.Token, TokenFile: cfg.TokenFile, CAFile: cfg.CAFile, Timeout: cfg.Timeout})
+	client, err := api.NewClient(api.ClientConfig{Server: cfg.Agent, Token: cfg.Token, TokenFile: cfg.TokenFile, CAFile: cfg.CAFile, Timeout: cfg.Timeout})
 	if err != nil {
 		return nil, fmt.Errorf("--agent: %w", err)
 	}
@@ -138,7 +138,7 @@ func (f *Follower) Poll(ctx context.Context) {
 }
 
 // decodeFollowed reads the agent's answers to followedPaths.
-func decodeFollowed(raw apiclient.Answers) (followedState, error) {
+func decodeFollowed(raw api.Answers) (followedState, error) {
 	var st followedState
 	if err := json.Unmarshal(raw[0], &st); err != nil {
 		return st, fmt.Errorf("decode the agent's endpoints: %w", err)

@@ -31,7 +31,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
-	"github.com/podman-swarm/podman-swarm/internal/apiclient"
+	"github.com/podman-swarm/podman-swarm/api"
 )
 
 // Config is the configuration of one node's ingress.
@@ -109,11 +109,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.Source == nil {
-		api, err := apiclient.New(apiclient.Config{Server: cfg.Agent, Timeout: 5 * time.Second})
+		client, err := api.NewClient(api.ClientConfig{Server: cfg.Agent, Timeout: 5 * time.Second})
 		if err != nil {
 			return nil, fmt.Errorf("--agent: %w", err)
 		}
-		cfg.Source = &AgentSource{API: api}
+		cfg.Source = &AgentSource{API: client}
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger.With("component", "ingress"), done: make(chan struct{}), source: cfg.Source}
 	st, err := loadState(cfg.StateFile)

@@ -13,8 +13,8 @@ import (
 
 	networkingv1 "k8s.io/api/networking/v1"
 
+	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/discovery"
-	"github.com/podman-swarm/podman-swarm/internal/apiclient"
 	"github.com/podman-swarm/podman-swarm/internal/atomicfile"
 )
 
@@ -87,9 +87,9 @@ type Source interface {
 // /api/v1/endpoints. When the agent's answers are the same as the last time, byte for byte,
 // it gives the same *State again without decoding them. One loop polls it at a time.
 type AgentSource struct {
-	API *apiclient.Client
+	API *api.Client
 
-	lastRaw apiclient.Answers
+	lastRaw api.Answers
 	last    *State
 }
 

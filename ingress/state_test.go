@@ -11,8 +11,8 @@ import (
 
 	networkingv1 "k8s.io/api/networking/v1"
 
+	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/discovery"
-	"github.com/podman-swarm/podman-swarm/internal/apiclient"
 )
 
 func TestTargets(t *testing.T) {
@@ -71,11 +71,11 @@ func TestAgentSourceSendsItsToken(t *testing.T) {
 	}))
 	defer srv.Close()
 	for token, wantErr := range map[string]bool{"swarmapi-right": false, "swarmapi-wrong": true, "": true} {
-		api, err := apiclient.New(apiclient.Config{Server: srv.URL, Token: token})
+		client, err := api.NewClient(api.ClientConfig{Server: srv.URL, Token: token})
 		if err != nil {
 			t.Fatal(err)
 		}
-		st, err := (&AgentSource{API: api}).State(context.Background())
+		st, err := (&AgentSource{API: client}).State(context.Background())
 		if (err != nil) != wantErr || (err == nil && st == nil) {
 			t.Errorf("token %q: %v, %v", token, st, err)
 		}
@@ -98,11 +98,11 @@ func TestAgentSourceDecodesOnlyChanges(t *testing.T) {
 		io.WriteString(w, `{"items":[]}`)
 	}))
 	defer srv.Close()
-	api, err := apiclient.New(apiclient.Config{Server: srv.URL})
+	client, err := api.NewClient(api.ClientConfig{Server: srv.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := &AgentSource{API: api}
+	src := &AgentSource{API: client}
 	ctx := context.Background()
 	first, err := src.State(ctx)
 	if err != nil || len(first.Services) != 1 {

@@ -9,8 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/podman-swarm/podman-swarm/agent"
+	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/ingress"
-	"github.com/podman-swarm/podman-swarm/internal/apiclient"
 )
 
 // addCompanionFlags adds how swarm dns and swarm ingress prove themselves to their agent.
@@ -24,10 +24,10 @@ func addCompanionFlags(cmd *cobra.Command, tokenFile, caFile *string) {
 // tokenFile, read at each poll (none while there is no file: an agent with --no-auth needs
 // none, and a fresh agent writes it a moment after its companions start).
 func agentSource(url, tokenFile, caFile string) (ingress.Source, error) {
-	api, err := apiclient.New(apiclient.Config{Server: url, Token: os.Getenv("SWARM_TOKEN"), TokenFile: tokenFile,
+	client, err := api.NewClient(api.ClientConfig{Server: url, Token: os.Getenv("SWARM_TOKEN"), TokenFile: tokenFile,
 		CAFile: caFile, Timeout: 5 * time.Second})
 	if err != nil {
 		return nil, fmt.Errorf("--agent: %w", err)
 	}
-	return &ingress.AgentSource{API: api}, nil
+	return &ingress.AgentSource{API: client}, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/dns"
 )
 
@@ -65,7 +66,7 @@ be bound: listen on the node's address, the one the pods' DNS= points at.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&cfg.Listen, "listen", "0.0.0.0:53", "address to answer at, UDP and TCP")
-	f.StringVar(&cfg.Agent, "agent", "http://127.0.0.1:7070", "URL of this node's agent API")
+	f.StringVar(&cfg.Agent, "agent", api.DefaultServer, "URL of this node's agent API")
 	f.StringVar(&cfg.ClusterDomain, "cluster-domain", "cluster.local", "the domain of the cluster's names")
 	f.StringArrayVar(&cfg.Upstreams, "upstream", nil, "resolver for names outside the cluster, IP[:port]; repeatable, tried in order (default: the resolvers of --resolv-conf)")
 	f.DurationVar(&cfg.UpstreamTimeout, "upstream-timeout", 2*time.Second, "how long to wait for one upstream before the next")

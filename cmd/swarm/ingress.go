@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/ingress"
 )
 
@@ -55,7 +56,7 @@ writes it there) unless $SWARM_TOKEN is set.`,
 	f := cmd.Flags()
 	f.StringVar(&cfg.Listen, "listen", "0.0.0.0:80", "address of plain HTTP")
 	f.StringVar(&cfg.ListenTLS, "listen-tls", "0.0.0.0:443", "address of HTTPS, opened once some certificate is available; empty for none")
-	f.StringVar(&cfg.Agent, "agent", "http://127.0.0.1:7070", "URL of this node's agent API")
+	f.StringVar(&cfg.Agent, "agent", api.DefaultServer, "URL of this node's agent API")
 	f.StringVar(&cfg.Class, "class", "swarm", "ingressClassName served; Ingresses without a class are served too")
 	f.StringVar(&cfg.NodeName, "node-name", hostname, "this node's name in the cluster (as given to swarm agent), to prefer its endpoints")
 	f.StringVar(&cfg.NodeAddress, "node-address", "", "this node's address, to prefer its endpoints")
