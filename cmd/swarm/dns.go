@@ -6,16 +6,17 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/dns"
+	"github.com/podman-swarm/podman-swarm/internal/fielderr"
+	"github.com/podman-swarm/podman-swarm/internal/lifecycle"
 )
 
 func newDNSCommand() *cobra.Command {
-	var cfg dns.Config
+	cfg := dns.DefaultConfig()
+	cfg.StateFile = filepath.Join(defaultStateDir(), "dns-state.json")
 	var logLevel, tokenFile string
 	cmd := &cobra.Command{
 		Use:   "dns",
@@ -57,25 +58,37 @@ be bound: listen on the node's address, the one the pods' DNS= points at.`,
 			if cfg.Logger, err = newLogger(logLevel); err != nil {
 				return err
 			}
-			// $SWARM_TOKEN, else the file, read at each poll (see agentSource).
+			// $SWARM_TOKEN, else the file, read at each poll.
 			cfg.AgentToken, cfg.AgentTokenFile = os.Getenv("SWARM_TOKEN"), tokenFile
+			srv, err := dns.New(cfg)
+			if err != nil {
+				return fielderr.Rename(err, dnsFlags)
+			}
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
-			return dns.Run(ctx, cfg)
+			var g lifecycle.Group
+			g.Add("dns", srv)
+			g.Add("dns follower", srv.Follower())
+			return g.Run(ctx)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&cfg.Listen, "listen", "0.0.0.0:53", "address to answer at, UDP and TCP")
-	f.StringVar(&cfg.Agent, "agent", api.DefaultServer, "URL of this node's agent API")
-	f.StringVar(&cfg.ClusterDomain, "cluster-domain", "cluster.local", "the domain of the cluster's names")
-	f.StringArrayVar(&cfg.Upstreams, "upstream", nil, "resolver for names outside the cluster, IP[:port]; repeatable, tried in order (default: the resolvers of --resolv-conf)")
-	f.DurationVar(&cfg.UpstreamTimeout, "upstream-timeout", 2*time.Second, "how long to wait for one upstream before the next")
-	f.StringVar(&cfg.ResolvConf, "resolv-conf", "/etc/resolv.conf", "where the node's resolvers are read when no --upstream is given")
-	f.StringVar(&cfg.StateFile, "state-file", filepath.Join(defaultStateDir(), "dns-state.json"), "last known endpoints, read at start so that the server answers while the agent is down; empty for none")
-	f.DurationVar(&cfg.TTL, "ttl", 5*time.Second, "TTL of the cluster's answers, positive and negative")
+	f.StringVar(&cfg.Listen, "listen", cfg.Listen, "address to answer at, UDP and TCP")
+	f.StringVar(&cfg.Agent, "agent", cfg.Agent, "URL of this node's agent API")
+	f.StringVar(&cfg.ClusterDomain, "cluster-domain", cfg.ClusterDomain, "the domain of the cluster's names")
+	f.StringArrayVar(&cfg.Upstreams, "upstream", cfg.Upstreams, "resolver for names outside the cluster, IP[:port]; repeatable, tried in order (default: the resolvers of --resolv-conf)")
+	f.DurationVar(&cfg.UpstreamTimeout, "upstream-timeout", cfg.UpstreamTimeout, "how long to wait for one upstream before the next")
+	f.StringVar(&cfg.ResolvConf, "resolv-conf", cfg.ResolvConf, "where the node's resolvers are read when no --upstream is given")
+	f.StringVar(&cfg.StateFile, "state-file", cfg.StateFile, "last known endpoints, read at start so that the server answers while the agent is down; empty for none")
+	f.DurationVar(&cfg.TTL, "ttl", cfg.TTL, "TTL of the cluster's answers, positive and negative")
 	addCompanionFlags(cmd, &tokenFile, &cfg.AgentCAFile)
-	f.DurationVar(&cfg.PollInterval, "poll-interval", time.Second, "how often the agent's endpoints are read")
+	f.DurationVar(&cfg.PollInterval, "poll-interval", cfg.PollInterval, "how often the agent's endpoints are read")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	cmd.AddCommand(newDNSWhitelistCommand())
 	return cmd
+}
+
+// dnsFlags names the fields of dns.Config that its errors speak of as swarm dns's flags.
+var dnsFlags = map[string]string{
+	"Listen": "--listen", "Agent": "--agent", "ClusterDomain": "--cluster-domain", "Upstreams": "--upstream", "TTL": "--ttl",
 }
