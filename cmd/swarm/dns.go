@@ -1,23 +1,18 @@
 package main
 
 import (
-	"context"
-	"os"
-	"os/signal"
+	"log/slog"
 	"path/filepath"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/podman-swarm/podman-swarm/dns"
-	"github.com/podman-swarm/podman-swarm/internal/fielderr"
-	"github.com/podman-swarm/podman-swarm/internal/lifecycle"
 )
 
 func newDNSCommand() *cobra.Command {
 	cfg := dns.DefaultConfig()
 	cfg.StateFile = filepath.Join(defaultStateDir(), "dns-state.json")
-	var logLevel, tokenFile string
+	var cf companionFlags
 	cmd := &cobra.Command{
 		Use:   "dns",
 		Short: "Run this node's cluster DNS: Service names answered, other names forwarded",
@@ -53,23 +48,11 @@ be bound: listen on the node's address, the one the pods' DNS= points at.`,
   swarm dns --listen 127.0.0.1:5353 --upstream 1.1.1.1 --upstream 9.9.9.9
   swarm dns whitelist set example.com debian.org`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			var err error
-			if cfg.Logger, err = newLogger(logLevel); err != nil {
-				return err
-			}
-			// $SWARM_TOKEN, else the file, read at each poll.
-			cfg.AgentToken, cfg.AgentTokenFile = os.Getenv("SWARM_TOKEN"), tokenFile
-			srv, err := dns.New(cfg)
-			if err != nil {
-				return fielderr.Rename(err, dnsFlags)
-			}
-			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-			defer stop()
-			var g lifecycle.Group
-			g.Add("dns", srv)
-			g.Add("dns follower", srv.Follower())
-			return g.Run(ctx)
+		RunE: func(*cobra.Command, []string) error {
+			return runCompanion("dns", cf, dnsFlags, func(log *slog.Logger, token, tokenFile string) (*dns.Server, error) {
+				cfg.Logger, cfg.AgentToken, cfg.AgentTokenFile = log, token, tokenFile
+				return dns.New(cfg)
+			}, (*dns.Server).Follower)
 		},
 	}
 	f := cmd.Flags()
@@ -81,9 +64,8 @@ be bound: listen on the node's address, the one the pods' DNS= points at.`,
 	f.StringVar(&cfg.ResolvConf, "resolv-conf", cfg.ResolvConf, "where the node's resolvers are read when no --upstream is given")
 	f.StringVar(&cfg.StateFile, "state-file", cfg.StateFile, "last known endpoints, read at start so that the server answers while the agent is down; empty for none")
 	f.DurationVar(&cfg.TTL, "ttl", cfg.TTL, "TTL of the cluster's answers, positive and negative")
-	addCompanionFlags(cmd, &tokenFile, &cfg.AgentCAFile)
+	addCompanionFlags(cmd, &cf, &cfg.AgentCAFile)
 	f.DurationVar(&cfg.PollInterval, "poll-interval", cfg.PollInterval, "how often the agent's endpoints are read")
-	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	cmd.AddCommand(newDNSWhitelistCommand())
 	return cmd
 }
