@@ -15,7 +15,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation"
 
-	"github.com/podman-swarm/podman-swarm/internal/apiclient"
+	"github.com/podman-swarm/podman-swarm/api"
 )
 
 // Runtimes a node can run pods with.
@@ -182,7 +182,7 @@ func splitHostPort(hostport string) (string, int, error) {
 func apiTLS(cfg Config) (server, forward *tls.Config, err error) {
 	forward = &tls.Config{MinVersion: tls.VersionTLS12}
 	if cfg.TLSCA != "" {
-		if forward.RootCAs, err = apiclient.LoadCertPool(cfg.TLSCA); err != nil {
+		if forward.RootCAs, err = api.LoadCertPool(cfg.TLSCA); err != nil {
 			return nil, nil, fmt.Errorf("--tls-ca: %w", err)
 		}
 	}

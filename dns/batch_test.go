@@ -1,7 +1,6 @@
 package dns
 
 import (
-	"context"
 	"net"
 	"runtime"
 	"testing"
@@ -27,16 +26,7 @@ func TestWildcardAnswersFromTheAddressAsked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := s.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	}()
+	run(t, "dns", s)
 	if _, ok := s.udp.PacketConn.(wildcardConn); !ok && runtime.GOOS == "linux" {
 		t.Fatalf("the socket on %s is read as a %T, not in batches", s.Addr(), s.udp.PacketConn)
 	}

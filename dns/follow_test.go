@@ -146,16 +146,13 @@ func TestFollowerSendsItsToken(t *testing.T) {
 	}
 }
 
-func TestFollowerRunFollowsChanges(t *testing.T) {
+func TestFollowerStartFollowsChanges(t *testing.T) {
 	agent := startAgent(t, nil)
-	f, err := NewFollower(FollowerConfig{Agent: agent.URL, Timeout: time.Second})
+	f, err := NewFollower(FollowerConfig{Agent: agent.URL, Timeout: time.Second, Interval: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); f.Run(ctx, 10*time.Millisecond) }()
-	defer func() { cancel(); <-done }()
+	run(t, "follower", f)
 
 	agent.set(fixture(), http.StatusOK)
 	h := followHandler(f)

@@ -1,6 +1,7 @@
 package dns
 
 import (
+	"context"
 	"net"
 	"sort"
 	"testing"
@@ -9,7 +10,21 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/podman-swarm/podman-swarm/discovery"
+	"github.com/podman-swarm/podman-swarm/internal/lifecycle"
 )
+
+// run starts r until the end of the test; an error when it stops fails the test.
+func run(t *testing.T, what string, r lifecycle.Runnable) {
+	t.Helper()
+	var g lifecycle.Group
+	g.Add(what, r)
+	running := g.Go(context.Background())
+	t.Cleanup(func() {
+		if err := running.Stop(); err != nil {
+			t.Errorf("stop: %v", err)
+		}
+	})
+}
 
 // recorder is a mdns.ResponseWriter that keeps the answer, for calling a handler directly.
 type recorder struct {

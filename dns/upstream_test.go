@@ -1,7 +1,6 @@
 package dns
 
 import (
-	"context"
 	"net"
 	"strings"
 	"sync/atomic"
@@ -126,16 +125,7 @@ func startServer(t *testing.T, h mdns.Handler) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := s.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	})
+	run(t, "dns", s)
 	return s.Addr()
 }
 

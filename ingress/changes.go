@@ -1,73 +1,58 @@
 package ingress
 
 import (
+	"cmp"
 	"encoding/json"
 	"log/slog"
-	"sort"
+	"slices"
+
+	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/podman-swarm/podman-swarm/discovery"
+	"github.com/podman-swarm/podman-swarm/internal/follow"
 )
 
 // logChanges logs which Ingresses and Services changed between two states, and the ready
-// endpoints of the changed Services.
+// endpoints of the changed Services, in the order of their names.
 func logChanges(log *slog.Logger, old, cur *State) {
-	oldIng, curIng := map[string]string{}, map[string]string{}
-	for _, in := range old.Ingresses {
-		b, _ := json.Marshal(in.Spec)
-		oldIng[in.Namespace+"/"+in.Name] = string(b)
-	}
-	for _, in := range cur.Ingresses {
-		b, _ := json.Marshal(in.Spec)
-		curIng[in.Namespace+"/"+in.Name] = string(b)
-	}
-	for _, k := range sortedUnion(oldIng, curIng) {
-		o, inOld := oldIng[k]
-		c, inCur := curIng[k]
-		switch {
-		case !inOld:
-			log.Info("ingress added", "ingress", k)
-		case !inCur:
-			log.Info("ingress removed", "ingress", k)
-		case o != c:
-			log.Info("ingress changed", "ingress", k)
+	ingKey := func(in networkingv1.Ingress) string { return in.Namespace + "/" + in.Name }
+	sameSpec := func(a, b networkingv1.Ingress) bool { return sameJSON(a.Spec, b.Spec) }
+	for _, c := range byKey(follow.Diff(old.Ingresses, cur.Ingresses, ingKey, sameSpec)) {
+		switch c.Kind {
+		case follow.Added:
+			log.Info("ingress added", "ingress", c.Key)
+		case follow.Removed:
+			log.Info("ingress removed", "ingress", c.Key)
+		case follow.Changed:
+			log.Info("ingress changed", "ingress", c.Key)
 		}
 	}
-	oldSvc, curSvc := map[string]string{}, map[string]string{}
-	ready := map[string]int{}
-	for _, s := range old.Services {
-		b, _ := json.Marshal(s)
-		oldSvc[s.Namespace+"/"+s.Name] = string(b)
-	}
-	for _, s := range cur.Services {
-		b, _ := json.Marshal(s)
-		k := s.Namespace + "/" + s.Name
-		curSvc[k] = string(b)
-		for _, ep := range s.Endpoints {
+	svcKey := func(s discovery.Service) string { return s.Namespace + "/" + s.Name }
+	sameService := func(a, b discovery.Service) bool { return sameJSON(a, b) }
+	for _, c := range byKey(follow.Diff(old.Services, cur.Services, svcKey, sameService)) {
+		if c.Kind == follow.Removed {
+			log.Info("service removed", "service", c.Key)
+			continue
+		}
+		ready := 0
+		for _, ep := range c.New.Endpoints {
 			if ep.Ready {
-				ready[k]++
+				ready++
 			}
 		}
-	}
-	for _, k := range sortedUnion(oldSvc, curSvc) {
-		o, inOld := oldSvc[k]
-		c, inCur := curSvc[k]
-		switch {
-		case !inCur:
-			log.Info("service removed", "service", k)
-		case !inOld || o != c:
-			log.Info("service endpoints changed", "service", k, "ready", ready[k])
-		}
+		log.Info("service endpoints changed", "service", c.Key, "ready", ready)
 	}
 }
 
-func sortedUnion(a, b map[string]string) []string {
-	var keys []string
-	for k := range a {
-		keys = append(keys, k)
-	}
-	for k := range b {
-		if _, ok := a[k]; !ok {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	return keys
+// byKey sorts changes by their keys.
+func byKey[E any](changes []follow.Change[E]) []follow.Change[E] {
+	slices.SortFunc(changes, func(a, b follow.Change[E]) int { return cmp.Compare(a.Key, b.Key) })
+	return changes
+}
+
+// sameJSON says whether a and b encode the same.
+func sameJSON(a, b any) bool {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return string(ja) == string(jb)
 }

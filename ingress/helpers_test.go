@@ -16,6 +16,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 
 	"github.com/podman-swarm/podman-swarm/discovery"
+	"github.com/podman-swarm/podman-swarm/internal/lifecycle"
 )
 
 // fakeAgent answers /api/v1/ingresses and /api/v1/endpoints from a State the test changes.
@@ -104,8 +105,16 @@ func hostIngress(name, host, svc string) networkingv1.Ingress {
 	return ing("default", name, rule(host, path("/", prefix, svc, 80)))
 }
 
-// startIngress runs an ingress on 127.0.0.1 against agent, stopped at the end of the test.
+// startIngress runs an ingress on 127.0.0.1 against agent, beside its follower, as swarm
+// ingress does; it is stopped at the end of the test.
 func startIngress(t testing.TB, cfg Config) *Server {
+	t.Helper()
+	return runIngress(t, cfg, true)
+}
+
+// runIngress runs an ingress, with its follower or without (the test then polls), until the
+// end of the test.
+func runIngress(t testing.TB, cfg Config, follow bool) *Server {
 	t.Helper()
 	if cfg.Listen == "" {
 		cfg.Listen = "127.0.0.1:0"
@@ -113,15 +122,18 @@ func startIngress(t testing.TB, cfg Config) *Server {
 	cfg.PollInterval = 20 * time.Millisecond
 	cfg.DialTimeout = time.Second
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	ctx, cancel := context.WithCancel(context.Background())
-	s, err := Start(ctx, cfg)
+	s, err := New(cfg)
 	if err != nil {
-		cancel()
-		t.Fatalf("Start: %v", err)
+		t.Fatalf("New: %v", err)
 	}
+	var g lifecycle.Group
+	g.Add("ingress", s)
+	if follow {
+		g.Add("follower", s.Follower())
+	}
+	running := g.Go(context.Background())
 	t.Cleanup(func() {
-		cancel()
-		if err := s.Wait(); err != nil {
+		if err := running.Stop(); err != nil {
 			t.Errorf("Wait: %v", err)
 		}
 	})

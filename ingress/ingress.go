@@ -19,7 +19,6 @@ package ingress
 import (
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -31,30 +30,8 @@ import (
 
 	"github.com/valyala/fasthttp"
 
-	"github.com/podman-swarm/podman-swarm/internal/apiclient"
+	"github.com/podman-swarm/podman-swarm/internal/follow"
 )
-
-// Config is the configuration of one node's ingress.
-type Config struct {
-	Listen      string // plain HTTP address
-	ListenTLS   string // HTTPS address, opened once some certificate is available; "" never
-	Agent       string // base URL of the agent's API, read when Source is nil
-	Source      Source // where the state comes from; default AgentSource{Agent}
-	Class       string // the ingressClassName served (Ingresses without a class are served too)
-	NodeName    string // this node, to prefer its endpoints
-	NodeAddress string // this node's address, the same by address
-	// SpreadAll sends requests round-robin to every ready endpoint, this node's or not,
-	// instead of keeping traffic on the node when it has one.
-	SpreadAll bool
-	TLSDir    string // <dir>/<namespace>/<secretName>/tls.crt and tls.key
-	StateFile string // last known state; "" keeps none
-
-	PollInterval time.Duration // default 1s
-	DownFor      time.Duration // how long an endpoint that refused a connection is skipped; default 5s
-	DialTimeout  time.Duration // default 2s
-	CertReload   time.Duration // how often certificate files are read again; default 30s
-	Logger       *slog.Logger
-}
 
 // snapshot is everything a request is served from; it is replaced whole.
 type snapshot struct {
@@ -65,66 +42,41 @@ type snapshot struct {
 	node, nodeAddr string
 }
 
-// Server is a running ingress.
+// Server is a node's ingress. It is a lifecycle.Runnable; its Follower is another, run
+// beside it.
 type Server struct {
-	cfg    Config
-	log    *slog.Logger
-	source Source
-	snap   atomic.Pointer[snapshot]
-	proxy  *proxy
+	cfg      Config
+	log      *slog.Logger
+	follower *follow.Follower[State]
+	snap     atomic.Pointer[snapshot]
+	proxy    *proxy
 
 	httpLn  net.Listener
 	httpSrv *fasthttp.Server
 
-	mu     sync.Mutex
-	tlsLn  net.Listener
-	tlsSrv *fasthttp.Server
+	mu               sync.Mutex // of the fields below
+	serving, stopped bool       // Start has begun serving; it has stopped
+	tlsLn            net.Listener
+	tlsSrv           *fasthttp.Server
 
-	// owned by the loop
-	stateJSON    []byte
-	polled       *State // the last state the source gave (an AgentSource gives it again while nothing changed)
-	agentDown    bool
+	applyMu      sync.Mutex // one snapshot is made at a time: the follower's or the certificates'
 	certProblems []string
 	certsLoaded  time.Time
-
-	done chan struct{}
-	err  error
 }
 
-// Start loads the state file, opens the HTTP listener and follows the agent until ctx ends.
-func Start(ctx context.Context, cfg Config) (*Server, error) {
-	if cfg.PollInterval <= 0 {
-		cfg.PollInterval = time.Second
-	}
-	if cfg.DownFor <= 0 {
-		cfg.DownFor = 5 * time.Second
-	}
-	if cfg.DialTimeout <= 0 {
-		cfg.DialTimeout = 2 * time.Second
-	}
-	if cfg.CertReload <= 0 {
-		cfg.CertReload = 30 * time.Second
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
-	}
-	if cfg.Source == nil {
-		api, err := apiclient.New(apiclient.Config{Server: cfg.Agent, Timeout: 5 * time.Second})
-		if err != nil {
-			return nil, fmt.Errorf("--agent: %w", err)
-		}
-		cfg.Source = &AgentSource{API: api}
-	}
-	s := &Server{cfg: cfg, log: cfg.Logger.With("component", "ingress"), done: make(chan struct{}), source: cfg.Source}
-	st, err := loadState(cfg.StateFile)
-	if err != nil {
+// New starts from the state file and binds the HTTP listener; Start serves.
+func New(cfg Config) (*Server, error) {
+	cfg = withDefaults(cfg)
+	s := &Server{cfg: cfg, log: cfg.Logger.With("component", "ingress")}
+	var err error
+	if s.follower, err = s.newFollower(); err != nil {
 		return nil, err
 	}
+	st := s.follower.State()
 	if len(st.Ingresses) > 0 || len(st.Services) > 0 {
 		s.log.Info("serving the last known state until the agent answers", "file", cfg.StateFile, "ingresses", len(st.Ingresses), "services", len(st.Services))
 	}
-	s.stateJSON, _ = json.Marshal(st)
-	s.apply(st)
+	s.apply(&st)
 
 	bal := newBalancer(cfg.DownFor)
 	s.proxy = newProxy(s.snap.Load, bal, cfg.DialTimeout, s.log)
@@ -132,11 +84,34 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("listen on %s: %w; a port under 1024 needs net.ipv4.ip_unprivileged_port_start lowered (see README)", cfg.Listen, err)
 	}
 	s.httpSrv = s.newHTTPServer()
-	go s.serve(s.httpSrv, s.httpLn)
-	s.log.Info("serving HTTP", "listen", s.httpLn.Addr().String(), "agent", cfg.Agent, "class", cfg.Class)
-	s.maybeListenTLS()
-	go s.loop(ctx)
 	return s, nil
+}
+
+// Follower is what keeps the ingress in step with the agent; run it beside the server.
+func (s *Server) Follower() *follow.Follower[State] { return s.follower }
+
+// Start serves HTTP, and HTTPS once a certificate is available, until ctx ends; then it
+// closes the listeners and returns.
+func (s *Server) Start(ctx context.Context) error {
+	s.mu.Lock()
+	s.serving = true
+	s.mu.Unlock()
+	go s.serve(s.httpSrv, s.httpLn)
+	s.log.Info("serving HTTP", "listen", s.httpLn.Addr().String(), "agent", s.cfg.Agent, "class", s.cfg.Class)
+	s.maybeListenTLS()
+	// Certificate files are read again with each change of the state, and otherwise once
+	// CertReload has passed: checked as often as the agent is polled.
+	t := time.NewTicker(s.cfg.PollInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			s.log.Info("stopping")
+			return s.shutdown()
+		case <-t.C:
+			s.reloadCertsIfDue()
+		}
+	}
 }
 
 // Addr is the HTTP listener's address.
@@ -150,12 +125,6 @@ func (s *Server) TLSAddr() net.Addr {
 		return nil
 	}
 	return s.tlsLn.Addr()
-}
-
-// Wait returns once the context given to Start has ended and the listeners are closed.
-func (s *Server) Wait() error {
-	<-s.done
-	return s.err
 }
 
 // headerBufferSize bounds a request's or a response's header (fasthttp answers a longer
@@ -204,71 +173,22 @@ func (s *Server) serve(srv *fasthttp.Server, ln net.Listener) {
 	}
 }
 
-// loop polls the agent, applies changes, and shuts the listeners down at the end.
-func (s *Server) loop(ctx context.Context) {
-	defer close(s.done)
-	t := time.NewTicker(s.cfg.PollInterval)
-	defer t.Stop()
-	for {
-		s.poll(ctx)
-		select {
-		case <-ctx.Done():
-			s.log.Info("stopping")
-			s.shutdown()
-			return
-		case <-t.C:
-		}
-	}
-}
-
-func (s *Server) poll(ctx context.Context) {
-	fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	st, err := s.source.State(fctx)
-	cancel()
-	if err != nil {
-		if ctx.Err() == nil && !s.agentDown {
-			s.log.Warn("agent unreachable; serving the last known state", "err", err)
-		}
-		s.agentDown = true
-		s.reloadCertsIfDue()
-		return
-	}
-	if s.agentDown {
-		s.log.Info("agent reachable again")
-		s.agentDown = false
-	}
-	if st == s.polled { // the source's answer did not change
-		s.reloadCertsIfDue()
-		return
-	}
-	s.polled = st
-	data, err := json.Marshal(st)
-	if err != nil {
-		s.log.Error("encode state", "err", err)
-		return
-	}
-	if string(data) == string(s.stateJSON) {
-		s.reloadCertsIfDue()
-		return
-	}
-	var old State
-	_ = json.Unmarshal(s.stateJSON, &old)
-	logChanges(s.log, &old, st)
-	s.stateJSON = data
-	s.apply(st)
-	if err := saveState(s.cfg.StateFile, data); err != nil {
-		s.log.Warn("state file not written; a restart without the agent would serve an older state", "file", s.cfg.StateFile, "err", err)
-	}
-}
-
 func (s *Server) reloadCertsIfDue() {
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
 	if time.Since(s.certsLoaded) >= s.cfg.CertReload {
-		s.apply(s.snap.Load().state)
+		s.applyLocked(s.snap.Load().state)
 	}
 }
 
 // apply compiles a state into the snapshot served from, with its certificates.
 func (s *Server) apply(st *State) {
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
+	s.applyLocked(st)
+}
+
+func (s *Server) applyLocked(st *State) {
 	certs, problems := loadCerts(st.Ingresses, s.cfg.Class, s.cfg.TLSDir)
 	s.certsLoaded = time.Now()
 	if !slices.Equal(problems, s.certProblems) {
@@ -285,17 +205,18 @@ func (s *Server) apply(st *State) {
 	routes := newRoutes(st, router, node, nodeAddr)
 	s.snap.Store(&snapshot{state: st, router: router, certs: certs, routes: routes,
 		node: s.cfg.NodeName, nodeAddr: s.cfg.NodeAddress})
-	if s.httpLn != nil {
+	if s.proxy != nil {
 		s.proxy.forget(routes)
 		s.maybeListenTLS()
 	}
 }
 
-// maybeListenTLS opens the HTTPS listener the first time a certificate is available.
+// maybeListenTLS opens the HTTPS listener the first time a certificate is available while
+// the server serves.
 func (s *Server) maybeListenTLS() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.tlsLn != nil || s.cfg.ListenTLS == "" || s.snap.Load().certs.empty() {
+	if !s.serving || s.stopped || s.tlsLn != nil || s.cfg.ListenTLS == "" || s.snap.Load().certs.empty() {
 		return
 	}
 	ln, err := net.Listen("tcp", s.cfg.ListenTLS)
@@ -316,16 +237,23 @@ func (s *Server) maybeListenTLS() {
 	s.log.Info("serving HTTPS", "listen", ln.Addr().String())
 }
 
-func (s *Server) shutdown() {
+// shutdown closes the listeners and waits a while for the requests in flight.
+func (s *Server) shutdown() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	err := s.httpSrv.ShutdownWithContext(ctx)
+	// A server shut down before its Serve began does not know its listener yet: closing it
+	// ends that Serve at once.
+	_ = s.httpLn.Close()
 	s.mu.Lock()
+	s.stopped = true
 	if s.tlsSrv != nil {
 		err = errors.Join(err, s.tlsSrv.ShutdownWithContext(ctx))
+		_ = s.tlsLn.Close()
 	}
 	s.mu.Unlock()
 	if err != nil {
-		s.err = fmt.Errorf("stop the ingress: %w", err)
+		return fmt.Errorf("stop the ingress: %w", err)
 	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,7 +120,8 @@ func TestBadStateFile(t *testing.T) {
 	if err := os.WriteFile(stateFile, []byte("{not json"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Start(t.Context(), Config{Listen: "127.0.0.1:0", StateFile: stateFile}); err == nil {
-		t.Errorf("Start accepted a corrupt state file")
+	_, err := New(Config{Listen: "127.0.0.1:0", Agent: "http://127.0.0.1:1", StateFile: stateFile})
+	if err == nil || !strings.Contains(err.Error(), "read state file "+stateFile) {
+		t.Errorf("New accepted a corrupt state file: %v", err)
 	}
 }

@@ -1,21 +1,13 @@
 package ingress
 
 import (
-	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"net"
-	"os"
-	"path/filepath"
 	"strconv"
 
 	networkingv1 "k8s.io/api/networking/v1"
 
 	"github.com/podman-swarm/podman-swarm/discovery"
-	"github.com/podman-swarm/podman-swarm/internal/apiclient"
-	"github.com/podman-swarm/podman-swarm/internal/atomicfile"
 )
 
 // State is what the ingress serves from: the Ingresses and the Services with their
@@ -78,75 +70,6 @@ func (s *State) targets(b Backend, node, nodeAddr string) ([]target, error) {
 	return out, nil
 }
 
-// Source gives the ingress the current Ingresses and Services with their endpoints.
-type Source interface {
-	State(ctx context.Context) (*State, error)
-}
-
-// AgentSource reads the state from an agent's HTTP API: GET /api/v1/ingresses and
-// /api/v1/endpoints. When the agent's answers are the same as the last time, byte for byte,
-// it gives the same *State again without decoding them. One loop polls it at a time.
-type AgentSource struct {
-	API *apiclient.Client
-
-	lastRaw apiclient.Answers
-	last    *State
-}
-
-// State reads both lists; it fails unless both answer.
-func (a *AgentSource) State(ctx context.Context) (*State, error) {
-	raw, err := a.API.GetAnswers(ctx, "/api/v1/ingresses", "/api/v1/endpoints")
-	if err != nil {
-		return nil, err
-	}
-	if a.last != nil && raw.Same(a.lastRaw) {
-		return a.last, nil
-	}
-	var ings struct {
-		Items []networkingv1.Ingress `json:"items"`
-	}
-	if err := json.Unmarshal(raw[0], &ings); err != nil {
-		return nil, fmt.Errorf("decode the agent's ingresses: %w", err)
-	}
-	var eps struct {
-		Items []discovery.Service `json:"items"`
-	}
-	if err := json.Unmarshal(raw[1], &eps); err != nil {
-		return nil, fmt.Errorf("decode the agent's endpoints: %w", err)
-	}
-	a.lastRaw, a.last = raw, &State{Ingresses: ings.Items, Services: eps.Items}
-	return a.last, nil
-}
-
 func joinHostPort(host string, port int32) string {
 	return net.JoinHostPort(host, strconv.Itoa(int(port)))
-}
-
-// loadState reads the state file; a missing file is an empty state.
-func loadState(path string) (*State, error) {
-	st := &State{}
-	if path == "" {
-		return st, nil
-	}
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return st, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read state file: %w", err)
-	}
-	if err := json.Unmarshal(data, st); err != nil {
-		return nil, fmt.Errorf("read state file %s: %w; remove it to start from the agent alone", path, err)
-	}
-	return st, nil
-}
-
-func saveState(path string, data []byte) error {
-	if path == "" {
-		return nil
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("create the state file's folder: %w", err)
-	}
-	return atomicfile.Write(path, data, 0o600)
 }

@@ -12,7 +12,6 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 
 	"github.com/podman-swarm/podman-swarm/discovery"
-	"github.com/podman-swarm/podman-swarm/internal/apiclient"
 )
 
 func TestTargets(t *testing.T) {
@@ -60,8 +59,9 @@ func TestTargets(t *testing.T) {
 	}
 }
 
-// AgentSource sends its token; an agent that refuses it is an error, not an empty state.
-func TestAgentSourceSendsItsToken(t *testing.T) {
+// The follower sends its token; an agent that refuses it is an error that leaves the state as
+// it was, not an empty state.
+func TestFollowerSendsItsToken(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer swarmapi-right" {
 			http.Error(w, `{"message":"no"}`, http.StatusUnauthorized)
@@ -71,21 +71,19 @@ func TestAgentSourceSendsItsToken(t *testing.T) {
 	}))
 	defer srv.Close()
 	for token, wantErr := range map[string]bool{"swarmapi-right": false, "swarmapi-wrong": true, "": true} {
-		api, err := apiclient.New(apiclient.Config{Server: srv.URL, Token: token})
-		if err != nil {
-			t.Fatal(err)
-		}
-		st, err := (&AgentSource{API: api}).State(context.Background())
-		if (err != nil) != wantErr || (err == nil && st == nil) {
+		s := runIngress(t, Config{Agent: srv.URL, AgentToken: token}, false)
+		err := s.Follower().Poll(context.Background())
+		st := s.snap.Load().state
+		if (err != nil) != wantErr || (err == nil) != (st.Services != nil) {
 			t.Errorf("token %q: %v, %v", token, st, err)
 		}
 	}
 }
 
-// AgentSource gives the same *State while the agent's answers stay the same, byte for byte,
-// a new one when they change; an answer it cannot decode is an error and leaves the last
-// state as it was.
-func TestAgentSourceDecodesOnlyChanges(t *testing.T) {
+// The ingress keeps the same *State while the agent's answers stay the same, byte for byte,
+// and takes a new one when they change; an answer it cannot decode is an error and leaves
+// the last state as it was.
+func TestFollowerAppliesOnlyChanges(t *testing.T) {
 	var mu sync.Mutex
 	endpoints := `{"items":[{"namespace":"default","name":"web","ports":null,"endpoints":null}]}`
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -98,35 +96,32 @@ func TestAgentSourceDecodesOnlyChanges(t *testing.T) {
 		io.WriteString(w, `{"items":[]}`)
 	}))
 	defer srv.Close()
-	api, err := apiclient.New(apiclient.Config{Server: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := &AgentSource{API: api}
+	s := runIngress(t, Config{Agent: srv.URL}, false)
+	f := s.Follower()
 	ctx := context.Background()
-	first, err := src.State(ctx)
-	if err != nil || len(first.Services) != 1 {
-		t.Fatalf("first state: %v, %v", first, err)
+	if err := f.Poll(ctx); err != nil || len(s.snap.Load().state.Services) != 1 {
+		t.Fatalf("first state: %v, %v", s.snap.Load().state, err)
 	}
-	if again, err := src.State(ctx); err != nil || again != first {
+	first := s.snap.Load().state
+	if err := f.Poll(ctx); err != nil || s.snap.Load().state != first {
 		t.Errorf("the same answers gave another state (%v)", err)
 	}
 	mu.Lock()
 	endpoints = `{"items":[`
 	mu.Unlock()
-	if st, err := src.State(ctx); err == nil {
-		t.Errorf("an answer cut short gave %v, want an error", st)
+	if err := f.Poll(ctx); err == nil || s.snap.Load().state != first {
+		t.Errorf("an answer cut short gave %v (%v), want an error and the last state", s.snap.Load().state, err)
 	}
 	mu.Lock()
 	endpoints = `{"items":[{"namespace":"default","name":"web","ports":null,"endpoints":null}]}`
 	mu.Unlock()
-	if again, err := src.State(ctx); err != nil || again != first {
+	if err := f.Poll(ctx); err != nil || s.snap.Load().state != first {
 		t.Errorf("the first answers again, after one cut short, gave another state (%v)", err)
 	}
 	mu.Lock()
 	endpoints = `{"items":[]}`
 	mu.Unlock()
-	if st, err := src.State(ctx); err != nil || st == first || len(st.Services) != 0 {
-		t.Errorf("after a change: %v, %v; want a new state without Services", st, err)
+	if err := f.Poll(ctx); err != nil || s.snap.Load().state == first || len(s.snap.Load().state.Services) != 0 {
+		t.Errorf("after a change: %v, %v; want a new state without Services", s.snap.Load().state, err)
 	}
 }

@@ -14,11 +14,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/podman-swarm/podman-swarm/agent"
-	"github.com/podman-swarm/podman-swarm/internal/apiclient"
+	"github.com/podman-swarm/podman-swarm/api"
 )
-
-// defaultServer is where an agent listens on its own node.
-const defaultServer = "http://127.0.0.1:7070"
 
 // clientOptions are the flags of every command that talks to an agent.
 type clientOptions struct {
@@ -28,7 +25,7 @@ type clientOptions struct {
 // addClientFlags adds the flags of every command that talks to an agent.
 func addClientFlags(cmd *cobra.Command, o *clientOptions) {
 	f := cmd.Flags()
-	f.StringVarP(&o.server, "server", "s", "", "the agent's API URL (default $SWARM_SERVER, the config file's server, else "+defaultServer+")")
+	f.StringVarP(&o.server, "server", "s", "", "the agent's API URL (default $SWARM_SERVER, the config file's server, else "+api.DefaultServer+")")
 	f.StringVar(&o.token, "token", "", "API token (default $SWARM_TOKEN, the config file's token, else the local agent's "+localTokenFile()+")")
 	f.StringVar(&o.caFile, "certificate-authority", "", "PEM file that verifies an https server, besides the system's roots (default $SWARM_CA_FILE or the config file's)")
 	f.StringVar(&o.config, "config", "", "config file (default $SWARM_CONFIG, else "+defaultConfigFile()+")")
@@ -54,7 +51,7 @@ func localTokenFile() string { return filepath.Join(defaultStateDir(), agent.API
 
 // resolve fills each setting from the first source that has it: flag, environment, config
 // file, then what a node offers (the local agent and its token file).
-func (o clientOptions) resolve() (apiclient.Config, error) {
+func (o clientOptions) resolve() (api.ClientConfig, error) {
 	path, explicit := firstOf(o.config, os.Getenv("SWARM_CONFIG")), true
 	if path == "" {
 		path, explicit = defaultConfigFile(), false
@@ -64,19 +61,19 @@ func (o clientOptions) resolve() (apiclient.Config, error) {
 	switch {
 	case err == nil:
 		if err := yaml.UnmarshalStrict(data, &file); err != nil {
-			return apiclient.Config{}, fmt.Errorf("config file %s: %w (keys: server, token, certificate-authority)", path, err)
+			return api.ClientConfig{}, fmt.Errorf("config file %s: %w (keys: server, token, certificate-authority)", path, err)
 		}
 	case !errors.Is(err, os.ErrNotExist) || explicit:
-		return apiclient.Config{}, fmt.Errorf("config file: %w", err)
+		return api.ClientConfig{}, fmt.Errorf("config file: %w", err)
 	}
-	cfg := apiclient.Config{
-		Server: firstOf(o.server, os.Getenv("SWARM_SERVER"), file.Server, defaultServer),
+	cfg := api.ClientConfig{
+		Server: firstOf(o.server, os.Getenv("SWARM_SERVER"), file.Server, api.DefaultServer),
 		Token:  firstOf(o.token, os.Getenv("SWARM_TOKEN"), file.Token),
 		CAFile: firstOf(o.caFile, os.Getenv("SWARM_CA_FILE"), file.CertificateAuthority),
 	}
 	if cfg.Token == "" {
 		// A node's token works on every node of its cluster.
-		if cfg.Token, err = apiclient.ReadTokenFile(localTokenFile()); err != nil {
+		if cfg.Token, err = api.ReadTokenFile(localTokenFile()); err != nil {
 			return cfg, err
 		}
 	}
@@ -94,8 +91,8 @@ func firstOf(values ...string) string {
 
 // client talks to an agent's API for one command.
 type client struct {
-	api *apiclient.Client
-	cfg apiclient.Config
+	api *api.Client
+	cfg api.ClientConfig
 }
 
 func (o clientOptions) client() (*client, error) {
@@ -106,13 +103,13 @@ func (o clientOptions) client() (*client, error) {
 	return newClientFrom(cfg)
 }
 
-func newClientFrom(cfg apiclient.Config) (*client, error) {
+func newClientFrom(cfg api.ClientConfig) (*client, error) {
 	cfg.Timeout = 30 * time.Second
-	api, err := apiclient.New(cfg)
+	ac, err := api.NewClient(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return &client{api: api, cfg: cfg}, nil
+	return &client{api: ac, cfg: cfg}, nil
 }
 
 func (c *client) server() string { return c.api.Server }
@@ -125,17 +122,17 @@ func (c *client) do(method, path string, query url.Values, contentType string, b
 func (c *client) stream(ctx context.Context, path string, query url.Values) (*http.Response, error) {
 	cfg := c.cfg
 	cfg.Timeout = 0
-	api, err := apiclient.New(cfg)
+	ac, err := api.NewClient(cfg)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := api.Request(ctx, http.MethodGet, path, query, "", nil)
+	resp, err := ac.Request(ctx, http.MethodGet, path, query, "", nil)
 	return resp, c.explain(err)
 }
 
 // explain adds the way out to the errors a newcomer meets first.
 func (c *client) explain(err error) error {
-	var apiErr *apiclient.Error
+	var apiErr *api.ResponseError
 	switch {
 	case err == nil:
 		return nil

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/podman-swarm/podman-swarm/agent"
-	"github.com/podman-swarm/podman-swarm/internal/apiclient"
+	"github.com/podman-swarm/podman-swarm/api"
 )
 
 // startAgent runs a real agent (gossip and API on loopback, no runtime) for the CLI to talk
@@ -49,7 +49,7 @@ func startLiveAgent(t *testing.T, name, stateDir string, configure ...func(*agen
 
 func testClient(t *testing.T, server, token string) *client {
 	t.Helper()
-	c, err := newClientFrom(apiclient.Config{Server: server, Token: token})
+	c, err := newClientFrom(api.ClientConfig{Server: server, Token: token})
 	if err != nil {
 		t.Fatal(err)
 	}

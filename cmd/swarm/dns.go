@@ -1,12 +1,8 @@
 package main
 
 import (
-	"context"
-	"os"
-	"os/signal"
+	"log/slog"
 	"path/filepath"
-	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -14,8 +10,9 @@ import (
 )
 
 func newDNSCommand() *cobra.Command {
-	var cfg dns.Config
-	var logLevel, tokenFile string
+	cfg := dns.DefaultConfig()
+	cfg.StateFile = filepath.Join(defaultStateDir(), "dns-state.json")
+	var cf companionFlags
 	cmd := &cobra.Command{
 		Use:   "dns",
 		Short: "Run this node's cluster DNS: Service names answered, other names forwarded",
@@ -51,30 +48,29 @@ be bound: listen on the node's address, the one the pods' DNS= points at.`,
   swarm dns --listen 127.0.0.1:5353 --upstream 1.1.1.1 --upstream 9.9.9.9
   swarm dns whitelist set example.com debian.org`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			var err error
-			if cfg.Logger, err = newLogger(logLevel); err != nil {
-				return err
-			}
-			// $SWARM_TOKEN, else the file, read at each poll (see agentSource).
-			cfg.AgentToken, cfg.AgentTokenFile = os.Getenv("SWARM_TOKEN"), tokenFile
-			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-			defer stop()
-			return dns.Run(ctx, cfg)
+		RunE: func(*cobra.Command, []string) error {
+			return runCompanion("dns", cf, dnsFlags, func(log *slog.Logger, token, tokenFile string) (*dns.Server, error) {
+				cfg.Logger, cfg.AgentToken, cfg.AgentTokenFile = log, token, tokenFile
+				return dns.New(cfg)
+			}, (*dns.Server).Follower)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&cfg.Listen, "listen", "0.0.0.0:53", "address to answer at, UDP and TCP")
-	f.StringVar(&cfg.Agent, "agent", "http://127.0.0.1:7070", "URL of this node's agent API")
-	f.StringVar(&cfg.ClusterDomain, "cluster-domain", "cluster.local", "the domain of the cluster's names")
-	f.StringArrayVar(&cfg.Upstreams, "upstream", nil, "resolver for names outside the cluster, IP[:port]; repeatable, tried in order (default: the resolvers of --resolv-conf)")
-	f.DurationVar(&cfg.UpstreamTimeout, "upstream-timeout", 2*time.Second, "how long to wait for one upstream before the next")
-	f.StringVar(&cfg.ResolvConf, "resolv-conf", "/etc/resolv.conf", "where the node's resolvers are read when no --upstream is given")
-	f.StringVar(&cfg.StateFile, "state-file", filepath.Join(defaultStateDir(), "dns-state.json"), "last known endpoints, read at start so that the server answers while the agent is down; empty for none")
-	f.DurationVar(&cfg.TTL, "ttl", 5*time.Second, "TTL of the cluster's answers, positive and negative")
-	addCompanionFlags(cmd, &tokenFile, &cfg.AgentCAFile)
-	f.DurationVar(&cfg.PollInterval, "poll-interval", time.Second, "how often the agent's endpoints are read")
-	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	f.StringVar(&cfg.Listen, "listen", cfg.Listen, "address to answer at, UDP and TCP")
+	f.StringVar(&cfg.Agent, "agent", cfg.Agent, "URL of this node's agent API")
+	f.StringVar(&cfg.ClusterDomain, "cluster-domain", cfg.ClusterDomain, "the domain of the cluster's names")
+	f.StringArrayVar(&cfg.Upstreams, "upstream", cfg.Upstreams, "resolver for names outside the cluster, IP[:port]; repeatable, tried in order (default: the resolvers of --resolv-conf)")
+	f.DurationVar(&cfg.UpstreamTimeout, "upstream-timeout", cfg.UpstreamTimeout, "how long to wait for one upstream before the next")
+	f.StringVar(&cfg.ResolvConf, "resolv-conf", cfg.ResolvConf, "where the node's resolvers are read when no --upstream is given")
+	f.StringVar(&cfg.StateFile, "state-file", cfg.StateFile, "last known endpoints, read at start so that the server answers while the agent is down; empty for none")
+	f.DurationVar(&cfg.TTL, "ttl", cfg.TTL, "TTL of the cluster's answers, positive and negative")
+	addCompanionFlags(cmd, &cf, &cfg.AgentCAFile)
+	f.DurationVar(&cfg.PollInterval, "poll-interval", cfg.PollInterval, "how often the agent's endpoints are read")
 	cmd.AddCommand(newDNSWhitelistCommand())
 	return cmd
+}
+
+// dnsFlags names the fields of dns.Config that its errors speak of as swarm dns's flags.
+var dnsFlags = map[string]string{
+	"Listen": "--listen", "Agent": "--agent", "ClusterDomain": "--cluster-domain", "Upstreams": "--upstream", "TTL": "--ttl",
 }

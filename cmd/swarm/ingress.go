@@ -1,11 +1,9 @@
 package main
 
 import (
-	"context"
+	"log/slog"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -13,9 +11,10 @@ import (
 )
 
 func newIngressCommand() *cobra.Command {
-	var cfg ingress.Config
-	var logLevel, tokenFile, caFile string
-	hostname, _ := os.Hostname()
+	cfg := ingress.DefaultConfig()
+	cfg.NodeName, _ = os.Hostname()
+	cfg.StateFile = filepath.Join(defaultStateDir(), "ingress-state.json")
+	var cf companionFlags
 	cmd := &cobra.Command{
 		Use:   "ingress",
 		Short: "Run this node's HTTP ingress: Ingress hosts and paths proxied to Service endpoints",
@@ -35,34 +34,27 @@ while the agent is down. The agent's API token is read from --agent-token-file (
 writes it there) unless $SWARM_TOKEN is set.`,
 		Example: `  swarm ingress --node-name node1 --node-address 198.18.0.11 --tls-dir ~/.config/swarm/tls`,
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			var err error
-			if cfg.Logger, err = newLogger(logLevel); err != nil {
-				return err
-			}
-			if cfg.Source, err = agentSource(cfg.Agent, tokenFile, caFile); err != nil {
-				return err
-			}
-			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-			defer stop()
-			s, err := ingress.Start(ctx, cfg)
-			if err != nil {
-				return err
-			}
-			return s.Wait()
+		RunE: func(*cobra.Command, []string) error {
+			return runCompanion("ingress", cf, ingressFlags, func(log *slog.Logger, token, tokenFile string) (*ingress.Server, error) {
+				cfg.Logger, cfg.AgentToken, cfg.AgentTokenFile = log, token, tokenFile
+				return ingress.New(cfg)
+			}, (*ingress.Server).Follower)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&cfg.Listen, "listen", "0.0.0.0:80", "address of plain HTTP")
-	f.StringVar(&cfg.ListenTLS, "listen-tls", "0.0.0.0:443", "address of HTTPS, opened once some certificate is available; empty for none")
-	f.StringVar(&cfg.Agent, "agent", "http://127.0.0.1:7070", "URL of this node's agent API")
-	f.StringVar(&cfg.Class, "class", "swarm", "ingressClassName served; Ingresses without a class are served too")
-	f.StringVar(&cfg.NodeName, "node-name", hostname, "this node's name in the cluster (as given to swarm agent), to prefer its endpoints")
-	f.StringVar(&cfg.NodeAddress, "node-address", "", "this node's address, to prefer its endpoints")
-	f.BoolVar(&cfg.SpreadAll, "spread-all", false, "round-robin over every ready endpoint, also when this node has one (default: keep traffic on the node)")
-	f.StringVar(&cfg.TLSDir, "tls-dir", "", "folder of certificates: <tls-dir>/<namespace>/<secretName>/tls.crt and tls.key")
-	f.StringVar(&cfg.StateFile, "state-file", filepath.Join(defaultStateDir(), "ingress-state.json"), "last known state, read at start so that the ingress serves while the agent is down; empty for none")
-	addCompanionFlags(cmd, &tokenFile, &caFile)
-	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	f.StringVar(&cfg.Listen, "listen", cfg.Listen, "address of plain HTTP")
+	f.StringVar(&cfg.ListenTLS, "listen-tls", cfg.ListenTLS, "address of HTTPS, opened once some certificate is available; empty for none")
+	f.StringVar(&cfg.Agent, "agent", cfg.Agent, "URL of this node's agent API")
+	f.StringVar(&cfg.Class, "class", cfg.Class, "ingressClassName served; Ingresses without a class are served too")
+	f.StringVar(&cfg.NodeName, "node-name", cfg.NodeName, "this node's name in the cluster (as given to swarm agent), to prefer its endpoints")
+	f.StringVar(&cfg.NodeAddress, "node-address", cfg.NodeAddress, "this node's address, to prefer its endpoints")
+	f.BoolVar(&cfg.SpreadAll, "spread-all", cfg.SpreadAll, "round-robin over every ready endpoint, also when this node has one (default: keep traffic on the node)")
+	f.StringVar(&cfg.TLSDir, "tls-dir", cfg.TLSDir, "folder of certificates: <tls-dir>/<namespace>/<secretName>/tls.crt and tls.key")
+	f.StringVar(&cfg.StateFile, "state-file", cfg.StateFile, "last known state, read at start so that the ingress serves while the agent is down; empty for none")
+	addCompanionFlags(cmd, &cf, &cfg.AgentCAFile)
 	return cmd
 }
+
+// ingressFlags names the fields of ingress.Config that its errors speak of as swarm
+// ingress's flags.
+var ingressFlags = map[string]string{"Agent": "--agent"}

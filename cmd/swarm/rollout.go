@@ -17,7 +17,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/podman-swarm/podman-swarm/internal/apiclient"
+	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/manifest"
 )
 
@@ -89,7 +89,7 @@ func runRolloutStatus(ctx context.Context, c *client, ns, name string, interval 
 	for {
 		var d appsv1.Deployment
 		err := c.do("GET", "/api/v1/deployments/"+url.PathEscape(ns)+"/"+url.PathEscape(name), nil, "", nil, &d)
-		var apiErr *apiclient.Error
+		var apiErr *api.ResponseError
 		if errors.As(err, &apiErr) && apiErr.Status == http.StatusNotFound && time.Since(start) < appearGrace {
 			if sleepCtx(ctx, interval) != nil {
 				return err // still not found

@@ -1,15 +1,18 @@
 package dns
 
 import (
-	"context"
+	"errors"
 	"net"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	mdns "github.com/miekg/dns"
+
+	"github.com/podman-swarm/podman-swarm/internal/fielderr"
 )
 
 func TestUpstreamAddrs(t *testing.T) {
@@ -20,14 +23,14 @@ func TestUpstreamAddrs(t *testing.T) {
 	}
 	for _, bad := range []string{"dns.google", "1.1.1.1:", "one.one:53"} {
 		if _, err := upstreamAddrs(Config{Upstreams: []string{bad}}, nil); err == nil {
-			t.Errorf("--upstream %q was taken", bad)
+			t.Errorf("upstream %q was taken", bad)
 		}
 	}
 }
 
-// TestRun runs the whole server as swarm dns does: the agent, an upstream and a whitelist
-// file, on loopback.
-func TestRun(t *testing.T) {
+// TestServer runs the whole server as swarm dns does, beside its follower: the agent, an
+// upstream and a whitelist, on loopback.
+func TestServer(t *testing.T) {
 	agent := startAgent(t, fixture())
 	agent.token = "swarmapi-test"
 	agent.setWhitelist(WhitelistSpec{Enabled: true, Hosts: []string{"example.com"}})
@@ -41,22 +44,17 @@ func TestRun(t *testing.T) {
 	addr := pc.LocalAddr().String()
 	pc.Close()
 
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, Config{
-			Listen: addr, Agent: agent.URL, AgentToken: "swarmapi-test", ClusterDomain: "cluster.local",
-			Upstreams: []string{up.addr}, UpstreamTimeout: time.Second,
-			StateFile: filepath.Join(dir, "state.json"), TTL: 5 * time.Second,
-			PollInterval: 20 * time.Millisecond,
-		})
-	}()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
+	srv, err := New(Config{
+		Listen: addr, Agent: agent.URL, AgentToken: "swarmapi-test", ClusterDomain: "cluster.local",
+		Upstreams: []string{up.addr}, UpstreamTimeout: time.Second,
+		StateFile: filepath.Join(dir, "state.json"), TTL: 5 * time.Second,
+		PollInterval: 20 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(t, "dns", srv)
+	run(t, "follower", srv.Follower())
 	c := &mdns.Client{Net: "udp", Timeout: 200 * time.Millisecond}
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		m, _, err := c.Exchange(new(mdns.Msg).SetQuestion("web.shop.svc.cluster.local.", mdns.TypeA), addr)
@@ -85,19 +83,21 @@ func TestRun(t *testing.T) {
 	}
 }
 
-// TestRunPortTaken: a port held by another server (as systemd-resolved holds 53) stops Run
-// with the way out in the message.
-func TestRunPortTaken(t *testing.T) {
+// TestServerPortTaken: a port held by another server (as systemd-resolved holds 53) stops New
+// with the way out in the message, naming the field to set (swarm dns names its flag).
+func TestServerPortTaken(t *testing.T) {
 	pc, err := net.ListenPacket("udp", "127.0.53.5:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer pc.Close()
-	err = Run(context.Background(), Config{
+	_, err = New(Config{
 		Listen: pc.LocalAddr().String(), Agent: "http://127.0.53.5:1", ClusterDomain: "cluster.local",
 		Upstreams: []string{"127.0.53.5:53"}, TTL: 5 * time.Second, PollInterval: time.Second,
 	})
-	if err == nil || !strings.Contains(err.Error(), "--listen <address>:53") {
-		t.Errorf("Run on a taken port: %v", err)
+	var fe *fielderr.Error
+	if !errors.As(err, &fe) || fe.Field != "Listen" || !strings.Contains(err.Error(), "Listen <address>:53") ||
+		!errors.Is(err, syscall.EADDRINUSE) {
+		t.Errorf("New on a taken port: %v", err)
 	}
 }

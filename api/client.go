@@ -1,27 +1,27 @@
-// Package apiclient talks to an agent's HTTP API: the swarm CLI and the companion servers
-// (swarm dns, swarm ingress) all use it, so that the token, TLS and error handling are the
-// same everywhere.
-package apiclient
+package api
 
 import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"slices"
 	"strings"
 	"time"
 )
 
-// Config says where the agent is and how to prove who we are.
-type Config struct {
+// DefaultServer is where an agent's API listens on its own node: the CLI's server and the
+// companions' agent when nothing else is said.
+const DefaultServer = "http://127.0.0.1:7070"
+
+// ClientConfig says where the agent is and how to prove who we are. The swarm CLI and the
+// companion servers (swarm dns, swarm ingress) all build their Client from one, so that the
+// token, TLS and error handling are the same everywhere.
+type ClientConfig struct {
 	Server string // URL or host:port; http:// is assumed without a scheme
 	Token  string // API token, sent as a bearer token; "" sends none
 	// TokenFile, when Token is empty, is read at each request: a companion started before
@@ -33,7 +33,7 @@ type Config struct {
 	Timeout time.Duration // of one request; 0: none (streams)
 }
 
-// Client talks to one agent.
+// Client talks to one agent's HTTP API.
 type Client struct {
 	Server    string // normalised base URL, no trailing slash
 	token     string
@@ -41,8 +41,8 @@ type Client struct {
 	http      *http.Client
 }
 
-// New checks the configuration and builds a client.
-func New(cfg Config) (*Client, error) {
+// NewClient checks the configuration and builds a client.
+func NewClient(cfg ClientConfig) (*Client, error) {
 	server := cfg.Server
 	if !strings.Contains(server, "://") {
 		server = "http://" + server
@@ -70,38 +70,8 @@ func New(cfg Config) (*Client, error) {
 	}, nil
 }
 
-// LoadCertPool is the system's roots plus the certificates in the PEM file at path.
-func LoadCertPool(path string) (*x509.CertPool, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read the CA certificates: %w", err)
-	}
-	pool, err := x509.SystemCertPool()
-	if err != nil {
-		pool = x509.NewCertPool()
-	}
-	if !pool.AppendCertsFromPEM(data) {
-		return nil, fmt.Errorf("%s holds no PEM certificate", path)
-	}
-	return pool, nil
-}
-
-// Error is an error answer of the agent.
-type Error struct {
-	Status  int
-	Message string
-	Details []string
-}
-
-func (e *Error) Error() string {
-	if len(e.Details) > 0 {
-		return fmt.Sprintf("%s:\n  %s", e.Message, strings.Join(e.Details, "\n  "))
-	}
-	return e.Message
-}
-
 // Request sends a request and returns the answer when its status is 2xx; the caller closes
-// its body. Any other status becomes an *Error.
+// its body. Any other status becomes a *ResponseError.
 func (c *Client) Request(ctx context.Context, method, path string, query url.Values, contentType string, body []byte) (*http.Response, error) {
 	u := c.Server + path
 	if len(query) > 0 {
@@ -152,30 +122,6 @@ func (c *Client) Get(ctx context.Context, path string, query url.Values, out any
 	return c.Do(ctx, http.MethodGet, path, query, "", nil, out)
 }
 
-// Answers are the bodies of GETs of several paths, as the agent sent them. A companion that
-// polls keeps the ones it last applied and decodes new ones only when they differ: with a
-// few hundred Services the endpoints take milliseconds to decode, which polling every second
-// would otherwise spend for nothing, in a burst, on the cores that serve its clients.
-type Answers [][]byte
-
-// GetAnswers GETs each path in turn; it fails unless all answer.
-func (c *Client) GetAnswers(ctx context.Context, paths ...string) (Answers, error) {
-	out := make(Answers, len(paths))
-	for i, path := range paths {
-		data, err := c.body(ctx, http.MethodGet, path, nil, "", nil)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = data
-	}
-	return out, nil
-}
-
-// Same says whether a and b are the same answers, byte for byte.
-func (a Answers) Same(b Answers) bool {
-	return slices.EqualFunc(a, b, bytes.Equal)
-}
-
 // body sends a request and returns the body of a 2xx answer.
 func (c *Client) body(ctx context.Context, method, path string, query url.Values, contentType string, body []byte) ([]byte, error) {
 	resp, err := c.Request(ctx, method, path, query, contentType, body)
@@ -188,29 +134,4 @@ func (c *Client) body(ctx context.Context, method, path string, query url.Values
 		return nil, fmt.Errorf("read the answer of %s: %w", c.Server, err)
 	}
 	return data, nil
-}
-
-// errorFrom turns an error answer into an *Error with the agent's message when it sent one.
-func errorFrom(code int, data []byte) error {
-	var body struct {
-		Message string   `json:"message"`
-		Details []string `json:"details"`
-	}
-	if json.Unmarshal(data, &body) == nil && body.Message != "" {
-		return &Error{Status: code, Message: body.Message, Details: body.Details}
-	}
-	return &Error{Status: code, Message: fmt.Sprintf("HTTP %d: %s", code, strings.TrimSpace(string(data)))}
-}
-
-// ReadTokenFile reads a token file such as <state-dir>/api-token; a missing file is "" and
-// no error.
-func ReadTokenFile(path string) (string, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("read the API token: %w", err)
-	}
-	return strings.TrimSpace(string(data)), nil
 }
