@@ -10,22 +10,11 @@ import (
 	"github.com/labstack/echo/v4"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/cluster"
 	"github.com/podman-swarm/podman-swarm/manifest"
 	"github.com/podman-swarm/podman-swarm/quadlet"
 )
-
-// APIError is the body of every error answer.
-type APIError struct {
-	Message string   `json:"message"`
-	Details []string `json:"details,omitempty"`
-}
-
-// ApplyResult is the answer to an apply.
-type ApplyResult struct {
-	DryRun  bool      `json:"dryRun,omitempty"`
-	Applied []Applied `json:"applied"`
-}
 
 func (a *Agent) routes() http.Handler {
 	e := echo.New()
@@ -69,7 +58,7 @@ func jsonErrorHandler(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	code, body := http.StatusInternalServerError, APIError{Message: err.Error()}
+	code, body := http.StatusInternalServerError, api.APIError{Message: err.Error()}
 	var he *echo.HTTPError
 	var me manifest.Errors
 	switch {
@@ -78,7 +67,7 @@ func jsonErrorHandler(err error, c echo.Context) {
 		if me.Malformed() {
 			code = http.StatusBadRequest
 		}
-		body = APIError{Message: fmt.Sprintf("the manifest was refused: %d problem(s); nothing was applied", len(me))}
+		body = api.APIError{Message: fmt.Sprintf("the manifest was refused: %d problem(s); nothing was applied", len(me))}
 		for _, e := range me {
 			body.Details = append(body.Details, e.Error())
 		}
@@ -99,18 +88,8 @@ func (a *Agent) health(c echo.Context) error {
 	})
 }
 
-// Stats is the answer of /stats: counters an operator or a benchmark reads.
-type Stats struct {
-	Node                string `json:"node"`
-	Leader              string `json:"leader"`
-	Members             int    `json:"members"`
-	StoreKeys           int    `json:"storeKeys"`
-	GossipSentBytes     uint64 `json:"gossipSentBytes"`
-	GossipReceivedBytes uint64 `json:"gossipReceivedBytes"`
-}
-
 func (a *Agent) stats(c echo.Context) error {
-	return c.JSON(http.StatusOK, Stats{
+	return c.JSON(http.StatusOK, api.Stats{
 		Node:                a.cfg.NodeName,
 		Leader:              a.node.Leader(),
 		Members:             len(a.node.Members()),
@@ -166,7 +145,7 @@ func (a *Agent) applyManifest(c echo.Context) error {
 			}
 		}
 	}
-	return c.JSON(http.StatusOK, ApplyResult{DryRun: dryRun, Applied: results})
+	return c.JSON(http.StatusOK, api.ApplyResult{DryRun: dryRun, Applied: results})
 }
 
 func (a *Agent) deleteObject(c echo.Context) error {
@@ -195,7 +174,7 @@ func (a *Agent) deleteObject(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "delete "+keys[0]+": "+err.Error())
 	}
 	a.log.Info("object deleted", "kind", kinds[0], "object", ns+"/"+name)
-	return c.JSON(http.StatusOK, Applied{Kind: kinds[0], Namespace: ns, Name: name, Result: "deleted"})
+	return c.JSON(http.StatusOK, api.Applied{Kind: kinds[0], Namespace: ns, Name: name, Result: "deleted"})
 }
 
 func kindSuffix(kind string) string {
@@ -206,23 +185,23 @@ func kindSuffix(kind string) string {
 }
 
 func (a *Agent) listPods(c echo.Context) error {
-	return c.JSON(http.StatusOK, newList(podViews(readState(a.node, a.log), c.QueryParam("namespace"))))
+	return c.JSON(http.StatusOK, api.NewList(podViews(readState(a.node, a.log), c.QueryParam("namespace"))))
 }
 
 func (a *Agent) listDeployments(c echo.Context) error {
-	return c.JSON(http.StatusOK, newList(deploymentViews(readState(a.node, a.log), c.QueryParam("namespace"))))
+	return c.JSON(http.StatusOK, api.NewList(deploymentViews(readState(a.node, a.log), c.QueryParam("namespace"))))
 }
 
 func (a *Agent) listServices(c echo.Context) error {
-	return c.JSON(http.StatusOK, newList(objectViews(readState(a.node, a.log).services, c.QueryParam("namespace"))))
+	return c.JSON(http.StatusOK, api.NewList(objectViews(readState(a.node, a.log).services, c.QueryParam("namespace"))))
 }
 
 func (a *Agent) listIngresses(c echo.Context) error {
-	return c.JSON(http.StatusOK, newList(objectViews(readState(a.node, a.log).ingresses, c.QueryParam("namespace"))))
+	return c.JSON(http.StatusOK, api.NewList(objectViews(readState(a.node, a.log).ingresses, c.QueryParam("namespace"))))
 }
 
 func (a *Agent) listNodes(c echo.Context) error {
-	return c.JSON(http.StatusOK, newList(nodeViews(a.node.Members(), a.node.Leader())))
+	return c.JSON(http.StatusOK, api.NewList(nodeViews(a.node.Members(), a.node.Leader())))
 }
 
 func (a *Agent) getDeployment(c echo.Context) error {
@@ -256,14 +235,9 @@ func oneOf(c echo.Context, kind string, items []any) error {
 	return echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("%s %q not found%s", kind, name, where))
 }
 
-// JoinToken is the answer of the join-token endpoints: what another node needs to join.
-type JoinToken struct {
-	Token string   `json:"token"`
-	Join  []string `json:"join"` // gossip addresses of the alive members
-}
-
-func (a *Agent) joinToken(token string) JoinToken {
-	jt := JoinToken{Token: token}
+// joinToken is what another node needs to join with token.
+func (a *Agent) joinToken(token string) api.JoinToken {
+	jt := api.JoinToken{Token: token}
 	for _, m := range a.node.Members() {
 		if m.State == cluster.StateAlive {
 			jt.Join = append(jt.Join, m.Addr)

@@ -4,16 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 
+	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/manifest"
 )
-
-// Applied says what an apply did to one object, in kubectl's words.
-type Applied struct {
-	Kind      string `json:"kind"`
-	Namespace string `json:"namespace"`
-	Name      string `json:"name"`
-	Result    string `json:"result"` // created, configured or unchanged
-}
 
 // kindInfo ties a manifest kind to its store prefix and to the API's list path, which a
 // delete's ?kind= may name too.
@@ -32,9 +25,9 @@ var kindsByName = map[string]kindInfo{
 // applyChanges computes the store writes for a validated manifest: every object is stored
 // as the user wrote it (with apiVersion and kind, namespace defaulted), and each gets a
 // result line. Nothing is written for an unchanged object.
-func applyChanges(set *manifest.Set, current func(key string) ([]byte, bool)) ([]change, []Applied) {
+func applyChanges(set *manifest.Set, current func(key string) ([]byte, bool)) ([]change, []api.Applied) {
 	var changes []change
-	var results []Applied
+	var results []api.Applied
 	for _, o := range set.Objects {
 		info := kindsByName[o.Kind]
 		m := o.Meta()
@@ -50,7 +43,7 @@ func applyChanges(set *manifest.Set, current func(key string) ([]byte, bool)) ([
 		if result != "unchanged" {
 			changes = append(changes, change{key: key, value: value})
 		}
-		results = append(results, Applied{Kind: o.Kind, Namespace: m.Namespace, Name: m.Name, Result: result})
+		results = append(results, api.Applied{Kind: o.Kind, Namespace: m.Namespace, Name: m.Name, Result: result})
 	}
 	return changes, results
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/internal/atomicfile"
 )
 
@@ -110,16 +111,8 @@ func (a *Agent) registerNodeToken(path, token string) error {
 	return nil
 }
 
-// TokenRequest is the body of POST /api/v1/tokens.
-type TokenRequest struct {
-	Description string `json:"description"`
-	ReadOnly    bool   `json:"readOnly"`
-	// TTL is how long the token lives, as a Go duration ("720h"); empty: until revoked.
-	TTL string `json:"ttl"`
-}
-
 func (a *Agent) createToken(c echo.Context) error {
-	var req TokenRequest
+	var req api.TokenRequest
 	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
@@ -145,7 +138,7 @@ func (a *Agent) createToken(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "store the token: "+err.Error())
 	}
 	a.log.Info("API token created", "id", rec.ID, "description", rec.Description, "read_only", rec.ReadOnly, "by", createdBy)
-	return c.JSON(http.StatusCreated, NewToken{Token: token, TokenInfo: rec.info(time.Now())})
+	return c.JSON(http.StatusCreated, api.NewToken{Token: token, TokenInfo: rec.info(time.Now())})
 }
 
 func (a *Agent) tokenRecords() []TokenRecord {
@@ -166,7 +159,7 @@ func (a *Agent) listTokens(c echo.Context) error {
 	for _, rec := range a.tokenRecords() {
 		items = append(items, rec.info(now))
 	}
-	return c.JSON(http.StatusOK, newList(items))
+	return c.JSON(http.StatusOK, api.NewList(items))
 }
 
 // revokeToken revokes by id or by the whole token. It refuses to revoke the last active

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/podman-swarm/podman-swarm/api"
 )
 
 // Every endpoint but the health check answers 401 without a valid token.
@@ -24,7 +26,7 @@ func TestEveryEndpointNeedsAToken(t *testing.T) {
 	for _, r := range routes {
 		path := strings.NewReplacer(":namespace", "default", ":name", "x", ":host", "example.com", ":token", id).Replace(r.Path)
 		for _, token := range []string{"", "nonsense", forged, "swarm1-" + good} {
-			var e APIError
+			var e api.APIError
 			code := callAs(t, a, token, r.Method, path, "application/json", []byte("{}"), &e)
 			switch {
 			case r.Path == "/healthz":
@@ -58,7 +60,7 @@ func TestTokenFileAndStoreHoldNoSecret(t *testing.T) {
 		t.Errorf("api-token mode %v, want 0600", fi.Mode().Perm())
 	}
 	token := nodeToken(t, a)
-	var created NewToken
+	var created api.NewToken
 	if code := call(t, a, "POST", "/api/v1/tokens", "application/json", []byte(`{"description":"ci"}`), &created); code != http.StatusCreated {
 		t.Fatalf("create: HTTP %d", code)
 	}
@@ -88,7 +90,7 @@ func TestTokenFileAndStoreHoldNoSecret(t *testing.T) {
 // A token made on one node works on every node; revoked on another, it works nowhere.
 func TestTokenLifecycleAcrossNodes(t *testing.T) {
 	agents := startAgents(t, 2, nil)
-	var created NewToken
+	var created api.NewToken
 	if code := call(t, agents[0], "POST", "/api/v1/tokens", "application/json", []byte(`{"description":"deploy bot"}`), &created); code != http.StatusCreated {
 		t.Fatalf("create: HTTP %d", code)
 	}
@@ -98,17 +100,17 @@ func TestTokenLifecycleAcrossNodes(t *testing.T) {
 	eventually(t, 5*time.Second, "the new token works on n1", func() bool {
 		return callAs(t, agents[1], created.Token, "GET", "/api/v1/nodes", "", nil, nil) == http.StatusOK
 	})
-	var revoked TokenInfo
+	var revoked api.TokenInfo
 	if code := call(t, agents[1], "DELETE", "/api/v1/tokens/"+created.ID, "", nil, &revoked); code != http.StatusOK || revoked.Status != "revoked" {
 		t.Fatalf("revoke: HTTP %d %+v", code, revoked)
 	}
 	eventually(t, 5*time.Second, "n0 refuses the revoked token", func() bool {
-		var e APIError
+		var e api.APIError
 		code := callAs(t, agents[0], created.Token, "GET", "/api/v1/nodes", "", nil, &e)
 		return code == http.StatusUnauthorized && strings.Contains(e.Message, "revoked")
 	})
 	// Revoking by the whole token works as by its id; an unknown id is 404, nonsense 400.
-	var second NewToken
+	var second api.NewToken
 	call(t, agents[0], "POST", "/api/v1/tokens", "application/json", []byte(`{}`), &second)
 	if code := call(t, agents[0], "DELETE", "/api/v1/tokens/"+second.Token, "", nil, nil); code != http.StatusOK {
 		t.Errorf("revoke by token: HTTP %d", code)
@@ -125,7 +127,7 @@ func TestTokenLifecycleAcrossNodes(t *testing.T) {
 func TestLastAdminTokenStays(t *testing.T) {
 	a := startAgents(t, 1, nil)[0]
 	id, _ := tokenID(nodeToken(t, a))
-	var e APIError
+	var e api.APIError
 	if code := call(t, a, "DELETE", "/api/v1/tokens/"+id, "", nil, &e); code != http.StatusConflict || !strings.Contains(e.Message, "last active token") {
 		t.Errorf("revoking the last admin token: HTTP %d %q, want 409", code, e.Message)
 	}
@@ -133,14 +135,14 @@ func TestLastAdminTokenStays(t *testing.T) {
 
 func TestReadOnlyAndExpiringTokens(t *testing.T) {
 	a := startAgents(t, 1, nil)[0]
-	var ro NewToken
+	var ro api.NewToken
 	if code := call(t, a, "POST", "/api/v1/tokens", "application/json", []byte(`{"readOnly":true}`), &ro); code != http.StatusCreated {
 		t.Fatalf("create: HTTP %d", code)
 	}
 	if code := callAs(t, a, ro.Token, "GET", "/api/v1/pods", "", nil, nil); code != http.StatusOK {
 		t.Errorf("read-only GET: HTTP %d", code)
 	}
-	var e APIError
+	var e api.APIError
 	if code := callAs(t, a, ro.Token, "POST", "/api/v1/manifests", "application/yaml", []byte(deploymentYAML("web", 1, "")), &e); code != http.StatusForbidden || !strings.Contains(e.Message, "read-only") {
 		t.Errorf("read-only apply: HTTP %d %q, want 403", code, e.Message)
 	}
@@ -148,7 +150,7 @@ func TestReadOnlyAndExpiringTokens(t *testing.T) {
 		t.Error("a read-only token applied a manifest")
 	}
 
-	var short NewToken
+	var short api.NewToken
 	call(t, a, "POST", "/api/v1/tokens", "application/json", []byte(`{"ttl":"300ms"}`), &short)
 	if short.Expires == nil {
 		t.Fatal("no expiry on a token with a ttl")
@@ -179,7 +181,7 @@ func TestTokenRequestsRefused(t *testing.T) {
 		{"application/json", `{"ttl":"-1h"}`, http.StatusUnprocessableEntity, "positive duration"},
 		{"application/json", `{"description":"` + strings.Repeat("x", 201) + `"}`, http.StatusUnprocessableEntity, "200 characters"},
 	} {
-		var e APIError
+		var e api.APIError
 		if code := call(t, a, "POST", "/api/v1/tokens", tc.contentType, []byte(tc.body), &e); code != tc.code || !strings.Contains(e.Message, tc.msg) {
 			t.Errorf("%s %q: HTTP %d %q, want %d with %q", tc.contentType, tc.body, code, e.Message, tc.code, tc.msg)
 		}
@@ -196,7 +198,7 @@ func TestNodeTokensSurviveRestart(t *testing.T) {
 	if t0 == t1 {
 		t.Fatal("two nodes share a token")
 	}
-	var list struct{ Items []TokenInfo }
+	var list struct{ Items []api.TokenInfo }
 	eventually(t, 5*time.Second, "both node tokens are known on n0", func() bool {
 		call(t, agents[0], "GET", "/api/v1/tokens", "", nil, &list)
 		return len(list.Items) == 2
@@ -246,7 +248,7 @@ func TestManifestContentType(t *testing.T) {
 		"application/yaml; charset=utf-8":   http.StatusOK,
 		"":                                  http.StatusOK,
 	} {
-		var e APIError
+		var e api.APIError
 		code := call(t, a, "POST", "/api/v1/manifests?dryRun=true", ct, doc, &e)
 		if code != want {
 			t.Errorf("Content-Type %q: HTTP %d %q, want %d", ct, code, e.Message, want)

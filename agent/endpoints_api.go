@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/cluster"
 	"github.com/podman-swarm/podman-swarm/discovery"
 )
@@ -38,16 +39,10 @@ func discoveryPods(st *state, members []cluster.Member) []discovery.Pod {
 	return out
 }
 
-// EndpointList is the answer of GET /api/v1/endpoints: every Service with its endpoints,
-// what the cluster DNS and the ingress serve from.
-type EndpointList struct {
-	Items []discovery.Service `json:"items"`
-}
-
 func (a *Agent) listEndpoints(c echo.Context) error {
 	st := readState(a.node, a.log)
 	pods := discoveryPods(st, a.node.Members())
-	out := EndpointList{Items: []discovery.Service{}}
+	out := api.EndpointList{Items: []discovery.Service{}}
 	ns := c.QueryParam("namespace")
 	for _, key := range sortedKeys(st.services) {
 		if svc := st.services[key]; ns == "" || svc.Namespace == ns {

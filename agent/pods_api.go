@@ -10,20 +10,13 @@ import (
 	"github.com/labstack/echo/v4"
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/reconcile"
 )
 
 // forwardedHeader marks a request one agent passed to another, so that it is never passed on
 // again (two nodes that disagree about where a pod runs would otherwise bounce it forever).
 const forwardedHeader = "X-Swarm-Forwarded-By"
-
-// PodDescription is the answer of GET /api/v1/pods/:namespace/:name: the pod as the
-// cluster sees it, and its units as the node that runs it sees them.
-type PodDescription struct {
-	Pod    *corev1.Pod          `json:"pod"`
-	Node   string               `json:"node,omitempty"`
-	Detail *reconcile.PodDetail `json:"detail,omitempty"`
-}
 
 // findPod returns the pod's view and the node it is assigned to ("" when pending).
 func (a *Agent) findPod(ns, name string) (*corev1.Pod, string, error) {
@@ -82,7 +75,7 @@ func (a *Agent) describePod(c echo.Context) error {
 		return err
 	}
 	if node == "" || a.runtime == nil && node == a.cfg.NodeName {
-		return c.JSON(http.StatusOK, PodDescription{Pod: pod, Node: node})
+		return c.JSON(http.StatusOK, api.PodDescription{Pod: pod, Node: node})
 	}
 	if done, err := a.forward(c, node); done {
 		return err
@@ -90,11 +83,11 @@ func (a *Agent) describePod(c echo.Context) error {
 	d, err := a.runtime.Describe(c.Request().Context(), pod.Namespace+"/"+pod.Name)
 	if err != nil {
 		if errors.Is(err, reconcile.ErrNoPod) {
-			return c.JSON(http.StatusOK, PodDescription{Pod: pod, Node: node})
+			return c.JSON(http.StatusOK, api.PodDescription{Pod: pod, Node: node})
 		}
 		return echo.NewHTTPError(http.StatusInternalServerError, err.Error())
 	}
-	return c.JSON(http.StatusOK, PodDescription{Pod: pod, Node: node, Detail: &d})
+	return c.JSON(http.StatusOK, api.PodDescription{Pod: pod, Node: node, Detail: &d})
 }
 
 func (a *Agent) podLogs(c echo.Context) error {

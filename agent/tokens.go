@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/podman-swarm/podman-swarm/api"
 )
 
 // API tokens look like swarmapi-<id>.<secret>: the id names the token in lists and in
@@ -19,9 +21,9 @@ import (
 // needed.
 const tokenPrefix = "swarmapi-"
 
-// APITokenFile is where an agent keeps its own node's token, readable by its owner only:
-// the CLI and the companion servers on the node read it.
-const APITokenFile = "api-token"
+// APITokenFile is the file in the state folder where the agent keeps its own node's API
+// token: api.TokenFile, which clients look for.
+const APITokenFile = api.TokenFile
 
 // TokenRecord is a token as the store keeps it. A revoked token stays as a record with
 // Revoked set rather than being deleted: a delete becomes a tombstone that expires, after
@@ -48,27 +50,10 @@ func (r TokenRecord) status(now time.Time) string {
 	return "active"
 }
 
-// TokenInfo is a token as the API shows it: never its secret or hash.
-type TokenInfo struct {
-	ID          string     `json:"id"`
-	Description string     `json:"description,omitempty"`
-	ReadOnly    bool       `json:"readOnly"`
-	Created     time.Time  `json:"created"`
-	CreatedBy   string     `json:"createdBy,omitempty"`
-	Expires     *time.Time `json:"expires,omitempty"`
-	Revoked     *time.Time `json:"revoked,omitempty"`
-	Status      string     `json:"status"`
-}
-
-func (r TokenRecord) info(now time.Time) TokenInfo {
-	return TokenInfo{ID: r.ID, Description: r.Description, ReadOnly: r.ReadOnly, Created: r.Created,
+// info is the record as the API shows it.
+func (r TokenRecord) info(now time.Time) api.TokenInfo {
+	return api.TokenInfo{ID: r.ID, Description: r.Description, ReadOnly: r.ReadOnly, Created: r.Created,
 		CreatedBy: r.CreatedBy, Expires: r.Expires, Revoked: r.Revoked, Status: r.status(now)}
-}
-
-// NewToken is the answer to a token creation: the only time the secret is shown.
-type NewToken struct {
-	Token string `json:"token"`
-	TokenInfo
 }
 
 // mintToken makes a new random token and the record that admits it.

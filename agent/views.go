@@ -12,21 +12,6 @@ import (
 	"github.com/podman-swarm/podman-swarm/reconcile"
 )
 
-// List is a Kubernetes-shaped list, so that people and scripts that know kubectl's JSON
-// feel at home.
-type List struct {
-	APIVersion string `json:"apiVersion"`
-	Kind       string `json:"kind"`
-	Items      []any  `json:"items"`
-}
-
-func newList(items []any) List {
-	if items == nil {
-		items = []any{}
-	}
-	return List{APIVersion: "v1", Kind: "List", Items: items}
-}
-
 // podViews shows every pod the cluster knows: assigned ones with their node and observed
 // status, and pending ones with the reason they fit no node.
 func podViews(st *state, namespace string) []any {

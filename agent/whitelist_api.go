@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/dns"
 )
 
@@ -56,15 +57,9 @@ func (a *Agent) putWhitelist(c echo.Context) error {
 	return a.storeWhitelist(c, spec, "replaced")
 }
 
-// HostsRequest is the body of POST /api/v1/dns/whitelist/hosts: one host or several.
-type HostsRequest struct {
-	Host  string   `json:"host,omitempty"`
-	Hosts []string `json:"hosts,omitempty"`
-}
-
 // addWhitelistHosts adds hosts; it does not switch the whitelist on.
 func (a *Agent) addWhitelistHosts(c echo.Context) error {
-	var req HostsRequest
+	var req api.HostsRequest
 	if err := bindJSON(c, &req); err != nil {
 		return err
 	}

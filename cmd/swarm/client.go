@@ -13,12 +13,12 @@ import (
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
 
-	"github.com/podman-swarm/podman-swarm/agent"
+	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/internal/apiclient"
 )
 
 // defaultServer is where an agent listens on its own node.
-const defaultServer = "http://127.0.0.1:7070"
+const defaultServer = api.DefaultServer
 
 // clientOptions are the flags of every command that talks to an agent.
 type clientOptions struct {
@@ -50,7 +50,7 @@ func defaultConfigFile() string {
 	return filepath.Join(dir, "swarm", "config.yaml")
 }
 
-func localTokenFile() string { return filepath.Join(defaultStateDir(), agent.APITokenFile) }
+func localTokenFile() string { return filepath.Join(defaultStateDir(), api.TokenFile) }
 
 // resolve fills each setting from the first source that has it: flag, environment, config
 // file, then what a node offers (the local agent and its token file).

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/podman-swarm/podman-swarm/agent"
+	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/internal/apiclient"
 )
 
@@ -20,7 +21,7 @@ import (
 func startAgent(t *testing.T) *client {
 	t.Helper()
 	a, stateDir := startLiveAgent(t, "n1", t.TempDir())
-	token, err := os.ReadFile(filepath.Join(stateDir, agent.APITokenFile))
+	token, err := os.ReadFile(filepath.Join(stateDir, api.TokenFile))
 	if err != nil {
 		t.Fatal(err)
 	}
