@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podman-swarm/podman-swarm/agent/store"
 	"github.com/podman-swarm/podman-swarm/api"
 )
 
@@ -69,7 +70,7 @@ func TestApplyRefusesBadManifest(t *testing.T) {
 	if code := call(t, a, "POST", "/api/v1/manifests", "application/yaml", big, &e); code != http.StatusRequestEntityTooLarge {
 		t.Errorf("11 MiB body: HTTP %d, want 413", code)
 	}
-	if n := len(a.Node().List("")) - len(a.Node().List(prefixToken)); n != 0 {
+	if n := len(a.Node().List("")) - len(a.Node().List(store.PrefixToken)); n != 0 {
 		t.Errorf("store holds %d keys after refused applies", n)
 	}
 }
@@ -234,7 +235,7 @@ func TestDelete(t *testing.T) {
 	agents := startAgents(t, 2, nil)
 	apply(t, agents[0], deploymentYAML("web", 1, "")+"---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {selector: {app: web}, ports: [{port: 80}]}\n")
 	eventually(t, 5*time.Second, "both objects reach the other node", func() bool {
-		return len(agents[1].Node().List(prefixService)) == 1 && len(agents[1].Node().List(prefixDeployment)) == 1
+		return len(agents[1].Node().List(store.PrefixService)) == 1 && len(agents[1].Node().List(store.PrefixDeployment)) == 1
 	})
 	var e api.APIError
 	if code := call(t, agents[1], "DELETE", "/api/v1/manifests/default/web", "", nil, &e); code != http.StatusConflict {
@@ -349,7 +350,7 @@ func TestApplyRefusesUnrunnablePod(t *testing.T) {
 		len(e.Details) != 1 || !strings.Contains(e.Details[0], "document 2 (Deployment web): spec.template.spec.volumes[0].configMap: cannot run on a node") {
 		t.Fatalf("HTTP %d %+v", code, e)
 	}
-	if n := len(a.Node().List("")) - len(a.Node().List(prefixToken)); n != 0 {
+	if n := len(a.Node().List("")) - len(a.Node().List(store.PrefixToken)); n != 0 {
 		t.Errorf("store holds %d keys after a refused apply", n)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/podman-swarm/podman-swarm/agent/store"
 	"github.com/podman-swarm/podman-swarm/api"
 )
 
@@ -17,9 +18,9 @@ import (
 func TestEveryEndpointNeedsAToken(t *testing.T) {
 	a := startAgents(t, 1, nil)[0]
 	good := nodeToken(t, a)
-	id, _ := tokenID(good)
-	forged := tokenPrefix + id + ".AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" // right id, wrong secret
-	routes := a.api.Handler.(*echo.Echo).Routes()
+	id := tokenID(t, good)
+	forged := "swarmapi-" + id + ".AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" // right id, wrong secret
+	routes := a.api.Handler().(*echo.Echo).Routes()
 	if len(routes) < 25 {
 		t.Fatalf("only %d routes found", len(routes))
 	}
@@ -94,7 +95,7 @@ func TestTokenLifecycleAcrossNodes(t *testing.T) {
 	if code := call(t, agents[0], "POST", "/api/v1/tokens", "application/json", []byte(`{"description":"deploy bot"}`), &created); code != http.StatusCreated {
 		t.Fatalf("create: HTTP %d", code)
 	}
-	if !strings.HasPrefix(created.Token, tokenPrefix) || created.Description != "deploy bot" || created.ReadOnly {
+	if !strings.HasPrefix(created.Token, "swarmapi-") || created.Description != "deploy bot" || created.ReadOnly {
 		t.Errorf("created = %+v", created)
 	}
 	eventually(t, 5*time.Second, "the new token works on n1", func() bool {
@@ -126,7 +127,7 @@ func TestTokenLifecycleAcrossNodes(t *testing.T) {
 // The last token with full rights cannot be revoked: that would lock everyone out.
 func TestLastAdminTokenStays(t *testing.T) {
 	a := startAgents(t, 1, nil)[0]
-	id, _ := tokenID(nodeToken(t, a))
+	id := tokenID(t, nodeToken(t, a))
 	var e api.APIError
 	if code := call(t, a, "DELETE", "/api/v1/tokens/"+id, "", nil, &e); code != http.StatusConflict || !strings.Contains(e.Message, "last active token") {
 		t.Errorf("revoking the last admin token: HTTP %d %q, want 409", code, e.Message)
@@ -146,7 +147,7 @@ func TestReadOnlyAndExpiringTokens(t *testing.T) {
 	if code := callAs(t, a, ro.Token, "POST", "/api/v1/manifests", "application/yaml", []byte(deploymentYAML("web", 1, "")), &e); code != http.StatusForbidden || !strings.Contains(e.Message, "read-only") {
 		t.Errorf("read-only apply: HTTP %d %q, want 403", code, e.Message)
 	}
-	if _, ok := a.Node().Get(objectKey(prefixDeployment, "default", "web")); ok {
+	if _, ok := a.Node().Get(store.ObjectKey(store.PrefixDeployment, "default", "web")); ok {
 		t.Error("a read-only token applied a manifest")
 	}
 
@@ -167,7 +168,7 @@ func TestReadOnlyAndExpiringTokens(t *testing.T) {
 // Malformed token requests: wrong content type, unknown fields, bad values.
 func TestTokenRequestsRefused(t *testing.T) {
 	a := startAgents(t, 1, nil)[0]
-	before := len(a.Node().List(prefixToken))
+	before := len(a.Node().List(store.PrefixToken))
 	for _, tc := range []struct {
 		contentType, body string
 		code              int
@@ -186,7 +187,7 @@ func TestTokenRequestsRefused(t *testing.T) {
 			t.Errorf("%s %q: HTTP %d %q, want %d with %q", tc.contentType, tc.body, code, e.Message, tc.code, tc.msg)
 		}
 	}
-	if after := len(a.Node().List(prefixToken)); after != before {
+	if after := len(a.Node().List(store.PrefixToken)); after != before {
 		t.Errorf("%d token records after refused requests, was %d", after, before)
 	}
 }
@@ -257,7 +258,17 @@ func TestManifestContentType(t *testing.T) {
 			t.Errorf("415 does not say what to send: %q", e.Message)
 		}
 	}
-	if _, ok := a.Node().Get(objectKey(prefixDeployment, "default", "web")); ok {
+	if _, ok := a.Node().Get(store.ObjectKey(store.PrefixDeployment, "default", "web")); ok {
 		t.Error("something was applied")
 	}
+}
+
+// tokenID is the id part of an API token, swarmapi-<id>.<secret>.
+func tokenID(t *testing.T, token string) string {
+	t.Helper()
+	id, _, ok := strings.Cut(strings.TrimPrefix(token, "swarmapi-"), ".")
+	if !ok || len(id) != 16 {
+		t.Fatalf("%q is not an API token", token)
+	}
+	return id
 }

@@ -61,7 +61,7 @@ it reaches any other node's. Changing any of these restarts every pod of the nod
 			if err != nil {
 				return err
 			}
-			return runAgent(cfg, leaveOnStop)
+			return runAgent(cmd.Context(), cfg, leaveOnStop)
 		},
 	}
 	f := cmd.Flags()
@@ -89,18 +89,22 @@ it reaches any other node's. Changing any of these restarts every pod of the nod
 	return cmd
 }
 
-// runAgent runs the agent until SIGINT or SIGTERM. Stopping the agent (an upgrade, a
-// restart) stops no workload: the pods are systemd's and keep running, and the node stays a
-// member that other nodes see come back. Only with leaveOnStop does it leave, handing its
-// pods over at once.
-func runAgent(cfg agent.Config, leaveOnStop bool) error {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+// runAgent runs the agent until SIGINT or SIGTERM (or ctx ends, or the node fails).
+// Stopping the agent (an upgrade, a restart) stops no workload: the pods are systemd's and
+// keep running, and the node stays a member that other nodes see come back. Only with
+// leaveOnStop does it leave, handing its pods over at once.
+func runAgent(ctx context.Context, cfg agent.Config, leaveOnStop bool) error {
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	a, err := agent.Start(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	<-ctx.Done()
+	select {
+	case <-ctx.Done():
+	case <-a.Done():
+		return a.Shutdown(false) // a part failed: the error says which
+	}
 	if leaveOnStop {
 		cfg.Logger.Info("stopping: leaving the cluster so that this node's pods move at once")
 	} else {

@@ -1,4 +1,4 @@
-package agent
+package auth
 
 import (
 	"crypto/rand"
@@ -20,10 +20,6 @@ import (
 // the secret is 256 random bits, so a plain hash cannot be reversed, and no slow hash is
 // needed.
 const tokenPrefix = "swarmapi-"
-
-// APITokenFile is the file in the state folder where the agent keeps its own node's API
-// token: api.TokenFile, which clients look for.
-const APITokenFile = api.TokenFile
 
 // TokenRecord is a token as the store keeps it. A revoked token stays as a record with
 // Revoked set rather than being deleted: a delete becomes a tombstone that expires, after
@@ -121,9 +117,6 @@ func checkToken(token string, lookup func(id string) (TokenRecord, bool), now ti
 	}
 	return rec, nil
 }
-
-// keyToken is the store key of a token record.
-func keyToken(id string) string { return prefixToken + id }
 
 func decodeTokenRecord(value []byte) (TokenRecord, error) {
 	var r TokenRecord

@@ -1,0 +1,71 @@
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+)
+
+// validate lists every value of c that a node cannot start with.
+func (c Config) validate() error {
+	var errs []error
+	if c.NodeName == "" {
+		errs = append(errs, errors.New("--node-name is empty"))
+	}
+	if c.StateDir == "" {
+		errs = append(errs, errors.New("--state-dir is empty"))
+	}
+	if _, _, err := splitHostPort(c.Bind); err != nil {
+		errs = append(errs, fmt.Errorf("--bind %q: %w", c.Bind, err))
+	}
+	if _, _, err := net.SplitHostPort(c.APIListen); err != nil {
+		errs = append(errs, fmt.Errorf("--api-listen %q: %w", c.APIListen, err))
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, errors.New("--tls-cert and --tls-key go together: give both or neither"))
+	}
+	for k, v := range c.Labels {
+		for _, msg := range validation.IsQualifiedName(k) {
+			errs = append(errs, fmt.Errorf("--label %s=%s: the key %s", k, v, msg))
+		}
+		for _, msg := range validation.IsValidLabelValue(v) {
+			errs = append(errs, fmt.Errorf("--label %s=%s: the value %s", k, v, msg))
+		}
+	}
+	if c.PodDNS != "" && c.PodDNS != PodDNSNone {
+		if _, err := netip.ParseAddr(c.PodDNS); err != nil {
+			errs = append(errs, fmt.Errorf("--pod-dns %q: want the IP address this node's swarm dns answers at on port 53, or %s", c.PodDNS, PodDNSNone))
+		}
+	}
+	for _, msg := range validation.IsDNS1123Subdomain(c.ClusterDomain) {
+		errs = append(errs, fmt.Errorf("--cluster-domain %q: %s", c.ClusterDomain, msg))
+	}
+	if strings.ContainsFunc(c.PodNetwork, unicode.IsSpace) {
+		errs = append(errs, fmt.Errorf("--pod-network %q: want one podman --network value without spaces, e.g. %s", c.PodNetwork, DefaultPodNetwork))
+	}
+	switch c.Runtime {
+	case RuntimeNone, RuntimeSystemd:
+	default:
+		errs = append(errs, fmt.Errorf("--runtime %q: must be systemd or none", c.Runtime))
+	}
+	return errors.Join(errs...)
+}
+
+// splitHostPort splits host:port and checks that the port is a port number.
+func splitHostPort(hostport string) (string, int, error) {
+	host, p, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return "", 0, err
+	}
+	port, err := strconv.Atoi(p)
+	if err != nil || port < 0 || port > 65535 {
+		return "", 0, fmt.Errorf("port %q is not a number from 0 to 65535", p)
+	}
+	return host, port, nil
+}
