@@ -57,7 +57,7 @@ type Agent struct {
 func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
-		return nil, fmt.Errorf("invalid agent configuration: %w", err)
+		return nil, err
 	}
 	logger := cfg.Logger.With("node", cfg.NodeName)
 	log := logger.With("component", "agent")

@@ -2,10 +2,12 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -303,11 +305,15 @@ func TestJoinTokenAndRotation(t *testing.T) {
 	startAgent(t, late)
 }
 
-// Node labels are checked like Kubernetes labels.
+// Node labels are checked like Kubernetes labels. The error names the Config field; swarm
+// agent names its flag instead (cmd/swarm's tests).
 func TestBadLabelRefused(t *testing.T) {
 	cfg := testConfig(t, "n0")
 	cfg.Labels = map[string]string{"disk": "fast ssd"}
-	if _, err := Start(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "--label disk=fast ssd: the value") {
+	_, err := Start(context.Background(), cfg)
+	var ce *ConfigError
+	if !errors.As(err, &ce) || len(ce.Problems) != 1 || !slices.Equal(ce.Problems[0].Fields, []string{"Labels"}) ||
+		!strings.Contains(err.Error(), "invalid agent configuration: Labels disk=fast ssd: the value") {
 		t.Errorf("err = %v", err)
 	}
 }

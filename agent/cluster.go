@@ -3,7 +3,6 @@ package agent
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"strconv"
@@ -20,7 +19,7 @@ import (
 func clusterConfig(cfg Config, apiAddr string) (cluster.Config, error) {
 	host, port, err := splitHostPort(cfg.Bind)
 	if err != nil {
-		return cluster.Config{}, fmt.Errorf("--bind %q: %w", cfg.Bind, err)
+		return cluster.Config{}, fieldError("Bind", " %q: %w", cfg.Bind, err)
 	}
 	meta := map[string]string{nodemeta.API: apiAddr, nodemeta.Runtime: cfg.Runtime}
 	for k, v := range cfg.Labels {

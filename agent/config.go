@@ -2,9 +2,14 @@ package agent
 
 import (
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
+
+	"github.com/podman-swarm/podman-swarm/api"
+	"github.com/podman-swarm/podman-swarm/cluster"
 )
 
 // Runtimes a node can run pods with.
@@ -13,9 +18,10 @@ const (
 	RuntimeNone    = "none"    // gossip and schedule, run nothing: for scale and failure tests
 )
 
-// Config is one node's configuration, usually from `swarm agent` flags. A zero field
-// other than those Start requires (NodeName, Bind, APIListen, StateDir) takes the
-// library's own default, documented on the field.
+// Config is one node's configuration, usually from `swarm agent` flags. DefaultConfig
+// holds the defaults a command starts from; a zero field other than those Start requires
+// (NodeName, Bind, APIListen, StateDir) takes the library's own default, documented on the
+// field.
 type Config struct {
 	NodeName  string
 	Bind      string   // gossip address, host:port
@@ -41,8 +47,8 @@ type Config struct {
 	// ClusterDomain is the domain of the cluster's names, as swarm dns --cluster-domain;
 	// "" = DefaultClusterDomain.
 	ClusterDomain string
-	// PodNetwork is the Quadlet Network= of the pods; "" = podman's default. The agent's
-	// flag defaults to DefaultPodNetwork.
+	// PodNetwork is the Quadlet Network= of the pods; "" = podman's default.
+	// DefaultConfig has DefaultPodNetwork.
 	PodNetwork string
 
 	// DeadGrace is how long a dead node keeps its pods before they are placed elsewhere;
@@ -56,6 +62,10 @@ type Config struct {
 	// Logger receives the node's logs; nil discards them.
 	Logger *slog.Logger
 }
+
+// DefaultProbeInterval is the failure detection probe interval, the cluster's own default,
+// spelled out so that a command can show it.
+const DefaultProbeInterval = time.Second
 
 // DefaultDeadGrace is the wait after memberlist declares a node dead. Memberlist's own
 // suspicion phase (a few probe intervals, during which the node can refute) already
@@ -75,6 +85,25 @@ const DefaultClusterDomain = "cluster.local"
 // reaches its node's address like any other node's. 10.0.2.0/24 is only seen inside the
 // pod.
 const DefaultPodNetwork = "pasta:-a,10.0.2.100,-n,24,-g,10.0.2.2"
+
+// DefaultConfig is the configuration of a node on this host before any flag: named after
+// the host, gossip and API on every address at their default ports, pods run by systemd
+// with the default unit folder, cluster domain, pod network and timings. It has no
+// StateDir: where a node keeps its state is the caller's choice.
+func DefaultConfig() Config {
+	hostname, _ := os.Hostname()
+	return Config{
+		NodeName:      hostname,
+		Bind:          net.JoinHostPort("0.0.0.0", strconv.Itoa(cluster.DefaultPort)),
+		APIListen:     net.JoinHostPort("0.0.0.0", api.DefaultPort),
+		Runtime:       RuntimeSystemd,
+		UnitDir:       DefaultUnitDir(),
+		ClusterDomain: DefaultClusterDomain,
+		PodNetwork:    DefaultPodNetwork,
+		DeadGrace:     DefaultDeadGrace,
+		ProbeInterval: DefaultProbeInterval,
+	}
+}
 
 // DefaultUnitDir is where Quadlet reads a user's units.
 func DefaultUnitDir() string {

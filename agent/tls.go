@@ -3,18 +3,17 @@ package agent
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"fmt"
 
 	"github.com/podman-swarm/podman-swarm/internal/apiclient"
 )
 
 // apiTLS loads the API's certificate: the server's TLS configuration (nil without
-// --tls-cert) and the client configuration that passes requests on to other agents.
+// TLSCert) and the client configuration that passes requests on to other agents.
 func apiTLS(cfg Config) (server, forward *tls.Config, err error) {
 	forward = &tls.Config{MinVersion: tls.VersionTLS12}
 	if cfg.TLSCA != "" {
 		if forward.RootCAs, err = apiclient.LoadCertPool(cfg.TLSCA); err != nil {
-			return nil, nil, fmt.Errorf("--tls-ca: %w", err)
+			return nil, nil, fieldError("TLSCA", ": %w", err)
 		}
 	}
 	if cfg.TLSCert == "" {
@@ -22,7 +21,7 @@ func apiTLS(cfg Config) (server, forward *tls.Config, err error) {
 	}
 	cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
 	if err != nil {
-		return nil, nil, fmt.Errorf("--tls-cert/--tls-key: %w", err)
+		return nil, nil, &FieldError{Fields: []string{"TLSCert", "TLSKey"}, Sep: "/", Detail: ": " + err.Error(), Err: err}
 	}
 	// A cluster that shares one self-signed certificate trusts it without a CA file.
 	if forward.RootCAs == nil {

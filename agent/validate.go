@@ -1,7 +1,6 @@
 package agent
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -14,47 +13,50 @@ import (
 
 // validate lists every value of c that a node cannot start with.
 func (c Config) validate() error {
-	var errs []error
+	var errs []*FieldError
 	if c.NodeName == "" {
-		errs = append(errs, errors.New("--node-name is empty"))
+		errs = append(errs, fieldError("NodeName", " is empty"))
 	}
 	if c.StateDir == "" {
-		errs = append(errs, errors.New("--state-dir is empty"))
+		errs = append(errs, fieldError("StateDir", " is empty"))
 	}
 	if _, _, err := splitHostPort(c.Bind); err != nil {
-		errs = append(errs, fmt.Errorf("--bind %q: %w", c.Bind, err))
+		errs = append(errs, fieldError("Bind", " %q: %w", c.Bind, err))
 	}
 	if _, _, err := net.SplitHostPort(c.APIListen); err != nil {
-		errs = append(errs, fmt.Errorf("--api-listen %q: %w", c.APIListen, err))
+		errs = append(errs, fieldError("APIListen", " %q: %w", c.APIListen, err))
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
-		errs = append(errs, errors.New("--tls-cert and --tls-key go together: give both or neither"))
+		errs = append(errs, &FieldError{Fields: []string{"TLSCert", "TLSKey"}, Sep: " and ", Detail: " go together: give both or neither"})
 	}
 	for k, v := range c.Labels {
 		for _, msg := range validation.IsQualifiedName(k) {
-			errs = append(errs, fmt.Errorf("--label %s=%s: the key %s", k, v, msg))
+			errs = append(errs, fieldError("Labels", " %s=%s: the key %s", k, v, msg))
 		}
 		for _, msg := range validation.IsValidLabelValue(v) {
-			errs = append(errs, fmt.Errorf("--label %s=%s: the value %s", k, v, msg))
+			errs = append(errs, fieldError("Labels", " %s=%s: the value %s", k, v, msg))
 		}
 	}
 	if c.PodDNS != "" && c.PodDNS != PodDNSNone {
 		if _, err := netip.ParseAddr(c.PodDNS); err != nil {
-			errs = append(errs, fmt.Errorf("--pod-dns %q: want the IP address this node's swarm dns answers at on port 53, or %s", c.PodDNS, PodDNSNone))
+			errs = append(errs, fieldError("PodDNS", " %q: want the IP address this node's swarm dns answers at on port 53, or %s", c.PodDNS, PodDNSNone))
 		}
 	}
 	for _, msg := range validation.IsDNS1123Subdomain(c.ClusterDomain) {
-		errs = append(errs, fmt.Errorf("--cluster-domain %q: %s", c.ClusterDomain, msg))
+		errs = append(errs, fieldError("ClusterDomain", " %q: %s", c.ClusterDomain, msg))
 	}
 	if strings.ContainsFunc(c.PodNetwork, unicode.IsSpace) {
-		errs = append(errs, fmt.Errorf("--pod-network %q: want one podman --network value without spaces, e.g. %s", c.PodNetwork, DefaultPodNetwork))
+		errs = append(errs, fieldError("PodNetwork", " %q: want one podman --network value without spaces, e.g. %s", c.PodNetwork, DefaultPodNetwork))
 	}
 	switch c.Runtime {
 	case RuntimeNone, RuntimeSystemd:
 	default:
-		errs = append(errs, fmt.Errorf("--runtime %q: must be systemd or none", c.Runtime))
+		errs = append(errs, fieldError("Runtime", " %q: must be systemd or none", c.Runtime))
 	}
-	return errors.Join(errs...)
+	if len(errs) == 0 {
+		return nil
+	}
+	return &ConfigError{Problems: errs}
 }
 
 // splitHostPort splits host:port and checks that the port is a port number.
