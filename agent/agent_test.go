@@ -2,13 +2,18 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/podman-swarm/podman-swarm/agent/store"
+	"github.com/podman-swarm/podman-swarm/api"
 )
 
 // An apply on one node is visible through the API of every node, and its pods are spread.
@@ -51,7 +56,7 @@ func TestApplyRefusesBadManifest(t *testing.T) {
 	agents := startAgents(t, 1, nil)
 	a := agents[0]
 	bad := deploymentYAML("good", 1, "") + "---\n" + strings.Replace(deploymentYAML("bad", -1, ""), "image: localhost/test:1", "image: ''", 1)
-	var e APIError
+	var e api.APIError
 	if code := call(t, a, "POST", "/api/v1/manifests", "application/yaml", []byte(bad), &e); code != http.StatusUnprocessableEntity {
 		t.Fatalf("HTTP %d, want 422", code)
 	}
@@ -67,7 +72,7 @@ func TestApplyRefusesBadManifest(t *testing.T) {
 	if code := call(t, a, "POST", "/api/v1/manifests", "application/yaml", big, &e); code != http.StatusRequestEntityTooLarge {
 		t.Errorf("11 MiB body: HTTP %d, want 413", code)
 	}
-	if n := len(a.Node().List("")) - len(a.Node().List(prefixToken)); n != 0 {
+	if n := len(a.Node().List("")) - len(a.Node().List(store.PrefixToken)); n != 0 {
 		t.Errorf("store holds %d keys after refused applies", n)
 	}
 }
@@ -232,9 +237,9 @@ func TestDelete(t *testing.T) {
 	agents := startAgents(t, 2, nil)
 	apply(t, agents[0], deploymentYAML("web", 1, "")+"---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {selector: {app: web}, ports: [{port: 80}]}\n")
 	eventually(t, 5*time.Second, "both objects reach the other node", func() bool {
-		return len(agents[1].Node().List(prefixService)) == 1 && len(agents[1].Node().List(prefixDeployment)) == 1
+		return len(agents[1].Node().List(store.PrefixService)) == 1 && len(agents[1].Node().List(store.PrefixDeployment)) == 1
 	})
-	var e APIError
+	var e api.APIError
 	if code := call(t, agents[1], "DELETE", "/api/v1/manifests/default/web", "", nil, &e); code != http.StatusConflict {
 		t.Errorf("ambiguous delete: HTTP %d %+v", code, e)
 	}
@@ -277,7 +282,7 @@ func TestJoinTokenAndRotation(t *testing.T) {
 	}
 
 	old := agents[0].Node().JoinToken()
-	var jt JoinToken
+	var jt api.JoinToken
 	if code := call(t, agents[1], "POST", "/api/v1/join-token/rotate", "", nil, &jt); code != http.StatusOK || jt.Token == old || jt.Token == "" {
 		t.Fatalf("rotate: HTTP %d %+v", code, jt)
 	}
@@ -300,11 +305,15 @@ func TestJoinTokenAndRotation(t *testing.T) {
 	startAgent(t, late)
 }
 
-// Node labels are checked like Kubernetes labels.
+// Node labels are checked like Kubernetes labels. The error names the Config field; swarm
+// agent names its flag instead (cmd/swarm's tests).
 func TestBadLabelRefused(t *testing.T) {
 	cfg := testConfig(t, "n0")
 	cfg.Labels = map[string]string{"disk": "fast ssd"}
-	if _, err := Start(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "--label disk=fast ssd: the value") {
+	_, err := Start(context.Background(), cfg)
+	var ce *ConfigError
+	if !errors.As(err, &ce) || len(ce.Problems) != 1 || !slices.Equal(ce.Problems[0].Fields, []string{"Labels"}) ||
+		!strings.Contains(err.Error(), "invalid agent configuration: Labels disk=fast ssd: the value") {
 		t.Errorf("err = %v", err)
 	}
 }
@@ -324,11 +333,11 @@ func TestPodRequestsGoToItsNode(t *testing.T) {
 			remote = pod
 		}
 	}
-	var d PodDescription
+	var d api.PodDescription
 	if code := call(t, agents[0], "GET", "/api/v1/pods/default/"+remote, "", nil, &d); code != http.StatusOK || d.Node != "n1" || d.Pod.Name != remote {
 		t.Errorf("describe through n0: HTTP %d %+v", code, d)
 	}
-	var e APIError
+	var e api.APIError
 	if code := call(t, agents[0], "GET", "/api/v1/pods/default/"+remote+"/logs", "", nil, &e); code != http.StatusConflict ||
 		e.Message != "node n1 runs no pods (--runtime none), so there are no logs" {
 		t.Errorf("logs through n0: HTTP %d %+v", code, e)
@@ -342,12 +351,12 @@ func TestPodRequestsGoToItsNode(t *testing.T) {
 func TestApplyRefusesUnrunnablePod(t *testing.T) {
 	a := startAgents(t, 1, nil)[0]
 	doc := deploymentYAML("ok", 1, "") + "---\n" + strings.Replace(deploymentYAML("web", 1, "      volumes: [{name: s, configMap: {name: x}}]\n"), "image: localhost/test:1", "image: localhost/test:1\n          volumeMounts: [{name: s, mountPath: /s}]", 1)
-	var e APIError
+	var e api.APIError
 	if code := call(t, a, "POST", "/api/v1/manifests", "application/yaml", []byte(doc), &e); code != http.StatusUnprocessableEntity ||
 		len(e.Details) != 1 || !strings.Contains(e.Details[0], "document 2 (Deployment web): spec.template.spec.volumes[0].configMap: cannot run on a node") {
 		t.Fatalf("HTTP %d %+v", code, e)
 	}
-	if n := len(a.Node().List("")) - len(a.Node().List(prefixToken)); n != 0 {
+	if n := len(a.Node().List("")) - len(a.Node().List(store.PrefixToken)); n != 0 {
 		t.Errorf("store holds %d keys after a refused apply", n)
 	}
 }
@@ -386,11 +395,11 @@ func TestServiceEndpoints(t *testing.T) {
 	if code := call(t, agents[0], "GET", "/api/v1/services/default/web/addresses", "", nil, &addrs); code != http.StatusOK || len(addrs) != 0 {
 		t.Errorf("addresses: HTTP %d %v (no pod is ready without a runtime)", code, addrs)
 	}
-	var e APIError
+	var e api.APIError
 	if code := call(t, agents[0], "GET", "/api/v1/services/default/nope/endpoints", "", nil, &e); code != http.StatusNotFound {
 		t.Errorf("missing service: HTTP %d", code)
 	}
-	var all EndpointList
+	var all api.EndpointList
 	if code := call(t, agents[0], "GET", "/api/v1/endpoints", "", nil, &all); code != http.StatusOK || len(all.Items) != 1 {
 		t.Errorf("all endpoints: HTTP %d %+v", code, all)
 	}

@@ -9,22 +9,25 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/podman-swarm/podman-swarm/agent/store"
+	"github.com/podman-swarm/podman-swarm/api"
 )
 
 // Every endpoint but the health check answers 401 without a valid token.
 func TestEveryEndpointNeedsAToken(t *testing.T) {
 	a := startAgents(t, 1, nil)[0]
 	good := nodeToken(t, a)
-	id, _ := tokenID(good)
-	forged := tokenPrefix + id + ".AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" // right id, wrong secret
-	routes := a.api.Handler.(*echo.Echo).Routes()
+	id := tokenID(t, good)
+	forged := "swarmapi-" + id + ".AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" // right id, wrong secret
+	routes := a.api.Handler().(*echo.Echo).Routes()
 	if len(routes) < 25 {
 		t.Fatalf("only %d routes found", len(routes))
 	}
 	for _, r := range routes {
 		path := strings.NewReplacer(":namespace", "default", ":name", "x", ":host", "example.com", ":token", id).Replace(r.Path)
 		for _, token := range []string{"", "nonsense", forged, "swarm1-" + good} {
-			var e APIError
+			var e api.APIError
 			code := callAs(t, a, token, r.Method, path, "application/json", []byte("{}"), &e)
 			switch {
 			case r.Path == "/healthz":
@@ -58,7 +61,7 @@ func TestTokenFileAndStoreHoldNoSecret(t *testing.T) {
 		t.Errorf("api-token mode %v, want 0600", fi.Mode().Perm())
 	}
 	token := nodeToken(t, a)
-	var created NewToken
+	var created api.NewToken
 	if code := call(t, a, "POST", "/api/v1/tokens", "application/json", []byte(`{"description":"ci"}`), &created); code != http.StatusCreated {
 		t.Fatalf("create: HTTP %d", code)
 	}
@@ -88,27 +91,27 @@ func TestTokenFileAndStoreHoldNoSecret(t *testing.T) {
 // A token made on one node works on every node; revoked on another, it works nowhere.
 func TestTokenLifecycleAcrossNodes(t *testing.T) {
 	agents := startAgents(t, 2, nil)
-	var created NewToken
+	var created api.NewToken
 	if code := call(t, agents[0], "POST", "/api/v1/tokens", "application/json", []byte(`{"description":"deploy bot"}`), &created); code != http.StatusCreated {
 		t.Fatalf("create: HTTP %d", code)
 	}
-	if !strings.HasPrefix(created.Token, tokenPrefix) || created.Description != "deploy bot" || created.ReadOnly {
+	if !strings.HasPrefix(created.Token, "swarmapi-") || created.Description != "deploy bot" || created.ReadOnly {
 		t.Errorf("created = %+v", created)
 	}
 	eventually(t, 5*time.Second, "the new token works on n1", func() bool {
 		return callAs(t, agents[1], created.Token, "GET", "/api/v1/nodes", "", nil, nil) == http.StatusOK
 	})
-	var revoked TokenInfo
+	var revoked api.TokenInfo
 	if code := call(t, agents[1], "DELETE", "/api/v1/tokens/"+created.ID, "", nil, &revoked); code != http.StatusOK || revoked.Status != "revoked" {
 		t.Fatalf("revoke: HTTP %d %+v", code, revoked)
 	}
 	eventually(t, 5*time.Second, "n0 refuses the revoked token", func() bool {
-		var e APIError
+		var e api.APIError
 		code := callAs(t, agents[0], created.Token, "GET", "/api/v1/nodes", "", nil, &e)
 		return code == http.StatusUnauthorized && strings.Contains(e.Message, "revoked")
 	})
 	// Revoking by the whole token works as by its id; an unknown id is 404, nonsense 400.
-	var second NewToken
+	var second api.NewToken
 	call(t, agents[0], "POST", "/api/v1/tokens", "application/json", []byte(`{}`), &second)
 	if code := call(t, agents[0], "DELETE", "/api/v1/tokens/"+second.Token, "", nil, nil); code != http.StatusOK {
 		t.Errorf("revoke by token: HTTP %d", code)
@@ -124,8 +127,8 @@ func TestTokenLifecycleAcrossNodes(t *testing.T) {
 // The last token with full rights cannot be revoked: that would lock everyone out.
 func TestLastAdminTokenStays(t *testing.T) {
 	a := startAgents(t, 1, nil)[0]
-	id, _ := tokenID(nodeToken(t, a))
-	var e APIError
+	id := tokenID(t, nodeToken(t, a))
+	var e api.APIError
 	if code := call(t, a, "DELETE", "/api/v1/tokens/"+id, "", nil, &e); code != http.StatusConflict || !strings.Contains(e.Message, "last active token") {
 		t.Errorf("revoking the last admin token: HTTP %d %q, want 409", code, e.Message)
 	}
@@ -133,22 +136,22 @@ func TestLastAdminTokenStays(t *testing.T) {
 
 func TestReadOnlyAndExpiringTokens(t *testing.T) {
 	a := startAgents(t, 1, nil)[0]
-	var ro NewToken
+	var ro api.NewToken
 	if code := call(t, a, "POST", "/api/v1/tokens", "application/json", []byte(`{"readOnly":true}`), &ro); code != http.StatusCreated {
 		t.Fatalf("create: HTTP %d", code)
 	}
 	if code := callAs(t, a, ro.Token, "GET", "/api/v1/pods", "", nil, nil); code != http.StatusOK {
 		t.Errorf("read-only GET: HTTP %d", code)
 	}
-	var e APIError
+	var e api.APIError
 	if code := callAs(t, a, ro.Token, "POST", "/api/v1/manifests", "application/yaml", []byte(deploymentYAML("web", 1, "")), &e); code != http.StatusForbidden || !strings.Contains(e.Message, "read-only") {
 		t.Errorf("read-only apply: HTTP %d %q, want 403", code, e.Message)
 	}
-	if _, ok := a.Node().Get(objectKey(prefixDeployment, "default", "web")); ok {
+	if _, ok := a.Node().Get(store.ObjectKey(store.PrefixDeployment, "default", "web")); ok {
 		t.Error("a read-only token applied a manifest")
 	}
 
-	var short NewToken
+	var short api.NewToken
 	call(t, a, "POST", "/api/v1/tokens", "application/json", []byte(`{"ttl":"300ms"}`), &short)
 	if short.Expires == nil {
 		t.Fatal("no expiry on a token with a ttl")
@@ -165,7 +168,7 @@ func TestReadOnlyAndExpiringTokens(t *testing.T) {
 // Malformed token requests: wrong content type, unknown fields, bad values.
 func TestTokenRequestsRefused(t *testing.T) {
 	a := startAgents(t, 1, nil)[0]
-	before := len(a.Node().List(prefixToken))
+	before := len(a.Node().List(store.PrefixToken))
 	for _, tc := range []struct {
 		contentType, body string
 		code              int
@@ -179,12 +182,12 @@ func TestTokenRequestsRefused(t *testing.T) {
 		{"application/json", `{"ttl":"-1h"}`, http.StatusUnprocessableEntity, "positive duration"},
 		{"application/json", `{"description":"` + strings.Repeat("x", 201) + `"}`, http.StatusUnprocessableEntity, "200 characters"},
 	} {
-		var e APIError
+		var e api.APIError
 		if code := call(t, a, "POST", "/api/v1/tokens", tc.contentType, []byte(tc.body), &e); code != tc.code || !strings.Contains(e.Message, tc.msg) {
 			t.Errorf("%s %q: HTTP %d %q, want %d with %q", tc.contentType, tc.body, code, e.Message, tc.code, tc.msg)
 		}
 	}
-	if after := len(a.Node().List(prefixToken)); after != before {
+	if after := len(a.Node().List(store.PrefixToken)); after != before {
 		t.Errorf("%d token records after refused requests, was %d", after, before)
 	}
 }
@@ -196,7 +199,7 @@ func TestNodeTokensSurviveRestart(t *testing.T) {
 	if t0 == t1 {
 		t.Fatal("two nodes share a token")
 	}
-	var list struct{ Items []TokenInfo }
+	var list struct{ Items []api.TokenInfo }
 	eventually(t, 5*time.Second, "both node tokens are known on n0", func() bool {
 		call(t, agents[0], "GET", "/api/v1/tokens", "", nil, &list)
 		return len(list.Items) == 2
@@ -246,7 +249,7 @@ func TestManifestContentType(t *testing.T) {
 		"application/yaml; charset=utf-8":   http.StatusOK,
 		"":                                  http.StatusOK,
 	} {
-		var e APIError
+		var e api.APIError
 		code := call(t, a, "POST", "/api/v1/manifests?dryRun=true", ct, doc, &e)
 		if code != want {
 			t.Errorf("Content-Type %q: HTTP %d %q, want %d", ct, code, e.Message, want)
@@ -255,7 +258,17 @@ func TestManifestContentType(t *testing.T) {
 			t.Errorf("415 does not say what to send: %q", e.Message)
 		}
 	}
-	if _, ok := a.Node().Get(objectKey(prefixDeployment, "default", "web")); ok {
+	if _, ok := a.Node().Get(store.ObjectKey(store.PrefixDeployment, "default", "web")); ok {
 		t.Error("something was applied")
 	}
+}
+
+// tokenID is the id part of an API token, swarmapi-<id>.<secret>.
+func tokenID(t *testing.T, token string) string {
+	t.Helper()
+	id, _, ok := strings.Cut(strings.TrimPrefix(token, "swarmapi-"), ".")
+	if !ok || len(id) != 16 {
+		t.Fatalf("%q is not an API token", token)
+	}
+	return id
 }

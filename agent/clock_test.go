@@ -1,12 +1,17 @@
 package agent
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/podman-swarm/podman-swarm/agent/store"
+	"github.com/podman-swarm/podman-swarm/api"
 )
 
 // manualClock is a Config.Clock that moves only when the test says, so that token
@@ -36,7 +41,7 @@ func TestTokenLifetimeIgnoresClockSkew(t *testing.T) {
 	clocks := []*manualClock{{t: t0}, {t: t0.Add(-time.Hour)}}
 	agents := startAgents(t, 2, func(i int, c *Config) { c.Clock = clocks[i].now })
 
-	var created NewToken
+	var created api.NewToken
 	if code := call(t, agents[0], "POST", "/api/v1/tokens", "application/json", []byte(`{"ttl":"1s"}`), &created); code != http.StatusCreated {
 		t.Fatalf("create: HTTP %d", code)
 	}
@@ -48,7 +53,7 @@ func TestTokenLifetimeIgnoresClockSkew(t *testing.T) {
 	})
 
 	clocks[1].advance(time.Second)
-	var e APIError
+	var e api.APIError
 	if code := callAs(t, agents[1], created.Token, "GET", "/api/v1/nodes", "", nil, &e); code != http.StatusUnauthorized || !strings.Contains(e.Message, "expired") {
 		t.Fatalf("n1, a second later by its clock: HTTP %d %q, want 401 expired", code, e.Message)
 	}
@@ -67,31 +72,29 @@ func TestTokenLifetimeIgnoresClockSkew(t *testing.T) {
 func TestAbsoluteExpiryStillHolds(t *testing.T) {
 	clock := &manualClock{t: time.Now()}
 	a := startAgents(t, 1, func(_ int, c *Config) { c.Clock = clock.now })[0]
-	token, rec, err := mintToken("from an older version", "n0", false, 0, clock.now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The record as an older version wrote it: an absolute expiry, no ttl.
+	const id = "00112233aabbccdd"
+	token := "swarmapi-" + id + ".c2VjcmV0LW9mLWFuLW9sZGVyLXRva2Vu"
+	sum := sha256.Sum256([]byte(token))
 	exp := clock.now().Add(time.Minute).UTC()
-	rec.Expires = &exp
+	rec := map[string]any{"id": id, "description": "from an older version", "sha256": hex.EncodeToString(sum[:]),
+		"created": clock.now().UTC(), "createdBy": "n0", "expires": exp}
 	buf, _ := json.Marshal(rec)
-	if strings.Contains(string(buf), "ttl") {
-		t.Fatalf("the old record carries a ttl: %s", buf)
-	}
-	if _, err := a.Node().Put(keyToken(rec.ID), buf); err != nil {
+	if _, err := a.Node().Put(store.TokenKey(id), buf); err != nil {
 		t.Fatal(err)
 	}
 	if code := callAs(t, a, token, "GET", "/api/v1/nodes", "", nil, nil); code != http.StatusOK {
 		t.Fatalf("before its expiry: HTTP %d", code)
 	}
-	var list struct{ Items []TokenInfo }
+	var list struct{ Items []api.TokenInfo }
 	call(t, a, "GET", "/api/v1/tokens", "", nil, &list)
 	for _, it := range list.Items {
-		if it.ID == rec.ID && (it.Expires == nil || !it.Expires.Equal(exp)) {
+		if it.ID == id && (it.Expires == nil || !it.Expires.Equal(exp)) {
 			t.Errorf("listed expiry %v, want %v", it.Expires, exp)
 		}
 	}
 	clock.advance(time.Minute)
-	var e APIError
+	var e api.APIError
 	if code := callAs(t, a, token, "GET", "/api/v1/nodes", "", nil, &e); code != http.StatusUnauthorized || !strings.Contains(e.Message, "expired") {
 		t.Fatalf("after its expiry: HTTP %d %q", code, e.Message)
 	}

@@ -1,21 +1,15 @@
 package agent
 
 import (
-	"crypto/tls"
-	"crypto/x509"
-	"errors"
-	"fmt"
 	"log/slog"
 	"net"
-	"net/netip"
+	"os"
+	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
-	"unicode"
-
-	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/podman-swarm/podman-swarm/api"
+	"github.com/podman-swarm/podman-swarm/cluster"
 )
 
 // Runtimes a node can run pods with.
@@ -24,7 +18,10 @@ const (
 	RuntimeNone    = "none"    // gossip and schedule, run nothing: for scale and failure tests
 )
 
-// Config is one node's configuration, usually from `swarm agent` flags.
+// Config is one node's configuration, usually from `swarm agent` flags. DefaultConfig
+// holds the defaults a command starts from; a zero field other than those Start requires
+// (NodeName, Bind, APIListen, StateDir) takes the library's own default, documented on the
+// field.
 type Config struct {
 	NodeName  string
 	Bind      string   // gossip address, host:port
@@ -33,7 +30,7 @@ type Config struct {
 	JoinToken string
 	APIListen string // the HTTP API, host:port
 	StateDir  string
-	Runtime   string
+	Runtime   string // RuntimeSystemd or RuntimeNone; "" = RuntimeSystemd
 	Labels    map[string]string
 	// NoAuth switches API authentication off: anyone who reaches the API can run anything
 	// as this user. For tests and trusted single-user set-ups only.
@@ -50,11 +47,12 @@ type Config struct {
 	// ClusterDomain is the domain of the cluster's names, as swarm dns --cluster-domain;
 	// "" = DefaultClusterDomain.
 	ClusterDomain string
-	// PodNetwork is the Quadlet Network= of the pods; "" = podman's default. The agent's
-	// flag defaults to DefaultPodNetwork.
+	// PodNetwork is the Quadlet Network= of the pods; "" = podman's default.
+	// DefaultConfig has DefaultPodNetwork.
 	PodNetwork string
 
-	// DeadGrace is how long a dead node keeps its pods before they are placed elsewhere.
+	// DeadGrace is how long a dead node keeps its pods before they are placed elsewhere;
+	// zero takes DefaultDeadGrace.
 	DeadGrace time.Duration
 	// ProbeInterval tunes failure detection (see cluster.Config); zero takes its default.
 	ProbeInterval time.Duration
@@ -72,8 +70,13 @@ type Config struct {
 	// time.Now. Tests shift it to play a node with a wrong clock.
 	Clock func() time.Time
 
+	// Logger receives the node's logs; nil discards them.
 	Logger *slog.Logger
 }
+
+// DefaultProbeInterval is the failure detection probe interval, the cluster's own default,
+// spelled out so that a command can show it.
+const DefaultProbeInterval = time.Second
 
 // DefaultDeadGrace is the wait after memberlist declares a node dead. Memberlist's own
 // suspicion phase (a few probe intervals, during which the node can refute) already
@@ -89,10 +92,43 @@ const DefaultClusterDomain = "cluster.local"
 // DefaultPodNetwork gives every pod an address of its own in pasta's network. With podman's
 // default pasta network a container takes its node's address, so it cannot reach its own
 // node at that address: neither the ports other pods of the node publish there nor the
-// node's swarm dns (shared/RIG.md, measured). With an address of its own it reaches its
-// node's address like any other node's. 10.0.2.0/24 is only seen inside the pod.
+// node's swarm dns (measured on rootless podman with pasta). With an address of its own it
+// reaches its node's address like any other node's. 10.0.2.0/24 is only seen inside the
+// pod.
 const DefaultPodNetwork = "pasta:-a,10.0.2.100,-n,24,-g,10.0.2.2"
 
+// DefaultConfig is the configuration of a node on this host before any flag: named after
+// the host, gossip and API on every address at their default ports, pods run by systemd
+// with the default unit folder, cluster domain, pod network and timings. It has no
+// StateDir: where a node keeps its state is the caller's choice.
+func DefaultConfig() Config {
+	hostname, _ := os.Hostname()
+	return Config{
+		NodeName:      hostname,
+		Bind:          net.JoinHostPort("0.0.0.0", strconv.Itoa(cluster.DefaultPort)),
+		APIListen:     net.JoinHostPort("0.0.0.0", api.DefaultPort),
+		Runtime:       RuntimeSystemd,
+		UnitDir:       DefaultUnitDir(),
+		ClusterDomain: DefaultClusterDomain,
+		PodNetwork:    DefaultPodNetwork,
+		DeadGrace:     DefaultDeadGrace,
+		ProbeInterval: DefaultProbeInterval,
+	}
+}
+
+// DefaultUnitDir is where Quadlet reads a user's units.
+func DefaultUnitDir() string {
+	if d := os.Getenv("XDG_CONFIG_HOME"); d != "" {
+		return filepath.Join(d, "containers", "systemd")
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return filepath.Join(".config", "containers", "systemd")
+	}
+	return filepath.Join(home, ".config", "containers", "systemd")
+}
+
+// withDefaults fills the zero fields that have a library default.
 func (c Config) withDefaults() Config {
 	if c.ClusterDomain == "" {
 		c.ClusterDomain = DefaultClusterDomain
@@ -113,94 +149,4 @@ func (c Config) withDefaults() Config {
 		c.Clock = time.Now
 	}
 	return c
-}
-
-func (c Config) validate() error {
-	var errs []error
-	if c.NodeName == "" {
-		errs = append(errs, errors.New("--node-name is empty"))
-	}
-	if c.StateDir == "" {
-		errs = append(errs, errors.New("--state-dir is empty"))
-	}
-	if _, _, err := splitHostPort(c.Bind); err != nil {
-		errs = append(errs, fmt.Errorf("--bind %q: %w", c.Bind, err))
-	}
-	if _, _, err := net.SplitHostPort(c.APIListen); err != nil {
-		errs = append(errs, fmt.Errorf("--api-listen %q: %w", c.APIListen, err))
-	}
-	if c.ForceNewCluster && len(c.Join) > 0 {
-		errs = append(errs, errors.New("--force-new-cluster founds a new cluster and --join joins an existing one: give only one of them"))
-	}
-	if c.ForceNewCluster && c.Resync {
-		errs = append(errs, errors.New("--force-new-cluster founds a new cluster and --resync fetches the state of an existing one: give only one of them"))
-	}
-	if (c.TLSCert == "") != (c.TLSKey == "") {
-		errs = append(errs, errors.New("--tls-cert and --tls-key go together: give both or neither"))
-	}
-	for k, v := range c.Labels {
-		for _, msg := range validation.IsQualifiedName(k) {
-			errs = append(errs, fmt.Errorf("--label %s=%s: the key %s", k, v, msg))
-		}
-		for _, msg := range validation.IsValidLabelValue(v) {
-			errs = append(errs, fmt.Errorf("--label %s=%s: the value %s", k, v, msg))
-		}
-	}
-	if c.PodDNS != "" && c.PodDNS != PodDNSNone {
-		if _, err := netip.ParseAddr(c.PodDNS); err != nil {
-			errs = append(errs, fmt.Errorf("--pod-dns %q: want the IP address this node's swarm dns answers at on port 53, or %s", c.PodDNS, PodDNSNone))
-		}
-	}
-	for _, msg := range validation.IsDNS1123Subdomain(c.ClusterDomain) {
-		errs = append(errs, fmt.Errorf("--cluster-domain %q: %s", c.ClusterDomain, msg))
-	}
-	if strings.ContainsFunc(c.PodNetwork, unicode.IsSpace) {
-		errs = append(errs, fmt.Errorf("--pod-network %q: want one podman --network value without spaces, e.g. %s", c.PodNetwork, DefaultPodNetwork))
-	}
-	switch c.Runtime {
-	case RuntimeNone, RuntimeSystemd:
-	default:
-		errs = append(errs, fmt.Errorf("--runtime %q: must be systemd or none", c.Runtime))
-	}
-	return errors.Join(errs...)
-}
-
-func splitHostPort(hostport string) (string, int, error) {
-	host, p, err := net.SplitHostPort(hostport)
-	if err != nil {
-		return "", 0, err
-	}
-	port, err := strconv.Atoi(p)
-	if err != nil || port < 0 || port > 65535 {
-		return "", 0, fmt.Errorf("port %q is not a number from 0 to 65535", p)
-	}
-	return host, port, nil
-}
-
-// apiTLS loads the API's certificate: the server's TLS configuration (nil without
-// --tls-cert) and the client configuration that passes requests on to other agents.
-func apiTLS(cfg Config) (server, forward *tls.Config, err error) {
-	forward = &tls.Config{MinVersion: tls.VersionTLS12}
-	if cfg.TLSCA != "" {
-		if forward.RootCAs, err = api.LoadCertPool(cfg.TLSCA); err != nil {
-			return nil, nil, fmt.Errorf("--tls-ca: %w", err)
-		}
-	}
-	if cfg.TLSCert == "" {
-		return nil, forward, nil
-	}
-	cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
-	if err != nil {
-		return nil, nil, fmt.Errorf("--tls-cert/--tls-key: %w", err)
-	}
-	// A cluster that shares one self-signed certificate trusts it without a CA file.
-	if forward.RootCAs == nil {
-		if forward.RootCAs, err = x509.SystemCertPool(); err != nil {
-			forward.RootCAs = x509.NewCertPool()
-		}
-	}
-	if leaf, err := x509.ParseCertificate(cert.Certificate[0]); err == nil {
-		forward.RootCAs.AddCert(leaf)
-	}
-	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, forward, nil
 }

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/podman-swarm/podman-swarm/api"
 )
 
 // testLogger discards logs unless AGENT_TEST_LOG is set.
@@ -167,9 +169,9 @@ func callAs(t *testing.T, a *Agent, token, method, path, contentType string, bod
 	return resp.StatusCode
 }
 
-func apply(t *testing.T, a *Agent, yaml string) ApplyResult {
+func apply(t *testing.T, a *Agent, yaml string) api.ApplyResult {
 	t.Helper()
-	var res ApplyResult
+	var res api.ApplyResult
 	if code := call(t, a, "POST", "/api/v1/manifests", "application/yaml", []byte(yaml), &res); code != http.StatusOK {
 		t.Fatalf("apply: HTTP %d", code)
 	}

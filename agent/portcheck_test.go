@@ -3,7 +3,6 @@ package agent
 import (
 	"fmt"
 	"net"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -11,29 +10,14 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/podman-swarm/podman-swarm/agent/store"
 	"github.com/podman-swarm/podman-swarm/manifest"
+	"github.com/podman-swarm/podman-swarm/reconcile"
 )
 
-func TestPortTargets(t *testing.T) {
-	running := corePhase("Running")
-	statuses := map[string]PodStatus{
-		"default/web": {Node: "n1", Phase: running, Ports: []manifest.PublishedPort{
-			{HostPort: 8080}, {HostPort: 53, Protocol: corev1.ProtocolUDP}, {HostPort: 9000, HostIP: "127.0.0.1", Protocol: corev1.ProtocolTCP}, {HostPort: 9100, HostIP: "0.0.0.0"},
-		}},
-		"default/starting":  {Node: "n1", Phase: corePhase("Pending"), Ports: []manifest.PublishedPort{{HostPort: 8081}}},
-		"default/elsewhere": {Node: "n2", Phase: running, Ports: []manifest.PublishedPort{{HostPort: 8082}}},
-		"default/udp-only":  {Node: "n1", Phase: running, Ports: []manifest.PublishedPort{{HostPort: 53, Protocol: corev1.ProtocolUDP}}},
-	}
-	got := portTargets(statuses, "n1", "198.18.0.11")
-	want := map[string][]string{"default/web": {"198.18.0.11:8080", "127.0.0.1:9000", "198.18.0.11:9100"}}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("portTargets = %v, want %v", got, want)
-	}
-}
-
-// servedPod places one pod of a Deployment "web" behind a Service "web" and writes its
-// status as a runtime would report a ready pod, with its port published at addr (a real
-// listener on loopback). It returns the agent that runs the pod.
+// servedPod places one pod of a Deployment "web" behind a Service "web" and reports it to
+// the status writer of its node as a runtime reports a ready pod, with its port published
+// at addr (a real listener on loopback). It returns the agent that runs the pod.
 func servedPod(t *testing.T, agents []*Agent, addr string) *Agent {
 	t.Helper()
 	_, portText, _ := net.SplitHostPort(addr)
@@ -44,7 +28,7 @@ func servedPod(t *testing.T, agents []*Agent, addr string) *Agent {
 		"---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {selector: {app: web}, ports: [{name: http, port: 80, targetPort: http}]}\n")
 	var key, node string
 	eventually(t, 10*time.Second, "the pod is placed", func() bool {
-		for k, a := range readState(agents[0].Node(), agents[0].log).assignments {
+		for k, a := range store.Read(agents[0].Node(), testLogger()).Assignments {
 			key, node = k, a.Node
 		}
 		return key != ""
@@ -55,15 +39,11 @@ func servedPod(t *testing.T, agents []*Agent, addr string) *Agent {
 			runner = a
 		}
 	}
-	status := PodStatus{Node: node, Phase: corePhase("Running"), Ready: true, HostIP: "127.0.0.1",
-		Ports:   []manifest.PublishedPort{{Container: "main", Name: "http", ContainerPort: port, HostPort: port, Protocol: corev1.ProtocolTCP}},
-		Updated: time.Now().UTC()}
-	if _, err := runner.Node().Put(prefixStatus+key, mustJSON(status)); err != nil {
-		t.Fatal(err)
-	}
+	runner.status.Report(key, reconcile.Status{Phase: reconcile.PhaseRunning, Ready: true,
+		Ports: []manifest.PublishedPort{{Container: "main", Name: "http", ContainerPort: port, HostPort: port, Protocol: corev1.ProtocolTCP}}})
 	for _, a := range agents {
 		eventually(t, 10*time.Second, a.cfg.NodeName+" lists the endpoint, its port checked open", func() bool {
-			s := readState(a.Node(), a.log).status[key]
+			s := store.Read(a.Node(), testLogger()).Status[key]
 			return s.PortsOpen != nil && *s.PortsOpen && slices.Equal(readyAddrs(t, a), []string{addr})
 		})
 	}
@@ -153,35 +133,4 @@ func serve(ln net.Listener, handle func(net.Conn)) {
 func waitForClient(c net.Conn) {
 	defer c.Close()
 	_, _ = c.Read(make([]byte, 1))
-}
-
-// A port is open when the connection stays up or the server greets; not when nothing
-// listens, nor when the connection is closed at once, as pasta does on the node for a
-// published port that nothing in the pod listens on.
-func TestPortOpen(t *testing.T) {
-	for _, tc := range []struct {
-		name   string
-		handle func(net.Conn) // nil: nothing listens
-		want   bool
-	}{
-		{"waits for the client", waitForClient, true},
-		{"greets", func(c net.Conn) { defer c.Close(); c.Write([]byte("220 hello\r\n")); waitForClient(c) }, true},
-		{"closes at once", func(c net.Conn) { c.Close() }, false},
-		{"nothing listens", nil, false},
-	} {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := ln.Addr().String()
-		if tc.handle == nil {
-			ln.Close()
-		} else {
-			go serve(ln, tc.handle)
-		}
-		if got := portOpen(t.Context(), addr, time.Second, 200*time.Millisecond); got != tc.want {
-			t.Errorf("%s: portOpen = %v, want %v", tc.name, got, tc.want)
-		}
-		ln.Close()
-	}
 }

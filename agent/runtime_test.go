@@ -42,9 +42,9 @@ func TestBadNetworkFlagsRefused(t *testing.T) {
 		edit func(*Config)
 		want string
 	}{
-		{func(c *Config) { c.PodDNS = "node1" }, `--pod-dns "node1": want the IP address`},
-		{func(c *Config) { c.ClusterDomain = "Cluster_Local" }, `--cluster-domain "Cluster_Local"`},
-		{func(c *Config) { c.PodNetwork = "pasta:-a 10.0.2.100" }, `--pod-network "pasta:-a 10.0.2.100": want one podman --network value`},
+		{func(c *Config) { c.PodDNS = "node1" }, `PodDNS "node1": want the IP address`},
+		{func(c *Config) { c.ClusterDomain = "Cluster_Local" }, `ClusterDomain "Cluster_Local"`},
+		{func(c *Config) { c.PodNetwork = "pasta:-a 10.0.2.100" }, `PodNetwork "pasta:-a 10.0.2.100": want one podman --network value`},
 	} {
 		cfg := testConfig(t, "n0")
 		tc.edit(&cfg)

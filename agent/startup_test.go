@@ -17,8 +17,8 @@ func TestStartupFlagsThatContradict(t *testing.T) {
 		edit func(*Config)
 		want string
 	}{
-		{func(c *Config) { c.ForceNewCluster, c.Join = true, []string{"127.0.0.1:7946"} }, "--force-new-cluster founds a new cluster and --join"},
-		{func(c *Config) { c.ForceNewCluster, c.Resync = true, true }, "--force-new-cluster founds a new cluster and --resync"},
+		{func(c *Config) { c.ForceNewCluster, c.Join = true, []string{"127.0.0.1:7946"} }, "ForceNewCluster founds a new cluster and Join joins an existing one"},
+		{func(c *Config) { c.ForceNewCluster, c.Resync = true, true }, "ForceNewCluster founds a new cluster and Resync fetches the state of an existing one"},
 	} {
 		cfg := testConfig(t, "n0")
 		tc.edit(&cfg)

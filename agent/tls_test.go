@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -93,16 +94,17 @@ func TestTLSConfigRefused(t *testing.T) {
 	for _, tc := range []struct {
 		cert, key, ca, msg string
 	}{
-		{certFile, "", "", "--tls-cert and --tls-key go together"},
-		{certFile, filepath.Join(dir, "missing.key"), "", "--tls-cert/--tls-key"},
-		{"", "", filepath.Join(dir, "missing.pem"), "--tls-ca"},
+		{certFile, "", "", "TLSCert and TLSKey go together"},
+		{certFile, filepath.Join(dir, "missing.key"), "", "TLSCert/TLSKey: "},
+		{"", "", filepath.Join(dir, "missing.pem"), "TLSCA: "},
 		{"", "", keyFileOf(dir), "holds no PEM certificate"},
 	} {
 		cfg := testConfig(t, "n0")
 		cfg.TLSCert, cfg.TLSKey, cfg.TLSCA = tc.cert, tc.key, tc.ca
 		_, err := Start(t.Context(), cfg)
-		if err == nil || !strings.Contains(err.Error(), tc.msg) {
-			t.Errorf("%+v: %v, want %q", tc, err, tc.msg)
+		var fe *FieldError
+		if err == nil || !strings.Contains(err.Error(), tc.msg) || !errors.As(err, &fe) || !strings.HasPrefix(fe.Fields[0], "TLS") {
+			t.Errorf("%+v: %v, want a FieldError of a TLS field with %q", tc, err, tc.msg)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/dns"
 )
 
@@ -37,7 +38,7 @@ func TestDNSWhitelistAPI(t *testing.T) {
 
 	// Refusals change nothing.
 	before := wl
-	var e APIError
+	var e api.APIError
 	for _, tc := range []struct {
 		method, path, ct, body string
 		code                   int
@@ -53,7 +54,7 @@ func TestDNSWhitelistAPI(t *testing.T) {
 		{"DELETE", "/api/v1/dns/whitelist/hosts/absent.test", "", "", 404, "absent.test is not in the whitelist"},
 		{"DELETE", "/api/v1/dns/whitelist/hosts/a..b", "", "", 400, "not a host name"},
 	} {
-		e = APIError{}
+		e = api.APIError{}
 		if code := call(t, b, tc.method, tc.path, tc.ct, []byte(tc.body), &e); code != tc.code || !strings.Contains(e.Message, tc.msg) {
 			t.Errorf("%s %s %s: HTTP %d %q, want %d with %q", tc.method, tc.path, tc.body, code, e.Message, tc.code, tc.msg)
 		}

@@ -14,10 +14,6 @@ import (
 	"time"
 )
 
-// DefaultServer is where an agent's API listens on its own node: the CLI's server and the
-// companions' agent when nothing else is said.
-const DefaultServer = "http://127.0.0.1:7070"
-
 // ClientConfig says where the agent is and how to prove who we are. The swarm CLI and the
 // companion servers (swarm dns, swarm ingress) all build their Client from one, so that the
 // token, TLS and error handling are the same everywhere.

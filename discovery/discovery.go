@@ -1,6 +1,7 @@
 // Package discovery computes a Service's endpoints: the ready pods its selector matches, each
 // at its node's address and the port it publishes there for each Service port. Pods have no
-// overlay network (DESIGN.md), so an endpoint is always node address + published host port.
+// overlay network (each publishes its ports on its node, see manifest.PublishedPort), so an
+// endpoint is always node address + published host port.
 // It is pure: the agent feeds it the store, the API and the companions read its answers.
 package discovery
 

@@ -6,10 +6,10 @@ import (
 
 // PublishedPort is one container port that a pod publishes on its node.
 //
-// Pods have no overlay network: every declared container port is published on the node's
-// address, on its hostPort, which defaults to the containerPort (DESIGN.md). A Service's
-// endpoint is therefore node address + HostPort, and a host port is a per-node resource
-// that two pods can never share.
+// Pods have no overlay network (rootless podman has none that spans nodes): every declared
+// container port is published on the node's address, on its hostPort, which defaults to
+// the containerPort. A Service's endpoint is therefore node address + HostPort, and a host
+// port is a per-node resource that two pods can never share.
 type PublishedPort struct {
 	Container     string          // name of the container that declares the port
 	Name          string          // the port's name, "" when unnamed

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -17,11 +16,10 @@ import (
 )
 
 func newAgentCommand() *cobra.Command {
-	var cfg agent.Config
+	cfg := agent.DefaultConfig()
 	var labels []string
 	var logLevel string
 	var leaveOnStop bool
-	hostname, _ := os.Hostname()
 	cmd := &cobra.Command{
 		Use:   "agent",
 		Short: "Run the node agent: gossip, store, scheduler and API",
@@ -64,29 +62,29 @@ it reaches any other node's. Changing any of these restarts every pod of the nod
 			if err != nil {
 				return err
 			}
-			return runAgent(cfg, leaveOnStop)
+			return runAgent(cmd.Context(), cfg, leaveOnStop)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&cfg.NodeName, "node-name", hostname, "this node's name, unique in the cluster and stable across restarts")
-	f.StringVar(&cfg.Bind, "bind", "0.0.0.0:7946", "gossip address, TCP and UDP")
+	f.StringVar(&cfg.NodeName, "node-name", cfg.NodeName, "this node's name, unique in the cluster and stable across restarts")
+	f.StringVar(&cfg.Bind, "bind", cfg.Bind, "gossip address, TCP and UDP")
 	f.StringVar(&cfg.Advertise, "advertise", "", "address other nodes reach this one at (default: the bind address)")
 	f.StringSliceVar(&cfg.Join, "join", nil, "host:port of members to join, comma-separated")
 	f.StringVar(&cfg.JoinToken, "join-token", "", "the cluster's join token (or $SWARM_JOIN_TOKEN); read it from <state-dir>/join-token on a member")
-	f.StringVar(&cfg.APIListen, "api-listen", "0.0.0.0:7070", "address of the HTTP API; other agents pass requests (logs, describe) to it")
+	f.StringVar(&cfg.APIListen, "api-listen", cfg.APIListen, "address of the HTTP API; other agents pass requests (logs, describe) to it")
 	f.BoolVar(&cfg.NoAuth, "no-auth", false, "serve the API without tokens: anyone who reaches it can run anything as this user (closed test networks only)")
 	f.StringVar(&cfg.TLSCert, "tls-cert", "", "PEM certificate of the API; with --tls-key the API speaks HTTPS only")
 	f.StringVar(&cfg.TLSKey, "tls-key", "", "PEM private key of --tls-cert")
 	f.StringVar(&cfg.TLSCA, "tls-ca", "", "PEM certificates that verify other agents' API certificates, besides the system's roots and --tls-cert")
 	f.StringVar(&cfg.StateDir, "state-dir", defaultStateDir(), "folder of the node's state: keyring, store, join token, API token")
-	f.StringVar(&cfg.Runtime, "runtime", agent.RuntimeSystemd, "how pods run: systemd (Quadlet units) or none (schedule only, for tests)")
-	f.StringVar(&cfg.UnitDir, "unit-dir", agent.DefaultUnitDir(), "Quadlet folder the pods' units are written into (--runtime systemd)")
+	f.StringVar(&cfg.Runtime, "runtime", cfg.Runtime, "how pods run: systemd (Quadlet units) or none (schedule only, for tests)")
+	f.StringVar(&cfg.UnitDir, "unit-dir", cfg.UnitDir, "Quadlet folder the pods' units are written into (--runtime systemd)")
 	f.StringVar(&cfg.PodDNS, "pod-dns", "", "DNS server of the pods, port 53: where this node's swarm dns answers (default: the node's address); none for the node's own resolvers")
-	f.StringVar(&cfg.ClusterDomain, "cluster-domain", agent.DefaultClusterDomain, "domain of the cluster's names in the pods' search path, as given to swarm dns")
-	f.StringVar(&cfg.PodNetwork, "pod-network", agent.DefaultPodNetwork, "podman --network of the pods; empty for podman's default, in which a pod cannot reach its own node's address")
+	f.StringVar(&cfg.ClusterDomain, "cluster-domain", cfg.ClusterDomain, "domain of the cluster's names in the pods' search path, as given to swarm dns")
+	f.StringVar(&cfg.PodNetwork, "pod-network", cfg.PodNetwork, "podman --network of the pods; empty for podman's default, in which a pod cannot reach its own node's address")
 	f.StringSliceVar(&labels, "label", nil, "node label key=value for nodeSelector; repeatable")
-	f.DurationVar(&cfg.DeadGrace, "dead-grace", agent.DefaultDeadGrace, "how long a dead node keeps its pods before they move")
-	f.DurationVar(&cfg.ProbeInterval, "probe-interval", time.Second, "failure detection probe interval")
+	f.DurationVar(&cfg.DeadGrace, "dead-grace", cfg.DeadGrace, "how long a dead node keeps its pods before they move")
+	f.DurationVar(&cfg.ProbeInterval, "probe-interval", cfg.ProbeInterval, "failure detection probe interval")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	f.BoolVar(&cfg.ForceNewCluster, "force-new-cluster", false, "found a new cluster with the store of a node whose keyring is lost, with a new join token (ignored once the node has a keyring)")
 	f.BoolVar(&cfg.Resync, "resync", false, "start with an empty store and fetch the state from the other members (--join or the remembered peers); the old store file is kept beside, named with the time")
@@ -94,18 +92,22 @@ it reaches any other node's. Changing any of these restarts every pod of the nod
 	return cmd
 }
 
-// runAgent runs the agent until SIGINT or SIGTERM. Stopping the agent (an upgrade, a
-// restart) stops no workload: the pods are systemd's and keep running, and the node stays a
-// member that other nodes see come back. Only with leaveOnStop does it leave, handing its
-// pods over at once.
-func runAgent(cfg agent.Config, leaveOnStop bool) error {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+// runAgent runs the agent until SIGINT or SIGTERM (or ctx ends, or the node fails).
+// Stopping the agent (an upgrade, a restart) stops no workload: the pods are systemd's and
+// keep running, and the node stays a member that other nodes see come back. Only with
+// leaveOnStop does it leave, handing its pods over at once.
+func runAgent(ctx context.Context, cfg agent.Config, leaveOnStop bool) error {
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	a, err := agent.Start(ctx, cfg)
 	if err != nil {
-		return explainStartError(err)
+		return withFlagNames(explainStartError(err))
 	}
-	<-ctx.Done()
+	select {
+	case <-ctx.Done():
+	case <-a.Done():
+		return a.Shutdown(false) // a part failed: the error says which
+	}
 	if leaveOnStop {
 		cfg.Logger.Info("stopping: leaving the cluster so that this node's pods move at once")
 	} else {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/podman-swarm/podman-swarm/agent"
+	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/manifest"
 	"github.com/podman-swarm/podman-swarm/quadlet"
 )
@@ -66,7 +66,7 @@ func runApply(c *client, file string, dryRun bool, stdin io.Reader, stdout io.Wr
 	if dryRun {
 		q.Set("dryRun", "true")
 	}
-	var res agent.ApplyResult
+	var res api.ApplyResult
 	if err := c.do("POST", "/api/v1/manifests", q, "application/yaml", []byte(body.String()), &res); err != nil {
 		return err
 	}

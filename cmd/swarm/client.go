@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
 
-	"github.com/podman-swarm/podman-swarm/agent"
 	"github.com/podman-swarm/podman-swarm/api"
 )
 
@@ -47,7 +46,7 @@ func defaultConfigFile() string {
 	return filepath.Join(dir, "swarm", "config.yaml")
 }
 
-func localTokenFile() string { return filepath.Join(defaultStateDir(), agent.APITokenFile) }
+func localTokenFile() string { return filepath.Join(defaultStateDir(), api.TokenFile) }
 
 // resolve fills each setting from the first source that has it: flag, environment, config
 // file, then what a node offers (the local agent and its token file).

@@ -20,7 +20,7 @@ import (
 func startAgent(t *testing.T) *client {
 	t.Helper()
 	a, stateDir := startLiveAgent(t, "n1", t.TempDir())
-	token, err := os.ReadFile(filepath.Join(stateDir, agent.APITokenFile))
+	token, err := os.ReadFile(filepath.Join(stateDir, api.TokenFile))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/podman-swarm/podman-swarm/agent"
+	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/internal/fielderr"
 	"github.com/podman-swarm/podman-swarm/internal/lifecycle"
 )
@@ -23,7 +23,7 @@ type companionFlags struct {
 
 // addCompanionFlags adds the flags of companionFlags, and the agent's CA to caFile.
 func addCompanionFlags(cmd *cobra.Command, cf *companionFlags, caFile *string) {
-	cmd.Flags().StringVar(&cf.tokenFile, "agent-token-file", filepath.Join(defaultStateDir(), agent.APITokenFile),
+	cmd.Flags().StringVar(&cf.tokenFile, "agent-token-file", filepath.Join(defaultStateDir(), api.TokenFile),
 		"file holding the agent's API token (ignored when $SWARM_TOKEN is set)")
 	cmd.Flags().StringVar(caFile, "agent-ca", "", "PEM certificates that verify an https --agent, besides the system's")
 	cmd.Flags().StringVar(&cf.logLevel, "log-level", "info", "debug, info, warn or error")

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/podman-swarm/podman-swarm/agent"
+	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/manifest"
 )
 
@@ -54,7 +54,7 @@ func newDeleteCommand() *cobra.Command {
 }
 
 func deleteObject(c *client, kind, ns, name string, out io.Writer) error {
-	var res agent.Applied
+	var res api.Applied
 	path := "/api/v1/manifests/" + url.PathEscape(ns) + "/" + url.PathEscape(name)
 	if err := c.do("DELETE", path, url.Values{"kind": {kind}}, "", nil, &res); err != nil {
 		return err

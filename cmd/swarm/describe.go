@@ -15,7 +15,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
-	"github.com/podman-swarm/podman-swarm/agent"
+	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/discovery"
 	"github.com/podman-swarm/podman-swarm/manifest"
 )
@@ -320,7 +320,7 @@ func orDefault(s, def string) string {
 	return s
 }
 func runDescribe(c *client, ns, pod string, out io.Writer) error {
-	var d agent.PodDescription
+	var d api.PodDescription
 	if err := c.do("GET", "/api/v1/pods/"+url.PathEscape(ns)+"/"+url.PathEscape(pod), nil, "", nil, &d); err != nil {
 		return err
 	}

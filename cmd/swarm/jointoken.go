@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/podman-swarm/podman-swarm/agent"
+	"github.com/podman-swarm/podman-swarm/api"
 )
 
 func newJoinTokenCommand() *cobra.Command {
@@ -35,7 +35,7 @@ and nodes that were down must be started with the new one.`,
 }
 
 func runJoinToken(c *client, rotate, quiet bool, out io.Writer) error {
-	var jt agent.JoinToken
+	var jt api.JoinToken
 	method, path := "GET", "/api/v1/join-token"
 	if rotate {
 		method, path = "POST", "/api/v1/join-token/rotate"

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/podman-swarm/podman-swarm/agent"
+	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/internal/testcert"
 )
 
@@ -18,7 +19,7 @@ func TestCLIOverTLS(t *testing.T) {
 	certFile, keyFile := filepath.Join(dir, "api.crt"), filepath.Join(dir, "api.key")
 	testcert.Write(t, certFile, keyFile, "127.0.0.1")
 	a, _ := startLiveAgent(t, "n1", filepath.Join(dir, "state"), func(c *agent.Config) { c.TLSCert, c.TLSKey = certFile, keyFile })
-	token, err := os.ReadFile(filepath.Join(dir, "state", agent.APITokenFile))
+	token, err := os.ReadFile(filepath.Join(dir, "state", api.TokenFile))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/podman-swarm/podman-swarm/agent"
+	"github.com/podman-swarm/podman-swarm/api"
 )
 
 func newTokenCommand() *cobra.Command {
@@ -28,7 +28,7 @@ cluster keeps only its hash. Revoking works from any node, for every node.`,
 
 func newTokenCreateCommand() *cobra.Command {
 	var co clientOptions
-	var req agent.TokenRequest
+	var req api.TokenRequest
 	var ttl time.Duration
 	cmd := &cobra.Command{
 		Use:   "create",
@@ -60,9 +60,9 @@ func newTokenCreateCommand() *cobra.Command {
 	return cmd
 }
 
-func runTokenCreate(c *client, req agent.TokenRequest, quiet bool, out io.Writer) error {
+func runTokenCreate(c *client, req api.TokenRequest, quiet bool, out io.Writer) error {
 	body, _ := json.Marshal(req)
-	var t agent.NewToken
+	var t api.NewToken
 	if err := c.do("POST", "/api/v1/tokens", nil, "application/json", body, &t); err != nil {
 		return err
 	}
@@ -100,7 +100,7 @@ func newTokenListCommand() *cobra.Command {
 }
 
 func runTokenList(c *client, out io.Writer, now time.Time) error {
-	var l struct{ Items []agent.TokenInfo }
+	var l struct{ Items []api.TokenInfo }
 	if err := c.do("GET", "/api/v1/tokens", nil, "", nil, &l); err != nil {
 		return err
 	}
@@ -132,7 +132,7 @@ func newTokenRevokeCommand() *cobra.Command {
 				return err
 			}
 			for _, id := range args {
-				var t agent.TokenInfo
+				var t api.TokenInfo
 				if err := c.do("DELETE", "/api/v1/tokens/"+url.PathEscape(id), nil, "", nil, &t); err != nil {
 					return err
 				}

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/podman-swarm/podman-swarm/agent"
+	"github.com/podman-swarm/podman-swarm/api"
 )
 
 // isolate points the CLI's defaults (config file, local token file) into a fresh folder.
@@ -42,7 +42,7 @@ func TestClientSettingsPrecedence(t *testing.T) {
 	dir := isolate(t)
 	stateDir := filepath.Join(dir, "state", "swarm")
 	a, _ := startLiveAgent(t, "n1", stateDir)
-	nodeToken, err := os.ReadFile(filepath.Join(stateDir, agent.APITokenFile))
+	nodeToken, err := os.ReadFile(filepath.Join(stateDir, api.TokenFile))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/podman-swarm/podman-swarm/agent"
+	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/dns"
 )
 
@@ -53,7 +53,7 @@ the cluster; the cluster's own names always resolve. It is off until set.`,
 		Short: "Add hosts to the whitelist (it stays enabled or disabled as it was)",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return whitelistDo(co, cmd.OutOrStdout(), "POST", "/api/v1/dns/whitelist/hosts", agent.HostsRequest{Hosts: args})
+			return whitelistDo(co, cmd.OutOrStdout(), "POST", "/api/v1/dns/whitelist/hosts", api.HostsRequest{Hosts: args})
 		},
 	}
 	remove := &cobra.Command{

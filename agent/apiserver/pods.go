@@ -1,4 +1,4 @@
-package agent
+package apiserver
 
 import (
 	"errors"
@@ -10,6 +10,9 @@ import (
 	"github.com/labstack/echo/v4"
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/podman-swarm/podman-swarm/agent/nodemeta"
+	"github.com/podman-swarm/podman-swarm/agent/store"
+	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/reconcile"
 )
 
@@ -17,17 +20,9 @@ import (
 // again (two nodes that disagree about where a pod runs would otherwise bounce it forever).
 const forwardedHeader = "X-Swarm-Forwarded-By"
 
-// PodDescription is the answer of GET /api/v1/pods/:namespace/:name: the pod as the
-// cluster sees it, and its units as the node that runs it sees them.
-type PodDescription struct {
-	Pod    *corev1.Pod          `json:"pod"`
-	Node   string               `json:"node,omitempty"`
-	Detail *reconcile.PodDetail `json:"detail,omitempty"`
-}
-
 // findPod returns the pod's view and the node it is assigned to ("" when pending).
-func (a *Agent) findPod(ns, name string) (*corev1.Pod, string, error) {
-	st := readState(a.node, a.log)
+func (a *Server) findPod(ns, name string) (*corev1.Pod, string, error) {
+	st := store.Read(a.node, a.log)
 	for _, v := range podViews(st, ns) {
 		if p := v.(*corev1.Pod); p.Name == name {
 			return p, p.Spec.NodeName, nil
@@ -38,7 +33,7 @@ func (a *Agent) findPod(ns, name string) (*corev1.Pod, string, error) {
 
 // forward passes a request about a pod to the agent of the node that runs it. It reports
 // false when the pod runs here and the caller should answer.
-func (a *Agent) forward(c echo.Context, node string) (bool, error) {
+func (a *Server) forward(c echo.Context, node string) (bool, error) {
 	if node == a.cfg.NodeName {
 		return false, nil
 	}
@@ -48,8 +43,8 @@ func (a *Agent) forward(c echo.Context, node string) (bool, error) {
 	addr, scheme := "", "http"
 	for _, m := range a.node.Members() {
 		if m.Name == node {
-			addr = m.Meta[metaAPI]
-			if m.Meta[metaAPIScheme] == "https" {
+			addr = m.Meta[nodemeta.API]
+			if m.Meta[nodemeta.APIScheme] == "https" {
 				scheme = "https"
 			}
 			if m.State.String() != "alive" {
@@ -76,13 +71,14 @@ func (a *Agent) forward(c echo.Context, node string) (bool, error) {
 	return true, nil
 }
 
-func (a *Agent) describePod(c echo.Context) error {
+// describePod answers the pod as the cluster sees it, with its units as its node sees them.
+func (a *Server) describePod(c echo.Context) error {
 	pod, node, err := a.findPod(c.Param("namespace"), c.Param("name"))
 	if err != nil {
 		return err
 	}
 	if node == "" || a.runtime == nil && node == a.cfg.NodeName {
-		return c.JSON(http.StatusOK, PodDescription{Pod: pod, Node: node})
+		return c.JSON(http.StatusOK, api.PodDescription{Pod: pod, Node: node})
 	}
 	if done, err := a.forward(c, node); done {
 		return err
@@ -90,14 +86,15 @@ func (a *Agent) describePod(c echo.Context) error {
 	d, err := a.runtime.Describe(c.Request().Context(), pod.Namespace+"/"+pod.Name)
 	if err != nil {
 		if errors.Is(err, reconcile.ErrNoPod) {
-			return c.JSON(http.StatusOK, PodDescription{Pod: pod, Node: node})
+			return c.JSON(http.StatusOK, api.PodDescription{Pod: pod, Node: node})
 		}
 		return echo.NewHTTPError(http.StatusInternalServerError, err.Error())
 	}
-	return c.JSON(http.StatusOK, PodDescription{Pod: pod, Node: node, Detail: &d})
+	return c.JSON(http.StatusOK, api.PodDescription{Pod: pod, Node: node, Detail: &d})
 }
 
-func (a *Agent) podLogs(c echo.Context) error {
+// podLogs answers, or follows, the logs of a pod's containers from the node that runs it.
+func (a *Server) podLogs(c echo.Context) error {
 	pod, node, err := a.findPod(c.Param("namespace"), c.Param("name"))
 	if err != nil {
 		return err

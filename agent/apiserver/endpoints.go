@@ -1,33 +1,36 @@
-package agent
+package apiserver
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/podman-swarm/podman-swarm/agent/store"
+	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/cluster"
 	"github.com/podman-swarm/podman-swarm/discovery"
 )
 
 // discoveryPods lists the placed pods with their node's address and readiness, and whether
 // the node is down.
-func discoveryPods(st *state, members []cluster.Member) []discovery.Pod {
+func discoveryPods(st *store.State, members []cluster.Member) []discovery.Pod {
 	addr := map[string]string{}
 	down := map[string]bool{}
 	for _, m := range members {
 		down[m.Name] = m.State != cluster.StateAlive
-		host, _, err := splitHostPort(m.Addr)
+		host, _, err := net.SplitHostPort(m.Addr)
 		if err != nil {
 			host = m.Addr
 		}
 		addr[m.Name] = host
 	}
 	var out []discovery.Pod
-	for _, key := range sortedKeys(st.assignments) {
-		a := st.assignments[key]
+	for _, key := range sortedKeys(st.Assignments) {
+		a := st.Assignments[key]
 		p := discovery.Pod{Pod: a.Pod, Node: a.Node, Address: addr[a.Node], NodeDown: down[a.Node]}
-		if s, ok := st.status[key]; ok && s.Node == a.Node {
+		if s, ok := st.Status[key]; ok && s.Node == a.Node {
 			p.Ready, p.PortsOpen = s.Ready, s.PortsOpen
 			if s.HostIP != "" {
 				p.Address = s.HostIP
@@ -38,36 +41,31 @@ func discoveryPods(st *state, members []cluster.Member) []discovery.Pod {
 	return out
 }
 
-// EndpointList is the answer of GET /api/v1/endpoints: every Service with its endpoints,
-// what the cluster DNS and the ingress serve from.
-type EndpointList struct {
-	Items []discovery.Service `json:"items"`
-}
-
-func (a *Agent) listEndpoints(c echo.Context) error {
-	st := readState(a.node, a.log)
+// listEndpoints answers every Service with its endpoints.
+func (a *Server) listEndpoints(c echo.Context) error {
+	st := store.Read(a.node, a.log)
 	pods := discoveryPods(st, a.node.Members())
-	out := EndpointList{Items: []discovery.Service{}}
+	out := api.EndpointList{Items: []discovery.Service{}}
 	ns := c.QueryParam("namespace")
-	for _, key := range sortedKeys(st.services) {
-		if svc := st.services[key]; ns == "" || svc.Namespace == ns {
+	for _, key := range sortedKeys(st.Services) {
+		if svc := st.Services[key]; ns == "" || svc.Namespace == ns {
 			out.Items = append(out.Items, discovery.Endpoints(svc, pods))
 		}
 	}
 	return c.JSON(http.StatusOK, out)
 }
 
-func (a *Agent) serviceEndpoints(c echo.Context) (discovery.Service, error) {
-	st := readState(a.node, a.log)
+func (a *Server) serviceEndpoints(c echo.Context) (discovery.Service, error) {
+	st := store.Read(a.node, a.log)
 	ns, name := c.Param("namespace"), c.Param("name")
-	svc, ok := st.services[ns+"/"+name]
+	svc, ok := st.Services[ns+"/"+name]
 	if !ok {
 		return discovery.Service{}, echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("service %s/%s not found", ns, name))
 	}
 	return discovery.Endpoints(svc, discoveryPods(st, a.node.Members())), nil
 }
 
-func (a *Agent) getServiceEndpoints(c echo.Context) error {
+func (a *Server) getServiceEndpoints(c echo.Context) error {
 	s, err := a.serviceEndpoints(c)
 	if err != nil {
 		return err
@@ -77,7 +75,7 @@ func (a *Agent) getServiceEndpoints(c echo.Context) error {
 
 // getServiceAddresses answers the "addr:port" list of the ready endpoints of one Service
 // port (?port=NAME; the first port by default).
-func (a *Agent) getServiceAddresses(c echo.Context) error {
+func (a *Server) getServiceAddresses(c echo.Context) error {
 	s, err := a.serviceEndpoints(c)
 	if err != nil {
 		return err

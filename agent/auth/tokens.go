@@ -1,4 +1,4 @@
-package agent
+package auth
 
 import (
 	"crypto/rand"
@@ -13,6 +13,8 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/podman-swarm/podman-swarm/api"
 )
 
 // API tokens look like swarmapi-<id>.<secret>: the id names the token in lists and in
@@ -20,10 +22,6 @@ import (
 // the secret is 256 random bits, so a plain hash cannot be reversed, and no slow hash is
 // needed.
 const tokenPrefix = "swarmapi-"
-
-// APITokenFile is where an agent keeps its own node's token, readable by its owner only:
-// the CLI and the companion servers on the node read it.
-const APITokenFile = "api-token"
 
 // TokenRecord is a token as the store keeps it. A revoked token stays as a record with
 // Revoked set rather than being deleted: a delete becomes a tombstone that expires, after
@@ -67,27 +65,10 @@ func (r TokenRecord) status(now time.Time) string {
 	return "active"
 }
 
-// TokenInfo is a token as the API shows it: never its secret or hash.
-type TokenInfo struct {
-	ID          string     `json:"id"`
-	Description string     `json:"description,omitempty"`
-	ReadOnly    bool       `json:"readOnly"`
-	Created     time.Time  `json:"created"`
-	CreatedBy   string     `json:"createdBy,omitempty"`
-	Expires     *time.Time `json:"expires,omitempty"`
-	Revoked     *time.Time `json:"revoked,omitempty"`
-	Status      string     `json:"status"`
-}
-
-func (r TokenRecord) info(now time.Time) TokenInfo {
-	return TokenInfo{ID: r.ID, Description: r.Description, ReadOnly: r.ReadOnly, Created: r.Created,
+// info is the record as the API shows it.
+func (r TokenRecord) info(now time.Time) api.TokenInfo {
+	return api.TokenInfo{ID: r.ID, Description: r.Description, ReadOnly: r.ReadOnly, Created: r.Created,
 		CreatedBy: r.CreatedBy, Expires: r.expiry(), Revoked: r.Revoked, Status: r.status(now)}
-}
-
-// NewToken is the answer to a token creation: the only time the secret is shown.
-type NewToken struct {
-	Token string `json:"token"`
-	TokenInfo
 }
 
 // mintToken makes a new random token and the record that admits it.
@@ -154,9 +135,6 @@ func checkToken(token string, lookup func(id string) (TokenRecord, bool), now ti
 	}
 	return rec, nil
 }
-
-// keyToken is the store key of a token record.
-func keyToken(id string) string { return prefixToken + id }
 
 // decodeTokenRecord decodes a record that this node holds as written at received.
 func decodeTokenRecord(value []byte, received time.Time) (TokenRecord, error) {

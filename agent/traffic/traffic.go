@@ -1,4 +1,5 @@
-package agent
+// Package traffic counts the gossip bytes a node sends and receives, for the API's /stats.
+package traffic
 
 import (
 	"net"
@@ -8,24 +9,33 @@ import (
 	"github.com/hashicorp/memberlist"
 )
 
-// Traffic counts the gossip bytes a node sends and receives, packets (UDP) and streams
+// Counter counts the gossip bytes a node sends and receives, packets (UDP) and streams
 // (TCP) alike, after encryption: what actually crosses the network.
-type Traffic struct {
-	SentBytes     atomic.Uint64
-	ReceivedBytes atomic.Uint64
+type Counter struct {
+	sent     atomic.Uint64
+	received atomic.Uint64
 }
 
-// countingTransport wraps memberlist's transport to fill a Traffic.
+// Sent is the number of bytes sent so far.
+func (t *Counter) Sent() uint64 { return t.sent.Load() }
+
+// Received is the number of bytes received so far.
+func (t *Counter) Received() uint64 { return t.received.Load() }
+
+// countingTransport wraps memberlist's transport to fill a Counter.
 type countingTransport struct {
 	memberlist.NodeAwareTransport
-	t       *Traffic
+	t       *Counter
 	packets chan *memberlist.Packet
 	streams chan net.Conn
 }
 
 var _ memberlist.NodeAwareTransport = (*countingTransport)(nil)
 
-func (t *Traffic) wrap(inner memberlist.NodeAwareTransport) memberlist.NodeAwareTransport {
+// Wrap makes a transport that counts into t what inner sends and receives; it fits
+// cluster.Config.WrapTransport. Its relays stop when inner closes its channels, at the
+// node's shutdown.
+func (t *Counter) Wrap(inner memberlist.NodeAwareTransport) memberlist.NodeAwareTransport {
 	c := &countingTransport{
 		NodeAwareTransport: inner,
 		t:                  t,
@@ -35,7 +45,7 @@ func (t *Traffic) wrap(inner memberlist.NodeAwareTransport) memberlist.NodeAware
 	go func() {
 		defer close(c.packets)
 		for p := range inner.PacketCh() {
-			t.ReceivedBytes.Add(uint64(len(p.Buf)))
+			t.received.Add(uint64(len(p.Buf)))
 			c.packets <- p
 		}
 	}()
@@ -49,12 +59,12 @@ func (t *Traffic) wrap(inner memberlist.NodeAwareTransport) memberlist.NodeAware
 }
 
 func (c *countingTransport) WriteTo(b []byte, addr string) (time.Time, error) {
-	c.t.SentBytes.Add(uint64(len(b)))
+	c.t.sent.Add(uint64(len(b)))
 	return c.NodeAwareTransport.WriteTo(b, addr)
 }
 
 func (c *countingTransport) WriteToAddress(b []byte, addr memberlist.Address) (time.Time, error) {
-	c.t.SentBytes.Add(uint64(len(b)))
+	c.t.sent.Add(uint64(len(b)))
 	return c.NodeAwareTransport.WriteToAddress(b, addr)
 }
 
@@ -80,17 +90,17 @@ func (c *countingTransport) DialAddressTimeout(addr memberlist.Address, timeout 
 // countingConn counts a stream's bytes both ways.
 type countingConn struct {
 	net.Conn
-	t *Traffic
+	t *Counter
 }
 
 func (c *countingConn) Read(b []byte) (int, error) {
 	n, err := c.Conn.Read(b)
-	c.t.ReceivedBytes.Add(uint64(n))
+	c.t.received.Add(uint64(n))
 	return n, err
 }
 
 func (c *countingConn) Write(b []byte) (int, error) {
 	n, err := c.Conn.Write(b)
-	c.t.SentBytes.Add(uint64(n))
+	c.t.sent.Add(uint64(n))
 	return n, err
 }

@@ -1,19 +1,17 @@
-package agent
+package noderuntime
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"maps"
 	"net"
 	"os"
-	"slices"
 	"strconv"
 	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/podman-swarm/podman-swarm/agent/store"
 	"github.com/podman-swarm/podman-swarm/reconcile"
 )
 
@@ -31,20 +29,13 @@ const (
 	portCheckSettle   = 200 * time.Millisecond
 )
 
-// portChecks keeps the last check result of each pod this node runs, so that a status the
-// reconciler reports carries it on. Its lock also orders the two writers of a status.
-type portChecks struct {
-	mu   sync.Mutex
-	open map[string]bool
-}
-
 // portTargets lists, per running pod that node reports, the host:port addresses of the TCP
 // ports it publishes: at their hostIP, else at the node's address. Pods without a TCP port
 // are left out: they have nothing to check.
-func portTargets(statuses map[string]PodStatus, node, nodeAddr string) map[string][]string {
+func portTargets(statuses map[string]store.PodStatus, node, nodeAddr string) map[string][]string {
 	out := map[string][]string{}
 	for key, s := range statuses {
-		if s.Node != node || s.Phase != corePhase(reconcile.PhaseRunning) {
+		if s.Node != node || s.Phase != store.CorePhase(reconcile.PhaseRunning) {
 			continue
 		}
 		for _, p := range s.Ports {
@@ -99,52 +90,47 @@ func portOpen(ctx context.Context, addr string, timeout, settle time.Duration) b
 	return n > 0 || errors.Is(err, os.ErrDeadlineExceeded)
 }
 
-// portCheckLoop checks this node's pods every portCheckInterval until ctx ends.
-func (a *Agent) portCheckLoop(ctx context.Context) {
+// Statuses is where the port check finds the pods to check and leaves its results: the
+// status writer.
+type Statuses interface {
+	Records() map[string]store.PodStatus
+	PortsChecked(open map[string]bool, addresses map[string][]string)
+}
+
+// PortCheck checks the published ports of this node's running pods every
+// portCheckInterval.
+type PortCheck struct {
+	statuses Statuses
+	node     string
+	nodeAddr string
+}
+
+// NewPortCheck checks the pods of node, whose address is nodeAddr.
+func NewPortCheck(statuses Statuses, node, nodeAddr string) *PortCheck {
+	return &PortCheck{statuses: statuses, node: node, nodeAddr: nodeAddr}
+}
+
+// Start checks until ctx ends.
+func (a *PortCheck) Start(ctx context.Context) error {
 	tick := time.NewTicker(portCheckInterval)
 	defer tick.Stop()
 	for {
 		a.checkPortsOnce(ctx)
 		select {
 		case <-ctx.Done():
-			return
+			return nil
 		case <-tick.C:
 		}
 	}
 }
 
-// checkPortsOnce checks the ports of the pods this node reports running and writes each
-// result that changed into the pod's status, from where it reaches every node.
-func (a *Agent) checkPortsOnce(ctx context.Context) {
-	statuses := map[string]PodStatus{}
-	decodeValues(a.node, prefixStatus, statuses, a.log)
-	targets := portTargets(statuses, a.cfg.NodeName, nodeAddress(a.cfg, a.node.Addr()))
+// checkPortsOnce checks the ports of the pods this node reports running and hands the
+// results to the status writer.
+func (a *PortCheck) checkPortsOnce(ctx context.Context) {
+	targets := portTargets(a.statuses.Records(), a.node, a.nodeAddr)
 	results := dialAll(ctx, targets, portCheckTimeout, portCheckSettle)
 	if ctx.Err() != nil {
 		return // a dial cut short by the shutdown says nothing about the pod
 	}
-	a.ports.mu.Lock()
-	defer a.ports.mu.Unlock()
-	a.ports.open = results // pods no longer checked start again from "not checked"
-	for _, key := range slices.Sorted(maps.Keys(results)) {
-		open := results[key]
-		// Read again under the lock: the reconciler may have reported since.
-		e, ok := a.node.Get(prefixStatus + key)
-		var s PodStatus
-		if !ok || json.Unmarshal(e.Value, &s) != nil || s.Node != a.cfg.NodeName {
-			continue
-		}
-		if s.PortsOpen != nil && *s.PortsOpen == open {
-			continue
-		}
-		if open {
-			a.log.Info("the pod's published ports accept connections", "pod", key)
-		} else {
-			a.log.Warn("a published port of the pod refuses connections from its node: out of DNS and the ingress until it accepts again", "pod", key, "addresses", targets[key])
-		}
-		s.PortsOpen, s.Updated = &open, time.Now().UTC()
-		if _, err := a.node.Put(prefixStatus+key, mustJSON(s)); err != nil {
-			a.log.Warn("report the pod's port check", "pod", key, "err", err)
-		}
-	}
+	a.statuses.PortsChecked(results, targets)
 }

@@ -1,19 +1,13 @@
-package agent
+package apiserver
 
 import (
 	"bytes"
 	"encoding/json"
 
+	"github.com/podman-swarm/podman-swarm/agent/store"
+	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/manifest"
 )
-
-// Applied says what an apply did to one object, in kubectl's words.
-type Applied struct {
-	Kind      string `json:"kind"`
-	Namespace string `json:"namespace"`
-	Name      string `json:"name"`
-	Result    string `json:"result"` // created, configured or unchanged
-}
 
 // kindInfo ties a manifest kind to its store prefix and to the API's list path, which a
 // delete's ?kind= may name too.
@@ -23,22 +17,28 @@ type kindInfo struct {
 }
 
 var kindsByName = map[string]kindInfo{
-	"Deployment": {prefixDeployment, "deployments"},
-	"Service":    {prefixService, "services"},
-	"Ingress":    {prefixIngress, "ingresses"},
-	"Pod":        {prefixPod, "pods"},
+	"Deployment": {store.PrefixDeployment, "deployments"},
+	"Service":    {store.PrefixService, "services"},
+	"Ingress":    {store.PrefixIngress, "ingresses"},
+	"Pod":        {store.PrefixPod, "pods"},
+}
+
+// write is one value to store.
+type write struct {
+	key   string
+	value []byte
 }
 
 // applyChanges computes the store writes for a validated manifest: every object is stored
 // as the user wrote it (with apiVersion and kind, namespace defaulted), and each gets a
 // result line. Nothing is written for an unchanged object.
-func applyChanges(set *manifest.Set, current func(key string) ([]byte, bool)) ([]change, []Applied) {
-	var changes []change
-	var results []Applied
+func applyChanges(set *manifest.Set, current func(key string) ([]byte, bool)) ([]write, []api.Applied) {
+	var changes []write
+	var results []api.Applied
 	for _, o := range set.Objects {
 		info := kindsByName[o.Kind]
 		m := o.Meta()
-		key := objectKey(info.prefix, m.Namespace, m.Name)
+		key := store.ObjectKey(info.prefix, m.Namespace, m.Name)
 		value := encodeObject(o)
 		result := "created"
 		if old, ok := current(key); ok {
@@ -48,9 +48,9 @@ func applyChanges(set *manifest.Set, current func(key string) ([]byte, bool)) ([
 			}
 		}
 		if result != "unchanged" {
-			changes = append(changes, change{key: key, value: value})
+			changes = append(changes, write{key: key, value: value})
 		}
-		results = append(results, Applied{Kind: o.Kind, Namespace: m.Namespace, Name: m.Name, Result: result})
+		results = append(results, api.Applied{Kind: o.Kind, Namespace: m.Namespace, Name: m.Name, Result: result})
 	}
 	return changes, results
 }

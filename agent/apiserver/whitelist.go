@@ -1,4 +1,4 @@
-package agent
+package apiserver
 
 import (
 	"encoding/json"
@@ -8,6 +8,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/podman-swarm/podman-swarm/agent/request"
+	"github.com/podman-swarm/podman-swarm/agent/store"
+	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/dns"
 )
 
@@ -15,9 +18,9 @@ import (
 // same way. Changes are read-modify-write of that value: two changes made at the same
 // moment on two nodes keep the later one (the store's last-writer-wins).
 
-func (a *Agent) whitelist() (dns.WhitelistSpec, error) {
+func (a *Server) whitelist() (dns.WhitelistSpec, error) {
 	spec := dns.WhitelistSpec{Hosts: []string{}}
-	e, ok := a.node.Get(keyDNSWhitelist)
+	e, ok := a.node.Get(store.KeyDNSWhitelist)
 	if !ok || e.Deleted {
 		return spec, nil
 	}
@@ -27,15 +30,15 @@ func (a *Agent) whitelist() (dns.WhitelistSpec, error) {
 	return spec.Normalize()
 }
 
-func (a *Agent) storeWhitelist(c echo.Context, spec dns.WhitelistSpec, what string) error {
-	if _, err := a.node.Put(keyDNSWhitelist, mustJSON(spec)); err != nil {
+func (a *Server) storeWhitelist(c echo.Context, spec dns.WhitelistSpec, what string) error {
+	if _, err := a.node.Put(store.KeyDNSWhitelist, store.MustJSON(spec)); err != nil {
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "store the whitelist: "+err.Error())
 	}
 	a.log.Info("DNS whitelist "+what, "enabled", spec.Enabled, "hosts", spec.Hosts)
 	return c.JSON(http.StatusOK, spec)
 }
 
-func (a *Agent) getWhitelist(c echo.Context) error {
+func (a *Server) getWhitelist(c echo.Context) error {
 	spec, err := a.whitelist()
 	if err != nil {
 		return err
@@ -44,9 +47,9 @@ func (a *Agent) getWhitelist(c echo.Context) error {
 }
 
 // putWhitelist replaces the whole whitelist: {"enabled": true, "hosts": [...]}.
-func (a *Agent) putWhitelist(c echo.Context) error {
+func (a *Server) putWhitelist(c echo.Context) error {
 	var spec dns.WhitelistSpec
-	if err := bindJSON(c, &spec); err != nil {
+	if err := request.BindJSON(c, &spec); err != nil {
 		return err
 	}
 	spec, err := spec.Normalize()
@@ -56,16 +59,10 @@ func (a *Agent) putWhitelist(c echo.Context) error {
 	return a.storeWhitelist(c, spec, "replaced")
 }
 
-// HostsRequest is the body of POST /api/v1/dns/whitelist/hosts: one host or several.
-type HostsRequest struct {
-	Host  string   `json:"host,omitempty"`
-	Hosts []string `json:"hosts,omitempty"`
-}
-
 // addWhitelistHosts adds hosts; it does not switch the whitelist on.
-func (a *Agent) addWhitelistHosts(c echo.Context) error {
-	var req HostsRequest
-	if err := bindJSON(c, &req); err != nil {
+func (a *Server) addWhitelistHosts(c echo.Context) error {
+	var req api.HostsRequest
+	if err := request.BindJSON(c, &req); err != nil {
 		return err
 	}
 	if req.Host != "" {
@@ -89,7 +86,7 @@ func (a *Agent) addWhitelistHosts(c echo.Context) error {
 	return a.storeWhitelist(c, spec, "hosts added")
 }
 
-func (a *Agent) removeWhitelistHost(c echo.Context) error {
+func (a *Server) removeWhitelistHost(c echo.Context) error {
 	host, err := dns.NormalizeHost(c.Param("host"))
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, err.Error())

@@ -1,45 +1,35 @@
-package agent
+package apiserver
 
 import (
+	"maps"
+	"net"
+	"slices"
 	"sort"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/podman-swarm/podman-swarm/agent/nodemeta"
+	"github.com/podman-swarm/podman-swarm/agent/store"
 	"github.com/podman-swarm/podman-swarm/cluster"
 	"github.com/podman-swarm/podman-swarm/manifest"
 	"github.com/podman-swarm/podman-swarm/reconcile"
 )
 
-// List is a Kubernetes-shaped list, so that people and scripts that know kubectl's JSON
-// feel at home.
-type List struct {
-	APIVersion string `json:"apiVersion"`
-	Kind       string `json:"kind"`
-	Items      []any  `json:"items"`
-}
-
-func newList(items []any) List {
-	if items == nil {
-		items = []any{}
-	}
-	return List{APIVersion: "v1", Kind: "List", Items: items}
-}
-
 // podViews shows every pod the cluster knows: assigned ones with their node and observed
 // status, and pending ones with the reason they fit no node.
-func podViews(st *state, namespace string) []any {
+func podViews(st *store.State, namespace string) []any {
 	var out []any
-	for _, key := range sortedKeys(st.assignments) {
-		a := st.assignments[key]
+	for _, key := range sortedKeys(st.Assignments) {
+		a := st.Assignments[key]
 		if namespace != "" && a.Pod.Namespace != namespace {
 			continue
 		}
 		p := podObject(a.Pod)
 		p.Spec.NodeName = a.Node
 		p.Status.Phase = corev1.PodPending
-		if s, ok := st.status[key]; ok && s.Node == a.Node {
+		if s, ok := st.Status[key]; ok && s.Node == a.Node {
 			p.Status.Phase = s.Phase
 			p.Status.HostIP = s.HostIP
 			p.Status.Message = s.Message
@@ -49,12 +39,12 @@ func podViews(st *state, namespace string) []any {
 		p.Status.Conditions = append([]corev1.PodCondition{condition(corev1.PodScheduled, true, "", "")}, p.Status.Conditions...)
 		out = append(out, p)
 	}
-	for _, key := range sortedKeys(st.pending) {
-		pd := st.pending[key]
+	for _, key := range sortedKeys(st.Pending) {
+		pd := st.Pending[key]
 		if namespace != "" && pd.Pod.Namespace != namespace {
 			continue
 		}
-		if _, assigned := st.assignments[key]; assigned {
+		if _, assigned := st.Assignments[key]; assigned {
 			continue
 		}
 		p := podObject(pd.Pod)
@@ -92,16 +82,16 @@ func condition(t corev1.PodConditionType, ok bool, reason, message string) corev
 }
 
 // deploymentViews shows the Deployments with a status counted from their pods.
-func deploymentViews(st *state, namespace string) []any {
+func deploymentViews(st *store.State, namespace string) []any {
 	var out []any
-	for _, key := range sortedKeys(st.deployments) {
-		d := st.deployments[key].DeepCopy()
+	for _, key := range sortedKeys(st.Deployments) {
+		d := st.Deployments[key].DeepCopy()
 		if namespace != "" && d.Namespace != namespace {
 			continue
 		}
 		hash := manifest.TemplateHash(&d.Spec.Template)
 		var s appsv1.DeploymentStatus
-		for pk, a := range st.assignments {
+		for pk, a := range st.Assignments {
 			if a.Pod.Namespace != d.Namespace || a.Pod.Owner != d.Name {
 				continue
 			}
@@ -109,7 +99,7 @@ func deploymentViews(st *state, namespace string) []any {
 			if a.Pod.TemplateHash == hash {
 				s.UpdatedReplicas++
 			}
-			if ps, ok := st.status[pk]; ok && ps.Node == a.Node && ps.Ready {
+			if ps, ok := st.Status[pk]; ok && ps.Node == a.Node && ps.Ready {
 				s.ReadyReplicas++
 				s.AvailableReplicas++
 			}
@@ -144,12 +134,12 @@ func nodeViews(members []cluster.Member, leader string) []any {
 			TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Node"},
 			ObjectMeta: metav1.ObjectMeta{
 				Name:              m.Name,
-				Labels:            nodeLabels(m.Meta),
+				Labels:            nodemeta.Labels(m.Meta),
 				CreationTimestamp: metav1.NewTime(m.Started),
 				Annotations: map[string]string{
-					"swarm.podman.io/api":     m.Meta[metaAPI],
+					"swarm.podman.io/api":     m.Meta[nodemeta.API],
 					"swarm.podman.io/gossip":  m.Addr,
-					"swarm.podman.io/runtime": m.Meta[metaRuntime],
+					"swarm.podman.io/runtime": m.Meta[nodemeta.Runtime],
 					"swarm.podman.io/state":   m.State.String(),
 				},
 			},
@@ -158,7 +148,7 @@ func nodeViews(members []cluster.Member, leader string) []any {
 			n.Annotations["swarm.podman.io/leader"] = "true"
 		}
 		host := m.Addr
-		if h, _, err := splitHostPort(m.Addr); err == nil {
+		if h, _, err := net.SplitHostPort(m.Addr); err == nil {
 			host = h
 		}
 		n.Status.Addresses = []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: host}, {Type: corev1.NodeHostName, Address: m.Name}}
@@ -181,7 +171,7 @@ func capitalize(s string) string {
 }
 
 // containerStatuses shows what the node reported of each container, in Kubernetes' shape.
-func containerStatuses(p manifest.Pod, s PodStatus) []corev1.ContainerStatus {
+func containerStatuses(p manifest.Pod, s store.PodStatus) []corev1.ContainerStatus {
 	reported := map[string]reconcile.ContainerStatus{}
 	for _, c := range s.Containers {
 		reported[c.Name] = c
@@ -207,4 +197,9 @@ func containerStatuses(p manifest.Pod, s PodStatus) []corev1.ContainerStatus {
 		out = append(out, cs)
 	}
 	return out
+}
+
+// sortedKeys lists a map's keys in order, so that every answer lists its items alike.
+func sortedKeys[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
 }

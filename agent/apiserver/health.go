@@ -1,0 +1,32 @@
+package apiserver
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/podman-swarm/podman-swarm/api"
+)
+
+// health answers the health check, the one endpoint open without a token.
+func (a *Server) health(c echo.Context) error {
+	auth := "token"
+	if a.cfg.NoAuth {
+		auth = "off"
+	}
+	return c.JSON(http.StatusOK, map[string]any{
+		"status": "ok", "node": a.cfg.NodeName, "leader": a.node.Leader(), "members": len(a.node.Members()), "auth": auth,
+	})
+}
+
+// stats answers /stats.
+func (a *Server) stats(c echo.Context) error {
+	return c.JSON(http.StatusOK, api.Stats{
+		Node:                a.cfg.NodeName,
+		Leader:              a.node.Leader(),
+		Members:             len(a.node.Members()),
+		StoreKeys:           len(a.node.List("")),
+		GossipSentBytes:     a.traffic.Sent(),
+		GossipReceivedBytes: a.traffic.Received(),
+	})
+}

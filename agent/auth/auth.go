@@ -1,0 +1,87 @@
+// Package auth is the API's token authority: it mints API tokens and keeps their records
+// (a hash, never the secret) in the store, admits each request by its bearer token, and
+// serves the token endpoints. Every agent also gives its own node a token at start, in
+// <state-dir>/api-token, which the CLI and the companion servers on the node read.
+package auth
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/podman-swarm/podman-swarm/agent/store"
+	"github.com/podman-swarm/podman-swarm/api"
+	"github.com/podman-swarm/podman-swarm/cluster"
+)
+
+// Store is the part of the cluster store the token records live in.
+type Store interface {
+	Get(key string) (cluster.Entry, bool)
+	Put(key string, value []byte) (cluster.Version, error)
+	List(prefix string) []cluster.Entry
+}
+
+// Authority checks and manages the API tokens of the cluster from one node.
+type Authority struct {
+	store    Store
+	nodeName string
+	noAuth   bool
+	now      func() time.Time // the wall clock token lifetimes are counted on
+	log      *slog.Logger
+}
+
+// New is the token authority of node nodeName. With noAuth it admits every request. now
+// is this node's wall clock (nil: time.Now), on which token lifetimes are counted.
+func New(s Store, nodeName string, noAuth bool, now func() time.Time, log *slog.Logger) *Authority {
+	if now == nil {
+		now = time.Now
+	}
+	return &Authority{store: s, nodeName: nodeName, noAuth: noAuth, now: now, log: log.With("component", "auth")}
+}
+
+// tokenContextKey is where the authenticated token's record is kept in a request.
+const tokenContextKey = "swarm.token"
+
+// lookupToken reads a token record from the store.
+func (a *Authority) lookupToken(id string) (TokenRecord, bool) {
+	e, ok := a.store.Get(store.TokenKey(id))
+	if !ok || e.Deleted {
+		return TokenRecord{}, false
+	}
+	rec, err := decodeTokenRecord(e.Value, e.Received)
+	if err != nil {
+		a.log.Warn("skipping undecodable token record", "key", e.Key, "err", err)
+		return TokenRecord{}, false
+	}
+	return rec, true
+}
+
+// Authenticate admits a request with a valid bearer token: 401 without one or with a bad
+// one, 403 for a write with a read-only token.
+func (a *Authority) Authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if a.noAuth {
+			return next(c)
+		}
+		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="swarm"`)
+		scheme, token, _ := strings.Cut(c.Request().Header.Get("Authorization"), " ")
+		if token == "" || !strings.EqualFold(scheme, "Bearer") {
+			return echo.NewHTTPError(http.StatusUnauthorized,
+				"this API needs a token (Authorization: Bearer ...): pass --token or set SWARM_TOKEN; on a node, the CLI reads "+
+					"the agent's <state-dir>/"+api.TokenFile+" by itself")
+		}
+		rec, err := checkToken(strings.TrimSpace(token), a.lookupToken, a.now())
+		if err != nil {
+			return echo.NewHTTPError(http.StatusUnauthorized, err.Error())
+		}
+		if rec.ReadOnly && c.Request().Method != http.MethodGet && c.Request().Method != http.MethodHead {
+			return echo.NewHTTPError(http.StatusForbidden, fmt.Sprintf("the API token %s is read-only: it cannot %s %s", rec.ID, c.Request().Method, c.Request().URL.Path))
+		}
+		c.Set(tokenContextKey, rec)
+		return next(c)
+	}
+}

@@ -1,0 +1,91 @@
+// Package noderuntime is the side of a node that runs its own pods: it hands the runtime
+// (the reconciler) the pods assigned to this node, keeps a pod that leaves running a little
+// longer while traffic drains away from it, checks the TCP ports the running pods publish,
+// and writes what the node observes of each pod into its status record, the one writer of
+// those records.
+package noderuntime
+
+import (
+	"context"
+	"log/slog"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/podman-swarm/podman-swarm/agent/store"
+	"github.com/podman-swarm/podman-swarm/cluster"
+	"github.com/podman-swarm/podman-swarm/manifest"
+)
+
+// Runtime runs the pods it is given and stops the others.
+type Runtime interface {
+	SetDesired(pods []manifest.Pod)
+}
+
+// Cluster is what the loop reads of the cluster: the assignments and the status records.
+type Cluster interface {
+	WatchKeys(prefix string) (<-chan string, func())
+	List(prefix string) []cluster.Entry
+}
+
+// resync bounds how long the loop waits when nothing happens.
+const resync = 5 * time.Second
+
+// Loop hands the runtime the pods assigned to this node whenever assignments change (and
+// those that left them, for drainDelay), and has the status writer drop what this node
+// reported of pods it no longer runs.
+type Loop struct {
+	node    Cluster
+	name    string
+	runtime Runtime
+	status  *StatusWriter
+	log     *slog.Logger
+}
+
+// NewLoop is the loop of node name.
+func NewLoop(node Cluster, name string, runtime Runtime, status *StatusWriter, log *slog.Logger) *Loop {
+	return &Loop{node: node, name: name, runtime: runtime, status: status, log: log.With("component", "noderuntime")}
+}
+
+// Start runs the loop until ctx ends.
+func (a *Loop) Start(ctx context.Context) error {
+	keys, stopKeys := a.node.WatchKeys(store.PrefixAssignment)
+	defer stopKeys()
+	tick := time.NewTicker(resync)
+	defer tick.Stop()
+	st := store.Read(a.node, a.log)
+	var d drainer
+	for {
+		run, wait := d.run(Assigned(st, a.name), time.Now())
+		a.runtime.SetDesired(run)
+		var drained <-chan time.Time
+		if wait > 0 {
+			drained = time.After(wait)
+		}
+		a.status.Prune(st)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-keys:
+		case <-tick.C:
+		case <-drained:
+		}
+		st = store.Read(a.node, a.log)
+	}
+}
+
+// Assigned lists the pods the store assigns to node, in key order.
+func Assigned(st *store.State, node string) []manifest.Pod {
+	var mine []manifest.Pod
+	for _, key := range sortedKeys(st.Assignments) {
+		if as := st.Assignments[key]; as.Node == node {
+			mine = append(mine, as.Pod)
+		}
+	}
+	return mine
+}
+
+// sortedKeys lists a map's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
+}

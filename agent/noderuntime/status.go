@@ -1,0 +1,168 @@
+package noderuntime
+
+import (
+	"bytes"
+	"log/slog"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/podman-swarm/podman-swarm/agent/store"
+	"github.com/podman-swarm/podman-swarm/cluster"
+	"github.com/podman-swarm/podman-swarm/reconcile"
+)
+
+// StatusStore is where the status records are written.
+type StatusStore interface {
+	Get(key string) (cluster.Entry, bool)
+	Put(key string, value []byte) (cluster.Version, error)
+	Delete(key string) (cluster.Version, error)
+}
+
+// StatusWriter is the one writer of the status records of this node's pods. It merges
+// the last report of the runtime with the last port check of each pod and writes the
+// record, from where it reaches every node, when the merged record changes.
+type StatusWriter struct {
+	store  StatusStore
+	node   string
+	hostIP string
+	log    *slog.Logger
+
+	mu      sync.Mutex
+	reports map[string]reconcile.Status // the runtime's last report, by pod key
+	ports   map[string]bool             // the last port check, by pod key; absent: not checked
+	written map[string]written          // what this writer last stored, by pod key
+}
+
+// written is a record as stored, and the version the store gave it.
+type written struct {
+	status  store.PodStatus
+	version cluster.Version
+}
+
+// NewStatusWriter writes the status records of the pods node runs; hostIP is the address
+// they are reached at, that of the node.
+func NewStatusWriter(s StatusStore, node, hostIP string, log *slog.Logger) *StatusWriter {
+	return &StatusWriter{
+		store: s, node: node, hostIP: hostIP, log: log.With("component", "podstatus"),
+		reports: map[string]reconcile.Status{}, ports: map[string]bool{}, written: map[string]written{},
+	}
+}
+
+// Report takes what the runtime observes of one of this node's pods: the reconciler calls
+// it each time a pod's status changes.
+func (w *StatusWriter) Report(podKey string, s reconcile.Status) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.reports[podKey] = s
+	w.write(podKey, "report pod status")
+}
+
+// Records are the merged records of the pods the runtime reported, by pod key.
+func (w *StatusWriter) Records() map[string]store.PodStatus {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make(map[string]store.PodStatus, len(w.reports))
+	for key := range w.reports {
+		out[key] = w.merged(key)
+	}
+	return out
+}
+
+// PortsChecked takes the result of a port check: per pod, whether all its published TCP
+// ports (at addresses) accept connections. A pod missing from open was not checked, and
+// its record says nothing of its ports any more at its next change.
+func (w *StatusWriter) PortsChecked(open map[string]bool, addresses map[string][]string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.ports = open
+	for _, key := range slices.Sorted(maps.Keys(open)) {
+		if _, reported := w.reports[key]; !reported {
+			continue
+		}
+		last := w.written[key].status.PortsOpen
+		if last != nil && *last == open[key] {
+			continue
+		}
+		if open[key] {
+			w.log.Info("the pod's published ports accept connections", "pod", key)
+		} else {
+			w.log.Warn("a published port of the pod refuses connections from its node: out of DNS and the ingress until it accepts again", "pod", key, "addresses", addresses[key])
+		}
+		w.write(key, "report the pod's port check")
+	}
+}
+
+// Prune drops what this node reported of the pods st no longer assigns to it: their status
+// records in the store (also those left from before a restart, of pods that moved while the
+// node was down) and their last report and check here.
+func (w *StatusWriter) Prune(st *store.State) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	mine := func(key string) bool {
+		as, ok := st.Assignments[key]
+		return ok && as.Node == w.node
+	}
+	for key, s := range st.Status {
+		if s.Node == w.node && !mine(key) {
+			if _, err := w.store.Delete(store.StatusKey(key)); err != nil {
+				w.log.Warn("remove the status of a pod that moved", "pod", key, "err", err)
+			}
+		}
+	}
+	for key := range w.reports {
+		if !mine(key) {
+			delete(w.reports, key)
+			delete(w.ports, key)
+		}
+	}
+	for key := range w.written {
+		if !mine(key) {
+			delete(w.written, key)
+		}
+	}
+}
+
+// merged is the record of a reported pod: its report and its last port check.
+func (w *StatusWriter) merged(podKey string) store.PodStatus {
+	s := w.reports[podKey]
+	ps := store.PodStatus{
+		Node:         w.node,
+		Phase:        store.CorePhase(s.Phase),
+		Ready:        s.Ready,
+		RestartCount: int32(s.Restarts),
+		HostIP:       w.hostIP,
+		Message:      s.Error,
+		Ports:        s.Ports,
+		Containers:   s.Containers,
+	}
+	if open, ok := w.ports[podKey]; ok {
+		ps.PortsOpen = &open
+	}
+	return ps
+}
+
+// write stores the merged record of a reported pod unless the store still holds the same
+// one from this writer. Called with mu held; what names the write in a failure's log line.
+func (w *StatusWriter) write(podKey, what string) {
+	ps := w.merged(podKey)
+	if last, ok := w.written[podKey]; ok && sameStatus(last.status, ps) {
+		if e, ok := w.store.Get(store.StatusKey(podKey)); ok && !e.Deleted && e.Version == last.version {
+			return
+		}
+	}
+	ps.Updated = time.Now().UTC()
+	v, err := w.store.Put(store.StatusKey(podKey), store.MustJSON(ps))
+	if err != nil {
+		w.log.Warn(what, "pod", podKey, "err", err)
+		return
+	}
+	w.written[podKey] = written{status: ps, version: v}
+}
+
+// sameStatus tells whether two records say the same, whenever they were written.
+func sameStatus(a, b store.PodStatus) bool {
+	a.Updated, b.Updated = time.Time{}, time.Time{}
+	return bytes.Equal(store.MustJSON(a), store.MustJSON(b))
+}

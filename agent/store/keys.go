@@ -1,0 +1,43 @@
+// Package store is the layout of the cluster's replicated store as the agent uses it: which
+// key holds what, the typed records under those keys, and a typed snapshot of them all. The
+// cluster package moves keys and values without knowing what they mean; this package is
+// where they get their meaning, and the one place that names a key.
+//
+// Each record has one writer:
+//
+//   - deployment/, service/, ingress/, pod/ and dns/whitelist: the API, as users apply and
+//     delete objects and edit the whitelist;
+//   - assignment/ and pending/: the scheduler of the node that leads;
+//   - status/: the node that runs the pod (its status writer);
+//   - token/: the token authority (the token endpoints, and each agent for its own token).
+package store
+
+// The store holds every object under a key that names its kind, namespace and name.
+const (
+	PrefixDeployment = "deployment/" // apps/v1 Deployment as the user applied it (JSON)
+	PrefixService    = "service/"    // v1 Service (JSON)
+	PrefixIngress    = "ingress/"    // networking.k8s.io/v1 Ingress (JSON)
+	PrefixPod        = "pod/"        // a bare v1 Pod as the user applied it (JSON)
+	PrefixAssignment = "assignment/" // a pod placed on a node: Assignment (JSON), written by the leader
+	PrefixPending    = "pending/"    // a pod that fits no node and why: Pending (JSON), written by the leader
+	PrefixStatus     = "status/"     // what a node observes of a pod it runs: PodStatus (JSON), written by that node
+	PrefixToken      = "token/"      // an API token's record: its hash, never the token (JSON)
+	KeyDNSWhitelist  = "dns/whitelist"
+)
+
+// ObjectKey is the store key of a namespaced object under prefix.
+func ObjectKey(prefix, namespace, name string) string {
+	return prefix + namespace + "/" + name
+}
+
+// AssignmentKey is the key of a pod's assignment, by the pod's key ("namespace/name").
+func AssignmentKey(podKey string) string { return PrefixAssignment + podKey }
+
+// PendingKey is the key of a pod's pending record.
+func PendingKey(podKey string) string { return PrefixPending + podKey }
+
+// StatusKey is the key of a pod's status record.
+func StatusKey(podKey string) string { return PrefixStatus + podKey }
+
+// TokenKey is the key of an API token's record, by the token's id.
+func TokenKey(id string) string { return PrefixToken + id }

@@ -1,0 +1,46 @@
+package store
+
+import (
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/podman-swarm/podman-swarm/manifest"
+	"github.com/podman-swarm/podman-swarm/reconcile"
+)
+
+// Assignment is the value under assignment/<ns>/<pod>: the pod to run and the node that runs it.
+type Assignment struct {
+	Pod  manifest.Pod `json:"pod"`
+	Node string       `json:"node"`
+}
+
+// Pending is the value under pending/<ns>/<pod>: a pod that fits no node, and why.
+type Pending struct {
+	Pod    manifest.Pod `json:"pod"`
+	Reason string       `json:"reason"`
+}
+
+// PodStatus is the value under status/<ns>/<pod>: what the node running a pod observes.
+type PodStatus struct {
+	Node         string                      `json:"node"`
+	Phase        corev1.PodPhase             `json:"phase"`
+	Ready        bool                        `json:"ready"`
+	RestartCount int32                       `json:"restartCount,omitempty"`
+	HostIP       string                      `json:"hostIP,omitempty"`
+	Message      string                      `json:"message,omitempty"`
+	Ports        []manifest.PublishedPort    `json:"ports,omitempty"`
+	Containers   []reconcile.ContainerStatus `json:"containers,omitempty"`
+	Updated      time.Time                   `json:"updated"`
+	// PortsOpen is the node's last TCP check of the published ports; nil until the first
+	// one.
+	PortsOpen *bool `json:"portsOpen,omitempty"`
+}
+
+// CorePhase maps the reconciler's phase onto Kubernetes' (they are spelled the same).
+func CorePhase(p reconcile.Phase) corev1.PodPhase {
+	if p == "" {
+		return corev1.PodPending
+	}
+	return corev1.PodPhase(p)
+}

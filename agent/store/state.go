@@ -1,0 +1,84 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/podman-swarm/podman-swarm/cluster"
+)
+
+// Lister is the part of the cluster store that reading the state needs.
+type Lister interface {
+	List(prefix string) []cluster.Entry
+}
+
+// State is a typed snapshot of the store. Maps are keyed by "namespace/name".
+type State struct {
+	Deployments map[string]*appsv1.Deployment
+	Services    map[string]*corev1.Service
+	Ingresses   map[string]*networkingv1.Ingress
+	Pods        map[string]*corev1.Pod
+	Assignments map[string]Assignment
+	Pending     map[string]Pending
+	Status      map[string]PodStatus
+}
+
+// Read decodes the store. A value that does not decode (written by a newer version, say)
+// is logged and left out rather than stopping the node.
+func Read(s Lister, log *slog.Logger) *State {
+	st := &State{
+		Deployments: map[string]*appsv1.Deployment{},
+		Services:    map[string]*corev1.Service{},
+		Ingresses:   map[string]*networkingv1.Ingress{},
+		Pods:        map[string]*corev1.Pod{},
+		Assignments: map[string]Assignment{},
+		Pending:     map[string]Pending{},
+		Status:      map[string]PodStatus{},
+	}
+	decodeAll(s, PrefixDeployment, st.Deployments, func() *appsv1.Deployment { return &appsv1.Deployment{} }, log)
+	decodeAll(s, PrefixService, st.Services, func() *corev1.Service { return &corev1.Service{} }, log)
+	decodeAll(s, PrefixIngress, st.Ingresses, func() *networkingv1.Ingress { return &networkingv1.Ingress{} }, log)
+	decodeAll(s, PrefixPod, st.Pods, func() *corev1.Pod { return &corev1.Pod{} }, log)
+	decodeValues(s, PrefixAssignment, st.Assignments, log)
+	decodeValues(s, PrefixPending, st.Pending, log)
+	decodeValues(s, PrefixStatus, st.Status, log)
+	return st
+}
+
+func decodeAll[T any](s Lister, prefix string, into map[string]*T, alloc func() *T, log *slog.Logger) {
+	for _, e := range s.List(prefix) {
+		v := alloc()
+		if err := json.Unmarshal(e.Value, v); err != nil {
+			log.Warn("skipping undecodable store value", "key", e.Key, "err", err)
+			continue
+		}
+		into[e.Key[len(prefix):]] = v
+	}
+}
+
+// decodeValues decodes every value under prefix into into, keyed by the rest of its key;
+// a value that does not decode is logged and left out.
+func decodeValues[T any](s Lister, prefix string, into map[string]T, log *slog.Logger) {
+	for _, e := range s.List(prefix) {
+		var v T
+		if err := json.Unmarshal(e.Value, &v); err != nil {
+			log.Warn("skipping undecodable store value", "key", e.Key, "err", err)
+			continue
+		}
+		into[e.Key[len(prefix):]] = v
+	}
+}
+
+// MustJSON encodes a value the agent built itself; failing is a programming error.
+func MustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("encode %T: %v", v, err))
+	}
+	return b
+}

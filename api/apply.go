@@ -1,0 +1,15 @@
+package api
+
+// ApplyResult is the answer to an apply.
+type ApplyResult struct {
+	DryRun  bool      `json:"dryRun,omitempty"`
+	Applied []Applied `json:"applied"`
+}
+
+// Applied says what an apply did to one object, in kubectl's words.
+type Applied struct {
+	Kind      string `json:"kind"`
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	Result    string `json:"result"` // created, configured or unchanged
+}
