@@ -14,6 +14,7 @@ import (
 
 	"github.com/podman-swarm/podman-swarm/agent/store"
 	"github.com/podman-swarm/podman-swarm/api"
+	"github.com/podman-swarm/podman-swarm/internal/fielderr"
 )
 
 // An apply on one node is visible through the API of every node, and its pods are spread.
@@ -311,7 +312,7 @@ func TestBadLabelRefused(t *testing.T) {
 	cfg := testConfig(t, "n0")
 	cfg.Labels = map[string]string{"disk": "fast ssd"}
 	_, err := Start(context.Background(), cfg)
-	var ce *ConfigError
+	var ce *fielderr.List
 	if !errors.As(err, &ce) || len(ce.Problems) != 1 || !slices.Equal(ce.Problems[0].Fields, []string{"Labels"}) ||
 		!strings.Contains(err.Error(), "invalid agent configuration: Labels disk=fast ssd: the value") {
 		t.Errorf("err = %v", err)

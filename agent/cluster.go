@@ -12,6 +12,7 @@ import (
 
 	"github.com/podman-swarm/podman-swarm/agent/nodemeta"
 	"github.com/podman-swarm/podman-swarm/cluster"
+	"github.com/podman-swarm/podman-swarm/internal/fielderr"
 	"github.com/podman-swarm/podman-swarm/internal/lifecycle"
 )
 
@@ -19,7 +20,7 @@ import (
 func clusterConfig(cfg Config, apiAddr string) (cluster.Config, error) {
 	host, port, err := splitHostPort(cfg.Bind)
 	if err != nil {
-		return cluster.Config{}, fieldError("Bind", " %q: %w", cfg.Bind, err)
+		return cluster.Config{}, fielderr.New("Bind", "%s %q: %w", cfg.Bind, err)
 	}
 	meta := map[string]string{nodemeta.API: apiAddr, nodemeta.Runtime: cfg.Runtime}
 	for k, v := range cfg.Labels {

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/podman-swarm/podman-swarm/internal/fielderr"
 )
 
 // The defaults a command starts from pass validation once a state folder is given.
@@ -27,9 +29,9 @@ func TestDefaultConfigIsValid(t *testing.T) {
 func TestConfigErrorNamesFields(t *testing.T) {
 	cfg := Config{Bind: "nohost", APIListen: "127.0.0.1:0", TLSCert: "c.pem", Runtime: "docker"}
 	err := cfg.withDefaults().validate()
-	var ce *ConfigError
+	var ce *fielderr.List
 	if !errors.As(err, &ce) {
-		t.Fatalf("validate = %v, want a ConfigError", err)
+		t.Fatalf("validate = %v, want a fielderr.List", err)
 	}
 	var fields []string
 	for _, p := range ce.Problems {
@@ -44,7 +46,7 @@ func TestConfigErrorNamesFields(t *testing.T) {
 	if err.Error() != want {
 		t.Errorf("Error:\n%s\nwant:\n%s", err, want)
 	}
-	lower := ce.Message(strings.ToLower)
+	lower := ce.Named(strings.ToLower).Error()
 	if !strings.HasPrefix(lower, "invalid agent configuration: nodename is empty\nstatedir is empty\nbind \"nohost\"") ||
 		!strings.Contains(lower, "tlscert and tlskey go together") {
 		t.Errorf("Message(strings.ToLower) = %s", lower)

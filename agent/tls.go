@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 
 	"github.com/podman-swarm/podman-swarm/api"
+	"github.com/podman-swarm/podman-swarm/internal/fielderr"
 )
 
 // apiTLS loads the API's certificate: the server's TLS configuration (nil without
@@ -13,7 +14,7 @@ func apiTLS(cfg Config) (server, forward *tls.Config, err error) {
 	forward = &tls.Config{MinVersion: tls.VersionTLS12}
 	if cfg.TLSCA != "" {
 		if forward.RootCAs, err = api.LoadCertPool(cfg.TLSCA); err != nil {
-			return nil, nil, fieldError("TLSCA", ": %w", err)
+			return nil, nil, fielderr.New("TLSCA", "%s: %w", err)
 		}
 	}
 	if cfg.TLSCert == "" {
@@ -21,7 +22,7 @@ func apiTLS(cfg Config) (server, forward *tls.Config, err error) {
 	}
 	cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
 	if err != nil {
-		return nil, nil, &FieldError{Fields: []string{"TLSCert", "TLSKey"}, Sep: "/", Detail: ": " + err.Error(), Err: err}
+		return nil, nil, fielderr.NewFields([]string{"TLSCert", "TLSKey"}, "%s/%s: %w", err)
 	}
 	// A cluster that shares one self-signed certificate trusts it without a CA file.
 	if forward.RootCAs == nil {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podman-swarm/podman-swarm/internal/fielderr"
 	"github.com/podman-swarm/podman-swarm/internal/testcert"
 )
 
@@ -102,7 +103,7 @@ func TestTLSConfigRefused(t *testing.T) {
 		cfg := testConfig(t, "n0")
 		cfg.TLSCert, cfg.TLSKey, cfg.TLSCA = tc.cert, tc.key, tc.ca
 		_, err := Start(t.Context(), cfg)
-		var fe *FieldError
+		var fe *fielderr.Error
 		if err == nil || !strings.Contains(err.Error(), tc.msg) || !errors.As(err, &fe) || !strings.HasPrefix(fe.Fields[0], "TLS") {
 			t.Errorf("%+v: %v, want a FieldError of a TLS field with %q", tc, err, tc.msg)
 		}

@@ -9,60 +9,59 @@ import (
 	"unicode"
 
 	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/podman-swarm/podman-swarm/internal/fielderr"
 )
 
 // validate lists every value of c that a node cannot start with.
 func (c Config) validate() error {
-	var errs []*FieldError
+	var errs []*fielderr.Error
 	if c.NodeName == "" {
-		errs = append(errs, fieldError("NodeName", " is empty"))
+		errs = append(errs, fielderr.New("NodeName", "%s is empty"))
 	}
 	if c.StateDir == "" {
-		errs = append(errs, fieldError("StateDir", " is empty"))
+		errs = append(errs, fielderr.New("StateDir", "%s is empty"))
 	}
 	if _, _, err := splitHostPort(c.Bind); err != nil {
-		errs = append(errs, fieldError("Bind", " %q: %w", c.Bind, err))
+		errs = append(errs, fielderr.New("Bind", "%s %q: %w", c.Bind, err))
 	}
 	if _, _, err := net.SplitHostPort(c.APIListen); err != nil {
-		errs = append(errs, fieldError("APIListen", " %q: %w", c.APIListen, err))
+		errs = append(errs, fielderr.New("APIListen", "%s %q: %w", c.APIListen, err))
 	}
 	if c.ForceNewCluster && len(c.Join) > 0 {
-		errs = append(errs, &FieldError{Fields: []string{"ForceNewCluster", "Join"}, Sep: " founds a new cluster and ", Detail: " joins an existing one: give only one of them"})
+		errs = append(errs, fielderr.NewFields([]string{"ForceNewCluster", "Join"}, "%s founds a new cluster and %s joins an existing one: give only one of them"))
 	}
 	if c.ForceNewCluster && c.Resync {
-		errs = append(errs, &FieldError{Fields: []string{"ForceNewCluster", "Resync"}, Sep: " founds a new cluster and ", Detail: " fetches the state of an existing one: give only one of them"})
+		errs = append(errs, fielderr.NewFields([]string{"ForceNewCluster", "Resync"}, "%s founds a new cluster and %s fetches the state of an existing one: give only one of them"))
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
-		errs = append(errs, &FieldError{Fields: []string{"TLSCert", "TLSKey"}, Sep: " and ", Detail: " go together: give both or neither"})
+		errs = append(errs, fielderr.NewFields([]string{"TLSCert", "TLSKey"}, "%s and %s go together: give both or neither"))
 	}
 	for k, v := range c.Labels {
 		for _, msg := range validation.IsQualifiedName(k) {
-			errs = append(errs, fieldError("Labels", " %s=%s: the key %s", k, v, msg))
+			errs = append(errs, fielderr.New("Labels", "%s %s=%s: the key %s", k, v, msg))
 		}
 		for _, msg := range validation.IsValidLabelValue(v) {
-			errs = append(errs, fieldError("Labels", " %s=%s: the value %s", k, v, msg))
+			errs = append(errs, fielderr.New("Labels", "%s %s=%s: the value %s", k, v, msg))
 		}
 	}
 	if c.PodDNS != "" && c.PodDNS != PodDNSNone {
 		if _, err := netip.ParseAddr(c.PodDNS); err != nil {
-			errs = append(errs, fieldError("PodDNS", " %q: want the IP address this node's swarm dns answers at on port 53, or %s", c.PodDNS, PodDNSNone))
+			errs = append(errs, fielderr.New("PodDNS", "%s %q: want the IP address this node's swarm dns answers at on port 53, or %s", c.PodDNS, PodDNSNone))
 		}
 	}
 	for _, msg := range validation.IsDNS1123Subdomain(c.ClusterDomain) {
-		errs = append(errs, fieldError("ClusterDomain", " %q: %s", c.ClusterDomain, msg))
+		errs = append(errs, fielderr.New("ClusterDomain", "%s %q: %s", c.ClusterDomain, msg))
 	}
 	if strings.ContainsFunc(c.PodNetwork, unicode.IsSpace) {
-		errs = append(errs, fieldError("PodNetwork", " %q: want one podman --network value without spaces, e.g. %s", c.PodNetwork, DefaultPodNetwork))
+		errs = append(errs, fielderr.New("PodNetwork", "%s %q: want one podman --network value without spaces, e.g. %s", c.PodNetwork, DefaultPodNetwork))
 	}
 	switch c.Runtime {
 	case RuntimeNone, RuntimeSystemd:
 	default:
-		errs = append(errs, fieldError("Runtime", " %q: must be systemd or none", c.Runtime))
+		errs = append(errs, fielderr.New("Runtime", "%s %q: must be systemd or none", c.Runtime))
 	}
-	if len(errs) == 0 {
-		return nil
-	}
-	return &ConfigError{Problems: errs}
+	return fielderr.Join("invalid agent configuration", errs)
 }
 
 // splitHostPort splits host:port and checks that the port is a port number.

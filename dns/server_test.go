@@ -5,6 +5,7 @@ import (
 	"net"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -96,7 +97,7 @@ func TestServerPortTaken(t *testing.T) {
 		Upstreams: []string{"127.0.53.5:53"}, TTL: 5 * time.Second, PollInterval: time.Second,
 	})
 	var fe *fielderr.Error
-	if !errors.As(err, &fe) || fe.Field != "Listen" || !strings.Contains(err.Error(), "Listen <address>:53") ||
+	if !errors.As(err, &fe) || !slices.Equal(fe.Fields, []string{"Listen"}) || !strings.Contains(err.Error(), "Listen <address>:53") ||
 		!errors.Is(err, syscall.EADDRINUSE) {
 		t.Errorf("New on a taken port: %v", err)
 	}

@@ -1,11 +1,6 @@
 package main
 
-import (
-	"errors"
-	"strings"
-
-	"github.com/podman-swarm/podman-swarm/agent"
-)
+import "github.com/podman-swarm/podman-swarm/internal/fielderr"
 
 // agentFlags names the fields of agent.Config as the flags that set them.
 var agentFlags = map[string]string{
@@ -42,14 +37,4 @@ func flagName(field string) string {
 
 // withFlagNames words the agent's refusal of its configuration with the flags the user
 // gave, not the Config fields they set; the rest of the message stays.
-func withFlagNames(err error) error {
-	var ce *agent.ConfigError
-	if errors.As(err, &ce) {
-		return errors.New(strings.Replace(err.Error(), ce.Error(), ce.Message(flagName), 1))
-	}
-	var fe *agent.FieldError
-	if errors.As(err, &fe) {
-		return errors.New(strings.Replace(err.Error(), fe.Error(), fe.Message(flagName), 1))
-	}
-	return err
-}
+func withFlagNames(err error) error { return fielderr.Rename(err, flagName) }

@@ -43,7 +43,7 @@ func runCompanion[S, F lifecycle.Runnable](name string, cf companionFlags, flags
 	}
 	srv, err := newServer(log, os.Getenv("SWARM_TOKEN"), cf.tokenFile)
 	if err != nil {
-		return fielderr.Rename(err, flags)
+		return fielderr.Rename(err, fielderr.Names(flags))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
