@@ -2,7 +2,7 @@
 // the cluster's Services from the endpoints the agent computes, and forwards every other
 // name to the node's upstream resolvers.
 //
-// Pods have no overlay network (DESIGN.md): a Service's endpoint is its pod's node address
+// Pods have no overlay network (a kernel overlay would need root on every node): a Service's endpoint is its pod's node address
 // and the port the pod publishes there. So the answers are:
 //
 //   - <service>.<namespace>.svc.<domain> and <service>.<namespace>.<domain>: one A record

@@ -61,7 +61,7 @@ PublishPort=18080:18080
 	plainRetries := 0
 	for range runs {
 		start := time.Now()
-		// A start right after a stop of the same unit sometimes fails (RIG.md); a person
+		// A start right after a stop of the same unit sometimes fails (seen on the rig); a person
 		// would start it again, and so does the reconciler: count the retry in.
 		for {
 			out, err := onNode(1, "systemctl", "--user", "start", "plain.service")
