@@ -123,7 +123,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		// The reconciler's first pass must see the pods this node runs (the store is read
 		// back from disk by now): with an empty desired list it would stop them all.
 		r.SetDesired(noderuntime.Assigned(store.Read(node, log), cfg.NodeName))
-		parts.Add("reconciler", lifecycle.Func(r.Run))
+		parts.Add("reconciler", r)
 		parts.Add("pods", noderuntime.NewLoop(node, cfg.NodeName, r, status, logger))
 		runtime = r
 	}

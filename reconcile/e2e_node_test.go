@@ -98,7 +98,7 @@ func (n *inNode) start(t *testing.T) {
 	r.SetDesired(n.desired)
 	go func() {
 		defer close(done)
-		r.Run(ctx)
+		r.Start(ctx)
 	}()
 	n.loop = r
 	n.stop = func() { cancel(); <-done; sd.Close() }

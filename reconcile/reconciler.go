@@ -49,7 +49,7 @@ type Config struct {
 }
 
 // Reconciler runs the pods assigned to this node. Its methods are safe for concurrent use;
-// Run must be called once.
+// Start must be called once.
 type Reconciler struct {
 	cfg     Config
 	log     *slog.Logger
@@ -183,10 +183,10 @@ func (r *Reconciler) snapshot() ([]DesiredPod, map[string]string) {
 	return out, maps.Clone(r.renderErr)
 }
 
-// Run is the loop: a pass at once, then one each time it is woken (SetDesired, a change
+// Start runs the loop (a lifecycle.Runnable): a pass at once, then one each time it is woken (SetDesired, a change
 // of one of our units, a back-off or health poll coming due) or Resync passed. It returns
 // when ctx ends. Units keep running when it returns: they belong to systemd.
-func (r *Reconciler) Run(ctx context.Context) error {
+func (r *Reconciler) Start(ctx context.Context) error {
 	var changes <-chan string
 	watch := func() {
 		// Every unit quadlet makes is named with its prefix; the loop watches only those.

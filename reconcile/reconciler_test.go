@@ -279,7 +279,7 @@ func TestReconcilerRun(t *testing.T) {
 	r := n.agent()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
-	go func() { done <- r.Run(ctx) }()
+	go func() { done <- r.Start(ctx) }()
 	r.SetDesired([]manifest.Pod{podSpec("web")})
 	waitFor(t, func() bool { s, ok := r.Status("default/web"); return ok && s.Ready })
 	n.sd.crash(webApp)
