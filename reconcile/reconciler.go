@@ -183,9 +183,10 @@ func (r *Reconciler) snapshot() ([]DesiredPod, map[string]string) {
 	return out, maps.Clone(r.renderErr)
 }
 
-// Start runs the loop (a lifecycle.Runnable): a pass at once, then one each time it is woken (SetDesired, a change
-// of one of our units, a back-off or health poll coming due) or Resync passed. It returns
-// when ctx ends. Units keep running when it returns: they belong to systemd.
+// Start runs the loop (a lifecycle.Runnable): a pass at once, then one each time it is
+// woken (SetDesired, a change of one of our units, a back-off or health poll coming due) or
+// Resync passed. It returns when ctx ends. Units keep running when it returns: they belong
+// to systemd.
 func (r *Reconciler) Start(ctx context.Context) error {
 	var changes <-chan string
 	watch := func() {
