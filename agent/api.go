@@ -94,9 +94,15 @@ func (a *Agent) health(c echo.Context) error {
 	if a.cfg.NoAuth {
 		auth = "off"
 	}
-	return c.JSON(http.StatusOK, map[string]any{
+	h := map[string]any{
 		"status": "ok", "node": a.cfg.NodeName, "leader": a.node.Leader(), "members": len(a.node.Members()), "auth": auth,
-	})
+	}
+	// A node that cannot write its store refuses every write: not healthy, and says why.
+	if err := a.node.StoreError(); err != nil {
+		h["status"], h["reason"] = "failing", err.Error()
+		return c.JSON(http.StatusServiceUnavailable, h)
+	}
+	return c.JSON(http.StatusOK, h)
 }
 
 // Stats is the answer of /stats: counters an operator or a benchmark reads.
@@ -146,6 +152,19 @@ func (a *Agent) applyManifest(c echo.Context) error {
 	if err := quadlet.Check(set, quadlet.Options{}); err != nil {
 		return err
 	}
+	ack, err := cluster.ParseAck(c.QueryParam("ack"))
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, err.Error())
+	}
+	// Every object must fit in the store before anything is written, in a dry run too.
+	for _, o := range set.Objects {
+		if size := len(encodeObject(o)); size > cluster.MaxValueBytes {
+			m := o.Meta()
+			return echo.NewHTTPError(http.StatusRequestEntityTooLarge, fmt.Sprintf(
+				"%s %s/%s takes %d bytes once stored, more than the %d an object may take; nothing was applied",
+				o.Kind, m.Namespace, m.Name, size, cluster.MaxValueBytes))
+		}
+	}
 	changes, results := applyChanges(set, func(key string) ([]byte, bool) {
 		e, ok := a.node.Get(key)
 		if !ok || e.Deleted {
@@ -154,16 +173,23 @@ func (a *Agent) applyManifest(c echo.Context) error {
 		return e.Value, true
 	})
 	dryRun := c.QueryParam("dryRun") == "true"
-	if !dryRun {
-		for _, ch := range changes {
-			if _, err := a.node.Put(ch.key, ch.value); err != nil {
-				return echo.NewHTTPError(http.StatusServiceUnavailable, "store "+ch.key+": "+err.Error())
-			}
+	if !dryRun && len(changes) > 0 {
+		writes := make([]cluster.Change, len(changes))
+		for i, ch := range changes {
+			writes[i] = cluster.Change{Key: ch.key, Value: ch.value}
+		}
+		// All objects in one atomic write: stored together, or none.
+		_, err := a.node.Write(c.Request().Context(), writes, ack)
+		if err != nil && !errors.Is(err, cluster.ErrNotConfirmed) {
+			return storeWriteError(err, "nothing was applied")
 		}
 		for _, r := range results {
 			if r.Result != "unchanged" {
 				a.log.Info("object "+r.Result, "kind", r.Kind, "object", r.Namespace+"/"+r.Name)
 			}
+		}
+		if err != nil {
+			return storeWriteError(err, "")
 		}
 	}
 	return c.JSON(http.StatusOK, ApplyResult{DryRun: dryRun, Applied: results})
@@ -191,11 +217,34 @@ func (a *Agent) deleteObject(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusConflict,
 			fmt.Sprintf("%s/%s names several objects (%s): say which with ?kind=", ns, name, strings.Join(kinds, ", ")))
 	}
-	if _, err := a.node.Delete(keys[0]); err != nil {
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "delete "+keys[0]+": "+err.Error())
+	ack, err := cluster.ParseAck(c.QueryParam("ack"))
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, err.Error())
+	}
+	_, err = a.node.Write(c.Request().Context(), []cluster.Change{{Key: keys[0], Delete: true}}, ack)
+	if err != nil && !errors.Is(err, cluster.ErrNotConfirmed) {
+		return storeWriteError(err, "nothing was deleted")
 	}
 	a.log.Info("object deleted", "kind", kinds[0], "object", ns+"/"+name)
+	if err != nil {
+		return storeWriteError(err, "")
+	}
 	return c.JSON(http.StatusOK, Applied{Kind: kinds[0], Namespace: ns, Name: name, Result: "deleted"})
+}
+
+// storeWriteError answers a write the store did not take as asked: 507 when this node
+// could not write it to its disk or the store is full (then nothing changed, as unchanged
+// says), 503 when it is stored here but no other node confirmed it in time, or when the
+// node is shutting down.
+func storeWriteError(err error, unchanged string) error {
+	switch {
+	case errors.Is(err, cluster.ErrNotPersisted), errors.Is(err, cluster.ErrStoreFull):
+		return echo.NewHTTPError(http.StatusInsufficientStorage, err.Error()+"; "+unchanged)
+	case errors.Is(err, cluster.ErrTooLarge):
+		return echo.NewHTTPError(http.StatusRequestEntityTooLarge, err.Error()+"; "+unchanged)
+	default:
+		return echo.NewHTTPError(http.StatusServiceUnavailable, err.Error())
+	}
 }
 
 func kindSuffix(kind string) string {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/podman-swarm/podman-swarm/cluster"
 	"github.com/podman-swarm/podman-swarm/internal/atomicfile"
 )
 
@@ -141,8 +142,18 @@ func (a *Agent) createToken(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := a.node.Put(keyToken(rec.ID), mustJSON(rec)); err != nil {
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "store the token: "+err.Error())
+	ack, err := cluster.ParseAck(c.QueryParam("ack"))
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, err.Error())
+	}
+	_, err = a.node.Write(c.Request().Context(), []cluster.Change{{Key: keyToken(rec.ID), Value: mustJSON(rec)}}, ack)
+	if errors.Is(err, cluster.ErrNotConfirmed) {
+		a.log.Info("API token created, not confirmed by another node", "id", rec.ID, "by", createdBy)
+		return echo.NewHTTPError(http.StatusServiceUnavailable, err.Error()+
+			"; the token was not handed out: revoke its id "+rec.ID+" and create another")
+	}
+	if err != nil {
+		return storeWriteError(err, "no token was created")
 	}
 	a.log.Info("API token created", "id", rec.ID, "description", rec.Description, "read_only", rec.ReadOnly, "by", createdBy)
 	return c.JSON(http.StatusCreated, NewToken{Token: token, TokenInfo: rec.info(time.Now())})
