@@ -5,18 +5,12 @@ import (
 	"fmt"
 	"sync"
 	"syscall"
-	"time"
 )
 
 // ErrNotPersisted is matched (errors.Is) by the error of a write that could
 // not be written to this node's disk (disk full, I/O error). Such a write
 // changed nothing: not the store in memory, and nothing was sent.
 var ErrNotPersisted = errors.New("the store could not be written to disk")
-
-// commitRetry is how often a node whose disk refused a write tries an empty
-// frame, so that it notices, without waiting for a client, that the disk
-// takes writes again.
-const commitRetry = 5 * time.Second
 
 // compactBytes is the size of the log beyond which its frames are folded
 // into the store file (or beyond the store file's size, if that is larger,
@@ -105,8 +99,8 @@ func (h *diskHealth) get() error {
 }
 
 // StoreError returns why this node could not write its store to disk, while
-// that lasts: it is the error of the last write, and nil again once a write
-// succeeds. The node tries an empty write every few seconds meanwhile.
+// that lasts: it is the error of the last write to the log, and nil again
+// once a write succeeds, this node's or one that a peer sent.
 func (n *Node) StoreError() error {
 	return n.disk.get()
 }
@@ -128,29 +122,22 @@ func notPersisted(err error) error {
 // next turn, so that many concurrent writers share one flush.
 func (n *Node) commitLoop() {
 	defer n.wg.Done()
-	var retry <-chan time.Time
 	for {
 		select {
 		case <-n.commits.wake:
-			n.commitBatch(n.commits.take(), false)
-		case <-retry:
-			n.commitBatch(nil, true)
+			n.commitBatch(n.commits.take())
 		case <-n.stop:
-			n.commitBatch(n.commits.close(), false)
+			n.commitBatch(n.commits.close())
 			return
 		}
 		n.maybeCompact()
-		retry = nil
-		if n.disk.get() != nil {
-			retry = time.After(commitRetry)
-		}
 	}
 }
 
 // commitBatch writes the requests as one frame and applies them, or fails
-// them all. A probe writes an empty frame to learn whether the disk works.
-func (n *Node) commitBatch(batch []*commitReq, probe bool) {
-	if len(batch) == 0 && !probe {
+// them all.
+func (n *Node) commitBatch(batch []*commitReq) {
+	if len(batch) == 0 {
 		return
 	}
 	var entries []Entry

@@ -24,9 +24,8 @@
 // cannot be written (disk full, I/O error) fails with ErrNotPersisted and
 // changes nothing; the frame is cut off the log again (a node that dies
 // between a failed flush and that cut may read the frame back at its next
-// start: the one way a failed write can reappear), StoreError reports the
-// failure until a write succeeds, and an empty write every few seconds finds
-// out when the disk works again. Entries from peers go through the
+// start: the one way a failed write can reappear), and StoreError reports
+// the failure until a write succeeds again. Entries from peers go through the
 // same log before they are merged; nobody waits for them, except a peer
 // asked to confirm a write, which answers once the frame is flushed.
 //

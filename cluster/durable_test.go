@@ -337,10 +337,15 @@ func TestWriteRefusedWhenTheDiskFails(t *testing.T) {
 		}
 	}
 
-	// Healed: the node notices by itself, with an empty write.
+	// Healed: the next write succeeds, and the error clears.
 	disk.failWith(a.cfg.StateDir, nil)
-	waitFor(t, 3*commitRetry, "the store error clears", func() bool { return a.StoreError() == nil })
+	if err := a.StoreError(); err == nil {
+		t.Fatal("the store error cleared before any write succeeded")
+	}
 	mustPut(t, a, "after", "v")
+	if err := a.StoreError(); err != nil {
+		t.Fatalf("StoreError after a write succeeded: %v", err)
+	}
 	waitValue(t, []*Node{b}, "after", []byte("v"))
 }
 
