@@ -118,7 +118,7 @@ func (n *Node) handleMessage(buf []byte) {
 			n.log.Warn("drop write confirmation", "err", err)
 			return
 		}
-		n.acks.deliver(a)
+		n.deliverAck(a)
 	default:
 		n.log.Warn("drop message of unknown type", "type", int(t))
 	}

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -366,6 +367,25 @@ func TestWriteWaitsForPeers(t *testing.T) {
 			t.Fatalf("%s lacks a write confirmed by all", n.Name())
 		}
 	}
+	// Concurrent writers share messages to each member; every one is confirmed.
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			key := fmt.Sprintf("concurrent/%d", i)
+			if _, err := a.Write(ctx, []Change{{Key: key, Value: []byte("v")}}, AckAll); err != nil {
+				t.Error(err)
+				return
+			}
+			for _, n := range nodes {
+				if _, ok := n.entry(key); !ok {
+					t.Errorf("%s lacks %s, confirmed by all", n.Name(), key)
+				}
+			}
+		}()
+	}
+	wg.Wait()
 	if _, err := a.Write(ctx, []Change{{Key: "one", Value: []byte("v")}}, AckOne); err != nil {
 		t.Fatal(err)
 	}
@@ -409,18 +429,19 @@ func TestWriteWaitsForPeers(t *testing.T) {
 
 func TestReplicateMessageRoundTrip(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		m := replicateMsg{
-			ID:      rapid.Uint64().Draw(t, "id"),
-			From:    rapid.String().Draw(t, "from"),
-			WantAck: rapid.Bool().Draw(t, "ack"),
-		}
-		for i := range rapid.IntRange(0, 4).Draw(t, "count") {
-			m.Entries = append(m.Entries, Entry{
-				Key:      rapid.String().Draw(t, fmt.Sprint("key", i)),
-				Value:    rapid.SliceOf(rapid.Byte()).Draw(t, fmt.Sprint("value", i)),
-				Version:  Version{Time: rapid.Uint64().Draw(t, fmt.Sprint("time", i)), Node: m.From},
-				Modified: time.Unix(0, rapid.Int64().Draw(t, fmt.Sprint("modified", i))),
-			})
+		m := replicateMsg{From: rapid.String().Draw(t, "from")}
+		for i := range rapid.IntRange(0, 3).Draw(t, "items") {
+			it := replicateItem{ID: rapid.Uint64().Draw(t, fmt.Sprint("id", i)), WantAck: rapid.Bool().Draw(t, fmt.Sprint("ack", i))}
+			for j := range rapid.IntRange(0, 3).Draw(t, fmt.Sprint("count", i)) {
+				it.Entries = append(it.Entries, Entry{
+					Key:      rapid.String().Draw(t, fmt.Sprint("key", i, j)),
+					Value:    rapid.SliceOf(rapid.Byte()).Draw(t, fmt.Sprint("value", i, j)),
+					Version:  Version{Time: rapid.Uint64().Draw(t, fmt.Sprint("time", i, j)), Node: m.From},
+					Deleted:  rapid.Bool().Draw(t, fmt.Sprint("deleted", i, j)),
+					Modified: time.Unix(0, rapid.Int64().Draw(t, fmt.Sprint("modified", i, j))),
+				})
+			}
+			m.Items = append(m.Items, it)
 		}
 		msg := encodeReplicateMsg(m)
 		if messageType(msg[0]) != msgReplicate {
@@ -430,19 +451,32 @@ func TestReplicateMessageRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.ID != m.ID || got.From != m.From || got.WantAck != m.WantAck || len(got.Entries) != len(m.Entries) {
+		if got.From != m.From || len(got.Items) != len(m.Items) {
 			t.Fatalf("round trip: got %+v, want %+v", got, m)
 		}
-		for i, e := range got.Entries {
-			w := m.Entries[i]
-			if e.Key != w.Key || !bytes.Equal(e.Value, w.Value) || e.Version != w.Version || !e.Modified.Equal(w.Modified) {
-				t.Fatalf("entry %d: got %+v, want %+v", i, e, w)
+		for i, it := range got.Items {
+			w := m.Items[i]
+			if it.ID != w.ID || it.WantAck != w.WantAck || len(it.Entries) != len(w.Entries) {
+				t.Fatalf("item %d: got %+v, want %+v", i, it, w)
+			}
+			for j, e := range it.Entries {
+				we := w.Entries[j]
+				if e.Key != we.Key || !bytes.Equal(e.Value, we.Value) || e.Version != we.Version || e.Deleted != we.Deleted || !e.Modified.Equal(we.Modified) {
+					t.Fatalf("item %d entry %d: got %+v, want %+v", i, j, e, we)
+				}
 			}
 		}
-		a := replicateAck{ID: m.ID, From: m.From, Error: rapid.String().Draw(t, "error")}
+		for cut := range len(msg) - 1 {
+			if _, err := decodeReplicateMsg(msg[1 : 1+cut]); err == nil {
+				t.Fatalf("a message cut at %d of %d bytes decoded", cut, len(msg)-1)
+			}
+		}
+
+		a := replicateAck{From: m.From, IDs: rapid.SliceOf(rapid.Uint64()).Draw(t, "ids"), Error: rapid.String().Draw(t, "error")}
 		ab := encodeReplicateAck(a)
-		if gotAck, err := decodeReplicateAck(ab[1:]); err != nil || gotAck != a {
-			t.Fatalf("ack round trip: %+v, %v", gotAck, err)
+		gotAck, err := decodeReplicateAck(ab[1:])
+		if err != nil || gotAck.From != a.From || gotAck.Error != a.Error || !slices.Equal(gotAck.IDs, a.IDs) {
+			t.Fatalf("ack round trip: %+v, %v; want %+v", gotAck, err, a)
 		}
 	})
 }

@@ -43,6 +43,7 @@ type Node struct {
 	snapMu    sync.Mutex // one write of the store file at a time
 	disk      diskHealth
 	acks      ackWaiters
+	links     peerLinks
 
 	queue     *memberlist.TransmitLimitedQueue
 	members   *memberTable

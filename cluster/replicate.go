@@ -40,79 +40,29 @@ func (e *UnconfirmedError) Error() string {
 
 func (e *UnconfirmedError) Is(target error) bool { return target == ErrNotConfirmed }
 
-// replicateMsg carries one committed write straight to a member. With
-// WantAck the member answers once the entries are on its disk.
-type replicateMsg struct {
-	ID      uint64
-	From    string
-	WantAck bool
-	Entries []Entry
-}
-
-// replicateAck answers a replicateMsg.
-type replicateAck struct {
-	ID    uint64
+// peerAnswer is one member's answer to one write: confirmed, or why not.
+type peerAnswer struct {
 	From  string
-	Error string // empty when the member wrote the entries to disk
+	Error string // empty when the member wrote the write to disk
 }
 
-func encodeReplicateMsg(m replicateMsg) []byte {
-	b := []byte{byte(msgReplicate)}
-	b = appendUvarint(b, m.ID)
-	b = appendString(b, m.From)
-	var flags byte
-	if m.WantAck {
-		flags = 1
-	}
-	b = append(b, flags)
-	b = appendUvarint(b, uint64(len(m.Entries)))
-	for _, e := range m.Entries {
-		b = appendEntry(b, e)
-	}
-	return b
-}
-
-func decodeReplicateMsg(body []byte) (replicateMsg, error) {
-	d := decoder{buf: body}
-	m := replicateMsg{ID: d.uvarint(), From: d.string(), WantAck: d.byte()&1 != 0}
-	count := d.count(minEncodedEntry)
-	m.Entries = make([]Entry, 0, count)
-	for range count {
-		m.Entries = append(m.Entries, d.entry())
-	}
-	return m, d.done()
-}
-
-func encodeReplicateAck(a replicateAck) []byte {
-	b := []byte{byte(msgReplicateAck)}
-	b = appendUvarint(b, a.ID)
-	b = appendString(b, a.From)
-	return appendString(b, a.Error)
-}
-
-func decodeReplicateAck(body []byte) (replicateAck, error) {
-	d := decoder{buf: body}
-	a := replicateAck{ID: d.uvarint(), From: d.string(), Error: d.string()}
-	return a, d.done()
-}
-
-// ackWaiters routes acknowledgements to the write waiting for them.
+// ackWaiters routes answers to the write waiting for them.
 type ackWaiters struct {
 	mu      sync.Mutex
 	nextID  uint64
-	pending map[uint64]chan replicateAck
+	pending map[uint64]chan peerAnswer
 }
 
-func (w *ackWaiters) open(peers int) (uint64, <-chan replicateAck) {
+func (w *ackWaiters) open(peers int) (uint64, <-chan peerAnswer) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.pending == nil {
-		w.pending = make(map[uint64]chan replicateAck)
+		w.pending = make(map[uint64]chan peerAnswer)
 	}
 	w.nextID++
 	// Room for an answer and a send failure from every peer, so that
 	// deliver never blocks the receive path.
-	ch := make(chan replicateAck, 2*peers)
+	ch := make(chan peerAnswer, 2*peers)
 	w.pending[w.nextID] = ch
 	return w.nextID, ch
 }
@@ -123,10 +73,10 @@ func (w *ackWaiters) close(id uint64) {
 	delete(w.pending, id)
 }
 
-func (w *ackWaiters) deliver(a replicateAck) {
+func (w *ackWaiters) deliver(id uint64, a peerAnswer) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if ch, ok := w.pending[a.ID]; ok {
+	if ch, ok := w.pending[id]; ok {
 		select {
 		case ch <- a:
 		default:
@@ -134,18 +84,23 @@ func (w *ackWaiters) deliver(a replicateAck) {
 	}
 }
 
-// replicate sends a committed write to every other alive member at once and
-// waits until as many as ack asks have written it to disk. Members that
-// answer later, or not at all, still get it: from this send, or from the
-// next push/pull.
-func (n *Node) replicate(ctx context.Context, entries []Entry, ack Ack) error {
-	ml := n.ml.Load()
+// alivePeers returns the other members memberlist can reach.
+func (n *Node) alivePeers() []*memberlist.Node {
 	var peers []*memberlist.Node
-	for _, m := range ml.Members() {
+	for _, m := range n.ml.Load().Members() {
 		if m.Name != n.cfg.NodeName {
 			peers = append(peers, m)
 		}
 	}
+	return peers
+}
+
+// replicate sends a committed write straight to every other alive member
+// and waits until as many as ack asks have written it to disk. Members that
+// answer later, or not at all, still get it: from this send, or from the
+// next push/pull.
+func (n *Node) replicate(ctx context.Context, entries []Entry, ack Ack) error {
+	peers := n.alivePeers()
 	if len(peers) == 0 {
 		return nil // alone: this node's disk is all there is
 	}
@@ -155,20 +110,16 @@ func (n *Node) replicate(ctx context.Context, entries []Entry, ack Ack) error {
 	}
 	id, answers := n.acks.open(len(peers))
 	defer n.acks.close(id)
-	msg := encodeReplicateMsg(replicateMsg{ID: id, From: n.cfg.NodeName, WantAck: true, Entries: entries})
+	item := replicateItem{ID: id, WantAck: true, Entries: entries}
 	for _, p := range peers {
-		go func() {
-			if err := ml.SendReliable(p, msg); err != nil {
-				n.acks.deliver(replicateAck{ID: id, From: p.Name, Error: "not reached: " + err.Error()})
-			}
-		}()
+		n.links.send(n, p, item)
 	}
 	return waitAcks(ctx, peers, need, answers, time.Now())
 }
 
 // waitAcks collects answers until need members confirmed, every member
 // answered, or ctx ended.
-func waitAcks(ctx context.Context, peers []*memberlist.Node, need int, answers <-chan replicateAck, start time.Time) error {
+func waitAcks(ctx context.Context, peers []*memberlist.Node, need int, answers <-chan peerAnswer, start time.Time) error {
 	waiting := make(map[string]bool, len(peers))
 	for _, p := range peers {
 		waiting[p.Name] = true
@@ -205,26 +156,42 @@ func waitAcks(ctx context.Context, peers []*memberlist.Node, need int, answers <
 	return &UnconfirmedError{Confirmed: confirmed, Missing: missing}
 }
 
-// answerReplicate stores a write sent by its writer and, if asked, confirms
-// it once it is on this node's disk. It runs in its own goroutine.
+// answerReplicate stores the writes of a message from their writer as one
+// commit and, for those that ask, confirms them once they are on this
+// node's disk. It runs in its own goroutine.
 func (n *Node) answerReplicate(m replicateMsg) {
-	err := n.storeRemote(m.Entries, spreadNone, m.WantAck)
-	if !m.WantAck {
+	var entries []Entry
+	var ids []uint64
+	for _, it := range m.Items {
+		entries = append(entries, it.Entries...)
+		if it.WantAck {
+			ids = append(ids, it.ID)
+		}
+	}
+	err := n.storeRemote(entries, spreadNone, len(ids) > 0)
+	if len(ids) == 0 {
 		return
 	}
-	a := replicateAck{ID: m.ID, From: n.cfg.NodeName}
+	a := replicateAck{From: n.cfg.NodeName, IDs: ids}
 	if err != nil {
 		a.Error = err.Error()
-		n.log.Warn("write from a member not stored", "from", m.From, "err", err)
+		n.log.Warn("writes from a member not stored", "from", m.From, "writes", len(ids), "err", err)
 	}
 	ml := n.ml.Load()
 	for _, member := range ml.Members() {
 		if member.Name == m.From {
 			if err := ml.SendReliable(member, encodeReplicateAck(a)); err != nil {
-				n.log.Warn("confirm a write", "to", m.From, "err", err)
+				n.log.Warn("confirm writes", "to", m.From, "err", err)
 			}
 			return
 		}
 	}
-	n.log.Warn("confirm a write: the writer is gone", "to", m.From)
+	n.log.Warn("confirm writes: the writer is gone", "to", m.From)
+}
+
+// deliverAck hands a member's answer to every write it names.
+func (n *Node) deliverAck(a replicateAck) {
+	for _, id := range a.IDs {
+		n.acks.deliver(id, peerAnswer{From: a.From, Error: a.Error})
+	}
 }

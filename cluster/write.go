@@ -190,12 +190,8 @@ func (n *Node) spreadLocal(entries []Entry) {
 		n.spread(entries[0], spreadAll)
 		return
 	}
-	msg := encodeReplicateMsg(replicateMsg{From: n.cfg.NodeName, Entries: entries})
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), n.cfg.StreamTimeout)
-		defer cancel()
-		if err := n.sendToAll(ctx, msg); err != nil {
-			n.log.Warn("write not sent to every member; push/pull will carry it", "keys", len(entries), "err", err)
-		}
-	}()
+	item := replicateItem{Entries: entries}
+	for _, p := range n.alivePeers() {
+		n.links.send(n, p, item)
+	}
 }
