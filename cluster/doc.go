@@ -33,10 +33,14 @@
 // sends them to every member in one message, so that no node ever holds part
 // of it. By default it also waits until another alive member confirms that
 // the write is on its disk (Ack): the writer sends the write straight to
-// every alive member over TCP and each answers once it has flushed it. A
-// write no member confirms within Config.AckTimeout is still stored here and
-// spreads as usual; the error (ErrNotConfirmed) says which members did not
-// confirm, and why.
+// every alive member over TCP and each answers once it has flushed it.
+// Writes bound for a member while a message to it is on its way go together
+// in the next one, and one answer confirms them all, so that concurrent
+// writers share connections as they share flushes. A write no member
+// confirms within Config.AckTimeout is still stored here and spreads as
+// usual; the error (ErrNotConfirmed) says which members did not confirm, and
+// why. A write with AckLocal, and every Put and Delete, goes by gossip as
+// before (several keys together: by the same messages, unconfirmed).
 //
 // The log is folded into the store file (written whole, then the log is
 // emptied) once it outgrows the store file or 4 MiB, and at Shutdown. A
