@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -19,8 +20,8 @@ var (
 	baseBin        = flag.String("swarm-base", "", "an earlier swarm binary, measured in the same rounds to compare with")
 	durableNodes   = flag.Int("durable-nodes", 3, "cluster size for the durability measurement")
 	durableObjects = flag.Int("durable-objects", 200, "Deployments applied in each way")
-	durableClients = flag.Int("durable-clients", 16, "concurrent clients for the throughput measurement")
-	durableRounds  = flag.Int("durable-rounds", 3, "rounds; each measures every target on a fresh cluster")
+	durableClients = flag.String("durable-clients", "16,64", "concurrent clients of the throughput measurements, comma-separated")
+	durableRounds  = flag.Int("durable-rounds", 5, "rounds; each measures every target on a fresh cluster")
 )
 
 // durableTarget is one way of writing: a build and the ?ack= it is asked for.
@@ -34,8 +35,8 @@ type durableTarget struct {
 type durableResult struct {
 	oneMedian, oneP99 time.Duration // one apply at a time
 	oneRate           float64       // applies per second, one at a time
-	manyRate          float64       // applies per second, concurrent clients
-	manyP99           time.Duration
+	manyRate          []float64     // applies per second, for each count of concurrent clients
+	manyP99           []time.Duration
 	batch             time.Duration // one manifest of every object
 }
 
@@ -63,9 +64,12 @@ func durability(ctx context.Context, dir string) error {
 	}
 	fmt.Printf("### Durable writes: %d Deployments applied to one of %d agents (median of %d rounds)\n\n",
 		*durableObjects, *durableNodes, *durableRounds)
-	fmt.Printf("| build, ?ack= | one at a time: median | p99 | applies/s | %d clients: applies/s | p99 | one manifest of %d |\n",
-		*durableClients, *durableObjects)
-	fmt.Printf("| --- | --- | --- | --- | --- | --- | --- |\n")
+	head, rule := "| build, ?ack= | one at a time: median | p99 | applies/s |", "| --- | --- | --- | --- |"
+	for _, c := range clientCounts() {
+		head += fmt.Sprintf(" %d clients: applies/s | p99 |", c)
+		rule += " --- | --- |"
+	}
+	fmt.Printf("%s one manifest of %d |\n%s --- |\n", head, *durableObjects, rule)
 	for _, tg := range targets {
 		rs := results[tg.name]
 		pick := func(f func(durableResult) float64) float64 {
@@ -78,16 +82,29 @@ func durability(ctx context.Context, dir string) error {
 		ms := func(f func(durableResult) time.Duration) string {
 			return fmt.Sprintf("%.2f ms", pick(func(r durableResult) float64 { return float64(f(r)) / 1e6 }))
 		}
-		fmt.Printf("| %s | %s | %s | %.0f | %.0f | %s | %s |\n", tg.name,
+		row := fmt.Sprintf("| %s | %s | %s | %.0f |", tg.name,
 			ms(func(r durableResult) time.Duration { return r.oneMedian }),
 			ms(func(r durableResult) time.Duration { return r.oneP99 }),
-			pick(func(r durableResult) float64 { return r.oneRate }),
-			pick(func(r durableResult) float64 { return r.manyRate }),
-			ms(func(r durableResult) time.Duration { return r.manyP99 }),
-			ms(func(r durableResult) time.Duration { return r.batch }))
+			pick(func(r durableResult) float64 { return r.oneRate }))
+		for i := range clientCounts() {
+			row += fmt.Sprintf(" %.0f | %s |",
+				pick(func(r durableResult) float64 { return r.manyRate[i] }),
+				ms(func(r durableResult) time.Duration { return r.manyP99[i] }))
+		}
+		fmt.Printf("%s %s |\n", row, ms(func(r durableResult) time.Duration { return r.batch }))
 	}
 	fmt.Println()
 	return nil
+}
+
+func clientCounts() []int {
+	var out []int
+	for _, f := range strings.Split(*durableClients, ",") {
+		if c, err := strconv.Atoi(strings.TrimSpace(f)); err == nil && c > 0 {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func measureDurable(ctx context.Context, dir string, tg durableTarget, net string) (durableResult, error) {
@@ -106,7 +123,7 @@ func measureDurable(ctx context.Context, dir string, tg durableTarget, net strin
 		path += "?ack=" + tg.ack
 	}
 	client := &http.Client{Timeout: 30 * time.Second,
-		Transport: &http.Transport{MaxIdleConnsPerHost: *durableClients}}
+		Transport: &http.Transport{MaxIdleConnsPerHost: slices.Max(clientCounts())}}
 	post := func(yaml string) (time.Duration, error) {
 		start := time.Now()
 		resp, err := client.Post(a.api(path), "application/yaml", strings.NewReader(yaml))
@@ -135,40 +152,42 @@ func measureDurable(ctx context.Context, dir string, tg durableTarget, net strin
 	res.oneMedian, res.oneP99 = median(one), percentile(one, 0.99)
 
 	// Concurrent clients.
-	var (
-		mu   sync.Mutex
-		many []time.Duration
-		errs []error
-		wg   sync.WaitGroup
-		next = make(chan int)
-	)
-	start = time.Now()
-	for range *durableClients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				d, err := post(deployment(fmt.Sprintf("many-%d", i), 1))
-				mu.Lock()
-				if err != nil {
-					errs = append(errs, err)
-				} else {
-					many = append(many, d)
+	for round, clients := range clientCounts() {
+		var (
+			mu   sync.Mutex
+			many []time.Duration
+			errs []error
+			wg   sync.WaitGroup
+			next = make(chan int)
+		)
+		start := time.Now()
+		for range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range next {
+					d, err := post(deployment(fmt.Sprintf("many%d-%d", round, i), 1))
+					mu.Lock()
+					if err != nil {
+						errs = append(errs, err)
+					} else {
+						many = append(many, d)
+					}
+					mu.Unlock()
 				}
-				mu.Unlock()
-			}
-		}()
+			}()
+		}
+		for i := range *durableObjects {
+			next <- i
+		}
+		close(next)
+		wg.Wait()
+		if len(errs) > 0 {
+			return res, errs[0]
+		}
+		res.manyRate = append(res.manyRate, float64(len(many))/time.Since(start).Seconds())
+		res.manyP99 = append(res.manyP99, percentile(many, 0.99))
 	}
-	for i := range *durableObjects {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	if len(errs) > 0 {
-		return res, errs[0]
-	}
-	res.manyRate = float64(len(many)) / time.Since(start).Seconds()
-	res.manyP99 = percentile(many, 0.99)
 
 	// One manifest holding every object.
 	var all strings.Builder
