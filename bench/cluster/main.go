@@ -73,6 +73,7 @@ func main() {
 type agent struct {
 	name, addr, dir string
 	cmd             *exec.Cmd
+	exited          chan struct{} // closed once cmd has exited
 }
 
 func (a *agent) api(path string) string { return "http://" + a.addr + ":7070" + path }
@@ -131,7 +132,9 @@ func (c *cluster) start(ctx context.Context, a *agent, extra ...string) error {
 	if err := a.cmd.Start(); err != nil {
 		return err
 	}
-	go func() { a.cmd.Wait(); logf.Close() }()
+	exited := make(chan struct{})
+	a.exited = exited
+	go func(cmd *exec.Cmd) { cmd.Wait(); logf.Close(); close(exited) }(a.cmd)
 	// The first node must have written its join token before the next one starts.
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
@@ -143,10 +146,17 @@ func (c *cluster) start(ctx context.Context, a *agent, extra ...string) error {
 	return fmt.Errorf("%s did not answer on %s; see %s", a.name, a.api("/healthz"), filepath.Join(a.dir, "agent.log"))
 }
 
+// stop kills every agent and waits until they are gone, so that the next cluster finds
+// their addresses free.
 func (c *cluster) stop() {
 	for _, a := range c.agents {
 		if a.cmd != nil && a.cmd.Process != nil {
 			a.cmd.Process.Kill()
+		}
+	}
+	for _, a := range c.agents {
+		if a.exited != nil {
+			<-a.exited
 		}
 	}
 }
@@ -335,6 +345,7 @@ func failover(ctx context.Context, dir string) error {
 		}
 		start := time.Now()
 		victim.cmd.Process.Signal(syscall.SIGKILL)
+		<-victim.exited
 		observer := c.agents[0]
 		var d time.Duration = -1
 		for time.Since(start) < 60*time.Second {
