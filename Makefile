@@ -45,9 +45,10 @@ fuzz:
 ## bench: every benchmark; figures go to stdout, write them into BENCHMARKS.md with the date
 bench: bench-go bench-cluster bench-node bench-dns bench-ingress
 
-## bench-cluster: 20 agents (--runtime none) on 127.0.1.x: apply spread, failover at N=5, idle cost
+## bench-cluster: 20 agents (--runtime none) on 127.0.1.x: apply spread, failover at N=5, idle cost;
+## 200 applies on 3 agents with each ?ack= (SWARM_BASE=old/swarm measures an earlier build beside)
 bench-cluster: build
-	$(GO) run ./bench/cluster -swarm $(BIN)
+	$(GO) run ./bench/cluster -swarm $(BIN) $(if $(SWARM_BASE),-swarm-base $(SWARM_BASE))
 
 ## bench-node: on one rig node: apply until a pod answers vs a plain systemctl start, and
 ## 50 pods on one node (needs root)

@@ -76,6 +76,9 @@ type Config struct {
 	// StreamTimeout (default 10s) bounds TCP exchanges: joins, push/pull,
 	// large values.
 	StreamTimeout time.Duration
+	// AckTimeout (default 5s) is how long Write waits for other members to
+	// confirm that they wrote a change to disk.
+	AckTimeout time.Duration
 
 	// TombstoneTTL (default 24h) is how long a deleted key is remembered,
 	// counted on each node's own clock from when the delete was made (see
@@ -106,7 +109,9 @@ type Config struct {
 	WrapTransport func(memberlist.NodeAwareTransport) memberlist.NodeAwareTransport
 }
 
-// persistDelay lets a burst of changes reach the disk in one write.
+// persistDelay lets a burst of membership changes, or of collected
+// tombstones, reach the disk in one write. Writes to the store do not wait
+// for it: they are in the log before they return.
 const persistDelay = 100 * time.Millisecond
 
 func (c Config) withDefaults() Config {
@@ -120,6 +125,7 @@ func (c Config) withDefaults() Config {
 	def(&c.GossipInterval, 200*time.Millisecond)
 	def(&c.PushPullInterval, 30*time.Second)
 	def(&c.StreamTimeout, 10*time.Second)
+	def(&c.AckTimeout, 5*time.Second)
 	def(&c.TombstoneTTL, 24*time.Hour)
 	def(&c.ReconnectInterval, 10*time.Second)
 	def(&c.ReconnectTimeout, 72*time.Hour)

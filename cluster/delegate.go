@@ -35,7 +35,10 @@ func (d *delegate) MergeRemoteState(buf []byte, join bool) {
 		return
 	}
 	d.n.clock.Witness(clock)
-	d.n.applyRemote(entries, spreadNone)
+	// A joining node takes in the cluster's state before Start returns.
+	if err := d.n.storeRemote(entries, spreadNone, join); err != nil {
+		d.n.log.Warn("push/pull state not stored", "err", err)
+	}
 	d.n.noticeRemovals(entries)
 }
 
@@ -104,6 +107,20 @@ func (n *Node) handleMessage(buf []byte) {
 			return
 		}
 		n.rotations.deliver(resp)
+	case msgReplicate:
+		m, err := decodeReplicateMsg(body, n.now())
+		if err != nil {
+			n.log.Warn("drop write message", "err", err)
+			return
+		}
+		go n.answerReplicate(m)
+	case msgReplicateAck:
+		a, err := decodeReplicateAck(body)
+		if err != nil {
+			n.log.Warn("drop write confirmation", "err", err)
+			return
+		}
+		n.deliverAck(a)
 	default:
 		n.log.Warn("drop message of unknown type", "type", int(t))
 	}

@@ -34,18 +34,14 @@ func (n *Node) persistLoop() {
 	}
 }
 
-// persist writes the store and the peers, each only if it changed.
+// persist writes the store file and the peers, each only if it changed.
+// Every write to the store is on disk already, in the log; the store file is
+// rewritten here only when something left the store without a write (old
+// tombstones collected).
 func (n *Node) persist() error {
 	var errs []error
 	if n.storeDirty.Swap(false) {
-		n.mu.RLock()
-		entries := make([]Entry, 0, len(n.entries))
-		for _, e := range n.entries {
-			entries = append(entries, e)
-		}
-		clock := n.clock.Time()
-		n.mu.RUnlock()
-		if err := saveStore(n.cfg.StateDir, clock, entries); err != nil {
+		if err := n.saveSnapshot(); err != nil {
 			n.storeDirty.Store(true)
 			errs = append(errs, err)
 		}

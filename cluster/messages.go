@@ -19,6 +19,11 @@ const (
 	msgKeyRequest
 	// msgKeyResponse answers a msgKeyRequest.
 	msgKeyResponse
+	// msgReplicate carries a committed write straight from its writer, all
+	// its entries together, and may ask for a msgReplicateAck.
+	msgReplicate
+	// msgReplicateAck confirms that a msgReplicate is on the member's disk.
+	msgReplicateAck
 )
 
 // pushPullVersion leads the push/pull state, so that a later format can be

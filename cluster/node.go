@@ -39,10 +39,20 @@ type Node struct {
 	announce chan struct{} // wakes the announce loop
 	skew     skewTracker
 
-	clock   lamportClock
-	mu      sync.RWMutex // guards entries and closed
-	entries map[string]Entry
-	closed  bool
+	clock    lamportClock
+	mu       sync.RWMutex // guards entries, reserved and closed
+	entries  map[string]Entry
+	reserved int // bytes of local writes waiting for the log
+	closed   bool
+
+	wal       *wal
+	commits   *commitQueue
+	frame     []byte     // the commit loop's frame buffer
+	compactAt int64      // log size at which the commit loop compacts
+	snapMu    sync.Mutex // one write of the store file at a time
+	disk      diskHealth
+	acks      ackWaiters
+	links     peerLinks
 
 	queue     *memberlist.TransmitLimitedQueue
 	members   *memberTable
@@ -132,9 +142,14 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := n.startLog(); err != nil {
+		_ = nt.Shutdown()
+		return nil, err
+	}
 	ml, err := memberlist.Create(mc)
 	if err != nil {
 		_ = nt.Shutdown()
+		n.stopLog()
 		return nil, fmt.Errorf("start memberlist: %w", err)
 	}
 	n.ml.Store(ml)
@@ -158,6 +173,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	if err := n.settleRank(st.founding); err != nil {
 		_ = ml.Shutdown()
+		n.stopLog()
 		return nil, err
 	}
 	if cfg.Resync {
@@ -169,6 +185,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	// Saved only now, so that a refused joiner leaves no keyring behind.
 	if err := keys.save(); err != nil {
 		_ = ml.Shutdown()
+		n.stopLog()
 		return nil, err
 	}
 
@@ -241,7 +258,8 @@ func (n *Node) Leave(timeout time.Duration) error {
 }
 
 // Shutdown stops the node without saying goodbye (others will declare it
-// failed), writes the store one last time and closes every watch channel.
+// failed), folds the store's log into the store file and closes every watch
+// channel.
 // It is safe to call more than once.
 func (n *Node) Shutdown() error {
 	n.shutdownOnce.Do(func() {
@@ -254,7 +272,9 @@ func (n *Node) Shutdown() error {
 		}
 		close(n.stop)
 		n.wg.Wait()
-		n.storeDirty.Store(true)
+		if err := n.closeLog(); err != nil {
+			errs = append(errs, err)
+		}
 		if err := n.persist(); err != nil {
 			errs = append(errs, err)
 		}

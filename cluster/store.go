@@ -16,17 +16,18 @@ const (
 	maxStoreBytes = 16 << 20
 )
 
-// Put stores value under key on this node and spreads it to the others. The
+// Put stores value under key on this node and spreads it to the others. It
+// returns once the value is on this node's disk (see Write for more). The
 // returned version orders it among all writes of the key; a concurrent write
 // with a higher version, on any node, wins everywhere.
 func (n *Node) Put(key string, value []byte) (Version, error) {
 	if err := checkKey(key); err != nil {
 		return Version{}, fmt.Errorf("put %s: %w", key, err)
 	}
-	if len(value) > maxValueLen {
-		return Version{}, fmt.Errorf("put %s: the value takes %d bytes, more than the %d allowed", key, len(value), maxValueLen)
+	if err := checkValue(value); err != nil {
+		return Version{}, fmt.Errorf("put %s: %w", key, err)
 	}
-	v, err := n.write(Entry{Key: key, Value: slices.Clone(value)})
+	v, err := n.writeOne(Entry{Key: key, Value: slices.Clone(value)})
 	if err != nil {
 		return Version{}, fmt.Errorf("put %s: %w", key, err)
 	}
@@ -35,15 +36,28 @@ func (n *Node) Put(key string, value []byte) (Version, error) {
 
 // Delete removes key by writing a tombstone, which spreads like a value and
 // wins over older values still travelling. Deleting a missing key still
-// writes one, since another node may hold the key already.
+// writes one, since another node may hold the key already. It returns once
+// the tombstone is on this node's disk.
 func (n *Node) Delete(key string) (Version, error) {
 	if err := checkKey(key); err != nil {
 		return Version{}, fmt.Errorf("delete %s: %w", key, err)
 	}
-	v, err := n.write(Entry{Key: key, Deleted: true})
+	v, err := n.writeOne(Entry{Key: key, Deleted: true})
 	if err != nil {
 		return Version{}, fmt.Errorf("delete %s: %w", key, err)
 	}
+	return v, nil
+}
+
+// writeOne commits a local write of one key and spreads it without waiting
+// for other members.
+func (n *Node) writeOne(e Entry) (Version, error) {
+	entries := []Entry{e}
+	v, err := n.commitLocal(entries)
+	if err != nil {
+		return Version{}, err
+	}
+	n.spreadLocal(entries)
 	return v, nil
 }
 
@@ -52,32 +66,9 @@ func checkKey(key string) error {
 		return errors.New("the key is empty")
 	}
 	if len(key) > maxKeyLen {
-		return fmt.Errorf("the key takes %d bytes, more than the %d allowed", len(key), maxKeyLen)
+		return tooLarge("the key takes %d bytes, more than the %d allowed", len(key), maxKeyLen)
 	}
 	return nil
-}
-
-// write stamps a local write with the next Lamport time, applies it and
-// spreads it. Having witnessed every time stored here, the new time is
-// higher than any version of the key this node holds, so the write wins
-// locally.
-func (n *Node) write(e Entry) (Version, error) {
-	n.mu.Lock()
-	if n.closed {
-		n.mu.Unlock()
-		return Version{}, ErrClosed
-	}
-	if grown := n.sizeWithLocked(e); !e.Deleted && grown > maxStoreBytes {
-		n.mu.Unlock()
-		return Version{}, fmt.Errorf("the store would take %d bytes, more than the %d that replication carries", grown, maxStoreBytes)
-	}
-	e.Version = Version{Time: n.clock.Increment(), Node: n.cfg.NodeName}
-	e.Modified = n.now()
-	e.Received = e.Modified
-	changed := mergeEntries(n.entries, []Entry{e})
-	n.mu.Unlock()
-	n.changed(changed, spreadAll)
-	return e.Version, nil
 }
 
 // Get returns the entry of key, or false when it is missing or deleted.
@@ -118,46 +109,73 @@ func (n *Node) WatchKeys(prefix string) (<-chan string, func()) {
 	)
 }
 
-// applyRemote merges entries received from another node.
+// applyRemote stores entries received from another node, without waiting:
+// they are written to the log, then merged.
 func (n *Node) applyRemote(entries []Entry, how spreadMode) {
+	_ = n.storeRemote(entries, how, false)
+}
+
+// storeRemote writes to the log the entries from another node that would
+// change the store, and merges them once they are on disk; with wait, it
+// returns only then. Entries that change nothing are not logged: what the
+// store holds is on disk already.
+func (n *Node) storeRemote(entries []Entry, how spreadMode, wait bool) error {
 	for _, e := range entries {
 		n.clock.Witness(e.Version.Time)
 	}
-	n.mu.Lock()
-	if n.closed {
-		n.mu.Unlock()
-		return
+	n.mu.RLock()
+	fresh := newerEntries(n.entries, withoutExpiredTombstones(n.entries, entries, n.now(), n.cfg.TombstoneTTL))
+	n.mu.RUnlock()
+	if len(fresh) == 0 {
+		return nil
 	}
-	entries = withoutExpiredTombstones(n.entries, entries, n.now(), n.cfg.TombstoneTTL)
-	changed := mergeEntries(n.entries, entries)
-	n.mu.Unlock()
-	n.changed(changed, how)
+	req := &commitReq{entries: fresh, spread: how}
+	if wait {
+		req.done = make(chan error, 1)
+	}
+	if err := n.commits.push(req); err != nil || !wait {
+		return err
+	}
+	return <-req.done
 }
 
-// sizeWithLocked returns the size of the store once e replaces its key.
-// Counting every time is cheap at the sizes the store is bounded to, and
-// cannot drift.
-func (n *Node) sizeWithLocked(e Entry) int {
-	size := entrySize(e)
+// newerEntries returns the incoming entries that would change state.
+func newerEntries(state map[string]Entry, in []Entry) []Entry {
+	var out []Entry
+	for _, e := range in {
+		cur, have := state[e.Key]
+		if _, ok := mergeEntry(cur, have, e); ok {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// sizeWithLocked returns the size of the store once entries replace their
+// keys. Counting every time is cheap at the sizes the store is bounded to,
+// and cannot drift.
+func (n *Node) sizeWithLocked(entries ...Entry) int {
+	size := 0
+	replaced := make(map[string]bool, len(entries))
+	for _, e := range entries {
+		size += entrySize(e)
+		replaced[e.Key] = true
+	}
 	for k, cur := range n.entries {
-		if k != e.Key {
+		if !replaced[k] {
 			size += entrySize(cur)
 		}
 	}
 	return size
 }
 
-// changed tells watchers, schedules a write to disk and spreads the entries.
+// changed tells watchers and spreads entries that were written to the log
+// and merged.
 func (n *Node) changed(entries []Entry, how spreadMode) {
-	if len(entries) == 0 {
-		return
-	}
 	for _, e := range entries {
 		n.keyHub.publish(e.Key)
 		n.spread(e, how)
 	}
-	n.storeDirty.Store(true)
-	n.markDirty()
 }
 
 // localState is this node's side of a push/pull: the clock and everything.

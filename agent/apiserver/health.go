@@ -14,9 +14,15 @@ func (a *Server) health(c echo.Context) error {
 	if a.cfg.NoAuth {
 		auth = "off"
 	}
-	return c.JSON(http.StatusOK, map[string]any{
+	h := map[string]any{
 		"status": "ok", "node": a.cfg.NodeName, "leader": a.node.Leader(), "members": len(a.node.Members()), "auth": auth,
-	})
+	}
+	// A node that cannot write its store refuses every write: not healthy, and says why.
+	if err := a.node.StoreError(); err != nil {
+		h["status"], h["reason"] = "failing", err.Error()
+		return c.JSON(http.StatusServiceUnavailable, h)
+	}
+	return c.JSON(http.StatusOK, h)
 }
 
 // stats answers /stats.

@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"github.com/podman-swarm/podman-swarm/agent/request"
 	"github.com/podman-swarm/podman-swarm/agent/store"
 	"github.com/podman-swarm/podman-swarm/api"
+	"github.com/podman-swarm/podman-swarm/cluster"
 	"github.com/podman-swarm/podman-swarm/manifest"
 	"github.com/podman-swarm/podman-swarm/quadlet"
 )
@@ -41,6 +43,19 @@ func (a *Server) applyManifest(c echo.Context) error {
 	if err := quadlet.Check(set, quadlet.Options{}); err != nil {
 		return err
 	}
+	ack, err := request.Ack(c)
+	if err != nil {
+		return err
+	}
+	// Every object must fit in the store before anything is written, in a dry run too.
+	for _, o := range set.Objects {
+		if size := len(encodeObject(o)); size > cluster.MaxValueBytes {
+			m := o.Meta()
+			return echo.NewHTTPError(http.StatusRequestEntityTooLarge, fmt.Sprintf(
+				"%s %s/%s takes %d bytes once stored, more than the %d an object may take; nothing was applied",
+				o.Kind, m.Namespace, m.Name, size, cluster.MaxValueBytes))
+		}
+	}
 	changes, results := applyChanges(set, func(key string) ([]byte, bool) {
 		e, ok := a.node.Get(key)
 		if !ok || e.Deleted {
@@ -49,16 +64,23 @@ func (a *Server) applyManifest(c echo.Context) error {
 		return e.Value, true
 	})
 	dryRun := c.QueryParam("dryRun") == "true"
-	if !dryRun {
-		for _, ch := range changes {
-			if _, err := a.node.Put(ch.key, ch.value); err != nil {
-				return echo.NewHTTPError(http.StatusServiceUnavailable, "store "+ch.key+": "+err.Error())
-			}
+	if !dryRun && len(changes) > 0 {
+		writes := make([]cluster.Change, len(changes))
+		for i, ch := range changes {
+			writes[i] = cluster.Change{Key: ch.key, Value: ch.value}
+		}
+		// All objects in one atomic write: stored together, or none.
+		_, err := a.node.Write(c.Request().Context(), writes, ack)
+		if err != nil && !errors.Is(err, cluster.ErrNotConfirmed) {
+			return request.StoreWriteError(err, "nothing was applied")
 		}
 		for _, r := range results {
 			if r.Result != "unchanged" {
 				a.log.Info("object "+r.Result, "kind", r.Kind, "object", r.Namespace+"/"+r.Name)
 			}
+		}
+		if err != nil {
+			return request.StoreWriteError(err, "")
 		}
 	}
 	return c.JSON(http.StatusOK, api.ApplyResult{DryRun: dryRun, Applied: results})
@@ -86,10 +108,18 @@ func (a *Server) deleteObject(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusConflict,
 			fmt.Sprintf("%s/%s names several objects (%s): say which with ?kind=", ns, name, strings.Join(kinds, ", ")))
 	}
-	if _, err := a.node.Delete(keys[0]); err != nil {
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "delete "+keys[0]+": "+err.Error())
+	ack, err := request.Ack(c)
+	if err != nil {
+		return err
+	}
+	_, err = a.node.Write(c.Request().Context(), []cluster.Change{{Key: keys[0], Delete: true}}, ack)
+	if err != nil && !errors.Is(err, cluster.ErrNotConfirmed) {
+		return request.StoreWriteError(err, "nothing was deleted")
 	}
 	a.log.Info("object deleted", "kind", kinds[0], "object", ns+"/"+name)
+	if err != nil {
+		return request.StoreWriteError(err, "")
+	}
 	return c.JSON(http.StatusOK, api.Applied{Kind: kinds[0], Namespace: ns, Name: name, Result: "deleted"})
 }
 

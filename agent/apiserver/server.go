@@ -28,6 +28,8 @@ type Cluster interface {
 	Get(key string) (cluster.Entry, bool)
 	Put(key string, value []byte) (cluster.Version, error)
 	Delete(key string) (cluster.Version, error)
+	Write(ctx context.Context, changes []cluster.Change, ack cluster.Ack) (cluster.Version, error)
+	StoreError() error
 	List(prefix string) []cluster.Entry
 	Members() []cluster.Member
 	Leader() string

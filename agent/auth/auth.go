@@ -5,6 +5,7 @@
 package auth
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -22,6 +23,7 @@ import (
 type Store interface {
 	Get(key string) (cluster.Entry, bool)
 	Put(key string, value []byte) (cluster.Version, error)
+	Write(ctx context.Context, changes []cluster.Change, ack cluster.Ack) (cluster.Version, error)
 	List(prefix string) []cluster.Entry
 }
 

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/podman-swarm/podman-swarm/agent/request"
 	"github.com/podman-swarm/podman-swarm/agent/store"
 	"github.com/podman-swarm/podman-swarm/api"
+	"github.com/podman-swarm/podman-swarm/cluster"
 )
 
 // Create answers POST /api/v1/tokens: a new token, shown this once.
@@ -36,8 +38,18 @@ func (a *Authority) Create(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := a.store.Put(store.TokenKey(rec.ID), store.MustJSON(rec)); err != nil {
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "store the token: "+err.Error())
+	ack, err := request.Ack(c)
+	if err != nil {
+		return err
+	}
+	_, err = a.store.Write(c.Request().Context(), []cluster.Change{{Key: store.TokenKey(rec.ID), Value: store.MustJSON(rec)}}, ack)
+	if errors.Is(err, cluster.ErrNotConfirmed) {
+		a.log.Info("API token created, not confirmed by another node", "id", rec.ID, "by", createdBy)
+		return echo.NewHTTPError(http.StatusServiceUnavailable, err.Error()+
+			"; the token was not handed out: revoke its id "+rec.ID+" and create another")
+	}
+	if err != nil {
+		return request.StoreWriteError(err, "no token was created")
 	}
 	a.log.Info("API token created", "id", rec.ID, "description", rec.Description, "read_only", rec.ReadOnly, "by", createdBy)
 	return c.JSON(http.StatusCreated, api.NewToken{Token: token, TokenInfo: rec.info(a.now())})

@@ -1,6 +1,6 @@
-// Package request reads the bodies of API requests strictly, with the answers a client
-// needs when its body is refused: 415 for a media type the endpoint does not take, 400 for
-// a body that is not the JSON expected.
+// Package request holds what the API's handlers share: reading request bodies strictly
+// (415 for a media type the endpoint does not take, 400 for a body that is not the JSON
+// expected), and the answers to a write the store did not take (write.go).
 package request
 
 import (

@@ -1,8 +1,10 @@
 // Command cluster measures a cluster of `swarm agent --runtime none` processes on loopback
 // addresses (127.0.1.x): how fast an apply reaches every node, how fast the pods of a killed
-// node move, and what an idle agent costs in memory and gossip traffic.
+// node move, what an idle agent costs in memory and gossip traffic, and what durable writes
+// cost: the latency and throughput of 200 applies with each ?ack=, and with -swarm-base of an
+// earlier build, measured in the same rounds.
 //
-//	go run ./bench/cluster -swarm bin/swarm
+//	go run ./bench/cluster -swarm bin/swarm [-swarm-base old/swarm] [-parts durable]
 package main
 
 import (
@@ -34,6 +36,7 @@ var (
 	failoverRuns  = flag.Int("failover-runs", 5, "node kills to measure")
 	idle          = flag.Duration("idle", 20*time.Second, "idle window for memory and traffic")
 	deadGrace     = flag.Duration("dead-grace", 0, "--dead-grace for the agents (0: the agent's default)")
+	parts         = flag.String("parts", "apply,failover,durable", "the measurements to run, comma-separated")
 )
 
 func main() {
@@ -48,11 +51,21 @@ func main() {
 	defer os.RemoveAll(root)
 
 	fmt.Printf("## Cluster benchmark, %s, %s\n\n", time.Now().UTC().Format("2006-01-02"), machine())
-	if err := applyAndIdle(ctx, filepath.Join(root, "a")); err != nil {
-		log.Fatal(err)
+	run := strings.Split(*parts, ",")
+	if slices.Contains(run, "apply") {
+		if err := applyAndIdle(ctx, filepath.Join(root, "a")); err != nil {
+			log.Fatal(err)
+		}
 	}
-	if err := failover(ctx, filepath.Join(root, "f")); err != nil {
-		log.Fatal(err)
+	if slices.Contains(run, "failover") {
+		if err := failover(ctx, filepath.Join(root, "f")); err != nil {
+			log.Fatal(err)
+		}
+	}
+	if slices.Contains(run, "durable") {
+		if err := durability(ctx, filepath.Join(root, "d")); err != nil {
+			log.Fatal(err)
+		}
 	}
 }
 
@@ -60,6 +73,7 @@ func main() {
 type agent struct {
 	name, addr, dir string
 	cmd             *exec.Cmd
+	exited          chan struct{} // closed once cmd has exited
 }
 
 func (a *agent) api(path string) string { return "http://" + a.addr + ":7070" + path }
@@ -67,12 +81,18 @@ func (a *agent) api(path string) string { return "http://" + a.addr + ":7070" + 
 type cluster struct {
 	agents []*agent
 	dir    string
+	bin    string // the swarm binary
+	net    string // the agents' addresses are net.(11+i)
 }
 
 func startCluster(ctx context.Context, dir string, n int) (*cluster, error) {
-	c := &cluster{dir: dir}
+	return startClusterOf(ctx, dir, n, *swarmBin, "127.0.1")
+}
+
+func startClusterOf(ctx context.Context, dir string, n int, bin, net string) (*cluster, error) {
+	c := &cluster{dir: dir, bin: bin, net: net}
 	for i := range n {
-		a := &agent{name: fmt.Sprintf("b%02d", i), addr: fmt.Sprintf("127.0.1.%d", 11+i)}
+		a := &agent{name: fmt.Sprintf("b%02d", i), addr: fmt.Sprintf("%s.%d", net, 11+i)}
 		a.dir = filepath.Join(dir, a.name)
 		var join []string
 		if i > 0 {
@@ -107,12 +127,14 @@ func (c *cluster) start(ctx context.Context, a *agent, extra ...string) error {
 	if *deadGrace > 0 {
 		args = append(args, "--dead-grace", deadGrace.String())
 	}
-	a.cmd = exec.Command(*swarmBin, append(args, extra...)...)
+	a.cmd = exec.Command(c.bin, append(args, extra...)...)
 	a.cmd.Stdout, a.cmd.Stderr = logf, logf
 	if err := a.cmd.Start(); err != nil {
 		return err
 	}
-	go func() { a.cmd.Wait(); logf.Close() }()
+	exited := make(chan struct{})
+	a.exited = exited
+	go func(cmd *exec.Cmd) { cmd.Wait(); logf.Close(); close(exited) }(a.cmd)
 	// The first node must have written its join token before the next one starts.
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
@@ -124,10 +146,17 @@ func (c *cluster) start(ctx context.Context, a *agent, extra ...string) error {
 	return fmt.Errorf("%s did not answer on %s; see %s", a.name, a.api("/healthz"), filepath.Join(a.dir, "agent.log"))
 }
 
+// stop kills every agent and waits until they are gone, so that the next cluster finds
+// their addresses free.
 func (c *cluster) stop() {
 	for _, a := range c.agents {
 		if a.cmd != nil && a.cmd.Process != nil {
 			a.cmd.Process.Kill()
+		}
+	}
+	for _, a := range c.agents {
+		if a.exited != nil {
+			<-a.exited
 		}
 	}
 }
@@ -316,6 +345,7 @@ func failover(ctx context.Context, dir string) error {
 		}
 		start := time.Now()
 		victim.cmd.Process.Signal(syscall.SIGKILL)
+		<-victim.exited
 		observer := c.agents[0]
 		var d time.Duration = -1
 		for time.Since(start) < 60*time.Second {

@@ -1,0 +1,197 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/memberlist"
+)
+
+// ErrNotConfirmed is matched (errors.Is) by the error of a write that is on
+// this node's disk but was not confirmed by as many other members as asked
+// in time. The write stands: it spreads as any other.
+var ErrNotConfirmed = errors.New("stored on this node, not yet confirmed by another node")
+
+// UnconfirmedError says which members confirmed a write and why the others
+// did not.
+type UnconfirmedError struct {
+	Confirmed []string // members that wrote it to disk
+	Missing   []string // "name: why", sorted
+}
+
+func (e *UnconfirmedError) Error() string {
+	var b strings.Builder
+	b.WriteString("stored on this node")
+	if len(e.Confirmed) > 0 {
+		b.WriteString(" and on " + strings.Join(e.Confirmed, ", ") + ", not yet confirmed by every other node")
+	} else {
+		b.WriteString(", not yet confirmed by another node")
+	}
+	if len(e.Missing) > 0 {
+		b.WriteString(": " + strings.Join(e.Missing, "; "))
+	}
+	return b.String()
+}
+
+func (e *UnconfirmedError) Is(target error) bool { return target == ErrNotConfirmed }
+
+// peerAnswer is one member's answer to one write: confirmed, or why not.
+type peerAnswer struct {
+	From  string
+	Error string // empty when the member wrote the write to disk
+}
+
+// ackWaiters routes answers to the write waiting for them.
+type ackWaiters struct {
+	mu      sync.Mutex
+	nextID  uint64
+	pending map[uint64]chan peerAnswer
+}
+
+func (w *ackWaiters) open(peers int) (uint64, <-chan peerAnswer) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.pending == nil {
+		w.pending = make(map[uint64]chan peerAnswer)
+	}
+	w.nextID++
+	// Room for an answer and a send failure from every peer, so that
+	// deliver never blocks the receive path.
+	ch := make(chan peerAnswer, 2*peers)
+	w.pending[w.nextID] = ch
+	return w.nextID, ch
+}
+
+func (w *ackWaiters) close(id uint64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.pending, id)
+}
+
+func (w *ackWaiters) deliver(id uint64, a peerAnswer) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if ch, ok := w.pending[id]; ok {
+		select {
+		case ch <- a:
+		default:
+		}
+	}
+}
+
+// alivePeers returns the other members memberlist can reach.
+func (n *Node) alivePeers() []*memberlist.Node {
+	var peers []*memberlist.Node
+	for _, m := range n.ml.Load().Members() {
+		if m.Name != n.cfg.NodeName {
+			peers = append(peers, m)
+		}
+	}
+	return peers
+}
+
+// replicate sends a committed write straight to every other alive member
+// and waits until as many as ack asks have written it to disk. Members that
+// answer later, or not at all, still get it: from this send, or from the
+// next push/pull.
+func (n *Node) replicate(ctx context.Context, entries []Entry, ack Ack) error {
+	peers := n.alivePeers()
+	if len(peers) == 0 {
+		return nil // alone: this node's disk is all there is
+	}
+	need := 1
+	if ack == AckAll {
+		need = len(peers)
+	}
+	id, answers := n.acks.open(len(peers))
+	defer n.acks.close(id)
+	item := replicateItem{ID: id, WantAck: true, Entries: entries}
+	for _, p := range peers {
+		n.links.send(n, p, item)
+	}
+	return waitAcks(ctx, peers, need, answers, time.Now())
+}
+
+// waitAcks collects answers until need members confirmed, every member
+// answered, or ctx ended.
+func waitAcks(ctx context.Context, peers []*memberlist.Node, need int, answers <-chan peerAnswer, start time.Time) error {
+	waiting := make(map[string]bool, len(peers))
+	for _, p := range peers {
+		waiting[p.Name] = true
+	}
+	var confirmed, missing []string
+	for len(confirmed) < need && len(waiting) > 0 {
+		select {
+		case a := <-answers:
+			if !waiting[a.From] {
+				continue
+			}
+			delete(waiting, a.From)
+			if a.Error == "" {
+				confirmed = append(confirmed, a.From)
+			} else {
+				missing = append(missing, a.From+": "+a.Error)
+			}
+		case <-ctx.Done():
+			why := fmt.Sprintf("no answer within %s", time.Since(start).Round(time.Millisecond))
+			if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				why = "no answer before the request ended"
+			}
+			for name := range waiting {
+				missing = append(missing, name+": "+why)
+			}
+			waiting = nil
+		}
+	}
+	if len(confirmed) >= need {
+		return nil
+	}
+	slices.Sort(confirmed)
+	slices.Sort(missing)
+	return &UnconfirmedError{Confirmed: confirmed, Missing: missing}
+}
+
+// answerReplicate stores the writes of a message from their writer as one
+// commit and, for those that ask, confirms them once they are on this
+// node's disk. It runs in its own goroutine.
+func (n *Node) answerReplicate(m replicateMsg) {
+	var entries []Entry
+	var ids []uint64
+	for _, it := range m.Items {
+		entries = append(entries, it.Entries...)
+		if it.WantAck {
+			ids = append(ids, it.ID)
+		}
+	}
+	err := n.storeRemote(entries, spreadNone, len(ids) > 0)
+	if len(ids) == 0 {
+		return
+	}
+	a := replicateAck{From: n.cfg.NodeName, IDs: ids}
+	if err != nil {
+		a.Error = err.Error()
+		n.log.Warn("writes from a member not stored", "from", m.From, "writes", len(ids), "err", err)
+	}
+	ml := n.ml.Load()
+	for _, member := range ml.Members() {
+		if member.Name == m.From {
+			if err := ml.SendReliable(member, encodeReplicateAck(a)); err != nil {
+				n.log.Warn("confirm writes", "to", m.From, "err", err)
+			}
+			return
+		}
+	}
+	n.log.Warn("confirm writes: the writer is gone", "to", m.From)
+}
+
+// deliverAck hands a member's answer to every write it names.
+func (n *Node) deliverAck(a replicateAck) {
+	for _, id := range a.IDs {
+		n.acks.deliver(id, peerAnswer{From: a.From, Error: a.Error})
+	}
+}
