@@ -468,7 +468,7 @@ func TestReplicateMessageRoundTrip(t *testing.T) {
 			}
 		}
 		for cut := range len(msg) - 1 {
-			if _, err := decodeReplicateMsg(msg[1 : 1+cut], sent); err == nil {
+			if _, err := decodeReplicateMsg(msg[1:1+cut], sent); err == nil {
 				t.Fatalf("a message cut at %d of %d bytes decoded", cut, len(msg)-1)
 			}
 		}
