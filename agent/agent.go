@@ -103,8 +103,10 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 			" can run any container as this user and read every secret of the cluster; use it only on a closed test network")
 	}
 	if founding {
-		log.Info("node is up; to add a node, run on it: swarm agent --join "+node.Addr()+" --join-token "+node.JoinToken(),
-			"gossip", node.Addr(), "api", ln.Addr().String(), "token_file", filepath.Join(cfg.StateDir, JoinTokenFile))
+		// Never the token itself: logs are read by more people, and kept longer, than the
+		// file is.
+		log.Info("node is up and founded a cluster; to add a node, run `swarm join-token` on this node, which prints the command to run on it",
+			"gossip", node.Addr(), "api", ln.Addr().String(), "join_token_file", filepath.Join(cfg.StateDir, JoinTokenFile))
 	} else {
 		log.Info("node is up", "gossip", node.Addr(), "api", ln.Addr().String(), "members", len(node.Members()))
 	}

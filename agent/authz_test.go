@@ -1,9 +1,13 @@
 package agent
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"net/http"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,6 +15,29 @@ import (
 
 	"github.com/podman-swarm/podman-swarm/api"
 )
+
+// logBuffer collects log output from several goroutines.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// logger writes every record, debug ones too, into b.
+func (b *logBuffer) logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
 
 // adminRoutes are the routes a read-only token must not reach, written out here apart from
 // the server's own table, so that a change there that opens one fails this test.
@@ -100,5 +127,45 @@ func TestReadOnlyTokenCannotTakeOver(t *testing.T) {
 	// A token with full rights reads the join token.
 	if code := call(t, a, "GET", "/api/v1/join-token", "", nil, &jt); code != http.StatusOK || jt.Token != joinToken {
 		t.Errorf("the node's token: HTTP %d, token %q", code, jt.Token)
+	}
+}
+
+// The founding node's log says where the join token is and how to print the join command,
+// and no log line of either node holds the join token or an API token, also after a
+// rotation and a token creation.
+func TestLogsHoldNoToken(t *testing.T) {
+	var logs logBuffer
+	agents := startAgents(t, 2, func(i int, c *Config) { c.Logger = logs.logger().With("test-node", c.NodeName) })
+	a := agents[0]
+	first := a.Node().JoinToken()
+	var created api.NewToken
+	if code := call(t, a, "POST", "/api/v1/tokens", "application/json", []byte(`{"description":"ci"}`), &created); code != http.StatusCreated {
+		t.Fatalf("create: HTTP %d", code)
+	}
+	var rotated api.JoinToken
+	if code := call(t, a, "POST", "/api/v1/join-token/rotate", "", nil, &rotated); code != http.StatusOK || rotated.Token == first {
+		t.Fatalf("rotate: HTTP %d", code)
+	}
+	eventually(t, 10*time.Second, "n1 holds the new join token", func() bool { return agents[1].Node().JoinToken() == rotated.Token })
+
+	out := logs.String()
+	file := filepath.Join(a.cfg.StateDir, JoinTokenFile)
+	if !strings.Contains(out, "run `swarm join-token` on this node") || !strings.Contains(out, "join_token_file="+file) {
+		t.Errorf("the founding log does not say where the join token is and how to print the command:\n%s", out)
+	}
+	secrets := map[string]string{"the first join token": first, "the rotated join token": rotated.Token}
+	for i, ag := range agents {
+		_, s, _ := strings.Cut(nodeToken(t, ag), ".")
+		secrets["the API token of n"+string(rune('0'+i))] = s
+	}
+	_, s, _ := strings.Cut(created.Token, ".")
+	secrets["a created API token"] = s
+	for what, secret := range secrets {
+		if secret == "" {
+			t.Fatalf("%s is empty", what)
+		}
+		if strings.Contains(out, secret) {
+			t.Errorf("the log holds %s", what)
+		}
 	}
 }
