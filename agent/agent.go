@@ -9,6 +9,9 @@
 //     their published ports, and the writer of their status records;
 //   - traffic: the gossip byte counters; nodemeta: what each node gossips about itself.
 //
+// A node removed from the cluster by another member stops its pods and then itself (see
+// removalWatch).
+//
 // Every loop and server is a lifecycle.Runnable run under one lifecycle.Group: Shutdown
 // ends the group's context and waits for every part, after which the node leaves the
 // cluster (when asked to) and stops.
@@ -115,6 +118,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	status := noderuntime.NewStatusWriter(node, cfg.NodeName, addr, logger)
 	var parts lifecycle.Group
 	var runtime apiserver.PodRuntime // nil with RuntimeNone
+	var pods *podGate                // nil with RuntimeNone
 	if cfg.Runtime == RuntimeSystemd {
 		r, err := startSystemdRuntime(ctx, cfg, addr, status.Report)
 		if err != nil {
@@ -125,8 +129,9 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		// The reconciler's first pass must see the pods this node runs (the store is read
 		// back from disk by now): with an empty desired list it would stop them all.
 		r.SetDesired(noderuntime.Assigned(store.Read(node, log), cfg.NodeName))
+		pods = &podGate{runtime: r}
 		parts.Add("reconciler", lifecycle.Func(r.Run))
-		parts.Add("pods", noderuntime.NewLoop(node, cfg.NodeName, r, status, logger))
+		parts.Add("pods", noderuntime.NewLoop(node, cfg.NodeName, pods, status, logger))
 		runtime = r
 	}
 	server := apiserver.New(ln, apiserver.Config{
@@ -143,6 +148,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	parts.Add("api", server)
 	parts.Add("schedule", schedule.New(node, cfg.DeadGrace, cfg.Clock, logger))
 	parts.Add("join-token-file", joinToken)
+	parts.Add("removal", &removalWatch{node: node, name: cfg.NodeName, pods: pods, unitDir: cfg.UnitDir, log: log})
 	// Also without a runtime: a status reported by other means (the tests) is checked alike.
 	parts.Add("portcheck", noderuntime.NewPortCheck(status, cfg.NodeName, addr))
 
