@@ -44,6 +44,8 @@ func (b *logBuffer) logger() *slog.Logger {
 var adminRoutes = map[string]bool{
 	"POST /api/v1/manifests":                    true,
 	"DELETE /api/v1/manifests/:namespace/:name": true,
+	"DELETE /api/v1/nodes/:name":                true,
+	"DELETE /api/v1/removals/:name":             true,
 	"GET /api/v1/join-token":                    true,
 	"POST /api/v1/join-token/rotate":            true,
 	"PUT /api/v1/dns/whitelist":                 true,
@@ -56,7 +58,7 @@ var adminRoutes = map[string]bool{
 
 // The take-over of the cluster with a read-only token fails at its first step: the token
 // reads no join token (with which a new agent would join and mint itself a token with full
-// rights), rotates none and manages no tokens. It still reads the
+// rights), rotates none, manages no tokens and removes no node. It still reads the
 // workloads and the nodes. Every route is tried.
 func TestReadOnlyTokenCannotTakeOver(t *testing.T) {
 	agents := startAgents(t, 2, nil)
@@ -108,7 +110,7 @@ func TestReadOnlyTokenCannotTakeOver(t *testing.T) {
 			t.Errorf("%s %s with a read-only token: HTTP %d, want it read", r.Method, path, code)
 		}
 	}
-	if tried < 26 {
+	if tried < 29 {
 		t.Fatalf("only %d routes tried", tried)
 	}
 	// Nothing changed: the join token, the tokens, the members.
@@ -118,8 +120,8 @@ func TestReadOnlyTokenCannotTakeOver(t *testing.T) {
 	if n := len(a.Node().List("token/")); n != tokensBefore {
 		t.Errorf("%d token records, %d before", n, tokensBefore)
 	}
-	if alive(a) != 2 {
-		t.Errorf("members: %d alive", alive(a))
+	if alive(a) != 2 || len(a.Node().Removals()) != 0 {
+		t.Errorf("members: %d alive, removals %v", alive(a), a.Node().Removals())
 	}
 	if code := callAs(t, a, ro.Token, "GET", "/api/v1/pods", "", nil, nil); code != http.StatusOK {
 		t.Errorf("read-only list of pods: HTTP %d", code)

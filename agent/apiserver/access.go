@@ -32,8 +32,11 @@ var access = map[string]auth.Rule{
 	"GET /api/v1/ingresses":                           {Verb: "list", Resource: "ingresses", Right: auth.Read, Action: "listing ingresses"},
 	"GET /api/v1/ingresses/:namespace/:name":          {Verb: "get", Resource: "ingresses", Right: auth.Read, Action: "reading an ingress"},
 
-	"GET /api/v1/nodes":       {Verb: "list", Resource: "nodes", Right: auth.Read, Action: "listing nodes"},
-	"GET /api/v1/nodes/:name": {Verb: "get", Resource: "nodes", Right: auth.Read, Action: "reading a node"},
+	"GET /api/v1/nodes":             {Verb: "list", Resource: "nodes", Right: auth.Read, Action: "listing nodes"},
+	"GET /api/v1/nodes/:name":       {Verb: "get", Resource: "nodes", Right: auth.Read, Action: "reading a node"},
+	"DELETE /api/v1/nodes/:name":    {Verb: "remove", Resource: "nodes", Right: auth.Admin, Action: "removing a node"},
+	"GET /api/v1/removals":          {Verb: "list", Resource: "removals", Right: auth.Read, Action: "listing removed nodes"},
+	"DELETE /api/v1/removals/:name": {Verb: "delete", Resource: "removals", Right: auth.Admin, Action: "forgetting a node's removal"},
 
 	"GET /api/v1/join-token":         {Verb: "get", Resource: "join-token", Right: auth.Admin, Action: "reading the join token"},
 	"POST /api/v1/join-token/rotate": {Verb: "rotate", Resource: "join-token", Right: auth.Admin, Action: "rotating the join token"},

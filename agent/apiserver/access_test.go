@@ -40,7 +40,7 @@ func registered(t *testing.T) []string {
 // leave a stale rule.
 func TestEveryRouteHasAnAccessRule(t *testing.T) {
 	routes := registered(t)
-	if len(routes) < 27 {
+	if len(routes) < 30 {
 		t.Fatalf("only %d routes found: %v", len(routes), routes)
 	}
 	for _, r := range routes {
@@ -91,6 +91,8 @@ func TestAccessRules(t *testing.T) {
 		"GET /api/v1/tokens":                     auth.Admin,
 		"POST /api/v1/tokens":                    auth.Admin,
 		"DELETE /api/v1/tokens/:token":           auth.Admin,
+		"DELETE /api/v1/nodes/:name":             auth.Admin,
+		"DELETE /api/v1/removals/:name":          auth.Admin,
 		"POST /api/v1/manifests":                 auth.Admin,
 		"PUT /api/v1/dns/whitelist":              auth.Admin,
 		"GET /api/v1/pods":                       auth.Read,

@@ -23,8 +23,8 @@ import (
 	"github.com/podman-swarm/podman-swarm/reconcile"
 )
 
-// Cluster is what the API reads and changes of the cluster: the store, the membership and
-// the join token.
+// Cluster is what the API reads and changes of the cluster: the store, the membership, the
+// removals and the join token.
 type Cluster interface {
 	Get(key string) (cluster.Entry, bool)
 	Put(key string, value []byte) (cluster.Version, error)
@@ -34,6 +34,9 @@ type Cluster interface {
 	Leader() string
 	JoinToken() string
 	RotateJoinToken(ctx context.Context) (string, error)
+	RemoveMember(ctx context.Context, name string) (string, error)
+	ForgetRemoval(name string) error
+	Removals() []cluster.Removal
 }
 
 // PodRuntime is what the API asks of the pods this node runs.
@@ -63,7 +66,7 @@ type Config struct {
 	Runtime PodRuntime
 	Tokens  *auth.Authority
 	Traffic Traffic
-	// JoinTokenFile is brought up to date after a rotation made on this node.
+	// JoinTokenFile is brought up to date after a rotation or a removal made on this node.
 	JoinTokenFile JoinTokenFile
 	// ForwardTLS verifies the other agents' API certificates when a request is passed on.
 	ForwardTLS *tls.Config
@@ -162,6 +165,9 @@ func (a *Server) routes() http.Handler {
 	add(get, "/ingresses/:namespace/:name", a.getIngress)
 	add(get, "/nodes", a.listNodes)
 	add(get, "/nodes/:name", a.getNode)
+	add(del, "/nodes/:name", a.removeNode)
+	add(get, "/removals", a.listRemovals)
+	add(del, "/removals/:name", a.forgetRemoval)
 	add(get, "/join-token", a.getJoinToken)
 	add(post, "/join-token/rotate", a.rotateJoinToken)
 	add(get, "/dns/whitelist", a.getWhitelist)
