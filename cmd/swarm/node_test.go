@@ -88,11 +88,11 @@ func TestNodeCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	madeID, _, _ := strings.Cut(strings.TrimPrefix(made, "swarmapi-"), ".")
-	waitFor(t, 10*time.Second, "n0 knows the token made on n2", func() bool {
-		out, _ := runCLI(t, "token", "list")
-		return strings.Contains(out, madeID)
-	})
 	id, _, _ := strings.Cut(strings.TrimPrefix(readToken(t, dir2), "swarmapi-"), ".")
+	waitFor(t, 10*time.Second, "n0 knows n2's token and the token made with it", func() bool {
+		out, _ := runCLI(t, "token", "list")
+		return strings.Contains(out, madeID) && strings.Contains(out, id)
+	})
 	out, err := runCLI(t, "node", "remove", "n2")
 	want := "node/n2 removed\n" +
 		"token " + id + " revoked (node n2)\n" +
