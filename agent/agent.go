@@ -9,6 +9,9 @@
 //     their published ports, and the writer of their status records;
 //   - traffic: the gossip byte counters; nodemeta: what each node gossips about itself.
 //
+// A node removed from the cluster by another member stops its pods and then itself (see
+// removalWatch).
+//
 // Every loop and server is a lifecycle.Runnable run under one lifecycle.Group: Shutdown
 // ends the group's context and waits for every part, after which the node leaves the
 // cluster (when asked to) and stops.
@@ -103,8 +106,10 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 			" can run any container as this user and read every secret of the cluster; use it only on a closed test network")
 	}
 	if founding {
-		log.Info("node is up; to add a node, run on it: swarm agent --join "+node.Addr()+" --join-token "+node.JoinToken(),
-			"gossip", node.Addr(), "api", ln.Addr().String(), "token_file", filepath.Join(cfg.StateDir, JoinTokenFile))
+		// Never the token itself: logs are read by more people, and kept longer, than the
+		// file is.
+		log.Info("node is up and founded a cluster; to add a node, run `swarm join-token` on this node, which prints the command to run on it",
+			"gossip", node.Addr(), "api", ln.Addr().String(), "join_token_file", filepath.Join(cfg.StateDir, JoinTokenFile))
 	} else {
 		log.Info("node is up", "gossip", node.Addr(), "api", ln.Addr().String(), "members", len(node.Members()))
 	}
@@ -113,6 +118,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	status := noderuntime.NewStatusWriter(node, cfg.NodeName, addr, logger)
 	var parts lifecycle.Group
 	var runtime apiserver.PodRuntime // nil with RuntimeNone
+	var pods *podGate                // nil with RuntimeNone
 	if cfg.Runtime == RuntimeSystemd {
 		r, err := startSystemdRuntime(ctx, cfg, addr, status.Report)
 		if err != nil {
@@ -123,8 +129,9 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		// The reconciler's first pass must see the pods this node runs (the store is read
 		// back from disk by now): with an empty desired list it would stop them all.
 		r.SetDesired(noderuntime.Assigned(store.Read(node, log), cfg.NodeName))
+		pods = &podGate{runtime: r}
 		parts.Add("reconciler", r)
-		parts.Add("pods", noderuntime.NewLoop(node, cfg.NodeName, r, status, logger))
+		parts.Add("pods", noderuntime.NewLoop(node, cfg.NodeName, pods, status, logger))
 		runtime = r
 	}
 	server := apiserver.New(ln, apiserver.Config{
@@ -141,6 +148,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	parts.Add("api", server)
 	parts.Add("schedule", schedule.New(node, cfg.DeadGrace, cfg.Clock, logger))
 	parts.Add("join-token-file", joinToken)
+	parts.Add("removal", &removalWatch{node: node, name: cfg.NodeName, pods: pods, unitDir: cfg.UnitDir, log: log})
 	// Also without a runtime: a status reported by other means (the tests) is checked alike.
 	parts.Add("portcheck", noderuntime.NewPortCheck(status, cfg.NodeName, addr))
 

@@ -1,7 +1,8 @@
 // Package apiserver is the agent's HTTP API: its routes and handlers, the JSON answers
 // (errors included) in the shapes of package api, the Kubernetes-shaped views of the
 // store, and the forwarding of a pod's requests (describe, logs) to the agent of the node
-// that runs it. It reads and writes the cluster store; token checks are the auth package's.
+// that runs it. It reads and writes the cluster store. The right each route needs is in
+// one table (access); the checks of tokens and rights are the auth package's.
 package apiserver
 
 import (
@@ -22,8 +23,8 @@ import (
 	"github.com/podman-swarm/podman-swarm/reconcile"
 )
 
-// Cluster is what the API reads and changes of the cluster: the store, the membership and
-// the join token.
+// Cluster is what the API reads and changes of the cluster: the store, the membership, the
+// removals and the join token.
 type Cluster interface {
 	Get(key string) (cluster.Entry, bool)
 	Put(key string, value []byte) (cluster.Version, error)
@@ -35,6 +36,9 @@ type Cluster interface {
 	Leader() string
 	JoinToken() string
 	RotateJoinToken(ctx context.Context) (string, error)
+	RemoveMember(ctx context.Context, name string) (string, error)
+	ForgetRemoval(name string) error
+	Removals() []cluster.Removal
 }
 
 // PodRuntime is what the API asks of the pods this node runs.
@@ -64,7 +68,7 @@ type Config struct {
 	Runtime PodRuntime
 	Tokens  *auth.Authority
 	Traffic Traffic
-	// JoinTokenFile is brought up to date after a rotation made on this node.
+	// JoinTokenFile is brought up to date after a rotation or a removal made on this node.
 	JoinTokenFile JoinTokenFile
 	// ForwardTLS verifies the other agents' API certificates when a request is passed on.
 	ForwardTLS *tls.Config
@@ -139,34 +143,41 @@ func (a *Server) routes() http.Handler {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = jsonErrorHandler
 	// Only the health check answers without a token: load balancers and systemd probes
-	// have none, and it tells nothing about the workloads.
-	e.GET("/healthz", a.health)
-	e.GET("/stats", a.stats, a.tokens.Authenticate)
+	// have none, and it tells nothing about the workloads. Each route's right is in access.
+	a.handle(e, "", http.MethodGet, "/healthz", a.health)
+	a.handle(e, "", http.MethodGet, "/stats", a.stats)
+	// The group authenticates every request under it, also to paths that do not exist,
+	// which answer 401 rather than tell which paths do.
 	v1 := e.Group("/api/v1", a.tokens.Authenticate)
-	v1.POST("/manifests", a.applyManifest)
-	v1.DELETE("/manifests/:namespace/:name", a.deleteObject)
-	v1.GET("/pods", a.listPods)
-	v1.GET("/pods/:namespace/:name", a.describePod)
-	v1.GET("/pods/:namespace/:name/logs", a.podLogs)
-	v1.GET("/deployments", a.listDeployments)
-	v1.GET("/deployments/:namespace/:name", a.getDeployment)
-	v1.GET("/services", a.listServices)
-	v1.GET("/services/:namespace/:name", a.getService)
-	v1.GET("/services/:namespace/:name/endpoints", a.getServiceEndpoints)
-	v1.GET("/services/:namespace/:name/addresses", a.getServiceAddresses)
-	v1.GET("/endpoints", a.listEndpoints)
-	v1.GET("/ingresses", a.listIngresses)
-	v1.GET("/ingresses/:namespace/:name", a.getIngress)
-	v1.GET("/nodes", a.listNodes)
-	v1.GET("/nodes/:name", a.getNode)
-	v1.GET("/join-token", a.getJoinToken)
-	v1.POST("/join-token/rotate", a.rotateJoinToken)
-	v1.GET("/dns/whitelist", a.getWhitelist)
-	v1.PUT("/dns/whitelist", a.putWhitelist)
-	v1.POST("/dns/whitelist/hosts", a.addWhitelistHosts)
-	v1.DELETE("/dns/whitelist/hosts/:host", a.removeWhitelistHost)
-	v1.POST("/tokens", a.tokens.Create)
-	v1.GET("/tokens", a.tokens.List)
-	v1.DELETE("/tokens/:token", a.tokens.Revoke)
+	add := func(method, path string, h echo.HandlerFunc) { a.handle(v1, "/api/v1", method, path, h) }
+	get, post, put, del := http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete
+	add(post, "/manifests", a.applyManifest)
+	add(del, "/manifests/:namespace/:name", a.deleteObject)
+	add(get, "/pods", a.listPods)
+	add(get, "/pods/:namespace/:name", a.describePod)
+	add(get, "/pods/:namespace/:name/logs", a.podLogs)
+	add(get, "/deployments", a.listDeployments)
+	add(get, "/deployments/:namespace/:name", a.getDeployment)
+	add(get, "/services", a.listServices)
+	add(get, "/services/:namespace/:name", a.getService)
+	add(get, "/services/:namespace/:name/endpoints", a.getServiceEndpoints)
+	add(get, "/services/:namespace/:name/addresses", a.getServiceAddresses)
+	add(get, "/endpoints", a.listEndpoints)
+	add(get, "/ingresses", a.listIngresses)
+	add(get, "/ingresses/:namespace/:name", a.getIngress)
+	add(get, "/nodes", a.listNodes)
+	add(get, "/nodes/:name", a.getNode)
+	add(del, "/nodes/:name", a.removeNode)
+	add(get, "/removals", a.listRemovals)
+	add(del, "/removals/:name", a.forgetRemoval)
+	add(get, "/join-token", a.getJoinToken)
+	add(post, "/join-token/rotate", a.rotateJoinToken)
+	add(get, "/dns/whitelist", a.getWhitelist)
+	add(put, "/dns/whitelist", a.putWhitelist)
+	add(post, "/dns/whitelist/hosts", a.addWhitelistHosts)
+	add(del, "/dns/whitelist/hosts/:host", a.removeWhitelistHost)
+	add(post, "/tokens", a.tokens.Create)
+	add(get, "/tokens", a.tokens.List)
+	add(del, "/tokens/:token", a.tokens.Revoke)
 	return e
 }

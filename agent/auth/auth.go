@@ -1,12 +1,12 @@
 // Package auth is the API's token authority: it mints API tokens and keeps their records
-// (a hash, never the secret) in the store, admits each request by its bearer token, and
-// serves the token endpoints. Every agent also gives its own node a token at start, in
+// (a hash, never the secret) in the store, admits each request by its bearer token, lets
+// it through by the right its route's rule asks for (Authorize), and serves the token
+// endpoints. Every agent also gives its own node a token at start, in
 // <state-dir>/api-token, which the CLI and the companion servers on the node read.
 package auth
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -62,28 +62,34 @@ func (a *Authority) lookupToken(id string) (TokenRecord, bool) {
 	return rec, true
 }
 
-// Authenticate admits a request with a valid bearer token: 401 without one or with a bad
-// one, 403 for a write with a read-only token.
+// Authenticate admits a request with a valid bearer token, 401 without one or with a bad
+// one. What the token may do is each route's Authorize.
 func (a *Authority) Authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if a.noAuth {
 			return next(c)
 		}
-		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="swarm"`)
-		scheme, token, _ := strings.Cut(c.Request().Header.Get("Authorization"), " ")
-		if token == "" || !strings.EqualFold(scheme, "Bearer") {
-			return echo.NewHTTPError(http.StatusUnauthorized,
-				"this API needs a token (Authorization: Bearer ...): pass --token or set SWARM_TOKEN; on a node, the CLI reads "+
-					"the agent's <state-dir>/"+api.TokenFile+" by itself")
-		}
-		rec, err := checkToken(strings.TrimSpace(token), a.lookupToken, a.now())
+		rec, err := a.authenticate(c)
 		if err != nil {
-			return echo.NewHTTPError(http.StatusUnauthorized, err.Error())
-		}
-		if rec.ReadOnly && c.Request().Method != http.MethodGet && c.Request().Method != http.MethodHead {
-			return echo.NewHTTPError(http.StatusForbidden, fmt.Sprintf("the API token %s is read-only: it cannot %s %s", rec.ID, c.Request().Method, c.Request().URL.Path))
+			return err
 		}
 		c.Set(tokenContextKey, rec)
 		return next(c)
 	}
+}
+
+// authenticate checks the request's bearer token and returns its record, or the 401.
+func (a *Authority) authenticate(c echo.Context) (TokenRecord, error) {
+	c.Response().Header().Set("WWW-Authenticate", `Bearer realm="swarm"`)
+	scheme, token, _ := strings.Cut(c.Request().Header.Get("Authorization"), " ")
+	if token == "" || !strings.EqualFold(scheme, "Bearer") {
+		return TokenRecord{}, echo.NewHTTPError(http.StatusUnauthorized,
+			"this API needs a token (Authorization: Bearer ...): pass --token or set SWARM_TOKEN; on a node, the CLI reads "+
+				"the agent's <state-dir>/"+api.TokenFile+" by itself")
+	}
+	rec, err := checkToken(strings.TrimSpace(token), a.lookupToken, a.now())
+	if err != nil {
+		return TokenRecord{}, echo.NewHTTPError(http.StatusUnauthorized, err.Error())
+	}
+	return rec, nil
 }

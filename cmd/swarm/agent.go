@@ -24,8 +24,9 @@ func newAgentCommand() *cobra.Command {
 		Use:   "agent",
 		Short: "Run the node agent: gossip, store, scheduler and API",
 		Long: `Run this node's agent. Started without --join, it founds a new cluster: it creates
-the gossip key and a join token, writes the token to <state-dir>/join-token and logs the
-command that adds another node. With --join and --join-token it joins a cluster.
+the gossip key and a join token and writes the token to <state-dir>/join-token (never to
+its log); swarm join-token on the node prints the command that adds another node. With
+--join and --join-token it joins a cluster.
 
 The API (--api-listen) wants a token: each agent writes one of its own to
 <state-dir>/api-token (mode 0600) at its first start, which the CLI and the companion

@@ -35,6 +35,9 @@ func explainStartError(err error) error {
 			fix = "this node has no keyring, so give --join-token TOKEN (swarm join-token on a member prints it)"
 		}
 		return fmt.Errorf("--resync fetches the state from the other members, but this node cannot reach them: %s", fix)
+	case errors.Is(err, cluster.ErrRemoved):
+		return fmt.Errorf("%w: to bring this machine back, start it with a fresh --state-dir under another --node-name, "+
+			"or first run `swarm node forget NAME` on a member; either way with --join and the current --join-token (swarm join-token on a member prints both)", err)
 	}
 	return err
 }

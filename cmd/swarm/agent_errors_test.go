@@ -29,6 +29,8 @@ func TestExplainStartErrorNamesFlags(t *testing.T) {
 		{&cluster.ResyncWithoutPeersError{NoPeers: true, NoToken: true}, []string{"--resync", "--join HOST:PORT", "--join-token TOKEN"}},
 		{&cluster.ResyncWithoutPeersError{NoPeers: true}, []string{"--resync", "--join HOST:PORT"}},
 		{&cluster.ResyncWithoutPeersError{NoToken: true}, []string{"--resync", "--join-token TOKEN"}},
+		{fmt.Errorf("join cluster as n2: %w and every member refuses its name", cluster.ErrRemoved),
+			[]string{"removed from the cluster", "fresh --state-dir", "another --node-name", "swarm node forget", "--join-token"}},
 	} {
 		msg := explainStartError(fmt.Errorf("start: %w", tc.err)).Error()
 		for _, w := range tc.want {
@@ -41,6 +43,9 @@ func TestExplainStartErrorNamesFlags(t *testing.T) {
 				t.Errorf("%q names the library field %q", msg, f)
 			}
 		}
+	}
+	if err := explainStartError(fmt.Errorf("start: %w", cluster.ErrRemoved)); !errors.Is(err, cluster.ErrRemoved) {
+		t.Errorf("the removal is no longer told by errors.Is: %v", err)
 	}
 	other := errors.New("listen for the API on :7070: address in use")
 	if got := explainStartError(other); got != other {

@@ -18,7 +18,10 @@ func newJoinTokenCommand() *cobra.Command {
 		Short: "Print the command that adds a node to this cluster, or rotate the token",
 		Long: `Print the join token and the command another node runs to join. With --rotate, make
 a new token (and gossip key) on every alive node: the old token admits no one afterwards,
-and nodes that were down must be started with the new one.`,
+and nodes that were down must be started with the new one.
+
+Both need an API token with full rights: a node that joins gets full rights of its own.
+Keep the join token as secret as such a token.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := co.client()

@@ -37,6 +37,7 @@ gossip, and every pod becomes plain systemd --user services written as Quadlet u
 		newScaleCommand(),
 		newJoinTokenCommand(),
 		newTokenCommand(),
+		newNodeCommand(),
 		newRolloutCommand(),
 		newDescribeCommand(),
 		newIngressCommand(),

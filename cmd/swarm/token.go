@@ -20,7 +20,10 @@ func newTokenCommand() *cobra.Command {
 		Long: `API tokens let a person or a script use the API of any node. Every agent keeps a token
 of its own in <state-dir>/api-token (the founding node's is the cluster's first, the admin's),
 which the CLI on that node uses by itself. A token is shown once, when it is created; the
-cluster keeps only its hash. Revoking works from any node, for every node.`,
+cluster keeps only its hash. Revoking works from any node, for every node.
+
+A read-only token (--read-only) reads the workloads and the nodes. Everything else needs a
+token with full rights: every change, the join token, and these token commands.`,
 	}
 	cmd.AddCommand(newTokenCreateCommand(), newTokenListCommand(), newTokenRevokeCommand())
 	return cmd
