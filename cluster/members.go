@@ -154,13 +154,22 @@ func (t *memberTable) updated(m Member) {
 		return
 	}
 	old, ok := t.byName[m.Name]
-	if ok {
-		m.State, m.Since = old.State, old.Since
-	} else {
+	ev := MemberEvent{Type: MemberUpdated}
+	switch {
+	case !ok:
 		m.State, m.Since = StateAlive, t.now()
+	case old.State == StateLeft || old.State == StateDead:
+		// memberlist reports updates of members it counts alive only: one recorded
+		// gone here came back without a join (a removal forgotten while memberlist
+		// still counted it).
+		delete(t.leaving, m.Name)
+		m.State, m.Since = StateAlive, t.now()
+		ev.Type = MemberJoined
+	default:
+		m.State, m.Since = old.State, old.Since
 	}
 	t.byName[m.Name] = &m
-	ev := MemberEvent{Type: MemberUpdated, Member: m.clone()}
+	ev.Member = m.clone()
 	t.mu.Unlock()
 	t.emit(ev)
 }

@@ -92,6 +92,15 @@ func TestMemberTableRemoved(t *testing.T) {
 	if tab.isRemoved("b") || !tab.isRemoved("d") {
 		t.Error("isRemoved disagrees with the marks")
 	}
+
+	// memberlist may never have stopped counting a member whose removal was
+	// forgotten at once: its next update, not a join, brings it back.
+	tab.markRemoved("c")
+	tab.unmarkRemoved("c")
+	tab.updated(Member{Name: "c", Addr: "10.0.0.3:7946"})
+	if last := events[len(events)-1]; last.Type != MemberJoined || last.Member.Name != "c" || last.Member.State != StateAlive {
+		t.Errorf("after forgetting, an update of c gives %s %s %s, want c joined and alive", last.Type, last.Member.Name, last.Member.State)
+	}
 }
 
 func TestRemovalRecord(t *testing.T) {
