@@ -207,10 +207,10 @@ func TestForgetRemoval(t *testing.T) {
 	cfg.Join, cfg.JoinToken = []string{n0.Node().Addr()}, n0.Node().JoinToken()
 	back := startAgent(t, cfg)
 	// Admitted: a member still refusing the name would have made Start fail with
-	// ErrRemoved. (How soon n0 and n1 list the name alive again is the cluster's member
-	// table's business: one that still counted the old n2 when its removal was forgotten
-	// goes on showing it left until memberlist reports a join.)
+	// ErrRemoved. The others list it alive again, also one that still counted the old n2
+	// when its removal was forgotten.
 	eventually(t, 10*time.Second, "n2 sees n0 and n1", func() bool { return alive(back) == 3 })
+	eventually(t, 10*time.Second, "n0 and n1 see n2 alive", func() bool { return alive(n0) == 3 && alive(agents[1]) == 3 })
 	eventually(t, 5*time.Second, "n2's new token works on n0", func() bool {
 		return callAs(t, n0, nodeToken(t, back), "GET", "/api/v1/nodes", "", nil, nil) == http.StatusOK
 	})
