@@ -74,8 +74,9 @@ func (n *Node) write(e Entry) (Version, error) {
 	e.Version = Version{Time: n.clock.Increment(), Node: n.cfg.NodeName}
 	e.Modified = n.now()
 	e.Received = e.Modified
-	changed := mergeEntries(n.entries, []Entry{e})
+	changed, replaced := n.mergeLocked([]Entry{e})
 	n.mu.Unlock()
+	n.notifyReplaced(replaced)
 	n.changed(changed, spreadAll)
 	return e.Version, nil
 }
@@ -129,8 +130,9 @@ func (n *Node) applyRemote(entries []Entry, how spreadMode) {
 		return
 	}
 	entries = withoutExpiredTombstones(n.entries, entries, n.now(), n.cfg.TombstoneTTL)
-	changed := mergeEntries(n.entries, entries)
+	changed, replaced := n.mergeLocked(entries)
 	n.mu.Unlock()
+	n.notifyReplaced(replaced)
 	n.changed(changed, how)
 }
 
