@@ -87,10 +87,11 @@ type Server struct {
 // New builds the API server of a node on ln (already a TLS listener when the API speaks
 // HTTPS).
 func New(ln net.Listener, cfg Config) *Server {
+	log := cfg.Logger.With("component", "apiserver")
 	a := &Server{
 		cfg:           cfg,
-		node:          cfg.Cluster,
-		log:           cfg.Logger.With("component", "apiserver"),
+		node:          lineageCluster{Cluster: cfg.Cluster, log: log},
+		log:           log,
 		runtime:       cfg.Runtime,
 		tokens:        cfg.Tokens,
 		traffic:       cfg.Traffic,

@@ -1,0 +1,81 @@
+package apiserver
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+
+	"github.com/podman-swarm/podman-swarm/agent/store"
+	"github.com/podman-swarm/podman-swarm/cluster"
+)
+
+// lineageCluster is the store as the API writes objects: each object it writes keeps in
+// its value what this node had seen of that object (store.Lineage), and each object it
+// deletes leaves a store.Deletion beside its tombstone. That is how a node whose write was
+// replaced by a concurrent one can tell, since the store orders writes but cannot say
+// whether one writer saw the other's. Reading an object gives its value without the
+// lineage, as the API encodes objects, so that an apply compares like with like.
+//
+// The handlers read and write through it as through the store: a write that races with
+// another between its read and its write is one that did not see the other, and is judged
+// so.
+type lineageCluster struct {
+	Cluster
+	log *slog.Logger
+}
+
+func (c lineageCluster) Get(key string) (cluster.Entry, bool) {
+	e, ok := c.Cluster.Get(key)
+	if !ok || e.Deleted || !store.IsObjectKey(key) {
+		return e, ok
+	}
+	if v, err := store.WithResourceVersion(key, e.Value, ""); err == nil {
+		e.Value = v
+	}
+	return e, true
+}
+
+func (c lineageCluster) Put(key string, value []byte) (cluster.Version, error) {
+	if !store.IsObjectKey(key) {
+		return c.Cluster.Put(key, value)
+	}
+	stamped, err := store.WithResourceVersion(key, value, c.seen(key).String())
+	if err != nil {
+		return cluster.Version{}, fmt.Errorf("put %s: %w", key, err)
+	}
+	return c.Cluster.Put(key, stamped)
+}
+
+func (c lineageCluster) Delete(key string) (cluster.Version, error) {
+	if !store.IsObjectKey(key) {
+		return c.Cluster.Delete(key)
+	}
+	cur, live := c.Cluster.Get(key)
+	v, err := c.Cluster.Delete(key)
+	if err != nil || !live {
+		return v, err
+	}
+	// Without the record, a node whose write this delete replaces could not tell whether
+	// the delete had seen it; the delete itself has been made either way.
+	d := store.Deletion{Tombstone: v, Seen: store.SeenIn(cur)}
+	if _, err := c.Cluster.Put(store.DeletionKey(key), store.MustJSON(d)); err != nil {
+		c.log.Warn("record what a delete had seen", "key", key, "err", err)
+	}
+	return v, nil
+}
+
+// seen is what this node has seen of the object under key: its value and that value's
+// lineage; for a deleted object, what its deleter had seen and the delete; for a new one,
+// nothing.
+func (c lineageCluster) seen(key string) store.Lineage {
+	if e, ok := c.Cluster.Get(key); ok {
+		return store.SeenIn(e)
+	}
+	if e, ok := c.Cluster.Get(store.DeletionKey(key)); ok {
+		var d store.Deletion
+		if json.Unmarshal(e.Value, &d) == nil {
+			return d.SeenAtDeletion()
+		}
+	}
+	return store.Lineage{}
+}
