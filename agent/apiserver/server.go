@@ -156,6 +156,7 @@ func (a *Server) routes() http.Handler {
 	v1.GET("/endpoints", a.listEndpoints)
 	v1.GET("/ingresses", a.listIngresses)
 	v1.GET("/ingresses/:namespace/:name", a.getIngress)
+	v1.GET("/events", a.listEvents)
 	v1.GET("/nodes", a.listNodes)
 	v1.GET("/nodes/:name", a.getNode)
 	v1.GET("/join-token", a.getJoinToken)
