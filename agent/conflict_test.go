@@ -35,15 +35,21 @@ func waitAliveOn(t *testing.T, agents []*Agent, want int) {
 	})
 }
 
-// bumpClock makes n local writes outside the objects, which moves the node's Lamport clock
-// on: the next write of this node, and of the nodes that see it, is ordered after any
-// write of a node that made fewer.
-func bumpClock(t *testing.T, a *Agent, n int) {
+// outpace moves ahead's Lamport clock well past behind's, by local writes outside the
+// objects, so that ahead's next write is ordered after behind's next one: across a
+// partition neither sees the other's, and each side counts on by itself (its leader places
+// pods, for one).
+func outpace(t *testing.T, ahead, behind *Agent) {
 	t.Helper()
-	for i := range n {
-		if _, err := a.Node().Put("test/clock", []byte(fmt.Sprint(i))); err != nil {
+	put := func(a *Agent) uint64 {
+		v, err := a.Node().Put("test/clock/"+a.cfg.NodeName, []byte("tick"))
+		if err != nil {
 			t.Fatal(err)
 		}
+		return v.Time
+	}
+	target := put(behind) + 50
+	for put(ahead) <= target { // each local write moves the clock on by one
 	}
 }
 
@@ -136,7 +142,7 @@ func TestConcurrentWritesInAPartitionRecordTheLostOne(t *testing.T) {
 	lc.partition(left, right)
 	waitAliveOn(t, agents, 2)
 
-	bumpClock(t, left[1], 20)
+	outpace(t, left[1], right[1])
 	if r := applyResult(t, left[1], deploymentYAML("web", 3, "")); r != "configured" {
 		t.Fatalf("apply on the left: %s", r)
 	}
@@ -256,14 +262,14 @@ func TestDeleteAgainstUpdateInAPartition(t *testing.T) {
 	if r := applyResult(t, updater, deploymentYAML("gone", 2, "")); r != "configured" {
 		t.Fatalf("update gone: %s", r)
 	}
-	bumpClock(t, deleter, 20)
+	outpace(t, deleter, updater)
 	for _, name := range []string{"gone", "back"} {
 		if code := call(t, deleter, "DELETE", "/api/v1/manifests/default/"+name, "", nil, nil); code != http.StatusOK {
 			t.Fatalf("delete %s: HTTP %d", name, code)
 		}
 	}
 	// "back": the update on a side whose clock is further: the update wins.
-	bumpClock(t, updater, 40)
+	outpace(t, updater, deleter)
 	if r := applyResult(t, updater, deploymentYAML("back", 2, "")); r != "configured" {
 		t.Fatalf("update back: %s", r)
 	}
