@@ -157,9 +157,9 @@ func TestConcurrentWritesInAPartitionRecordTheLostOne(t *testing.T) {
 	waitDeployment(t, right, "web", "the right side serves its change, and not the left's", func(d *appsv1.Deployment) bool {
 		return image(d) == "localhost/test:2" && *d.Spec.Replicas == 1
 	})
-	if d, _ := deployment(t, left[0], "web"); *d.Spec.Replicas != 3 || image(d) != "localhost/test:1" {
-		t.Fatalf("the left side serves %d replicas of %s during the partition", *d.Spec.Replicas, image(d))
-	}
+	waitDeployment(t, left, "web", "the left side serves its change, and not the right's", func(d *appsv1.Deployment) bool {
+		return *d.Spec.Replicas == 3 && image(d) == "localhost/test:1"
+	})
 
 	lc.heal()
 	waitAliveOn(t, agents, 4)
