@@ -1,5 +1,7 @@
 package cluster
 
+import "slices"
+
 // Replacement is one entry that took the place of another on this node: a local write over
 // the key's previous entry, or a newer version received from another node. Old is what the
 // node held until then.
@@ -42,4 +44,15 @@ func (n *Node) notifyReplaced(replaced []Replacement) {
 	for _, r := range replaced {
 		n.cfg.OnReplace(r.Old, r.New)
 	}
+}
+
+// Lookup returns the entry of key as this node holds it, a tombstone included (Deleted,
+// no value), so that a caller can tell which delete it is writing after; false when the
+// node holds nothing for key.
+func (n *Node) Lookup(key string) (Entry, bool) {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	e, ok := n.entries[key]
+	e.Value = slices.Clone(e.Value)
+	return e, ok
 }

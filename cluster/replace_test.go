@@ -95,6 +95,14 @@ func TestOnReplaceSeesLocalWritesAndMerges(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitDeleted(t, nodes, "obj")
+	for _, n := range nodes {
+		if e, ok := n.Lookup("obj"); !ok || !e.Deleted || e.Version != v3 {
+			t.Errorf("%s: Lookup gives %+v, %v; want the tombstone %v", n.Name(), e, ok, v3)
+		}
+		if _, ok := n.Lookup("never"); ok {
+			t.Errorf("%s: Lookup found a key never written", n.Name())
+		}
+	}
 
 	for _, n := range nodes {
 		waitFor(t, 5*time.Second, n.Name()+" heard of both replacements", func() bool {
