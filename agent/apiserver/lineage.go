@@ -65,17 +65,22 @@ func (c lineageCluster) Delete(key string) (cluster.Version, error) {
 }
 
 // seen is what this node has seen of the object under key: its value and that value's
-// lineage; for a deleted object, what its deleter had seen and the delete; for a new one,
-// nothing.
+// lineage; for a deleted object, the delete and, when its record is here, what its deleter
+// had seen; for a new one, nothing.
 func (c lineageCluster) seen(key string) store.Lineage {
-	if e, ok := c.Cluster.Get(key); ok {
+	e, ok := c.Cluster.Lookup(key)
+	switch {
+	case !ok:
+		return store.Lineage{}
+	case !e.Deleted:
 		return store.SeenIn(e)
 	}
-	if e, ok := c.Cluster.Get(store.DeletionKey(key)); ok {
+	saw := store.Lineage{}
+	if r, ok := c.Cluster.Get(store.DeletionKey(key)); ok {
 		var d store.Deletion
-		if json.Unmarshal(e.Value, &d) == nil {
-			return d.SeenAtDeletion()
+		if json.Unmarshal(r.Value, &d) == nil && d.Tombstone == e.Version {
+			saw = d.Seen
 		}
 	}
-	return store.Lineage{}
+	return saw.With(e.Version)
 }

@@ -26,6 +26,8 @@ import (
 // the join token.
 type Cluster interface {
 	Get(key string) (cluster.Entry, bool)
+	// Lookup is Get that also returns a tombstone.
+	Lookup(key string) (cluster.Entry, bool)
 	Put(key string, value []byte) (cluster.Version, error)
 	Delete(key string) (cluster.Version, error)
 	List(prefix string) []cluster.Entry

@@ -130,12 +130,6 @@ func SeenIn(e cluster.Entry) Lineage {
 	return l.With(e.Version)
 }
 
-// SeenAtDeletion is what a writer that finds an object deleted has seen: what its deleter
-// had seen, and the delete.
-func (d Deletion) SeenAtDeletion() Lineage {
-	return d.Seen.With(d.Tombstone)
-}
-
 // FormatVersion is a store version as the API shows it in metadata.resourceVersion and
 // events: the Lamport time, a dot and the node that wrote it.
 func FormatVersion(v cluster.Version) string {

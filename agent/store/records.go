@@ -41,8 +41,8 @@ type PodStatus struct {
 // Deletion is the value under deletion/<object key>: what the API of the node that deleted
 // the object had seen of it. A tombstone has no value to carry a Lineage, so the deleter
 // writes this beside it, right after the delete; a later write of the key (the object
-// created again) inherits it, and a node whose write the delete replaced learns from it
-// whether the deleter had seen that write.
+// created again) inherits it with the delete, and a node whose write the delete replaced
+// learns from it whether the deleter had seen that write.
 type Deletion struct {
 	// Tombstone is the store version of the delete.
 	Tombstone cluster.Version `json:"tombstone"`
