@@ -61,7 +61,8 @@ func (r *Replacements) take() (queued []cluster.Replacement, dropped int) {
 	return queued, dropped
 }
 
-// Config is what the events part of a node is built from.
+// Config is what the events part of a node is built from. Store, Recorder and
+// Replacements are required.
 type Config struct {
 	Store        Store
 	Recorder     *Recorder
@@ -162,6 +163,7 @@ func (p *Part) Start(ctx context.Context) error {
 	}
 }
 
+// judgeQueued judges the replacements the cluster reported since the last time.
 func (p *Part) judgeQueued() {
 	queued, dropped := p.cfg.Replacements.take()
 	if dropped > 0 {
@@ -173,20 +175,20 @@ func (p *Part) judgeQueued() {
 	}
 }
 
+// judgeDue looks again at the waiting replacements whose time has come.
 func (p *Part) judgeDue() {
 	now := time.Now()
-	var later []waiting
+	var due, later []waiting
 	for _, w := range p.waiting {
 		if now.Before(w.due) {
 			later = append(later, w)
+		} else {
+			due = append(due, w)
 		}
 	}
-	due := p.waiting
 	p.waiting = later
 	for _, w := range due {
-		if !now.Before(w.due) {
-			p.step(w, now)
-		}
+		p.step(w, now)
 	}
 }
 
@@ -231,6 +233,7 @@ func (p *Part) step(w waiting, now time.Time) {
 	p.later(w)
 }
 
+// later keeps w to look at again at w.due.
 func (p *Part) later(w waiting) {
 	if len(p.waiting) >= maxWaiting {
 		p.log.Warn("too many replacements waiting; one was not judged", "key", w.r.New.Key)
@@ -265,6 +268,7 @@ func (p *Part) recordLost(r cluster.Replacement) {
 	p.cfg.Recorder.recordOnce(obj, corev1.EventTypeWarning, ReasonWriteConflict, msg)
 }
 
+// retain applies the retention bounds, logging what it could not delete.
 func (p *Part) retain() {
 	n, err := retain(p.cfg.Store, p.cfg.Retention, p.cfg.NodeName, p.cfg.Clock())
 	if err != nil {
