@@ -7,6 +7,8 @@
 //   - schedule: the scheduling loop, which plans while this node leads;
 //   - noderuntime: this node's pods handed to the reconciler, their drain, the check of
 //     their published ports, and the writer of their status records;
+//   - events: the cluster's events (a Recorder for every part), their retention, and the
+//     WriteConflict warnings for writes a concurrent write replaced;
 //   - traffic: the gossip byte counters; nodemeta: what each node gossips about itself.
 //
 // A node removed from the cluster by another member stops its pods and then itself (see
@@ -27,6 +29,7 @@ import (
 
 	"github.com/podman-swarm/podman-swarm/agent/apiserver"
 	"github.com/podman-swarm/podman-swarm/agent/auth"
+	"github.com/podman-swarm/podman-swarm/agent/events"
 	"github.com/podman-swarm/podman-swarm/agent/nodemeta"
 	"github.com/podman-swarm/podman-swarm/agent/noderuntime"
 	"github.com/podman-swarm/podman-swarm/agent/schedule"
@@ -83,6 +86,12 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	}
 	gossip := &traffic.Counter{}
 	ccfg.WrapTransport = gossip.Wrap
+	// Set before the node starts: what it merges while it joins is judged too.
+	replacements := events.NewReplacements()
+	ccfg.OnReplace = replacements.Observe
+	if cfg.tuneCluster != nil {
+		cfg.tuneCluster(&ccfg)
+	}
 	node, err := cluster.Start(ctx, ccfg)
 	if err != nil {
 		ln.Close()
@@ -114,6 +123,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		log.Info("node is up", "gossip", node.Addr(), "api", ln.Addr().String(), "members", len(node.Members()))
 	}
 
+	recorder := events.NewRecorder(node, cfg.NodeName, cfg.Clock, logger)
 	addr := nodeAddress(cfg, node.Addr())
 	status := noderuntime.NewStatusWriter(node, cfg.NodeName, addr, logger)
 	var parts lifecycle.Group
@@ -149,6 +159,14 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	parts.Add("schedule", schedule.New(node, cfg.DeadGrace, cfg.Clock, logger))
 	parts.Add("join-token-file", joinToken)
 	parts.Add("removal", &removalWatch{node: node, name: cfg.NodeName, pods: pods, unitDir: cfg.UnitDir, log: log})
+	parts.Add("events", events.New(events.Config{
+		Store:        node,
+		Recorder:     recorder,
+		Replacements: replacements,
+		NodeName:     cfg.NodeName,
+		Clock:        cfg.Clock,
+		Logger:       logger,
+	}))
 	// Also without a runtime: a status reported by other means (the tests) is checked alike.
 	parts.Add("portcheck", noderuntime.NewPortCheck(status, cfg.NodeName, addr))
 

@@ -72,6 +72,10 @@ type Config struct {
 
 	// Logger receives the node's logs; nil discards them.
 	Logger *slog.Logger
+
+	// tuneCluster, set by tests, adjusts the cluster configuration last: to cut links
+	// between nodes (a partition) and to reconnect faster.
+	tuneCluster func(*cluster.Config)
 }
 
 // DefaultProbeInterval is the failure detection probe interval, the cluster's own default,

@@ -171,8 +171,9 @@ func (n *Node) commitBatch(batch []*commitReq) {
 	for _, r := range batch {
 		n.mu.Lock()
 		n.reserved -= r.reserved
-		changed := mergeEntries(n.entries, r.entries)
+		changed, replaced := n.mergeLocked(r.entries)
 		n.mu.Unlock()
+		n.notifyReplaced(replaced)
 		n.changed(changed, r.spread)
 		if r.done != nil {
 			r.done <- nil

@@ -93,6 +93,16 @@ type Config struct {
 	// and listed by Members before it is forgotten.
 	ReconnectTimeout time.Duration
 
+	// OnReplace, if set, is called whenever an entry takes the place of another on this
+	// node: a local write (Put or Delete) over the key's previous entry, or a newer version
+	// merged from another node. old is what the node held until then, new what it holds
+	// now; neither may be modified. It is not called for a key the node did not hold, nor
+	// while the store is read back from disk at start. It runs on the path that applied the
+	// change (a writer, or memberlist's receive loop), after the store's lock is released
+	// and before watchers hear of the key: it must return quickly and not write to the
+	// store itself.
+	OnReplace func(old, new Entry)
+
 	// Logger receives the node's logs and memberlist's; nil discards them.
 	Logger *slog.Logger
 

@@ -26,6 +26,13 @@
 // the same state. Deletes are tombstones, collected after
 // Config.TombstoneTTL.
 //
+// Two writes of a key made without either writer seeing the other's (on the
+// two sides of a partition, say) are ordered like any others, and the older
+// one is replaced everywhere without a word. The store cannot tell such a
+// write from a sequential update; Config.OnReplace hands every replacement,
+// with the entry it replaced, to the caller, which can (the agent keeps in
+// each value what its writer had seen).
+//
 // # Clocks
 //
 // No decision compares one node's wall clock with another's, since nothing

@@ -31,6 +31,7 @@ var access = map[string]auth.Rule{
 	"GET /api/v1/endpoints":                           {Verb: "list", Resource: "endpoints", Right: auth.Read, Action: "listing endpoints"},
 	"GET /api/v1/ingresses":                           {Verb: "list", Resource: "ingresses", Right: auth.Read, Action: "listing ingresses"},
 	"GET /api/v1/ingresses/:namespace/:name":          {Verb: "get", Resource: "ingresses", Right: auth.Read, Action: "reading an ingress"},
+	"GET /api/v1/events":                              {Verb: "list", Resource: "events", Right: auth.Read, Action: "listing events"},
 
 	"GET /api/v1/nodes":             {Verb: "list", Resource: "nodes", Right: auth.Read, Action: "listing nodes"},
 	"GET /api/v1/nodes/:name":       {Verb: "get", Resource: "nodes", Right: auth.Read, Action: "reading a node"},

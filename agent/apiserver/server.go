@@ -27,6 +27,8 @@ import (
 // removals and the join token.
 type Cluster interface {
 	Get(key string) (cluster.Entry, bool)
+	// Lookup is Get that also returns a tombstone.
+	Lookup(key string) (cluster.Entry, bool)
 	Put(key string, value []byte) (cluster.Version, error)
 	Delete(key string) (cluster.Version, error)
 	Write(ctx context.Context, changes []cluster.Change, ack cluster.Ack) (cluster.Version, error)
@@ -93,10 +95,11 @@ type Server struct {
 // New builds the API server of a node on ln (already a TLS listener when the API speaks
 // HTTPS).
 func New(ln net.Listener, cfg Config) *Server {
+	log := cfg.Logger.With("component", "apiserver")
 	a := &Server{
 		cfg:           cfg,
-		node:          cfg.Cluster,
-		log:           cfg.Logger.With("component", "apiserver"),
+		node:          lineageCluster{Cluster: cfg.Cluster, log: log},
+		log:           log,
 		runtime:       cfg.Runtime,
 		tokens:        cfg.Tokens,
 		traffic:       cfg.Traffic,
@@ -165,6 +168,7 @@ func (a *Server) routes() http.Handler {
 	add(get, "/endpoints", a.listEndpoints)
 	add(get, "/ingresses", a.listIngresses)
 	add(get, "/ingresses/:namespace/:name", a.getIngress)
+	add(get, "/events", a.listEvents)
 	add(get, "/nodes", a.listNodes)
 	add(get, "/nodes/:name", a.getNode)
 	add(del, "/nodes/:name", a.removeNode)

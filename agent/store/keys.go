@@ -9,7 +9,10 @@
 //     delete objects and edit the whitelist;
 //   - assignment/ and pending/: the scheduler of the node that leads;
 //   - status/: the node that runs the pod (its status writer);
-//   - token/: the token authority (the token endpoints, and each agent for its own token).
+//   - token/: the token authority (the token endpoints, and each agent for its own token);
+//   - deletion/: the API of the node that deleted an object, beside the object's tombstone;
+//   - event/: the node that recorded the event (the events part, for any part of the agent),
+//     and, for its retention, the node that wrote the event's current version.
 package store
 
 // The store holds every object under a key that names its kind, namespace and name.
@@ -22,8 +25,14 @@ const (
 	PrefixPending    = "pending/"    // a pod that fits no node and why: Pending (JSON), written by the leader
 	PrefixStatus     = "status/"     // what a node observes of a pod it runs: PodStatus (JSON), written by that node
 	PrefixToken      = "token/"      // an API token's record: its hash, never the token (JSON)
+	PrefixDeletion   = "deletion/"   // what the API had seen of an object it deleted: Deletion (JSON)
+	PrefixEvent      = "event/"      // a v1 Event about an object, by namespace and event name (JSON)
 	KeyDNSWhitelist  = "dns/whitelist"
 )
+
+// ObjectPrefixes are the prefixes of the objects users apply: their values carry a
+// Lineage, and a write to them that is lost to a concurrent one is an event.
+var ObjectPrefixes = []string{PrefixDeployment, PrefixService, PrefixIngress, PrefixPod}
 
 // ObjectKey is the store key of a namespaced object under prefix.
 func ObjectKey(prefix, namespace, name string) string {
@@ -41,3 +50,9 @@ func StatusKey(podKey string) string { return PrefixStatus + podKey }
 
 // TokenKey is the key of an API token's record, by the token's id.
 func TokenKey(id string) string { return PrefixToken + id }
+
+// DeletionKey is the key of the deletion record of an object, by the object's key.
+func DeletionKey(objectKey string) string { return PrefixDeletion + objectKey }
+
+// EventKey is the key of an event, by its namespace and name.
+func EventKey(namespace, name string) string { return PrefixEvent + namespace + "/" + name }

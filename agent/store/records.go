@@ -5,6 +5,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/podman-swarm/podman-swarm/cluster"
 	"github.com/podman-swarm/podman-swarm/manifest"
 	"github.com/podman-swarm/podman-swarm/reconcile"
 )
@@ -35,6 +36,18 @@ type PodStatus struct {
 	// PortsOpen is the node's last TCP check of the published ports; nil until the first
 	// one.
 	PortsOpen *bool `json:"portsOpen,omitempty"`
+}
+
+// Deletion is the value under deletion/<object key>: what the API of the node that deleted
+// the object had seen of it. A tombstone has no value to carry a Lineage, so the deleter
+// writes this beside it, right after the delete; a later write of the key (the object
+// created again) inherits it with the delete, and a node whose write the delete replaced
+// learns from it whether the deleter had seen that write.
+type Deletion struct {
+	// Tombstone is the store version of the delete.
+	Tombstone cluster.Version `json:"tombstone"`
+	// Seen is the lineage of the value the deleter read, and that value's version.
+	Seen Lineage `json:"seen"`
 }
 
 // CorePhase maps the reconciler's phase onto Kubernetes' (they are spelled the same).

@@ -8,6 +8,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/podman-swarm/podman-swarm/cluster"
 )
@@ -50,12 +51,17 @@ func Read(s Lister, log *slog.Logger) *State {
 	return st
 }
 
+// decodeAll decodes the objects under prefix. Each shows its store version as its
+// resourceVersion, in place of the Lineage the value keeps there.
 func decodeAll[T any](s Lister, prefix string, into map[string]*T, alloc func() *T, log *slog.Logger) {
 	for _, e := range s.List(prefix) {
 		v := alloc()
 		if err := json.Unmarshal(e.Value, v); err != nil {
 			log.Warn("skipping undecodable store value", "key", e.Key, "err", err)
 			continue
+		}
+		if o, ok := any(v).(metav1.Object); ok {
+			o.SetResourceVersion(FormatVersion(e.Version))
 		}
 		into[e.Key[len(prefix):]] = v
 	}

@@ -31,7 +31,8 @@ func newDescribeCommand() *cobra.Command {
   deployment  replicas, strategy, template, and its pods with their nodes
   service     ports, and its endpoints (node address and published port, ready or not)
   ingress     rules, backends and TLS
-  node        addresses, labels, state, and the pods it runs`,
+  node        addresses, labels, state, and the pods it runs
+A pod, deployment, service or ingress ends with its events, the last seen at the end.`,
 		Example: `  swarm describe pod web-859f4648f8-88f7c
   swarm describe deployment web
   swarm describe svc api -n shop
@@ -55,7 +56,10 @@ func runDescribeKind(c *client, kind, ns, name string, out io.Writer) error {
 	path := "/" + url.PathEscape(ns) + "/" + url.PathEscape(name)
 	switch resources[strings.ToLower(kind)] {
 	case "pods":
-		return runDescribe(c, ns, name, out)
+		if err := runDescribe(c, ns, name, out); err != nil {
+			return err
+		}
+		return describeEvents(c, out, "Pod", ns, name, time.Now())
 	case "deployments":
 		var d appsv1.Deployment
 		if err := c.do("GET", "/api/v1/deployments"+path, nil, "", nil, &d); err != nil {
@@ -65,7 +69,10 @@ func runDescribeKind(c *client, kind, ns, name string, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		return describeDeployment(out, &d, pods)
+		if err := describeDeployment(out, &d, pods); err != nil {
+			return err
+		}
+		return describeEvents(c, out, "Deployment", ns, name, time.Now())
 	case "services":
 		var s corev1.Service
 		if err := c.do("GET", "/api/v1/services"+path, nil, "", nil, &s); err != nil {
@@ -75,13 +82,19 @@ func runDescribeKind(c *client, kind, ns, name string, out io.Writer) error {
 		if err := c.do("GET", "/api/v1/services"+path+"/endpoints", nil, "", nil, &eps); err != nil {
 			return err
 		}
-		return describeService(out, &s, eps)
+		if err := describeService(out, &s, eps); err != nil {
+			return err
+		}
+		return describeEvents(c, out, "Service", ns, name, time.Now())
 	case "ingresses":
 		var in networkingv1.Ingress
 		if err := c.do("GET", "/api/v1/ingresses"+path, nil, "", nil, &in); err != nil {
 			return err
 		}
-		return describeIngress(out, &in)
+		if err := describeIngress(out, &in); err != nil {
+			return err
+		}
+		return describeEvents(c, out, "Ingress", ns, name, time.Now())
 	case "nodes":
 		var n corev1.Node
 		if err := c.do("GET", "/api/v1/nodes/"+url.PathEscape(name), nil, "", nil, &n); err != nil {

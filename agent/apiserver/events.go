@@ -1,0 +1,21 @@
+package apiserver
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/podman-swarm/podman-swarm/agent/events"
+	"github.com/podman-swarm/podman-swarm/api"
+)
+
+// listEvents answers the events of the cluster, the one seen last at the end: all, or those
+// of a namespace (?namespace=) and of an object (?object=NAME or KIND/NAME).
+func (a *Server) listEvents(c echo.Context) error {
+	evs := events.Read(a.node, events.Filter{Namespace: c.QueryParam("namespace"), Object: c.QueryParam("object")}, a.log)
+	items := make([]any, len(evs))
+	for i, ev := range evs {
+		items[i] = ev
+	}
+	return c.JSON(http.StatusOK, api.NewList(items))
+}
