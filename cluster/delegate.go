@@ -79,7 +79,7 @@ func (n *Node) handleMessage(buf []byte) {
 	body := buf[1:]
 	switch t := messageType(buf[0]); t {
 	case msgEntry:
-		e, err := decodeEntryMsg(body, n.now())
+		e, err := decodeAnyEntryMsg(body, n.now())
 		if err != nil {
 			n.log.Warn("drop entry message", "err", err)
 			return

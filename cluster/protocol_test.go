@@ -1,0 +1,194 @@
+package cluster
+
+import (
+	"bytes"
+	"errors"
+	"maps"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/memberlist"
+	"pgregory.net/rapid"
+)
+
+// What the first release wrote into testdata/protocol1.
+var (
+	fixtureStarted = time.Unix(1700000000, 123)
+	fixtureMeta    = map[string]string{"api": "127.0.0.12:7070", "rt": "none", "label/zone": "a"}
+	fixtureEntries = []Entry{
+		{Key: "deployment/default/web", Value: []byte(`{"replicas":6}`), Version: Version{Time: 41, Node: "old-1"}, Modified: time.Unix(1700000100, 5)},
+		{Key: "assignment/default/web-1", Deleted: true, Version: Version{Time: 40, Node: "old-2"}, Modified: time.Unix(1700000090, 0)},
+	}
+	fixtureClock uint64 = 42
+)
+
+func readFixture(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "protocol1", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func sameEntry(a, b Entry) bool {
+	return a.Key == b.Key && bytes.Equal(a.Value, b.Value) && a.Version == b.Version &&
+		a.Deleted == b.Deleted && a.Modified.Equal(b.Modified)
+}
+
+// The test copy of the first release's encoders writes what that release
+// wrote, so the old peer of the loopback tests speaks as it did.
+func TestOldReleaseCopyMatchesFixtures(t *testing.T) {
+	if got := oldEncodeMeta(fixtureStarted, fixtureMeta); !bytes.Equal(got, readFixture(t, "meta.bin")) {
+		t.Errorf("metadata: %x", got)
+	}
+	if got := oldEncodePushPull(fixtureClock, fixtureEntries); !bytes.Equal(got, readFixture(t, "push-pull.bin")) {
+		t.Errorf("push/pull: %x", got)
+	}
+	if got := oldEncodeEntryMsg(fixtureEntries[0]); !bytes.Equal(got, readFixture(t, "entry.bin")) {
+		t.Errorf("entry: %x", got)
+	}
+}
+
+func TestReadProtocol1(t *testing.T) {
+	now := time.Unix(1800000000, 0)
+
+	meta, err := decodeMeta(readFixture(t, "meta.bin"))
+	if err != nil || meta.Version != protocolV1 || !meta.Started.Equal(fixtureStarted) || !maps.Equal(meta.Meta, fixtureMeta) ||
+		meta.Rank != 0 || meta.Leading {
+		t.Fatalf("metadata: %+v, %v", meta, err)
+	}
+	m, err := fromNode(&memberlist.Node{Name: "old-1", Addr: net.ParseIP("127.0.0.12"), Port: 7946, Meta: readFixture(t, "meta.bin")})
+	if err != nil || m.protocol != protocolV1 || m.Rank != 0 || m.Meta["rt"] != "none" {
+		t.Fatalf("member: %+v, %v", m, err)
+	}
+
+	clock, entries, err := decodePushPull(readFixture(t, "push-pull.bin"), now)
+	if err != nil || clock != fixtureClock || len(entries) != len(fixtureEntries) {
+		t.Fatalf("push/pull: clock %d, %d entries, %v", clock, len(entries), err)
+	}
+	for i, e := range entries {
+		if !sameEntry(e, fixtureEntries[i]) || !e.Received.Equal(now) {
+			t.Errorf("push/pull entry %d: %+v, want %+v received now", i, e, fixtureEntries[i])
+		}
+	}
+
+	msg := readFixture(t, "entry.bin")
+	if messageType(msg[0]) != msgEntry {
+		t.Fatalf("type byte %d", msg[0])
+	}
+	if _, err := decodeEntryMsg(msg[1:], now); err == nil {
+		t.Fatal("the decoder of protocol 2 alone read an entry of protocol 1")
+	}
+	e, err := decodeAnyEntryMsg(msg[1:], now)
+	if err != nil || !sameEntry(e, fixtureEntries[0]) || !e.Received.Equal(now) {
+		t.Fatalf("entry: %+v, %v", e, err)
+	}
+}
+
+// What this node sends while a member of the first release is alive is,
+// byte for byte, what that release wrote; what it sends otherwise, that
+// release refuses.
+func TestWriteProtocol1(t *testing.T) {
+	now := time.Unix(1800000000, 0)
+	aged := make([]Entry, len(fixtureEntries))
+	for i, e := range fixtureEntries {
+		e.Received = now.Add(-time.Hour)
+		aged[i] = e
+	}
+	wantPP, wantEntry := readFixture(t, "push-pull.bin"), readFixture(t, "entry.bin")
+
+	if got := encodePushPullV1(fixtureClock, aged); !bytes.Equal(got, wantPP) {
+		t.Errorf("encodePushPullV1: %x", got)
+	}
+	current := encodePushPull(fixtureClock, aged, now)
+	got, err := downgradePushPull(current, now)
+	if err != nil || !bytes.Equal(got, wantPP) {
+		t.Errorf("downgradePushPull: %x, %v", got, err)
+	}
+	if got, err := downgradePushPull(wantPP, now); err != nil || !bytes.Equal(got, wantPP) {
+		t.Errorf("downgradePushPull of protocol 1: %x, %v", got, err)
+	}
+	if _, _, err := oldDecodePushPull(current); err == nil {
+		t.Error("the first release read a push/pull state of protocol 2")
+	}
+
+	msg := encodeEntryMsg(aged[0], now)
+	if got := downgradeEntryMsg(msg); !bytes.Equal(got, wantEntry) {
+		t.Errorf("downgradeEntryMsg: %x", got)
+	}
+	if _, err := oldDecodeEntryMsg(msg[1:]); err == nil {
+		t.Error("the first release read an entry message of protocol 2")
+	}
+
+	// Messages other than entries, and entries already in protocol 1, pass
+	// as they are: their layouts did not change.
+	for _, other := range [][]byte{
+		wantEntry,
+		encodeLeaveMsg("n3"),
+		encodeKeyRequest(keyRequest{ID: 1, From: "n1", Op: keyUse, Token: "swarm1-x"}),
+		encodeKeyResponse(keyResponse{ID: 1, From: "n2"}),
+		{},
+	} {
+		if got := downgradeEntryMsg(other); !bytes.Equal(got, other) {
+			t.Errorf("downgradeEntryMsg(%x) = %x", other, got)
+		}
+	}
+}
+
+// An entry message of either protocol reads back whole; one of protocol 1
+// counts as received on arrival, one of protocol 2 keeps its age; the first
+// release reads the downgraded one.
+func TestEntryMessagesOfBothProtocols(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		e := Entry{
+			Key:      rapid.String().Draw(t, "key"),
+			Value:    rapid.SliceOf(rapid.Byte()).Draw(t, "value"),
+			Version:  Version{Time: rapid.Uint64().Draw(t, "time"), Node: rapid.String().Draw(t, "node")},
+			Deleted:  rapid.Bool().Draw(t, "deleted"),
+			Modified: time.Unix(0, rapid.Int64().Draw(t, "modified")),
+		}
+		sent := time.Unix(1_800_000_000, 0)
+		age := time.Duration(rapid.Int64Range(0, int64(1000*time.Hour)).Draw(t, "age"))
+		e.Received = sent.Add(-age)
+		received := sent.Add(time.Duration(rapid.Int64Range(-int64(24*time.Hour), int64(24*time.Hour)).Draw(t, "skew")))
+
+		current := encodeEntryMsg(e, sent)
+		got, err := decodeAnyEntryMsg(current[1:], received)
+		if err != nil || !sameEntry(got, e) || !got.Received.Equal(received.Add(-age)) {
+			t.Fatalf("protocol 2: %+v, %v", got, err)
+		}
+		old := downgradeEntryMsg(current)
+		got, err = decodeAnyEntryMsg(old[1:], received)
+		if err != nil || !sameEntry(got, e) || !got.Received.Equal(received) {
+			t.Fatalf("protocol 1: %+v, %v", got, err)
+		}
+		read, err := oldDecodeEntryMsg(old[1:])
+		if err != nil || !sameEntry(read, e) {
+			t.Fatalf("the first release read %+v, %v", read, err)
+		}
+	})
+}
+
+// Metadata and push/pull states of a later release are told apart from
+// damage, so that the member can be named.
+func TestNewerProtocolIsRecognised(t *testing.T) {
+	var newer *newerProtocolError
+	meta, err := decodeMeta([]byte{metaVersion + 1, 0, 0, 0})
+	if !errors.As(err, &newer) || meta.Version != metaVersion+1 {
+		t.Fatalf("metadata: %+v, %v", meta, err)
+	}
+	m, err := fromNode(&memberlist.Node{Name: "n9", Addr: net.ParseIP("127.0.0.9"), Port: 7946, Meta: []byte{metaVersion + 1}})
+	if !errors.As(err, &newer) || m.protocol != protocolCurrent+1 || m.Rank != 0 {
+		t.Fatalf("member: %+v, %v", m, err)
+	}
+	if _, _, err := decodePushPull([]byte{pushPullVersion + 1, 0, 0}, time.Now()); !errors.As(err, &newer) {
+		t.Fatalf("push/pull: %v", err)
+	}
+	if _, _, err := decodePushPull([]byte{0, 0, 0}, time.Now()); err == nil || errors.As(err, &newer) {
+		t.Fatalf("push/pull version 0: %v", err)
+	}
+}
