@@ -28,7 +28,7 @@ const (
 
 // pushPullVersion leads the push/pull state, so that a later format can be
 // told apart. Version 2 added the age of each entry; version 1 is still read
-// and written for members of the first release (protocol.go).
+// and written for members of the previous release (protocol.go).
 const (
 	pushPullVersion   = 2
 	pushPullVersionV1 = 1

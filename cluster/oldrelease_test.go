@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// A copy of the first release's encoders and decoders (cluster protocol 1),
+// A copy of the previous release's encoders and decoders (cluster protocol 1),
 // as that release wrote them and independent of this package's own, so that
 // the tests can play a node of that release. The files under
 // testdata/protocol1 were written by that release itself (commit d13c1ff);
@@ -87,7 +87,7 @@ func (d *oldDecoder) entry() Entry {
 	return e
 }
 
-// done fails on bytes left over, which is how the first release refuses an
+// done fails on bytes left over, which is how the previous release refuses an
 // entry of protocol 2.
 func (d *oldDecoder) done() error {
 	if d.err != nil {

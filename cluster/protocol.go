@@ -9,7 +9,7 @@ import (
 // A member's cluster protocol is the format of the metadata it gossips, so
 // that every node knows what each peer reads:
 //
-//	1  the first release: metadata without rank, push/pull states and entry
+//	1  the previous release: metadata without rank, push/pull states and entry
 //	   messages without the entries' ages; the leader is the alive member
 //	   that started first, by the wall clock each member gossips.
 //	2  this release: ranked metadata with the leading flag, entries with
@@ -17,8 +17,28 @@ import (
 //
 // A node of protocol 1 reads nothing of protocol 2: it counts such a member
 // as alive but never as its leader, and drops its push/pull states and entry
-// messages. This node reads both, counting entries of protocol 1 as received
-// when they arrive, since their age is not known, and can write protocol 1.
+// messages. A cluster upgraded node by node holds both for a while, and left
+// alone each side would have its own leader and its own store, and run some
+// pods twice and others nowhere. So while an alive member speaks protocol 1,
+// a node of this release:
+//
+//   - names the leader the older members choose and never leads itself, so
+//     that one leader schedules (chooseLeader);
+//   - reads push/pull states and entry messages of protocol 1, counting their
+//     entries as received when they arrive, since their age is not known;
+//   - sends its push/pull states and gossiped entries in protocol 1, which
+//     members of this release read too, so that the store stays whole both
+//     ways. Entries too large for gossip still go out directly in protocol
+//     2, which the older members drop: the next push/pull brings them. The
+//     ages are lost meanwhile: an entry that reaches a node then counts as
+//     new there, so a tombstone, or an API token's lifetime, may last there
+//     up to the age the entry already had longer (a node that held it keeps
+//     its own count);
+//   - logs an error naming each such member.
+//
+// Its metadata stays in protocol 2, as the ranks must outlive the upgrade.
+// Once no alive member speaks protocol 1, everything is protocol 2 again and
+// the member with the lowest rank leads.
 const (
 	protocolCurrent = metaVersion
 	protocolV1      = metaVersionV1
@@ -36,7 +56,7 @@ func (e *newerProtocolError) Error() string {
 }
 
 // appendEntryV1 writes an entry as protocol 1 lays it out, without its age.
-// The layout is frozen: it is what nodes of the first release read. The
+// The layout is frozen: it is what nodes of the previous release read. The
 // layout of protocol 2 is this one followed by the age.
 func appendEntryV1(b []byte, e Entry) []byte {
 	b = appendString(b, e.Key)
@@ -127,4 +147,90 @@ func downgradePushPull(buf []byte, now time.Time) ([]byte, error) {
 		return nil, fmt.Errorf("write push/pull state for cluster protocol %d: %w", protocolV1, err)
 	}
 	return encodePushPullV1(clock, entries), nil
+}
+
+// olderAlive reports whether one of members is alive and speaks protocol 1.
+func olderAlive(members []Member) bool {
+	for i := range members {
+		if members[i].State == StateAlive && members[i].protocol == protocolV1 {
+			return true
+		}
+	}
+	return false
+}
+
+// chooseLeaderV1 is the leader the members of protocol 1 choose: the alive
+// member of protocol 1 that started first, by the time it gossips, the name
+// breaking ties. They cannot read the metadata of later members and never
+// count them, so every node, of either release, that sees the same alive
+// members names the same one. Start times come from each member's own wall
+// clock: that is the previous release's rule, kept only until it is gone.
+func chooseLeaderV1(members []Member) string {
+	var best *Member
+	for i := range members {
+		m := &members[i]
+		if m.State != StateAlive || m.protocol != protocolV1 {
+			continue
+		}
+		if best == nil || m.Started.Before(best.Started) ||
+			(m.Started.Equal(best.Started) && m.Name < best.Name) {
+			best = m
+		}
+	}
+	if best == nil {
+		return ""
+	}
+	return best.Name
+}
+
+// olderProtocolAlive reports whether an alive member speaks protocol 1: then
+// this node sends protocol 1 and does not lead. It is read for every gossip
+// packet, so it walks the table without copying it.
+func (t *memberTable) olderProtocolAlive() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, m := range t.byName {
+		if m.State == StateAlive && m.protocol == protocolV1 {
+			return true
+		}
+	}
+	return false
+}
+
+// protocolOf returns the protocol the table holds for a member while it is
+// alive, 0 otherwise.
+func (t *memberTable) protocolOf(name string) uint8 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if m, ok := t.byName[name]; ok && m.State == StateAlive {
+		return m.protocol
+	}
+	return 0
+}
+
+// noticeProtocol logs an error naming a member that speaks another cluster
+// protocol, once each time it joins or changes release: before is the
+// protocol it had while alive, 0 if it was not.
+func (n *Node) noticeProtocol(m Member, before uint8) {
+	if m.protocol == before || m.protocol == protocolCurrent || m.protocol == 0 {
+		return
+	}
+	if m.protocol < protocolCurrent {
+		n.log.Error(fmt.Sprintf("node %s runs an older podman-swarm (cluster protocol %d, this node speaks %d); upgrade every node to this release: "+
+			"until the last older node is upgraded, the older nodes' leader schedules, this node does not lead, "+
+			"and the store is exchanged in the older format", m.Name, m.protocol, protocolCurrent),
+			"member", m.Name, "addr", m.Addr, "protocol", m.protocol)
+		return
+	}
+	n.log.Error(fmt.Sprintf("node %s runs a newer podman-swarm (cluster protocol %d, this node speaks %d); upgrade this node to that release: "+
+		"this node cannot read that node's metadata nor its store", m.Name, m.protocol, protocolCurrent),
+		"member", m.Name, "addr", m.Addr, "protocol", m.protocol)
+}
+
+// noticeOlderGone logs when the last alive member of protocol 1 is gone or
+// upgraded; olderBefore says whether one was alive before the change.
+func (n *Node) noticeOlderGone(olderBefore bool) {
+	if olderBefore && !n.members.olderProtocolAlive() {
+		n.log.Info(fmt.Sprintf("every alive member speaks cluster protocol %d: the leader is chosen by rank again", protocolCurrent))
+	}
 }

@@ -14,7 +14,7 @@ import (
 	"pgregory.net/rapid"
 )
 
-// What the first release wrote into testdata/protocol1.
+// What the previous release wrote into testdata/protocol1.
 var (
 	fixtureStarted = time.Unix(1700000000, 123)
 	fixtureMeta    = map[string]string{"api": "127.0.0.12:7070", "rt": "none", "label/zone": "a"}
@@ -39,7 +39,7 @@ func sameEntry(a, b Entry) bool {
 		a.Deleted == b.Deleted && a.Modified.Equal(b.Modified)
 }
 
-// The test copy of the first release's encoders writes what that release
+// The test copy of the previous release's encoders writes what that release
 // wrote, so the old peer of the loopback tests speaks as it did.
 func TestOldReleaseCopyMatchesFixtures(t *testing.T) {
 	if got := oldEncodeMeta(fixtureStarted, fixtureMeta); !bytes.Equal(got, readFixture(t, "meta.bin")) {
@@ -89,7 +89,7 @@ func TestReadProtocol1(t *testing.T) {
 	}
 }
 
-// What this node sends while a member of the first release is alive is,
+// What this node sends while a member of the previous release is alive is,
 // byte for byte, what that release wrote; what it sends otherwise, that
 // release refuses.
 func TestWriteProtocol1(t *testing.T) {
@@ -113,7 +113,7 @@ func TestWriteProtocol1(t *testing.T) {
 		t.Errorf("downgradePushPull of protocol 1: %x, %v", got, err)
 	}
 	if _, _, err := oldDecodePushPull(current); err == nil {
-		t.Error("the first release read a push/pull state of protocol 2")
+		t.Error("the previous release read a push/pull state of protocol 2")
 	}
 
 	msg := encodeEntryMsg(aged[0], now)
@@ -121,7 +121,7 @@ func TestWriteProtocol1(t *testing.T) {
 		t.Errorf("downgradeEntryMsg: %x", got)
 	}
 	if _, err := oldDecodeEntryMsg(msg[1:]); err == nil {
-		t.Error("the first release read an entry message of protocol 2")
+		t.Error("the previous release read an entry message of protocol 2")
 	}
 
 	// Messages other than entries, and entries already in protocol 1, pass
@@ -168,7 +168,7 @@ func TestEntryMessagesOfBothProtocols(t *testing.T) {
 		}
 		read, err := oldDecodeEntryMsg(old[1:])
 		if err != nil || !sameEntry(read, e) {
-			t.Fatalf("the first release read %+v, %v", read, err)
+			t.Fatalf("the previous release read %+v, %v", read, err)
 		}
 	})
 }
@@ -190,5 +190,115 @@ func TestNewerProtocolIsRecognised(t *testing.T) {
 	}
 	if _, _, err := decodePushPull([]byte{0, 0, 0}, time.Now()); err == nil || errors.As(err, &newer) {
 		t.Fatalf("push/pull version 0: %v", err)
+	}
+}
+
+func TestLeaderWhileOlderMemberAlive(t *testing.T) {
+	t0 := time.Unix(1700000000, 0)
+	alive := func(name string, protocol uint8, rank uint64, started time.Time) Member {
+		return Member{Name: name, State: StateAlive, protocol: protocol, Rank: rank, Started: started}
+	}
+	dead := func(m Member) Member { m.State = StateDead; return m }
+	newA := alive("new-a", protocolCurrent, 1, t0.Add(-time.Hour))
+	newB := alive("new-b", protocolCurrent, 2, t0)
+	oldB := alive("old-b", protocolV1, 0, t0.Add(2*time.Second))
+	oldC := alive("old-c", protocolV1, 0, t0.Add(time.Second))
+	tests := []struct {
+		name    string
+		members []Member
+		want    string
+	}{
+		{"the older members' oldest leads, whatever the ranks and start times of the others", []Member{newA, newB, oldB, oldC}, "old-c"},
+		{"the next older member when the oldest is dead", []Member{newA, newB, oldB, dead(oldC)}, "old-b"},
+		{"by rank once every older member is dead", []Member{newA, newB, dead(oldB), dead(oldC)}, "new-a"},
+		{"the name breaks a tie of start times", []Member{newA, alive("old-z", protocolV1, 0, t0), alive("old-y", protocolV1, 0, t0)}, "old-y"},
+		{"unreadable metadata is no older release", []Member{newB, alive("x", 0, 0, t0.Add(-time.Hour))}, "new-b"},
+		{"a newer release does not stop this one leading", []Member{newB, alive("next", protocolCurrent+1, 0, t0)}, "new-b"},
+		{"older members only", []Member{oldB, oldC}, "old-c"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := chooseLeader(tt.members); got != tt.want {
+				t.Fatalf("leader %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// A node of this release next to one of the previous release, on real
+// memberlist: neither new node leads, the older one does, the store
+// replicates both ways, and the older node is named once in an error. When it
+// comes back upgraded, the leader is chosen by rank again.
+func TestOlderReleaseLeadsAndTheStoreStaysWhole(t *testing.T) {
+	logs := &logCapture{}
+	nodes := startCluster(t, 2, func(c *Config) {
+		if c.NodeName == "n0" {
+			c.Logger = logs.logger()
+		}
+	})
+	n0, n1 := nodes[0], nodes[1]
+	if _, err := n0.Put("before", []byte("written by this release")); err != nil {
+		t.Fatal(err)
+	}
+	waitValue(t, nodes, "before", []byte("written by this release"))
+
+	old := startOldPeer(t, "old-1", n0.JoinToken(), n0.Addr(), time.Now(),
+		Entry{Key: "from-old", Value: []byte("1"), Version: Version{Time: 1, Node: "old-1"}, Modified: time.Now()})
+	waitAlive(t, nodes, 3)
+	waitFor(t, 15*time.Second, "both nodes of this release follow the older node", func() bool {
+		return n0.Leader() == "old-1" && n1.Leader() == "old-1" && !n0.leading.Load() && !n1.leading.Load()
+	})
+	if m := memberOf(t, n1, "old-1"); m.protocol != protocolV1 {
+		t.Fatalf("n1 sees old-1 speak protocol %d", m.protocol)
+	}
+
+	waitValue(t, nodes, "from-old", []byte("1"))
+	waitFor(t, 15*time.Second, "the older node holds what this release wrote before it joined", func() bool {
+		_, ok := old.value("before")
+		return ok
+	})
+	if _, err := n1.Put("from-new", []byte("2")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 15*time.Second, "the older node reads a write of this release", func() bool {
+		v, ok := old.value("from-new")
+		return ok && string(v) == "2"
+	})
+	old.put("from-old-later", []byte("3"))
+	waitValue(t, nodes, "from-old-later", []byte("3"))
+	// Writes may also travel by gossip: the push/pull states must be readable
+	// to the older node in their own right.
+	waitFor(t, 15*time.Second, "the older node reads a push/pull state of this release", func() bool {
+		merged, _, _ := old.counts()
+		return merged > 0
+	})
+	if _, _, droppedMsgs := old.counts(); droppedMsgs != 0 {
+		t.Fatalf("the older node dropped %d entry messages", droppedMsgs)
+	}
+
+	// One error per node that joins, however often it gossips new metadata.
+	old.setMeta(t, oldEncodeMeta(old.started, map[string]string{"api": "127.0.0.1:7071"}))
+	waitFor(t, 15*time.Second, "n0 reads the older node's new metadata", func() bool {
+		return memberOf(t, n0, "old-1").Meta["api"] == "127.0.0.1:7071"
+	})
+	recs := logs.records(t, "node old-1 runs an older podman-swarm (cluster protocol 1, this node speaks 2); upgrade every node")
+	if len(recs) != 1 || recs[0]["level"] != "ERROR" || recs[0]["member"] != "old-1" {
+		t.Fatalf("error records about old-1: %v", recs)
+	}
+	if got := logs.records(t, "every alive member speaks cluster protocol 2"); len(got) != 0 {
+		t.Fatalf("logged the end of the upgrade too early: %v", got)
+	}
+
+	// Upgraded in place, it gossips ranked metadata, and the lowest rank leads.
+	upgraded, err := encodeMeta(nodeMeta{Started: old.started, Rank: 1 << 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old.setMeta(t, upgraded)
+	waitFor(t, 15*time.Second, "the founder leads by rank again", func() bool {
+		return n0.Leader() == "n0" && n1.Leader() == "n0" && n0.leading.Load()
+	})
+	if got := logs.records(t, "every alive member speaks cluster protocol 2: the leader is chosen by rank again"); len(got) != 1 {
+		t.Fatalf("records of the end of the upgrade: %v", got)
 	}
 }
