@@ -26,11 +26,13 @@ type oldPeer struct {
 	entries     map[string]Entry
 	merged      int // push/pull states read
 	droppedPP   int // push/pull states refused
-	droppedMsgs int // entry messages refused
+	droppedMsgs int // messages refused: entries of another layout, unknown types
 }
 
 // startOldPeer starts an old peer holding entries and joins it to addr.
-func startOldPeer(t *testing.T, name, token, addr string, started time.Time, entries ...Entry) *oldPeer {
+// pushPull, if not zero, replaces the test default of 500 ms between its
+// push/pull exchanges.
+func startOldPeer(t *testing.T, name, token, addr string, started time.Time, pushPull time.Duration, entries ...Entry) *oldPeer {
 	t.Helper()
 	p := &oldPeer{name: name, started: started, entries: map[string]Entry{}}
 	p.meta = oldEncodeMeta(started, map[string]string{"api": "127.0.0.1:7070", "rt": "none"})
@@ -42,7 +44,11 @@ func startOldPeer(t *testing.T, name, token, addr string, started time.Time, ent
 	if err != nil {
 		t.Fatal(err)
 	}
-	mc := fastConfig(name, t.TempDir()).withDefaults().memberlistConfig()
+	cfg := fastConfig(name, t.TempDir())
+	if pushPull != 0 {
+		cfg.PushPullInterval = pushPull
+	}
+	mc := cfg.withDefaults().memberlistConfig()
 	mc.Keyring, err = memberlist.NewKeyring(nil, key)
 	if err != nil {
 		t.Fatal(err)
@@ -113,18 +119,27 @@ func (p *oldPeer) NodeMeta(limit int) []byte {
 	return bytes.Clone(p.meta)
 }
 
+// NotifyMsg reads entry messages of protocol 1. Like the previous release,
+// it drops anything else but the messages whose layout did not change
+// (leave, key rotation), which it ignores here.
 func (p *oldPeer) NotifyMsg(buf []byte) {
-	if len(buf) == 0 || buf[0] != oldMsgEntry {
+	if len(buf) == 0 {
 		return
 	}
-	e, err := oldDecodeEntryMsg(buf[1:])
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if err != nil {
+	switch messageType(buf[0]) {
+	case oldMsgEntry:
+		e, err := oldDecodeEntryMsg(buf[1:])
+		if err != nil {
+			p.droppedMsgs++
+			return
+		}
+		p.merge([]Entry{e})
+	case msgLeave, msgKeyRequest, msgKeyResponse:
+	default:
 		p.droppedMsgs++
-		return
 	}
-	p.merge([]Entry{e})
 }
 
 func (p *oldPeer) GetBroadcasts(overhead, limit int) [][]byte {

@@ -2,8 +2,12 @@ package cluster
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"slices"
 	"time"
+
+	"github.com/hashicorp/memberlist"
 )
 
 // A member's cluster protocol is the format of the metadata it gossips, so
@@ -34,6 +38,11 @@ import (
 //     new there, so a tombstone, or an API token's lifetime, may last there
 //     up to the age the entry already had longer (a node that held it keeps
 //     its own count);
+//   - sends its direct writes (replicate) to such a member as entry
+//     messages of protocol 1, one by one, and counts it as a member that
+//     cannot confirm them: a write asking for another member's confirmation
+//     (AckOne) fails with ErrNotConfirmed, at once and naming it, when no
+//     member of this release is alive to confirm it;
 //   - logs an error naming each such member.
 //
 // Its metadata stays in protocol 2, as the ranks must outlive the upgrade.
@@ -233,4 +242,73 @@ func (n *Node) noticeOlderGone(olderBefore bool) {
 	if olderBefore && !n.members.olderProtocolAlive() {
 		n.log.Info(fmt.Sprintf("every alive member speaks cluster protocol %d: the leader is chosen by rank again", protocolCurrent))
 	}
+}
+
+// splitOlder separates from peers the members of protocol 1, which read
+// neither the direct write messages nor their confirmations.
+func (n *Node) splitOlder(peers []*memberlist.Node) (current, older []*memberlist.Node) {
+	for _, p := range peers {
+		if n.members.protocolOf(p.Name) == protocolV1 {
+			older = append(older, p)
+		} else {
+			current = append(current, p)
+		}
+	}
+	return current, older
+}
+
+// sendToOlder sends committed writes to members of protocol 1 as the entry
+// messages they read, over TCP and without waiting: they cannot confirm
+// them, and the next push/pull brings them what a send misses. The entries
+// of one write arrive one by one, as the previous release wrote them.
+func (n *Node) sendToOlder(older []*memberlist.Node, entries []Entry) {
+	if len(older) == 0 {
+		return
+	}
+	now := n.now()
+	msgs := make([][]byte, len(entries))
+	for i, e := range entries {
+		msgs[i] = downgradeEntryMsg(encodeEntryMsg(e, now))
+	}
+	ml := n.ml.Load()
+	for _, p := range older {
+		go func() {
+			for _, msg := range msgs {
+				if err := ml.SendReliable(p, msg); err != nil {
+					n.log.Warn("writes not sent to a member of the previous release; push/pull will carry them", "member", p.Name, "err", err)
+					return
+				}
+			}
+		}()
+	}
+}
+
+// olderMissing says why members of protocol 1 do not confirm a write.
+func olderMissing(older []*memberlist.Node) []string {
+	out := make([]string, 0, len(older))
+	for _, p := range older {
+		out = append(out, fmt.Sprintf("%s: runs an older podman-swarm (cluster protocol %d), which cannot confirm writes", p.Name, protocolV1))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// withOlderMissing adds the members of protocol 1 to the outcome of a write
+// that every member should confirm (AckAll): err is what the members of
+// this release answered, nil when they all confirmed it.
+func withOlderMissing(err error, peers, older []*memberlist.Node) error {
+	var u *UnconfirmedError
+	if err != nil && !errors.As(err, &u) {
+		return err
+	}
+	if u == nil {
+		u = &UnconfirmedError{}
+		for _, p := range peers {
+			u.Confirmed = append(u.Confirmed, p.Name)
+		}
+		slices.Sort(u.Confirmed)
+	}
+	u.Missing = append(u.Missing, olderMissing(older)...)
+	slices.Sort(u.Missing)
+	return u
 }

@@ -2,11 +2,13 @@ package cluster
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"maps"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -242,7 +244,7 @@ func TestOlderReleaseLeadsAndTheStoreStaysWhole(t *testing.T) {
 	}
 	waitValue(t, nodes, "before", []byte("written by this release"))
 
-	old := startOldPeer(t, "old-1", n0.JoinToken(), n0.Addr(), time.Now(),
+	old := startOldPeer(t, "old-1", n0.JoinToken(), n0.Addr(), time.Now(), 0,
 		Entry{Key: "from-old", Value: []byte("1"), Version: Version{Time: 1, Node: "old-1"}, Modified: time.Now()})
 	waitAlive(t, nodes, 3)
 	waitFor(t, 15*time.Second, "both nodes of this release follow the older node", func() bool {
@@ -300,5 +302,64 @@ func TestOlderReleaseLeadsAndTheStoreStaysWhole(t *testing.T) {
 	})
 	if got := logs.records(t, "every alive member speaks cluster protocol 2: the leader is chosen by rank again"); len(got) != 1 {
 		t.Fatalf("records of the end of the upgrade: %v", got)
+	}
+}
+
+// Direct writes reach a member of the previous release as entry messages it
+// reads, and it is never counted as confirming them: alone with it, a write
+// that wants a confirmation fails at once naming it; with a member of this
+// release beside it, that member confirms.
+func TestDirectWritesReachOlderMembers(t *testing.T) {
+	// No push/pull after the joins: only the direct sends can carry the
+	// writes.
+	noPushPull := func(c *Config) { c.PushPullInterval = time.Hour }
+	n0 := startCluster(t, 1, noPushPull)[0]
+	old := startOldPeer(t, "old-1", n0.JoinToken(), n0.Addr(), time.Now(), time.Hour)
+	waitAlive(t, []*Node{n0}, 2)
+	waitFor(t, 15*time.Second, "n0 knows old-1 speaks protocol 1", func() bool {
+		return memberOf(t, n0, "old-1").protocol == protocolV1
+	})
+	ctx := context.Background()
+	oldHas := func(what string, keys ...string) {
+		t.Helper()
+		waitFor(t, 15*time.Second, "old-1 holds "+what, func() bool {
+			for _, k := range keys {
+				if _, ok := old.value(k); !ok {
+					return false
+				}
+			}
+			return true
+		})
+	}
+
+	_, err := n0.Write(ctx, []Change{{Key: "a", Value: []byte("1")}, {Key: "b", Value: []byte("2")}}, AckOne)
+	var u *UnconfirmedError
+	if !errors.As(err, &u) || !errors.Is(err, ErrNotConfirmed) || len(u.Confirmed) != 0 || len(u.Missing) != 1 ||
+		!strings.HasPrefix(u.Missing[0], "old-1: runs an older podman-swarm (cluster protocol 1)") {
+		t.Fatalf("write with only an older member: %v", err)
+	}
+	oldHas("the write it could not confirm", "a", "b")
+
+	if _, err := n0.Write(ctx, []Change{{Key: "c", Value: []byte("3")}, {Key: "d", Value: []byte("4")}}, AckLocal); err != nil {
+		t.Fatal(err)
+	}
+	oldHas("a write of several entries", "c", "d")
+
+	cfg := fastConfig("n1", t.TempDir())
+	cfg.Join, cfg.JoinToken = []string{n0.Addr()}, n0.JoinToken()
+	noPushPull(&cfg)
+	n1 := start(t, cfg)
+	waitAlive(t, []*Node{n0, n1}, 3)
+	if _, err := n0.Write(ctx, []Change{{Key: "e", Value: []byte("5")}}, AckOne); err != nil {
+		t.Fatalf("write confirmed by n1: %v", err)
+	}
+	_, err = n0.Write(ctx, []Change{{Key: "f", Value: []byte("6")}}, AckAll)
+	if !errors.As(err, &u) || len(u.Confirmed) != 1 || u.Confirmed[0] != "n1" || len(u.Missing) != 1 ||
+		!strings.HasPrefix(u.Missing[0], "old-1: ") {
+		t.Fatalf("write every member should confirm: %v", err)
+	}
+	oldHas("the writes n1 confirmed", "e", "f")
+	if _, _, dropped := old.counts(); dropped != 0 {
+		t.Fatalf("old-1 dropped %d messages", dropped)
 	}
 }
