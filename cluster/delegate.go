@@ -1,6 +1,8 @@
 package cluster
 
 import (
+	"errors"
+
 	"github.com/hashicorp/memberlist"
 )
 
@@ -20,16 +22,41 @@ func (d *delegate) NotifyMsg(buf []byte) {
 	d.n.handleMessage(buf)
 }
 
+// GetBroadcasts hands over queued gossip, in protocol 1 while a member of
+// the previous release is alive (protocol.go): every member reads it then.
 func (d *delegate) GetBroadcasts(overhead, limit int) [][]byte {
-	return d.n.queue.GetBroadcasts(overhead, limit)
+	msgs := d.n.queue.GetBroadcasts(overhead, limit)
+	if len(msgs) > 0 && d.n.members.olderProtocolAlive() {
+		for i, m := range msgs {
+			msgs[i] = downgradeEntryMsg(m)
+		}
+	}
+	return msgs
 }
 
+// LocalState is this node's side of a push/pull, in protocol 1 while a
+// member of the previous release is alive. A node that has just started does
+// not know its peers yet and sends its first state in protocol 2; a member
+// of the previous release drops it, and the next push/pull carries it.
 func (d *delegate) LocalState(join bool) []byte {
-	return d.n.localState()
+	buf := d.n.localState()
+	if !d.n.members.olderProtocolAlive() {
+		return buf
+	}
+	old, err := downgradePushPull(buf, d.n.now())
+	if err != nil {
+		d.n.log.Error("send push/pull state", "err", err)
+		return buf
+	}
+	return old
 }
 
 func (d *delegate) MergeRemoteState(buf []byte, join bool) {
 	clock, entries, err := decodePushPull(buf, d.n.now())
+	if isNewerProtocol(err) {
+		d.n.log.Error("drop push/pull state of a newer podman-swarm; upgrade this node to the release of the other members", "err", err)
+		return
+	}
 	if err != nil {
 		d.n.log.Warn("drop push/pull state", "err", err)
 		return
@@ -50,24 +77,43 @@ type events struct {
 
 var _ memberlist.EventDelegate = (*events)(nil)
 
+// NotifyJoin records a member that came alive, and names it in an error if
+// it runs another release (protocol.go).
 func (e *events) NotifyJoin(node *memberlist.Node) {
 	m, err := fromNode(node)
-	if err != nil {
+	if err != nil && !isNewerProtocol(err) {
 		e.n.log.Warn("member joined with unreadable metadata", "err", err)
 	}
+	e.n.noticeProtocol(m, 0)
+	older := e.n.members.olderProtocolAlive()
 	e.n.members.alive(m)
+	e.n.noticeOlderGone(older)
 }
 
+// NotifyUpdate records new metadata, which a member restarted with another
+// release also brings.
 func (e *events) NotifyUpdate(node *memberlist.Node) {
 	m, err := fromNode(node)
-	if err != nil {
+	if err != nil && !isNewerProtocol(err) {
 		e.n.log.Warn("member updated with unreadable metadata", "err", err)
 	}
+	e.n.noticeProtocol(m, e.n.members.protocolOf(m.Name))
+	older := e.n.members.olderProtocolAlive()
 	e.n.members.updated(m)
+	e.n.noticeOlderGone(older)
 }
 
 func (e *events) NotifyLeave(node *memberlist.Node) {
+	older := e.n.members.olderProtocolAlive()
 	e.n.members.gone(node.Name)
+	e.n.noticeOlderGone(older)
+}
+
+// isNewerProtocol tells metadata of a newer release, which noticeProtocol
+// reports, from unreadable metadata.
+func isNewerProtocol(err error) bool {
+	var newer *newerProtocolError
+	return errors.As(err, &newer)
 }
 
 // handleMessage dispatches a message received by gossip or over TCP. It runs
@@ -79,7 +125,7 @@ func (n *Node) handleMessage(buf []byte) {
 	body := buf[1:]
 	switch t := messageType(buf[0]); t {
 	case msgEntry:
-		e, err := decodeEntryMsg(body, n.now())
+		e, err := decodeAnyEntryMsg(body, n.now())
 		if err != nil {
 			n.log.Warn("drop entry message", "err", err)
 			return

@@ -54,7 +54,8 @@ type Member struct {
 	State MemberState
 	Since time.Time // when this node saw the member enter State, on this node's clock
 
-	leading bool // the member leads in its own view
+	leading  bool  // the member leads in its own view
+	protocol uint8 // the cluster protocol it speaks (protocol.go); 0 if unknown
 }
 
 // MemberEventType says what happened to a member.
@@ -123,6 +124,7 @@ func fromNode(n *memberlist.Node) (Member, error) {
 		Addr: net.JoinHostPort(n.Addr.String(), strconv.Itoa(int(n.Port))),
 	}
 	meta, err := decodeMeta(n.Meta)
+	m.protocol = meta.Version
 	if err != nil {
 		return m, fmt.Errorf("read metadata of member %s: %w", n.Name, err)
 	}

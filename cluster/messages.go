@@ -27,8 +27,12 @@ const (
 )
 
 // pushPullVersion leads the push/pull state, so that a later format can be
-// told apart. Version 2 added the age of each entry.
-const pushPullVersion = 2
+// told apart. Version 2 added the age of each entry; version 1 is still read
+// and written for members of the previous release (protocol.go).
+const (
+	pushPullVersion   = 2
+	pushPullVersionV1 = 1
+)
 
 // encodeEntryMsg encodes an entry with its age at now, the sender's clock.
 func encodeEntryMsg(e Entry, now time.Time) []byte {
@@ -123,13 +127,20 @@ func encodePushPull(clock uint64, entries []Entry, now time.Time) []byte {
 	return appendState([]byte{pushPullVersion}, clock, entries, now)
 }
 
-// decodePushPull decodes a peer's state, placing the ages before now.
+// decodePushPull decodes a peer's state, placing the ages before now. A
+// state of the first version has no ages: its entries count as received now.
 func decodePushPull(buf []byte, now time.Time) (uint64, []Entry, error) {
 	if len(buf) == 0 {
 		return 0, nil, errShortBuffer
 	}
-	if buf[0] != pushPullVersion {
-		return 0, nil, fmt.Errorf("push/pull state version %d, this node reads %d", buf[0], pushPullVersion)
+	switch v := buf[0]; {
+	case v == pushPullVersion:
+		return decodeState(buf[1:], now)
+	case v == pushPullVersionV1:
+		return decodeStateV1(buf[1:], now)
+	case v > pushPullVersion:
+		return 0, nil, &newerProtocolError{what: "push/pull state", version: v}
+	default:
+		return 0, nil, fmt.Errorf("push/pull state version %d, this node reads %d and %d", v, pushPullVersionV1, pushPullVersion)
 	}
-	return decodeState(buf[1:], now)
 }

@@ -17,6 +17,9 @@ type nodeMeta struct {
 	Rank    uint64 // 0: not ranked yet
 	Leading bool
 	Meta    map[string]string
+	// Version is the format it was read in, which names the cluster protocol
+	// the member speaks (see protocol.go); encodeMeta ignores it.
+	Version uint8
 }
 
 // metaVersion leads the encoded metadata, so that a later format can be
@@ -53,12 +56,18 @@ func encodeMeta(m nodeMeta) ([]byte, error) {
 	return b, nil
 }
 
+// decodeMeta reads both formats. A format beyond this node's is a
+// *newerProtocolError that keeps the version, so that the member can be
+// named as running a newer release.
 func decodeMeta(buf []byte) (nodeMeta, error) {
+	if len(buf) > 0 && buf[0] > metaVersion {
+		return nodeMeta{Version: buf[0]}, &newerProtocolError{what: "node metadata", version: buf[0]}
+	}
 	if len(buf) == 0 || (buf[0] != metaVersion && buf[0] != metaVersionV1) {
 		return nodeMeta{}, fmt.Errorf("unknown node metadata format")
 	}
 	d := decoder{buf: buf[1:]}
-	m := nodeMeta{Started: time.Unix(0, int64(d.uvarint()))}
+	m := nodeMeta{Started: time.Unix(0, int64(d.uvarint())), Version: buf[0]}
 	if buf[0] == metaVersion {
 		m.Rank = d.uvarint()
 		m.Leading = d.byte()&metaLeading != 0

@@ -98,10 +98,15 @@ func (n *Node) alivePeers() []*memberlist.Node {
 // replicate sends a committed write straight to every other alive member
 // and waits until as many as ack asks have written it to disk. Members that
 // answer later, or not at all, still get it: from this send, or from the
-// next push/pull.
+// next push/pull. Members of the previous release get it in their own
+// protocol and cannot confirm it (protocol.go).
 func (n *Node) replicate(ctx context.Context, entries []Entry, ack Ack) error {
-	peers := n.alivePeers()
+	peers, older := n.splitOlder(n.alivePeers())
+	n.sendToOlder(older, entries)
 	if len(peers) == 0 {
+		if len(older) > 0 {
+			return &UnconfirmedError{Missing: olderMissing(older)}
+		}
 		return nil // alone: this node's disk is all there is
 	}
 	need := 1
@@ -114,7 +119,11 @@ func (n *Node) replicate(ctx context.Context, entries []Entry, ack Ack) error {
 	for _, p := range peers {
 		n.links.send(n, p, item)
 	}
-	return waitAcks(ctx, peers, need, answers, time.Now())
+	err := waitAcks(ctx, peers, need, answers, time.Now())
+	if ack == AckAll && len(older) > 0 {
+		return withOlderMissing(err, peers, older)
+	}
+	return err
 }
 
 // waitAcks collects answers until need members confirmed, every member

@@ -190,7 +190,9 @@ func (n *Node) spreadLocal(entries []Entry) {
 		return
 	}
 	item := replicateItem{Entries: entries}
-	for _, p := range n.alivePeers() {
+	peers, older := n.splitOlder(n.alivePeers())
+	n.sendToOlder(older, entries)
+	for _, p := range peers {
 		n.links.send(n, p, item)
 	}
 }
