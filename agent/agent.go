@@ -7,7 +7,8 @@
 //   - schedule: the scheduling loop, which plans while this node leads;
 //   - noderuntime: this node's pods handed to the reconciler, their drain, the check of
 //     their published ports, and the writer of their status records;
-//   - traffic: the gossip byte counters; nodemeta: what each node gossips about itself.
+//   - traffic: the gossip byte counters; nodemeta: what each node gossips about itself,
+//     the health of its store among it, which the agent keeps current.
 //
 // Every loop and server is a lifecycle.Runnable run under one lifecycle.Group: Shutdown
 // ends the group's context and waits for every part, after which the node leaves the
@@ -139,7 +140,9 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		Logger:        logger,
 	})
 	parts.Add("api", server)
-	parts.Add("schedule", schedule.New(node, cfg.DeadGrace, cfg.Clock, logger))
+	scheduling := schedule.New(node, cfg.DeadGrace, cfg.Clock, logger)
+	parts.Add("schedule", scheduling)
+	parts.Add("store-health", newStoreHealth(node, ccfg.Meta, scheduling.WriteError, cfg.Clock, logger))
 	parts.Add("join-token-file", joinToken)
 	// Also without a runtime: a status reported by other means (the tests) is checked alike.
 	parts.Add("portcheck", noderuntime.NewPortCheck(status, cfg.NodeName, addr))
