@@ -9,7 +9,8 @@
 //     their published ports, and the writer of their status records;
 //   - events: the cluster's events (a Recorder for every part), their retention, and the
 //     WriteConflict warnings for writes a concurrent write replaced;
-//   - traffic: the gossip byte counters; nodemeta: what each node gossips about itself.
+//   - traffic: the gossip byte counters; nodemeta: what each node gossips about itself,
+//     the health of its store among it, which the agent keeps current.
 //
 // A node removed from the cluster by another member stops its pods and then itself (see
 // removalWatch).
@@ -156,7 +157,9 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		Logger:        logger,
 	})
 	parts.Add("api", server)
-	parts.Add("schedule", schedule.New(node, cfg.DeadGrace, cfg.Clock, logger))
+	scheduling := schedule.New(node, cfg.DeadGrace, cfg.Clock, logger)
+	parts.Add("schedule", scheduling)
+	parts.Add("store-health", newStoreHealth(node, ccfg.Meta, scheduling.WriteError, cfg.Clock, logger))
 	parts.Add("join-token-file", joinToken)
 	parts.Add("removal", &removalWatch{node: node, name: cfg.NodeName, pods: pods, unitDir: cfg.UnitDir, log: log})
 	parts.Add("events", events.New(events.Config{

@@ -12,11 +12,27 @@ import (
 )
 
 func (a *Server) listPods(c echo.Context) error {
-	return c.JSON(http.StatusOK, api.NewList(podViews(store.Read(a.node, a.log), c.QueryParam("namespace"))))
+	return c.JSON(http.StatusOK, api.NewList(a.podViews(store.Read(a.node, a.log), c.QueryParam("namespace"))))
+}
+
+// podViews are the pods of the store, with those not recorded yet shown as the leader's
+// health explains them.
+func (a *Server) podViews(st *store.State, namespace string) []any {
+	return podViews(st, namespace, unplaced(a.leaderStoreFailure()))
+}
+
+// deploymentViews are the Deployments of the store, with the leader's store failure as
+// the reason of those it holds back.
+func (a *Server) deploymentViews(st *store.State, namespace string) []any {
+	return deploymentViews(st, namespace, a.leaderStoreFailure())
+}
+
+func (a *Server) leaderStoreFailure() string {
+	return leaderStoreFailure(a.node.Members(), a.node.Leader())
 }
 
 func (a *Server) listDeployments(c echo.Context) error {
-	return c.JSON(http.StatusOK, api.NewList(deploymentViews(store.Read(a.node, a.log), c.QueryParam("namespace"))))
+	return c.JSON(http.StatusOK, api.NewList(a.deploymentViews(store.Read(a.node, a.log), c.QueryParam("namespace"))))
 }
 
 func (a *Server) listServices(c echo.Context) error {
@@ -32,7 +48,7 @@ func (a *Server) listNodes(c echo.Context) error {
 }
 
 func (a *Server) getDeployment(c echo.Context) error {
-	return oneOf(c, "deployment", deploymentViews(store.Read(a.node, a.log), c.Param("namespace")))
+	return oneOf(c, "deployment", a.deploymentViews(store.Read(a.node, a.log), c.Param("namespace")))
 }
 
 func (a *Server) getService(c echo.Context) error {

@@ -23,7 +23,7 @@ const forwardedHeader = "X-Swarm-Forwarded-By"
 // findPod returns the pod's view and the node it is assigned to ("" when pending).
 func (a *Server) findPod(ns, name string) (*corev1.Pod, string, error) {
 	st := store.Read(a.node, a.log)
-	for _, v := range podViews(st, ns) {
+	for _, v := range a.podViews(st, ns) {
 		if p := v.(*corev1.Pod); p.Name == name {
 			return p, p.Spec.NodeName, nil
 		}

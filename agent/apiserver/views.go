@@ -18,8 +18,9 @@ import (
 )
 
 // podViews shows every pod the cluster knows: assigned ones with their node and observed
-// status, and pending ones with the reason they fit no node.
-func podViews(st *store.State, namespace string) []any {
+// status, pending ones with the reason they fit no node, and the ones the desired state
+// calls for that the leader has not recorded at all, with the condition unplaced.
+func podViews(st *store.State, namespace string, unplaced corev1.PodCondition) []any {
 	var out []any
 	for _, key := range sortedKeys(st.Assignments) {
 		a := st.Assignments[key]
@@ -52,6 +53,12 @@ func podViews(st *store.State, namespace string) []any {
 		p.Status.Conditions = []corev1.PodCondition{condition(corev1.PodScheduled, false, "Unschedulable", pd.Reason)}
 		out = append(out, p)
 	}
+	for _, mp := range missingPods(st, namespace) {
+		p := podObject(mp)
+		p.Status.Phase = corev1.PodPending
+		p.Status.Conditions = []corev1.PodCondition{unplaced}
+		out = append(out, p)
+	}
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i].(*corev1.Pod), out[j].(*corev1.Pod)
 		return a.Namespace+"/"+a.Name < b.Namespace+"/"+b.Name
@@ -81,8 +88,11 @@ func condition(t corev1.PodConditionType, ok bool, reason, message string) corev
 	return corev1.PodCondition{Type: t, Status: status, Reason: reason, Message: message}
 }
 
-// deploymentViews shows the Deployments with a status counted from their pods.
-func deploymentViews(st *store.State, namespace string) []any {
+// deploymentViews shows the Deployments with a status counted from their pods. While the
+// leader cannot write its store (leaderFailure, "" when it can), a Deployment that is not
+// where its spec says has the ReplicaFailure condition, as Kubernetes marks one whose pods
+// cannot be created, with the leader's reason.
+func deploymentViews(st *store.State, namespace, leaderFailure string) []any {
 	var out []any
 	for _, key := range sortedKeys(st.Deployments) {
 		d := st.Deployments[key].DeepCopy()
@@ -104,7 +114,12 @@ func deploymentViews(st *store.State, namespace string) []any {
 				s.AvailableReplicas++
 			}
 		}
-		s.UnavailableReplicas = max(int32(manifest.Replicas(d))-s.AvailableReplicas, 0)
+		want := int32(manifest.Replicas(d))
+		s.UnavailableReplicas = max(want-s.AvailableReplicas, 0)
+		if leaderFailure != "" && (s.UpdatedReplicas < want || s.Replicas > s.UpdatedReplicas || s.Replicas > want) {
+			s.Conditions = []appsv1.DeploymentCondition{{Type: appsv1.DeploymentReplicaFailure, Status: corev1.ConditionTrue,
+				Reason: "FailedCreate", Message: leaderFailure}}
+		}
 		d.Status = s
 		out = append(out, d)
 	}
@@ -157,10 +172,34 @@ func nodeViews(members []cluster.Member, leader string) []any {
 		if m.State != cluster.StateAlive {
 			ready.Status, ready.Reason = corev1.ConditionFalse, "Node"+capitalize(m.State.String())
 		}
-		n.Status.Conditions = []corev1.NodeCondition{ready}
+		n.Status.Conditions = []corev1.NodeCondition{ready, storeCondition(m)}
 		out = append(out, n)
 	}
 	return out
+}
+
+// nodeStoreFailing is the condition of a node that cannot write its store: it refuses
+// every write and, when it leads, places no pod. Like Kubernetes' DiskPressure, False is
+// healthy.
+const nodeStoreFailing corev1.NodeConditionType = "StoreFailing"
+
+// storeCondition is the StoreFailing condition of a member, as it gossips it. A member
+// that is not alive says nothing current: Unknown, as Kubernetes says of a node that
+// stopped posting its status.
+func storeCondition(m cluster.Member) corev1.NodeCondition {
+	c := corev1.NodeCondition{Type: nodeStoreFailing, Status: corev1.ConditionFalse, Reason: "StoreWritable",
+		Message: "the node writes its store to disk"}
+	if m.State != cluster.StateAlive {
+		c.Status, c.Reason, c.Message = corev1.ConditionUnknown, "NodeStatusUnknown", "the node is "+m.State.String()
+		return c
+	}
+	if why, since := nodemeta.StoreHealth(m.Meta); why != "" {
+		c.Status, c.Reason, c.Message = corev1.ConditionTrue, "StoreWriteFailed", "the node cannot write to its store: "+why
+		if !since.IsZero() {
+			c.LastTransitionTime = metav1.NewTime(since)
+		}
+	}
+	return c
 }
 
 func capitalize(s string) string {

@@ -1,6 +1,6 @@
 // Package nodemeta is what every agent gossips about its node besides its address: where
-// its API listens, its runtime and its labels. The cluster package carries these as plain
-// strings; this package names them.
+// its API listens, its runtime, its labels, and whether it can write its store. The cluster
+// package carries these as plain strings; this package names them.
 package nodemeta
 
 import "strings"

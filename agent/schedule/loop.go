@@ -5,6 +5,7 @@
 package schedule
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"math/rand/v2"
@@ -40,6 +41,7 @@ type Loop struct {
 	deadGrace time.Duration
 	now       func() time.Time // the clock the members' Since is read on
 	log       *slog.Logger
+	writes    outcome // of the last plan's writes
 }
 
 // New is the scheduling loop of node; deadGrace is how long a dead node keeps its pods,
@@ -110,12 +112,14 @@ func relay(ctx context.Context, out chan<- struct{}, keys <-chan string, events 
 // scheduleOnce plans once if this node leads, writes the plan, and says when to look again.
 func (a *Loop) scheduleOnce() time.Duration {
 	if !a.node.IsLeader() {
+		a.writes.set(WriteOutcome{})
 		return resync
 	}
 	st := store.Read(a.node, a.log)
 	now := a.now()
 	in := schedulingInput(st, a.node.Members(), now, a.deadGrace, rand.Uint64())
 	out := scheduler.Plan(in)
+	var written WriteOutcome
 	for _, c := range planChanges(st, out) {
 		var err error
 		if c.delete {
@@ -126,8 +130,11 @@ func (a *Loop) scheduleOnce() time.Duration {
 		}
 		if err != nil {
 			a.log.Warn("write schedule", "key", c.key, "err", err)
+			written.Failed = append(written.Failed, c.key)
+			written.Err = cmp.Or(written.Err, err)
 		}
 	}
+	a.writes.set(written)
 	for _, c := range out.Create {
 		a.log.Info("pod assigned", "pod", c.Pod.Key(), "to", c.Node)
 	}

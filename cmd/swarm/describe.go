@@ -141,6 +141,12 @@ func describeDeployment(out io.Writer, d *appsv1.Deployment, pods []corev1.Pod) 
 	fmt.Fprintln(tw, "Pod Template:")
 	fmt.Fprintf(tw, "  Labels:\t%s\n", labelsString(d.Spec.Template.Labels))
 	describeContainers(tw, d.Spec.Template.Spec.Containers)
+	if len(d.Status.Conditions) > 0 {
+		fmt.Fprintln(tw, "Conditions:")
+		for _, c := range d.Status.Conditions {
+			fmt.Fprintf(tw, "  %s:\t%s (%s)\t%s\n", c.Type, c.Status, c.Reason, c.Message)
+		}
+	}
 	fmt.Fprintln(tw, "Pods:")
 	n := 0
 	for _, p := range pods {
@@ -274,9 +280,7 @@ func describeNode(out io.Writer, n *corev1.Node, pods []corev1.Pod) error {
 		fmt.Fprintf(tw, "%s:\t%s\n", strings.TrimPrefix(k, "swarm.podman.io/"), n.Annotations[k])
 	}
 	fmt.Fprintf(tw, "Joined:\t%s\n", n.CreationTimestamp.Format(time.RFC3339))
-	for _, c := range n.Status.Conditions {
-		fmt.Fprintf(tw, "%s:\t%s (%s since %s)\n", c.Type, c.Status, c.Reason, c.LastTransitionTime.Format(time.RFC3339))
-	}
+	describeNodeConditions(tw, n.Status.Conditions)
 	fmt.Fprintln(tw, "Pods:")
 	count := 0
 	for _, p := range pods {
@@ -290,6 +294,23 @@ func describeNode(out io.Writer, n *corev1.Node, pods []corev1.Pod) error {
 		fmt.Fprintln(tw, "  <none>")
 	}
 	return tw.Flush()
+}
+
+// describeNodeConditions lists a node's conditions as kubectl does: each with its status,
+// reason, since when (when known) and message.
+func describeNodeConditions(tw io.Writer, conds []corev1.NodeCondition) {
+	fmt.Fprintln(tw, "Conditions:")
+	for _, c := range conds {
+		since := ""
+		if !c.LastTransitionTime.IsZero() {
+			since = " since " + c.LastTransitionTime.Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "  %s:\t%s (%s%s)", c.Type, c.Status, c.Reason, since)
+		if c.Message != "" {
+			fmt.Fprintf(tw, "\t%s", c.Message)
+		}
+		fmt.Fprintln(tw)
+	}
 }
 
 func ownedBy(p corev1.Pod, deployment string) bool {

@@ -295,12 +295,7 @@ func nodeRow(wide bool) row[corev1.Node] {
 			}
 			return "", h
 		}
-		status := "NotReady"
-		for _, c := range n.Status.Conditions {
-			if c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue {
-				status = "Ready"
-			}
-		}
+		status := nodeStatus(n)
 		role := "<none>"
 		if n.Annotations["swarm.podman.io/leader"] == "true" {
 			role = "leader"
@@ -322,6 +317,26 @@ func nodeRow(wide bool) row[corev1.Node] {
 		return "", cells
 	}
 }
+
+// nodeStatus is Ready or NotReady, with the node's problems after it as kubectl shows
+// them (Ready,SchedulingDisabled): StoreFailing when the node cannot write its store.
+func nodeStatus(n *corev1.Node) string {
+	status := "NotReady"
+	for _, c := range n.Status.Conditions {
+		if c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue {
+			status = "Ready"
+		}
+	}
+	for _, c := range n.Status.Conditions {
+		if c.Type == nodeStoreFailing && c.Status == corev1.ConditionTrue {
+			status += "," + string(nodeStoreFailing)
+		}
+	}
+	return status
+}
+
+// nodeStoreFailing is the condition of a node that cannot write its store (True).
+const nodeStoreFailing corev1.NodeConditionType = "StoreFailing"
 
 func labelsString(m map[string]string) string {
 	if len(m) == 0 {

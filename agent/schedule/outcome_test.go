@@ -1,0 +1,98 @@
+package schedule
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/podman-swarm/podman-swarm/agent/store"
+	"github.com/podman-swarm/podman-swarm/cluster"
+)
+
+// planStore is a store of one Deployment and one alive node, whose writes fail while told.
+type planStore struct {
+	leader  bool
+	failing error
+	entries map[string][]byte
+}
+
+func (s *planStore) WatchKeys(string) (<-chan string, func()) { return nil, func() {} }
+func (s *planStore) WatchMembers() (<-chan cluster.MemberEvent, func()) {
+	return nil, func() {}
+}
+func (s *planStore) IsLeader() bool { return s.leader }
+func (s *planStore) Members() []cluster.Member {
+	return []cluster.Member{{Name: "n1", State: cluster.StateAlive, Since: time.Unix(0, 0)}}
+}
+
+func (s *planStore) List(prefix string) []cluster.Entry {
+	var out []cluster.Entry
+	for k, v := range s.entries {
+		if strings.HasPrefix(k, prefix) {
+			out = append(out, cluster.Entry{Key: k, Value: v})
+		}
+	}
+	return out
+}
+
+func (s *planStore) Put(key string, value []byte) (cluster.Version, error) {
+	if s.failing != nil {
+		return cluster.Version{}, s.failing
+	}
+	s.entries[key] = value
+	return cluster.Version{}, nil
+}
+
+func (s *planStore) Delete(key string) (cluster.Version, error) {
+	if s.failing != nil {
+		return cluster.Version{}, s.failing
+	}
+	delete(s.entries, key)
+	return cluster.Version{}, nil
+}
+
+const twoReplicas = `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"default"},
+"spec":{"replicas":2,"selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"}},
+"spec":{"containers":[{"name":"main","image":"img:1"}]}}}}`
+
+// The loop keeps what became of its last plan's writes: the keys that failed and the first
+// error, until a plan is written whole or the node no longer leads.
+func TestLoopRecordsItsFailedWrites(t *testing.T) {
+	s := &planStore{leader: true, entries: map[string][]byte{"deployment/default/web": []byte(twoReplicas)}}
+	s.failing = fmt.Errorf("%w: it would take 17 MB", cluster.ErrStoreFull)
+	l := New(s, time.Minute, nil, slog.New(slog.DiscardHandler))
+	l.scheduleOnce()
+	got := l.LastWrites()
+	if len(got.Failed) != 2 || !errors.Is(got.Err, cluster.ErrStoreFull) || !errors.Is(l.WriteError(), cluster.ErrStoreFull) {
+		t.Fatalf("outcome %+v, want 2 assignments failed for a full store", got)
+	}
+	for _, k := range got.Failed {
+		if !strings.HasPrefix(k, store.PrefixAssignment+"default/web-") {
+			t.Errorf("failed key %q is not an assignment of web", k)
+		}
+	}
+	if len(s.List(store.PrefixAssignment)) != 0 {
+		t.Fatal("assignments stored by failed writes")
+	}
+
+	s.failing = nil
+	l.scheduleOnce()
+	if got := l.LastWrites(); got.Err != nil || len(got.Failed) != 0 || len(s.List(store.PrefixAssignment)) != 2 {
+		t.Fatalf("after a plan written whole: outcome %+v, %d assignments", got, len(s.List(store.PrefixAssignment)))
+	}
+
+	s.failing = errors.New("boom")
+	delete(s.entries, "deployment/default/web")
+	l.scheduleOnce()
+	if l.WriteError() == nil {
+		t.Fatal("a failed removal is not recorded")
+	}
+	s.leader = false
+	l.scheduleOnce()
+	if got := l.LastWrites(); got.Err != nil || len(got.Failed) != 0 {
+		t.Fatalf("a node that no longer leads reports %+v", got)
+	}
+}
