@@ -329,10 +329,7 @@ func (n *Node) sendToAll(ctx context.Context, msg []byte) error {
 		errs []error
 		wg   sync.WaitGroup
 	)
-	for _, m := range ml.Members() {
-		if m.Name == n.cfg.NodeName {
-			continue
-		}
+	for _, m := range n.alivePeers() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -118,10 +118,13 @@ func (n *Node) recordRemoval(name string) (Entry, error) {
 // is down or does not answer learns nothing; the removal goes on.
 func (n *Node) tellRemoved(ctx context.Context, e Entry, name string) {
 	ml := n.ml.Load()
+	// The table reports it left already; memberlist says whether it still answers. Only
+	// the name of memberlist's record is read: the rest may change under us.
+	counted := false
 	for _, m := range ml.Members() {
-		if m.Name != name {
-			continue
-		}
+		counted = counted || m.Name == name
+	}
+	if m, ok := n.memberNode(name); ok && counted {
 		done := make(chan error, 1)
 		go func() { done <- ml.SendReliable(m, encodeEntryMsg(e, n.now())) }()
 		select {

@@ -84,17 +84,6 @@ func (w *ackWaiters) deliver(id uint64, a peerAnswer) {
 	}
 }
 
-// alivePeers returns the other members memberlist can reach.
-func (n *Node) alivePeers() []*memberlist.Node {
-	var peers []*memberlist.Node
-	for _, m := range n.ml.Load().Members() {
-		if m.Name != n.cfg.NodeName {
-			peers = append(peers, m)
-		}
-	}
-	return peers
-}
-
 // replicate sends a committed write straight to every other alive member
 // and waits until as many as ack asks have written it to disk. Members that
 // answer later, or not at all, still get it: from this send, or from the
@@ -186,14 +175,11 @@ func (n *Node) answerReplicate(m replicateMsg) {
 		a.Error = err.Error()
 		n.log.Warn("writes from a member not stored", "from", m.From, "writes", len(ids), "err", err)
 	}
-	ml := n.ml.Load()
-	for _, member := range ml.Members() {
-		if member.Name == m.From {
-			if err := ml.SendReliable(member, encodeReplicateAck(a)); err != nil {
-				n.log.Warn("confirm writes", "to", m.From, "err", err)
-			}
-			return
+	if member, ok := n.memberNode(m.From); ok {
+		if err := n.ml.Load().SendReliable(member, encodeReplicateAck(a)); err != nil {
+			n.log.Warn("confirm writes", "to", m.From, "err", err)
 		}
+		return
 	}
 	n.log.Warn("confirm writes: the writer is gone", "to", m.From)
 }

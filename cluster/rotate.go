@@ -65,10 +65,10 @@ func (n *Node) keyRound(ctx context.Context, op keyOp, token string) error {
 
 	ml := n.ml.Load()
 	var peers []*memberlist.Node
-	for _, m := range ml.Members() {
-		// A removed member may still be counted by memberlist until its
-		// probes fail; it must never see the new token.
-		if m.Name != n.cfg.NodeName && !n.isRemoved(m.Name) {
+	for _, m := range n.alivePeers() {
+		// A removed member may still be counted alive until the table hears of
+		// its removal; it must never see the new token.
+		if !n.isRemoved(m.Name) {
 			peers = append(peers, m)
 		}
 	}
@@ -128,14 +128,11 @@ func (n *Node) answerKeyRequest(req keyRequest) {
 	} else {
 		n.log.Info("key rotation step applied", "op", req.Op.String(), "from", req.From)
 	}
-	ml := n.ml.Load()
-	for _, m := range ml.Members() {
-		if m.Name == req.From {
-			if err := ml.SendReliable(m, encodeKeyResponse(resp)); err != nil {
-				n.log.Warn("answer key rotation step", "to", req.From, "err", err)
-			}
-			return
+	if m, ok := n.memberNode(req.From); ok {
+		if err := n.ml.Load().SendReliable(m, encodeKeyResponse(resp)); err != nil {
+			n.log.Warn("answer key rotation step", "to", req.From, "err", err)
 		}
+		return
 	}
 	n.log.Warn("answer key rotation step: the asking member is gone", "to", req.From)
 }
