@@ -22,7 +22,8 @@ type Input struct {
 	// status that the pod's node last reported.
 	Assignments []Assignment
 	// Nodes is the membership: every node the cluster layer knows, in whatever state. A
-	// pod assigned to a node missing from this list is treated as on a node that has left.
+	// pod assigned to a node missing from this list is treated as on a node that has left,
+	// unless it is pinned there (see Pinned).
 	Nodes []Node
 	// Now is the time against which DeadGrace is measured.
 	Now time.Time
@@ -41,7 +42,8 @@ const (
 	NodeAlive   NodeState = "alive"   // takes new pods
 	NodeSuspect NodeState = "suspect" // keeps its pods, takes no new ones
 	NodeDead    NodeState = "dead"    // keeps its pods for the grace period, then loses them
-	NodeLeft    NodeState = "left"    // left gracefully: its pods are placed elsewhere at once
+	NodeLeft    NodeState = "left"    // left gracefully: its pods are placed elsewhere at once, pinned ones excepted
+	NodeRemoved NodeState = "removed" // removed for good: all its pods are placed elsewhere at once
 )
 
 // Node is one member of the cluster.
