@@ -13,6 +13,10 @@
 //     those, the node with the fewest pods of the same Deployment template wins, then the
 //     node with the fewest pods overall, then a tie-break hashed from the seed, the pod and
 //     the node.
+//   - Quorum: when the caller names the known members (Input.Known), Plan does nothing
+//     unless more than half of them are alive, and says so (Output.NoQuorum). Of the two
+//     sides of a partition only the larger may then place pods, so the smaller never
+//     starts a second copy of what the larger still runs.
 //   - Stability: a pod never moves while its node is alive or suspect, nor while its node
 //     is dead for less than the grace period. A node that has left, is dead for the grace
 //     period or longer, was removed, or is missing from the membership loses its pods; they

@@ -25,6 +25,13 @@ type Input struct {
 	// pod assigned to a node missing from this list is treated as on a node that has left,
 	// unless it is pinned there (see Pinned).
 	Nodes []Node
+	// Known names the members the plan needs a majority of: every member the cluster knows
+	// that has neither left nor been removed, whether alive, suspect, dead or only
+	// remembered. Unless more than half of them are alive in Nodes, Plan creates and
+	// deletes nothing and says why in Output.NoQuorum: a leader on the small side of a
+	// partition must not place again the pods it can no longer see, which the other side
+	// still runs. Nil: no quorum is required.
+	Known []string
 	// Now is the time against which DeadGrace is measured.
 	Now time.Time
 	// DeadGrace is how long a dead node keeps its pods before they are placed elsewhere.

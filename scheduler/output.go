@@ -24,6 +24,9 @@ type Output struct {
 	// RecheckAt is when a dead node's grace period ends, so Plan will have something new
 	// to say even if nothing else changes; zero when no pod waits on a dead node.
 	RecheckAt time.Time
+	// NoQuorum says why the plan is empty when fewer than a majority of Input.Known are
+	// alive; empty otherwise. The caller then writes nothing, not even the pending list.
+	NoQuorum string
 }
 
 // Empty reports whether the plan changes nothing in the store.

@@ -10,6 +10,9 @@ import (
 // Plan decides which assignments to create and delete so that the cluster runs what Input
 // asks for, and which pods stay Pending. It is pure: the same Input gives the same Output.
 func Plan(in Input) Output {
+	if ok, why := quorum(in); !ok {
+		return Output{NoQuorum: why}
+	}
 	p := newPlanner(in)
 	p.adopt(in.Assignments)
 	// Work until nothing moves: a pod removed for one Deployment can free the host port
