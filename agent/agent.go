@@ -26,6 +26,7 @@ import (
 	"github.com/podman-swarm/podman-swarm/agent/auth"
 	"github.com/podman-swarm/podman-swarm/agent/nodemeta"
 	"github.com/podman-swarm/podman-swarm/agent/noderuntime"
+	"github.com/podman-swarm/podman-swarm/agent/quorum"
 	"github.com/podman-swarm/podman-swarm/agent/schedule"
 	"github.com/podman-swarm/podman-swarm/agent/store"
 	"github.com/podman-swarm/podman-swarm/agent/traffic"
@@ -112,6 +113,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	addr := nodeAddress(cfg, node.Addr())
 	status := noderuntime.NewStatusWriter(node, cfg.NodeName, addr, logger)
 	var parts lifecycle.Group
+	roster := quorum.OpenRoster(cfg.StateDir, logger)
 	var runtime apiserver.PodRuntime // nil with RuntimeNone
 	if cfg.Runtime == RuntimeSystemd {
 		r, err := startSystemdRuntime(ctx, cfg, addr, status.Report)
@@ -139,7 +141,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		Logger:        logger,
 	})
 	parts.Add("api", server)
-	parts.Add("schedule", schedule.New(node, cfg.DeadGrace, cfg.Clock, logger))
+	parts.Add("schedule", schedule.New(node, cfg.DeadGrace, cfg.probeInterval(), roster, cfg.Clock, logger))
 	parts.Add("join-token-file", joinToken)
 	// Also without a runtime: a status reported by other means (the tests) is checked alike.
 	parts.Add("portcheck", noderuntime.NewPortCheck(status, cfg.NodeName, addr))

@@ -128,6 +128,14 @@ func DefaultUnitDir() string {
 	return filepath.Join(home, ".config", "containers", "systemd")
 }
 
+// probeInterval is the failure detector's probe interval, the cluster's default when unset.
+func (c Config) probeInterval() time.Duration {
+	if c.ProbeInterval > 0 {
+		return c.ProbeInterval
+	}
+	return DefaultProbeInterval
+}
+
 // withDefaults fills the zero fields that have a library default.
 func (c Config) withDefaults() Config {
 	if c.ClusterDomain == "" {
