@@ -114,6 +114,11 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	status := noderuntime.NewStatusWriter(node, cfg.NodeName, addr, logger)
 	var parts lifecycle.Group
 	roster := quorum.OpenRoster(cfg.StateDir, logger)
+	var fence *noderuntime.Fence // nil unless SelfFence
+	if cfg.SelfFence {
+		fence = noderuntime.NewFence(node, roster, cfg.probeInterval(), cfg.DeadGrace, logger)
+		parts.Add("fence", fence)
+	}
 	var runtime apiserver.PodRuntime // nil with RuntimeNone
 	if cfg.Runtime == RuntimeSystemd {
 		r, err := startSystemdRuntime(ctx, cfg, addr, status.Report)
@@ -126,7 +131,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		// back from disk by now): with an empty desired list it would stop them all.
 		r.SetDesired(noderuntime.Assigned(store.Read(node, log), cfg.NodeName))
 		parts.Add("reconciler", lifecycle.Func(r.Run))
-		parts.Add("pods", noderuntime.NewLoop(node, cfg.NodeName, r, status, logger))
+		parts.Add("pods", noderuntime.NewLoop(node, cfg.NodeName, r, status, fence, logger))
 		runtime = r
 	}
 	server := apiserver.New(ln, apiserver.Config{

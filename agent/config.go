@@ -59,6 +59,12 @@ type Config struct {
 	// PushPullInterval tunes anti-entropy (see cluster.Config); zero takes its default.
 	PushPullInterval time.Duration
 
+	// SelfFence stops this node's pods while it is cut off from a majority of the cluster's
+	// members, from shortly before the others may place them again (noderuntime.FenceAfter)
+	// until it reaches a majority again. Off by default: the pods of a node cut off keep
+	// running, and may run twice, once on each side, until the cut heals.
+	SelfFence bool
+
 	// ForceNewCluster founds a new cluster with the store of a node that lost its keyring
 	// (see cluster.Config); without it such a node refuses to start unless it joins.
 	ForceNewCluster bool
