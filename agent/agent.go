@@ -22,6 +22,8 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/hashicorp/memberlist"
+
 	"github.com/podman-swarm/podman-swarm/agent/apiserver"
 	"github.com/podman-swarm/podman-swarm/agent/auth"
 	"github.com/podman-swarm/podman-swarm/agent/nodemeta"
@@ -81,6 +83,11 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	}
 	gossip := &traffic.Counter{}
 	ccfg.WrapTransport = gossip.Wrap
+	if wrap := cfg.WrapTransport; wrap != nil {
+		ccfg.WrapTransport = func(t memberlist.NodeAwareTransport) memberlist.NodeAwareTransport {
+			return gossip.Wrap(wrap(t))
+		}
+	}
 	node, err := cluster.Start(ctx, ccfg)
 	if err != nil {
 		ln.Close()

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hashicorp/memberlist"
+
 	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/cluster"
 )
@@ -78,6 +80,10 @@ type Config struct {
 
 	// Logger receives the node's logs; nil discards them.
 	Logger *slog.Logger
+
+	// WrapTransport, if set, wraps the gossip transport, closest to the network (see
+	// cluster.Config.WrapTransport): tests cut links between nodes with it.
+	WrapTransport func(memberlist.NodeAwareTransport) memberlist.NodeAwareTransport
 }
 
 // DefaultProbeInterval is the failure detection probe interval, the cluster's own default,

@@ -64,7 +64,7 @@ func TestAgentNamesTheBadFlag(t *testing.T) {
 // Every Config field that swarm agent sets has its flag named, and the flag exists.
 func TestAgentFlagsNameEveryField(t *testing.T) {
 	flags := newAgentCommand().Flags()
-	noFlag := map[string]bool{"Logger": true, "PushPullInterval": true, "Clock": true}
+	noFlag := map[string]bool{"Logger": true, "PushPullInterval": true, "Clock": true, "WrapTransport": true}
 	for f := range reflect.TypeFor[agent.Config]().Fields() {
 		if noFlag[f.Name] {
 			continue
