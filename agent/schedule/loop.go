@@ -158,7 +158,7 @@ func (a *Loop) scheduleOnce(ctx context.Context) time.Duration {
 		return a.probe
 	}
 	if a.noQuorum {
-		a.log.Info("scheduling again: a majority of the cluster's members is alive and reached")
+		a.log.Info("scheduling again: a majority of the cluster's members is alive")
 		a.noQuorum = false
 	}
 	for _, c := range changes {
