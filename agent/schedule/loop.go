@@ -122,7 +122,7 @@ func relay(ctx context.Context, out chan<- struct{}, keys <-chan string, events 
 // scheduleOnce plans once if this node leads, writes the plan, and says when to look again.
 //
 // A plan that would write anything is made twice: first from the membership, then, once
-// the members it lists alive (and the dead ones that hold pods) have been pinged, with the
+// the members it lists alive (and the dead ones it takes pods from) have been pinged, with the
 // alive ones that did not answer and the dead ones that did counted as suspect (see
 // byReach). The membership keeps a member alive until failure detection has run its
 // course, which on the small side of a partition can take longer than the dead-node
@@ -144,7 +144,7 @@ func (a *Loop) scheduleOnce(ctx context.Context) time.Duration {
 	out := scheduler.Plan(in)
 	changes := planChanges(st, out)
 	if out.NoQuorum == "" && len(changes) > 0 {
-		reached := quorum.Reach(ctx, a.node, pingTargets(in, a.node.Name()), quorum.PingTimeout(a.probe))
+		reached := quorum.Reach(ctx, a.node, pingTargets(in, out, a.node.Name()), quorum.PingTimeout(a.probe))
 		in.Nodes = byReach(in.Nodes, a.node.Name(), reached)
 		out = scheduler.Plan(in)
 		changes = planChanges(st, out)

@@ -48,16 +48,17 @@ func schedulingInput(st *store.State, members []cluster.Member, removed map[stri
 	return in
 }
 
-// pingTargets lists the nodes a plan's pings go to: the alive ones other than self, and the
-// dead ones that still hold pods.
-func pingTargets(in scheduler.Input, self string) []string {
-	holds := map[string]bool{}
-	for _, a := range in.Assignments {
-		holds[a.Node] = true
+// pingTargets lists the nodes the pings that confirm a plan go to: the alive ones other
+// than self, and the dead ones the plan takes pods from. A dead node is pinged once, when
+// its pods are about to move; one that only keeps pods pinned to it is not.
+func pingTargets(in scheduler.Input, plan scheduler.Output, self string) []string {
+	losing := map[string]bool{}
+	for _, r := range plan.Delete {
+		losing[r.Node] = true
 	}
 	var out []string
 	for _, n := range in.Nodes {
-		if n.Name != self && (n.State == scheduler.NodeAlive || n.State == scheduler.NodeDead && holds[n.Name]) {
+		if n.Name != self && (n.State == scheduler.NodeAlive || n.State == scheduler.NodeDead && losing[n.Name]) {
 			out = append(out, n.Name)
 		}
 	}

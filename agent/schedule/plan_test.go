@@ -32,8 +32,8 @@ func TestSchedulingInputMarksRemovedMembers(t *testing.T) {
 	}
 }
 
-// The pings go to the alive members and to the dead ones that hold pods; the answers turn
-// an alive member that is silent, and a dead one that answers, into a suspect.
+// The pings go to the alive members and to the dead ones the plan takes pods from; the
+// answers turn an alive member that is silent, and a dead one that answers, into a suspect.
 func TestPingsCorrectTheMembership(t *testing.T) {
 	in := scheduler.Input{
 		Nodes: []scheduler.Node{
@@ -42,16 +42,22 @@ func TestPingsCorrectTheMembership(t *testing.T) {
 			{Name: "talks", State: scheduler.NodeAlive},
 			{Name: "back", State: scheduler.NodeDead},
 			{Name: "gone", State: scheduler.NodeDead},
-			{Name: "empty", State: scheduler.NodeDead},
+			{Name: "keeps", State: scheduler.NodeDead},
 			{Name: "left", State: scheduler.NodeLeft},
 		},
 		Assignments: []scheduler.Assignment{
 			{Pod: manifest.Pod{Namespace: "default", Name: "p1"}, Node: "back"},
 			{Pod: manifest.Pod{Namespace: "default", Name: "p2"}, Node: "gone"},
 			{Pod: manifest.Pod{Namespace: "default", Name: "p3"}, Node: "left"},
+			{Pod: manifest.Pod{Namespace: "default", Name: "p4"}, Node: "keeps"}, // pinned there: the plan keeps it
 		},
 	}
-	if got, want := pingTargets(in, "self"), []string{"quiet", "talks", "back", "gone"}; !reflect.DeepEqual(got, want) {
+	plan := scheduler.Output{Delete: []scheduler.Removal{
+		{Assignment: in.Assignments[0], Reason: "node back dead for 1m0s"},
+		{Assignment: in.Assignments[1], Reason: "node gone dead for 1m0s"},
+		{Assignment: in.Assignments[2], Reason: "node left left"}, // left: not pinged
+	}}
+	if got, want := pingTargets(in, plan, "self"), []string{"quiet", "talks", "back", "gone"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("ping targets = %v; want %v", got, want)
 	}
 	nodes := byReach(in.Nodes, "self", map[string]bool{"talks": true, "back": true})
@@ -61,7 +67,7 @@ func TestPingsCorrectTheMembership(t *testing.T) {
 	}
 	want := map[string]scheduler.NodeState{
 		"self": scheduler.NodeAlive, "quiet": scheduler.NodeSuspect, "talks": scheduler.NodeAlive,
-		"back": scheduler.NodeSuspect, "gone": scheduler.NodeDead, "empty": scheduler.NodeDead, "left": scheduler.NodeLeft,
+		"back": scheduler.NodeSuspect, "gone": scheduler.NodeDead, "keeps": scheduler.NodeDead, "left": scheduler.NodeLeft,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("states = %v; want %v", got, want)
