@@ -294,6 +294,8 @@ func TestPartitionOfTwoOfFive(t *testing.T) {
 		if len(fenced) != 1 {
 			t.Fatalf("%s fenced itself %d times; want once", a.cfg.NodeName, len(fenced))
 		}
+		t.Logf("%s fenced itself %s after the cut; the first replacement came %s after it", a.cfg.NodeName,
+			fenced[0].Time.Sub(cut).Round(time.Millisecond), replaced.Sub(cut).Round(time.Millisecond))
 		if !fenced[0].Time.Before(replaced) {
 			book.dump(t, cut)
 			t.Errorf("%s fenced itself %s after the cut, not before the first replacement %s after it",
