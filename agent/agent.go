@@ -28,11 +28,14 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/hashicorp/memberlist"
+
 	"github.com/podman-swarm/podman-swarm/agent/apiserver"
 	"github.com/podman-swarm/podman-swarm/agent/auth"
 	"github.com/podman-swarm/podman-swarm/agent/events"
 	"github.com/podman-swarm/podman-swarm/agent/nodemeta"
 	"github.com/podman-swarm/podman-swarm/agent/noderuntime"
+	"github.com/podman-swarm/podman-swarm/agent/quorum"
 	"github.com/podman-swarm/podman-swarm/agent/schedule"
 	"github.com/podman-swarm/podman-swarm/agent/store"
 	"github.com/podman-swarm/podman-swarm/agent/traffic"
@@ -93,6 +96,11 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	if cfg.tuneCluster != nil {
 		cfg.tuneCluster(&ccfg)
 	}
+	if wrap := cfg.WrapTransport; wrap != nil {
+		ccfg.WrapTransport = func(t memberlist.NodeAwareTransport) memberlist.NodeAwareTransport {
+			return gossip.Wrap(wrap(t))
+		}
+	}
 	node, err := cluster.Start(ctx, ccfg)
 	if err != nil {
 		ln.Close()
@@ -128,6 +136,12 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	addr := nodeAddress(cfg, node.Addr())
 	status := noderuntime.NewStatusWriter(node, cfg.NodeName, addr, logger)
 	var parts lifecycle.Group
+	roster := quorum.OpenRoster(cfg.StateDir, logger)
+	var fence *noderuntime.Fence // nil unless SelfFence
+	if cfg.SelfFence {
+		fence = noderuntime.NewFence(node, roster, cfg.probeInterval(), cfg.DeadGrace, logger)
+		parts.Add("fence", fence)
+	}
 	var runtime apiserver.PodRuntime // nil with RuntimeNone
 	var pods *podGate                // nil with RuntimeNone
 	if cfg.Runtime == RuntimeSystemd {
@@ -142,7 +156,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		r.SetDesired(noderuntime.Assigned(store.Read(node, log), cfg.NodeName))
 		pods = &podGate{runtime: r}
 		parts.Add("reconciler", r)
-		parts.Add("pods", noderuntime.NewLoop(node, cfg.NodeName, pods, status, logger))
+		parts.Add("pods", noderuntime.NewLoop(node, cfg.NodeName, pods, status, fence, logger))
 		runtime = r
 	}
 	server := apiserver.New(ln, apiserver.Config{
@@ -157,7 +171,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		Logger:        logger,
 	})
 	parts.Add("api", server)
-	scheduling := schedule.New(node, cfg.DeadGrace, cfg.Clock, logger)
+	scheduling := schedule.New(node, cfg.DeadGrace, cfg.probeInterval(), roster, cfg.Clock, logger)
 	parts.Add("schedule", scheduling)
 	parts.Add("store-health", newStoreHealth(node, ccfg.Meta, scheduling.WriteError, cfg.Clock, logger))
 	parts.Add("join-token-file", joinToken)

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hashicorp/memberlist"
+
 	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/cluster"
 )
@@ -59,6 +61,12 @@ type Config struct {
 	// PushPullInterval tunes anti-entropy (see cluster.Config); zero takes its default.
 	PushPullInterval time.Duration
 
+	// SelfFence stops this node's pods while it is cut off from a majority of the cluster's
+	// members, from shortly before the others may place them again (noderuntime.FenceAfter)
+	// until it reaches a majority again. Off by default: the pods of a node cut off keep
+	// running, and may run twice, once on each side, until the cut heals.
+	SelfFence bool
+
 	// ForceNewCluster founds a new cluster with the store of a node that lost its keyring
 	// (see cluster.Config); without it such a node refuses to start unless it joins.
 	ForceNewCluster bool
@@ -73,9 +81,12 @@ type Config struct {
 	// Logger receives the node's logs; nil discards them.
 	Logger *slog.Logger
 
-	// tuneCluster, set by tests, adjusts the cluster configuration last: to cut links
-	// between nodes (a partition) and to reconnect faster.
+	// tuneCluster, set by tests, adjusts the cluster configuration last (to rejoin fast
+	// after a cut, say).
 	tuneCluster func(*cluster.Config)
+	// WrapTransport, if set, wraps the gossip transport, closest to the network (see
+	// cluster.Config.WrapTransport): tests cut links between nodes with it.
+	WrapTransport func(memberlist.NodeAwareTransport) memberlist.NodeAwareTransport
 }
 
 // DefaultProbeInterval is the failure detection probe interval, the cluster's own default,
@@ -130,6 +141,14 @@ func DefaultUnitDir() string {
 		return filepath.Join(".config", "containers", "systemd")
 	}
 	return filepath.Join(home, ".config", "containers", "systemd")
+}
+
+// probeInterval is the failure detector's probe interval, the cluster's default when unset.
+func (c Config) probeInterval() time.Duration {
+	if c.ProbeInterval > 0 {
+		return c.ProbeInterval
+	}
+	return DefaultProbeInterval
 }
 
 // withDefaults fills the zero fields that have a library default.

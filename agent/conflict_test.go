@@ -12,15 +12,36 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/podman-swarm/podman-swarm/agent/events"
+	"github.com/podman-swarm/podman-swarm/cluster"
+	"github.com/podman-swarm/podman-swarm/internal/netcut"
 )
 
-// startPartitionable starts n agents whose links a linkCutter can cut.
+// startPartitionable starts n agents whose gossip links a linkCutter can cut, and that
+// rejoin fast once the links are back.
 func startPartitionable(t *testing.T, n int) ([]*Agent, *linkCutter) {
 	t.Helper()
 	lc := &linkCutter{}
-	agents := startAgents(t, n, func(_ int, c *Config) { lc.configure(c) })
+	agents := startAgents(t, n, func(_ int, c *Config) {
+		c.WrapTransport = lc.net.Wrap
+		c.tuneCluster = func(cc *cluster.Config) { cc.ReconnectInterval = 200 * time.Millisecond }
+	})
 	return agents, lc
 }
+
+// linkCutter cuts the links between groups of agents, as a network partition would.
+type linkCutter struct{ net netcut.Net }
+
+func (lc *linkCutter) partition(groups ...[]*Agent) {
+	addrs := make([][]string, len(groups))
+	for i, g := range groups {
+		for _, a := range g {
+			addrs[i] = append(addrs[i], a.Node().Addr())
+		}
+	}
+	lc.net.Cut(addrs...)
+}
+
+func (lc *linkCutter) heal() { lc.net.Heal() }
 
 // waitAliveOn waits until each agent sees want members alive.
 func waitAliveOn(t *testing.T, agents []*Agent, want int) {

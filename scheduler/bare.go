@@ -13,19 +13,35 @@ type barePod struct {
 	ports         []manifest.PublishedPort
 	cur           *pod   // its assignment, if any
 	pendingReason string // why it fits no node, when it should run and does not
+	blocked       string // why its changed manifest waits, when it is pinned to a node that does not fit it
 }
 
 // updateBare handles a bare pod whose manifest the user changed since it was placed: the
 // new manifest replaces the old on the same node if it fits there; otherwise the old one is
-// removed and the pod is placed afresh.
+// removed and the pod is placed afresh, unless the old one is pinned to its node (see
+// Pinned): then it keeps running there unchanged, and the change waits.
 func (p *planner) updateBare(b *barePod) {
 	q := b.cur
 	if samePod(q.Pod, b.want) {
 		return
 	}
+	if q.stranded && pinOf(&b.want.Spec) == nil {
+		// Its node is gone, and the change drops what pinned it there: it may run elsewhere.
+		b.cur = nil
+		p.remove(q, "pod changed and no longer keeps data on node "+q.Node+", which is gone")
+		return
+	}
 	p.c.unbind(q)
 	if fitSpec(q.node, &b.want.Spec, b.ports).misfit == fits {
 		b.cur = p.create(b.want, q.node, q.group, b.ports, 0)
+		b.cur.pin, b.cur.stranded = pinOf(&b.want.Spec), q.stranded
+		return
+	}
+	if q.pin != nil {
+		p.c.bind(q)
+		if !q.stranded {
+			b.blocked = blockedChangeReason(q)
+		}
 		return
 	}
 	b.cur = nil

@@ -13,16 +13,26 @@
 //     those, the node with the fewest pods of the same Deployment template wins, then the
 //     node with the fewest pods overall, then a tie-break hashed from the seed, the pod and
 //     the node.
+//   - Quorum: when the caller names the known members (Input.Known), Plan does nothing
+//     unless more than half of them are alive, and says so (Output.NoQuorum). Of the two
+//     sides of a partition only the larger may then place pods, so the smaller never
+//     starts a second copy of what the larger still runs.
 //   - Stability: a pod never moves while its node is alive or suspect, nor while its node
 //     is dead for less than the grace period. A node that has left, is dead for the grace
-//     period or longer, or is missing from the membership loses its pods; they are placed
-//     again elsewhere under the same name.
+//     period or longer, was removed, or is missing from the membership loses its pods; they
+//     are placed again elsewhere under the same name.
+//   - Pinning: a pod that keeps data on its node (Pinned: a writable hostPath) is never
+//     moved. When its node is gone it stays assigned there and is listed as pending with
+//     what brings it back: the node's return, its deletion, or the node's removal from the
+//     cluster, which alone releases it. A changed bare pod that no longer fits the node
+//     holding its data keeps running there unchanged.
 //   - Deployments: scale up takes the lowest free ordinals, scale down removes pods that
 //     are not available first, then the highest ordinals. A template change rolls out with
 //     the Deployment's strategy (RollingUpdate with maxSurge and maxUnavailable as Kubernetes
 //     computes them, or Recreate). A deleted Deployment loses all its pods.
 //   - Bare Pods are placed once and stay on their node; they move only when their node is
-//     gone, or when their manifest changed and no longer fits their node.
+//     gone, or when their manifest changed and no longer fits their node, and never when
+//     they are pinned.
 //   - Contention: when pods compete for the same host port, Deployments are served in
 //     namespace/name order, then bare Pods in namespace/name order.
 //

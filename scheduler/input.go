@@ -22,8 +22,16 @@ type Input struct {
 	// status that the pod's node last reported.
 	Assignments []Assignment
 	// Nodes is the membership: every node the cluster layer knows, in whatever state. A
-	// pod assigned to a node missing from this list is treated as on a node that has left.
+	// pod assigned to a node missing from this list is treated as on a node that has left,
+	// unless it is pinned there (see Pinned).
 	Nodes []Node
+	// Known names the members the plan needs a majority of: every member the cluster knows
+	// that has neither left nor been removed, whether alive, suspect, dead or only
+	// remembered. Unless more than half of them are alive in Nodes, Plan creates and
+	// deletes nothing and says why in Output.NoQuorum: a leader on the small side of a
+	// partition must not place again the pods it can no longer see, which the other side
+	// still runs. Nil: no quorum is required.
+	Known []string
 	// Now is the time against which DeadGrace is measured.
 	Now time.Time
 	// DeadGrace is how long a dead node keeps its pods before they are placed elsewhere.
@@ -41,7 +49,8 @@ const (
 	NodeAlive   NodeState = "alive"   // takes new pods
 	NodeSuspect NodeState = "suspect" // keeps its pods, takes no new ones
 	NodeDead    NodeState = "dead"    // keeps its pods for the grace period, then loses them
-	NodeLeft    NodeState = "left"    // left gracefully: its pods are placed elsewhere at once
+	NodeLeft    NodeState = "left"    // left gracefully: its pods are placed elsewhere at once, pinned ones excepted
+	NodeRemoved NodeState = "removed" // removed for good: all its pods are placed elsewhere at once
 )
 
 // Node is one member of the cluster.

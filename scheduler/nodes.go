@@ -37,6 +37,8 @@ func newCluster(in Input) *cluster {
 			n.alive = true
 		case NodeLeft:
 			n.gone, n.goneReason = true, fmt.Sprintf("node %s left", m.Name)
+		case NodeRemoved:
+			n.gone, n.goneReason = true, fmt.Sprintf("node %s was removed from the cluster", m.Name)
 		case NodeDead:
 			if dead := in.Now.Sub(m.Since); dead >= in.DeadGrace {
 				n.gone = true
@@ -48,6 +50,20 @@ func newCluster(in Input) *cluster {
 	}
 	sort.Slice(c.nodes, func(i, j int) bool { return c.nodes[i].Name < c.nodes[j].Name })
 	return c
+}
+
+// absent is a node missing from the membership, for the pods pinned to it: it takes no
+// pod, and no placement or count of nodes sees it.
+func (c *cluster) absent(name string) *node {
+	n := &node{
+		Node:       Node{Name: name},
+		gone:       true,
+		goneReason: "node " + name + " is not a member",
+		groups:     map[string]int{},
+		ports:      portUse{},
+	}
+	c.byName[name] = n
+	return n
 }
 
 // bind records q on its node.

@@ -16,13 +16,17 @@ type Output struct {
 	Create []Assignment
 	// Delete lists the assignments to remove, sorted by pod key then node.
 	Delete []Removal
-	// Pending lists the pods that should run but fit no node, sorted by pod key. It is a
-	// status, not a change: the same pods stay listed until something in the cluster
-	// changes.
+	// Pending lists the pods that should run but fit no node, and the pinned pods whose
+	// node is gone (they stay assigned to it), sorted by pod key. It is a status, not a
+	// change: the same pods stay listed, for the same reasons, until something in the
+	// cluster changes.
 	Pending []Pending
 	// RecheckAt is when a dead node's grace period ends, so Plan will have something new
 	// to say even if nothing else changes; zero when no pod waits on a dead node.
 	RecheckAt time.Time
+	// NoQuorum says why the plan is empty when fewer than a majority of Input.Known are
+	// alive; empty otherwise. The caller then writes nothing, not even the pending list.
+	NoQuorum string
 }
 
 // Empty reports whether the plan changes nothing in the store.

@@ -10,6 +10,9 @@ import (
 // Plan decides which assignments to create and delete so that the cluster runs what Input
 // asks for, and which pods stay Pending. It is pure: the same Input gives the same Output.
 func Plan(in Input) Output {
+	if ok, why := quorum(in); !ok {
+		return Output{NoQuorum: why}
+	}
 	p := newPlanner(in)
 	p.adopt(in.Assignments)
 	// Work until nothing moves: a pod removed for one Deployment can free the host port
@@ -78,8 +81,9 @@ func newPlanner(in Input) *planner {
 	return p
 }
 
-// adopt takes in the current assignments: those on gone nodes, duplicates and orphans
-// become removals; the rest are bound to their nodes and handed to their owners.
+// adopt takes in the current assignments: those on gone nodes (unless pinned there),
+// duplicates and orphans become removals; the rest are bound to their nodes and handed to
+// their owners.
 func (p *planner) adopt(assignments []Assignment) {
 	sorted := make([]Assignment, len(assignments))
 	copy(sorted, assignments)
@@ -93,18 +97,24 @@ func (p *planner) adopt(assignments []Assignment) {
 	for _, a := range sorted {
 		key := a.Pod.Key()
 		n := p.c.byName[a.Node]
+		pin := pinOf(&a.Pod.Spec)
 		switch {
-		case n == nil:
+		case n == nil && pin == nil:
 			p.drop(a, "node "+a.Node+" is not a member")
 			continue
-		case n.gone:
+		case n != nil && n.gone && (pin == nil || releases(n.State)):
 			p.drop(a, n.goneReason)
 			continue
 		case kept[key]:
 			p.drop(a, "pod is also assigned to another node")
 			continue
 		}
-		q := &pod{Assignment: a, node: n, ports: manifest.PublishedPorts(&a.Pod.Spec)}
+		if n == nil {
+			n = p.c.absent(a.Node)
+		}
+		// A pinned pod whose node is gone stays where its data is: bound to that node, so
+		// that its owner counts it and nothing takes its name elsewhere.
+		q := &pod{Assignment: a, node: n, ports: manifest.PublishedPorts(&a.Pod.Spec), pin: pin, stranded: n.gone}
 		if a.Pod.Owner != "" {
 			d := p.depByKey[a.Pod.Namespace+"/"+a.Pod.Owner]
 			if d == nil {
@@ -187,10 +197,20 @@ func (p *planner) output() Output {
 		for _, ordinal := range d.pending {
 			out.Pending = append(out.Pending, Pending{Pod: manifest.DeploymentPod(d.d, ordinal), Reason: d.pendingReason})
 		}
+		for _, q := range append(d.current[:len(d.current):len(d.current)], d.old...) {
+			if q.stranded {
+				out.Pending = append(out.Pending, Pending{Pod: q.Pod, Reason: strandedReason(q)})
+			}
+		}
 	}
 	for _, b := range p.bare {
-		if b.pendingReason != "" {
+		switch {
+		case b.pendingReason != "":
 			out.Pending = append(out.Pending, Pending{Pod: b.want, Reason: b.pendingReason})
+		case b.cur != nil && b.cur.stranded:
+			out.Pending = append(out.Pending, Pending{Pod: b.cur.Pod, Reason: strandedReason(b.cur)})
+		case b.blocked != "":
+			out.Pending = append(out.Pending, Pending{Pod: b.want, Reason: b.blocked})
 		}
 	}
 	sort.Slice(out.Pending, func(i, j int) bool { return out.Pending[i].Pod.Key() < out.Pending[j].Pod.Key() })

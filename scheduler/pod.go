@@ -17,6 +17,9 @@ type pod struct {
 	ordinal int  // position in its Deployment's template; unknownOrdinal if not found
 	created bool // by this plan
 	removed bool // by this plan
+	pin     *pin // what keeps it on its node; nil: it may move
+	// stranded: pinned to a node that is gone, where it stays, listed as pending.
+	stranded bool
 }
 
 // available means the pod serves: ready, as last reported by a node that is alive. A ready

@@ -49,9 +49,10 @@ func (c *cluster) unschedulable(spec *corev1.PodSpec, ports []manifest.Published
 	add(states[NodeSuspect], "were suspect")
 	add(states[NodeDead], "were dead")
 	add(states[NodeLeft], "had left")
+	add(states[NodeRemoved], "were removed")
 	other := 0
 	for s, count := range states {
-		if s != NodeSuspect && s != NodeDead && s != NodeLeft {
+		if s != NodeSuspect && s != NodeDead && s != NodeLeft && s != NodeRemoved {
 			other += count
 		}
 	}

@@ -1,8 +1,9 @@
 // Package noderuntime is the side of a node that runs its own pods: it hands the runtime
 // (the reconciler) the pods assigned to this node, keeps a pod that leaves running a little
-// longer while traffic drains away from it, checks the TCP ports the running pods publish,
-// and writes what the node observes of each pod into its status record, the one writer of
-// those records.
+// longer while traffic drains away from it, stops them all while the node is fenced (cut
+// off from a majority of the cluster, with self-fencing on), checks the TCP ports the
+// running pods publish, and writes what the node observes of each pod into its status
+// record, the one writer of those records.
 package noderuntime
 
 import (
@@ -32,19 +33,20 @@ type Cluster interface {
 const resync = 5 * time.Second
 
 // Loop hands the runtime the pods assigned to this node whenever assignments change (and
-// those that left them, for drainDelay), and has the status writer drop what this node
-// reported of pods it no longer runs.
+// those that left them, for drainDelay), none while the fence is up, and has the status
+// writer drop what this node reported of pods it no longer runs.
 type Loop struct {
 	node    Cluster
 	name    string
 	runtime Runtime
 	status  *StatusWriter
+	fence   *Fence // nil: never fenced
 	log     *slog.Logger
 }
 
-// NewLoop is the loop of node name.
-func NewLoop(node Cluster, name string, runtime Runtime, status *StatusWriter, log *slog.Logger) *Loop {
-	return &Loop{node: node, name: name, runtime: runtime, status: status, log: log.With("component", "noderuntime")}
+// NewLoop is the loop of node name; fence, when not nil, stops the pods while it is up.
+func NewLoop(node Cluster, name string, runtime Runtime, status *StatusWriter, fence *Fence, log *slog.Logger) *Loop {
+	return &Loop{node: node, name: name, runtime: runtime, status: status, fence: fence, log: log.With("component", "noderuntime")}
 }
 
 // Start runs the loop until ctx ends.
@@ -56,7 +58,15 @@ func (a *Loop) Start(ctx context.Context) error {
 	st := store.Read(a.node, a.log)
 	var d drainer
 	for {
-		run, wait := d.run(Assigned(st, a.name), time.Now())
+		var run []manifest.Pod
+		var wait time.Duration
+		if a.fence.Fenced() {
+			// Stopped at once, nothing drains: the other side may be starting them already.
+			// The assignments stay; the pods start again once the fence is lifted.
+			d = drainer{}
+		} else {
+			run, wait = d.run(Assigned(st, a.name), time.Now())
+		}
 		a.runtime.SetDesired(run)
 		var drained <-chan time.Time
 		if wait > 0 {
@@ -69,6 +79,7 @@ func (a *Loop) Start(ctx context.Context) error {
 		case <-keys:
 		case <-tick.C:
 		case <-drained:
+		case <-a.fence.Changes():
 		}
 		st = store.Read(a.node, a.log)
 	}

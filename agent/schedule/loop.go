@@ -1,7 +1,9 @@
 // Package schedule is the scheduling loop of a node: whenever the desired state, the pods'
 // status or the membership changes (and on a timer), the node that leads plans with the
 // scheduler and writes the plan as assignments and pending records. Every node runs the
-// loop so that a new leader takes over without a hand-off; only the leader writes.
+// loop so that a new leader takes over without a hand-off; only the leader writes, and only
+// while more than half of the cluster's known members are alive and answer it (see the
+// quorum package): on the small side of a partition it writes nothing.
 package schedule
 
 import (
@@ -11,6 +13,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/podman-swarm/podman-swarm/agent/quorum"
 	"github.com/podman-swarm/podman-swarm/agent/store"
 	"github.com/podman-swarm/podman-swarm/cluster"
 	"github.com/podman-swarm/podman-swarm/internal/debounce"
@@ -22,7 +25,10 @@ type Cluster interface {
 	WatchKeys(prefix string) (<-chan string, func())
 	WatchMembers() (<-chan cluster.MemberEvent, func())
 	IsLeader() bool
+	Name() string
 	Members() []cluster.Member
+	Removals() []cluster.Removal
+	Ping(ctx context.Context, name string) error
 	List(prefix string) []cluster.Entry
 	Put(key string, value []byte) (cluster.Version, error)
 	Delete(key string) (cluster.Version, error)
@@ -39,18 +45,23 @@ const (
 type Loop struct {
 	node      Cluster
 	deadGrace time.Duration
+	probe     time.Duration // the failure detector's probe interval
+	roster    *quorum.Roster
 	now       func() time.Time // the clock the members' Since is read on
 	log       *slog.Logger
 	writes    outcome // of the last plan's writes
+	noQuorum  bool    // the last plan was refused for want of a quorum, and said so
 }
 
 // New is the scheduling loop of node; deadGrace is how long a dead node keeps its pods,
 // measured on now, the clock the cluster node stamps member changes with (nil: time.Now).
-func New(node Cluster, deadGrace time.Duration, now func() time.Time, log *slog.Logger) *Loop {
+// roster keeps the known members the quorum is counted on; probe is the failure
+// detector's probe interval, which paces the pings that confirm the quorum.
+func New(node Cluster, deadGrace, probe time.Duration, roster *quorum.Roster, now func() time.Time, log *slog.Logger) *Loop {
 	if now == nil {
 		now = time.Now
 	}
-	return &Loop{node: node, deadGrace: deadGrace, now: now, log: log.With("component", "schedule")}
+	return &Loop{node: node, deadGrace: deadGrace, probe: probe, roster: roster, now: now, log: log.With("component", "schedule")}
 }
 
 // Start runs the loop until ctx ends: one plan per burst of changes, and one at least
@@ -79,7 +90,7 @@ func (a *Loop) Start(ctx context.Context) error {
 		if !debounce.Settle(ctx, changes, settle) {
 			return nil
 		}
-		timer.Reset(a.scheduleOnce())
+		timer.Reset(a.scheduleOnce(ctx))
 	}
 }
 
@@ -110,17 +121,50 @@ func relay(ctx context.Context, out chan<- struct{}, keys <-chan string, events 
 }
 
 // scheduleOnce plans once if this node leads, writes the plan, and says when to look again.
-func (a *Loop) scheduleOnce() time.Duration {
+//
+// A plan that would write anything is made twice: first from the membership, then, once
+// the members it lists alive (and the dead ones it takes pods from) have been pinged, with the
+// alive ones that did not answer and the dead ones that did counted as suspect (see
+// byReach). The membership keeps a member alive until failure detection has run its
+// course, which on the small side of a partition can take longer than the dead-node
+// grace, and dead until it has rejoined, which after a partition can take a while; the
+// pings see both at once.
+func (a *Loop) scheduleOnce(ctx context.Context) time.Duration {
+	now := a.now()
+	members := a.node.Members()
+	removed := quorum.Removed(a.node.Removals())
+	// Every node keeps its roster, so that whichever leads after a restart counts right.
+	known := a.roster.Observe(members, removed, now)
 	if !a.node.IsLeader() {
 		a.writes.set(WriteOutcome{})
+		a.noQuorum = false
 		return resync
 	}
 	st := store.Read(a.node, a.log)
-	now := a.now()
-	in := schedulingInput(st, a.node.Members(), now, a.deadGrace, rand.Uint64())
+	in := schedulingInput(st, members, removed, now, a.deadGrace, rand.Uint64())
+	in.Known = known
 	out := scheduler.Plan(in)
+	changes := planChanges(st, out)
+	if out.NoQuorum == "" && len(changes) > 0 {
+		reached := quorum.Reach(ctx, a.node, pingTargets(in, out, a.node.Name()), quorum.PingTimeout(a.probe))
+		in.Nodes = byReach(in.Nodes, a.node.Name(), reached)
+		out = scheduler.Plan(in)
+		changes = planChanges(st, out)
+	}
+	if out.NoQuorum != "" {
+		if !a.noQuorum {
+			a.log.Warn("not scheduling: this node leads but does not reach a majority of the cluster's members, so it writes no assignment until it does",
+				"why", out.NoQuorum)
+			a.noQuorum = true
+		}
+		return a.probe
+	}
+	if a.noQuorum {
+		a.log.Info("scheduling again: a majority of the cluster's members is alive")
+		a.noQuorum = false
+	}
 	var written WriteOutcome
-	for _, c := range planChanges(st, out) {
+	for _, c := range changes {
 		var err error
 		if c.delete {
 			_, err = a.node.Delete(c.key)

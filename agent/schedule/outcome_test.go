@@ -1,6 +1,7 @@
 package schedule
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podman-swarm/podman-swarm/agent/quorum"
 	"github.com/podman-swarm/podman-swarm/agent/store"
 	"github.com/podman-swarm/podman-swarm/cluster"
 )
@@ -23,7 +25,10 @@ func (s *planStore) WatchKeys(string) (<-chan string, func()) { return nil, func
 func (s *planStore) WatchMembers() (<-chan cluster.MemberEvent, func()) {
 	return nil, func() {}
 }
-func (s *planStore) IsLeader() bool { return s.leader }
+func (s *planStore) IsLeader() bool                     { return s.leader }
+func (s *planStore) Name() string                       { return "n1" }
+func (s *planStore) Removals() []cluster.Removal        { return nil }
+func (s *planStore) Ping(context.Context, string) error { return nil }
 func (s *planStore) Members() []cluster.Member {
 	return []cluster.Member{{Name: "n1", State: cluster.StateAlive, Since: time.Unix(0, 0)}}
 }
@@ -63,8 +68,8 @@ const twoReplicas = `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"na
 func TestLoopRecordsItsFailedWrites(t *testing.T) {
 	s := &planStore{leader: true, entries: map[string][]byte{"deployment/default/web": []byte(twoReplicas)}}
 	s.failing = fmt.Errorf("%w: it would take 17 MB", cluster.ErrStoreFull)
-	l := New(s, time.Minute, nil, slog.New(slog.DiscardHandler))
-	l.scheduleOnce()
+	l := New(s, time.Minute, time.Second, quorum.OpenRoster(t.TempDir(), slog.New(slog.DiscardHandler)), nil, slog.New(slog.DiscardHandler))
+	l.scheduleOnce(t.Context())
 	got := l.LastWrites()
 	if len(got.Failed) != 2 || !errors.Is(got.Err, cluster.ErrStoreFull) || !errors.Is(l.WriteError(), cluster.ErrStoreFull) {
 		t.Fatalf("outcome %+v, want 2 assignments failed for a full store", got)
@@ -79,19 +84,19 @@ func TestLoopRecordsItsFailedWrites(t *testing.T) {
 	}
 
 	s.failing = nil
-	l.scheduleOnce()
+	l.scheduleOnce(t.Context())
 	if got := l.LastWrites(); got.Err != nil || len(got.Failed) != 0 || len(s.List(store.PrefixAssignment)) != 2 {
 		t.Fatalf("after a plan written whole: outcome %+v, %d assignments", got, len(s.List(store.PrefixAssignment)))
 	}
 
 	s.failing = errors.New("boom")
 	delete(s.entries, "deployment/default/web")
-	l.scheduleOnce()
+	l.scheduleOnce(t.Context())
 	if l.WriteError() == nil {
 		t.Fatal("a failed removal is not recorded")
 	}
 	s.leader = false
-	l.scheduleOnce()
+	l.scheduleOnce(t.Context())
 	if got := l.LastWrites(); got.Err != nil || len(got.Failed) != 0 {
 		t.Fatalf("a node that no longer leads reports %+v", got)
 	}

@@ -12,8 +12,9 @@ import (
 	"github.com/podman-swarm/podman-swarm/scheduler"
 )
 
-// schedulingInput turns the store and the membership into the scheduler's input.
-func schedulingInput(st *store.State, members []cluster.Member, now time.Time, grace time.Duration, seed uint64) scheduler.Input {
+// schedulingInput turns the store and the membership into the scheduler's input; removed
+// names the members removed for good, which the membership lists as left.
+func schedulingInput(st *store.State, members []cluster.Member, removed map[string]bool, now time.Time, grace time.Duration, seed uint64) scheduler.Input {
 	in := scheduler.Input{Now: now, DeadGrace: grace, Seed: seed}
 	for _, key := range sortedKeys(st.Deployments) {
 		in.Deployments = append(in.Deployments, st.Deployments[key])
@@ -33,14 +34,55 @@ func schedulingInput(st *store.State, members []cluster.Member, now time.Time, g
 		in.Assignments = append(in.Assignments, scheduler.Assignment{Pod: a.Pod, Node: a.Node, Status: status})
 	}
 	for _, m := range members {
+		state := nodeState(m.State)
+		if removed[m.Name] {
+			state = scheduler.NodeRemoved
+		}
 		in.Nodes = append(in.Nodes, scheduler.Node{
 			Name:   m.Name,
 			Labels: nodemeta.Labels(m.Meta),
-			State:  nodeState(m.State),
+			State:  state,
 			Since:  m.Since,
 		})
 	}
 	return in
+}
+
+// pingTargets lists the nodes the pings that confirm a plan go to: the alive ones other
+// than self, and the dead ones the plan takes pods from. A dead node is pinged once, when
+// its pods are about to move; one that only keeps pods pinned to it is not.
+func pingTargets(in scheduler.Input, plan scheduler.Output, self string) []string {
+	losing := map[string]bool{}
+	for _, r := range plan.Delete {
+		losing[r.Node] = true
+	}
+	var out []string
+	for _, n := range in.Nodes {
+		if n.Name != self && (n.State == scheduler.NodeAlive || n.State == scheduler.NodeDead && losing[n.Name]) {
+			out = append(out, n.Name)
+		}
+	}
+	return out
+}
+
+// byReach corrects the membership with the pings' answers: an alive node other than self
+// that did not answer, and a dead one that did, count as suspect (they keep their pods,
+// take no new ones, and are not alive for the quorum). The first may be cut off and not
+// declared dead yet; the second is back on the network, but this node's membership has
+// not seen it rejoin yet: when a partition heals, the sides rejoin member by member, and
+// a leader that has met only some of the other side must not move the pods of the rest.
+func byReach(nodes []scheduler.Node, self string, reached map[string]bool) []scheduler.Node {
+	out := make([]scheduler.Node, len(nodes))
+	for i, n := range nodes {
+		switch {
+		case n.State == scheduler.NodeAlive && n.Name != self && !reached[n.Name]:
+			n.State = scheduler.NodeSuspect
+		case n.State == scheduler.NodeDead && reached[n.Name]:
+			n.State = scheduler.NodeSuspect
+		}
+		out[i] = n
+	}
+	return out
 }
 
 func nodeState(s cluster.MemberState) scheduler.NodeState {

@@ -34,6 +34,13 @@ servers on the node read by themselves; the founding node's is the admin token. 
 swarm token create. --tls-cert and --tls-key make the API speak HTTPS only: use them
 where the network between the nodes and their users is not trusted.
 
+The node that leads places pods only while it reaches more than half of the cluster's known
+members (those that have not left or been removed): the smaller side of a network partition
+places nothing, and the larger one places the pods of the nodes it lost once they are dead
+for --dead-grace. With --self-fence a node cut off from a majority also stops its own pods,
+before the larger side may start them again, and starts them once it is back. A pod with a
+writable hostPath never moves: it waits for its node's return, or the node's removal.
+
 The agent holds the whole desired state of the cluster under --state-dir; a restarted node,
 or a whole cluster restarted at once, loses nothing. A node that holds a store but lost its
 keyring refuses to found a new cluster: rejoin with --join and --join-token, or found one from
@@ -86,6 +93,7 @@ it reaches any other node's. Changing any of these restarts every pod of the nod
 	f.StringSliceVar(&labels, "label", nil, "node label key=value for nodeSelector; repeatable")
 	f.DurationVar(&cfg.DeadGrace, "dead-grace", cfg.DeadGrace, "how long a dead node keeps its pods before they move")
 	f.DurationVar(&cfg.ProbeInterval, "probe-interval", cfg.ProbeInterval, "failure detection probe interval")
+	f.BoolVar(&cfg.SelfFence, "self-fence", false, "stop this node's pods while it is cut off from a majority of the cluster, shortly before the others may start them again, so that no pod runs twice (default: they keep running, and may run on both sides until the cut heals)")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	f.BoolVar(&cfg.ForceNewCluster, "force-new-cluster", false, "found a new cluster with the store of a node whose keyring is lost, with a new join token (ignored once the node has a keyring)")
 	f.BoolVar(&cfg.Resync, "resync", false, "start with an empty store and fetch the state from the other members (--join or the remembered peers); the old store file is kept beside, named with the time")

@@ -23,6 +23,7 @@ var agentFlags = map[string]string{
 	"Labels":          "--label",
 	"DeadGrace":       "--dead-grace",
 	"ProbeInterval":   "--probe-interval",
+	"SelfFence":       "--self-fence",
 	"ForceNewCluster": "--force-new-cluster",
 	"Resync":          "--resync",
 }
