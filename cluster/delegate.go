@@ -86,7 +86,16 @@ func (e *events) NotifyJoin(node *memberlist.Node) {
 	}
 	e.n.noticeProtocol(m, 0)
 	older := e.n.members.olderProtocolAlive()
-	e.n.members.alive(m)
+	// Each side of a pair sees the other come back; one exchange serves both.
+	if e.n.members.alive(m) && e.n.cfg.NodeName < m.Name {
+		// A member that comes back after a cut or an outage missed every write
+		// made meanwhile, and gossip does not send those again: exchange whole
+		// states with it now rather than at the next push/pull, up to
+		// PushPullInterval later, so that the stale side of a healed partition
+		// learns where its pods went within a second. Not from here: memberlist
+		// holds its lock while it calls us.
+		go e.n.syncWith(m)
+	}
 	e.n.noticeOlderGone(older)
 }
 

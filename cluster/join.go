@@ -120,3 +120,18 @@ func (n *Node) joinable(addrs []string) []string {
 	self := n.Addr()
 	return slices.DeleteFunc(slices.Clone(addrs), func(a string) bool { return a == self })
 }
+
+// syncWith exchanges whole states with member m at once (a push/pull, as a
+// join does with a node that is a member already).
+func (n *Node) syncWith(m Member) {
+	if n.isClosed() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.StreamTimeout)
+	defer cancel()
+	if err := n.join(ctx, []string{m.Addr}); err != nil && !n.isClosed() {
+		n.log.Warn("exchange states with a member that came back", "member", m.Name, "err", err)
+		return
+	}
+	n.log.Debug("exchanged states with a member that came back", "member", m.Name)
+}

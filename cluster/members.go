@@ -132,13 +132,17 @@ func fromNode(n *memberlist.Node) (Member, error) {
 	return m, nil
 }
 
-// alive records that a member joined or came back. A removed member does
-// not come back: memberlist may still count it until its probes fail.
-func (t *memberTable) alive(m Member) {
+// alive records that a member joined or came back, and reports whether it
+// came back: known here as dead or left before. A removed member does not
+// come back: memberlist may still count it until its probes fail.
+func (t *memberTable) alive(m Member) (returned bool) {
 	t.mu.Lock()
 	if t.removed[m.Name] {
 		t.mu.Unlock()
-		return
+		return false
+	}
+	if old, ok := t.byName[m.Name]; ok && old.State != StateAlive {
+		returned = true
 	}
 	delete(t.leaving, m.Name)
 	m.State, m.Since = StateAlive, t.now()
@@ -146,6 +150,7 @@ func (t *memberTable) alive(m Member) {
 	ev := MemberEvent{Type: MemberJoined, Member: m.clone()}
 	t.mu.Unlock()
 	t.emit(ev)
+	return returned
 }
 
 // updated records new metadata of a live member.
