@@ -7,8 +7,8 @@
 package schedule
 
 import (
-	"cmp"
 	"context"
+	"errors"
 	"log/slog"
 	"math/rand/v2"
 	"time"
@@ -30,8 +30,7 @@ type Cluster interface {
 	Removals() []cluster.Removal
 	Ping(ctx context.Context, name string) error
 	List(prefix string) []cluster.Entry
-	Put(key string, value []byte) (cluster.Version, error)
-	Delete(key string) (cluster.Version, error)
+	Write(ctx context.Context, changes []cluster.Change, ack cluster.Ack) (cluster.Version, error)
 }
 
 const (
@@ -163,22 +162,7 @@ func (a *Loop) scheduleOnce(ctx context.Context) time.Duration {
 		a.log.Info("scheduling again: a majority of the cluster's members is alive")
 		a.noQuorum = false
 	}
-	var written WriteOutcome
-	for _, c := range changes {
-		var err error
-		if c.delete {
-			_, err = a.node.Delete(c.key)
-			a.log.Debug("unassign", "key", c.key)
-		} else {
-			_, err = a.node.Put(c.key, c.value)
-		}
-		if err != nil {
-			a.log.Warn("write schedule", "key", c.key, "err", err)
-			written.Failed = append(written.Failed, c.key)
-			written.Err = cmp.Or(written.Err, err)
-		}
-	}
-	a.writes.set(written)
+	a.writes.set(a.write(ctx, changes))
 	for _, c := range out.Create {
 		a.log.Info("pod assigned", "pod", c.Pod.Key(), "to", c.Node)
 	}
@@ -192,4 +176,36 @@ func (a *Loop) scheduleOnce(ctx context.Context) time.Duration {
 		}
 	}
 	return next
+}
+
+// write stores a plan's changes in one atomic write sent straight to every member, so that
+// no node misses an assignment that gossip, which picks its receivers at random, may not
+// bring it until the next push/pull. It reports the keys that failed: all of them or none.
+// A write stored here that no other member confirmed in time stands, and spreads as usual.
+func (a *Loop) write(ctx context.Context, changes []change) WriteOutcome {
+	if len(changes) == 0 {
+		return WriteOutcome{}
+	}
+	writes := make([]cluster.Change, len(changes))
+	for i, c := range changes {
+		writes[i] = cluster.Change{Key: c.key, Value: c.value, Delete: c.delete}
+		if c.delete {
+			a.log.Debug("unassign", "key", c.key)
+		}
+	}
+	_, err := a.node.Write(ctx, writes, cluster.AckOne)
+	switch {
+	case err == nil:
+		return WriteOutcome{}
+	case errors.Is(err, cluster.ErrNotConfirmed):
+		a.log.Debug("schedule stored here, not yet confirmed by another member", "err", err)
+		return WriteOutcome{}
+	}
+	var out WriteOutcome
+	for _, c := range changes {
+		out.Failed = append(out.Failed, c.key)
+	}
+	out.Err = err
+	a.log.Warn("write schedule", "keys", len(changes), "err", err)
+	return out
 }

@@ -43,19 +43,17 @@ func (s *planStore) List(prefix string) []cluster.Entry {
 	return out
 }
 
-func (s *planStore) Put(key string, value []byte) (cluster.Version, error) {
+func (s *planStore) Write(_ context.Context, changes []cluster.Change, _ cluster.Ack) (cluster.Version, error) {
 	if s.failing != nil {
 		return cluster.Version{}, s.failing
 	}
-	s.entries[key] = value
-	return cluster.Version{}, nil
-}
-
-func (s *planStore) Delete(key string) (cluster.Version, error) {
-	if s.failing != nil {
-		return cluster.Version{}, s.failing
+	for _, c := range changes {
+		if c.Delete {
+			delete(s.entries, c.Key)
+		} else {
+			s.entries[c.Key] = c.Value
+		}
 	}
-	delete(s.entries, key)
 	return cluster.Version{}, nil
 }
 
