@@ -452,12 +452,24 @@ func parseLogLine(line string) (time.Time, string, bool) {
 func (r *rig) waitUntil(ctx context.Context, within time.Duration, what string, cond func() bool) {
 	r.t.Helper()
 	deadline := time.Now().Add(within)
+	start := time.Now()
 	for !cond() {
 		if time.Now().After(deadline) || ctx.Err() != nil {
-			r.t.Fatalf("timed out after %s waiting until %s", within, what)
+			r.t.Fatalf("timed out after %s waiting until %s (the test's own deadline passed: %v); the agents list:\n%s",
+				time.Since(start).Round(time.Millisecond), what, ctx.Err() != nil, r.views())
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// views is what each agent lists, for a failure's message.
+func (r *rig) views() string {
+	var b strings.Builder
+	for i := 1; i <= len(r.agents); i++ {
+		p, err := r.placement(i)
+		fmt.Fprintf(&b, "  %s: %v %v\n", node(i), p, err)
+	}
+	return b.String()
 }
 
 func countOn(p map[string]string, n string) int {
