@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/podman-swarm/podman-swarm/agent/store"
 	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/manifest"
@@ -55,9 +57,11 @@ func applyChanges(set *manifest.Set, current func(key string) ([]byte, bool)) ([
 	return changes, results
 }
 
-// encodeObject is the stored form of an object: its JSON with apiVersion and kind set.
+// encodeObject is the stored form of an object: its JSON with apiVersion and kind set, and
+// without a resourceVersion, which is each node's own (an object read from the API and
+// applied again is unchanged).
 func encodeObject(o manifest.Object) []byte {
-	var v any
+	var v metav1.Object
 	switch {
 	case o.Deployment != nil:
 		d := o.Deployment.DeepCopy()
@@ -76,6 +80,7 @@ func encodeObject(o manifest.Object) []byte {
 		p.APIVersion, p.Kind = "v1", "Pod"
 		v = p
 	}
+	v.SetResourceVersion("")
 	b, err := json.Marshal(v)
 	if err != nil {
 		panic("encode object: " + err.Error())

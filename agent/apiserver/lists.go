@@ -1,63 +1,30 @@
 package apiserver
 
 import (
-	"fmt"
-	"net/http"
-
 	"github.com/labstack/echo/v4"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/podman-swarm/podman-swarm/agent/store"
-	"github.com/podman-swarm/podman-swarm/api"
+	"github.com/podman-swarm/podman-swarm/agent/view"
 )
 
-func (a *Server) listPods(c echo.Context) error {
-	return c.JSON(http.StatusOK, api.NewList(podViews(store.Read(a.node, a.log), c.QueryParam("namespace"))))
-}
+// The lists and objects are answered from the view (see viewlists.go); each list is
+// watched with ?watch=true (see watch.go).
 
-func (a *Server) listDeployments(c echo.Context) error {
-	return c.JSON(http.StatusOK, api.NewList(deploymentViews(store.Read(a.node, a.log), c.QueryParam("namespace"))))
-}
+func (a *Server) listPods(c echo.Context) error { return a.serveList(c, view.Pods) }
 
-func (a *Server) listServices(c echo.Context) error {
-	return c.JSON(http.StatusOK, api.NewList(objectViews(store.Read(a.node, a.log).Services, c.QueryParam("namespace"))))
-}
+func (a *Server) listDeployments(c echo.Context) error { return a.serveList(c, view.Deployments) }
 
-func (a *Server) listIngresses(c echo.Context) error {
-	return c.JSON(http.StatusOK, api.NewList(objectViews(store.Read(a.node, a.log).Ingresses, c.QueryParam("namespace"))))
-}
+func (a *Server) listServices(c echo.Context) error { return a.serveList(c, view.Services) }
 
-func (a *Server) listNodes(c echo.Context) error {
-	return c.JSON(http.StatusOK, api.NewList(nodeViews(a.node.Members(), a.node.Leader())))
-}
+func (a *Server) listIngresses(c echo.Context) error { return a.serveList(c, view.Ingresses) }
+
+func (a *Server) listNodes(c echo.Context) error { return a.serveList(c, view.Nodes) }
 
 func (a *Server) getDeployment(c echo.Context) error {
-	return oneOf(c, "deployment", deploymentViews(store.Read(a.node, a.log), c.Param("namespace")))
+	return a.serveObject(c, view.Deployments, "deployment")
 }
 
-func (a *Server) getService(c echo.Context) error {
-	return oneOf(c, "service", objectViews(store.Read(a.node, a.log).Services, c.Param("namespace")))
-}
+func (a *Server) getService(c echo.Context) error { return a.serveObject(c, view.Services, "service") }
 
-func (a *Server) getIngress(c echo.Context) error {
-	return oneOf(c, "ingress", objectViews(store.Read(a.node, a.log).Ingresses, c.Param("namespace")))
-}
+func (a *Server) getIngress(c echo.Context) error { return a.serveObject(c, view.Ingresses, "ingress") }
 
-func (a *Server) getNode(c echo.Context) error {
-	return oneOf(c, "node", nodeViews(a.node.Members(), a.node.Leader()))
-}
-
-// oneOf answers the item named by the :name parameter, or 404.
-func oneOf(c echo.Context, kind string, items []any) error {
-	name := c.Param("name")
-	for _, it := range items {
-		if o, ok := it.(metav1.Object); ok && o.GetName() == name {
-			return c.JSON(http.StatusOK, it)
-		}
-	}
-	where := ""
-	if ns := c.Param("namespace"); ns != "" {
-		where = " in namespace " + ns
-	}
-	return echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("%s %q not found%s", kind, name, where))
-}
+func (a *Server) getNode(c echo.Context) error { return a.serveObject(c, view.Nodes, "node") }

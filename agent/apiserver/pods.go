@@ -11,7 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/podman-swarm/podman-swarm/agent/nodemeta"
-	"github.com/podman-swarm/podman-swarm/agent/store"
+	"github.com/podman-swarm/podman-swarm/agent/view"
 	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/reconcile"
 )
@@ -22,11 +22,9 @@ const forwardedHeader = "X-Swarm-Forwarded-By"
 
 // findPod returns the pod's view and the node it is assigned to ("" when pending).
 func (a *Server) findPod(ns, name string) (*corev1.Pod, string, error) {
-	st := store.Read(a.node, a.log)
-	for _, v := range podViews(st, ns) {
-		if p := v.(*corev1.Pod); p.Name == name {
-			return p, p.Spec.NodeName, nil
-		}
+	if o, ok := a.view.Get(view.Pods, ns+"/"+name); ok {
+		p := o.Value.(*corev1.Pod)
+		return p, p.Spec.NodeName, nil
 	}
 	return nil, "", echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("pod %s/%s not found: `swarm get pods -n %s` lists the pods", ns, name, ns))
 }

@@ -1,0 +1,95 @@
+package apiserver
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/podman-swarm/podman-swarm/api"
+)
+
+// watchWriteTimeout bounds one write to a watching client: one that takes longer to take
+// what was sent is cut off, and lists again when it comes back.
+const watchWriteTimeout = 10 * time.Second
+
+// errWatchEnded is a write not made because the watch had ended.
+var errWatchEnded = errors.New("the watch ended")
+
+// eventStream writes watch events to one client: a JSON object a line, gathered and sent
+// together by flush. When ended is closed (the view ended the watch) a write under way is
+// cut short at once, so that a client that reads nothing holds its handler no longer than
+// it takes to notice.
+type eventStream struct {
+	res    *echo.Response
+	rc     *http.ResponseController
+	buf    []byte
+	ended  <-chan struct{}
+	stop   chan struct{}
+	cut    chan struct{} // closed once the cutter has returned
+	broken bool          // a write failed: the connection is done for
+}
+
+// startStream answers 200 and returns the stream of the answer. The connection closes
+// with the watch, so that the write deadlines set on it end with it.
+func startStream(c echo.Context, ended <-chan struct{}) *eventStream {
+	res := c.Response()
+	res.Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+	res.Header().Set("Connection", "close")
+	res.WriteHeader(http.StatusOK)
+	s := &eventStream{res: res, rc: http.NewResponseController(res), ended: ended,
+		stop: make(chan struct{}), cut: make(chan struct{})}
+	go s.cutter()
+	return s
+}
+
+func (s *eventStream) cutter() {
+	defer close(s.cut)
+	select {
+	case <-s.ended:
+		_ = s.rc.SetWriteDeadline(time.Now())
+	case <-s.stop:
+	}
+}
+
+// add gathers one event for the next flush.
+func (s *eventStream) add(t api.EventType, object []byte) {
+	s.buf = append(s.buf, `{"type":"`...)
+	s.buf = append(s.buf, t...)
+	s.buf = append(s.buf, `","object":`...)
+	s.buf = append(s.buf, object...)
+	s.buf = append(s.buf, "}\n"...)
+}
+
+// flush sends what was gathered.
+func (s *eventStream) flush() error {
+	if len(s.buf) == 0 {
+		return nil
+	}
+	// The deadline is set before ended is looked at: the cutter sets its own after ended
+	// is closed, so either this write sees ended, or the cutter's deadline cuts it.
+	_ = s.rc.SetWriteDeadline(time.Now().Add(watchWriteTimeout))
+	select {
+	case <-s.ended:
+		return errWatchEnded
+	default:
+	}
+	_, err := s.res.Write(s.buf)
+	s.buf = s.buf[:0]
+	if err == nil {
+		err = s.rc.Flush()
+	}
+	s.broken = s.broken || err != nil
+	return err
+}
+
+// end stops the cutter; unless a write failed, the end of the answer gets a moment of its
+// own to go out.
+func (s *eventStream) end() {
+	close(s.stop)
+	<-s.cut
+	if !s.broken {
+		_ = s.rc.SetWriteDeadline(time.Now().Add(time.Second))
+	}
+}
