@@ -10,9 +10,13 @@ import (
 	"github.com/podman-swarm/podman-swarm/api"
 )
 
-// watchWriteTimeout bounds one write to a watching client: one that takes longer to take
-// what was sent is cut off, and lists again when it comes back.
-const watchWriteTimeout = 10 * time.Second
+// A watching client that takes longer than watchWriteTimeout to take writeChunk bytes is
+// cut off, and lists again when it comes back. A long answer (a watch that starts with
+// thousands of objects) goes out in chunks, each with the time of its own.
+const (
+	watchWriteTimeout = 10 * time.Second
+	writeChunk        = 64 << 10
+)
 
 // errWatchEnded is a write not made because the watch had ended.
 var errWatchEnded = errors.New("the watch ended")
@@ -64,9 +68,20 @@ func (s *eventStream) add(t api.EventType, object []byte) {
 
 // flush sends what was gathered.
 func (s *eventStream) flush() error {
-	if len(s.buf) == 0 {
-		return nil
+	defer func() { s.buf = s.buf[:0] }()
+	for rest := s.buf; len(rest) > 0; {
+		n := min(len(rest), writeChunk)
+		if err := s.write(rest[:n]); err != nil {
+			s.broken = true
+			return err
+		}
+		rest = rest[n:]
 	}
+	return nil
+}
+
+// write sends p at once, or fails.
+func (s *eventStream) write(p []byte) error {
 	// The deadline is set before ended is looked at: the cutter sets its own after ended
 	// is closed, so either this write sees ended, or the cutter's deadline cuts it.
 	_ = s.rc.SetWriteDeadline(time.Now().Add(watchWriteTimeout))
@@ -75,13 +90,10 @@ func (s *eventStream) flush() error {
 		return errWatchEnded
 	default:
 	}
-	_, err := s.res.Write(s.buf)
-	s.buf = s.buf[:0]
-	if err == nil {
-		err = s.rc.Flush()
+	if _, err := s.res.Write(p); err != nil {
+		return err
 	}
-	s.broken = s.broken || err != nil
-	return err
+	return s.rc.Flush()
 }
 
 // end stops the cutter; unless a write failed, the end of the answer gets a moment of its

@@ -169,9 +169,7 @@ func (v *View) Start(ctx context.Context) error {
 				members = nil
 				continue
 			}
-			v.mu.Lock()
-			v.syncNodes()
-			v.mu.Unlock()
+			v.freshNodes()
 		}
 	}
 }

@@ -65,7 +65,7 @@ type Watcher struct {
 // Watch opens a watch of the objects of kind that f keeps. From 0 it starts with an ADDED
 // event for each of them; from a version, with the changes after it that the view keeps,
 // or fails with an *ExpiredError when it does not keep them all. Initial has those
-// events; Events has the changes after them.
+// events; Take has the changes after them.
 func (v *View) Watch(kind Kind, f Filter, from uint64) (*Watcher, error) {
 	if kind == Nodes {
 		v.freshNodes()
