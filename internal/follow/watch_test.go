@@ -31,14 +31,16 @@ func startWatchAgent(t *testing.T) *watchAgent {
 			}
 			return
 		}
-		w.WriteHeader(http.StatusOK)
-		w.(http.Flusher).Flush()
+		// Handed over before the answer starts: the follower opens its watches one after
+		// the other, so the test takes them in the order of Paths.
 		lines := make(chan string)
 		select {
 		case a.streams <- lines:
 		case <-r.Context().Done():
 			return
 		}
+		w.WriteHeader(http.StatusOK)
+		w.(http.Flusher).Flush()
 		for {
 			select {
 			case l := <-lines:
