@@ -138,17 +138,17 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	views := view.New(view.Config{Source: node, Shapes: apiserver.Shapes(), Logger: logger})
 	parts.Add("view", views)
 	server := apiserver.New(ln, apiserver.Config{
-		NodeName:         cfg.NodeName,
-		NoAuth:           cfg.NoAuth,
-		Cluster:          viewedNode{Node: node, view: views},
-		View:             views,
-		BookmarkInterval: watchBookmarks,
-		Runtime:          runtime,
-		Tokens:           tokens,
-		Traffic:          gossip,
-		JoinTokenFile:    joinToken,
-		ForwardTLS:       forwardTLS,
-		Logger:           logger,
+		NodeName:      cfg.NodeName,
+		NoAuth:        cfg.NoAuth,
+		Cluster:       viewedNode{Node: node, view: views},
+		View:          views,
+		Bookmarks:     watchBookmarks,
+		Runtime:       runtime,
+		Tokens:        tokens,
+		Traffic:       gossip,
+		JoinTokenFile: joinToken,
+		ForwardTLS:    forwardTLS,
+		Logger:        logger,
 	})
 	parts.Add("api", server)
 	parts.Add("schedule", schedule.New(node, cfg.DeadGrace, cfg.Clock, logger))

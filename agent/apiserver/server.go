@@ -64,9 +64,9 @@ type Config struct {
 	Cluster Cluster
 	// View is the typed view of the store the lists, objects and watches are answered from.
 	View *view.View
-	// BookmarkInterval is how often an open watch is sent a BOOKMARK; 0 takes
+	// Bookmarks is how often an open watch is sent a BOOKMARK; 0 takes
 	// DefaultBookmarkInterval.
-	BookmarkInterval time.Duration
+	Bookmarks time.Duration
 	// Runtime runs this node's pods; nil when the node runs none (--runtime none).
 	Runtime PodRuntime
 	Tokens  *auth.Authority
@@ -102,7 +102,7 @@ func New(ln net.Listener, cfg Config) *Server {
 		cfg:           cfg,
 		node:          cfg.Cluster,
 		view:          cfg.View,
-		bookmarks:     cmp.Or(cfg.BookmarkInterval, DefaultBookmarkInterval),
+		bookmarks:     cmp.Or(cfg.Bookmarks, DefaultBookmarkInterval),
 		log:           cfg.Logger.With("component", "apiserver"),
 		runtime:       cfg.Runtime,
 		tokens:        cfg.Tokens,
