@@ -2,6 +2,8 @@
 // founds the cluster, and runs the node's parts together, each from its own package:
 //
 //   - store: the layout of the replicated store (keys, typed records, a typed snapshot);
+//   - view: the typed, indexed view of the store the API answers lists, objects and
+//     watches from;
 //   - apiserver: the HTTP API, its views of the store and its forwarding to other agents;
 //   - auth: the API tokens and the check of every request's;
 //   - schedule: the scheduling loop, which plans while this node leads;
@@ -39,6 +41,7 @@ import (
 	"github.com/podman-swarm/podman-swarm/agent/schedule"
 	"github.com/podman-swarm/podman-swarm/agent/store"
 	"github.com/podman-swarm/podman-swarm/agent/traffic"
+	"github.com/podman-swarm/podman-swarm/agent/view"
 	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/cluster"
 	"github.com/podman-swarm/podman-swarm/internal/lifecycle"
@@ -48,12 +51,17 @@ import (
 // token: api.TokenFile, which clients look for.
 const APITokenFile = api.TokenFile
 
+// watchBookmarks is how often the API sends an open watch a BOOKMARK; a variable so that
+// the tests need not wait for the default.
+var watchBookmarks = apiserver.DefaultBookmarkInterval
+
 // Agent is one running node.
 type Agent struct {
 	cfg    Config
 	node   *cluster.Node
 	ln     net.Listener
 	api    *apiserver.Server
+	view   *view.View
 	status *noderuntime.StatusWriter
 	member *membership
 	run    *lifecycle.Background
@@ -159,10 +167,14 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		parts.Add("pods", noderuntime.NewLoop(node, cfg.NodeName, pods, status, fence, logger))
 		runtime = r
 	}
+	views := view.New(view.Config{Source: node, Shapes: apiserver.Shapes(), Logger: logger})
+	parts.Add("view", views)
 	server := apiserver.New(ln, apiserver.Config{
 		NodeName:      cfg.NodeName,
 		NoAuth:        cfg.NoAuth,
-		Cluster:       node,
+		Cluster:       viewedNode{Node: node, view: views},
+		View:          views,
+		Bookmarks:     watchBookmarks,
 		Runtime:       runtime,
 		Tokens:        tokens,
 		Traffic:       gossip,
@@ -187,7 +199,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	// Also without a runtime: a status reported by other means (the tests) is checked alike.
 	parts.Add("portcheck", noderuntime.NewPortCheck(status, cfg.NodeName, addr))
 
-	a := &Agent{cfg: cfg, node: node, ln: ln, api: server, status: status}
+	a := &Agent{cfg: cfg, node: node, ln: ln, api: server, view: views, status: status}
 	a.member = &membership{node: node, parts: &parts, log: log}
 	var all lifecycle.Group
 	all.Add("node", a.member)

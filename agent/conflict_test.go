@@ -12,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/podman-swarm/podman-swarm/agent/events"
+	"github.com/podman-swarm/podman-swarm/agent/store"
 	"github.com/podman-swarm/podman-swarm/cluster"
 	"github.com/podman-swarm/podman-swarm/internal/netcut"
 )
@@ -193,7 +194,7 @@ func TestConcurrentWritesInAPartitionRecordTheLostOne(t *testing.T) {
 		})
 	}
 	settle()
-	winner, _ := deployment(t, agents[0], "web")
+	won, _ := agents[0].Node().Get(store.ObjectKey(store.PrefixDeployment, "default", "web"))
 	for _, a := range agents {
 		all := listEvents(t, a, nil)
 		if len(all) != 1 {
@@ -211,7 +212,7 @@ func TestConcurrentWritesInAPartitionRecordTheLostOne(t *testing.T) {
 		for _, want := range []string{
 			"a concurrent change made through node " + left[1].cfg.NodeName,
 			"replaced this change made through node " + right[1].cfg.NodeName + " (answered 'configured' at ",
-			"the object now holds " + left[1].cfg.NodeName + "'s version (resourceVersion " + winner.ResourceVersion + ")",
+			"the object now holds " + left[1].cfg.NodeName + "'s version (store version " + store.FormatVersion(won.Version) + ")",
 			"spec.replicas", "spec.template.spec.containers[0].image",
 		} {
 			if !strings.Contains(ev.Message, want) {
@@ -239,8 +240,11 @@ func TestSequentialUpdatesRecordNothing(t *testing.T) {
 		t.Errorf("reapplying the stored Deployment: %s", r)
 	}
 	d, _ := deployment(t, agents[2], "web")
-	if !strings.Contains(d.ResourceVersion, "."+agents[0].cfg.NodeName) || strings.HasPrefix(d.ResourceVersion, "seen:") {
-		t.Errorf("a get shows resourceVersion %q, want the store version of the last write", d.ResourceVersion)
+	if last, _ := agents[2].Node().Get(store.ObjectKey(store.PrefixDeployment, "default", "web")); last.Version.Node != agents[0].cfg.NodeName {
+		t.Errorf("the stored Deployment was last written by %s, want %s", last.Version.Node, agents[0].cfg.NodeName)
+	}
+	if strings.HasPrefix(d.ResourceVersion, "seen:") || d.ResourceVersion == "" {
+		t.Errorf("a get shows resourceVersion %q, want the answering node's version, not the stored lineage", d.ResourceVersion)
 	}
 	withVersion := strings.Replace(deploymentYAML("web", 4, ""), "metadata: {name: web}", "metadata: {name: web, resourceVersion: \""+d.ResourceVersion+"\"}", 1)
 	if r := applyResult(t, agents[2], withVersion); r != "unchanged" {

@@ -69,6 +69,30 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 // Request sends a request and returns the answer when its status is 2xx; the caller closes
 // its body. Any other status becomes a *ResponseError.
 func (c *Client) Request(ctx context.Context, method, path string, query url.Values, contentType string, body []byte) (*http.Response, error) {
+	req, err := c.newRequest(ctx, method, path, query, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("cannot reach the agent at %s: %w", c.Server, err)
+	}
+	if resp.StatusCode >= 300 {
+		return nil, failed(resp)
+	}
+	return resp, nil
+}
+
+// failed reads an answer whose status is not 2xx into a *ResponseError, and closes it.
+func failed(resp *http.Response) error {
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return errorFrom(resp.StatusCode, data)
+}
+
+// newRequest builds a request to the agent with the token, read from the token file when
+// the client has none of its own.
+func (c *Client) newRequest(ctx context.Context, method, path string, query url.Values, contentType string, body []byte) (*http.Request, error) {
 	u := c.Server + path
 	if len(query) > 0 {
 		u += "?" + query.Encode()
@@ -89,16 +113,7 @@ func (c *Client) Request(ctx context.Context, method, path string, query url.Val
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("cannot reach the agent at %s: %w", c.Server, err)
-	}
-	if resp.StatusCode >= 300 {
-		defer resp.Body.Close()
-		data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		return nil, errorFrom(resp.StatusCode, data)
-	}
-	return resp, nil
+	return req, nil
 }
 
 // Do sends a request and decodes a JSON answer into out (unless out is nil).

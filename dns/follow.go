@@ -34,12 +34,14 @@ var _ Source = (*Follower)(nil)
 type FollowerConfig struct {
 	Agent     string        // the agent's API URL, e.g. api.DefaultServer
 	Token     string        // API token; "" sends none, or the one in TokenFile
-	TokenFile string        // read at each poll when Token is empty
+	TokenFile string        // read at each request when Token is empty
 	CAFile    string        // verifies an https agent, with the system's roots
 	StateFile string        // "" keeps no state
-	Timeout   time.Duration // of one request to the agent
-	Interval  time.Duration // between two polls of the agent; 0 for a second
-	Logger    *slog.Logger
+	Timeout   time.Duration // of one request to the agent (a watch: its headers)
+	// Interval is the longest wait before the agent is listed again after it failed or
+	// a watch broke (see follow.Config.Interval); 0 for a second.
+	Interval time.Duration
+	Logger   *slog.Logger
 }
 
 // NewFollower starts from the state file when there is one, else from no Services and no

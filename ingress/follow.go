@@ -17,7 +17,8 @@ import (
 // The agent's answers the ingress reads, in this order.
 var followedPaths = []string{"/api/v1/ingresses", "/api/v1/endpoints"}
 
-// agentTimeout bounds one request to the agent, and one poll.
+// agentTimeout bounds one request to the agent, one list, and the wait for the headers
+// of a watch.
 const agentTimeout = 5 * time.Second
 
 // newFollower follows the agent's Ingresses and endpoints for s (see package follow),

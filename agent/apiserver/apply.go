@@ -59,7 +59,8 @@ func applyChanges(set *manifest.Set, current func(key string) ([]byte, bool)) ([
 
 // encodeObject is the stored form of an object: its JSON with apiVersion and kind set, and
 // no resourceVersion: the store keeps the object's lineage there (see lineageCluster), and
-// the one a client sends back from a get is not part of what it applies.
+// the one a client sends back from a get (each node's own) is not part of what it applies,
+// so an object read from the API and applied again is unchanged.
 func encodeObject(o manifest.Object) []byte {
 	var v metav1.Object
 	switch {

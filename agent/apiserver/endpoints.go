@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/podman-swarm/podman-swarm/agent/store"
 	"github.com/podman-swarm/podman-swarm/api"
@@ -41,28 +42,32 @@ func discoveryPods(st *store.State, members []cluster.Member) []discovery.Pod {
 	return out
 }
 
-// listEndpoints answers every Service with its endpoints.
-func (a *Server) listEndpoints(c echo.Context) error {
-	st := store.Read(a.node, a.log)
-	pods := discoveryPods(st, a.node.Members())
+// endpointList is every Service of namespace ns ("": of all) with its endpoints.
+func endpointList(st *store.State, members []cluster.Member, ns string) api.EndpointList {
+	pods := discoveryPods(st, members)
 	out := api.EndpointList{Items: []discovery.Service{}}
-	ns := c.QueryParam("namespace")
 	for _, key := range sortedKeys(st.Services) {
 		if svc := st.Services[key]; ns == "" || svc.Namespace == ns {
 			out.Items = append(out.Items, discovery.Endpoints(svc, pods))
 		}
 	}
-	return c.JSON(http.StatusOK, out)
+	return out
 }
 
 func (a *Server) serviceEndpoints(c echo.Context) (discovery.Service, error) {
-	st := store.Read(a.node, a.log)
 	ns, name := c.Param("namespace"), c.Param("name")
-	svc, ok := st.Services[ns+"/"+name]
-	if !ok {
+	var s discovery.Service
+	found := false
+	a.view.Read(func(st *store.State, _ uint64) {
+		var svc *corev1.Service
+		if svc, found = st.Services[ns+"/"+name]; found {
+			s = discovery.Endpoints(svc, discoveryPods(st, a.node.Members()))
+		}
+	})
+	if !found {
 		return discovery.Service{}, echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("service %s/%s not found", ns, name))
 	}
-	return discovery.Endpoints(svc, discoveryPods(st, a.node.Members())), nil
+	return s, nil
 }
 
 func (a *Server) getServiceEndpoints(c echo.Context) error {

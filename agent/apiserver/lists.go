@@ -8,11 +8,27 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/podman-swarm/podman-swarm/agent/store"
+	"github.com/podman-swarm/podman-swarm/agent/view"
 	"github.com/podman-swarm/podman-swarm/api"
 )
 
+// The lists and objects are answered from the view (see viewlists.go); each list is
+// watched with ?watch=true (see watch.go). While the leader cannot write its store, pods
+// and Deployments are read from the whole store instead, so that the pods it holds back
+// are listed with the reason (unplaced.go): the view builds each pod from its own records
+// and knows of no pod that has none.
+
 func (a *Server) listPods(c echo.Context) error {
-	return c.JSON(http.StatusOK, api.NewList(a.podViews(store.Read(a.node, a.log), c.QueryParam("namespace"))))
+	if a.holdsBack(c) {
+		return c.JSON(http.StatusOK, api.NewList(a.podViews(store.Read(a.node, a.log), c.QueryParam("namespace"))))
+	}
+	return a.serveList(c, view.Pods)
+}
+
+// holdsBack tells whether to answer a plain list (no watch, no selector) from the whole
+// store: while the leader says it cannot write its store.
+func (a *Server) holdsBack(c echo.Context) bool {
+	return c.QueryParam("watch") == "" && c.QueryParam("fieldSelector") == "" && a.leaderStoreFailure() != ""
 }
 
 // podViews are the pods of the store, with those not recorded yet shown as the leader's
@@ -32,36 +48,30 @@ func (a *Server) leaderStoreFailure() string {
 }
 
 func (a *Server) listDeployments(c echo.Context) error {
-	return c.JSON(http.StatusOK, api.NewList(a.deploymentViews(store.Read(a.node, a.log), c.QueryParam("namespace"))))
+	if a.holdsBack(c) {
+		return c.JSON(http.StatusOK, api.NewList(a.deploymentViews(store.Read(a.node, a.log), c.QueryParam("namespace"))))
+	}
+	return a.serveList(c, view.Deployments)
 }
 
-func (a *Server) listServices(c echo.Context) error {
-	return c.JSON(http.StatusOK, api.NewList(objectViews(store.Read(a.node, a.log).Services, c.QueryParam("namespace"))))
-}
+func (a *Server) listServices(c echo.Context) error { return a.serveList(c, view.Services) }
 
-func (a *Server) listIngresses(c echo.Context) error {
-	return c.JSON(http.StatusOK, api.NewList(objectViews(store.Read(a.node, a.log).Ingresses, c.QueryParam("namespace"))))
-}
+func (a *Server) listIngresses(c echo.Context) error { return a.serveList(c, view.Ingresses) }
 
-func (a *Server) listNodes(c echo.Context) error {
-	return c.JSON(http.StatusOK, api.NewList(nodeViews(a.node.Members(), a.node.Leader())))
-}
+func (a *Server) listNodes(c echo.Context) error { return a.serveList(c, view.Nodes) }
 
 func (a *Server) getDeployment(c echo.Context) error {
-	return oneOf(c, "deployment", a.deploymentViews(store.Read(a.node, a.log), c.Param("namespace")))
+	if a.holdsBack(c) {
+		return oneOf(c, "deployment", a.deploymentViews(store.Read(a.node, a.log), c.Param("namespace")))
+	}
+	return a.serveObject(c, view.Deployments, "deployment")
 }
 
-func (a *Server) getService(c echo.Context) error {
-	return oneOf(c, "service", objectViews(store.Read(a.node, a.log).Services, c.Param("namespace")))
-}
+func (a *Server) getService(c echo.Context) error { return a.serveObject(c, view.Services, "service") }
 
-func (a *Server) getIngress(c echo.Context) error {
-	return oneOf(c, "ingress", objectViews(store.Read(a.node, a.log).Ingresses, c.Param("namespace")))
-}
+func (a *Server) getIngress(c echo.Context) error { return a.serveObject(c, view.Ingresses, "ingress") }
 
-func (a *Server) getNode(c echo.Context) error {
-	return oneOf(c, "node", nodeViews(a.node.Members(), a.node.Leader()))
-}
+func (a *Server) getNode(c echo.Context) error { return a.serveObject(c, view.Nodes, "node") }
 
 // oneOf answers the item named by the :name parameter, or 404.
 func oneOf(c echo.Context, kind string, items []any) error {

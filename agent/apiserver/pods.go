@@ -12,6 +12,7 @@ import (
 
 	"github.com/podman-swarm/podman-swarm/agent/nodemeta"
 	"github.com/podman-swarm/podman-swarm/agent/store"
+	"github.com/podman-swarm/podman-swarm/agent/view"
 	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/reconcile"
 )
@@ -22,8 +23,13 @@ const forwardedHeader = "X-Swarm-Forwarded-By"
 
 // findPod returns the pod's view and the node it is assigned to ("" when pending).
 func (a *Server) findPod(ns, name string) (*corev1.Pod, string, error) {
-	st := store.Read(a.node, a.log)
-	for _, v := range a.podViews(st, ns) {
+	if o, ok := a.view.Get(view.Pods, ns+"/"+name); ok {
+		p := o.Value.(*corev1.Pod)
+		return p, p.Spec.NodeName, nil
+	}
+	// A pod the desired state calls for that has no record yet is in no view: only the
+	// whole store shows it, with why it waits.
+	for _, v := range a.podViews(store.Read(a.node, a.log), ns) {
 		if p := v.(*corev1.Pod); p.Name == name {
 			return p, p.Spec.NodeName, nil
 		}

@@ -6,6 +6,7 @@
 package apiserver
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -19,6 +20,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/podman-swarm/podman-swarm/agent/auth"
+	"github.com/podman-swarm/podman-swarm/agent/view"
 	"github.com/podman-swarm/podman-swarm/cluster"
 	"github.com/podman-swarm/podman-swarm/reconcile"
 )
@@ -66,6 +68,11 @@ type Config struct {
 	// NoAuth serves every request without a token (the health check says so).
 	NoAuth  bool
 	Cluster Cluster
+	// View is the typed view of the store the lists, objects and watches are answered from.
+	View *view.View
+	// Bookmarks is how often an open watch is sent a BOOKMARK; 0 takes
+	// DefaultBookmarkInterval.
+	Bookmarks time.Duration
 	// Runtime runs this node's pods; nil when the node runs none (--runtime none).
 	Runtime PodRuntime
 	Tokens  *auth.Authority
@@ -81,6 +88,8 @@ type Config struct {
 type Server struct {
 	cfg           Config
 	node          Cluster
+	view          *view.View
+	bookmarks     time.Duration
 	log           *slog.Logger
 	runtime       PodRuntime
 	tokens        *auth.Authority
@@ -99,6 +108,8 @@ func New(ln net.Listener, cfg Config) *Server {
 	a := &Server{
 		cfg:           cfg,
 		node:          lineageCluster{Cluster: cfg.Cluster, log: log},
+		view:          cfg.View,
+		bookmarks:     cmp.Or(cfg.Bookmarks, DefaultBookmarkInterval),
 		log:           log,
 		runtime:       cfg.Runtime,
 		tokens:        cfg.Tokens,

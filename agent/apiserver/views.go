@@ -126,19 +126,6 @@ func deploymentViews(st *store.State, namespace, leaderFailure string) []any {
 	return out
 }
 
-// objectViews lists stored objects of one kind.
-func objectViews[T metav1.Object](m map[string]T, namespace string) []any {
-	var out []any
-	for _, key := range sortedKeys(m) {
-		o := m[key]
-		if namespace != "" && o.GetNamespace() != namespace {
-			continue
-		}
-		out = append(out, o)
-	}
-	return out
-}
-
 // nodeViews shows the members as Kubernetes Nodes: labels, addresses, a Ready condition,
 // and which node leads.
 func nodeViews(members []cluster.Member, leader string) []any {

@@ -39,6 +39,9 @@ func (a *Server) storeWhitelist(c echo.Context, spec dns.WhitelistSpec, what str
 }
 
 func (a *Server) getWhitelist(c echo.Context) error {
+	if watched, err := a.watchWhitelist(c); watched {
+		return err
+	}
 	spec, err := a.whitelist()
 	if err != nil {
 		return err

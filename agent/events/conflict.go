@@ -102,17 +102,17 @@ func (c conflict) message() string {
 	switch {
 	case c.Lost.Deleted:
 		return fmt.Sprintf("a concurrent change made through node %s at %s undid this delete made through node %s "+
-			"(answered 'deleted' at %s): the object exists again, with %s's version (resourceVersion %s); "+
+			"(answered 'deleted' at %s): the object exists again, with %s's version (store version %s); "+
 			"delete it again if it should be gone",
 			winner, at(c.Winner), lostBy, at(c.Lost), winner, store.FormatVersion(c.Winner.Version))
 	case c.Winner.Deleted:
 		return fmt.Sprintf("a concurrent delete made through node %s at %s removed this change made through node %s "+
-			"(answered '%s' at %s, resourceVersion %s), which it had not seen: the object is deleted; "+
+			"(answered '%s' at %s, store version %s), which it had not seen: the object is deleted; "+
 			"apply the change again if the object should exist",
 			winner, at(c.Winner), lostBy, c.lostAnswer(), at(c.Lost), store.FormatVersion(c.Lost.Version))
 	}
 	msg := fmt.Sprintf("a concurrent change made through node %s at %s replaced this change made through node %s "+
-		"(answered '%s' at %s, resourceVersion %s): the object now holds %s's version (resourceVersion %s)",
+		"(answered '%s' at %s, store version %s): the object now holds %s's version (store version %s)",
 		winner, at(c.Winner), lostBy, c.lostAnswer(), at(c.Lost), store.FormatVersion(c.Lost.Version),
 		winner, store.FormatVersion(c.Winner.Version))
 	if fields, _ := changedFields(c.Lost.Value, c.Winner.Value, maxFields); len(fields) > 0 {

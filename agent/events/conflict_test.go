@@ -153,8 +153,8 @@ func TestConflictMessagesSayWhatHappenedAndWhatToDo(t *testing.T) {
 	}{
 		{"update lost to update", conflict{Lost: lostUpdate, Winner: winner}, []string{
 			"a concurrent change made through node n4 at 2026-03-01T12:00:07Z replaced this change made through node n1",
-			"(answered 'configured' at 2026-03-01T12:00:03Z, resourceVersion 3.n1)",
-			"the object now holds n4's version (resourceVersion 7.n4)",
+			"(answered 'configured' at 2026-03-01T12:00:03Z, store version 3.n1)",
+			"the object now holds n4's version (store version 7.n4)",
 			"they differ in spec.replicas, spec.template.spec.containers[0].image",
 			"apply the change again if it should win",
 		}},
@@ -165,7 +165,7 @@ func TestConflictMessagesSayWhatHappenedAndWhatToDo(t *testing.T) {
 		}},
 		{"delete lost to update", conflict{Lost: tomb(key, ver(3, "n1")), Winner: winner}, []string{
 			"undid this delete made through node n1 (answered 'deleted' at 2026-03-01T12:00:03Z)",
-			"the object exists again, with n4's version (resourceVersion 7.n4)",
+			"the object exists again, with n4's version (store version 7.n4)",
 		}},
 	}
 	for _, c := range cases {

@@ -17,7 +17,7 @@ func newDNSCommand() *cobra.Command {
 		Use:   "dns",
 		Short: "Run this node's cluster DNS: Service names answered, other names forwarded",
 		Long: `Run this node's cluster DNS, on UDP and TCP. It follows the agent's Service endpoints
-(polled every --poll-interval) and answers, with the short --ttl:
+(listed, then watched) and answers, with the short --ttl:
 
   <service>.<namespace>.svc.<domain>, <service>.<namespace>.<domain>
       A/AAAA: one per node address of the Service's ready endpoints
@@ -65,7 +65,7 @@ be bound: listen on the node's address, the one the pods' DNS= points at.`,
 	f.StringVar(&cfg.StateFile, "state-file", cfg.StateFile, "last known endpoints, read at start so that the server answers while the agent is down; empty for none")
 	f.DurationVar(&cfg.TTL, "ttl", cfg.TTL, "TTL of the cluster's answers, positive and negative")
 	addCompanionFlags(cmd, &cf, &cfg.AgentCAFile)
-	f.DurationVar(&cfg.PollInterval, "poll-interval", cfg.PollInterval, "how often the agent's endpoints are read")
+	f.DurationVar(&cfg.PollInterval, "poll-interval", cfg.PollInterval, "the longest wait before the endpoints are listed again after the agent's watch broke (or, from an agent that cannot watch, how often they are read)")
 	cmd.AddCommand(newDNSWhitelistCommand())
 	return cmd
 }

@@ -19,7 +19,7 @@ func newIngressCommand() *cobra.Command {
 		Use:   "ingress",
 		Short: "Run this node's HTTP ingress: Ingress hosts and paths proxied to Service endpoints",
 		Long: `Run this node's HTTP ingress. It follows the agent's Ingresses and Service endpoints
-(polled every second) and proxies each request, by host and path, round-robin to a ready
+(listed, then watched) and proxies each request, by host and path, round-robin to a ready
 endpoint of the backend Service, preferring endpoints on this node (--node-name,
 --node-address): while the node has a ready one, traffic stays on the node. With
 --spread-all every ready endpoint takes its turn. Ingresses of --class and Ingresses

@@ -3,8 +3,11 @@
 // change to the companion, keeps the last good state while the agent does not answer, and
 // saves it to a state file so that a restarted companion serves it until the agent answers.
 //
-// How the answers come (a poll of the agent every interval) is this package's business
-// alone: a companion sees only states and their changes.
+// How the answers come is this package's business alone: a companion sees only states and
+// their changes. The follower lists (GETs every path), then watches every path (see
+// api.WatchEvent) and puts each answer together again as events come; when a watch breaks
+// it backs off and lists again. An idle companion thus does no work at all until the agent
+// has something to tell it.
 package follow
 
 import (
@@ -33,14 +36,24 @@ type Config[T any] struct {
 	// would have.
 	Normalize func(T) (T, error)
 
-	Interval    time.Duration // between two polls; 0 for DefaultInterval
-	PollTimeout time.Duration // bounds one poll; 0: only the Client's own timeout
-	Logger      *slog.Logger  // the companion's; nil logs nothing
+	// Interval is the longest wait before the agent is listed again after it failed to
+	// answer or a watch broke (the first waits are shorter); an agent that does not watch
+	// is listed every Interval. 0 takes DefaultInterval.
+	Interval    time.Duration
+	PollTimeout time.Duration // bounds one list; 0: only the Client's own timeout
+	// IdleTimeout is how long a watch may bring nothing, not even a BOOKMARK, before it
+	// is taken for broken; 0 takes DefaultIdleTimeout.
+	IdleTimeout time.Duration
+	Logger      *slog.Logger // the companion's; nil logs nothing
 	Messages    Messages
 }
 
-// DefaultInterval is how often the agent is polled when Config.Interval is 0.
-const DefaultInterval = time.Second
+// Defaults of Config.
+const (
+	DefaultInterval = time.Second
+	// DefaultIdleTimeout is four of the agent's bookmark intervals.
+	DefaultIdleTimeout = 2 * time.Minute
+)
 
 // Follower follows the agent for one companion; it is a lifecycle.Runnable.
 type Follower[T any] struct {
@@ -50,10 +63,10 @@ type Follower[T any] struct {
 	current  atomic.Pointer[T]
 	restored bool
 
-	// owned by the polling goroutine
+	// owned by the following goroutine
 	encoded []byte      // current, as JSON: what a new state is compared with, and saved
-	lastRaw api.Answers // the answers that gave current, as they came
-	failing bool        // the agent did not answer the last poll
+	lastRaw api.Answers // the answers that gave current, as they came or were put together
+	failing bool        // the agent did not answer the last list
 }
 
 // New starts from the state file when there is one, else from the zero state.
@@ -63,6 +76,9 @@ func New[T any](cfg Config[T]) (*Follower[T], error) {
 	}
 	if cfg.Interval <= 0 {
 		cfg.Interval = DefaultInterval
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
 	}
 	f := &Follower[T]{cfg: cfg, log: cfg.Logger}
 	if f.log == nil {

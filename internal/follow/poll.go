@@ -6,30 +6,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/podman-swarm/podman-swarm/api"
 )
 
-// Start polls the agent at once and then every interval until ctx ends; it implements
-// lifecycle.Runnable and returns nil.
-func (f *Follower[T]) Start(ctx context.Context) error {
-	t := time.NewTicker(f.cfg.Interval)
-	defer t.Stop()
-	for {
-		_ = f.Poll(ctx) // logged once per outage; the next poll tries again
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
-}
-
-// Poll asks the agent once and applies a changed answer; it returns why the agent's answer
-// could not be taken, and nil when it was (changed or not). Answers the same as the last
-// ones, byte for byte, are not decoded again. Start calls it; it is not for calling at the
-// same time as Start.
+// Poll lists: it asks the agent for every path once and applies a changed answer; it
+// returns why the agent's answer could not be taken, and nil when it was (changed or not).
+// Answers the same as the last ones, byte for byte, are not decoded again. Start calls it
+// before each watch; it is not for calling at the same time as Start.
 func (f *Follower[T]) Poll(ctx context.Context) error {
 	pctx := ctx
 	if f.cfg.PollTimeout > 0 {

@@ -1,0 +1,34 @@
+package apiserver
+
+import (
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/podman-swarm/podman-swarm/agent/store"
+	"github.com/podman-swarm/podman-swarm/agent/view"
+	"github.com/podman-swarm/podman-swarm/cluster"
+)
+
+// Shapes are the API's views of the store (views.go) as the view makes its objects with
+// them, so that an object looks the same listed, got or watched.
+func Shapes() view.Shapes {
+	return view.Shapes{
+		Pods: func(st *store.State) []*corev1.Pod {
+			return typed[*corev1.Pod](podViews(st, "", unplaced("")))
+		},
+		Deployments: func(st *store.State) []*appsv1.Deployment {
+			return typed[*appsv1.Deployment](deploymentViews(st, "", ""))
+		},
+		Nodes: func(members []cluster.Member, leader string) []*corev1.Node {
+			return typed[*corev1.Node](nodeViews(members, leader))
+		},
+	}
+}
+
+func typed[T any](items []any) []T {
+	out := make([]T, len(items))
+	for i, it := range items {
+		out[i] = it.(T)
+	}
+	return out
+}

@@ -1,0 +1,198 @@
+package view
+
+import (
+	"encoding/json"
+	"log/slog"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/podman-swarm/podman-swarm/agent/store"
+	"github.com/podman-swarm/podman-swarm/cluster"
+)
+
+// recordPrefixes are the keys the view reads; the others (tokens) are none of its business.
+var recordPrefixes = []string{
+	store.PrefixDeployment, store.PrefixService, store.PrefixIngress, store.PrefixPod,
+	store.PrefixAssignment, store.PrefixPending, store.PrefixStatus, store.KeyDNSWhitelist,
+}
+
+func isRecord(key string) bool {
+	for _, p := range recordPrefixes {
+		if strings.HasPrefix(key, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// stamp tells one stored version of a key from another, so that a key read again without
+// having changed (the store reports a key the API wrote and the view applied already)
+// costs no decoding.
+type stamp struct {
+	version  cluster.Version
+	modified int64
+}
+
+// records are the store's values decoded, as store.Read decodes them, with the index of
+// the pods each Deployment owns.
+type records struct {
+	st      store.State
+	applied map[string]stamp
+	owned   map[string]map[string]struct{} // "namespace/deployment" -> keys of its pods
+}
+
+func newRecords() records {
+	return records{
+		st: store.State{
+			Deployments: map[string]*appsv1.Deployment{},
+			Services:    map[string]*corev1.Service{},
+			Ingresses:   map[string]*networkingv1.Ingress{},
+			Pods:        map[string]*corev1.Pod{},
+			Assignments: map[string]store.Assignment{},
+			Pending:     map[string]store.Pending{},
+			Status:      map[string]store.PodStatus{},
+		},
+		applied: map[string]stamp{},
+		owned:   map[string]map[string]struct{}{},
+	}
+}
+
+// apply takes e (ok: the key holds a value; else it is gone) as the record of key, and
+// marks the objects made of it in d. It reports whether the record changed. A value that
+// does not decode is logged and left out, as store.Read does.
+func (r *records) apply(key string, e cluster.Entry, ok bool, d dirty, log *slog.Logger) bool {
+	s := stamp{version: e.Version, modified: e.Modified.UnixNano()}
+	old, had := r.applied[key]
+	if ok == had && (!ok || old == s) {
+		return false
+	}
+	if ok {
+		r.applied[key] = s
+	} else {
+		delete(r.applied, key)
+	}
+	value := e.Value
+	if !ok {
+		value = nil
+	}
+	bad := func(err error) { log.Warn("skipping undecodable store value", "key", key, "err", err) }
+	switch name, prefix := splitKey(key); prefix {
+	case store.PrefixDeployment:
+		setObject(r.st.Deployments, name, value, bad)
+		d.mark(Deployments, name)
+	case store.PrefixService:
+		setObject(r.st.Services, name, value, bad)
+		d.mark(Services, name)
+	case store.PrefixIngress:
+		setObject(r.st.Ingresses, name, value, bad)
+		d.mark(Ingresses, name)
+	case store.PrefixPod:
+		setObject(r.st.Pods, name, value, bad)
+		d.mark(Pods, name)
+	case store.PrefixAssignment:
+		if a, ok := r.st.Assignments[name]; ok {
+			r.disown(a, name)
+			d.mark(Deployments, ownerKey(a))
+		}
+		setValue(r.st.Assignments, name, value, bad)
+		if a, ok := r.st.Assignments[name]; ok {
+			r.own(a, name)
+			d.mark(Deployments, ownerKey(a))
+		}
+		d.mark(Pods, name)
+	case store.PrefixPending:
+		setValue(r.st.Pending, name, value, bad)
+		d.mark(Pods, name)
+	case store.PrefixStatus:
+		setValue(r.st.Status, name, value, bad)
+		d.mark(Pods, name)
+		if a, ok := r.st.Assignments[name]; ok {
+			d.mark(Deployments, ownerKey(a))
+		}
+	}
+	return true
+}
+
+// splitKey tells a record's key prefix from the rest of it; the whitelist's key is all
+// prefix.
+func splitKey(key string) (name, prefix string) {
+	for _, p := range recordPrefixes {
+		if strings.HasPrefix(key, p) {
+			return key[len(p):], p
+		}
+	}
+	return key, ""
+}
+
+// ownerKey is the key of the Deployment that owns a pod, "" for a bare pod.
+func ownerKey(a store.Assignment) string {
+	if a.Pod.Owner == "" {
+		return ""
+	}
+	return a.Pod.Namespace + "/" + a.Pod.Owner
+}
+
+func (r *records) own(a store.Assignment, pod string) {
+	owner := ownerKey(a)
+	if owner == "" {
+		return
+	}
+	if r.owned[owner] == nil {
+		r.owned[owner] = map[string]struct{}{}
+	}
+	r.owned[owner][pod] = struct{}{}
+}
+
+func (r *records) disown(a store.Assignment, pod string) {
+	owner := ownerKey(a)
+	delete(r.owned[owner], pod)
+	if len(r.owned[owner]) == 0 {
+		delete(r.owned, owner)
+	}
+}
+
+// setObject decodes value into m[name], or removes it (value nil, or not decodable).
+func setObject[T any](m map[string]*T, name string, value []byte, bad func(error)) {
+	if value == nil {
+		delete(m, name)
+		return
+	}
+	v := new(T)
+	if err := json.Unmarshal(value, v); err != nil {
+		bad(err)
+		delete(m, name)
+		return
+	}
+	m[name] = v
+}
+
+// setValue is setObject for records kept by value.
+func setValue[T any](m map[string]T, name string, value []byte, bad func(error)) {
+	if value == nil {
+		delete(m, name)
+		return
+	}
+	var v T
+	if err := json.Unmarshal(value, &v); err != nil {
+		bad(err)
+		delete(m, name)
+		return
+	}
+	m[name] = v
+}
+
+// dirty are the objects, by kind and key, whose records changed.
+type dirty map[Kind]map[string]struct{}
+
+func (d dirty) mark(k Kind, key string) {
+	if key == "" {
+		return
+	}
+	if d[k] == nil {
+		d[k] = map[string]struct{}{}
+	}
+	d[k][key] = struct{}{}
+}

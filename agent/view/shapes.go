@@ -1,0 +1,134 @@
+package view
+
+import (
+	"maps"
+	"slices"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/podman-swarm/podman-swarm/agent/store"
+	"github.com/podman-swarm/podman-swarm/cluster"
+)
+
+// Kind is a kind of object the view serves, named as the API's paths name it.
+type Kind string
+
+// The kinds of object.
+const (
+	Pods        Kind = "pods"
+	Deployments Kind = "deployments"
+	Services    Kind = "services"
+	Ingresses   Kind = "ingresses"
+	Nodes       Kind = "nodes"
+)
+
+var kinds = []Kind{Pods, Deployments, Services, Ingresses, Nodes}
+
+// Shapes make the API's objects of the records. They are the functions that shape the
+// API's lists, given to the view so that an object looks the same listed, got or watched;
+// the view hands each only the records the objects it asks for are made of, so that a
+// change costs the objects it changes rather than all of them.
+type Shapes struct {
+	// Pods are the pods of the records: placed ones with their node's status, pending
+	// ones with the reason they fit no node.
+	Pods func(st *store.State) []*corev1.Pod
+	// Deployments are the Deployments of the records with a status counted from their
+	// pods.
+	Deployments func(st *store.State) []*appsv1.Deployment
+	// Nodes are the members as Kubernetes Nodes.
+	Nodes func(members []cluster.Member, leader string) []*corev1.Node
+}
+
+// reshape makes again the objects marked in d, in key order, and records each change.
+func (v *View) reshape(d dirty) {
+	for _, key := range slices.Sorted(maps.Keys(d[Pods])) {
+		v.reshapePod(key)
+	}
+	for _, key := range slices.Sorted(maps.Keys(d[Deployments])) {
+		v.reshapeDeployment(key)
+	}
+	for _, key := range slices.Sorted(maps.Keys(d[Services])) {
+		if s, ok := v.rec.st.Services[key]; ok {
+			v.put(Services, key, s.DeepCopy(), "")
+		} else {
+			v.remove(Services, key)
+		}
+	}
+	for _, key := range slices.Sorted(maps.Keys(d[Ingresses])) {
+		if i, ok := v.rec.st.Ingresses[key]; ok {
+			v.put(Ingresses, key, i.DeepCopy(), "")
+		} else {
+			v.remove(Ingresses, key)
+		}
+	}
+}
+
+// reshapePod makes the pod of key from the records under that key.
+func (v *View) reshapePod(key string) {
+	st := &v.rec.st
+	var part store.State
+	if p, ok := st.Pods[key]; ok {
+		part.Pods = map[string]*corev1.Pod{key: p}
+	}
+	if a, ok := st.Assignments[key]; ok {
+		part.Assignments = map[string]store.Assignment{key: a}
+	}
+	if p, ok := st.Pending[key]; ok {
+		part.Pending = map[string]store.Pending{key: p}
+	}
+	if s, ok := st.Status[key]; ok {
+		part.Status = map[string]store.PodStatus{key: s}
+	}
+	for _, p := range v.shapes.Pods(&part) {
+		if p.Namespace+"/"+p.Name == key {
+			v.put(Pods, key, p, p.Spec.NodeName)
+			return
+		}
+	}
+	v.remove(Pods, key)
+}
+
+// reshapeDeployment makes the Deployment of key from its record and its pods'.
+func (v *View) reshapeDeployment(key string) {
+	st := &v.rec.st
+	d, ok := st.Deployments[key]
+	if !ok {
+		v.remove(Deployments, key)
+		return
+	}
+	part := store.State{
+		Deployments: map[string]*appsv1.Deployment{key: d},
+		Assignments: map[string]store.Assignment{},
+		Status:      map[string]store.PodStatus{},
+	}
+	for pod := range v.rec.owned[key] {
+		part.Assignments[pod] = st.Assignments[pod]
+		if s, ok := st.Status[pod]; ok {
+			part.Status[pod] = s
+		}
+	}
+	for _, o := range v.shapes.Deployments(&part) {
+		if o.Namespace+"/"+o.Name == key {
+			v.put(Deployments, key, o, "")
+			return
+		}
+	}
+	v.remove(Deployments, key)
+}
+
+// syncNodes makes the nodes again from the membership. The nodes are few, so the view
+// brings them up to date before it answers about them: a list of nodes never lags what
+// the node knows of the membership.
+func (v *View) syncNodes() {
+	seen := map[string]bool{}
+	for _, n := range v.shapes.Nodes(v.src.Members(), v.src.Leader()) {
+		seen[n.Name] = true
+		v.put(Nodes, n.Name, n, "")
+	}
+	for _, key := range slices.Sorted(maps.Keys(v.tables[Nodes].objects)) {
+		if !seen[key] {
+			v.remove(Nodes, key)
+		}
+	}
+}

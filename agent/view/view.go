@@ -1,0 +1,231 @@
+// Package view is the agent's typed, indexed view of the store: the records decoded once,
+// as they change, and the objects the API serves made of them (Deployments with their
+// status, Services, Ingresses, the pods with their placement and status, the nodes), each
+// encoded once, indexed by kind, namespace and, for pods, node. The API answers its lists,
+// its objects and its watches from here instead of decoding the whole store per request.
+//
+// The view follows the store by cluster.WatchKeys, reading each changed key again with Get,
+// and the membership by cluster.WatchMembers. The API's own writes are in the view when
+// they return (Refresh), so that a client reads what it wrote from the node it wrote to;
+// changes from elsewhere come as fast as the node learns of them.
+//
+// Every change the view applies raises its version, which is each object's
+// metadata.resourceVersion and a list's, and from which a watch may go on. The version is
+// this node's own: it counts the changes this view applied, so two nodes number the same
+// change differently. It starts from the time the view started, in microseconds, so that
+// a restarted agent counts on above the versions it gave before, and a version from before
+// a restart is too old rather than taken for a recent one.
+package view
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/podman-swarm/podman-swarm/agent/store"
+	"github.com/podman-swarm/podman-swarm/cluster"
+)
+
+// Source is what the view reads of the cluster: the store and the membership, and their
+// changes.
+type Source interface {
+	Get(key string) (cluster.Entry, bool)
+	List(prefix string) []cluster.Entry
+	WatchKeys(prefix string) (<-chan string, func())
+	Members() []cluster.Member
+	Leader() string
+	WatchMembers() (<-chan cluster.MemberEvent, func())
+}
+
+// Config is what a view is built from.
+type Config struct {
+	Source Source
+	Shapes Shapes
+	// History is how many changes the view keeps for watches that go on from a version;
+	// 0 takes DefaultHistory. A watch from before the oldest is answered "too old".
+	History int
+	// WatchBuffer is how many changes may wait for one watcher; one more closes that
+	// watch. 0 takes DefaultWatchBuffer, which a burst as large as the history passes.
+	WatchBuffer int
+	Logger      *slog.Logger
+}
+
+// Defaults of Config.
+const (
+	DefaultHistory     = 4096
+	DefaultWatchBuffer = DefaultHistory
+)
+
+// maxBatch bounds how many changed keys are applied under one hold of the lock, so that
+// a burst (the placement of thousands of pods) does not keep readers waiting long.
+const maxBatch = 256
+
+// View is the typed, indexed view of one node's store; it is a lifecycle.Runnable.
+type View struct {
+	src    Source
+	shapes Shapes
+	log    *slog.Logger
+	buffer int
+
+	keys        <-chan string
+	stopKeys    func()
+	members     <-chan cluster.MemberEvent
+	stopMembers func()
+
+	mu        sync.RWMutex
+	version   uint64
+	rec       records
+	tables    map[Kind]*table
+	history   history
+	watchers  map[*Watcher]struct{}
+	notifiers map[*Notifier]struct{}
+	stopped   bool
+
+	docsMu sync.Mutex
+	docs   map[string]*document
+}
+
+// New reads the whole store and the membership into a view, which follows their changes
+// once started. It watches from before it reads, so that no change falls between.
+func New(cfg Config) *View {
+	if cfg.History <= 0 {
+		cfg.History = DefaultHistory
+	}
+	if cfg.WatchBuffer <= 0 {
+		cfg.WatchBuffer = DefaultWatchBuffer
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	v := &View{
+		src:       cfg.Source,
+		shapes:    cfg.Shapes,
+		log:       log.With("component", "view"),
+		buffer:    cfg.WatchBuffer,
+		version:   uint64(time.Now().UnixMicro()),
+		rec:       newRecords(),
+		tables:    map[Kind]*table{},
+		history:   newHistory(cfg.History),
+		watchers:  map[*Watcher]struct{}{},
+		notifiers: map[*Notifier]struct{}{},
+		docs:      map[string]*document{},
+	}
+	for _, k := range kinds {
+		v.tables[k] = newTable(k)
+	}
+	v.keys, v.stopKeys = v.src.WatchKeys("")
+	v.members, v.stopMembers = v.src.WatchMembers()
+	v.load()
+	return v
+}
+
+// load reads every record and makes every object. The objects made here are where the
+// history starts: a watch from before them is too old.
+func (v *View) load() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	d := dirty{}
+	for _, prefix := range recordPrefixes {
+		for _, e := range v.src.List(prefix) {
+			v.rec.apply(e.Key, e, true, d, v.log)
+		}
+	}
+	v.reshape(d)
+	v.syncNodes()
+	v.history.reset(v.version)
+}
+
+// Start follows the store and the membership until ctx ends; then it ends every watch.
+func (v *View) Start(ctx context.Context) error {
+	defer v.stop()
+	keys, members := v.keys, v.members
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case k, ok := <-keys:
+			if !ok {
+				keys = nil // the node stopped: nothing more will change
+				continue
+			}
+			batch := []string{k}
+		more:
+			for len(batch) < maxBatch {
+				select {
+				case k, ok := <-keys:
+					if !ok {
+						break more
+					}
+					batch = append(batch, k)
+				default:
+					break more
+				}
+			}
+			v.Refresh(batch...)
+		case _, ok := <-members:
+			if !ok {
+				members = nil
+				continue
+			}
+			v.freshNodes()
+		}
+	}
+}
+
+// Refresh reads keys from the store again and applies what changed. The loop calls it for
+// the keys the store reports; the API calls it after its own writes, so that they are in
+// the view when the write returns.
+func (v *View) Refresh(keys ...string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	d := dirty{}
+	changed := false
+	for _, k := range keys {
+		if !isRecord(k) {
+			continue
+		}
+		e, ok := v.src.Get(k)
+		changed = v.rec.apply(k, e, ok, d, v.log) || changed
+	}
+	before := v.version
+	v.reshape(d)
+	if changed && v.version == before {
+		// A record changed that no object shows (the whitelist, the ports a node found
+		// open): the documents made of the records are new all the same.
+		v.version++
+	}
+	v.notify(before)
+}
+
+// Version is the view's current resource version.
+func (v *View) Version() uint64 {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return v.version
+}
+
+// Read calls fn with the records and the version they are at, for answers made of the
+// whole state (the endpoints). fn must neither keep nor change what it is given; the view
+// waits for it before it applies more changes.
+func (v *View) Read(fn func(st *store.State, version uint64)) {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	fn(&v.rec.st, v.version)
+}
+
+// stop ends the store's and the membership's feeds and every watch.
+func (v *View) stop() {
+	v.stopKeys()
+	v.stopMembers()
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.stopped = true
+	for w := range v.watchers {
+		v.end(w, ErrStopped)
+	}
+	for n := range v.notifiers {
+		n.end()
+	}
+}
