@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/podman-swarm/podman-swarm/internal/atomicfile"
 )
 
 // The write-ahead log is the file walFile under Config.StateDir: a header
@@ -170,23 +172,11 @@ func createWAL(path string) (*wal, error) {
 		return nil, fmt.Errorf("write store log %s: %w", path, err)
 	}
 	w.size = int64(len(walHeader))
-	if err := errors.Join(flushFile(f), syncDir(filepath.Dir(path))); err != nil {
+	if err := errors.Join(flushFile(f), atomicfile.SyncDir(filepath.Dir(path))); err != nil {
 		_ = f.Close()
 		return nil, fmt.Errorf("create store log %s: %w", path, err)
 	}
 	return w, nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("open folder %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync folder %s: %w", dir, err)
-	}
-	return nil
 }
 
 // append writes one frame after the last whole one and flushes it to disk.
