@@ -1,8 +1,11 @@
 package cluster
 
 import (
+	"context"
 	"errors"
 	"time"
+
+	"github.com/podman-swarm/podman-swarm/internal/debounce"
 )
 
 // markDirty wakes the persist loop.
@@ -17,15 +20,22 @@ func (n *Node) markDirty() {
 // burst of changes costs one write.
 func (n *Node) persistLoop() {
 	defer n.wg.Done()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-n.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	for {
 		select {
 		case <-n.dirty:
-		case <-n.stop:
+		case <-ctx.Done():
 			return
 		}
-		select {
-		case <-time.After(persistDelay):
-		case <-n.stop:
+		if !debounce.Settle(ctx, n.dirty, persistDelay) {
 			return // Shutdown writes what is left
 		}
 		if err := n.persist(); err != nil {
