@@ -161,7 +161,7 @@ func (n *Node) handleMessage(buf []byte) {
 			n.log.Warn("drop key response", "err", err)
 			return
 		}
-		n.rotations.deliver(resp)
+		n.rotations.deliver(resp.ID, resp)
 	case msgReplicate:
 		m, err := decodeReplicateMsg(body, n.now())
 		if err != nil {

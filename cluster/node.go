@@ -51,7 +51,7 @@ type Node struct {
 	compactAt int64      // log size at which the commit loop compacts
 	snapMu    sync.Mutex // one write of the store file at a time
 	disk      diskHealth
-	acks      ackWaiters
+	acks      waiters[peerAnswer]
 	links     peerLinks
 
 	queue     *memberlist.TransmitLimitedQueue
@@ -61,7 +61,7 @@ type Node struct {
 	leader    atomic.Value // string: last leader logged
 
 	rotateMu  sync.Mutex
-	rotations rotations
+	rotations waiters[keyResponse]
 
 	storeDirty atomic.Bool
 	peersDirty atomic.Bool
@@ -122,7 +122,6 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	n.members = newMemberTable(n.memberChanged)
 	n.members.now = cfg.Clock
-	n.rotations.pending = make(map[uint64]chan keyResponse)
 	if err := n.setMeta(cfg.Meta); err != nil {
 		return nil, fmt.Errorf("start cluster node: %w", err)
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/memberlist"
@@ -44,44 +43,6 @@ func (e *UnconfirmedError) Is(target error) bool { return target == ErrNotConfir
 type peerAnswer struct {
 	From  string
 	Error string // empty when the member wrote the write to disk
-}
-
-// ackWaiters routes answers to the write waiting for them.
-type ackWaiters struct {
-	mu      sync.Mutex
-	nextID  uint64
-	pending map[uint64]chan peerAnswer
-}
-
-func (w *ackWaiters) open(peers int) (uint64, <-chan peerAnswer) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.pending == nil {
-		w.pending = make(map[uint64]chan peerAnswer)
-	}
-	w.nextID++
-	// Room for an answer and a send failure from every peer, so that
-	// deliver never blocks the receive path.
-	ch := make(chan peerAnswer, 2*peers)
-	w.pending[w.nextID] = ch
-	return w.nextID, ch
-}
-
-func (w *ackWaiters) close(id uint64) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	delete(w.pending, id)
-}
-
-func (w *ackWaiters) deliver(id uint64, a peerAnswer) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if ch, ok := w.pending[id]; ok {
-		select {
-		case ch <- a:
-		default:
-		}
-	}
 }
 
 // replicate sends a committed write straight to every other alive member

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/hashicorp/memberlist"
 )
@@ -78,7 +77,7 @@ func (n *Node) keyRound(ctx context.Context, op keyOp, token string) error {
 	for _, p := range peers {
 		go func() {
 			if err := ml.SendReliable(p, req); err != nil {
-				n.rotations.deliver(keyResponse{ID: id, From: p.Name, Error: err.Error()})
+				n.rotations.deliver(id, keyResponse{ID: id, From: p.Name, Error: err.Error()})
 			}
 		}()
 	}
@@ -135,39 +134,4 @@ func (n *Node) answerKeyRequest(req keyRequest) {
 		return
 	}
 	n.log.Warn("answer key rotation step: the asking member is gone", "to", req.From)
-}
-
-// rotations routes answers to the round waiting for them.
-type rotations struct {
-	mu      sync.Mutex
-	nextID  uint64
-	pending map[uint64]chan keyResponse
-}
-
-func (r *rotations) open(peers int) (uint64, <-chan keyResponse) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.nextID++
-	// Room for an answer and a send failure from every peer, so that
-	// deliver never blocks the receive path.
-	ch := make(chan keyResponse, 2*peers)
-	r.pending[r.nextID] = ch
-	return r.nextID, ch
-}
-
-func (r *rotations) close(id uint64) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	delete(r.pending, id)
-}
-
-func (r *rotations) deliver(a keyResponse) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if ch, ok := r.pending[a.ID]; ok {
-		select {
-		case ch <- a:
-		default:
-		}
-	}
 }
