@@ -9,12 +9,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/cluster"
+	"github.com/podman-swarm/podman-swarm/internal/testdisk"
 )
 
 // nodeList is the part of a node list the tests read.
@@ -104,29 +104,11 @@ func describedReason(t *testing.T, a *Agent, pod string) string {
 	return ""
 }
 
-// mountTmpfs mounts a small tmpfs of its own at a new folder, or skips the test. It is
-// unmounted after the agents that use it stopped (cleanups run last registered first).
-func mountTmpfs(t *testing.T, size string) string {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: the leader's state folder goes on a tmpfs of its own (mount -t tmpfs), to fill it")
-	}
-	dir := filepath.Join(t.TempDir(), "full")
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size="+size+",mode=0700"); err != nil {
-		t.Skipf("cannot mount a tmpfs for the leader's state folder: %v", err)
-	}
-	t.Cleanup(func() { _ = syscall.Unmount(dir, syscall.MNT_DETACH) })
-	return dir
-}
-
 // fillLeaderDisk fills the file system of dir, which holds the state folder of leader,
 // until leader cannot write its store.
 func fillLeaderDisk(t *testing.T, dir string, leader *Agent) {
 	t.Helper()
-	fillDisk(t, dir)
+	testdisk.Fill(t, dir)
 	// The log's last page may still take a few small frames: write until the disk
 	// refuses one, which leaves less room than any later frame needs.
 	for i := 0; ; i++ {
@@ -160,37 +142,13 @@ func replicaFailure(t *testing.T, a *Agent, name string) string {
 	return ""
 }
 
-// fillDisk writes dir/filler until the file system is full.
-func fillDisk(t *testing.T, dir string) {
-	t.Helper()
-	f, err := os.Create(filepath.Join(dir, "filler"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	chunk := bytes.Repeat([]byte{0xaa}, 4096)
-	for {
-		if _, err := f.Write(chunk); err != nil {
-			if !errors.Is(err, syscall.ENOSPC) {
-				t.Fatal(err)
-			}
-			break
-		}
-	}
-	for { // what is left is less than a page
-		if _, err := f.Write(chunk[:1]); err != nil {
-			break
-		}
-	}
-}
-
 // The leader's disk is full: it cannot store the Deployment applied through another node,
 // let alone place its pods. Every node lists the leader as StoreFailing with the reason,
 // and the nodes that hold the Deployment list its pods Pending with the leader's reason, in
 // get and describe. Once there is room again, the pods are placed under the names they were
 // listed with, and the reasons clear.
 func TestLeaderOnAFullDiskShowsWhyPodsWait(t *testing.T) {
-	full := mountTmpfs(t, "1m")
+	full := testdisk.Tmpfs(t, "1m")
 	agents := startAgents(t, 3, func(i int, c *Config) {
 		if i == 0 {
 			c.StateDir = filepath.Join(full, "n0")

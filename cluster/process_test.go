@@ -6,9 +6,7 @@ package cluster_test
 // an agent acknowledged must be there afterwards.
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -24,6 +22,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/podman-swarm/podman-swarm/internal/testdisk"
 )
 
 var (
@@ -436,18 +436,8 @@ func TestApplyRefusesAnObjectTooLarge(t *testing.T) {
 // and /healthz says why; once there is room again, writes work, and after a
 // SIGKILL every acknowledged write is there and no refused one.
 func TestAgentOnAFullDisk(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: the state folder goes on a tmpfs of its own (mount -t tmpfs)")
-	}
+	full := testdisk.Tmpfs(t, "1m")
 	root := t.TempDir()
-	full := filepath.Join(root, "full")
-	if err := os.Mkdir(full, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Mount("tmpfs", full, "tmpfs", 0, "size=1m,mode=0700"); err != nil {
-		t.Skipf("cannot mount a tmpfs for the state folder: %v", err)
-	}
-	t.Cleanup(func() { _ = syscall.Unmount(full, syscall.MNT_DETACH) })
 	a := newAgent(t, "full-a", filepath.Join(full, "a"), nil)
 	a.start()
 	b := newAgent(t, "full-b", filepath.Join(root, "b"), a)
@@ -464,7 +454,7 @@ func TestAgentOnAFullDisk(t *testing.T) {
 	}
 	a.mustCall(http.StatusOK, "POST", "/api/v1/manifests", "application/yaml", all.String())
 
-	fillDisk(t, full)
+	testdisk.Fill(t, full)
 	// The log's last page may still take a few small frames: delete until
 	// the disk refuses one, which leaves less room than any write needs.
 	refused := ""
@@ -535,30 +525,5 @@ func TestAgentOnAFullDisk(t *testing.T) {
 	}
 	if got := b.names("services"); !slices.Equal(got, live) {
 		t.Fatalf("%s lists %v, want %v", b.name, got, live)
-	}
-}
-
-// fillDisk writes a file under dir until the file system is full.
-func fillDisk(t *testing.T, dir string) {
-	t.Helper()
-	f, err := os.Create(filepath.Join(dir, "filler"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	chunk := bytes.Repeat([]byte{0xaa}, 4096)
-	for {
-		if _, err := f.Write(chunk); err != nil {
-			if !errors.Is(err, syscall.ENOSPC) {
-				t.Fatal(err)
-			}
-			break
-		}
-	}
-	// What is left is less than a page: take it byte by byte.
-	for {
-		if _, err := f.Write(chunk[:1]); err != nil {
-			break
-		}
 	}
 }
