@@ -284,9 +284,14 @@ func (w *testTransport) forwardStreams() {
 	}
 }
 
+// Shutdown stops the inner transport before the relay: memberlist still reads streams
+// while its transport shuts down, and a stream that arrives meanwhile (a peer's push/pull)
+// must be relayed, or the inner transport's listener blocks handing it over and its
+// Shutdown waits for that listener for ever.
 func (w *testTransport) Shutdown() error {
+	err := w.NodeAwareTransport.Shutdown()
 	w.once.Do(func() { close(w.done) })
-	return w.NodeAwareTransport.Shutdown()
+	return err
 }
 
 // recordedConn records what a node writes on a stream.
