@@ -1,7 +1,10 @@
 // Package discovery computes a Service's endpoints: the ready pods its selector matches, each
-// at its node's address and the port it publishes there for each Service port. Pods have no
-// overlay network (each publishes its ports on its node, see manifest.PublishedPort), so an
-// endpoint is always node address + published host port.
+// at its node's address and the node port it publishes there for each Service port, and at
+// its own pod IP and container port. Pods have no overlay network: a pod publishes its
+// container ports on its node (on node ports the node picks, or on an explicit hostPort), so
+// whatever carries traffic to a pod (the node's nftables rules in every pod, the ingress,
+// the node-port forwarder) ends at node address + node port. The pod IP and the Service's
+// ClusterIP are virtual addresses that the rules inside every pod translate.
 // It is pure: the agent feeds it the store, the API and the companions read its answers.
 package discovery
 
@@ -17,9 +20,17 @@ import (
 
 // Port is one port of a Service, or of an endpoint for that Service port.
 type Port struct {
-	Name     string          `json:"name,omitempty"`
+	Name string `json:"name,omitempty"`
+	// Port is, for a Service, the Service port (on its ClusterIP); for an endpoint, the
+	// node port the pod publishes on its node's Address.
 	Port     int32           `json:"port"`
 	Protocol corev1.Protocol `json:"protocol"`
+	// NodePort is, for a Service of type NodePort or LoadBalancer, the port every node
+	// forwards to the Service; 0 for other Services and for endpoints.
+	NodePort int32 `json:"nodePort,omitempty"`
+	// TargetPort is, for an endpoint, the container port inside the pod (the port on its
+	// PodIP); 0 for a Service.
+	TargetPort int32 `json:"targetPort,omitempty"`
 }
 
 // Endpoint is one pod behind a Service.
@@ -27,6 +38,9 @@ type Endpoint struct {
 	Pod     string `json:"pod"`
 	Node    string `json:"node"`
 	Address string `json:"address"` // the node's address
+	// PodIP is the pod's own address from the pod CIDR; "" for a pod placed before pods
+	// had one (it is reached at Address only).
+	PodIP string `json:"podIP,omitempty"`
 	// Ready: the pod is ready and its published ports accept connections (Pod.PortsOpen).
 	Ready bool `json:"ready"`
 	// Ports has one entry per Service port the pod publishes, named as the Service port:
@@ -36,17 +50,36 @@ type Endpoint struct {
 
 // Service is a Service and its endpoints.
 type Service struct {
-	Namespace string     `json:"namespace"`
-	Name      string     `json:"name"`
-	Ports     []Port     `json:"ports"`
-	Endpoints []Endpoint `json:"endpoints"`
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	// Type is the Service's type: ClusterIP, NodePort, LoadBalancer or ExternalName.
+	Type corev1.ServiceType `json:"type,omitempty"`
+	// ClusterIP is the Service's virtual address: "" until the cluster allocated one,
+	// ClusterIPNone for a headless Service (answered with its pods' IPs).
+	ClusterIP string `json:"clusterIP,omitempty"`
+	// ExternalName is the name a Service of type ExternalName stands for (a CNAME).
+	ExternalName string     `json:"externalName,omitempty"`
+	Ports        []Port     `json:"ports"`
+	Endpoints    []Endpoint `json:"endpoints"`
 }
+
+// ClusterIPNone is the ClusterIP of a headless Service, as Kubernetes spells it.
+const ClusterIPNone = corev1.ClusterIPNone
+
+// Headless tells a Service whose name answers its pods' own IPs instead of a ClusterIP.
+func (s Service) Headless() bool { return s.ClusterIP == ClusterIPNone }
 
 // Pod is what discovery needs to know of a placed pod.
 type Pod struct {
 	Pod     manifest.Pod
 	Node    string
 	Address string // the node's address, where its ports are published
+	// PodIP is the pod's own address; "" for a pod placed before pods had one.
+	PodIP string
+	// Ports are the ports the node reports the pod publishes (HostPort: the node port);
+	// nil before the node reported them, when the pod's spec says (hostPort, else the
+	// container port, as pods placed before node ports were picked publish them).
+	Ports []manifest.PublishedPort
 	Ready   bool   // as the node reports it: running, and healthy where it has a check
 	// PortsOpen is whether the pod's published TCP ports accepted a connection from its
 	// node at the last check; nil before the first check, when readiness alone counts.
@@ -63,14 +96,27 @@ func (p Pod) serves() bool {
 	return p.Ready && !p.NodeDown && (p.PortsOpen == nil || *p.PortsOpen)
 }
 
-// Endpoints lists the pods behind a Service, serving or not, sorted by pod name. A Service
-// without a selector has no endpoints (manual Endpoints objects are not supported).
+// Endpoints lists the pods behind a Service, serving or not, sorted by pod name. svc is the
+// Service with what the cluster allocated for it (spec.clusterIP, the ports' nodePort)
+// filled in. A Service without a selector has no endpoints (manual Endpoints objects are not
+// supported), nor has an ExternalName Service.
 func Endpoints(svc *corev1.Service, pods []Pod) Service {
-	out := Service{Namespace: svc.Namespace, Name: svc.Name, Endpoints: []Endpoint{}}
-	for _, sp := range svc.Spec.Ports {
-		out.Ports = append(out.Ports, Port{Name: sp.Name, Port: sp.Port, Protocol: protocol(sp.Protocol)})
+	out := Service{
+		Namespace:    svc.Namespace,
+		Name:         svc.Name,
+		Type:         svc.Spec.Type,
+		ClusterIP:    svc.Spec.ClusterIP,
+		ExternalName: svc.Spec.ExternalName,
+		Ports:        []Port{},
+		Endpoints:    []Endpoint{},
 	}
-	if len(svc.Spec.Selector) == 0 {
+	if out.Type == "" {
+		out.Type = corev1.ServiceTypeClusterIP
+	}
+	for _, sp := range svc.Spec.Ports {
+		out.Ports = append(out.Ports, Port{Name: sp.Name, Port: sp.Port, Protocol: protocol(sp.Protocol), NodePort: sp.NodePort})
+	}
+	if len(svc.Spec.Selector) == 0 || out.Type == corev1.ServiceTypeExternalName {
 		return out
 	}
 	sel := labels.SelectorFromSet(svc.Spec.Selector)
@@ -78,11 +124,14 @@ func Endpoints(svc *corev1.Service, pods []Pod) Service {
 		if p.Pod.Namespace != svc.Namespace || !sel.Matches(labels.Set(p.Pod.Labels)) || p.Node == "" {
 			continue
 		}
-		ep := Endpoint{Pod: p.Pod.Name, Node: p.Node, Address: p.Address, Ready: p.serves(), Ports: []Port{}}
-		published := manifest.PublishedPorts(&p.Pod.Spec)
+		ep := Endpoint{Pod: p.Pod.Name, Node: p.Node, Address: p.Address, PodIP: p.PodIP, Ready: p.serves(), Ports: []Port{}}
+		published := p.Ports
+		if published == nil {
+			published = manifest.PublishedPorts(&p.Pod.Spec)
+		}
 		for _, sp := range svc.Spec.Ports {
-			if hp, ok := hostPort(sp, published); ok {
-				ep.Ports = append(ep.Ports, Port{Name: sp.Name, Port: hp, Protocol: protocol(sp.Protocol)})
+			if pp, ok := targetPort(sp, published); ok {
+				ep.Ports = append(ep.Ports, Port{Name: sp.Name, Port: pp.HostPort, Protocol: protocol(sp.Protocol), TargetPort: pp.ContainerPort})
 			}
 		}
 		if len(ep.Ports) > 0 {
@@ -93,9 +142,9 @@ func Endpoints(svc *corev1.Service, pods []Pod) Service {
 	return out
 }
 
-// hostPort finds the host port a pod publishes for a Service port: targetPort by number, by
+// targetPort finds the port a pod publishes for a Service port: targetPort by number, by
 // the name of a container port, or (unset) the Service port's own number.
-func hostPort(sp corev1.ServicePort, published []manifest.PublishedPort) (int32, bool) {
+func targetPort(sp corev1.ServicePort, published []manifest.PublishedPort) (manifest.PublishedPort, bool) {
 	proto := protocol(sp.Protocol)
 	for _, pp := range published {
 		if pp.Protocol != proto {
@@ -104,19 +153,19 @@ func hostPort(sp corev1.ServicePort, published []manifest.PublishedPort) (int32,
 		switch {
 		case sp.TargetPort.Type == intstr.String:
 			if pp.Name == sp.TargetPort.StrVal {
-				return pp.HostPort, true
+				return pp, true
 			}
 		case sp.TargetPort.IntVal == 0:
 			if pp.ContainerPort == sp.Port {
-				return pp.HostPort, true
+				return pp, true
 			}
 		default:
 			if pp.ContainerPort == sp.TargetPort.IntVal {
-				return pp.HostPort, true
+				return pp, true
 			}
 		}
 	}
-	return 0, false
+	return manifest.PublishedPort{}, false
 }
 
 func protocol(p corev1.Protocol) corev1.Protocol {

@@ -38,11 +38,14 @@ func TestEndpoints(t *testing.T) {
 		{Pod: pod("web-noport", web), Node: "n3", Address: "198.18.0.13", Ready: true},
 	}
 	got := Endpoints(svc, pods)
-	want := Service{Namespace: "default", Name: "web",
-		Ports: []Port{{"http", 80, "TCP"}, {"metrics", 9100, "TCP"}, {"dns", 53, "UDP"}},
+	want := Service{Namespace: "default", Name: "web", Type: "ClusterIP",
+		Ports: []Port{{Name: "http", Port: 80, Protocol: "TCP"}, {Name: "metrics", Port: 9100, Protocol: "TCP"}, {Name: "dns", Port: 53, Protocol: "UDP"}},
 		Endpoints: []Endpoint{
-			{Pod: "web-a", Node: "n1", Address: "198.18.0.11", Ports: []Port{{"http", 8080, "TCP"}}},
-			{Pod: "web-b", Node: "n2", Address: "198.18.0.12", Ready: true, Ports: []Port{{"http", 18080, "TCP"}, {"metrics", 9100, "TCP"}, {"dns", 53, "UDP"}}},
+			{Pod: "web-a", Node: "n1", Address: "198.18.0.11", Ports: []Port{{Name: "http", Port: 8080, Protocol: "TCP", TargetPort: 8080}}},
+			{Pod: "web-b", Node: "n2", Address: "198.18.0.12", Ready: true, Ports: []Port{
+				{Name: "http", Port: 18080, Protocol: "TCP", TargetPort: 8080},
+				{Name: "metrics", Port: 9100, Protocol: "TCP", TargetPort: 9100},
+				{Name: "dns", Port: 53, Protocol: "UDP", TargetPort: 53}}},
 		}}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("Endpoints:\n got %+v\nwant %+v", got, want)
@@ -91,5 +94,43 @@ func TestEndpointReadyNeedsOpenPorts(t *testing.T) {
 		if n := len(got.Addresses("")); n != map[bool]int{true: 1}[tc.want] {
 			t.Errorf("%s: %d addresses", tc.name, n)
 		}
+	}
+}
+
+// A pod placed with its own IP publishes its container ports on node ports its node picked
+// and reports: the endpoint carries both, so rules can send pod IP:container port and
+// ClusterIP:port to node address:node port. The Service's allocations come through.
+func TestEndpointsOfPodWithOwnIP(t *testing.T) {
+	web := map[string]string{"app": "web"}
+	svc := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "web"},
+		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeNodePort, ClusterIP: "10.43.0.10", Selector: web,
+			Ports: []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromString("http"), NodePort: 30080}}},
+	}
+	p := pod("web-a", web, corev1.ContainerPort{Name: "http", ContainerPort: 8080})
+	reported := []manifest.PublishedPort{{Container: "c", Name: "http", ContainerPort: 8080, HostPort: 20001, Protocol: corev1.ProtocolTCP}}
+	got := Endpoints(svc, []Pod{{Pod: p, Node: "n1", Address: "198.18.0.11", PodIP: "10.42.0.7", Ports: reported, Ready: true}})
+	want := Service{Namespace: "default", Name: "web", Type: corev1.ServiceTypeNodePort, ClusterIP: "10.43.0.10",
+		Ports: []Port{{Name: "http", Port: 80, Protocol: "TCP", NodePort: 30080}},
+		Endpoints: []Endpoint{{Pod: "web-a", Node: "n1", Address: "198.18.0.11", PodIP: "10.42.0.7", Ready: true,
+			Ports: []Port{{Name: "http", Port: 20001, Protocol: "TCP", TargetPort: 8080}}}}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("Endpoints:\n got %+v\nwant %+v", got, want)
+	}
+	if a := got.Addresses("http"); !reflect.DeepEqual(a, []string{"198.18.0.11:20001"}) {
+		t.Errorf("Addresses(http) = %v, want the node port", a)
+	}
+}
+
+// An ExternalName Service has no endpoints, whatever its selector matches.
+func TestExternalNameHasNoEndpoints(t *testing.T) {
+	svc := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "db"},
+		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "db.example.com",
+			Selector: map[string]string{"app": "db"}, Ports: []corev1.ServicePort{{Port: 5432}}},
+	}
+	got := Endpoints(svc, []Pod{{Pod: pod("db-0", map[string]string{"app": "db"}, corev1.ContainerPort{ContainerPort: 5432}), Node: "n1", Address: "198.18.0.11", Ready: true}})
+	if len(got.Endpoints) != 0 || got.ExternalName != "db.example.com" || got.Type != corev1.ServiceTypeExternalName {
+		t.Fatalf("Endpoints = %+v", got)
 	}
 }
