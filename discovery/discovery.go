@@ -80,7 +80,7 @@ type Pod struct {
 	// nil before the node reported them, when the pod's spec says (hostPort, else the
 	// container port, as pods placed before node ports were picked publish them).
 	Ports []manifest.PublishedPort
-	Ready   bool   // as the node reports it: running, and healthy where it has a check
+	Ready bool // as the node reports it: running, and healthy where it has a check
 	// PortsOpen is whether the pod's published TCP ports accepted a connection from its
 	// node at the last check; nil before the first check, when readiness alone counts.
 	PortsOpen *bool
