@@ -7,14 +7,17 @@ import (
 // PublishedPort is one container port that a pod publishes on its node.
 //
 // Pods have no overlay network (rootless podman has none that spans nodes): every declared
-// container port is published on the node's address, on its hostPort, which defaults to
-// the containerPort. A Service's endpoint is therefore node address + HostPort, and a host
-// port is a per-node resource that two pods can never share.
+// container port is published on the node's address. An explicit hostPort is a per-node
+// resource that two pods can never share. Without one, a pod with an address of its own
+// publishes the port on a node port its node picks (reported in the pod's status); a pod
+// placed before pods had addresses publishes it on the containerPort, which PublishedPorts
+// gives as HostPort.
 type PublishedPort struct {
 	Container     string          // name of the container that declares the port
 	Name          string          // the port's name, "" when unnamed
 	ContainerPort int32           // the port inside the pod
 	HostPort      int32           // the port on the node
+	Explicit      bool            // HostPort is the manifest's hostPort, not a default
 	HostIP        string          // the node address to bind, "" for the node's default
 	Protocol      corev1.Protocol // TCP (default), UDP or SCTP
 }
@@ -45,6 +48,7 @@ func PublishedPorts(spec *corev1.PodSpec) []PublishedPort {
 				Name:          p.Name,
 				ContainerPort: p.ContainerPort,
 				HostPort:      host,
+				Explicit:      p.HostPort != 0,
 				HostIP:        p.HostIP,
 				Protocol:      proto,
 			})

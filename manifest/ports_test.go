@@ -22,7 +22,7 @@ func TestPublishedPorts(t *testing.T) {
 	want := []PublishedPort{
 		{Container: "proxy", Name: "proxy", ContainerPort: 9901, HostPort: 9901, Protocol: corev1.ProtocolTCP},
 		{Container: "web", Name: "http", ContainerPort: 8080, HostPort: 8080, Protocol: corev1.ProtocolTCP},
-		{Container: "web", ContainerPort: 53, HostPort: 5353, HostIP: "198.18.0.11", Protocol: corev1.ProtocolUDP},
+		{Container: "web", ContainerPort: 53, HostPort: 5353, Explicit: true, HostIP: "198.18.0.11", Protocol: corev1.ProtocolUDP},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %+v", got)

@@ -1,6 +1,11 @@
 package quadlet
 
-import "fmt"
+import (
+	"fmt"
+	"net/netip"
+
+	corev1 "k8s.io/api/core/v1"
+)
 
 // DefaultSwarmBinary is where the swarm binary lives on a node when Options.SwarmBinary is
 // empty. Containers with an httpGet or tcpSocket probe get it bind-mounted read-only at
@@ -36,7 +41,36 @@ type Options struct {
 	// SwarmBinary is the path of the swarm binary on the node, used by probes.
 	// Empty: DefaultSwarmBinary.
 	SwarmBinary string
+	// Pod is the pod's own network: its address and the node ports it publishes on. Nil
+	// for a pod placed before pods had addresses of their own, which publishes every
+	// container port on its node as hostPort, else containerPort, on Network.
+	Pod *PodNetwork
 }
+
+// PodNetwork is one pod's own network: the address its pasta interface carries, and the
+// node port each container port is published on.
+type PodNetwork struct {
+	// Address is the pod's IP with the pod network's prefix length, e.g. 10.42.0.7/16.
+	Address netip.Prefix
+	// Gateway is the pods' gateway inside that network (pasta's -g), e.g. 10.42.0.1.
+	Gateway netip.Addr
+	// NodePorts maps each container port without a hostPort to the node port it is
+	// published on, which the node picked.
+	NodePorts map[PortKey]int32
+	// OnStart is a command the pod's service runs once the pod's network exists and before
+	// its containers start (the node's rules for Service and pod addresses); nil: none.
+	OnStart []string
+}
+
+// PortKey names a container port of a pod: its number and protocol (TCP, UDP or SCTP).
+// Containers of a pod share one network, so the pair is unique within the pod.
+type PortKey struct {
+	Port     int32
+	Protocol corev1.Protocol
+}
+
+// String reads "8080/TCP".
+func (k PortKey) String() string { return fmt.Sprintf("%d/%s", k.Port, k.Protocol) }
 
 // Warning is a field of the pod that was ignored on purpose.
 type Warning struct {

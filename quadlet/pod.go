@@ -26,6 +26,12 @@ func (r *renderer) podUnit() (Unit, error) {
 	switch {
 	case spec.HostNetwork:
 		u.add("Pod", "Network", "host")
+	case r.opts.Pod != nil:
+		v, err := podNetwork(r.opts.Pod)
+		if err != nil {
+			return Unit{}, fieldError("options.Pod", "%v", err)
+		}
+		u.add("Pod", "Network", v)
 	case r.opts.Network != "":
 		v, err := rawValue(r.opts.Network)
 		if err != nil {
@@ -92,6 +98,15 @@ func (r *renderer) podUnit() (Unit, error) {
 	}
 	if err := r.podLevelFields(); err != nil {
 		return Unit{}, err
+	}
+	if n := r.opts.Pod; n != nil && len(n.OnStart) > 0 && !spec.HostNetwork {
+		// After the pod's service started its infra container, so the network namespace
+		// exists, and before the containers' services, which start after this one.
+		v, err := quoteWords(n.OnStart...)
+		if err != nil {
+			return Unit{}, fieldError("options.Pod.OnStart", "%q %v", n.OnStart, err)
+		}
+		u.add("Service", "ExecStartPost", v)
 	}
 	u.add("Install", "WantedBy", "default.target")
 	return Unit{UnitRef: podRef(r.pod.Namespace, r.pod.Name), Text: u.text()}, nil
@@ -184,8 +199,40 @@ func (r *renderer) publishPorts(u *unitFile) error {
 	return nil
 }
 
+// podNetwork is the pod's pasta network with an address of its own:
+// "pasta:-a,10.42.0.7,-n,16,-g,10.42.0.1".
+func podNetwork(n *PodNetwork) (string, error) {
+	if !n.Address.IsValid() || !n.Gateway.IsValid() {
+		return "", fmt.Errorf("the pod's address %q and gateway %q must both be set", n.Address, n.Gateway)
+	}
+	if !n.Address.Contains(n.Gateway) || n.Address.Addr() == n.Gateway {
+		return "", fmt.Errorf("gateway %s is not another address of the pod's network %s", n.Gateway, n.Address.Masked())
+	}
+	return fmt.Sprintf("pasta:-a,%s,-n,%d,-g,%s", n.Address.Addr(), n.Address.Bits(), n.Gateway), nil
+}
+
+// nodePort is the node port a container port is published on: its explicit hostPort, else
+// (for a pod with its own network) the port the node picked for it, else (a pod placed
+// before pods had their own network) the container port itself.
+func (r *renderer) nodePort(pp manifest.PublishedPort) (manifest.PublishedPort, error) {
+	if r.opts.Pod == nil || pp.Explicit {
+		return pp, nil
+	}
+	k := PortKey{Port: pp.ContainerPort, Protocol: pp.Protocol}
+	port, ok := r.opts.Pod.NodePorts[k]
+	if !ok {
+		return pp, fmt.Errorf("no node port was picked for container port %s", k)
+	}
+	pp.HostPort = port
+	return pp, nil
+}
+
 // publishPort writes one port as podman's [hostIP:]hostPort:containerPort/protocol.
 func (r *renderer) publishPort(pp manifest.PublishedPort) (string, error) {
+	pp, err := r.nodePort(pp)
+	if err != nil {
+		return "", err
+	}
 	if pp.ContainerPort < 1 || pp.ContainerPort > 65535 {
 		return "", fmt.Errorf("containerPort %d is not a port number", pp.ContainerPort)
 	}
