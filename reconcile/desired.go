@@ -57,8 +57,24 @@ func Desire(p manifest.Pod, o quadlet.Options) (DesiredPod, []quadlet.Warning, e
 		return DesiredPod{}, nil, fmt.Errorf("render pod %s: %w", p.Key(), err)
 	}
 	d := NewDesiredPod(p.Key(), res.Units)
-	d.Ports = manifest.PublishedPorts(&p.Spec)
+	d.Ports = publishedPorts(p, o.Pod)
 	return d, res.Warnings, nil
+}
+
+// publishedPorts are the ports the pod publishes on the node: with a network of its own,
+// each port without a hostPort on the node port picked for it (Render refused a pod with
+// one missing).
+func publishedPorts(p manifest.Pod, n *quadlet.PodNetwork) []manifest.PublishedPort {
+	ports := manifest.PublishedPorts(&p.Spec)
+	if n == nil {
+		return ports
+	}
+	for i, pp := range ports {
+		if !pp.Explicit {
+			ports[i].HostPort = n.NodePorts[quadlet.PortKey{Port: pp.ContainerPort, Protocol: pp.Protocol}]
+		}
+	}
+	return ports
 }
 
 // NewDesiredPod builds a desired pod from its rendered units, in the order Render gives

@@ -22,6 +22,10 @@ type Config struct {
 	// Options are the node's facts the units are rendered with. They must stay the same
 	// across agent restarts: a change rewrites, and so restarts, every pod.
 	Options quadlet.Options
+	// PodNetwork gives a pod its own network (its address and the node ports it publishes
+	// on), set into Options.Pod when it renders; nil, or a nil answer, for a pod without
+	// one. It is called from SetDesired and must be quick.
+	PodNetwork func(p manifest.Pod) *quadlet.PodNetwork
 	// Systemd drives the units: NewDBus for the user's systemd.
 	Systemd Systemd
 	// Podman and Journal default to a Commands.
@@ -131,7 +135,13 @@ func (r *Reconciler) SetDesired(pods []manifest.Pod) {
 	desired := make(map[string]DesiredPod, len(pods))
 	renderErr := map[string]string{}
 	for _, p := range pods {
-		d, warnings, err := Desire(p, r.cfg.Options)
+		o := r.cfg.Options
+		if r.cfg.PodNetwork != nil {
+			if n := r.cfg.PodNetwork(p); n != nil {
+				o.Pod, o.PodIP = n, n.Address.Addr().String()
+			}
+		}
+		d, warnings, err := Desire(p, o)
 		if err != nil {
 			renderErr[p.Key()] = err.Error()
 			continue

@@ -41,12 +41,20 @@ type Loop struct {
 	runtime Runtime
 	status  *StatusWriter
 	fence   *Fence // nil: never fenced
+	ports   *NodePorts
 	log     *slog.Logger
 }
 
 // NewLoop is the loop of node name; fence, when not nil, stops the pods while it is up.
 func NewLoop(node Cluster, name string, runtime Runtime, status *StatusWriter, fence *Fence, log *slog.Logger) *Loop {
 	return &Loop{node: node, name: name, runtime: runtime, status: status, fence: fence, log: log.With("component", "noderuntime")}
+}
+
+// WithNodePorts has the loop pick the node ports of the pods it hands the runtime, in
+// ports, before it hands them.
+func (a *Loop) WithNodePorts(ports *NodePorts) *Loop {
+	a.ports = ports
+	return a
 }
 
 // Start runs the loop until ctx ends.
@@ -66,6 +74,9 @@ func (a *Loop) Start(ctx context.Context) error {
 			d = drainer{}
 		} else {
 			run, wait = d.run(Assigned(st, a.name), time.Now())
+		}
+		if a.ports != nil {
+			a.ports.Update(run, PodIPs(st, a.name))
 		}
 		a.runtime.SetDesired(run)
 		var drained <-chan time.Time
@@ -94,6 +105,17 @@ func Assigned(st *store.State, node string) []manifest.Pod {
 		}
 	}
 	return mine
+}
+
+// PodIPs maps the pods the store assigns to node to their pod IPs, for those that have one.
+func PodIPs(st *store.State, node string) map[string]string {
+	out := map[string]string{}
+	for key, as := range st.Assignments {
+		if as.Node == node && as.PodIP != "" {
+			out[key] = as.PodIP
+		}
+	}
+	return out
 }
 
 // sortedKeys lists a map's keys in order.

@@ -14,6 +14,9 @@ import (
 type Assignment struct {
 	Pod  manifest.Pod `json:"pod"`
 	Node string       `json:"node"`
+	// PodIP is the pod's own address from the pod CIDR, given by the leader with the
+	// assignment; "" for a pod placed before pods had one.
+	PodIP string `json:"podIP,omitempty"`
 }
 
 // Pending is the value under pending/<ns>/<pod>: a pod that fits no node, and why.
