@@ -7,6 +7,13 @@
 //	GET /env?k=K   the value of the environment variable K
 //	GET /resolve?name=N  the addresses N resolves to, one per line
 //	GET /fetch?url=U     the body of GET U on a new connection (to test reaching other pods)
+//	GET /udp?addr=A      the answer of the UDP echo at A (host:port) to one datagram
+//	GET /caps            the CapEff line of the server's /proc/self/status
+//	GET /bulk?mb=N       N MiB of zeros (a throughput source)
+//	GET /measure?url=U&n=N[&keepalive=1]  JSON: N GETs of U, their p50/p99 latency
+//	GET /throughput?url=U  JSON: the bytes per second of one GET of U (e.g. a /bulk)
+//
+// With --udp ADDR it also answers every datagram on ADDR with "hello from POD on NODE\n".
 //
 // Every request is logged to stdout, which systemd sends to the journal.
 package main
@@ -27,6 +34,7 @@ import (
 
 func main() {
 	listen := flag.String("listen", ":8080", "address to listen on")
+	udp := flag.String("udp", "", "address of a UDP echo that answers with the pod's name (none when empty)")
 	flag.Parse()
 	pod := os.Getenv("POD_NAME")
 	if pod == "" {
@@ -72,11 +80,15 @@ func main() {
 		defer resp.Body.Close()
 		io.Copy(w, resp.Body)
 	})
+	addMeasures(mux)
 	logged := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		log.Printf("%s %s %s", r.RemoteAddr, r.Method, r.URL.RequestURI())
 		mux.ServeHTTP(w, r)
 	})
 	log.SetOutput(os.Stdout)
+	if *udp != "" {
+		go func() { log.Fatal(serveUDP(*udp, fmt.Sprintf("hello from %s on %s\n", pod, node))) }()
+	}
 	log.Printf("testserver %s listening on %s", pod, *listen)
 	log.Fatal(http.ListenAndServe(*listen, logged))
 }
