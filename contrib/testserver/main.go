@@ -8,6 +8,7 @@
 //	GET /resolve?name=N  the addresses N resolves to, one per line
 //	GET /fetch?url=U     the body of GET U on a new connection (to test reaching other pods)
 //	GET /udp?addr=A      the answer of the UDP echo at A (host:port) to one datagram
+//	GET /addrs           the addresses of the pod's interfaces, one per line (CIDR notation)
 //	GET /caps            the CapEff line of the server's /proc/self/status
 //	GET /bulk?mb=N       N MiB of zeros (a throughput source)
 //	GET /measure?url=U&n=N[&keepalive=1]  JSON: N GETs of U, their p50/p99 latency

@@ -51,6 +51,16 @@ func addMeasures(mux *http.ServeMux) {
 		}
 		w.Write(buf[:n])
 	})
+	mux.HandleFunc("/addrs", func(w http.ResponseWriter, r *http.Request) {
+		addrs, err := net.InterfaceAddrs()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		for _, a := range addrs {
+			fmt.Fprintln(w, a.String())
+		}
+	})
 	mux.HandleFunc("/caps", func(w http.ResponseWriter, r *http.Request) {
 		data, err := os.ReadFile("/proc/self/status")
 		if err != nil {
