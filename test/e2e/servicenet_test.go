@@ -266,7 +266,7 @@ func TestServiceNetworking(t *testing.T) {
 	dnsAnswersIn(t, "alpha-pods.default.svc.cluster.local", want)
 
 	// A pod started again gets its rules before its containers run.
-	if out, err := onNode(1, "systemctl", "--user", "restart", "swarm-default-netclient-pod.service"); err != nil {
+	if out, err := onNode(1, "systemctl", "--user", "restart", "swarm-default_netclient.service"); err != nil {
 		t.Fatalf("restart the client pod: %v\n%s", err, out)
 	}
 	eventually(t, 60*time.Second, "the restarted client pod reaches alpha through its ClusterIP", func() (bool, string) {
