@@ -50,3 +50,7 @@ func Load(ctx context.Context, rules []byte, pods []string) error {
 	var l Loader
 	return l.Load(ctx, rules, pods)
 }
+
+// RulesFile is the name of the node's rules file in the agent's state folder: the agent
+// keeps it current, and a pod starting loads it from there, whether the agent runs or not.
+const RulesFile = "netrules.nft"
