@@ -40,7 +40,7 @@ func (l *Loader) Load(ctx context.Context, rules []byte, pods []string) error {
 	for _, pod := range pods {
 		pid, ok := pids[pod]
 		if !ok {
-			errs = append(errs, fmt.Errorf("load rules into pod %s: it has no running infra container", pod))
+			errs = append(errs, &PodError{Pod: pod, Err: errors.New("it has no running infra container")})
 			continue
 		}
 		targets = append(targets, pod+"="+strconv.Itoa(pid))
@@ -109,12 +109,12 @@ func (l *Loader) enter(ctx context.Context, rules []byte, targets []string) erro
 	for _, r := range results {
 		done[r.Pod] = true
 		if r.Error != "" {
-			errs = append(errs, fmt.Errorf("load rules into pod %s: %s", r.Pod, r.Error))
+			errs = append(errs, &PodError{Pod: r.Pod, Err: errors.New(r.Error)})
 		}
 	}
 	for _, t := range targets {
 		if pod := t[:strings.LastIndex(t, "=")]; !done[pod] {
-			errs = append(errs, fmt.Errorf("load rules into pod %s: no answer from the namespace side: %s", pod, strings.TrimSpace(stderr.String())))
+			errs = append(errs, &PodError{Pod: pod, Err: fmt.Errorf("no answer from the namespace side: %s", strings.TrimSpace(stderr.String()))})
 		}
 	}
 	return errors.Join(errs...)
@@ -125,6 +125,37 @@ func (l *Loader) podman() string {
 		return "podman"
 	}
 	return l.Podman
+}
+
+// PodError is the failure to load the rules into one pod; Load joins one per pod that
+// failed, so that a caller can tell which pods have their rules.
+type PodError struct {
+	Pod string
+	Err error
+}
+
+func (e *PodError) Error() string { return "load rules into pod " + e.Pod + ": " + e.Err.Error() }
+
+func (e *PodError) Unwrap() error { return e.Err }
+
+// FailedPods lists the pods an error of Load names; all is true when the error is not about
+// single pods (podman could not list them, or not run at all), so every pod failed.
+func FailedPods(err error) (pods []string, all bool) {
+	if err == nil {
+		return nil, false
+	}
+	var pe *PodError
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			p, a := FailedPods(e)
+			pods, all = append(pods, p...), all || a
+		}
+		return pods, all
+	}
+	if errors.As(err, &pe) {
+		return []string{pe.Pod}, false
+	}
+	return nil, true
 }
 
 // Result is the answer of the namespace side for one pod, one JSON line each.

@@ -3,9 +3,12 @@ package netns
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -167,7 +170,23 @@ func TestLoadIntoNamespaces(t *testing.T) {
 			t.Errorf("Load error %q does not say %q", err, want)
 		}
 	}
+	if pods, all := FailedPods(err); all || len(pods) != 2 || pods[0] != "gone" || pods[1] != "db" {
+		t.Errorf("FailedPods = %v, %v; want gone and db", pods, all)
+	}
 	if rs := rulesetOf(t, b); !strings.Contains(rs, "10.42.0.7") {
 		t.Errorf("a refused load changed the rules of db:\n%s", rs)
+	}
+}
+
+func TestFailedPods(t *testing.T) {
+	err := errors.Join(&PodError{Pod: "a", Err: io.EOF}, errors.Join(&PodError{Pod: "b", Err: io.EOF}, &PodError{Pod: "c", Err: io.EOF}))
+	if pods, all := FailedPods(err); all || !slices.Equal(pods, []string{"a", "b", "c"}) {
+		t.Errorf("FailedPods = %v, %v; want a, b, c", pods, all)
+	}
+	if _, all := FailedPods(errors.Join(&PodError{Pod: "a", Err: io.EOF}, io.EOF)); !all {
+		t.Error("FailedPods of an error about no pod in particular did not say all")
+	}
+	if pods, all := FailedPods(nil); pods != nil || all {
+		t.Errorf("FailedPods(nil) = %v, %v", pods, all)
 	}
 }
