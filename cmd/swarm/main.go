@@ -45,6 +45,7 @@ gossip, and every pod becomes plain systemd --user services written as Quadlet u
 		newLogsCommand(),
 		newProbeCommand(),
 		newRenderCommand(),
+		newNetnsCommand(),
 		newVersionCommand(),
 	)
 	return root
