@@ -19,7 +19,7 @@ import (
 // midway, is tried again from another member whose digest differs.
 const (
 	fetchChunkBytes = 512 << 10
-	fetchSettle     = 500 * time.Millisecond
+	fetchSettle     = time.Second
 	fetchTries      = 3
 	// fetchMaxChunks bounds the chunks of one answer: the whole store, at most
 	// maxStoreBytes, fits with room to spare.
