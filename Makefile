@@ -5,7 +5,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 PREFIX   ?= /usr/local
 BIN      := bin/swarm
 
-.PHONY: all build install test test-short e2e lint fuzz bench bench-cluster bench-node bench-dns bench-ingress bench-go e2e-tree clean
+.PHONY: all build install test test-short e2e lint fuzz bench bench-cluster bench-scale bench-node bench-dns bench-ingress bench-go e2e-tree clean
 
 all: build
 
@@ -49,6 +49,11 @@ bench: bench-go bench-cluster bench-node bench-dns bench-ingress
 ## 200 applies on 3 agents with each ?ack= (SWARM_BASE=old/swarm measures an earlier build beside)
 bench-cluster: build
 	$(GO) run ./bench/cluster -swarm $(BIN) $(if $(SWARM_BASE),-swarm-base $(SWARM_BASE))
+
+## bench-scale: 50 agents (--runtime none) on 127.0.2.x: 1,000 then 5,000 pods applied until every
+## agent's API lists them, idle CPU and memory, pod list latency, SIGKILL failover (about 10 minutes)
+bench-scale: build
+	$(GO) run ./bench/scale -swarm $(BIN)
 
 ## bench-node: on one rig node: apply until a pod answers vs a plain systemctl start, and
 ## 50 pods on one node (needs root)

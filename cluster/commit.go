@@ -173,6 +173,9 @@ func (n *Node) commitBatch(batch []*commitReq) {
 		n.reserved -= r.reserved
 		changed, replaced := n.mergeLocked(r.entries)
 		n.mu.Unlock()
+		if len(changed) > 0 {
+			n.markDigestDirty()
+		}
 		n.notifyReplaced(replaced)
 		n.changed(changed, r.spread)
 		if r.done != nil {

@@ -176,6 +176,20 @@ func (n *Node) handleMessage(buf []byte) {
 			return
 		}
 		n.deliverAck(a)
+	case msgFetch:
+		r, err := decodeFetchRequest(body)
+		if err != nil {
+			n.log.Warn("drop fetch request", "err", err)
+			return
+		}
+		go n.answerFetch(r)
+	case msgFetchChunk:
+		c, err := decodeFetchChunk(body, n.now())
+		if err != nil {
+			n.log.Warn("drop fetched entries", "err", err)
+			return
+		}
+		n.fetchWait.deliver(c.ID, c)
 	default:
 		n.log.Warn("drop message of unknown type", "type", int(t))
 	}

@@ -26,6 +26,13 @@
 // the same state. Deletes are tombstones, collected after
 // Config.TombstoneTTL.
 //
+// Whatever those miss (a lost packet, a direct send that failed, a writer
+// that died after reaching one member) is repaired within a probe interval
+// or two rather than at the next push/pull: every probe answer carries a
+// digest of the answering node's store, and a node whose store differs
+// fetches the entries of the differing buckets from that member over TCP, in
+// bounded chunks, trying another member when one fails midway (fetch.go).
+//
 // Two writes of a key made without either writer seeing the other's (on the
 // two sides of a partition, say) are ordered like any others, and the older
 // one is replaced everywhere without a word. The store cannot tell such a

@@ -24,6 +24,10 @@ const (
 	msgReplicate
 	// msgReplicateAck confirms that a msgReplicate is on the member's disk.
 	msgReplicateAck
+	// msgFetch asks a member for its entries where its digest differs (fetch.go).
+	msgFetch
+	// msgFetchChunk is part of the answer to a msgFetch.
+	msgFetchChunk
 )
 
 // pushPullVersion leads the push/pull state, so that a later format can be

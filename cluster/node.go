@@ -53,6 +53,9 @@ type Node struct {
 	disk      diskHealth
 	acks      waiters[peerAnswer]
 	links     peerLinks
+	digest    digestCache
+	fetches   fetcher
+	fetchWait waiters[fetchChunk]
 
 	queue     *memberlist.TransmitLimitedQueue
 	members   *memberTable
@@ -236,6 +239,7 @@ func (n *Node) restore(clock uint64, entries []Entry) {
 		}
 	}
 	mergeEntries(n.entries, entries)
+	n.markDigestDirty()
 }
 
 // Leave tells the cluster that this node is leaving on purpose, so that its

@@ -26,14 +26,20 @@ type pings struct {
 
 var _ memberlist.PingDelegate = (*pings)(nil)
 
+// AckPayload is the clock, then the store's digest (digest.go), which a reader of the
+// clock alone ignores.
 func (p *pings) AckPayload() []byte {
-	return binary.AppendVarint([]byte{ackClockVersion}, p.n.now().UnixNano())
+	b := binary.AppendVarint([]byte{ackClockVersion}, p.n.now().UnixNano())
+	return appendDigest(b, p.n.storeDigest())
 }
 
 func (p *pings) NotifyPingComplete(other *memberlist.Node, rtt time.Duration, payload []byte) {
-	theirs, ok := decodeAckClock(payload)
+	theirs, rest, ok := splitAckClock(payload)
 	if !ok {
 		return
+	}
+	if d, ok := decodeDigest(rest); ok {
+		p.n.noticeDigest(other.Name, d)
 	}
 	offset := clockOffset(theirs, p.n.now(), rtt)
 	switch p.n.skew.observe(other.Name, offset) {
@@ -46,14 +52,20 @@ func (p *pings) NotifyPingComplete(other *memberlist.Node, rtt time.Duration, pa
 }
 
 func decodeAckClock(payload []byte) (time.Time, bool) {
+	t, _, ok := splitAckClock(payload)
+	return t, ok
+}
+
+// splitAckClock reads the clock of a probe answer, and returns what follows it.
+func splitAckClock(payload []byte) (time.Time, []byte, bool) {
 	if len(payload) < 2 || payload[0] != ackClockVersion {
-		return time.Time{}, false
+		return time.Time{}, nil, false
 	}
 	v, n := binary.Varint(payload[1:])
 	if n <= 0 {
-		return time.Time{}, false
+		return time.Time{}, nil, false
 	}
-	return time.Unix(0, v), true
+	return time.Unix(0, v), payload[1+n:], true
 }
 
 // clockOffset estimates how far ahead of ours a peer's clock is, from the

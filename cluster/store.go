@@ -198,6 +198,7 @@ func (n *Node) collectTombstones(now time.Time) {
 	}
 	n.mu.Unlock()
 	if len(keys) > 0 {
+		n.markDigestDirty()
 		n.log.Debug("collected tombstones", "count", len(keys))
 		n.storeDirty.Store(true)
 		n.markDirty()

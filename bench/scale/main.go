@@ -1,0 +1,205 @@
+// Command scale measures 50 `swarm agent --runtime none` processes on loopback addresses
+// (127.0.2.x): how long after an apply of 1,000, then 5,000 pods (Deployments) every
+// agent's API lists them all placed, what an idle agent then costs in CPU (from
+// /proc/PID/stat) and memory, how long a list of every pod takes, and how long after a
+// SIGKILL of an agent that holds pods every other agent lists them on live nodes.
+//
+//	go run ./bench/scale -swarm bin/swarm
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/podman-swarm/podman-swarm/bench/internal/benchproc"
+)
+
+var (
+	swarmBin = flag.String("swarm", "bin/swarm", "the swarm binary")
+	nodes    = flag.Int("nodes", 50, "agents")
+	netPfx   = flag.String("net", "127.0.2", "the agents' addresses are NET.(11+i)")
+	replicas = flag.Int("replicas", 50, "replicas of each Deployment")
+	steps    = flag.String("pods", "1000,5000", "pods of each apply, in turn: each one a new namespace of Deployments")
+	idle     = flag.Duration("idle", 30*time.Second, "idle window for CPU and memory")
+	kills    = flag.Int("kills", 3, "SIGKILLs of an agent holding pods to measure")
+	within   = flag.Duration("within", 120*time.Second, "how long an apply may take to reach every agent")
+)
+
+func main() {
+	flag.Parse()
+	log.SetFlags(log.Ltime)
+	defer benchproc.StopAll()
+	dir := benchproc.TempDir("swarm-scale-")
+
+	fmt.Printf("## Scale benchmark, %s, %s\n\n", time.Now().UTC().Format("2006-01-02"), benchproc.Machine())
+	log.Printf("starting %d agents", *nodes)
+	start := time.Now()
+	agents := startAgents(*swarmBin, dir, *netPfx, *nodes)
+	defer stopAgents(agents)
+	log.Printf("%d agents joined after %s", *nodes, time.Since(start).Round(time.Millisecond))
+
+	fmt.Printf("### Apply until every agent's API lists every pod placed (N=%d, Deployments of %d replicas, applied on one agent that does not lead)\n\n", *nodes, *replicas)
+	fmt.Printf("| pods | apply returned | median agent | last agent |\n|---|---|---|---|\n")
+	total := 0
+	for i, s := range strings.Split(*steps, ",") {
+		var pods int
+		if _, err := fmt.Sscan(s, &pods); err != nil || pods%*replicas != 0 {
+			benchproc.Fatalf("-pods %q: want multiples of %d", s, *replicas)
+		}
+		ns := fmt.Sprintf("scale%d", i)
+		applied, last, med := applyAndWait(agents, ns, pods)
+		total += pods
+		fmt.Printf("| %d | %s | %s | %s |\n", pods, applied.Round(time.Millisecond), med.Round(time.Millisecond), last.Round(time.Millisecond))
+	}
+	fmt.Println()
+
+	log.Printf("idle for %s", *idle)
+	cpu0 := make([]time.Duration, len(agents))
+	st0 := make([]stats, len(agents))
+	for i, a := range agents {
+		cpu0[i] = benchproc.CPUTime(a.cmd.Process.Pid)
+		st0[i], _ = getJSON[stats](a.api("/stats"))
+	}
+	time.Sleep(*idle)
+	var cpu, rss, traffic []float64
+	for i, a := range agents {
+		cpu = append(cpu, 100*float64(benchproc.CPUTime(a.cmd.Process.Pid)-cpu0[i])/float64(*idle))
+		st, err := getJSON[stats](a.api("/stats"))
+		benchproc.Check(err)
+		traffic = append(traffic, float64(st.GossipSentBytes-st0[i].GossipSentBytes+st.GossipReceivedBytes-st0[i].GossipReceivedBytes)/idle.Seconds())
+		rss = append(rss, rssMB(a.cmd.Process.Pid))
+	}
+	fmt.Printf("### Idle agent (N=%d, %s window, %d pods stored)\n\n", *nodes, *idle, total)
+	fmt.Printf("| | median | worst |\n|---|---|---|\n")
+	fmt.Printf("| CPU per agent (user + system) | %.2f %% | %.2f %% |\n", benchproc.Median(cpu), slices.Max(cpu))
+	fmt.Printf("| RSS per agent | %.1f MB | %.1f MB |\n", benchproc.Median(rss), slices.Max(rss))
+	fmt.Printf("| gossip traffic per agent (sent + received) | %.0f B/s | %.0f B/s |\n\n", benchproc.Median(traffic), slices.Max(traffic))
+
+	ms, size := listLatency(agents[len(agents)-1], 20)
+	fmt.Printf("### GET /api/v1/pods of all %d pods on one agent (%d lists one after the other, %d KB each)\n\n", total, len(ms), size/1024)
+	fmt.Printf("| median | worst |\n|---|---|\n| %.1f ms | %.1f ms |\n\n", benchproc.Median(ms), slices.Max(ms))
+
+	failover(agents, total)
+}
+
+// applyAndWait applies pods in namespace on an agent that does not lead, and returns how
+// long the apply took to return, and how long after it returned the last agent and the
+// median agent listed every pod placed.
+func applyAndWait(agents []*agent, ns string, pods int) (applied, last, med time.Duration) {
+	st, err := getJSON[stats](agents[0].api("/stats"))
+	benchproc.Check(err)
+	on := agents[len(agents)/2]
+	if on.name == st.Leader {
+		on = agents[len(agents)/2+1]
+	}
+	vis := watchVisible(agents, ns, pods)
+	log.Printf("applying %d pods on %s (leader %s)", pods, on.name, st.Leader)
+	start := time.Now()
+	benchproc.Check(applyYAML(on, deployments(ns, pods / *replicas, *replicas)))
+	returned := time.Now()
+	at := vis.wait(*within)
+	var after []float64
+	for i, t := range at {
+		if t.IsZero() {
+			benchproc.Fatalf("%s did not list %d pods within %s of the apply (it lists %d)", agents[i].name, pods, *within, placedIn(agents[i], ns))
+		}
+		after = append(after, float64(max(t.Sub(returned), 0)))
+	}
+	last = time.Duration(slices.Max(after))
+	med = time.Duration(benchproc.Median(after))
+	log.Printf("%d pods: apply returned after %s; every agent lists them %s later (median %s)",
+		pods, returned.Sub(start).Round(time.Millisecond), last.Round(time.Millisecond), med.Round(time.Millisecond))
+	return returned.Sub(start), last, med
+}
+
+// failover kills an agent that holds pods and neither leads nor is the one whose API
+// applied, and times until no other agent lists a pod on it; the leader's plan moves
+// a node's pods in one atomic write, so a pod that left the dead node is placed
+// elsewhere. The agent comes back before the next kill.
+func failover(agents []*agent, total int) {
+	var took []float64
+	for r := range *kills {
+		st, err := getJSON[stats](agents[0].api("/stats"))
+		benchproc.Check(err)
+		var victim *agent
+		for _, a := range agents[1+r:] {
+			if a.name != st.Leader && len(onNode(agents[0], a.name)) > 0 {
+				victim = a
+				break
+			}
+		}
+		if victim == nil {
+			benchproc.Fatalf("no agent to kill: leader %s", st.Leader)
+		}
+		held := len(onNode(agents[0], victim.name))
+		start := time.Now()
+		_ = victim.cmd.Process.Signal(syscall.SIGKILL)
+		<-victim.exited
+		left := slices.DeleteFunc(slices.Clone(agents), func(a *agent) bool { return a == victim })
+		var d time.Duration
+		for {
+			if time.Since(start) > *within {
+				benchproc.Fatalf("the pods of %s were not moved within %s", victim.name, *within)
+			}
+			if slices.IndexFunc(left, func(a *agent) bool { return len(onNode(a, victim.name)) > 0 }) < 0 {
+				d = time.Since(start)
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		took = append(took, float64(d))
+		log.Printf("kill %d: the %d pods of %s moved after %s", r, held, victim.name, d.Round(time.Millisecond))
+		for _, a := range []*agent{left[0], left[len(left)-1]} {
+			if n := placedAll(a); n != total {
+				benchproc.Fatalf("%s lists %d placed pods after the failover, want %d", a.name, n, total)
+			}
+		}
+		startAgent(*swarmBin, victim)
+		waitMembers(agents, len(agents), 120*time.Second)
+	}
+	fmt.Printf("### SIGKILL of an agent holding pods until no other agent lists a pod on it (N=%d, %d kills, the agent's default dead-node grace)\n\n", *nodes, *kills)
+	fmt.Printf("| median | worst |\n|---|---|\n| %s | %s |\n\n",
+		time.Duration(benchproc.Median(took)).Round(time.Millisecond), time.Duration(slices.Max(took)).Round(time.Millisecond))
+}
+
+// onNode lists the pods that a lists on node.
+func onNode(a *agent, node string) []podItem {
+	l, err := getJSON[struct{ Items []podItem }](a.api("/api/v1/pods?fieldSelector=spec.nodeName%3D" + node))
+	if err != nil {
+		return []podItem{{}} // unknown: count it as still there
+	}
+	return l.Items
+}
+
+type podItem struct {
+	Metadata struct{ Name string }
+}
+
+// placedAll counts the pods that a lists with a node, in every namespace.
+func placedAll(a *agent) int {
+	body, err := get(a.api("/api/v1/pods"))
+	benchproc.Check(err)
+	return strings.Count(string(body), `"nodeName":"`) - strings.Count(string(body), `"nodeName":""`)
+}
+
+func rssMB(pid int) float64 {
+	data, err := os.ReadFile(filepath.Join("/proc", itoa(pid), "status"))
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			var kb float64
+			_, _ = fmt.Sscan(f[1], &kb)
+			return kb / 1024
+		}
+	}
+	return -1
+}

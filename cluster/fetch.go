@@ -1,0 +1,189 @@
+package cluster
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Fetch repairs what the direct sends and gossip missed, within a probe interval or two
+// rather than at the next push/pull (30 s and more, longer still in large clusters).
+// Every probe answer carries the answering node's digest (digest.go). A prober whose
+// store differs from the peer's, holds no more entries than it, and has not changed for
+// fetchSettle (so that a write still arriving is not fetched a second time) sends its
+// bucket hashes to that peer over TCP; the peer answers with its entries in the buckets
+// that differ, in chunks of at most fetchChunkBytes, each its own sealed stream as every
+// message is. The entries merge as any others (newest version wins, tombstones and ages
+// kept), through the write-ahead log. A fetch that fails, or a peer that stops answering
+// midway, is tried again from another member whose digest differs.
+const (
+	fetchChunkBytes = 512 << 10
+	fetchSettle     = time.Second
+	fetchTries      = 3
+	// fetchMaxChunks bounds the chunks of one answer: the whole store, at most
+	// maxStoreBytes, fits with room to spare.
+	fetchMaxChunks = 2*maxStoreBytes/fetchChunkBytes + 1
+)
+
+// fetcher remembers the digests peers last reported, and runs one fetch at a time.
+type fetcher struct {
+	mu      sync.Mutex
+	running bool
+	peers   map[string]peerDigest
+}
+
+// noticeDigest takes the digest of a peer's probe answer, and starts a fetch from it when
+// it holds what this node may lack. It runs on memberlist's probe path: the work is
+// done in a goroutine.
+func (n *Node) noticeDigest(peer string, d peerDigest) {
+	f := &n.fetches
+	f.mu.Lock()
+	if f.peers == nil {
+		f.peers = make(map[string]peerDigest)
+	}
+	f.peers[peer] = d
+	start := !f.running
+	if start {
+		f.running = true
+	}
+	f.mu.Unlock()
+	if !start {
+		return
+	}
+	go func() {
+		defer func() {
+			f.mu.Lock()
+			f.running = false
+			f.mu.Unlock()
+		}()
+		mine := n.storeDigest()
+		if d.root == mine.root || d.count < mine.count || !n.storeQuietFor(fetchSettle) {
+			return
+		}
+		n.fetch(peer)
+	}()
+}
+
+// fetch asks first, then other members whose digest differs from this node's, until one
+// answers whole.
+func (n *Node) fetch(first string) {
+	tried := map[string]bool{}
+	peer := first
+	for range fetchTries {
+		tried[peer] = true
+		got, err := n.fetchFrom(peer)
+		if err == nil {
+			if got > 0 {
+				n.log.Debug("fetched what this node lacked", "from", peer, "entries", got)
+			}
+			return
+		}
+		if errors.Is(err, ErrClosed) {
+			return
+		}
+		n.log.Warn("fetch from a member failed; trying another", "member", peer, "err", err)
+		if peer = n.otherDiffering(tried); peer == "" {
+			return
+		}
+	}
+}
+
+// otherDiffering picks an alive member, not yet tried, whose last digest differs from
+// this node's.
+func (n *Node) otherDiffering(tried map[string]bool) string {
+	mine := n.storeDigest()
+	n.fetches.mu.Lock()
+	defer n.fetches.mu.Unlock()
+	for name, d := range n.fetches.peers {
+		if !tried[name] && d.root != mine.root && n.members.protocolOf(name) != 0 {
+			return name
+		}
+	}
+	return ""
+}
+
+// fetchFrom asks peer for the buckets where it differs and stores its answer as it comes,
+// returning how many entries arrived.
+func (n *Node) fetchFrom(peer string) (int, error) {
+	member, ok := n.memberNode(peer)
+	if !ok || n.members.protocolOf(peer) == 0 {
+		return 0, fmt.Errorf("fetch from %s: not an alive member", peer)
+	}
+	mine := n.storeDigest()
+	id, chunks := n.fetchWait.open(fetchMaxChunks)
+	defer n.fetchWait.close(id)
+	req := fetchRequest{ID: id, From: n.cfg.NodeName, Buckets: mine.buckets}
+	if err := n.ml.Load().SendReliable(member, encodeFetchRequest(req)); err != nil {
+		return 0, fmt.Errorf("ask %s: %w", peer, err)
+	}
+	got := 0
+	timer := time.NewTimer(n.cfg.StreamTimeout)
+	defer timer.Stop()
+	for {
+		select {
+		case c := <-chunks:
+			if len(c.Entries) > 0 {
+				got += len(c.Entries)
+				n.applyRemote(c.Entries, spreadNone)
+				n.noticeRemovals(c.Entries)
+			}
+			if c.Last {
+				return got, nil
+			}
+			timer.Reset(n.cfg.StreamTimeout)
+		case <-timer.C:
+			return got, fmt.Errorf("fetch from %s: no answer within %s after %d entries", peer, n.cfg.StreamTimeout, got)
+		case <-n.stop:
+			return got, ErrClosed
+		}
+	}
+}
+
+// answerFetch sends a member this node's entries in the buckets where their digests
+// differ, in bounded chunks. It runs in its own goroutine.
+func (n *Node) answerFetch(r fetchRequest) {
+	member, ok := n.memberNode(r.From)
+	if !ok {
+		return
+	}
+	mine := n.storeDigest()
+	var differ [digestBuckets]bool
+	for i := range mine.buckets {
+		differ[i] = mine.buckets[i] != r.Buckets[i]
+	}
+	n.mu.RLock()
+	var entries []Entry
+	for k, e := range n.entries {
+		if differ[bucketOf(k)] {
+			entries = append(entries, e)
+		}
+	}
+	n.mu.RUnlock()
+	ml := n.ml.Load()
+	for _, c := range fetchChunks(r.ID, n.cfg.NodeName, entries) {
+		if err := ml.SendReliable(member, encodeFetchChunk(c, n.now())); err != nil {
+			n.log.Warn("answer a fetch", "to", r.From, "err", err)
+			return
+		}
+	}
+}
+
+// fetchChunks cuts entries into chunks of at most fetchChunkBytes (a larger entry goes
+// alone), the last one marked.
+func fetchChunks(id uint64, from string, entries []Entry) []fetchChunk {
+	var out []fetchChunk
+	cur := fetchChunk{ID: id, From: from}
+	size := 0
+	for _, e := range entries {
+		if s := entrySize(e); size+s > fetchChunkBytes && len(cur.Entries) > 0 {
+			out = append(out, cur)
+			cur = fetchChunk{ID: id, From: from}
+			size = 0
+		}
+		cur.Entries = append(cur.Entries, e)
+		size += entrySize(e)
+	}
+	cur.Last = true
+	return append(out, cur)
+}
