@@ -5,7 +5,7 @@
 // take them out of the Services, and the returning agent would then stop its own healthy
 // copies: an agent crash would become a node evacuation.
 //
-// So the node that leads judges every member and writes its verdict under node/NAME:
+// So the node that leads judges every member:
 //
 //   - Ready: the membership lists the member alive (its agent answers).
 //   - AgentDown: the membership declared it dead, but its workloads answer, or have not
@@ -14,7 +14,9 @@
 //   - Lost: its agent is dead and its workloads have not answered for the confirm period
 //     (the dead-node grace). Only now do its pods move and its endpoints leave.
 //
-// Members that left or were removed have no verdict: they are gone by their own word.
+// Only AgentDown and Lost are written, as node/NAME: a Ready member needs no record (the
+// membership says it to every node, and a cluster at rest writes nothing), and members
+// that left or were removed have none: they are gone by their own word.
 //
 // The evidence is asked from the peers' side, as a client would see the node: every round
 // (one probe interval), the leader dials, with a TCP connect that waits half an interval,

@@ -39,7 +39,8 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// Monitor judges the members while its node leads, and keeps the verdicts under node/.
+// Monitor judges the members while its node leads, and keeps the verdicts under node/:
+// one record for each member whose agent is down or that is lost, none for the others.
 type Monitor struct {
 	cfg Config
 	log *slog.Logger
@@ -104,8 +105,15 @@ func (m *Monitor) round(ctx context.Context) {
 		if v.Status == "" {
 			continue
 		}
-		judged[mem.Name] = true
 		old, had := st.Nodes[mem.Name]
+		if v.Status == store.LivenessReady {
+			// Ready needs no record: the membership says it to every node.
+			if had {
+				m.logChange(old.Status, store.NodeLiveness{Node: mem.Name, Status: v.Status, Reason: v.Reason})
+			}
+			continue
+		}
+		judged[mem.Name] = true
 		if had && old.Status == v.Status {
 			continue
 		}
@@ -113,6 +121,7 @@ func (m *Monitor) round(ctx context.Context) {
 		changes = append(changes, cluster.Change{Key: store.NodeKey(mem.Name), Value: store.MustJSON(rec)})
 		m.logChange(old.Status, rec)
 	}
+	// The records of members alive again, gone by their own word, or forgotten.
 	for _, name := range slices.Sorted(maps.Keys(st.Nodes)) {
 		if !judged[name] {
 			changes = append(changes, cluster.Change{Key: store.NodeKey(name), Delete: true})

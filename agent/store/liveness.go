@@ -15,8 +15,9 @@ const (
 	LivenessLost      Liveness = "Lost"
 )
 
-// NodeLiveness is the value under node/<name>: the leader's verdict on one member, why,
-// and since when. Members that left or were removed have none.
+// NodeLiveness is the value under node/<name>: the leader's verdict on one member whose
+// agent stopped answering, why, and since when. Ready members, and members that left or
+// were removed, have none.
 type NodeLiveness struct {
 	Node   string   `json:"node"`
 	Status Liveness `json:"status"`
