@@ -7,6 +7,8 @@
 //   - apiserver: the HTTP API, its views of the store and its forwarding to other agents;
 //   - auth: the API tokens and the check of every request's;
 //   - schedule: the scheduling loop, which plans while this node leads;
+//   - liveness: the leader's verdict on each member, which tells an agent that is down
+//     from a node that is lost (its workloads silent too): only a lost node's pods move;
 //   - noderuntime: this node's pods handed to the reconciler, their drain, the check of
 //     their published ports, and the writer of their status records;
 //   - events: the cluster's events (a Recorder for every part), their retention, and the
@@ -35,6 +37,7 @@ import (
 	"github.com/podman-swarm/podman-swarm/agent/apiserver"
 	"github.com/podman-swarm/podman-swarm/agent/auth"
 	"github.com/podman-swarm/podman-swarm/agent/events"
+	"github.com/podman-swarm/podman-swarm/agent/liveness"
 	"github.com/podman-swarm/podman-swarm/agent/nodemeta"
 	"github.com/podman-swarm/podman-swarm/agent/noderuntime"
 	"github.com/podman-swarm/podman-swarm/agent/quorum"
@@ -185,6 +188,9 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	parts.Add("api", server)
 	scheduling := schedule.New(node, cfg.DeadGrace, cfg.probeInterval(), roster, cfg.Clock, logger)
 	parts.Add("schedule", scheduling)
+	parts.Add("liveness", liveness.New(liveness.Config{
+		Node: node, Grace: cfg.DeadGrace, Interval: cfg.probeInterval(), Dial: cfg.dialWorkloads, Now: cfg.Clock, Logger: logger,
+	}))
 	parts.Add("store-health", newStoreHealth(node, ccfg.Meta, scheduling.WriteError, cfg.Clock, logger))
 	parts.Add("join-token-file", joinToken)
 	parts.Add("removal", &removalWatch{node: node, name: cfg.NodeName, pods: pods, unitDir: cfg.UnitDir, log: log})

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/memberlist"
 
+	"github.com/podman-swarm/podman-swarm/agent/liveness"
 	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/cluster"
 )
@@ -53,8 +54,10 @@ type Config struct {
 	// DefaultConfig has DefaultPodNetwork.
 	PodNetwork string
 
-	// DeadGrace is how long a dead node keeps its pods before they are placed elsewhere;
-	// zero takes DefaultDeadGrace.
+	// DeadGrace is how long a node whose agent is dead keeps its pods while its workloads
+	// do not answer either, before it is judged lost and they are placed elsewhere (see the
+	// liveness package); zero takes DefaultDeadGrace. A node whose workloads answer keeps
+	// its pods however long its agent is down.
 	DeadGrace time.Duration
 	// ProbeInterval tunes failure detection (see cluster.Config); zero takes its default.
 	ProbeInterval time.Duration
@@ -87,6 +90,9 @@ type Config struct {
 	// WrapTransport, if set, wraps the gossip transport, closest to the network (see
 	// cluster.Config.WrapTransport): tests cut links between nodes with it.
 	WrapTransport func(memberlist.NodeAwareTransport) memberlist.NodeAwareTransport
+	// dialWorkloads, set by tests, opens the liveness probes' connections (to play a
+	// machine cut off with the gossip links); nil dials the network.
+	dialWorkloads liveness.Dialer
 }
 
 // DefaultProbeInterval is the failure detection probe interval, the cluster's own default,

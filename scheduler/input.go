@@ -51,6 +51,11 @@ const (
 	NodeDead    NodeState = "dead"    // keeps its pods for the grace period, then loses them
 	NodeLeft    NodeState = "left"    // left gracefully: its pods are placed elsewhere at once, pinned ones excepted
 	NodeRemoved NodeState = "removed" // removed for good: all its pods are placed elsewhere at once
+
+	// NodeAgentDown is a node whose agent stopped answering while its workloads were not
+	// found gone (the agent's liveness verdict): it keeps its pods, however long, and takes
+	// no new ones.
+	NodeAgentDown NodeState = "agent down"
 )
 
 // Node is one member of the cluster.

@@ -39,6 +39,8 @@ func newCluster(in Input) *cluster {
 			n.gone, n.goneReason = true, fmt.Sprintf("node %s left", m.Name)
 		case NodeRemoved:
 			n.gone, n.goneReason = true, fmt.Sprintf("node %s was removed from the cluster", m.Name)
+		case NodeAgentDown:
+			// Neither alive nor gone, like a suspect: its pods may well still serve.
 		case NodeDead:
 			if dead := in.Now.Sub(m.Since); dead >= in.DeadGrace {
 				n.gone = true

@@ -48,11 +48,12 @@ func (c *cluster) unschedulable(spec *corev1.PodSpec, ports []manifest.Published
 	}
 	add(states[NodeSuspect], "were suspect")
 	add(states[NodeDead], "were dead")
+	add(states[NodeAgentDown], "had their agent down")
 	add(states[NodeLeft], "had left")
 	add(states[NodeRemoved], "were removed")
 	other := 0
 	for s, count := range states {
-		if s != NodeSuspect && s != NodeDead && s != NodeLeft && s != NodeRemoved {
+		if s != NodeSuspect && s != NodeDead && s != NodeAgentDown && s != NodeLeft && s != NodeRemoved {
 			other += count
 		}
 	}

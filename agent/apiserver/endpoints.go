@@ -20,7 +20,7 @@ func discoveryPods(st *store.State, members []cluster.Member) []discovery.Pod {
 	addr := map[string]string{}
 	down := map[string]bool{}
 	for _, m := range members {
-		down[m.Name] = m.State != cluster.StateAlive
+		down[m.Name] = nodeDown(m, st.Nodes)
 		host, _, err := net.SplitHostPort(m.Addr)
 		if err != nil {
 			host = m.Addr

@@ -19,8 +19,8 @@ func Shapes() view.Shapes {
 		Deployments: func(st *store.State) []*appsv1.Deployment {
 			return typed[*appsv1.Deployment](deploymentViews(st, "", ""))
 		},
-		Nodes: func(members []cluster.Member, leader string) []*corev1.Node {
-			return typed[*corev1.Node](nodeViews(members, leader))
+		Nodes: func(members []cluster.Member, leader string, liveness map[string]store.NodeLiveness) []*corev1.Node {
+			return typed[*corev1.Node](nodeViews(members, leader, liveness))
 		},
 	}
 }

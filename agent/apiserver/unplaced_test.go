@@ -207,7 +207,7 @@ func TestStoreConditionOfNodes(t *testing.T) {
 		member("n0", cluster.StateAlive, failing),
 		member("n1", cluster.StateAlive, map[string]string{"api": "127.0.0.1:2"}),
 		member("n2", cluster.StateDead, failing),
-	}, "n0")
+	}, "n0", nil)
 	want := []struct {
 		status          corev1.ConditionStatus
 		reason, message string

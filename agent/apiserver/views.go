@@ -126,9 +126,9 @@ func deploymentViews(st *store.State, namespace, leaderFailure string) []any {
 	return out
 }
 
-// nodeViews shows the members as Kubernetes Nodes: labels, addresses, a Ready condition,
-// and which node leads.
-func nodeViews(members []cluster.Member, leader string) []any {
+// nodeViews shows the members as Kubernetes Nodes: labels, addresses, a Ready condition
+// that says the leader's liveness verdict (see readyCondition), and which node leads.
+func nodeViews(members []cluster.Member, leader string, liveness map[string]store.NodeLiveness) []any {
 	sort.Slice(members, func(i, j int) bool { return members[i].Name < members[j].Name })
 	var out []any
 	for _, m := range members {
@@ -154,12 +154,11 @@ func nodeViews(members []cluster.Member, leader string) []any {
 			host = h
 		}
 		n.Status.Addresses = []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: host}, {Type: corev1.NodeHostName, Address: m.Name}}
-		ready := corev1.NodeCondition{Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "NodeAlive",
-			LastTransitionTime: metav1.NewTime(m.Since)}
-		if m.State != cluster.StateAlive {
-			ready.Status, ready.Reason = corev1.ConditionFalse, "Node"+capitalize(m.State.String())
+		v, judged := liveness[m.Name]
+		if judged {
+			n.Annotations["swarm.podman.io/liveness"] = string(v.Status)
 		}
-		n.Status.Conditions = []corev1.NodeCondition{ready, storeCondition(m)}
+		n.Status.Conditions = []corev1.NodeCondition{readyCondition(m, v, judged), storeCondition(m)}
 		out = append(out, n)
 	}
 	return out

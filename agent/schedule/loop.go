@@ -142,6 +142,7 @@ func (a *Loop) scheduleOnce(ctx context.Context) time.Duration {
 	st := store.Read(a.node, a.log)
 	in := schedulingInput(st, members, removed, now, a.deadGrace, rand.Uint64())
 	in.Known = known
+	in.Nodes = withLiveness(in.Nodes, st.Nodes)
 	out := scheduler.Plan(in)
 	changes := planChanges(st, out)
 	if out.NoQuorum == "" && len(changes) > 0 {

@@ -12,7 +12,9 @@
 //   - token/: the token authority (the token endpoints, and each agent for its own token);
 //   - deletion/: the API of the node that deleted an object, beside the object's tombstone;
 //   - event/: the node that recorded the event (the events part, for any part of the agent),
-//     and, for its retention, the node that wrote the event's current version.
+//     and, for its retention, the node that wrote the event's current version;
+//   - node/: the liveness monitor of the node that leads, which judges whether a node whose
+//     agent stopped answering is lost (see the liveness package).
 package store
 
 // The store holds every object under a key that names its kind, namespace and name.
@@ -27,6 +29,7 @@ const (
 	PrefixToken      = "token/"      // an API token's record: its hash, never the token (JSON)
 	PrefixDeletion   = "deletion/"   // what the API had seen of an object it deleted: Deletion (JSON)
 	PrefixEvent      = "event/"      // a v1 Event about an object, by namespace and event name (JSON)
+	PrefixNode       = "node/"       // the leader's verdict on a member's liveness: NodeLiveness (JSON)
 	KeyDNSWhitelist  = "dns/whitelist"
 )
 
@@ -56,3 +59,6 @@ func DeletionKey(objectKey string) string { return PrefixDeletion + objectKey }
 
 // EventKey is the key of an event, by its namespace and name.
 func EventKey(namespace, name string) string { return PrefixEvent + namespace + "/" + name }
+
+// NodeKey is the key of a member's liveness verdict, by the member's name.
+func NodeKey(name string) string { return PrefixNode + name }

@@ -27,6 +27,8 @@ type State struct {
 	Assignments map[string]Assignment
 	Pending     map[string]Pending
 	Status      map[string]PodStatus
+	// Nodes are the leader's liveness verdicts, by member name.
+	Nodes map[string]NodeLiveness
 }
 
 // Read decodes the store. A value that does not decode (written by a newer version, say)
@@ -40,6 +42,7 @@ func Read(s Lister, log *slog.Logger) *State {
 		Assignments: map[string]Assignment{},
 		Pending:     map[string]Pending{},
 		Status:      map[string]PodStatus{},
+		Nodes:       map[string]NodeLiveness{},
 	}
 	decodeAll(s, PrefixDeployment, st.Deployments, func() *appsv1.Deployment { return &appsv1.Deployment{} }, log)
 	decodeAll(s, PrefixService, st.Services, func() *corev1.Service { return &corev1.Service{} }, log)
@@ -48,6 +51,7 @@ func Read(s Lister, log *slog.Logger) *State {
 	decodeValues(s, PrefixAssignment, st.Assignments, log)
 	decodeValues(s, PrefixPending, st.Pending, log)
 	decodeValues(s, PrefixStatus, st.Status, log)
+	decodeValues(s, PrefixNode, st.Nodes, log)
 	return st
 }
 

@@ -17,6 +17,7 @@ import (
 var recordPrefixes = []string{
 	store.PrefixDeployment, store.PrefixService, store.PrefixIngress, store.PrefixPod,
 	store.PrefixAssignment, store.PrefixPending, store.PrefixStatus, store.KeyDNSWhitelist,
+	store.PrefixNode,
 }
 
 func isRecord(key string) bool {
@@ -54,6 +55,7 @@ func newRecords() records {
 			Assignments: map[string]store.Assignment{},
 			Pending:     map[string]store.Pending{},
 			Status:      map[string]store.PodStatus{},
+			Nodes:       map[string]store.NodeLiveness{},
 		},
 		applied: map[string]stamp{},
 		owned:   map[string]map[string]struct{}{},
@@ -106,6 +108,9 @@ func (r *records) apply(key string, e cluster.Entry, ok bool, d dirty, log *slog
 	case store.PrefixPending:
 		setValue(r.st.Pending, name, value, bad)
 		d.mark(Pods, name)
+	case store.PrefixNode:
+		setValue(r.st.Nodes, name, value, bad)
+		d.mark(Nodes, name)
 	case store.PrefixStatus:
 		setValue(r.st.Status, name, value, bad)
 		d.mark(Pods, name)

@@ -36,8 +36,8 @@ type Shapes struct {
 	// Deployments are the Deployments of the records with a status counted from their
 	// pods.
 	Deployments func(st *store.State) []*appsv1.Deployment
-	// Nodes are the members as Kubernetes Nodes.
-	Nodes func(members []cluster.Member, leader string) []*corev1.Node
+	// Nodes are the members as Kubernetes Nodes, with the leader's liveness verdicts.
+	Nodes func(members []cluster.Member, leader string, liveness map[string]store.NodeLiveness) []*corev1.Node
 }
 
 // reshape makes again the objects marked in d, in key order, and records each change.
@@ -61,6 +61,9 @@ func (v *View) reshape(d dirty) {
 		} else {
 			v.remove(Ingresses, key)
 		}
+	}
+	if len(d[Nodes]) > 0 {
+		v.syncNodes() // a liveness verdict changed
 	}
 }
 
@@ -122,7 +125,7 @@ func (v *View) reshapeDeployment(key string) {
 // the node knows of the membership.
 func (v *View) syncNodes() {
 	seen := map[string]bool{}
-	for _, n := range v.shapes.Nodes(v.src.Members(), v.src.Leader()) {
+	for _, n := range v.shapes.Nodes(v.src.Members(), v.src.Leader(), v.rec.st.Nodes) {
 		seen[n.Name] = true
 		v.put(Nodes, n.Name, n, "")
 	}

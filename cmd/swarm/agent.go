@@ -36,8 +36,8 @@ where the network between the nodes and their users is not trusted.
 
 The node that leads places pods only while it reaches more than half of the cluster's known
 members (those that have not left or been removed): the smaller side of a network partition
-places nothing, and the larger one places the pods of the nodes it lost once they are dead
-for --dead-grace. With --self-fence a node cut off from a majority also stops its own pods,
+places nothing, and the larger one places the pods of the nodes it lost once their agents
+are dead and their workloads have not answered for --dead-grace. With --self-fence a node cut off from a majority also stops its own pods,
 before the larger side may start them again, and starts them once it is back. A pod with a
 writable hostPath never moves: it waits for its node's return, or the node's removal.
 
@@ -91,7 +91,7 @@ it reaches any other node's. Changing any of these restarts every pod of the nod
 	f.StringVar(&cfg.ClusterDomain, "cluster-domain", cfg.ClusterDomain, "domain of the cluster's names in the pods' search path, as given to swarm dns")
 	f.StringVar(&cfg.PodNetwork, "pod-network", cfg.PodNetwork, "podman --network of the pods; empty for podman's default, in which a pod cannot reach its own node's address")
 	f.StringSliceVar(&labels, "label", nil, "node label key=value for nodeSelector; repeatable")
-	f.DurationVar(&cfg.DeadGrace, "dead-grace", cfg.DeadGrace, "how long a dead node keeps its pods before they move")
+	f.DurationVar(&cfg.DeadGrace, "dead-grace", cfg.DeadGrace, "how long a node whose agent is dead keeps its pods once its workloads stop answering too")
 	f.DurationVar(&cfg.ProbeInterval, "probe-interval", cfg.ProbeInterval, "failure detection probe interval")
 	f.BoolVar(&cfg.SelfFence, "self-fence", false, "stop this node's pods while it is cut off from a majority of the cluster, shortly before the others may start them again, so that no pod runs twice (default: they keep running, and may run on both sides until the cut heals)")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
@@ -120,7 +120,7 @@ func runAgent(ctx context.Context, cfg agent.Config, leaveOnStop bool) error {
 	if leaveOnStop {
 		cfg.Logger.Info("stopping: leaving the cluster so that this node's pods move at once")
 	} else {
-		cfg.Logger.Info("stopping; the pods keep running, and move to other nodes only if this node stays down longer than failure detection and --dead-grace")
+		cfg.Logger.Info("stopping; the pods keep running, and move to other nodes only if they stop answering too, for --dead-grace")
 	}
 	return a.Shutdown(leaveOnStop)
 }

@@ -318,13 +318,21 @@ func nodeRow(wide bool) row[corev1.Node] {
 	}
 }
 
-// nodeStatus is Ready or NotReady, with the node's problems after it as kubectl shows
-// them (Ready,SchedulingDisabled): StoreFailing when the node cannot write its store.
+// nodeStatus is Ready, AgentDown (its agent is down, its pods still serve), Lost (its
+// agent and its workloads are gone: its pods move) or NotReady, with the node's problems
+// after it as kubectl shows them (Ready,SchedulingDisabled): StoreFailing when the node
+// cannot write its store.
 func nodeStatus(n *corev1.Node) string {
 	status := "NotReady"
 	for _, c := range n.Status.Conditions {
-		if c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue {
+		switch {
+		case c.Type != corev1.NodeReady:
+		case c.Status == corev1.ConditionTrue:
 			status = "Ready"
+		case c.Reason == "AgentDown":
+			status = "AgentDown"
+		case c.Reason == "NodeLost":
+			status = "Lost"
 		}
 	}
 	for _, c := range n.Status.Conditions {

@@ -2,7 +2,9 @@ package netcut
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"net"
 	"testing"
 	"time"
 
@@ -42,6 +44,52 @@ func TestCutAndHeal(t *testing.T) {
 	}
 	nc.Heal()
 	if err := a.Ping(ctx, "b"); err != nil {
+		t.Fatalf("after the heal: %v", err)
+	}
+}
+
+// A dial across a cut gets no answer until its context ends; within a group, or once
+// healed, it connects.
+func TestDialerAcrossACut(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	nc := &Net{}
+	self, other := "127.0.0.1:1", "127.0.0.1:2"
+	dial := nc.Dialer(self)
+	try := func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		defer cancel()
+		c, err := dial(ctx, "tcp", ln.Addr().String())
+		if err == nil {
+			c.Close()
+		}
+		return err
+	}
+	if err := try(); err != nil {
+		t.Fatalf("before the cut: %v", err)
+	}
+	nc.Cut([]string{self}, []string{other, ln.Addr().String()})
+	if err := try(); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("across the cut: %v, want no answer", err)
+	}
+	nc.Cut([]string{self, ln.Addr().String()}, []string{other})
+	if err := try(); err != nil {
+		t.Fatalf("within a group: %v", err)
+	}
+	nc.Heal()
+	if err := try(); err != nil {
 		t.Fatalf("after the heal: %v", err)
 	}
 }
