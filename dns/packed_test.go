@@ -270,9 +270,9 @@ func FuzzPacked(f *testing.F) {
 	})
 }
 
-// bigHandler serves the fixture and a Service on 20 nodes, whose A answer needs EDNS.
+// bigHandler serves the fixture and a headless Service on 20 nodes, whose A answer needs EDNS.
 func bigHandler(t testing.TB) *Handler {
-	svc := discovery.Service{Namespace: "shop", Name: "big", Ports: []discovery.Port{{Name: "http", Port: 80, Protocol: "TCP"}}}
+	svc := discovery.Service{Namespace: "shop", Name: "big", ClusterIP: discovery.ClusterIPNone, Ports: []discovery.Port{{Name: "http", Port: 80, Protocol: "TCP"}}}
 	for i := range 20 {
 		svc.Endpoints = append(svc.Endpoints, discovery.Endpoint{
 			Pod: fmt.Sprintf("big-%d", i), Node: fmt.Sprintf("node%d", i), Address: fmt.Sprintf("10.1.0.%d", i+1), Ready: true,
