@@ -19,17 +19,16 @@ import (
 // file follows the agent's Services.
 func TestNodePorts(t *testing.T) {
 	backend := backendServer(t, "127.0.0.1", "web", nil)
-	own := deadAddr(t, "127.0.0.1") // the ingress's HTTP address
-	_, ownPort, _ := net.SplitHostPort(own)
-	httpPort, _ := strconv.Atoi(ownPort)
-	nodePort, lbNodePort := freeTCPPort(t), freeTCPPort(t)
+	ports := freeTCPPorts(t, 3)
+	own := "127.0.0.1:" + strconv.Itoa(int(ports[0])) // the ingress's HTTP address
+	httpPort, nodePort, lbNodePort := ports[0], ports[1], ports[2]
 
 	web := service("web", endpoint("web-a", "n1", backend.Listener.Addr().String(), true))
 	web.Type, web.ClusterIP = corev1.ServiceTypeNodePort, "10.43.0.1"
 	web.Ports[0].NodePort = nodePort
 	lb := service("lb", endpoint("lb-a", "n1", backend.Listener.Addr().String(), true))
 	lb.Type, lb.ClusterIP = corev1.ServiceTypeLoadBalancer, "10.43.0.2"
-	lb.Ports[0].Port, lb.Ports[0].NodePort = int32(httpPort), lbNodePort
+	lb.Ports[0].Port, lb.Ports[0].NodePort = httpPort, lbNodePort
 	agent := newFakeAgent(t, State{Services: []discovery.Service{web, lb}})
 
 	file := filepath.Join(t.TempDir(), "ports.json")
@@ -74,8 +73,16 @@ func TestNodePorts(t *testing.T) {
 	}
 }
 
-func freeTCPPort(t *testing.T) int32 {
-	_, p, _ := net.SplitHostPort(deadAddr(t, "127.0.0.1"))
-	n, _ := strconv.Atoi(p)
-	return int32(n)
+// freeTCPPorts are n distinct ports of 127.0.0.1 that were free a moment ago: held open
+// together, so that none is given twice.
+func freeTCPPorts(t *testing.T, n int) []int32 {
+	var out []int32
+	for range n {
+		ln := listenOn(t, "127.0.0.1")
+		defer ln.Close()
+		_, p, _ := net.SplitHostPort(ln.Addr().String())
+		port, _ := strconv.Atoi(p)
+		out = append(out, int32(port))
+	}
+	return out
 }

@@ -45,7 +45,7 @@ func TestTCPBalanced(t *testing.T) {
 // TestTCPSkipsRefusing: an endpoint that refuses connections is skipped for the next one;
 // without any endpoint that accepts, the client's connection is closed.
 func TestTCPSkipsRefusing(t *testing.T) {
-	gone := "127.0.0.1:" + strconv.Itoa(int(freePort(t, "tcp")))
+	gone := goneAddr(t, "tcp")
 	good := tcpBackend(t, "good")
 	port := freePort(t, "tcp")
 	f := newForwarder(t, Config{})
@@ -66,11 +66,11 @@ func TestTCPSkipsRefusing(t *testing.T) {
 	}
 }
 
-// TestUDPEcho: each client gets a session with one endpoint, in turn; an idle session ends.
+// TestUDPEcho: each client gets a session with one endpoint, in turn, and keeps it.
 func TestUDPEcho(t *testing.T) {
 	b1, b2 := udpBackend(t, "b1"), udpBackend(t, "b2")
 	port := freePort(t, "udp")
-	f := newForwarder(t, Config{UDPIdle: 200 * time.Millisecond})
+	f := newForwarder(t, Config{UDPIdle: time.Minute})
 	f.Apply([]discovery.Service{service("dns", corev1.ServiceTypeNodePort, corev1.ProtocolUDP, 53, port, b1, b2)})
 	c1, c2 := udpClient(t), udpClient(t)
 	first := askUDP(t, c1, port, "one")
@@ -85,17 +85,33 @@ func TestUDPEcho(t *testing.T) {
 			t.Fatalf("the session moved: %q, want %s:again", got, n1)
 		}
 	}
+	if n := udpPortOf(t, f, Key{corev1.ProtocolUDP, port}).count(); n != 2 {
+		t.Errorf("%d sessions for 2 clients", n)
+	}
+}
+
+// TestUDPIdle: a session that neither side uses ends; the client's next datagram starts
+// another.
+func TestUDPIdle(t *testing.T) {
+	b := udpBackend(t, "b")
+	port := freePort(t, "udp")
+	f := newForwarder(t, Config{UDPIdle: 100 * time.Millisecond})
+	f.Apply([]discovery.Service{service("dns", corev1.ServiceTypeNodePort, corev1.ProtocolUDP, 53, port, b)})
+	c := udpClient(t)
+	if got := askUDP(t, c, port, "one"); got != "b:one" {
+		t.Fatalf("answer %q, want b:one", got)
+	}
 	u := udpPortOf(t, f, Key{corev1.ProtocolUDP, port})
-	eventually(t, "idle sessions ended", func() bool { return u.count() == 0 })
-	if got := askUDP(t, c1, port, "later"); !strings.HasSuffix(got, ":later") {
-		t.Fatalf("answer %q after the session ended", got)
+	eventually(t, "the idle session ended", func() bool { return u.count() == 0 })
+	if got := askUDP(t, c, port, "later"); got != "b:later" {
+		t.Fatalf("answer %q after the session ended, want b:later", got)
 	}
 }
 
 // TestUDPEndpointGone: when a client's endpoint goes away, the client's next datagrams
 // reach another endpoint.
 func TestUDPEndpointGone(t *testing.T) {
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	pc, err := net.ListenPacket("udp", backendIP+":0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,12 +144,7 @@ func TestUDPEndpointGone(t *testing.T) {
 // TestTCPEndpointGone: an endpoint whose listener closed is skipped, also before the
 // endpoint list says so.
 func TestTCPEndpointGone(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	gone := ln.Addr().String()
-	_ = ln.Close()
+	gone := goneAddr(t, "tcp")
 	good := tcpBackend(t, "good")
 	port := freePort(t, "tcp")
 	f := newForwarder(t, Config{})

@@ -8,6 +8,8 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,7 +22,7 @@ import (
 // with name + ":" + what it sent, then closes. It runs until the test ends.
 func tcpBackend(t *testing.T, name string) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", backendIP+":0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +50,7 @@ func tcpBackend(t *testing.T, name string) string {
 // lasts.
 func lineBackend(t *testing.T, name string) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", backendIP+":0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +82,7 @@ func lineBackend(t *testing.T, name string) string {
 // udpBackend answers each datagram with name + ":" + the datagram.
 func udpBackend(t *testing.T, name string) string {
 	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	pc, err := net.ListenPacket("udp", backendIP+":0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,20 +100,53 @@ func udpBackend(t *testing.T, name string) string {
 	return pc.LocalAddr().String()
 }
 
-// freePort is a port of 127.0.0.1 free for network ("tcp" or "udp") a moment ago.
+// The forwarder listens on 127.0.0.1; endpoints listen on backendIP, and the addresses of
+// endpoints that are gone are on goneIP, where nothing listens: so a port a test found free
+// is never taken by one of its own backends meanwhile.
+const (
+	backendIP = "127.0.0.2"
+	goneIP    = "127.0.0.3"
+)
+
+var (
+	handedMu sync.Mutex
+	handed   = map[string]bool{} // ports freePort gave, by network and port
+)
+
+// freePort is a port of 127.0.0.1 free for network ("tcp" or "udp") a moment ago, and
+// never given before in this test binary.
 func freePort(t *testing.T, network string) int32 {
+	t.Helper()
+	handedMu.Lock()
+	defer handedMu.Unlock()
+	for {
+		n := boundPort(t, network, "127.0.0.1")
+		if key := network + "/" + strconv.Itoa(int(n)); !handed[key] {
+			handed[key] = true
+			return n
+		}
+	}
+}
+
+// goneAddr is an address of goneIP where nothing listens.
+func goneAddr(t *testing.T, network string) string {
+	return net.JoinHostPort(goneIP, strconv.Itoa(int(boundPort(t, network, goneIP))))
+}
+
+// boundPort binds a port of ip for network, and closes it.
+func boundPort(t *testing.T, network, ip string) int32 {
 	t.Helper()
 	var addr net.Addr
 	switch network {
 	case "tcp":
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		ln, err := net.Listen("tcp", ip+":0")
 		if err != nil {
 			t.Fatal(err)
 		}
 		addr = ln.Addr()
 		_ = ln.Close()
 	default:
-		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		pc, err := net.ListenPacket("udp", ip+":0")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -172,7 +207,8 @@ func ask(t *testing.T, port int32, msg string) (string, error) {
 	return string(got), err
 }
 
-// askUDP sends msg from c to port and waits for one answer.
+// askUDP sends msg from c to port and waits for its answer (one that ends with msg: a late
+// answer to an earlier datagram is skipped).
 func askUDP(t *testing.T, c *net.UDPConn, port int32, msg string) string {
 	t.Helper()
 	to := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: int(port)}
@@ -183,9 +219,14 @@ func askUDP(t *testing.T, c *net.UDPConn, port int32, msg string) string {
 			t.Fatal(err)
 		}
 		_ = c.SetReadDeadline(time.Now().Add(time.Second))
-		n, _, err := c.ReadFromUDP(buf)
-		if err == nil {
-			return string(buf[:n])
+		for {
+			n, _, err := c.ReadFromUDP(buf)
+			if err != nil {
+				break
+			}
+			if strings.HasSuffix(string(buf[:n]), ":"+msg) {
+				return string(buf[:n])
+			}
 		}
 	}
 	t.Fatalf("no UDP answer from port %d", port)

@@ -70,6 +70,7 @@ func (u *udpPort) session(from *net.UDPAddr) *session {
 			continue
 		}
 		s := &session{client: from, backend: c.(*net.UDPConn)}
+		s.last.Store(time.Now().UnixNano()) // before answers reads it for its first deadline
 		u.sessions[key] = s
 		u.f.track(s.backend)
 		u.f.handlers.Add(1)
