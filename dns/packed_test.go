@@ -74,6 +74,9 @@ func TestPackedSameBytes(t *testing.T) {
 		"resolver.shop.svc.cluster.local.", "db.shop.svc.cluster.local.", "empty.ops.svc.cluster.local.",
 		"node1.node.cluster.local.", "node.cluster.local.", "shop.svc.cluster.local.", "svc.cluster.local.",
 		"cluster.local.", "missing.shop.svc.cluster.local.", "a\\.b.svc.cluster.local.", "big.shop.svc.cluster.local.",
+		"api.shop.svc.cluster.local.", "_http._tcp.api.shop.svc.cluster.local.", "peers.shop.svc.cluster.local.",
+		"_gossip._tcp.peers.shop.svc.cluster.local.", "10-42-0-7.peers.shop.svc.cluster.local.", "alias.shop.svc.cluster.local.",
+		"mail.shop.svc.cluster.local.", "loop1.shop.svc.cluster.local.",
 	}
 	types := []uint16{mdns.TypeA, mdns.TypeAAAA, mdns.TypeSRV, mdns.TypeSOA, mdns.TypeTXT, mdns.TypeANY}
 	answered := 0
