@@ -8,7 +8,12 @@
 // Endpoints are taken round-robin, on this node or not, as Docker Swarm's routing mesh
 // does; a TCP endpoint that refuses a connection (or does not answer within the dial
 // timeout) is skipped for the next one. A UDP client gets a session of its own, kept to
-// one endpoint while it talks, and ended after an idle timeout.
+// one endpoint while it talks, and ended after an idle timeout. An endpoint that refuses
+// UDP (an ICMP port unreachable) ends the session: the client's next datagram starts one
+// with the next endpoint, so the datagram that met the refusal is lost, as UDP allows.
+// On a UDP port bound to every address, answers leave from the address the kernel picks for
+// the client; on a node with several addresses, give the ingress its node address to
+// listen on, so that answers come from the address the client asked.
 //
 // Listeners follow the Services: Apply opens the new ports, closes the ones no Service
 // wants any more, and gives the others their new endpoints; connections in flight keep
