@@ -33,8 +33,8 @@ func (h *Handler) cluster(c *Catalog, q mdns.Question, rel []string, turn func(n
 }
 
 // services answers the names of the Services below svc.<domain> (long) or <domain>: rel is
-// [namespace], [service namespace], [_proto service namespace] or
-// [_port _proto service namespace].
+// [namespace], [service namespace], [_proto service namespace], [pod service namespace] (a
+// ready pod of a headless Service, by its dashed pod IP) or [_port _proto service namespace].
 func (h *Handler) services(c *Catalog, q mdns.Question, rel []string, long bool, turn func(n int) int) (int, []mdns.RR, []mdns.RR) {
 	switch n := len(rel); {
 	case n == 0 && long:
@@ -49,6 +49,12 @@ func (h *Handler) services(c *Catalog, q mdns.Question, rel []string, long bool,
 		if svc, ok := c.services[rel[1]+"."+rel[2]]; ok && svc.protos[rel[0]] {
 			return mdns.RcodeSuccess, nil, nil
 		}
+	case n == 3:
+		if svc, ok := c.services[rel[1]+"."+rel[2]]; ok {
+			if ip, ok := svc.pods[rel[0]]; ok {
+				return mdns.RcodeSuccess, h.addrRecords(q.Name, q.Qtype, []netip.Addr{ip}), nil
+			}
+		}
 	case n == 4 && strings.HasPrefix(rel[0], "_") && strings.HasPrefix(rel[1], "_"):
 		port := rel[0] + "." + rel[1]
 		if svc, ok := c.services[rel[2]+"."+rel[3]]; ok && svc.ports[port] {
@@ -61,48 +67,96 @@ func (h *Handler) services(c *Catalog, q mdns.Question, rel []string, long bool,
 	return mdns.RcodeNameError, nil, nil
 }
 
-// serviceRecords answers A, AAAA and SRV for a Service. port ("_<name>._<proto>") limits SRV
-// to one port; "" means every port.
+// serviceRecords answers a Service's name (port "") or one of its ports ("_<name>._<proto>",
+// SRV only): A and AAAA give its ClusterIP, or a headless Service's ready pods; SRV its
+// ports; an ExternalName Service a CNAME whatever the type (the caller follows it).
 func (h *Handler) serviceRecords(q mdns.Question, svc *service, port string, turn func(n int) int) (int, []mdns.RR, []mdns.RR) {
+	switch svc.kind {
+	case external:
+		if svc.target == "" {
+			return mdns.RcodeSuccess, nil, nil
+		}
+		return mdns.RcodeSuccess, []mdns.RR{&mdns.CNAME{Hdr: h.header(q.Name, mdns.TypeCNAME), Target: svc.target}}, nil
+	case pending:
+		return mdns.RcodeSuccess, nil, nil // NODATA until the cluster allocates its ClusterIP
+	case virtual:
+		if port == "" && (q.Qtype == mdns.TypeA || q.Qtype == mdns.TypeAAAA) {
+			return mdns.RcodeSuccess, h.addrRecords(q.Name, q.Qtype, []netip.Addr{svc.clusterIP}), nil
+		}
+		if q.Qtype != mdns.TypeSRV {
+			return mdns.RcodeSuccess, nil, nil
+		}
+		return mdns.RcodeSuccess, h.virtualSRV(q, svc, port), h.bothAddrRecords(h.serviceName(svc), svc.clusterIP)
+	}
 	if port == "" && (q.Qtype == mdns.TypeA || q.Qtype == mdns.TypeAAAA) {
 		return mdns.RcodeSuccess, rotate(h.addrRecords(q.Name, q.Qtype, svc.addrs), turn), nil
 	}
 	if q.Qtype != mdns.TypeSRV {
 		return mdns.RcodeSuccess, nil, nil
 	}
-	type target struct {
-		node string
-		port int32
-	}
-	var answer, extra []mdns.RR
-	seen := map[target]bool{}
-	nodes := map[string]bool{}
-	for _, ep := range svc.ready {
-		if ep.node == "" {
+	answer, extra := h.headlessSRV(q, svc, port)
+	return mdns.RcodeSuccess, rotate(answer, turn), extra
+}
+
+// virtualSRV is one SRV record per Service port (port: only that one), at the Service port,
+// whose target is the Service's name: the ClusterIP leads to the endpoints.
+func (h *Handler) virtualSRV(q mdns.Question, svc *service, port string) []mdns.RR {
+	var answer []mdns.RR
+	target := h.serviceName(svc)
+	for _, p := range svc.svcPorts {
+		if port != "" && (p.Name == "" || portLabel(p) != port) {
 			continue
 		}
+		answer = append(answer, &mdns.SRV{
+			Hdr:      h.header(q.Name, mdns.TypeSRV),
+			Priority: 0, Weight: 1, Port: uint16(p.Port), Target: target,
+		})
+	}
+	return answer
+}
+
+// headlessSRV is one SRV record per ready pod and port of a headless Service: a pod with a
+// pod IP at its container port, with the target <dashed pod IP>.<service>.<namespace>.svc.<domain>;
+// a pod without one (placed before pods had their own address) at the port it publishes
+// on its node, with the target <node>.node.<domain>. The targets' addresses go in the
+// additional section.
+func (h *Handler) headlessSRV(q mdns.Question, svc *service, port string) (answer, extra []mdns.RR) {
+	type target struct {
+		name string
+		port int32
+	}
+	seen := map[target]bool{}
+	named := map[string]bool{}
+	for _, ep := range svc.ready {
 		for _, p := range ep.ports {
 			if port != "" && (p.Name == "" || portLabel(p) != port) {
 				continue
 			}
-			t := target{ep.node, p.Port}
+			var t target
+			var addr netip.Addr
+			switch {
+			case ep.podIP.IsValid() && p.TargetPort != 0:
+				t, addr = target{dashed(ep.podIP) + "." + h.serviceName(svc), p.TargetPort}, ep.podIP
+			case ep.node != "":
+				t, addr = target{h.nodeName(ep.node), p.Port}, ep.addr
+			default:
+				continue
+			}
 			if seen[t] {
 				continue
 			}
 			seen[t] = true
-			name := h.nodeName(ep.node)
 			answer = append(answer, &mdns.SRV{
 				Hdr:      h.header(q.Name, mdns.TypeSRV),
-				Priority: 0, Weight: 1, Port: uint16(p.Port), Target: name,
+				Priority: 0, Weight: 1, Port: uint16(t.port), Target: t.name,
 			})
-			if !nodes[ep.node] {
-				nodes[ep.node] = true
-				extra = append(extra, h.addrRecords(name, mdns.TypeA, []netip.Addr{ep.addr})...)
-				extra = append(extra, h.addrRecords(name, mdns.TypeAAAA, []netip.Addr{ep.addr})...)
+			if !named[t.name] {
+				named[t.name] = true
+				extra = append(extra, h.bothAddrRecords(t.name, addr)...)
 			}
 		}
 	}
-	return mdns.RcodeSuccess, rotate(answer, turn), extra
+	return answer, extra
 }
 
 // rotate starts an answer at the record turn picks, so that clients that take the first
@@ -134,7 +188,15 @@ func (h *Handler) addrRecords(name string, qtype uint16, addrs []netip.Addr) []m
 	return out
 }
 
+// bothAddrRecords is the A or AAAA record of addr at name, for an additional section.
+func (h *Handler) bothAddrRecords(name string, addr netip.Addr) []mdns.RR {
+	return append(h.addrRecords(name, mdns.TypeA, []netip.Addr{addr}), h.addrRecords(name, mdns.TypeAAAA, []netip.Addr{addr})...)
+}
+
 func (h *Handler) nodeName(node string) string { return node + ".node." + h.domain }
+
+// serviceName is the long name of a Service: <service>.<namespace>.svc.<domain>.
+func (h *Handler) serviceName(svc *service) string { return svc.name + ".svc." + h.domain }
 
 func (h *Handler) header(name string, rrtype uint16) mdns.RR_Header {
 	return mdns.RR_Header{Name: name, Rrtype: rrtype, Class: mdns.ClassINET, Ttl: h.ttl}

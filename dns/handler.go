@@ -109,26 +109,71 @@ func (h *Handler) reply(req *mdns.Msg) *mdns.Msg {
 	}
 	c := h.source.Catalog()
 	h.remember(req, c, name)
-	return h.clusterReply(req, c, name, h.nextTurn)
+	m, outside := h.clusterReply(req, c, name, h.nextTurn)
+	if outside != "" {
+		return h.followExternal(req, m, outside)
+	}
+	return m
 }
 
+// maxAliases bounds the CNAME chain an answer follows inside the cluster domain: ExternalName
+// Services may name each other, in a loop too.
+const maxAliases = 8
+
 // clusterReply answers a name under the cluster domain (name is the question's in lower
-// case). turn picks the first record of an answer of n > 1 records that rotates.
-func (h *Handler) clusterReply(req *mdns.Msg, c *Catalog, name string, turn func(n int) int) *mdns.Msg {
-	m := new(mdns.Msg)
+// case). turn picks the first record of an answer of n > 1 records that rotates. An
+// ExternalName Service's CNAME is followed while it stays in the cluster domain; outside is
+// the name the answer's last CNAME leads to outside the domain, or "": the caller checks it
+// against the whitelist and asks the upstreams for its records.
+func (h *Handler) clusterReply(req *mdns.Msg, c *Catalog, name string, turn func(n int) int) (m *mdns.Msg, outside string) {
+	m = new(mdns.Msg)
+	q := req.Question[0]
 	labels := mdns.SplitDomainName(name)
-	rcode, answer, extra := h.cluster(c, req.Question[0], labels[:len(labels)-h.labels], turn)
+	rcode, answer, extra := h.cluster(c, q, labels[:len(labels)-h.labels], turn)
+	for range maxAliases {
+		target, ok := lastAlias(answer)
+		if !ok {
+			break
+		}
+		if !mdns.IsSubDomain(h.domain, target) {
+			outside = target
+			break
+		}
+		if !follows(q.Qtype) {
+			break
+		}
+		labels := mdns.SplitDomainName(target)
+		var more, moreExtra []mdns.RR
+		rcode, more, moreExtra = h.cluster(c, mdns.Question{Name: target, Qtype: q.Qtype, Qclass: q.Qclass}, labels[:len(labels)-h.labels], turn)
+		answer, extra = append(answer, more...), append(extra, moreExtra...)
+	}
 	m.SetRcode(req, rcode)
 	m.Authoritative, m.RecursionAvailable = true, true
 	m.Answer, m.Extra = answer, extra
-	if len(answer) == 0 {
+	if len(answer) == 0 || (outside == "" && rcode != mdns.RcodeSuccess) {
 		m.Ns = []mdns.RR{h.soa(c)}
 	}
 	if req.IsEdns0() != nil {
 		m.SetEdns0(mdns.DefaultMsgSize, false)
 	}
-	return m
+	return m, outside
 }
+
+// lastAlias is the target of the CNAME that ends answer, if it ends with one.
+func lastAlias(answer []mdns.RR) (string, bool) {
+	if len(answer) == 0 {
+		return "", false
+	}
+	cname, ok := answer[len(answer)-1].(*mdns.CNAME)
+	if !ok {
+		return "", false
+	}
+	return cname.Target, true
+}
+
+// follows tells whether a query of type qtype follows a CNAME to the records of its target:
+// every type but CNAME itself and ANY.
+func follows(qtype uint16) bool { return qtype != mdns.TypeCNAME && qtype != mdns.TypeANY }
 
 func (h *Handler) forward(req *mdns.Msg, name string) *mdns.Msg {
 	if h.whitelist != nil && !h.whitelist.Allows(name) {

@@ -196,10 +196,10 @@ func TestRequestErrors(t *testing.T) {
 	}
 }
 
-// TestLargeAnswerTruncated: a Service on more nodes than 512 bytes hold is truncated over
+// TestLargeAnswerTruncated: a headless Service on more nodes than 512 bytes hold is truncated over
 // UDP, so that the client asks again over TCP, where it gets every node.
 func TestLargeAnswerTruncated(t *testing.T) {
-	svc := discovery.Service{Namespace: "shop", Name: "big", Ports: []discovery.Port{{Name: "http", Port: 80, Protocol: "TCP"}}}
+	svc := discovery.Service{Namespace: "shop", Name: "big", ClusterIP: discovery.ClusterIPNone, Ports: []discovery.Port{{Name: "http", Port: 80, Protocol: "TCP"}}}
 	for i := range 60 {
 		svc.Endpoints = append(svc.Endpoints, discovery.Endpoint{
 			Pod: fmt.Sprintf("big-%d", i), Node: fmt.Sprintf("node%d", i), Address: fmt.Sprintf("10.1.0.%d", i+1), Ready: true,

@@ -94,11 +94,16 @@ func checkSection(t *testing.T, what string, got []mdns.RR, want section) {
 	}
 }
 
-// fixture is the cluster of the handler tests.
+// fixture is the cluster of the handler tests. web and resolver are headless Services of
+// pods placed before pods had their own address: they answer their ready pods' node
+// addresses and node ports, and web's answers rotate. db and empty have no ClusterIP yet.
+// The Services after them are of the current model: api and cache with a ClusterIP, peers
+// headless with pod IPs, mail, leak, tracker and alias ExternalName (outside and inside the
+// cluster domain), loop1 and loop2 ExternalName Services that name each other.
 func fixture() []discovery.Service {
 	tcp, udp := corev1.ProtocolTCP, corev1.ProtocolUDP
 	return []discovery.Service{
-		{Namespace: "shop", Name: "web",
+		{Namespace: "shop", Name: "web", ClusterIP: discovery.ClusterIPNone,
 			Ports: []discovery.Port{{Name: "http", Port: 80, Protocol: tcp}, {Name: "metrics", Port: 9090, Protocol: tcp}},
 			Endpoints: []discovery.Endpoint{
 				{Pod: "web-1", Node: "node1", Address: "10.0.0.1", Ready: true,
@@ -115,11 +120,37 @@ func fixture() []discovery.Service {
 			Endpoints: []discovery.Endpoint{
 				{Pod: "db-0", Node: "node2", Address: "10.0.0.2", Ready: false, Ports: []discovery.Port{{Port: 5432, Protocol: tcp}}},
 			}},
-		{Namespace: "shop", Name: "resolver",
+		{Namespace: "shop", Name: "resolver", ClusterIP: discovery.ClusterIPNone,
 			Ports: []discovery.Port{{Name: "dns", Port: 53, Protocol: udp}},
 			Endpoints: []discovery.Endpoint{
 				{Pod: "resolver-0", Node: "node6", Address: "fd00::6", Ready: true, Ports: []discovery.Port{{Name: "dns", Port: 30053, Protocol: udp}}},
 			}},
 		{Namespace: "ops", Name: "empty", Ports: []discovery.Port{{Name: "http", Port: 80, Protocol: tcp}}, Endpoints: []discovery.Endpoint{}},
+		{Namespace: "shop", Name: "api", Type: corev1.ServiceTypeClusterIP, ClusterIP: "10.43.0.10",
+			Ports: []discovery.Port{{Name: "http", Port: 80, Protocol: tcp}, {Port: 9000, Protocol: tcp}},
+			Endpoints: []discovery.Endpoint{
+				{Pod: "api-1", Node: "node1", Address: "10.0.0.1", PodIP: "10.42.0.5", Ready: true,
+					Ports: []discovery.Port{{Name: "http", Port: 20001, Protocol: tcp, TargetPort: 8080}, {Port: 20002, Protocol: tcp, TargetPort: 9000}}},
+				{Pod: "api-2", Node: "node2", Address: "10.0.0.2", PodIP: "10.42.1.5", Ready: false,
+					Ports: []discovery.Port{{Name: "http", Port: 20001, Protocol: tcp, TargetPort: 8080}}},
+			}},
+		{Namespace: "shop", Name: "cache", Type: corev1.ServiceTypeNodePort, ClusterIP: "10.43.0.11",
+			Ports: []discovery.Port{{Name: "redis", Port: 6379, Protocol: tcp, NodePort: 30379}}, Endpoints: []discovery.Endpoint{}},
+		{Namespace: "shop", Name: "peers", Type: corev1.ServiceTypeClusterIP, ClusterIP: discovery.ClusterIPNone,
+			Ports: []discovery.Port{{Name: "gossip", Port: 7946, Protocol: tcp}},
+			Endpoints: []discovery.Endpoint{
+				{Pod: "peers-0", Node: "node1", Address: "10.0.0.1", PodIP: "10.42.0.7", Ready: true,
+					Ports: []discovery.Port{{Name: "gossip", Port: 20010, Protocol: tcp, TargetPort: 7946}}},
+				{Pod: "peers-1", Node: "node2", Address: "10.0.0.2", PodIP: "10.42.1.3", Ready: true,
+					Ports: []discovery.Port{{Name: "gossip", Port: 20011, Protocol: tcp, TargetPort: 7946}}},
+				{Pod: "peers-2", Node: "node3", Address: "10.0.0.3", PodIP: "10.42.2.4", Ready: false,
+					Ports: []discovery.Port{{Name: "gossip", Port: 20012, Protocol: tcp, TargetPort: 7946}}},
+			}},
+		{Namespace: "shop", Name: "mail", Type: corev1.ServiceTypeExternalName, ExternalName: "www.example.com", Ports: []discovery.Port{}, Endpoints: []discovery.Endpoint{}},
+		{Namespace: "shop", Name: "leak", Type: corev1.ServiceTypeExternalName, ExternalName: "leak.example.com", Ports: []discovery.Port{}, Endpoints: []discovery.Endpoint{}},
+		{Namespace: "shop", Name: "tracker", Type: corev1.ServiceTypeExternalName, ExternalName: "tracker.example.net", Ports: []discovery.Port{}, Endpoints: []discovery.Endpoint{}},
+		{Namespace: "shop", Name: "alias", Type: corev1.ServiceTypeExternalName, ExternalName: "API.shop.svc.cluster.local.", Ports: []discovery.Port{}, Endpoints: []discovery.Endpoint{}},
+		{Namespace: "shop", Name: "loop1", Type: corev1.ServiceTypeExternalName, ExternalName: "loop2.shop.svc.cluster.local", Ports: []discovery.Port{}, Endpoints: []discovery.Endpoint{}},
+		{Namespace: "shop", Name: "loop2", Type: corev1.ServiceTypeExternalName, ExternalName: "loop1.shop.svc.cluster.local", Ports: []discovery.Port{}, Endpoints: []discovery.Endpoint{}},
 	}
 }

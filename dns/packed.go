@@ -84,7 +84,10 @@ func (h *Handler) remember(req *mdns.Msg, c *Catalog, name string) {
 	var reply packedReply
 	size := 0
 	for i, n := 0, 1; i < n; i++ {
-		m := h.clusterReply(canon, c, name, func(records int) int { n = records; return i })
+		m, outside := h.clusterReply(canon, c, name, func(records int) int { n = records; return i })
+		if outside != "" {
+			return // the upstreams and the whitelist complete it, at every query
+		}
 		b, err := m.Pack() // Compress is false: the uncompressed form is what ServeDNS writes when it fits
 		if err != nil || len(b) > maxPackedReply {
 			return

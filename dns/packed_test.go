@@ -74,6 +74,9 @@ func TestPackedSameBytes(t *testing.T) {
 		"resolver.shop.svc.cluster.local.", "db.shop.svc.cluster.local.", "empty.ops.svc.cluster.local.",
 		"node1.node.cluster.local.", "node.cluster.local.", "shop.svc.cluster.local.", "svc.cluster.local.",
 		"cluster.local.", "missing.shop.svc.cluster.local.", "a\\.b.svc.cluster.local.", "big.shop.svc.cluster.local.",
+		"api.shop.svc.cluster.local.", "_http._tcp.api.shop.svc.cluster.local.", "peers.shop.svc.cluster.local.",
+		"_gossip._tcp.peers.shop.svc.cluster.local.", "10-42-0-7.peers.shop.svc.cluster.local.", "alias.shop.svc.cluster.local.",
+		"mail.shop.svc.cluster.local.", "loop1.shop.svc.cluster.local.",
 	}
 	types := []uint16{mdns.TypeA, mdns.TypeAAAA, mdns.TypeSRV, mdns.TypeSOA, mdns.TypeTXT, mdns.TypeANY}
 	answered := 0
@@ -270,9 +273,9 @@ func FuzzPacked(f *testing.F) {
 	})
 }
 
-// bigHandler serves the fixture and a Service on 20 nodes, whose A answer needs EDNS.
+// bigHandler serves the fixture and a headless Service on 20 nodes, whose A answer needs EDNS.
 func bigHandler(t testing.TB) *Handler {
-	svc := discovery.Service{Namespace: "shop", Name: "big", Ports: []discovery.Port{{Name: "http", Port: 80, Protocol: "TCP"}}}
+	svc := discovery.Service{Namespace: "shop", Name: "big", ClusterIP: discovery.ClusterIPNone, Ports: []discovery.Port{{Name: "http", Port: 80, Protocol: "TCP"}}}
 	for i := range 20 {
 		svc.Endpoints = append(svc.Endpoints, discovery.Endpoint{
 			Pod: fmt.Sprintf("big-%d", i), Node: fmt.Sprintf("node%d", i), Address: fmt.Sprintf("10.1.0.%d", i+1), Ready: true,

@@ -26,6 +26,12 @@ type Config struct {
 	SpreadAll bool
 	TLSDir    string // <dir>/<namespace>/<secretName>/tls.crt and tls.key
 	StateFile string // last known state; "" keeps none
+	// NoNodePorts leaves the ports of NodePort and LoadBalancer Services closed on this
+	// node (see package l4); by default they are forwarded, on the host of Listen.
+	NoNodePorts bool
+	// PortsFile receives the Service ports this node opened (l4.ReadOpened reads it); ""
+	// writes none.
+	PortsFile string
 
 	// The durations below take DefaultConfig's where they are 0.
 	PollInterval time.Duration // of the agent

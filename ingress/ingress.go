@@ -14,6 +14,9 @@
 // Ingresses' tls sections, picked by SNI, once one of them is found in Config.TLSDir.
 // Requests and responses are HTTP/1.1, served and proxied with fasthttp; a request's or a
 // response's header is limited to 16 KiB (a client gets 431, or 502 for the response).
+//
+// Beside HTTP, the ingress forwards the node ports of NodePort and LoadBalancer Services
+// (TCP and UDP, see package l4) on the host of Config.Listen, unless Config.NoNodePorts.
 package ingress
 
 import (
@@ -24,12 +27,15 @@ import (
 	"log/slog"
 	"net"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
+	corev1 "k8s.io/api/core/v1"
 
+	"github.com/podman-swarm/podman-swarm/ingress/l4"
 	"github.com/podman-swarm/podman-swarm/internal/follow"
 )
 
@@ -53,6 +59,7 @@ type Server struct {
 
 	httpLn  net.Listener
 	httpSrv *fasthttp.Server
+	ports   *l4.Forwarder // nil with Config.NoNodePorts
 
 	mu               sync.Mutex // of the fields below
 	serving, stopped bool       // Start has begun serving; it has stopped
@@ -84,7 +91,35 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("listen on %s: %w; a port under 1024 needs net.ipv4.ip_unprivileged_port_start lowered (see README)", cfg.Listen, err)
 	}
 	s.httpSrv = s.newHTTPServer()
+	if !cfg.NoNodePorts {
+		s.ports = l4.New(l4.Config{Address: listenHost(cfg.Listen), Reserved: ownPorts(cfg), DialTimeout: cfg.DialTimeout,
+			OpenedFile: cfg.PortsFile, Logger: cfg.Logger})
+		s.ports.Apply(st.Services)
+	}
 	return s, nil
+}
+
+// listenHost is the host of a listen address, where the node ports are opened too: "" for
+// every address.
+func listenHost(listen string) string {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return ""
+	}
+	return host
+}
+
+// ownPorts are the ingress's own HTTP and HTTPS ports, which no LoadBalancer Service takes.
+func ownPorts(cfg Config) []l4.Key {
+	var out []l4.Key
+	for _, addr := range []string{cfg.Listen, cfg.ListenTLS} {
+		if _, p, err := net.SplitHostPort(addr); err == nil {
+			if n, err := strconv.Atoi(p); err == nil && n > 0 {
+				out = append(out, l4.Key{Protocol: corev1.ProtocolTCP, Port: int32(n)})
+			}
+		}
+	}
+	return out
 }
 
 // Follower is what keeps the ingress in step with the agent; run it beside the server.
@@ -209,6 +244,11 @@ func (s *Server) applyLocked(st *State) {
 		s.proxy.forget(routes)
 		s.maybeListenTLS()
 	}
+	if s.ports != nil {
+		// Also at each certificate reload with the same state: a port that was taken is
+		// tried again.
+		s.ports.Apply(st.Services)
+	}
 }
 
 // maybeListenTLS opens the HTTPS listener the first time a certificate is available while
@@ -245,6 +285,9 @@ func (s *Server) shutdown() error {
 	// A server shut down before its Serve began does not know its listener yet: closing it
 	// ends that Serve at once.
 	_ = s.httpLn.Close()
+	if s.ports != nil {
+		err = errors.Join(err, s.ports.Close())
+	}
 	s.mu.Lock()
 	s.stopped = true
 	if s.tlsSrv != nil {
