@@ -45,6 +45,7 @@ import (
 	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/cluster"
 	"github.com/podman-swarm/podman-swarm/internal/lifecycle"
+	"github.com/podman-swarm/podman-swarm/netalloc"
 )
 
 // APITokenFile is the file in the state folder where the agent keeps its own node's API
@@ -140,6 +141,10 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		log.Info("node is up", "gossip", node.Addr(), "api", ln.Addr().String(), "members", len(node.Members()))
 	}
 
+	netSpec := cfg.networkSpec()
+	checkNetwork(node, netSpec, log)
+	netRanges, _ := netalloc.Parse(netSpec, nil) // checked by validate
+
 	recorder := events.NewRecorder(node, cfg.NodeName, cfg.Clock, logger)
 	addr := nodeAddress(cfg, node.Addr())
 	status := noderuntime.NewStatusWriter(node, cfg.NodeName, addr, logger)
@@ -184,6 +189,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	})
 	parts.Add("api", server)
 	scheduling := schedule.New(node, cfg.DeadGrace, cfg.probeInterval(), roster, cfg.Clock, logger)
+	scheduling.SetNetwork(netRanges, recorder)
 	parts.Add("schedule", scheduling)
 	parts.Add("store-health", newStoreHealth(node, ccfg.Meta, scheduling.WriteError, cfg.Clock, logger))
 	parts.Add("join-token-file", joinToken)

@@ -69,7 +69,7 @@ func Parse(s Spec, own []netip.Prefix) (Ranges, []*fielderr.Error) {
 	r.PodCIDR, okPod = parseCIDR("PodCIDR", s.PodCIDR, own, &errs)
 	if okSvc && okPod && r.ServiceCIDR.Overlaps(r.PodCIDR) {
 		errs = append(errs, fielderr.NewFields([]string{"ServiceCIDR", "PodCIDR"},
-			"%s %s and %s %s overlap: a ClusterIP and a pod IP must never be the same address; give two separate ranges",
+			"%s and %s overlap (%s and %s): a ClusterIP and a pod IP must never be the same address; give two separate ranges",
 			s.ServiceCIDR, s.PodCIDR))
 	}
 	var okSNP, okNP bool
@@ -77,7 +77,7 @@ func Parse(s Spec, own []netip.Prefix) (Ranges, []*fielderr.Error) {
 	r.NodePortRange, okNP = parsePorts("NodePortRange", s.NodePortRange, &errs)
 	if okSNP && okNP && r.ServiceNodePortRange.Overlaps(r.NodePortRange) {
 		errs = append(errs, fielderr.NewFields([]string{"ServiceNodePortRange", "NodePortRange"},
-			"%s %s and %s %s overlap: a node would publish a pod on a port a NodePort Service listens on; give two separate ranges",
+			"%s and %s overlap (%s and %s): a node would publish a pod on a port a NodePort Service listens on; give two separate ranges",
 			r.ServiceNodePortRange, r.NodePortRange))
 	}
 	return r, errs

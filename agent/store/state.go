@@ -27,6 +27,10 @@ type State struct {
 	Assignments map[string]Assignment
 	Pending     map[string]Pending
 	Status      map[string]PodStatus
+	// Allocations are the Services' allocations, by the Service's key.
+	Allocations map[string]ServiceAllocation
+	// Network is the cluster's ranges; nil before the founding node recorded them.
+	Network *NetworkSettings
 }
 
 // Read decodes the store. A value that does not decode (written by a newer version, say)
@@ -40,6 +44,7 @@ func Read(s Lister, log *slog.Logger) *State {
 		Assignments: map[string]Assignment{},
 		Pending:     map[string]Pending{},
 		Status:      map[string]PodStatus{},
+		Allocations: map[string]ServiceAllocation{},
 	}
 	decodeAll(s, PrefixDeployment, st.Deployments, func() *appsv1.Deployment { return &appsv1.Deployment{} }, log)
 	decodeAll(s, PrefixService, st.Services, func() *corev1.Service { return &corev1.Service{} }, log)
@@ -48,6 +53,8 @@ func Read(s Lister, log *slog.Logger) *State {
 	decodeValues(s, PrefixAssignment, st.Assignments, log)
 	decodeValues(s, PrefixPending, st.Pending, log)
 	decodeValues(s, PrefixStatus, st.Status, log)
+	decodeValues(s, PrefixServiceAllocation, st.Allocations, log)
+	st.Network = readNetwork(s, log)
 	return st
 }
 
@@ -87,4 +94,20 @@ func MustJSON(v any) []byte {
 		panic(fmt.Sprintf("encode %T: %v", v, err))
 	}
 	return b
+}
+
+// readNetwork decodes settings/network, nil when it is absent or does not decode.
+func readNetwork(s Lister, log *slog.Logger) *NetworkSettings {
+	for _, e := range s.List(KeyNetworkSettings) {
+		if e.Key != KeyNetworkSettings {
+			continue
+		}
+		var n NetworkSettings
+		if err := json.Unmarshal(e.Value, &n); err != nil {
+			log.Warn("skipping undecodable store value", "key", e.Key, "err", err)
+			return nil
+		}
+		return &n
+	}
+	return nil
 }

@@ -66,7 +66,7 @@ func TestGetAndDescribeShowWhyPodsAreNotPlaced(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := testClient(t, a.APIAddr(), token)
-	if err := runApply(c, "../../contrib/examples/web.yaml", false, nil, &bytes.Buffer{}); err != nil {
+	if err := runApply(c, webWithHostPort(t), false, nil, &bytes.Buffer{}); err != nil {
 		t.Fatal(err)
 	}
 	// One node: one pod runs, the others wait for port 8080.
