@@ -186,6 +186,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		JoinTokenFile: joinToken,
 		ForwardTLS:    forwardTLS,
 		Logger:        logger,
+		Network:       netRanges,
 	})
 	parts.Add("api", server)
 	scheduling := schedule.New(node, cfg.DeadGrace, cfg.probeInterval(), roster, cfg.Clock, logger)

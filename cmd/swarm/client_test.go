@@ -88,10 +88,10 @@ func TestApplyAndGetAgainstAnAgent(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if !regexp.MustCompile(`^NAME\s+READY\s+STATUS\s+RESTARTS\s+NODE\s+REASON$`).MatchString(lines[0]) {
+	if !regexp.MustCompile(`^NAME\s+READY\s+STATUS\s+RESTARTS\s+IP\s+NODE\s+REASON$`).MatchString(lines[0]) {
 		t.Errorf("header: %q", lines[0])
 	}
-	if !strings.Contains(out.String(), "Pending   0          <none>   0/1 nodes are available: 1 node(s) have port 8080/TCP in use.") {
+	if !strings.Contains(out.String(), "Pending   0          <none>         <none>   0/1 nodes are available: 1 node(s) have port 8080/TCP in use.") {
 		t.Errorf("the pending pod and its reason are missing:\n%s", out.String())
 	}
 
