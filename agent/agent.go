@@ -48,6 +48,7 @@ import (
 	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/cluster"
 	"github.com/podman-swarm/podman-swarm/internal/lifecycle"
+	"github.com/podman-swarm/podman-swarm/netalloc"
 )
 
 // APITokenFile is the file in the state folder where the agent keeps its own node's API
@@ -143,6 +144,10 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		log.Info("node is up", "gossip", node.Addr(), "api", ln.Addr().String(), "members", len(node.Members()))
 	}
 
+	netSpec := cfg.networkSpec()
+	checkNetwork(node, netSpec, log)
+	netRanges, _ := netalloc.Parse(netSpec, nil) // checked by validate
+
 	recorder := events.NewRecorder(node, cfg.NodeName, cfg.Clock, logger)
 	addr := nodeAddress(cfg, node.Addr())
 	status := noderuntime.NewStatusWriter(node, cfg.NodeName, addr, logger)
@@ -184,9 +189,11 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		JoinTokenFile: joinToken,
 		ForwardTLS:    forwardTLS,
 		Logger:        logger,
+		Network:       netRanges,
 	})
 	parts.Add("api", server)
 	scheduling := schedule.New(node, cfg.DeadGrace, cfg.probeInterval(), roster, cfg.Clock, logger)
+	scheduling.SetNetwork(netRanges, recorder)
 	parts.Add("schedule", scheduling)
 	parts.Add("liveness", liveness.New(liveness.Config{
 		Node: node, Grace: cfg.DeadGrace, Interval: cfg.probeInterval(), Dial: cfg.dialWorkloads, Now: cfg.Clock, Logger: logger,

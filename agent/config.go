@@ -13,6 +13,7 @@ import (
 	"github.com/podman-swarm/podman-swarm/agent/liveness"
 	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/cluster"
+	"github.com/podman-swarm/podman-swarm/netalloc"
 )
 
 // Runtimes a node can run pods with.
@@ -53,6 +54,14 @@ type Config struct {
 	// PodNetwork is the Quadlet Network= of the pods; "" = podman's default.
 	// DefaultConfig has DefaultPodNetwork.
 	PodNetwork string
+
+	// ServiceCIDR is where Services' ClusterIPs come from, PodCIDR where pods' IPs come
+	// from, ServiceNodePortRange where NodePort and LoadBalancer Services' node ports come
+	// from ("30000-32767"): cluster-wide, recorded by the founding node, so that a node
+	// whose own differ warns and uses the cluster's. NodePortRange is where this node
+	// publishes its pods' container ports that have no hostPort. "" takes the default
+	// (netalloc.DefaultSpec); IPv4 only.
+	ServiceCIDR, PodCIDR, ServiceNodePortRange, NodePortRange string
 
 	// DeadGrace is how long a node whose agent is dead keeps its pods while its workloads
 	// do not answer either, before it is judged lost and they are placed elsewhere (see the
@@ -134,7 +143,29 @@ func DefaultConfig() Config {
 		PodNetwork:    DefaultPodNetwork,
 		DeadGrace:     DefaultDeadGrace,
 		ProbeInterval: DefaultProbeInterval,
+
+		ServiceCIDR:          netalloc.DefaultServiceCIDR,
+		PodCIDR:              netalloc.DefaultPodCIDR,
+		ServiceNodePortRange: netalloc.DefaultServiceNodePortRange,
+		NodePortRange:        netalloc.DefaultNodePortRange,
 	}
+}
+
+// networkSpec is the ranges of c, defaults filled in.
+func (c Config) networkSpec() netalloc.Spec {
+	s := netalloc.DefaultSpec()
+	for _, f := range []struct {
+		to   *string
+		from string
+	}{
+		{&s.ServiceCIDR, c.ServiceCIDR}, {&s.PodCIDR, c.PodCIDR},
+		{&s.ServiceNodePortRange, c.ServiceNodePortRange}, {&s.NodePortRange, c.NodePortRange},
+	} {
+		if f.from != "" {
+			*f.to = f.from
+		}
+	}
+	return s
 }
 
 // DefaultUnitDir is where Quadlet reads a user's units.

@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/podman-swarm/podman-swarm/internal/fielderr"
+	"github.com/podman-swarm/podman-swarm/netalloc"
 )
 
 // validate lists every value of c that a node cannot start with.
@@ -56,6 +57,9 @@ func (c Config) validate() error {
 	if strings.ContainsFunc(c.PodNetwork, unicode.IsSpace) {
 		errs = append(errs, fielderr.New("PodNetwork", "%s %q: want one podman --network value without spaces, e.g. %s", c.PodNetwork, DefaultPodNetwork))
 	}
+	if _, problems := netalloc.Parse(c.networkSpec(), ownNetworks()); len(problems) > 0 {
+		errs = append(errs, problems...)
+	}
 	switch c.Runtime {
 	case RuntimeNone, RuntimeSystemd:
 	default:
@@ -75,4 +79,26 @@ func splitHostPort(hostport string) (string, int, error) {
 		return "", 0, fmt.Errorf("port %q is not a number from 0 to 65535", p)
 	}
 	return host, port, nil
+}
+
+// ownNetworks are the IPv4 networks of this host's interfaces, which the cluster's CIDRs
+// must not overlap: the pods' rules would send their traffic to Services and pods instead.
+// Loopback is left out (127.0.0.0/8 is no CIDR anyone gives). An error reading them leaves
+// the check out rather than stopping the node.
+func ownNetworks() []netip.Prefix {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return nil
+	}
+	var out []netip.Prefix
+	for _, a := range addrs {
+		n, ok := a.(*net.IPNet)
+		if !ok || n.IP.IsLoopback() || n.IP.To4() == nil {
+			continue
+		}
+		if p, err := netip.ParsePrefix(n.String()); err == nil {
+			out = append(out, p.Masked())
+		}
+	}
+	return out
 }

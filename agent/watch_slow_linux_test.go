@@ -71,11 +71,12 @@ func sendBufferMax(t *testing.T) int {
 }
 
 // manyServices is one manifest of n Services named prefix0, prefix1..., each with an
-// annotation of size bytes.
+// annotation of size bytes. They are headless, so that the leader allocates them no
+// ClusterIP, which would add a MODIFIED event for each.
 func manyServices(prefix string, n, size int) []byte {
 	var items []string
 	for i := range n {
-		items = append(items, fmt.Sprintf(`{"apiVersion":"v1","kind":"Service","metadata":{"name":"%s%d","annotations":{"pad":%q}},"spec":{"selector":{"app":"x"},"ports":[{"port":80}]}}`,
+		items = append(items, fmt.Sprintf(`{"apiVersion":"v1","kind":"Service","metadata":{"name":"%s%d","annotations":{"pad":%q}},"spec":{"clusterIP":"None","selector":{"app":"x"},"ports":[{"port":80}]}}`,
 			prefix, i, strings.Repeat("x", size)))
 	}
 	return []byte(`{"apiVersion":"v1","kind":"List","items":[` + strings.Join(items, ",") + `]}`)

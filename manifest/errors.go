@@ -122,3 +122,8 @@ func quoteValue(v any) string {
 		return fmt.Sprint(v)
 	}
 }
+
+// FieldErrors are Kubernetes-style field errors about the object from src, as Errors: for
+// the checks a caller makes after Parse, against state Parse does not see (the cluster's
+// allocations), so that they read and answer like Parse's own.
+func FieldErrors(src Source, errs field.ErrorList) Errors { return fieldErrors(src, errs) }

@@ -37,7 +37,7 @@ func newDeployment(key string, d *appsv1.Deployment) *deployment {
 		group:    key + "@" + hash,
 		rollout:  rolloutOf(d, replicas),
 		spec:     spec,
-		ports:    manifest.PublishedPorts(spec),
+		ports:    claimedPorts(spec),
 		used:     map[int]bool{},
 	}
 }

@@ -9,7 +9,10 @@
 // The rules, in the order a reader usually asks about them:
 //
 //   - Placement: a new pod goes to an alive node that matches its nodeSelector (and its
-//     spec.nodeName, when set) and has none of the pod's published host ports in use. Among
+//     spec.nodeName, when set) and has none of the pod's explicit hostPorts in use: its
+//     other container ports go to node ports its node picks, so they hold nothing. A pod
+//     placed before pods had their own IP (Assignment.PodIP empty) publishes every
+//     container port on its node and holds them all until a rollout replaces it. Among
 //     those, the node with the fewest pods of the same Deployment template wins, then the
 //     node with the fewest pods overall, then a tie-break hashed from the seed, the pod and
 //     the node.

@@ -66,10 +66,12 @@ func selector(kv ...string) func(*appsv1.Deployment) {
 	return func(d *appsv1.Deployment) { d.Spec.Template.Spec.NodeSelector = pairs(kv) }
 }
 
+// port publishes p on the node as an explicit hostPort: only those are a per-node resource
+// (see claimedPorts).
 func port(p int32) func(*appsv1.Deployment) {
 	return func(d *appsv1.Deployment) {
 		c := &d.Spec.Template.Spec.Containers[0]
-		c.Ports = append(c.Ports, corev1.ContainerPort{ContainerPort: p})
+		c.Ports = append(c.Ports, corev1.ContainerPort{ContainerPort: p, HostPort: p})
 	}
 }
 
@@ -77,11 +79,12 @@ func recreate(d *appsv1.Deployment) {
 	d.Spec.Strategy = appsv1.DeploymentStrategy{Type: appsv1.RecreateDeploymentStrategyType}
 }
 
-// barePodManifest builds a Pod manifest in namespace "default".
+// barePodManifest builds a Pod manifest in namespace "default", each of ports an explicit
+// hostPort.
 func barePodManifest(name string, ports ...int32) *corev1.Pod {
 	c := corev1.Container{Name: "app", Image: "example.org/" + name + ":1"}
 	for _, p := range ports {
-		c.Ports = append(c.Ports, corev1.ContainerPort{ContainerPort: p})
+		c.Ports = append(c.Ports, corev1.ContainerPort{ContainerPort: p, HostPort: p})
 	}
 	return &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default"},

@@ -74,6 +74,12 @@ type Assignment struct {
 	// Status is what the node observed; the zero value (not reported yet) counts as not
 	// ready. Plan leaves it zero in the assignments it creates.
 	Status PodStatus
+	// PodIP is the pod's own address; "" for a pod placed before pods had one. Such a pod
+	// publishes every container port on its node (hostPort, else containerPort) and
+	// holds them all there; a pod with a PodIP, and every pod Plan creates, holds only its
+	// explicit hostPorts (its other ports go to node ports its node picks). Plan leaves
+	// it empty in the assignments it creates: the caller gives the address.
+	PodIP string
 }
 
 // PodStatus is what a node reports about a pod it runs.

@@ -73,7 +73,7 @@ func newPlanner(in Input) *planner {
 		if _, dup := p.bareByKey[key]; dup {
 			continue
 		}
-		b := &barePod{want: want, ports: manifest.PublishedPorts(&want.Spec)}
+		b := &barePod{want: want, ports: claimedPorts(&want.Spec)}
 		p.bareByKey[key] = b
 		p.bare = append(p.bare, b)
 	}
@@ -114,7 +114,7 @@ func (p *planner) adopt(assignments []Assignment) {
 		}
 		// A pinned pod whose node is gone stays where its data is: bound to that node, so
 		// that its owner counts it and nothing takes its name elsewhere.
-		q := &pod{Assignment: a, node: n, ports: manifest.PublishedPorts(&a.Pod.Spec), pin: pin, stranded: n.gone}
+		q := &pod{Assignment: a, node: n, ports: heldPorts(a), pin: pin, stranded: n.gone}
 		if a.Pod.Owner != "" {
 			d := p.depByKey[a.Pod.Namespace+"/"+a.Pod.Owner]
 			if d == nil {

@@ -81,3 +81,50 @@ func portLabel(p manifest.PublishedPort) string {
 	}
 	return port + "/" + string(p.Protocol)
 }
+
+// claimedPorts are the host ports a new pod holds on its node: only the explicit hostPorts.
+// Its other container ports are published on node ports its node picks, so any number of
+// pods listening on 8080 fit one node.
+func claimedPorts(spec *corev1.PodSpec) []manifest.PublishedPort {
+	var out []manifest.PublishedPort
+	for _, p := range manifest.PublishedPorts(spec) {
+		if explicitHostPort(spec, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// explicitHostPort reports whether the container that publishes p sets its hostPort.
+func explicitHostPort(spec *corev1.PodSpec, p manifest.PublishedPort) bool {
+	for _, cs := range [][]corev1.Container{spec.InitContainers, spec.Containers} {
+		for _, c := range cs {
+			if c.Name != p.Container {
+				continue
+			}
+			for _, cp := range c.Ports {
+				if cp.ContainerPort == p.ContainerPort && cp.Name == p.Name && cp.HostIP == p.HostIP && protocolOf(cp.Protocol) == p.Protocol {
+					return cp.HostPort != 0
+				}
+			}
+		}
+	}
+	return false
+}
+
+func protocolOf(p corev1.Protocol) corev1.Protocol {
+	if p == "" {
+		return corev1.ProtocolTCP
+	}
+	return p
+}
+
+// heldPorts are the host ports an existing assignment holds on its node: its explicit
+// hostPorts when it has a pod IP, every published port when it was placed before pods had
+// one (it publishes them all as they are).
+func heldPorts(a Assignment) []manifest.PublishedPort {
+	if a.PodIP != "" {
+		return claimedPorts(&a.Pod.Spec)
+	}
+	return manifest.PublishedPorts(&a.Pod.Spec)
+}

@@ -12,10 +12,11 @@ import (
 	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/cluster"
 	"github.com/podman-swarm/podman-swarm/discovery"
+	"github.com/podman-swarm/podman-swarm/netalloc"
 )
 
-// discoveryPods lists the placed pods with their node's address and readiness, and whether
-// the node is down.
+// discoveryPods lists the placed pods with their node's address, their pod IP, the ports
+// their node reports they publish, their readiness, and whether the node is down.
 func discoveryPods(st *store.State, members []cluster.Member) []discovery.Pod {
 	addr := map[string]string{}
 	down := map[string]bool{}
@@ -30,9 +31,12 @@ func discoveryPods(st *store.State, members []cluster.Member) []discovery.Pod {
 	var out []discovery.Pod
 	for _, key := range sortedKeys(st.Assignments) {
 		a := st.Assignments[key]
-		p := discovery.Pod{Pod: a.Pod, Node: a.Node, Address: addr[a.Node], NodeDown: down[a.Node]}
+		p := discovery.Pod{Pod: a.Pod, Node: a.Node, Address: addr[a.Node], PodIP: a.PodIP, NodeDown: down[a.Node]}
+		// Only the node that runs the pod now knows its ports: a status left by the node
+		// that ran it before a move says nothing about them.
 		if s, ok := st.Status[key]; ok && s.Node == a.Node {
 			p.Ready, p.PortsOpen = s.Ready, s.PortsOpen
+			p.Ports = s.Ports
 			if s.HostIP != "" {
 				p.Address = s.HostIP
 			}
@@ -48,7 +52,7 @@ func endpointList(st *store.State, members []cluster.Member, ns string) api.Endp
 	out := api.EndpointList{Items: []discovery.Service{}}
 	for _, key := range sortedKeys(st.Services) {
 		if svc := st.Services[key]; ns == "" || svc.Namespace == ns {
-			out.Items = append(out.Items, discovery.Endpoints(svc, pods))
+			out.Items = append(out.Items, discovery.Endpoints(netalloc.Merge(svc, st.Allocations[key]), pods))
 		}
 	}
 	return out
@@ -61,7 +65,7 @@ func (a *Server) serviceEndpoints(c echo.Context) (discovery.Service, error) {
 	a.view.Read(func(st *store.State, _ uint64) {
 		var svc *corev1.Service
 		if svc, found = st.Services[ns+"/"+name]; found {
-			s = discovery.Endpoints(svc, discoveryPods(st, a.node.Members()))
+			s = discovery.Endpoints(netalloc.Merge(svc, st.Allocations[ns+"/"+name]), discoveryPods(st, a.node.Members()))
 		}
 	})
 	if !found {

@@ -43,6 +43,11 @@ func (a *Server) applyManifest(c echo.Context) error {
 	if err := quadlet.Check(set, quadlet.Options{}); err != nil {
 		return err
 	}
+	var refused manifest.Errors
+	a.view.Read(func(st *store.State, _ uint64) { refused = checkAllocations(st, a.network, set) })
+	if len(refused) > 0 {
+		return refused
+	}
 	ack, err := request.Ack(c)
 	if err != nil {
 		return err

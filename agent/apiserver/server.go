@@ -22,6 +22,7 @@ import (
 	"github.com/podman-swarm/podman-swarm/agent/auth"
 	"github.com/podman-swarm/podman-swarm/agent/view"
 	"github.com/podman-swarm/podman-swarm/cluster"
+	"github.com/podman-swarm/podman-swarm/netalloc"
 	"github.com/podman-swarm/podman-swarm/reconcile"
 )
 
@@ -82,11 +83,15 @@ type Config struct {
 	// ForwardTLS verifies the other agents' API certificates when a request is passed on.
 	ForwardTLS *tls.Config
 	Logger     *slog.Logger
+	// Network is this node's ranges, used until the cluster's record (settings/network)
+	// has reached it; the zero value takes netalloc's defaults.
+	Network netalloc.Ranges
 }
 
 // Server serves the API on one listener until its context ends.
 type Server struct {
 	cfg           Config
+	network       netalloc.Ranges
 	node          Cluster
 	view          *view.View
 	bookmarks     time.Duration
@@ -104,9 +109,13 @@ type Server struct {
 // New builds the API server of a node on ln (already a TLS listener when the API speaks
 // HTTPS).
 func New(ln net.Listener, cfg Config) *Server {
+	if cfg.Network == (netalloc.Ranges{}) {
+		cfg.Network = netalloc.DefaultRanges()
+	}
 	log := cfg.Logger.With("component", "apiserver")
 	a := &Server{
 		cfg:           cfg,
+		network:       cfg.Network,
 		node:          lineageCluster{Cluster: cfg.Cluster, log: log},
 		view:          cfg.View,
 		bookmarks:     cmp.Or(cfg.Bookmarks, DefaultBookmarkInterval),

@@ -22,6 +22,7 @@ func Shapes() view.Shapes {
 		Nodes: func(members []cluster.Member, leader string, liveness map[string]store.NodeLiveness) []*corev1.Node {
 			return typed[*corev1.Node](nodeViews(members, leader, liveness))
 		},
+		Services: serviceView,
 	}
 }
 

@@ -30,12 +30,21 @@ func podViews(st *store.State, namespace string, unplaced corev1.PodCondition) [
 		p := podObject(a.Pod)
 		p.Spec.NodeName = a.Node
 		p.Status.Phase = corev1.PodPending
+		p.Status.PodIP = a.PodIP
 		if s, ok := st.Status[key]; ok && s.Node == a.Node {
 			p.Status.Phase = s.Phase
 			p.Status.HostIP = s.HostIP
+			if a.PodIP == "" {
+				// A pod placed before pods had their own address is reached at its
+				// node's, like a pod on the host's network in Kubernetes.
+				p.Status.PodIP = s.HostIP
+			}
 			p.Status.Message = s.Message
 			p.Status.Conditions = append(p.Status.Conditions, condition(corev1.PodReady, s.Ready, "", ""))
 			p.Status.ContainerStatuses = containerStatuses(a.Pod, s)
+		}
+		if p.Status.PodIP != "" {
+			p.Status.PodIPs = []corev1.PodIP{{IP: p.Status.PodIP}}
 		}
 		p.Status.Conditions = append([]corev1.PodCondition{condition(corev1.PodScheduled, true, "", "")}, p.Status.Conditions...)
 		out = append(out, p)

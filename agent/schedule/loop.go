@@ -11,12 +11,16 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"time"
+
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/podman-swarm/podman-swarm/agent/quorum"
 	"github.com/podman-swarm/podman-swarm/agent/store"
 	"github.com/podman-swarm/podman-swarm/cluster"
 	"github.com/podman-swarm/podman-swarm/internal/debounce"
+	"github.com/podman-swarm/podman-swarm/netalloc"
 	"github.com/podman-swarm/podman-swarm/scheduler"
 )
 
@@ -50,6 +54,23 @@ type Loop struct {
 	log       *slog.Logger
 	writes    outcome // of the last plan's writes
 	noQuorum  bool    // the last plan was refused for want of a quorum, and said so
+	ranges    netalloc.Ranges
+	recorder  Recorder
+	problems  map[string]string // Service key -> the allocation problem last recorded for it
+	differs   bool              // this node's ranges differ from the cluster's, and it said so
+}
+
+// Recorder records an event about an object (agent/events.Recorder).
+type Recorder interface {
+	Event(obj corev1.ObjectReference, eventType, reason, message string)
+}
+
+// SetNetwork sets the ranges this node allocates from until the cluster's own record
+// (settings/network) has reached it, and where the events about Services whose request
+// cannot be honoured go (nil: only logged). Call it before Start.
+func (a *Loop) SetNetwork(r netalloc.Ranges, rec Recorder) {
+	a.ranges = r
+	a.recorder = rec
 }
 
 // New is the scheduling loop of node; deadGrace is how long a dead node keeps its pods,
@@ -60,7 +81,8 @@ func New(node Cluster, deadGrace, probe time.Duration, roster *quorum.Roster, no
 	if now == nil {
 		now = time.Now
 	}
-	return &Loop{node: node, deadGrace: deadGrace, probe: probe, roster: roster, now: now, log: log.With("component", "schedule")}
+	return &Loop{node: node, deadGrace: deadGrace, probe: probe, roster: roster, now: now, log: log.With("component", "schedule"),
+		ranges: netalloc.DefaultRanges(), problems: map[string]string{}}
 }
 
 // Start runs the loop until ctx ends: one plan per burst of changes, and one at least
@@ -143,13 +165,17 @@ func (a *Loop) scheduleOnce(ctx context.Context) time.Duration {
 	in := schedulingInput(st, members, removed, now, a.deadGrace, rand.Uint64())
 	in.Known = known
 	in.Nodes = withLiveness(in.Nodes, st.Nodes)
-	out := scheduler.Plan(in)
-	changes := planChanges(st, out)
+	r := a.clusterRanges(st)
+	// The Services' allocations are planned with the pods and written in the same atomic
+	// write, under the same quorum: a leader without a majority allocates nothing either.
+	alloc := netalloc.PlanServices(r, serviceRequests(st), st.Allocations)
+	out := givePodIPs(st, scheduler.Plan(in), r.PodCIDR)
+	changes := a.withNetwork(st, planChanges(st, out, alloc))
 	if out.NoQuorum == "" && len(changes) > 0 {
 		reached := quorum.Reach(ctx, a.node, pingTargets(in, out, a.node.Name()), quorum.PingTimeout(a.probe))
 		in.Nodes = byReach(in.Nodes, a.node.Name(), reached)
-		out = scheduler.Plan(in)
-		changes = planChanges(st, out)
+		out = givePodIPs(st, scheduler.Plan(in), r.PodCIDR)
+		changes = a.withNetwork(st, planChanges(st, out, alloc))
 	}
 	if out.NoQuorum != "" {
 		if !a.noQuorum {
@@ -163,7 +189,14 @@ func (a *Loop) scheduleOnce(ctx context.Context) time.Duration {
 		a.log.Info("scheduling again: a majority of the cluster's members is alive")
 		a.noQuorum = false
 	}
-	a.writes.set(a.write(ctx, changes))
+	written := a.write(ctx, changes)
+	a.writes.set(written)
+	if written.Err == nil {
+		a.report(alloc)
+	}
+	for _, w := range alloc.Write {
+		a.log.Info("service allocated", "service", w.Key, "clusterIP", w.Allocation.ClusterIP, "nodePorts", len(w.Allocation.Ports))
+	}
 	for _, c := range out.Create {
 		a.log.Info("pod assigned", "pod", c.Pod.Key(), "to", c.Node)
 	}
@@ -204,9 +237,58 @@ func (a *Loop) write(ctx context.Context, changes []change) WriteOutcome {
 	}
 	var out WriteOutcome
 	for _, c := range changes {
-		out.Failed = append(out.Failed, c.key)
+		// The network record rides along with a plan; it is no object anyone waits for.
+		if c.key != store.KeyNetworkSettings {
+			out.Failed = append(out.Failed, c.key)
+		}
 	}
 	out.Err = err
 	a.log.Warn("write schedule", "keys", len(changes), "err", err)
 	return out
+}
+
+// report records a Warning event on each Service whose request the plan could not honour,
+// once per distinct problem: the plan is made again every few seconds and would otherwise
+// count the same event up each time.
+func (a *Loop) report(plan netalloc.ServicePlan) {
+	now := map[string]string{}
+	for _, p := range plan.Problems {
+		msg := p.Field + ": " + p.Message
+		now[p.Key] = msg
+		if a.problems[p.Key] == msg {
+			continue
+		}
+		a.log.Warn("service not allocated", "service", p.Key, "why", msg)
+		if a.recorder != nil {
+			ns, name, _ := strings.Cut(p.Key, "/")
+			a.recorder.Event(corev1.ObjectReference{Kind: "Service", APIVersion: "v1", Namespace: ns, Name: name},
+				corev1.EventTypeWarning, "AllocationFailed", msg)
+		}
+	}
+	a.problems = now
+}
+
+// clusterRanges are the ranges the cluster allocates from: its record, else this node's
+// own. A node whose own differ from the record says so once.
+func (a *Loop) clusterRanges(st *store.State) netalloc.Ranges {
+	r := ranges(st, a.ranges)
+	if differs := r != a.ranges; differs != a.differs {
+		a.differs = differs
+		if differs {
+			a.log.Warn("this node's network flags differ from the cluster's; using the cluster's (the ranges are cluster-wide, set by the node that founded it)",
+				"cluster", r.Spec(), "flags", a.ranges.Spec())
+		}
+	}
+	return r
+}
+
+// withNetwork adds the cluster's ranges to a plan's first write when the store has no
+// record of them yet: the leader of a new cluster is its founding node, whose ranges thus
+// become the cluster's, written under the same quorum as everything it allocates from
+// them. A cluster with nothing to plan holds no record yet.
+func (a *Loop) withNetwork(st *store.State, changes []change) []change {
+	if st.Network != nil || len(changes) == 0 {
+		return changes
+	}
+	return append(changes, change{key: store.KeyNetworkSettings, value: store.MustJSON(a.ranges.Spec())})
 }

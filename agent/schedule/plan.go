@@ -9,6 +9,7 @@ import (
 	"github.com/podman-swarm/podman-swarm/agent/nodemeta"
 	"github.com/podman-swarm/podman-swarm/agent/store"
 	"github.com/podman-swarm/podman-swarm/cluster"
+	"github.com/podman-swarm/podman-swarm/netalloc"
 	"github.com/podman-swarm/podman-swarm/scheduler"
 )
 
@@ -31,7 +32,7 @@ func schedulingInput(st *store.State, members []cluster.Member, removed map[stri
 		if reported && s.Node == a.Node {
 			status = scheduler.PodStatus{Phase: s.Phase, Ready: s.Ready}
 		}
-		in.Assignments = append(in.Assignments, scheduler.Assignment{Pod: a.Pod, Node: a.Node, Status: status})
+		in.Assignments = append(in.Assignments, scheduler.Assignment{Pod: a.Pod, Node: a.Node, Status: status, PodIP: a.PodIP})
 	}
 	for _, m := range members {
 		state := nodeState(m.State)
@@ -104,11 +105,12 @@ type change struct {
 	delete bool
 }
 
-// planChanges turns a scheduling plan into store writes: assignments to write and remove,
-// and the pending list brought up to date. It writes nothing that is already stored, so
-// that a leader whose plan is empty stays silent on the network.
-func planChanges(st *store.State, out scheduler.Output) []change {
-	var changes []change
+// planChanges turns a scheduling plan and a Service allocation plan into store writes:
+// assignments to write and remove, the pending list brought up to date, and the Services'
+// allocations. It writes nothing that is already stored, so that a leader whose plan is
+// empty stays silent on the network.
+func planChanges(st *store.State, out scheduler.Output, alloc netalloc.ServicePlan) []change {
+	changes := allocationChanges(alloc)
 	created := map[string]bool{}
 	for _, c := range out.Create {
 		created[c.Pod.Key()] = true
@@ -124,7 +126,7 @@ func planChanges(st *store.State, out scheduler.Output) []change {
 	}
 	for _, c := range out.Create {
 		key := c.Pod.Key()
-		value := store.MustJSON(store.Assignment{Pod: c.Pod, Node: c.Node})
+		value := store.MustJSON(store.Assignment{Pod: c.Pod, Node: c.Node, PodIP: c.PodIP})
 		if cur, ok := st.Assignments[key]; ok && bytes.Equal(store.MustJSON(cur), value) {
 			continue
 		}

@@ -7,7 +7,10 @@
 //
 //   - deployment/, service/, ingress/, pod/ and dns/whitelist: the API, as users apply and
 //     delete objects and edit the whitelist;
-//   - assignment/ and pending/: the scheduler of the node that leads;
+//   - assignment/, pending/ and allocation/service/: the scheduler of the node that leads,
+//     while it reaches a majority of the cluster (see package netalloc for why no address
+//     is then given twice);
+//   - settings/network: the node that founded the cluster, once;
 //   - status/: the node that runs the pod (its status writer);
 //   - token/: the token authority (the token endpoints, and each agent for its own token);
 //   - deletion/: the API of the node that deleted an object, beside the object's tombstone;
@@ -31,6 +34,12 @@ const (
 	PrefixEvent      = "event/"      // a v1 Event about an object, by namespace and event name (JSON)
 	PrefixNode       = "node/"       // the leader's verdict on a member's liveness: NodeLiveness (JSON)
 	KeyDNSWhitelist  = "dns/whitelist"
+	// PrefixServiceAllocation holds what the cluster gave a Service: ServiceAllocation
+	// (JSON), written by the leader in the same write as its pod plan.
+	PrefixServiceAllocation = "allocation/service/"
+	// KeyNetworkSettings holds the cluster's address and port ranges: NetworkSettings
+	// (JSON), written by the founding node.
+	KeyNetworkSettings = "settings/network"
 )
 
 // ObjectPrefixes are the prefixes of the objects users apply: their values carry a
@@ -44,6 +53,9 @@ func ObjectKey(prefix, namespace, name string) string {
 
 // AssignmentKey is the key of a pod's assignment, by the pod's key ("namespace/name").
 func AssignmentKey(podKey string) string { return PrefixAssignment + podKey }
+
+// ServiceAllocationKey is the key of a Service's allocation, by the Service's key.
+func ServiceAllocationKey(serviceKey string) string { return PrefixServiceAllocation + serviceKey }
 
 // PendingKey is the key of a pod's pending record.
 func PendingKey(podKey string) string { return PrefixPending + podKey }

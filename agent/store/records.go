@@ -7,6 +7,7 @@ import (
 
 	"github.com/podman-swarm/podman-swarm/cluster"
 	"github.com/podman-swarm/podman-swarm/manifest"
+	"github.com/podman-swarm/podman-swarm/netalloc"
 	"github.com/podman-swarm/podman-swarm/reconcile"
 )
 
@@ -15,9 +16,19 @@ type Assignment struct {
 	Pod  manifest.Pod `json:"pod"`
 	Node string       `json:"node"`
 	// PodIP is the pod's own address from the pod CIDR, given by the leader with the
-	// assignment; "" for a pod placed before pods had one.
+	// assignment; "" for a pod placed before pods had one, which publishes its container
+	// ports on the node as they are.
 	PodIP string `json:"podIP,omitempty"`
 }
+
+// ServiceAllocation is the value under allocation/service/<ns>/<name>: the ClusterIP and
+// node ports the leader gave a Service. It outlives updates of the Service and goes with
+// it.
+type ServiceAllocation = netalloc.Allocation
+
+// NetworkSettings is the value under settings/network: the cluster's ranges, as the
+// founding node's flags gave them.
+type NetworkSettings = netalloc.Spec
 
 // Pending is the value under pending/<ns>/<pod>: a pod that fits no node, and why.
 type Pending struct {

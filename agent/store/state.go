@@ -29,6 +29,10 @@ type State struct {
 	Status      map[string]PodStatus
 	// Nodes are the leader's liveness verdicts, by member name.
 	Nodes map[string]NodeLiveness
+	// Allocations are the Services' allocations, by the Service's key.
+	Allocations map[string]ServiceAllocation
+	// Network is the cluster's ranges; nil before the founding node recorded them.
+	Network *NetworkSettings
 }
 
 // Read decodes the store. A value that does not decode (written by a newer version, say)
@@ -43,6 +47,7 @@ func Read(s Lister, log *slog.Logger) *State {
 		Pending:     map[string]Pending{},
 		Status:      map[string]PodStatus{},
 		Nodes:       map[string]NodeLiveness{},
+		Allocations: map[string]ServiceAllocation{},
 	}
 	decodeAll(s, PrefixDeployment, st.Deployments, func() *appsv1.Deployment { return &appsv1.Deployment{} }, log)
 	decodeAll(s, PrefixService, st.Services, func() *corev1.Service { return &corev1.Service{} }, log)
@@ -52,6 +57,8 @@ func Read(s Lister, log *slog.Logger) *State {
 	decodeValues(s, PrefixPending, st.Pending, log)
 	decodeValues(s, PrefixStatus, st.Status, log)
 	decodeValues(s, PrefixNode, st.Nodes, log)
+	decodeValues(s, PrefixServiceAllocation, st.Allocations, log)
+	st.Network = readNetwork(s, log)
 	return st
 }
 
@@ -91,4 +98,20 @@ func MustJSON(v any) []byte {
 		panic(fmt.Sprintf("encode %T: %v", v, err))
 	}
 	return b
+}
+
+// readNetwork decodes settings/network, nil when it is absent or does not decode.
+func readNetwork(s Lister, log *slog.Logger) *NetworkSettings {
+	for _, e := range s.List(KeyNetworkSettings) {
+		if e.Key != KeyNetworkSettings {
+			continue
+		}
+		var n NetworkSettings
+		if err := json.Unmarshal(e.Value, &n); err != nil {
+			log.Warn("skipping undecodable store value", "key", e.Key, "err", err)
+			return nil
+		}
+		return &n
+	}
+	return nil
 }

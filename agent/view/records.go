@@ -17,7 +17,7 @@ import (
 var recordPrefixes = []string{
 	store.PrefixDeployment, store.PrefixService, store.PrefixIngress, store.PrefixPod,
 	store.PrefixAssignment, store.PrefixPending, store.PrefixStatus, store.KeyDNSWhitelist,
-	store.PrefixNode,
+	store.PrefixNode, store.PrefixServiceAllocation, store.KeyNetworkSettings,
 }
 
 func isRecord(key string) bool {
@@ -56,6 +56,7 @@ func newRecords() records {
 			Pending:     map[string]store.Pending{},
 			Status:      map[string]store.PodStatus{},
 			Nodes:       map[string]store.NodeLiveness{},
+			Allocations: map[string]store.ServiceAllocation{},
 		},
 		applied: map[string]stamp{},
 		owned:   map[string]map[string]struct{}{},
@@ -111,6 +112,19 @@ func (r *records) apply(key string, e cluster.Entry, ok bool, d dirty, log *slog
 	case store.PrefixNode:
 		setValue(r.st.Nodes, name, value, bad)
 		d.mark(Nodes, name)
+	case store.PrefixServiceAllocation:
+		setValue(r.st.Allocations, name, value, bad)
+		d.mark(Services, name)
+	case store.KeyNetworkSettings:
+		r.st.Network = nil
+		if value != nil {
+			var n store.NetworkSettings
+			if err := json.Unmarshal(value, &n); err != nil {
+				bad(err)
+			} else {
+				r.st.Network = &n
+			}
+		}
 	case store.PrefixStatus:
 		setValue(r.st.Status, name, value, bad)
 		d.mark(Pods, name)

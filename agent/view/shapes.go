@@ -38,6 +38,9 @@ type Shapes struct {
 	Deployments func(st *store.State) []*appsv1.Deployment
 	// Nodes are the members as Kubernetes Nodes, with the leader's liveness verdicts.
 	Nodes func(members []cluster.Member, leader string, liveness map[string]store.NodeLiveness) []*corev1.Node
+	// Services is a Service as the API shows it: with what the cluster allocated for it
+	// merged in, and for a LoadBalancer the nodes that serve it; nil shows it as stored.
+	Services func(svc *corev1.Service, alloc store.ServiceAllocation, members []cluster.Member) *corev1.Service
 }
 
 // reshape makes again the objects marked in d, in key order, and records each change.
@@ -49,11 +52,7 @@ func (v *View) reshape(d dirty) {
 		v.reshapeDeployment(key)
 	}
 	for _, key := range slices.Sorted(maps.Keys(d[Services])) {
-		if s, ok := v.rec.st.Services[key]; ok {
-			v.put(Services, key, s.DeepCopy(), "")
-		} else {
-			v.remove(Services, key)
-		}
+		v.reshapeService(key)
 	}
 	for _, key := range slices.Sorted(maps.Keys(d[Ingresses])) {
 		if i, ok := v.rec.st.Ingresses[key]; ok {
@@ -64,6 +63,19 @@ func (v *View) reshape(d dirty) {
 	}
 	if len(d[Nodes]) > 0 {
 		v.syncNodes() // a liveness verdict changed
+	}
+}
+
+// reshapeService makes the Service of key from its record and its allocation.
+func (v *View) reshapeService(key string) {
+	s, ok := v.rec.st.Services[key]
+	switch {
+	case !ok:
+		v.remove(Services, key)
+	case v.shapes.Services == nil:
+		v.put(Services, key, s.DeepCopy(), "")
+	default:
+		v.put(Services, key, v.shapes.Services(s, v.rec.st.Allocations[key], v.src.Members()), "")
 	}
 }
 
@@ -132,6 +144,12 @@ func (v *View) syncNodes() {
 	for _, key := range slices.Sorted(maps.Keys(v.tables[Nodes].objects)) {
 		if !seen[key] {
 			v.remove(Nodes, key)
+		}
+	}
+	// A LoadBalancer lists the nodes that serve it, so it follows the membership too.
+	for _, key := range slices.Sorted(maps.Keys(v.rec.st.Services)) {
+		if v.rec.st.Services[key].Spec.Type == corev1.ServiceTypeLoadBalancer {
+			v.reshapeService(key)
 		}
 	}
 }

@@ -58,8 +58,9 @@ func testClient(t *testing.T, server, token string) *client {
 
 func TestApplyAndGetAgainstAnAgent(t *testing.T) {
 	c := startAgent(t)
+	web := webWithHostPort(t)
 	var out bytes.Buffer
-	if err := runApply(c, "../../contrib/examples/web.yaml", false, nil, &out); err != nil {
+	if err := runApply(c, web, false, nil, &out); err != nil {
 		t.Fatal(err)
 	}
 	want := "deployment.apps/web created\nservice/web created\ningress.networking.k8s.io/web created\n"
@@ -67,7 +68,7 @@ func TestApplyAndGetAgainstAnAgent(t *testing.T) {
 		t.Errorf("apply printed:\n%s\nwant:\n%s", out.String(), want)
 	}
 	out.Reset()
-	if err := runApply(c, "../../contrib/examples/web.yaml", true, nil, &out); err != nil || !strings.Contains(out.String(), "deployment.apps/web unchanged (dry run)") {
+	if err := runApply(c, web, true, nil, &out); err != nil || !strings.Contains(out.String(), "deployment.apps/web unchanged (dry run)") {
 		t.Errorf("dry run: %v %s", err, out.String())
 	}
 
@@ -87,10 +88,10 @@ func TestApplyAndGetAgainstAnAgent(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if !regexp.MustCompile(`^NAME\s+READY\s+STATUS\s+RESTARTS\s+NODE\s+REASON$`).MatchString(lines[0]) {
+	if !regexp.MustCompile(`^NAME\s+READY\s+STATUS\s+RESTARTS\s+IP\s+NODE\s+REASON$`).MatchString(lines[0]) {
 		t.Errorf("header: %q", lines[0])
 	}
-	if !strings.Contains(out.String(), "Pending   0          <none>   0/1 nodes are available: 1 node(s) have port 8080/TCP in use.") {
+	if !strings.Contains(out.String(), "Pending   0          <none>         <none>   0/1 nodes are available: 1 node(s) have port 8080/TCP in use.") {
 		t.Errorf("the pending pod and its reason are missing:\n%s", out.String())
 	}
 
@@ -187,4 +188,23 @@ func TestGetOneByName(t *testing.T) {
 	if err := runGet(c, getOptions{namespace: "default", name: "nope"}, "deployments", &out); err == nil || err.Error() != `deployments "nope" not found in namespace default` {
 		t.Errorf("missing: %v", err)
 	}
+}
+
+// webWithHostPort is contrib/examples/web.yaml with its port 8080 an explicit hostPort: only
+// those are a per-node resource, so that two replicas on one node make one pending.
+func webWithHostPort(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile("../../contrib/examples/web.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const port = "              containerPort: 8080\n"
+	if !strings.Contains(string(data), port) {
+		t.Fatal("web.yaml declares no containerPort 8080")
+	}
+	file := filepath.Join(t.TempDir(), "web.yaml")
+	if err := os.WriteFile(file, []byte(strings.Replace(string(data), port, port+"              hostPort: 8080\n", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file
 }

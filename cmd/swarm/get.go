@@ -129,7 +129,7 @@ func runGet(c *client, o getOptions, what string, out io.Writer) error {
 	case "deployments":
 		return printTable(tw, raw.Items, ns, deploymentRow(wide))
 	case "services":
-		return printTable(tw, raw.Items, ns, serviceRow)
+		return printTable(tw, raw.Items, ns, serviceRow(time.Now()))
 	case "ingresses":
 		return printTable(tw, raw.Items, ns, ingressRow)
 	case "events":
@@ -181,7 +181,7 @@ func podRow(wide bool) row[corev1.Pod] {
 		if p == nil {
 			h := []string{"NAME", "READY", "STATUS", "RESTARTS"}
 			if wide {
-				h = append(h, "NODE", "REASON")
+				h = append(h, "IP", "NODE", "REASON")
 			}
 			return "", h
 		}
@@ -208,7 +208,11 @@ func podRow(wide bool) row[corev1.Pod] {
 			if reason == "" {
 				reason = "<none>"
 			}
-			cells = append(cells, node, reason)
+			ip := p.Status.PodIP
+			if ip == "" {
+				ip = "<none>"
+			}
+			cells = append(cells, ip, node, reason)
 		}
 		return p.Namespace, cells
 	}
@@ -243,23 +247,71 @@ func deploymentRow(wide bool) row[appsv1.Deployment] {
 	}
 }
 
-func serviceRow(s *corev1.Service) (string, []string) {
-	if s == nil {
-		return "", []string{"NAME", "TYPE", "PORT(S)", "SELECTOR"}
+func serviceRow(now time.Time) row[corev1.Service] {
+	return func(s *corev1.Service) (string, []string) {
+		if s == nil {
+			return "", []string{"NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"}
+		}
+		return s.Namespace, []string{s.Name, serviceType(s), clusterIPCell(s), externalIPCell(s), servicePorts(s), age(s.CreationTimestamp.Time, now)}
 	}
+}
+
+func serviceType(s *corev1.Service) string {
+	if s.Spec.Type == "" {
+		return string(corev1.ServiceTypeClusterIP)
+	}
+	return string(s.Spec.Type)
+}
+
+// clusterIPCell is what kubectl shows: the address, None for a headless Service, <none>
+// for an ExternalName, and <pending> here for one the cluster has not allocated yet.
+func clusterIPCell(s *corev1.Service) string {
+	switch {
+	case s.Spec.Type == corev1.ServiceTypeExternalName:
+		return "<none>"
+	case s.Spec.ClusterIP == "":
+		return "<pending>"
+	}
+	return s.Spec.ClusterIP
+}
+
+// externalIPCell is the external name of an ExternalName, the ingress addresses of a
+// LoadBalancer (<pending> until there is one), else <none>.
+func externalIPCell(s *corev1.Service) string {
+	switch serviceType(s) {
+	case string(corev1.ServiceTypeExternalName):
+		return s.Spec.ExternalName
+	case string(corev1.ServiceTypeLoadBalancer):
+		var ips []string
+		for _, in := range s.Status.LoadBalancer.Ingress {
+			ips = append(ips, in.IP)
+		}
+		if len(ips) == 0 {
+			return "<pending>"
+		}
+		return strings.Join(ips, ",")
+	}
+	return "<none>"
+}
+
+// servicePorts spells the ports as kubectl: 80/TCP, and 80:30080/TCP with a node port.
+func servicePorts(s *corev1.Service) string {
 	var ports []string
 	for _, p := range s.Spec.Ports {
 		proto := p.Protocol
 		if proto == "" {
 			proto = corev1.ProtocolTCP
 		}
-		ports = append(ports, fmt.Sprintf("%d/%s", p.Port, proto))
+		if p.NodePort != 0 {
+			ports = append(ports, fmt.Sprintf("%d:%d/%s", p.Port, p.NodePort, proto))
+		} else {
+			ports = append(ports, fmt.Sprintf("%d/%s", p.Port, proto))
+		}
 	}
-	typ := string(s.Spec.Type)
-	if typ == "" {
-		typ = "ClusterIP"
+	if len(ports) == 0 {
+		return "<none>"
 	}
-	return s.Namespace, []string{s.Name, typ, strings.Join(ports, ","), labelsString(s.Spec.Selector)}
+	return strings.Join(ports, ",")
 }
 
 func ingressRow(in *networkingv1.Ingress) (string, []string) {

@@ -66,7 +66,7 @@ func TestGetAndDescribeShowWhyPodsAreNotPlaced(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := testClient(t, a.APIAddr(), token)
-	if err := runApply(c, "../../contrib/examples/web.yaml", false, nil, &bytes.Buffer{}); err != nil {
+	if err := runApply(c, webWithHostPort(t), false, nil, &bytes.Buffer{}); err != nil {
 		t.Fatal(err)
 	}
 	// One node: one pod runs, the others wait for port 8080.
@@ -76,7 +76,7 @@ func TestGetAndDescribeShowWhyPodsAreNotPlaced(t *testing.T) {
 	getPods := func(out *bytes.Buffer) error {
 		return runGet(c, getOptions{namespace: "default", output: "wide"}, "pods", out)
 	}
-	waitOutput(t, "3 pods recorded", getPods, `(?m)^web-\S+\s+0/1\s+Pending\s+0\s+n1\s+<none>$`,
+	waitOutput(t, "3 pods recorded", getPods, `(?m)^web-\S+\s+0/1\s+Pending\s+0\s+10\.42\.\d+\.\d+\s+n1\s+<none>$`,
 		`(?s)(port 8080/TCP in use.*){2}`)
 	fillStore(t, a)
 	if err := runScale(c, "default", "deployment/web", 5, &bytes.Buffer{}); err != nil {

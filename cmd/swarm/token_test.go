@@ -173,7 +173,7 @@ func TestDNSWhitelistCommands(t *testing.T) {
 
 func TestRolloutStatus(t *testing.T) {
 	c := startAgent(t)
-	if err := runApply(c, "../../contrib/examples/web.yaml", false, nil, &bytes.Buffer{}); err != nil {
+	if err := runApply(c, webWithHostPort(t), false, nil, &bytes.Buffer{}); err != nil {
 		t.Fatal(err)
 	}
 	// --runtime none runs nothing, so the pods never become ready: the command shows where
