@@ -28,6 +28,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"log/slog"
 	"net"
 	"path/filepath"
 	"sync"
@@ -49,6 +50,7 @@ import (
 	"github.com/podman-swarm/podman-swarm/cluster"
 	"github.com/podman-swarm/podman-swarm/internal/lifecycle"
 	"github.com/podman-swarm/podman-swarm/netalloc"
+	"github.com/podman-swarm/podman-swarm/reconcile"
 )
 
 // APITokenFile is the file in the state folder where the agent keeps its own node's API
@@ -158,24 +160,24 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		fence = noderuntime.NewFence(node, roster, cfg.probeInterval(), cfg.DeadGrace, logger)
 		parts.Add("fence", fence)
 	}
+	views := view.New(view.Config{Source: node, Shapes: apiserver.Shapes(), Logger: logger})
 	var runtime apiserver.PodRuntime // nil with RuntimeNone
 	var pods *podGate                // nil with RuntimeNone
 	if cfg.Runtime == RuntimeSystemd {
-		r, err := startSystemdRuntime(ctx, cfg, addr, status.Report)
+		r, ports, err := startPods(ctx, cfg, node, addr, netRanges, status, logger)
 		if err != nil {
 			node.Shutdown()
 			ln.Close()
 			return nil, fmt.Errorf("start the systemd runtime: %w", err)
 		}
-		// The reconciler's first pass must see the pods this node runs (the store is read
-		// back from disk by now): with an empty desired list it would stop them all.
-		r.SetDesired(noderuntime.Assigned(store.Read(node, log), cfg.NodeName))
 		pods = &podGate{runtime: r}
 		parts.Add("reconciler", r)
-		parts.Add("pods", noderuntime.NewLoop(node, cfg.NodeName, pods, status, fence, logger))
+		parts.Add("pods", noderuntime.NewLoop(node, cfg.NodeName, pods, status, fence, logger).WithNodePorts(ports))
+		keeper := newNetKeeper(cfg, views, node, ports, r, logger)
+		parts.Add("pod-rules", keeper)
+		parts.Add("pod-rules-poke", pokeOnChange{views: views, keeper: keeper})
 		runtime = r
 	}
-	views := view.New(view.Config{Source: node, Shapes: apiserver.Shapes(), Logger: logger})
 	parts.Add("view", views)
 	server := apiserver.New(ln, apiserver.Config{
 		NodeName:      cfg.NodeName,
@@ -198,7 +200,9 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	parts.Add("liveness", liveness.New(liveness.Config{
 		Node: node, Grace: cfg.DeadGrace, Interval: cfg.probeInterval(), Dial: cfg.dialWorkloads, Now: cfg.Clock, Logger: logger,
 	}))
-	parts.Add("store-health", newStoreHealth(node, ccfg.Meta, scheduling.WriteError, cfg.Clock, logger))
+	health := newStoreHealth(node, ccfg.Meta, scheduling.WriteError, cfg.Clock, logger)
+	health.lbPorts = ingressLoadBalancerPorts(filepath.Join(cfg.StateDir, IngressPortsFile))
+	parts.Add("store-health", health)
 	parts.Add("join-token-file", joinToken)
 	parts.Add("removal", &removalWatch{node: node, name: cfg.NodeName, pods: pods, unitDir: cfg.UnitDir, log: log})
 	parts.Add("events", events.New(events.Config{
@@ -218,6 +222,31 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	all.Add("node", a.member)
 	a.run = all.Go(context.WithoutCancel(ctx))
 	return a, nil
+}
+
+// startPods builds this node's pod runtime: the table of its pods' node ports and the
+// reconciler that renders each pod with its network.
+func startPods(ctx context.Context, cfg Config, node *cluster.Node, addr string, ranges netalloc.Ranges, status *noderuntime.StatusWriter, log *slog.Logger) (*reconcile.Reconciler, *noderuntime.NodePorts, error) {
+	opts, err := renderOptions(cfg, addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	ports, err := openNodePorts(cfg, node, addr, opts.SwarmBinary, ranges, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := startSystemdRuntime(ctx, cfg, opts, ports, status.Report)
+	if err != nil {
+		return nil, nil, err
+	}
+	// The reconciler's first pass must see the pods this node runs (the store is read back
+	// from disk by now), each with the network it has: with an empty desired list it would
+	// stop them all, with another network restart them.
+	st := store.Read(node, log)
+	mine := noderuntime.Assigned(st, cfg.NodeName)
+	ports.Update(mine, noderuntime.PodIPs(st, cfg.NodeName))
+	r.SetDesired(mine)
+	return r, ports, nil
 }
 
 // APIAddr is the address the API listens on.

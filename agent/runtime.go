@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/podman-swarm/podman-swarm/agent/noderuntime"
+	"github.com/podman-swarm/podman-swarm/netns"
 	"github.com/podman-swarm/podman-swarm/quadlet"
 	"github.com/podman-swarm/podman-swarm/reconcile"
 )
@@ -57,21 +59,21 @@ func renderOptions(cfg Config, addr string) (quadlet.Options, error) {
 }
 
 // startSystemdRuntime connects to the user's systemd and builds the reconciler, which
-// reports each pod's status to report.
-func startSystemdRuntime(ctx context.Context, cfg Config, addr string, report func(podKey string, s reconcile.Status)) (*reconcile.Reconciler, error) {
-	opts, err := renderOptions(cfg, addr)
-	if err != nil {
-		return nil, err
+// reports each pod's status to report and renders each pod with the network ports gives it.
+func startSystemdRuntime(ctx context.Context, cfg Config, opts quadlet.Options, ports *noderuntime.NodePorts, report func(podKey string, s reconcile.Status)) (*reconcile.Reconciler, error) {
+	if err := netns.Missing(); err != nil {
+		return nil, fmt.Errorf("the pods' Service and pod addresses need tools this node lacks: %w", err)
 	}
 	sd, err := reconcile.NewDBus(ctx)
 	if err != nil {
 		return nil, err
 	}
 	return reconcile.New(reconcile.Config{
-		UnitDir: cfg.UnitDir,
-		Options: opts,
-		Systemd: sd,
-		Report:  report,
-		Logger:  cfg.Logger.With("node", cfg.NodeName),
+		UnitDir:    cfg.UnitDir,
+		Options:    opts,
+		PodNetwork: ports.Network,
+		Systemd:    sd,
+		Report:     report,
+		Logger:     cfg.Logger.With("node", cfg.NodeName),
 	})
 }

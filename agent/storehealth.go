@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/podman-swarm/podman-swarm/agent/nodemeta"
@@ -34,11 +35,15 @@ type storeHealth struct {
 	base map[string]string
 	// planWrites is the failure of the scheduling loop's last plan; nil when none.
 	planWrites func() error
-	now        func() time.Time
-	log        *slog.Logger
+	// lbPorts, when set, are the LoadBalancer Service ports this node's ingress opened,
+	// gossiped beside the store health (one writer of the node's metadata).
+	lbPorts func() []string
+	now     func() time.Time
+	log     *slog.Logger
 
-	published string    // the reason gossiped now, "" for none
-	since     time.Time // when the failure gossiped began
+	published   string    // the reason gossiped now, "" for none
+	publishedLB []string  // the LoadBalancer ports gossiped now
+	since       time.Time // when the failure gossiped began
 	// unsure: the last announcement failed, and what the node gossips is not known.
 	unsure bool
 }
@@ -65,7 +70,11 @@ func (h *storeHealth) Start(ctx context.Context) error {
 // again at the next check.
 func (h *storeHealth) check() {
 	reason := storeFailure(h.node.StoreError(), h.planWrites())
-	if reason == h.published && !h.unsure {
+	var lb []string
+	if h.lbPorts != nil {
+		lb = h.lbPorts()
+	}
+	if reason == h.published && slices.Equal(lb, h.publishedLB) && !h.unsure {
 		return
 	}
 	since := h.since
@@ -74,6 +83,7 @@ func (h *storeHealth) check() {
 	}
 	meta := maps.Clone(h.base)
 	nodemeta.SetStoreFailure(meta, reason, since)
+	nodemeta.SetLoadBalancerPorts(meta, lb)
 	if err := h.node.SetMeta(meta); err != nil {
 		h.log.Warn("gossip the store health", "reason", reason, "err", err)
 		h.unsure = true
@@ -86,7 +96,7 @@ func (h *storeHealth) check() {
 	default:
 		h.log.Info("gossiping that this node writes its store again")
 	}
-	h.published, h.since, h.unsure = reason, since, false
+	h.published, h.since, h.unsure, h.publishedLB = reason, since, false, lb
 }
 
 // storeFailure is the reason gossiped for a failure of the disk or else of the last plan's

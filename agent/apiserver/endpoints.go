@@ -46,6 +46,17 @@ func discoveryPods(st *store.State, members []cluster.Member) []discovery.Pod {
 	return out
 }
 
+// EndpointList is every Service of namespace ns ("": of all) with its endpoints, as the
+// API answers it.
+func EndpointList(st *store.State, members []cluster.Member, ns string) api.EndpointList {
+	return endpointList(st, members, ns)
+}
+
+// DiscoveryPods are the placed pods as discovery sees them.
+func DiscoveryPods(st *store.State, members []cluster.Member) []discovery.Pod {
+	return discoveryPods(st, members)
+}
+
 // endpointList is every Service of namespace ns ("": of all) with its endpoints.
 func endpointList(st *store.State, members []cluster.Member, ns string) api.EndpointList {
 	pods := discoveryPods(st, members)

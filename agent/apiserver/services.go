@@ -1,10 +1,12 @@
 package apiserver
 
 import (
+	"fmt"
 	"net"
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/podman-swarm/podman-swarm/agent/nodemeta"
 	"github.com/podman-swarm/podman-swarm/agent/store"
 	"github.com/podman-swarm/podman-swarm/cluster"
 	"github.com/podman-swarm/podman-swarm/netalloc"
@@ -16,23 +18,30 @@ import (
 func serviceView(svc *corev1.Service, alloc store.ServiceAllocation, members []cluster.Member) *corev1.Service {
 	out := netalloc.Merge(svc, alloc)
 	if out.Spec.Type == corev1.ServiceTypeLoadBalancer {
-		out.Status.LoadBalancer.Ingress = loadBalancerIngress(members)
+		out.Status.LoadBalancer.Ingress = loadBalancerIngress(out, members)
 	}
 	return out
 }
 
-// lbMetaKey is the node metadata key under which a node will gossip the LoadBalancer ports
-// its ingress opened.
-const lbMetaKey = "lb"
-
-// loadBalancerIngress lists the addresses of the nodes that serve LoadBalancer Services.
-// The node's ingress is to say, in its metadata under "lb", which Service ports it opened;
-// until it does, every alive node's address is listed (each forwards the Service's node
-// port, if not yet the Service port itself).
-func loadBalancerIngress(members []cluster.Member) []corev1.LoadBalancerIngress {
+// loadBalancerIngress lists the addresses of the alive nodes whose ingress opened every
+// port of the LoadBalancer Service svc (each gossips them in its metadata); none yet is an
+// empty list, which kubectl shows as <pending>.
+func loadBalancerIngress(svc *corev1.Service, members []cluster.Member) []corev1.LoadBalancerIngress {
 	var out []corev1.LoadBalancerIngress
 	for _, m := range members {
 		if m.State != cluster.StateAlive {
+			continue
+		}
+		opened := nodemeta.LoadBalancerPorts(m.Meta)
+		all := len(svc.Spec.Ports) > 0
+		for _, p := range svc.Spec.Ports {
+			proto := p.Protocol
+			if proto == "" {
+				proto = corev1.ProtocolTCP
+			}
+			all = all && opened[fmt.Sprintf("%d/%s", p.Port, proto)]
+		}
+		if !all {
 			continue
 		}
 		host, _, err := net.SplitHostPort(m.Addr)

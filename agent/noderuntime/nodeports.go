@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/podman-swarm/podman-swarm/internal/atomicfile"
 	"github.com/podman-swarm/podman-swarm/manifest"
+	"github.com/podman-swarm/podman-swarm/netalloc"
 	"github.com/podman-swarm/podman-swarm/quadlet"
 )
 
@@ -30,13 +32,13 @@ type NodePortsConfig struct {
 	// File keeps the table across restarts (NodePortsFile in the state folder).
 	File string
 	// Range is where node ports are picked (the agent's --node-port-range).
-	Range PortRange
+	Range netalloc.PortRange
 	// Address is the node address the ports are published on, where a port is checked
 	// free before it is picked; "" checks every address.
 	Address string
-	// PodCIDR is the pod network: its prefix length and its first address (the pods'
-	// gateway) go into every pod's network.
-	PodCIDR netip.Prefix
+	// PodCIDR gives the cluster's pod network: its prefix length and its first address
+	// (the pods' gateway) go into every pod's network.
+	PodCIDR func() netip.Prefix
 	// OnStart is the command a pod (by its podman pod name) runs before its containers
 	// start; nil: none.
 	OnStart func(podName string) []string
@@ -135,19 +137,27 @@ func (n *NodePorts) Network(p manifest.Pod) *quadlet.PodNetwork {
 		return nil
 	}
 	ip, err := netip.ParseAddr(e.PodIP)
-	if err != nil || !n.cfg.PodCIDR.IsValid() {
-		n.log.Error("pod has no usable address", "pod", p.Key(), "podIP", e.PodIP, "podCIDR", n.cfg.PodCIDR)
+	cidr := n.cfg.PodCIDR()
+	if err != nil || !cidr.Contains(ip) {
+		n.log.Error("pod has no usable address: its pod IP is not in the pod CIDR", "pod", p.Key(), "podIP", e.PodIP, "podCIDR", cidr)
 		return nil
 	}
 	out := &quadlet.PodNetwork{
-		Address:   netip.PrefixFrom(ip, n.cfg.PodCIDR.Bits()),
-		Gateway:   n.cfg.PodCIDR.Masked().Addr().Next(),
+		Address:   netip.PrefixFrom(ip, cidr.Bits()),
+		Gateway:   cidr.Masked().Addr().Next(),
 		NodePorts: decodePorts(e.Ports),
 	}
 	if n.cfg.OnStart != nil {
 		out.OnStart = n.cfg.OnStart(quadlet.PodName(p.Namespace, p.Name))
 	}
 	return out
+}
+
+// Keys lists the pods in the table: this node's pods with an address of their own.
+func (n *NodePorts) Keys() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return slices.Sorted(maps.Keys(n.table))
 }
 
 func (n *NodePorts) save() error {

@@ -5,14 +5,9 @@ import (
 	"slices"
 
 	"github.com/podman-swarm/podman-swarm/manifest"
+	"github.com/podman-swarm/podman-swarm/netalloc"
 	"github.com/podman-swarm/podman-swarm/quadlet"
 )
-
-// PortRange is a range of node ports, both ends included.
-type PortRange struct{ First, Last int32 }
-
-// String reads "20000-29999".
-func (r PortRange) String() string { return fmt.Sprintf("%d-%d", r.First, r.Last) }
 
 // podPorts are the node ports picked for one pod's container ports.
 type podPorts map[quadlet.PortKey]int32
@@ -34,7 +29,7 @@ func wantedPorts(p manifest.Pod) []quadlet.PortKey {
 // that no other pod of this node has and that free says are free on the node now. Ports of
 // pods that are no longer wanted are released. It returns the new table and, per pod that
 // could not get all its ports, why.
-func pickPorts(r PortRange, want map[string][]quadlet.PortKey, have map[string]podPorts, reserved map[int32]bool, free func(port int32, k quadlet.PortKey) bool) (map[string]podPorts, map[string]error) {
+func pickPorts(r netalloc.PortRange, want map[string][]quadlet.PortKey, have map[string]podPorts, reserved map[int32]bool, free func(port int32, k quadlet.PortKey) bool) (map[string]podPorts, map[string]error) {
 	out := make(map[string]podPorts, len(want))
 	taken := map[int32]bool{}
 	for p := range reserved {
@@ -49,7 +44,7 @@ func pickPorts(r PortRange, want map[string][]quadlet.PortKey, have map[string]p
 	for _, key := range keys {
 		kept := podPorts{}
 		for _, k := range want[key] {
-			if p, ok := have[key][k]; ok && r.contains(p) && !taken[p] {
+			if p, ok := have[key][k]; ok && r.Contains(p) && !taken[p] {
 				kept[k] = p
 				taken[p] = true
 			}
@@ -75,7 +70,7 @@ func pickPorts(r PortRange, want map[string][]quadlet.PortKey, have map[string]p
 			if _, ok := out[key][k]; ok {
 				continue
 			}
-			p, ok := r.nextFree(&next, taken, func(p int32) bool { return free(p, k) })
+			p, ok := nextFree(r, &next, taken, func(p int32) bool { return free(p, k) })
 			if !ok {
 				problems[key] = fmt.Errorf("no free node port for container port %s: the node port range %s is used up", k, r)
 				break
@@ -87,12 +82,10 @@ func pickPorts(r PortRange, want map[string][]quadlet.PortKey, have map[string]p
 	return out, problems
 }
 
-func (r PortRange) contains(p int32) bool { return p >= r.First && p <= r.Last }
-
 // nextFree finds the next port from *next on (wrapping once) that is neither taken nor
 // busy on the node, and moves *next past it, so that a port just freed is not handed out
 // again at once.
-func (r PortRange) nextFree(next *int32, taken map[int32]bool, isFree func(int32) bool) (int32, bool) {
+func nextFree(r netalloc.PortRange, next *int32, taken map[int32]bool, isFree func(int32) bool) (int32, bool) {
 	size := r.Last - r.First + 1
 	for i := int32(0); i < size; i++ {
 		p := r.First + (*next-r.First+i)%size

@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/podman-swarm/podman-swarm/manifest"
+	"github.com/podman-swarm/podman-swarm/netalloc"
 	"github.com/podman-swarm/podman-swarm/quadlet"
 )
 
@@ -24,7 +25,7 @@ var http8080 = corev1.ContainerPort{Name: "http", ContainerPort: 8080}
 // Fifty pods that all listen on 8080 get fifty different node ports; a pod keeps its port
 // across updates, and a released port is not handed out again at once.
 func TestPickPortsManyPodsOnOnePort(t *testing.T) {
-	r := PortRange{First: 20000, Last: 20099}
+	r := netalloc.PortRange{First: 20000, Last: 20099}
 	want := map[string][]quadlet.PortKey{}
 	for i := range 50 {
 		want["default/web-"+strconv.Itoa(i)] = []quadlet.PortKey{{Port: 8080, Protocol: corev1.ProtocolTCP}}
@@ -37,7 +38,7 @@ func TestPickPortsManyPodsOnOnePort(t *testing.T) {
 	seen := map[int32]string{}
 	for key, ports := range got {
 		p := ports[quadlet.PortKey{Port: 8080, Protocol: corev1.ProtocolTCP}]
-		if !r.contains(p) {
+		if !r.Contains(p) {
 			t.Errorf("%s got %d, outside %s", key, p, r)
 		}
 		if other, dup := seen[p]; dup {
@@ -63,7 +64,7 @@ func TestPickPortsManyPodsOnOnePort(t *testing.T) {
 // Ports reserved on the node (explicit hostPorts, pods published the old way) and ports
 // busy on the node are skipped; a used-up range says so, naming the range.
 func TestPickPortsSkipsReservedAndBusy(t *testing.T) {
-	r := PortRange{First: 20000, Last: 20002}
+	r := netalloc.PortRange{First: 20000, Last: 20002}
 	k := quadlet.PortKey{Port: 80, Protocol: corev1.ProtocolTCP}
 	busy := func(p int32, _ quadlet.PortKey) bool { return p != 20001 }
 	got, problems := pickPorts(r, map[string][]quadlet.PortKey{"default/a": {k}}, nil, map[int32]bool{20000: true}, busy)
@@ -87,9 +88,9 @@ func TestNodePortsKeepAcrossRestart(t *testing.T) {
 	held := int32(l.Addr().(*net.TCPAddr).Port)
 	cfg := NodePortsConfig{
 		File:    filepath.Join(t.TempDir(), NodePortsFile),
-		Range:   PortRange{First: held, Last: held + 20},
+		Range:   netalloc.PortRange{First: held, Last: held + 20},
 		Address: "127.0.0.1",
-		PodCIDR: netip.MustParsePrefix("10.42.0.0/16"),
+		PodCIDR: func() netip.Prefix { return netip.MustParsePrefix("10.42.0.0/16") },
 		OnStart: func(pod string) []string { return []string{"swarm", "netns", "load", "--pod", pod} },
 	}
 	n, err := OpenNodePorts(cfg, slog.Default())

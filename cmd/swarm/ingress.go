@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/podman-swarm/podman-swarm/agent"
 	"github.com/podman-swarm/podman-swarm/ingress"
 )
 
@@ -14,7 +15,7 @@ func newIngressCommand() *cobra.Command {
 	cfg := ingress.DefaultConfig()
 	cfg.NodeName, _ = os.Hostname()
 	cfg.StateFile = filepath.Join(defaultStateDir(), "ingress-state.json")
-	cfg.PortsFile = filepath.Join(defaultStateDir(), "ingress-ports.json")
+	cfg.PortsFile = filepath.Join(defaultStateDir(), agent.IngressPortsFile)
 	var cf companionFlags
 	cmd := &cobra.Command{
 		Use:   "ingress",
