@@ -14,15 +14,23 @@ import (
 	"time"
 )
 
-// trafficManifest is web (one replica per node: they publish 8080) behind a Service and an
-// Ingress, and a client pod on n1: the test server, asked over its own published port to
-// resolve names and fetch URLs from inside the pod.
+// trafficManifest is web (one replica per node) behind a Service, a headless Service (whose
+// DNS answer is the ready pods' own IPs) and an Ingress, and a client pod on n1: the test
+// server, asked over its hostPort to resolve names and fetch URLs from inside the pod.
 func trafficManifest(replicas int) string {
 	return webManifest(replicas, "latest") + `---
 apiVersion: v1
 kind: Service
 metadata: {name: web}
 spec:
+  selector: {app: web}
+  ports: [{name: http, port: 8080, targetPort: http}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web-pods}
+spec:
+  clusterIP: None
   selector: {app: web}
   ports: [{name: http, port: 8080, targetPort: http}]
 ---
@@ -40,7 +48,7 @@ spec:
 }
 
 // serverPod is a bare Pod (label app=NAME) of the test server on node i, listening on
-// listen, with port declared (and so published).
+// listen, with port declared and published on the node as its hostPort.
 func serverPod(name string, i, listen, port int) string {
 	return fmt.Sprintf(`apiVersion: v1
 kind: Pod
@@ -52,8 +60,8 @@ spec:
       image: localhost/swarm-testserver:latest
       imagePullPolicy: Never
       args: ["--listen", ":%d"]
-      ports: [{containerPort: %d}]
-`, name, name, nodeName(i), listen, port)
+      ports: [{containerPort: %d, hostPort: %d}]
+`, name, name, nodeName(i), listen, port, port)
 }
 
 // fromClient asks the client pod on n1 for path: what it answers was done inside the pod.
@@ -75,17 +83,9 @@ func resolveInPod(name string) ([]string, error) {
 // helloFrom matches the test server's answer and captures the pod and its node.
 var helloFrom = regexp.MustCompile(`^hello from (web-\S+) on (n\d)\n$`)
 
-// webNodes lists the addresses of the nodes that run a ready web pod, sorted.
-func webNodes(t *testing.T) []string {
-	var addrs []string
-	for _, p := range getPodsFrom(t, 1) {
-		if strings.HasPrefix(p.Metadata.Name, "web-") && p.Status.Phase == "Running" &&
-			len(p.Status.ContainerStatuses) == 1 && p.Status.ContainerStatuses[0].Ready {
-			addrs = append(addrs, nodeAddr(nodeIndex(p.Spec.NodeName)))
-		}
-	}
-	slices.Sort(addrs)
-	return addrs
+// webPodIPs lists the pod IPs of the ready web pods, sorted.
+func webPodIPs(t *testing.T) []string {
+	return slices.Sorted(maps.Values(podIPs(t, "web-")))
 }
 
 // dnsAnswers waits until name resolves, inside the client pod, to want.
@@ -158,23 +158,26 @@ func TestServiceDiscoveryAndIngress(t *testing.T) {
 		}
 	})
 	eventually(t, 90*time.Second, "a ready web pod runs on every node", func() (bool, string) {
-		ready := webNodes(t)
-		return len(ready) == nodeCount && len(webPods(t)) == nodeCount, fmt.Sprint(ready)
+		ready := webPods(t)
+		return len(ready) == nodeCount && len(webPodIPs(t)) == nodeCount, fmt.Sprint(ready)
 	})
 	eventually(t, 90*time.Second, "the client pod answers", func() (bool, string) {
 		body, err := fromClient("/")
 		return err == nil && strings.HasPrefix(body, "hello from client"), fmt.Sprint(body, err)
 	})
-	all := []string{nodeAddr(1), nodeAddr(2), nodeAddr(3)}
+	clusterIP := getService(t, "web").Spec.ClusterIP
 
 	t.Run("a pod resolves Services with its node's DNS", func(t *testing.T) {
 		// The client's resolver is 198.18.0.11:53, its node's swarm dns: nothing else knows
 		// cluster.local. "web" has no dot: the search path and ndots:5 make it the Service.
 		for _, name := range []string{"web.default.svc.cluster.local", "web"} {
-			dnsAnswers(t, 30*time.Second, name, all)
+			dnsAnswers(t, 30*time.Second, name, []string{clusterIP})
 		}
+		// A headless Service answers its ready pods' own IPs.
+		dnsAnswers(t, 30*time.Second, "web-pods.default.svc.cluster.local", webPodIPs(t))
 		units, err := onNode(1, "cat", "/home/swarm/.config/containers/systemd/swarm-default_client.pod")
-		for _, line := range []string{"DNS=" + nodeAddr(1), "DNSSearch=default.svc.cluster.local", "DNSOption=ndots:5", "Network=pasta:-a,10.0.2.100,-n,24,-g,10.0.2.2"} {
+		clientIP := podIPs(t, "client")["client"]
+		for _, line := range []string{"DNS=" + nodeAddr(1), "DNSSearch=default.svc.cluster.local", "DNSOption=ndots:5", "Network=pasta:-a," + clientIP + ",-n,16,-g,10.42.0.1", "PublishPort=" + nodeAddr(1) + ":9090:9090/tcp"} {
 			if err != nil || !strings.Contains(units, line+"\n") {
 				t.Errorf("the client's pod unit has no %s: %v\n%s", line, err, units)
 			}
@@ -182,10 +185,11 @@ func TestServiceDiscoveryAndIngress(t *testing.T) {
 	})
 
 	t.Run("a pod reaches endpoints on its own node and on the others", func(t *testing.T) {
-		for i := 1; i <= nodeCount; i++ {
-			body, err := fromClient("/fetch?url=" + url.QueryEscape("http://"+nodeAddr(i)+":8080/"))
-			if m := helloFrom.FindStringSubmatch(body); err != nil || m == nil || m[2] != nodeName(i) {
-				t.Errorf("from the client pod on n1, GET %s:8080: %q %v; want the web pod of %s", nodeAddr(i), body, err, nodeName(i))
+		// Each replica at its own pod IP, whichever node runs it (one of them runs on n1).
+		for name, ip := range podIPs(t, "web-") {
+			body, err := fromClient("/fetch?url=" + url.QueryEscape("http://"+ip+":8080/"))
+			if m := helloFrom.FindStringSubmatch(body); err != nil || m == nil || m[1] != name {
+				t.Errorf("from the client pod on n1, GET %s:8080: %q %v; want %s", ip, body, err, name)
 			}
 		}
 		seen := map[string]bool{}
@@ -251,7 +255,7 @@ func TestServiceDiscoveryAndIngress(t *testing.T) {
 apiVersion: v1
 kind: Service
 metadata: {name: misport}
-spec: {selector: {app: misport}, ports: [{port: 8181}]}
+spec: {clusterIP: None, selector: {app: misport}, ports: [{port: 8181}]}
 `
 		}
 		file := filepath.Join(t.TempDir(), "misport.yaml")
@@ -292,7 +296,7 @@ spec: {selector: {app: misport}, ports: [{port: 8181}]}
 			return time.Since(since) >= 3*time.Second, err.Error()
 		})
 		applyFile(misport(8181))
-		dnsAnswers(t, 90*time.Second, fqdn, []string{nodeAddr(2)})
+		dnsAnswers(t, 90*time.Second, fqdn, []string{podIPs(t, "misport")["misport"]})
 	})
 
 	// Scaling down leaves one node without a replica: its ingress spreads over the others.
@@ -304,21 +308,25 @@ spec: {selector: {app: misport}, ports: [{port: 8181}]}
 	// how soon the ingress notices depends on the machine's load.
 	failed := make(chan string)
 	go func() { failed <- ingressFailures(4 * time.Second) }()
-	eventually(t, 30*time.Second, "the client pod resolves web to two nodes", func() (bool, string) {
-		got, err := resolveInPod("web.default.svc.cluster.local")
+	eventually(t, 30*time.Second, "the client pod resolves web-pods to two pods", func() (bool, string) {
+		got, err := resolveInPod("web-pods.default.svc.cluster.local")
 		return err == nil && len(got) == 2, fmt.Sprint(got, err)
 	})
 	t.Logf("scale 3 -> 2: the DNS answer in the client pod changed %.1fs after swarm scale", time.Since(start).Seconds())
 	t.Logf("scale 3 -> 2: %s", <-failed)
 	var two []string
 	eventually(t, 60*time.Second, "two web pods run", func() (bool, string) {
-		two = webNodes(t)
+		two = webPodIPs(t)
 		return len(two) == 2 && len(webPods(t)) == 2, fmt.Sprint(two)
 	})
-	dnsAnswers(t, 10*time.Second, "web.default.svc.cluster.local", two)
+	dnsAnswers(t, 10*time.Second, "web-pods.default.svc.cluster.local", two)
+	onNodes := map[int]bool{}
+	for _, i := range webPods(t) {
+		onNodes[i] = true
+	}
 	spare := 0
 	for i := 1; i <= nodeCount; i++ {
-		if !slices.Contains(two, nodeAddr(i)) {
+		if !onNodes[i] {
 			spare = i
 		}
 	}
@@ -335,9 +343,15 @@ spec: {selector: {app: misport}, ports: [{port: 8181}]}
 	t.Run("a node cut off leaves DNS and the ingress", func(t *testing.T) {
 		// Cut a node that runs a replica and is not n1 (the client's and the API's node).
 		cut := 0
+		cutIP := ""
 		for i := 2; i <= nodeCount; i++ {
-			if slices.Contains(two, nodeAddr(i)) {
+			if onNodes[i] {
 				cut = i
+			}
+		}
+		for name, ip := range podIPs(t, "web-") {
+			if webPods(t)[name] == cut {
+				cutIP = ip
 			}
 		}
 		netns := "swarm-" + nodeName(cut)
@@ -360,8 +374,8 @@ spec: {selector: {app: misport}, ports: [{port: 8181}]}
 		// The DNS answer loses the node before a replacement replica (on the spare node)
 		// can be ready; so wait for any answer without it.
 		eventually(t, 60*time.Second, "the cut node leaves the DNS answer", func() (bool, string) {
-			got, err := resolveInPod("web.default.svc.cluster.local")
-			return err == nil && len(got) > 0 && !slices.Contains(got, nodeAddr(cut)), fmt.Sprint(got, err)
+			got, err := resolveInPod("web-pods.default.svc.cluster.local")
+			return err == nil && len(got) > 0 && !slices.Contains(got, cutIP), fmt.Sprint(got, err)
 		})
 		t.Logf("node %s cut off: out of the DNS answer after %.1fs", nodeName(cut), time.Since(start).Seconds())
 		eventually(t, 60*time.Second, "the spare node's ingress answers only from replicas on reachable nodes", func() (bool, string) {
