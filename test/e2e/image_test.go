@@ -29,7 +29,7 @@ spec:
       image: localhost/swarm-testserver:v2
       imagePullPolicy: IfNotPresent
       args: ["--listen", ":9090"]
-      ports: [{containerPort: 9090}]
+      ports: [{containerPort: 9090, hostPort: 9090}]
 `)
 	eventually(t, 90*time.Second, "the missing image is reported and the local one runs", func() (bool, string) {
 		out, _ := swarmCLI(1, "describe", "pod", "missing")

@@ -12,7 +12,8 @@ import (
 	"time"
 )
 
-// webManifest is a Deployment of the test server, one replica per node (they publish 8080).
+// webManifest is a Deployment of the test server, one replica per node (each takes hostPort
+// 8080, which the test reaches on its node).
 func webManifest(replicas int, tag string) string {
 	return fmt.Sprintf(`apiVersion: apps/v1
 kind: Deployment
@@ -28,7 +29,7 @@ spec:
           image: localhost/swarm-testserver:%s
           imagePullPolicy: Never
           args: ["--listen", ":8080"]
-          ports: [{name: http, containerPort: 8080}]
+          ports: [{name: http, containerPort: 8080, hostPort: 8080}]
           env:
             - name: POD_NAME
               valueFrom: {fieldRef: {fieldPath: metadata.name}}

@@ -21,7 +21,7 @@ spec:
       image: localhost/swarm-testserver:latest
       imagePullPolicy: Never
       args: ["--listen", ":9191"]
-      ports: [{containerPort: 9191}]
+      ports: [{containerPort: 9191, hostPort: 9191}]
 `)
 	eventually(t, 90*time.Second, "the pod answers on node 3", func() (bool, string) {
 		body, err := httpGet(1, "http://"+nodeAddr(3)+":9191/")
