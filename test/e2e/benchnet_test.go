@@ -1,0 +1,167 @@
+package e2e
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestBenchmarkNetwork measures the Service path against the direct one from inside a pod on
+// n1: throughput and request latency through a ClusterIP (the rules in the pod's namespace)
+// and straight to the endpoint's node address and node port, to a pod on the same node and
+// on another; and how long 100 pods' rules take to follow one endpoint change. It prints
+// the figures and asserts no speed: `make bench-net` runs it.
+func TestBenchmarkNetwork(t *testing.T) {
+	needRig(t)
+	if os.Getenv("SWARM_E2E_BENCH") == "" {
+		t.Skip("a benchmark: run `make bench-net`")
+	}
+	waitNetScene(t, 1)
+	apply(t, `apiVersion: v1
+kind: Service
+metadata: {name: bench-same}
+spec:
+  selector: {app: alpha, node: n1}
+  ports: [{port: 80, targetPort: http}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: bench-other}
+spec:
+  selector: {app: alpha, node: n2}
+  ports: [{port: 80, targetPort: http}]
+`)
+	targets := map[string][2]string{} // same/other: service, direct
+	for _, where := range []string{"same", "other"} {
+		name := "bench-" + where
+		var direct string
+		eventually(t, 20*time.Second, name+" has its ClusterIP and one ready endpoint", func() (bool, string) {
+			out, err := fromNode(1, "timeout", "5", "busybox", "wget", "-q", "-O", "-",
+				"--header", "Authorization: Bearer "+env.token,
+				fmt.Sprintf("http://%s:7070/api/v1/services/default/%s/addresses", nodeAddr(1), name))
+			var addrs []string
+			if json.Unmarshal([]byte(out), &addrs) != nil || err != nil || len(addrs) != 1 {
+				return false, fmt.Sprint(out, err)
+			}
+			direct = addrs[0]
+			return getService(t, name).Spec.ClusterIP != "", out
+		})
+		targets[where] = [2]string{getService(t, name).Spec.ClusterIP + ":80", direct}
+	}
+	measure := func(path string) map[string]int64 {
+		out, err := inClient(path)
+		var m map[string]int64
+		if err != nil || json.Unmarshal([]byte(out), &m) != nil {
+			t.Fatalf("%s in the client pod: %v %s", path, err, out)
+		}
+		return m
+	}
+	median := func(v []int64) int64 { slices.Sort(v); return v[len(v)/2] }
+	const rounds = 5
+	for _, where := range []string{"same", "other"} {
+		var tput, p50, p99, p50ka [2][]int64
+		for range rounds {
+			// Interleaved, so that a change of the machine's load touches both paths alike.
+			for i, target := range targets[where] {
+				m := measure("/throughput?url=" + url.QueryEscape("http://"+target+"/bulk?mb=256"))
+				tput[i] = append(tput[i], m["bytesPerSecond"])
+				m = measure("/measure?n=300&url=" + url.QueryEscape("http://"+target+"/healthz"))
+				p50[i], p99[i] = append(p50[i], m["p50us"]), append(p99[i], m["p99us"])
+				m = measure("/measure?n=1000&keepalive=1&url=" + url.QueryEscape("http://"+target+"/healthz"))
+				p50ka[i] = append(p50ka[i], m["p50us"])
+			}
+		}
+		svc, dir := 0, 1
+		fmt.Printf("bench-net %s node: throughput service %.0f MB/s, direct %.0f MB/s (%.2fx); new connection p50 service %d µs, direct %d µs (+%d µs), p99 %d / %d µs; kept-alive p50 %d / %d µs\n",
+			where, float64(median(tput[svc]))/1e6, float64(median(tput[dir]))/1e6,
+			float64(median(tput[svc]))/float64(median(tput[dir])),
+			median(p50[svc]), median(p50[dir]), median(p50[svc])-median(p50[dir]),
+			median(p99[svc]), median(p99[dir]), median(p50ka[svc]), median(p50ka[dir]))
+	}
+
+	// 100 pods on n3, then one endpoint change: how long until n3's agent has loaded the new
+	// rules into all of them, from the moment n3's API shows the change.
+	// Without a readiness probe: a hundred health checks a second would be the benchmark.
+	manifest := strings.Replace(serverDeployment("bench-many", "bench-many", 3, 100),
+		"          readinessProbe: {httpGet: {path: /healthz, port: http}, periodSeconds: 1}\n", "", 1)
+	apply(t, manifest)
+	defer func() {
+		if out, err := swarmCLI(1, "delete", "deployment", "bench-many"); err != nil {
+			t.Errorf("delete deployment bench-many: %v\n%s", err, out)
+		}
+	}()
+	eventually(t, 10*time.Minute, "100 pods of bench-many are Running and ready on n3", func() (bool, string) {
+		n := len(podIPs(t, "bench-many-"))
+		return n == 100, fmt.Sprintf("%d ready", n)
+	})
+	time.Sleep(10 * time.Second) // the keeper has loaded every pod once
+	for round := range 3 {
+		replicas := round % 2 // 0, 1, 0: alpha-n2's endpoint leaves, comes, leaves
+		since := time.Now()
+		apply(t, netManifest(replicas))
+		var seen time.Time
+		eventually(t, 60*time.Second, "n3's API shows alpha-n2's endpoint change", func() (bool, string) {
+			found, ready, err := endpointOf(3, "alpha", "alpha-n2-")
+			if err == nil && (found && ready) == (replicas == 1) {
+				seen = time.Now()
+				return true, ""
+			}
+			return false, fmt.Sprint(found, ready, err)
+		})
+		var loaded time.Time
+		var took string
+		eventually(t, 30*time.Second, "n3's agent loaded the rules into 100 pods", func() (bool, string) {
+			loaded, took = rulesLoaded(t, 3, since, 100)
+			return !loaded.IsZero(), ""
+		})
+		fmt.Printf("bench-net rules: endpoint change seen by n3's API at +%s, rules loaded into >= 100 pods at +%s (%s after the API; the load itself took %s)\n",
+			seen.Sub(since).Round(time.Millisecond), loaded.Sub(since).Round(time.Millisecond),
+			loaded.Sub(seen).Round(time.Millisecond), took)
+	}
+}
+
+// rulesLoaded finds, in node i's agent journal since a time, the first "rules loaded" line
+// for at least n pods, and says when it was logged and how long the load took.
+func rulesLoaded(t *testing.T, i int, since time.Time, n int) (time.Time, string) {
+	out, err := onNode(i, "journalctl", "--user", "-u", "swarm-agent", "-o", "json", "--no-pager",
+		"--since", since.UTC().Format("2006-01-02 15:04:05"), "--utc")
+	if err != nil {
+		t.Logf("journal of node %d: %v", i, err)
+		return time.Time{}, ""
+	}
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var e struct {
+			Message  string `json:"MESSAGE"`
+			Realtime string `json:"__REALTIME_TIMESTAMP"`
+		}
+		if json.Unmarshal(sc.Bytes(), &e) != nil || !strings.Contains(e.Message, "rules loaded") {
+			continue
+		}
+		pods, took := logField(e.Message, "pods"), logField(e.Message, "took")
+		us, _ := strconv.ParseInt(e.Realtime, 10, 64)
+		at := time.UnixMicro(us)
+		if c, _ := strconv.Atoi(pods); c >= n && at.After(since) {
+			return at, took
+		}
+	}
+	return time.Time{}, ""
+}
+
+// logField is the value of key in a logfmt line.
+func logField(line, key string) string {
+	for _, f := range strings.Fields(line) {
+		if v, ok := strings.CutPrefix(f, key+"="); ok {
+			return strings.Trim(v, `"`)
+		}
+	}
+	return ""
+}
