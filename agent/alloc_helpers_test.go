@@ -15,6 +15,7 @@ import (
 	"github.com/podman-swarm/podman-swarm/agent/store"
 	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/cluster"
+	"github.com/podman-swarm/podman-swarm/discovery"
 )
 
 // The default ranges, which these tests do not change.
@@ -122,6 +123,17 @@ func service(t *testing.T, a *Agent, name string) (corev1.Service, bool) {
 		t.Fatalf("get service %s from %s: HTTP %d", name, a.cfg.NodeName, code)
 		return s, false
 	}
+}
+
+// endpointsOf reads a Service as the agent gives it to its companions (the DNS, the
+// ingress, the pods' rules).
+func endpointsOf(t *testing.T, a *Agent, name string) discovery.Service {
+	t.Helper()
+	var s discovery.Service
+	if code := call(t, a, "GET", "/api/v1/services/default/"+name+"/endpoints", "", nil, &s); code != http.StatusOK {
+		t.Fatalf("get the endpoints of %s from %s: HTTP %d", name, a.cfg.NodeName, code)
+	}
+	return s
 }
 
 // allocated reports whether the API shows svc with everything it is due: a ClusterIP, and
