@@ -134,3 +134,77 @@ func TestPartitionedSidesApplyingServices(t *testing.T) {
 		t.Errorf("events about right-x, which got its address: %+v", evs)
 	}
 }
+
+// Two Services ask for the same ClusterIP through two nodes at the same moment: the two
+// nodes are cut apart (two and two, so that neither side has a majority and neither
+// allocates) just while the applies run, so that each apply passes its node's check
+// without having seen the other's. Once healed, exactly one of them holds the address;
+// the other has no allocation, shows none, and carries a Warning event naming the
+// conflict, as the README's "Service addresses" says.
+func TestTwoAppliesRacingForOneClusterIP(t *testing.T) {
+	agents, lc := startPartitionable(t, 4)
+	left, right := agents[:2], agents[2:]
+	const ask = "10.43.20.20"
+	lc.partition(left, right)
+	if r := applyResult(t, left[1], svcYAML("alpha", "", ask)); r != "created" {
+		t.Fatalf("apply alpha: %s", r)
+	}
+	if r := applyResult(t, right[1], svcYAML("beta", "", ask)); r != "created" {
+		t.Fatalf("apply beta: %s", r)
+	}
+	lc.heal()
+	waitAliveOn(t, agents, 4)
+	eventually(t, 20*time.Second, "every node holds both Services and one of them has "+ask, func() bool {
+		for _, a := range agents {
+			svcs := services(t, a)
+			if len(svcs) != 2 || svcs["alpha"].Spec.ClusterIP == "" && svcs["beta"].Spec.ClusterIP == "" {
+				return false
+			}
+		}
+		return true
+	})
+	settle()
+	svcs := services(t, agents[0])
+	winner, loser := "alpha", "beta"
+	if svcs["beta"].Spec.ClusterIP != "" {
+		winner, loser = loser, winner
+	}
+	t.Logf("%s got %s", winner, ask)
+	for _, a := range agents {
+		svcs := services(t, a)
+		if svcs[winner].Spec.ClusterIP != ask || svcs[loser].Spec.ClusterIP != "" {
+			t.Errorf("%s shows %s with %q and %s with %q; want %s and none", a.cfg.NodeName,
+				winner, svcs[winner].Spec.ClusterIP, loser, svcs[loser].Spec.ClusterIP, ask)
+		}
+		if ep := endpointsOf(t, a, loser); ep.ClusterIP != "" {
+			t.Errorf("%s gives its companions %s with ClusterIP %s", a.cfg.NodeName, loser, ep.ClusterIP)
+		}
+		recs := allocationRecords(t, a)
+		if recs["default/"+winner].ClusterIP != ask || len(recs) != 1 {
+			t.Errorf("%s holds the allocations %+v; want %s's only", a.cfg.NodeName, recs, winner)
+		}
+	}
+	for _, a := range agents {
+		evs := listEvents(t, a, url.Values{"namespace": {"default"}, "object": {"service/" + loser}})
+		if len(evs) != 1 {
+			t.Fatalf("%s serves %d events about %s: %+v; want one", a.cfg.NodeName, len(evs), loser, evs)
+		}
+		ev := evs[0]
+		if a == agents[0] {
+			t.Logf("the event: %s %s: %s", ev.Type, ev.Reason, ev.Message)
+		}
+		if ev.Type != corev1.EventTypeWarning || ev.Reason != "AllocationFailed" || ev.InvolvedObject.Kind != "Service" ||
+			!strings.Contains(ev.Message, "spec.clusterIP") || !strings.Contains(ev.Message, ask) ||
+			!strings.Contains(ev.Message, "already allocated to another Service") {
+			t.Errorf("%s: the event about %s: %s %s on %s: %q", a.cfg.NodeName, loser, ev.Type, ev.Reason, ev.InvolvedObject.Kind, ev.Message)
+		}
+		if evs := listEvents(t, a, url.Values{"namespace": {"default"}, "object": {"service/" + winner}}); len(evs) != 0 {
+			t.Errorf("%s serves events about %s, which got its address: %+v", a.cfg.NodeName, winner, evs)
+		}
+	}
+	// Asked again, the taken address is refused at once, through any node.
+	details := refusal(t, right[0], svcYAML(loser, "", ask))
+	if len(details) != 1 || !strings.Contains(details[0], `spec.clusterIP: Invalid value: "`+ask+`": provided IP is already allocated`) {
+		t.Errorf("applying %s again: %q", loser, details)
+	}
+}
