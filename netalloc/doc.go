@@ -18,8 +18,10 @@
 // The API checks an explicit request (CheckServiceRequest) against what its node has seen,
 // so that most clashes get a 422 at once. Two applies on different nodes asking for the
 // same explicit address at the same moment both pass that check; the leader then honours
-// the first by key and leaves the other without an allocation, with a reason (a Problem)
-// that the loop records as a Warning event.
+// the one it sees first (the first by key when it sees both in one plan: a partition's
+// large side may have given the address before the other side's request arrives) and
+// leaves the other without an allocation, with a reason (a Problem) that the loop records
+// as a Warning event.
 //
 // # Decisions
 //

@@ -87,19 +87,24 @@ func (r ServiceRequest) explicitClusterIP() string {
 
 // Merge is svc with its allocation filled in, as the API shows it: spec.clusterIP and
 // spec.clusterIPs, and each port's nodePort. svc is not modified. A headless Service keeps
-// "None"; a Service not allocated yet keeps what it asked for.
+// "None". A Service shows only what it was given: one not allocated yet shows no ClusterIP
+// and no node ports, not even those it asks for, since until the leader has given them
+// they may be another Service's (two applies at once, or a partition), and neither the
+// DNS nor the pods' rules may send that Service's traffic to this one.
 func Merge(svc *corev1.Service, a Allocation) *corev1.Service {
 	out := svc.DeepCopy()
-	if a.ClusterIP != "" {
+	req := RequestOf(svc)
+	if req.WantsClusterIP() {
 		out.Spec.ClusterIP = a.ClusterIP
+		out.Spec.ClusterIPs = nil
 	}
 	if out.Spec.ClusterIP != "" && len(out.Spec.ClusterIPs) == 0 {
 		out.Spec.ClusterIPs = []string{out.Spec.ClusterIP}
 	}
-	for i := range out.Spec.Ports {
-		p := &out.Spec.Ports[i]
-		if np := a.NodePort(p.Port, p.Protocol); np != 0 {
-			p.NodePort = np
+	if req.WantsNodePorts() {
+		for i := range out.Spec.Ports {
+			p := &out.Spec.Ports[i]
+			p.NodePort = a.NodePort(p.Port, p.Protocol)
 		}
 	}
 	return out
