@@ -108,10 +108,12 @@ type Config struct {
 // spelled out so that a command can show it.
 const DefaultProbeInterval = time.Second
 
-// DefaultDeadGrace is the wait after memberlist declares a node dead. Memberlist's own
-// suspicion phase (a few probe intervals, during which the node can refute) already
-// absorbs short blips, so this only needs to cover a quick restart.
-const DefaultDeadGrace = 2 * time.Second
+// DefaultDeadGrace is how long a node that memberlist declared dead must also have its
+// workloads silent before its pods move. Memberlist's own suspicion phase (a few probe
+// intervals, during which the node can refute) already absorbs short blips, and a crashed
+// agent whose pods still answer moves nothing however long it is down, so one probe
+// interval of silence (two rounds of probes) is enough.
+const DefaultDeadGrace = time.Second
 
 // PodDNSNone as Config.PodDNS leaves the pods with the node's resolvers.
 const PodDNSNone = "none"

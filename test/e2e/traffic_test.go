@@ -159,7 +159,8 @@ func TestServiceDiscoveryAndIngress(t *testing.T) {
 	})
 	eventually(t, 90*time.Second, "a ready web pod runs on every node", func() (bool, string) {
 		ready := webPods(t)
-		return len(ready) == nodeCount && len(webPodIPs(t)) == nodeCount, fmt.Sprint(ready)
+		pods, _ := swarmCLI(1, "get", "pods", "-o", "wide")
+		return len(ready) == nodeCount && len(webPodIPs(t)) == nodeCount, fmt.Sprint(ready, "\n", pods)
 	})
 	eventually(t, 90*time.Second, "the client pod answers", func() (bool, string) {
 		body, err := fromClient("/")
