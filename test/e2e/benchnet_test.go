@@ -56,21 +56,32 @@ spec:
 		targets[where] = [2]string{getService(t, name).Spec.ClusterIP + ":80", direct}
 	}
 	measure := func(path string) map[string]int64 {
-		out, err := inClient(path)
+		// A measure takes longer than inClient's 5 s.
+		out, err := fromNode(1, "timeout", "120", "busybox", "wget", "-q", "-O", "-", "http://"+nodeAddr(1)+":9091"+path)
 		var m map[string]int64
 		if err != nil || json.Unmarshal([]byte(out), &m) != nil {
-			t.Fatalf("%s in the client pod: %v %s", path, err, out)
+			t.Errorf("%s in the client pod: %v %s", path, err, out)
+			return map[string]int64{}
 		}
 		return m
 	}
-	median := func(v []int64) int64 { slices.Sort(v); return v[len(v)/2] }
-	const rounds = 5
+	median := func(v []int64) int64 {
+		if len(v) == 0 {
+			return 0
+		}
+		slices.Sort(v)
+		return v[len(v)/2]
+	}
+	rounds := 5
+	if os.Getenv("SWARM_BENCH_NET_QUICK") != "" {
+		rounds = 1
+	}
 	for _, where := range []string{"same", "other"} {
 		var tput, p50, p99, p50ka [2][]int64
 		for range rounds {
 			// Interleaved, so that a change of the machine's load touches both paths alike.
 			for i, target := range targets[where] {
-				m := measure("/throughput?url=" + url.QueryEscape("http://"+target+"/bulk?mb=256"))
+				m := measure("/throughput?url=" + url.QueryEscape("http://"+target+"/bulk?mb=16"))
 				tput[i] = append(tput[i], m["bytesPerSecond"])
 				m = measure("/measure?n=300&url=" + url.QueryEscape("http://"+target+"/healthz"))
 				p50[i], p99[i] = append(p50[i], m["p50us"]), append(p99[i], m["p99us"])
@@ -86,6 +97,9 @@ spec:
 			median(p99[svc]), median(p99[dir]), median(p50ka[svc]), median(p50ka[dir]))
 	}
 
+	if os.Getenv("SWARM_BENCH_NET_QUICK") != "" {
+		return
+	}
 	// 100 pods on n3, then one endpoint change: how long until n3's agent has loaded the new
 	// rules into all of them, from the moment n3's API shows the change.
 	// Without a readiness probe: a hundred health checks a second would be the benchmark.
