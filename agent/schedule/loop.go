@@ -35,6 +35,7 @@ type Cluster interface {
 	Ping(ctx context.Context, name string) error
 	List(prefix string) []cluster.Entry
 	Write(ctx context.Context, changes []cluster.Change, ack cluster.Ack) (cluster.Version, error)
+	CatchUp(ctx context.Context, name string) error
 }
 
 const (
@@ -58,6 +59,12 @@ type Loop struct {
 	recorder  Recorder
 	problems  map[string]string // Service key -> the allocation problem last recorded for it
 	differs   bool              // this node's ranges differ from the cluster's, and it said so
+	// behind: the store may lack what a majority of the members hold (this node did not
+	// lead, had no quorum, or a member came back since it last caught up), so the next
+	// plan that writes anything waits until it has caught up (see catchUp).
+	behind  bool
+	lagging bool            // the last catch-up fell short of a majority, and it said so
+	alive   map[string]bool // the members listed alive at the last look
 }
 
 // Recorder records an event about an object (agent/events.Recorder).
@@ -82,7 +89,7 @@ func New(node Cluster, deadGrace, probe time.Duration, roster *quorum.Roster, no
 		now = time.Now
 	}
 	return &Loop{node: node, deadGrace: deadGrace, probe: probe, roster: roster, now: now, log: log.With("component", "schedule"),
-		ranges: netalloc.DefaultRanges(), problems: map[string]string{}}
+		ranges: netalloc.DefaultRanges(), problems: map[string]string{}, behind: true}
 }
 
 // Start runs the loop until ctx ends: one plan per burst of changes, and one at least
@@ -151,14 +158,27 @@ func relay(ctx context.Context, out chan<- struct{}, keys <-chan string, events 
 // grace, and dead until it has rejoined, which after a partition can take a while; the
 // pings see both at once.
 func (a *Loop) scheduleOnce(ctx context.Context) time.Duration {
+	return a.plan(ctx, true)
+}
+
+// plan is one round of scheduleOnce. A plan that would write while the store may be
+// behind (see catchUp) is made again once caught up, in a second round that does not
+// catch up again: if the membership changed once more meanwhile, the next round does.
+func (a *Loop) plan(ctx context.Context, mayCatchUp bool) time.Duration {
 	now := a.now()
 	members := a.node.Members()
 	removed := quorum.Removed(a.node.Removals())
 	// Every node keeps its roster, so that whichever leads after a restart counts right.
 	known := a.roster.Observe(members, removed, now)
+	alive, back := cameBack(a.alive, members)
+	a.alive = alive
+	if back {
+		a.behind = true
+	}
 	if !a.node.IsLeader() {
 		a.writes.set(WriteOutcome{})
 		a.noQuorum = false
+		a.behind, a.lagging = true, false
 		return resync
 	}
 	st := store.Read(a.node, a.log)
@@ -171,13 +191,15 @@ func (a *Loop) scheduleOnce(ctx context.Context) time.Duration {
 	alloc := netalloc.PlanServices(r, serviceRequests(st), st.Allocations)
 	out := givePodIPs(st, scheduler.Plan(in), r.PodCIDR)
 	changes := a.withNetwork(st, planChanges(st, out, alloc))
+	var reached map[string]bool
 	if out.NoQuorum == "" && len(changes) > 0 {
-		reached := quorum.Reach(ctx, a.node, pingTargets(in, out, a.node.Name()), quorum.PingTimeout(a.probe))
+		reached = quorum.Reach(ctx, a.node, pingTargets(in, out, a.node.Name()), quorum.PingTimeout(a.probe))
 		in.Nodes = byReach(in.Nodes, a.node.Name(), reached)
 		out = givePodIPs(st, scheduler.Plan(in), r.PodCIDR)
 		changes = a.withNetwork(st, planChanges(st, out, alloc))
 	}
 	if out.NoQuorum != "" {
+		a.behind = true
 		if !a.noQuorum {
 			a.log.Warn("not scheduling: this node leads but does not reach a majority of the cluster's members, so it writes no assignment until it does",
 				"why", out.NoQuorum)
@@ -188,6 +210,15 @@ func (a *Loop) scheduleOnce(ctx context.Context) time.Duration {
 	if a.noQuorum {
 		a.log.Info("scheduling again: a majority of the cluster's members is alive")
 		a.noQuorum = false
+	}
+	if len(changes) > 0 && a.behind {
+		// The plan was made from a store that may lack what the others wrote while this
+		// node did not lead or reach them: it is dropped, and made again from the store
+		// once caught up.
+		if !mayCatchUp || !a.catchUp(ctx, known, members, reached) {
+			return a.probe
+		}
+		return a.plan(ctx, false)
 	}
 	written := a.write(ctx, changes)
 	a.writes.set(written)
