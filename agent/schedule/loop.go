@@ -4,6 +4,22 @@
 // loop so that a new leader takes over without a hand-off; only the leader writes, and only
 // while more than half of the cluster's known members are alive and answer it (see the
 // quorum package): on the small side of a partition it writes nothing.
+//
+// A majority that answers is not enough: the leader must also hold what that majority
+// holds. A node that did not lead, or led without a quorum, may lack what the leader of the
+// other side wrote meanwhile (its ClusterIPs, node ports, pod IPs, assignments), and when a
+// partition heals in stages it can lead again, its pings answered, before gossip, the
+// periodic fetch or a push/pull has brought those writes; a plan made then hands out again
+// what the others gave. So after this node did not lead, found no quorum, or saw a member
+// come back (listed alive, not at the look before), its next plan that would write
+// anything is dropped: the leader first catches up with the members that answered its
+// pings (cluster.Node.CatchUp: it fetches the entries of the digest buckets that differ,
+// and returns once they are merged), and plans again from its store only when those that
+// answered whole make a majority with it; else it writes nothing and tries again a probe
+// interval later. Any two majorities share a member, so the store then holds every write
+// that reached a majority. Between such changes the leader plans as before, with no
+// catch-up and no comparison of digests, which the status records that change all the
+// time would rarely let agree.
 package schedule
 
 import (
