@@ -174,13 +174,15 @@ func relay(ctx context.Context, out chan<- struct{}, keys <-chan string, events 
 // grace, and dead until it has rejoined, which after a partition can take a while; the
 // pings see both at once.
 func (a *Loop) scheduleOnce(ctx context.Context) time.Duration {
-	return a.plan(ctx, true)
+	return a.plan(ctx, nil)
 }
 
 // plan is one round of scheduleOnce. A plan that would write while the store may be
 // behind (see catchUp) is made again once caught up, in a second round that does not
-// catch up again: if the membership changed once more meanwhile, the next round does.
-func (a *Loop) plan(ctx context.Context, mayCatchUp bool) time.Duration {
+// catch up again (if the membership changed once more meanwhile, the next round does) and
+// pings only the members the first round did not: pinged holds the first round's answers,
+// nil in the first round.
+func (a *Loop) plan(ctx context.Context, pinged map[string]bool) time.Duration {
 	now := a.now()
 	members := a.node.Members()
 	removed := quorum.Removed(a.node.Removals())
@@ -209,7 +211,7 @@ func (a *Loop) plan(ctx context.Context, mayCatchUp bool) time.Duration {
 	changes := a.withNetwork(st, planChanges(st, out, alloc))
 	var reached map[string]bool
 	if out.NoQuorum == "" && len(changes) > 0 {
-		reached = quorum.Reach(ctx, a.node, pingTargets(in, out, a.node.Name()), quorum.PingTimeout(a.probe))
+		reached = a.reach(ctx, pingTargets(in, out, a.node.Name()), pinged)
 		in.Nodes = byReach(in.Nodes, a.node.Name(), reached)
 		out = givePodIPs(st, scheduler.Plan(in), r.PodCIDR)
 		changes = a.withNetwork(st, planChanges(st, out, alloc))
@@ -231,10 +233,10 @@ func (a *Loop) plan(ctx context.Context, mayCatchUp bool) time.Duration {
 		// The plan was made from a store that may lack what the others wrote while this
 		// node did not lead or reach them: it is dropped, and made again from the store
 		// once caught up.
-		if !mayCatchUp || !a.catchUp(ctx, known, members, reached) {
+		if pinged != nil || !a.catchUp(ctx, known, members, reached) {
 			return a.probe
 		}
-		return a.plan(ctx, false)
+		return a.plan(ctx, reached)
 	}
 	written := a.write(ctx, changes)
 	a.writes.set(written)
@@ -257,6 +259,27 @@ func (a *Loop) plan(ctx context.Context, mayCatchUp bool) time.Duration {
 		}
 	}
 	return next
+}
+
+// reach pings the targets that pinged does not hold the answer of, and returns the answer
+// of every target: true for those that answered.
+func (a *Loop) reach(ctx context.Context, targets []string, pinged map[string]bool) map[string]bool {
+	var ask []string
+	for _, name := range targets {
+		if _, ok := pinged[name]; !ok {
+			ask = append(ask, name)
+		}
+	}
+	answered := quorum.Reach(ctx, a.node, ask, quorum.PingTimeout(a.probe))
+	out := make(map[string]bool, len(targets))
+	for _, name := range targets {
+		if was, ok := pinged[name]; ok {
+			out[name] = was
+		} else {
+			out[name] = answered[name]
+		}
+	}
+	return out
 }
 
 // write stores a plan's changes in one atomic write sent straight to every member, so that
