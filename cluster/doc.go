@@ -32,6 +32,9 @@
 // digest of the answering node's store, and a node whose store differs
 // fetches the entries of the differing buckets from that member over TCP, in
 // bounded chunks, trying another member when one fails midway (fetch.go).
+// CatchUp makes the same fetch from one member at once, for a caller that
+// must hold what that member holds before it acts (the leader, after the
+// membership changed), and returns once the entries are merged.
 //
 // Two writes of a key made without either writer seeing the other's (on the
 // two sides of a partition, say) are ordered like any others, and the older

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -72,7 +73,7 @@ func (n *Node) fetch(first string) {
 	peer := first
 	for range fetchTries {
 		tried[peer] = true
-		got, err := n.fetchFrom(peer)
+		got, err := n.fetchFrom(context.Background(), peer, false)
 		if err == nil {
 			if got > 0 {
 				n.log.Debug("fetched what this node lacked", "from", peer, "entries", got)
@@ -104,8 +105,10 @@ func (n *Node) otherDiffering(tried map[string]bool) string {
 }
 
 // fetchFrom asks peer for the buckets where it differs and stores its answer as it comes,
-// returning how many entries arrived.
-func (n *Node) fetchFrom(peer string) (int, error) {
+// returning how many entries arrived. With wait, it returns only once every entry that
+// arrived is merged into the store (on disk and in memory), or with the error that kept
+// one out; without, the merge goes on behind it.
+func (n *Node) fetchFrom(ctx context.Context, peer string, wait bool) (int, error) {
 	member, ok := n.memberNode(peer)
 	if !ok || n.members.protocolOf(peer) == 0 {
 		return 0, fmt.Errorf("fetch from %s: not an alive member", peer)
@@ -125,7 +128,9 @@ func (n *Node) fetchFrom(peer string) (int, error) {
 		case c := <-chunks:
 			if len(c.Entries) > 0 {
 				got += len(c.Entries)
-				n.applyRemote(c.Entries, spreadNone)
+				if err := n.storeRemote(c.Entries, spreadNone, wait); err != nil && wait {
+					return got, fmt.Errorf("store what %s sent: %w", peer, err)
+				}
 				n.noticeRemovals(c.Entries)
 			}
 			if c.Last {
@@ -136,6 +141,8 @@ func (n *Node) fetchFrom(peer string) (int, error) {
 			return got, fmt.Errorf("fetch from %s: no answer within %s after %d entries", peer, n.cfg.StreamTimeout, got)
 		case <-n.stop:
 			return got, ErrClosed
+		case <-ctx.Done():
+			return got, fmt.Errorf("fetch from %s: %w", peer, ctx.Err())
 		}
 	}
 }

@@ -13,24 +13,30 @@ type Pinger interface {
 
 // Reach pings every named member at once and returns those that answered within timeout.
 func Reach(ctx context.Context, p Pinger, names []string, timeout time.Duration) map[string]bool {
+	return Each(ctx, names, timeout, p.Ping)
+}
+
+// Each calls do for every named member at once and returns those for which it succeeded
+// within timeout; do is handed a context that ends then.
+func Each(ctx context.Context, names []string, timeout time.Duration, do func(ctx context.Context, name string) error) map[string]bool {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	answered := make(map[string]bool, len(names))
+	done := make(map[string]bool, len(names))
 	for _, name := range names {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if p.Ping(ctx, name) == nil {
+			if do(ctx, name) == nil {
 				mu.Lock()
-				answered[name] = true
+				done[name] = true
 				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
-	return answered
+	return done
 }
 
 // PingTimeout is how long a ping of Reach waits for its answer, from the probe interval:

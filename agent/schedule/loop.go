@@ -4,6 +4,22 @@
 // loop so that a new leader takes over without a hand-off; only the leader writes, and only
 // while more than half of the cluster's known members are alive and answer it (see the
 // quorum package): on the small side of a partition it writes nothing.
+//
+// A majority that answers is not enough: the leader must also hold what that majority
+// holds. A node that did not lead, or led without a quorum, may lack what the leader of the
+// other side wrote meanwhile (its ClusterIPs, node ports, pod IPs, assignments), and when a
+// partition heals in stages it can lead again, its pings answered, before gossip, the
+// periodic fetch or a push/pull has brought those writes; a plan made then hands out again
+// what the others gave. So after this node did not lead, found no quorum, or saw a member
+// come back (listed alive, not at the look before), its next plan that would write
+// anything is dropped: the leader first catches up with the members that answered its
+// pings (cluster.Node.CatchUp: it fetches the entries of the digest buckets that differ,
+// and returns once they are merged), and plans again from its store only when those that
+// answered whole make a majority with it; else it writes nothing and tries again a probe
+// interval later. Any two majorities share a member, so the store then holds every write
+// that reached a majority. Between such changes the leader plans as before, with no
+// catch-up and no comparison of digests, which the status records that change all the
+// time would rarely let agree.
 package schedule
 
 import (
@@ -35,6 +51,7 @@ type Cluster interface {
 	Ping(ctx context.Context, name string) error
 	List(prefix string) []cluster.Entry
 	Write(ctx context.Context, changes []cluster.Change, ack cluster.Ack) (cluster.Version, error)
+	CatchUp(ctx context.Context, name string) error
 }
 
 const (
@@ -58,6 +75,12 @@ type Loop struct {
 	recorder  Recorder
 	problems  map[string]string // Service key -> the allocation problem last recorded for it
 	differs   bool              // this node's ranges differ from the cluster's, and it said so
+	// behind: the store may lack what a majority of the members hold (this node did not
+	// lead, had no quorum, or a member came back since it last caught up), so the next
+	// plan that writes anything waits until it has caught up (see catchUp).
+	behind  bool
+	lagging bool            // the last catch-up fell short of a majority, and it said so
+	alive   map[string]bool // the members listed alive at the last look
 }
 
 // Recorder records an event about an object (agent/events.Recorder).
@@ -82,7 +105,7 @@ func New(node Cluster, deadGrace, probe time.Duration, roster *quorum.Roster, no
 		now = time.Now
 	}
 	return &Loop{node: node, deadGrace: deadGrace, probe: probe, roster: roster, now: now, log: log.With("component", "schedule"),
-		ranges: netalloc.DefaultRanges(), problems: map[string]string{}}
+		ranges: netalloc.DefaultRanges(), problems: map[string]string{}, behind: true}
 }
 
 // Start runs the loop until ctx ends: one plan per burst of changes, and one at least
@@ -151,14 +174,29 @@ func relay(ctx context.Context, out chan<- struct{}, keys <-chan string, events 
 // grace, and dead until it has rejoined, which after a partition can take a while; the
 // pings see both at once.
 func (a *Loop) scheduleOnce(ctx context.Context) time.Duration {
+	return a.plan(ctx, nil)
+}
+
+// plan is one round of scheduleOnce. A plan that would write while the store may be
+// behind (see catchUp) is made again once caught up, in a second round that does not
+// catch up again (if the membership changed once more meanwhile, the next round does) and
+// pings only the members the first round did not: pinged holds the first round's answers,
+// nil in the first round.
+func (a *Loop) plan(ctx context.Context, pinged map[string]bool) time.Duration {
 	now := a.now()
 	members := a.node.Members()
 	removed := quorum.Removed(a.node.Removals())
 	// Every node keeps its roster, so that whichever leads after a restart counts right.
 	known := a.roster.Observe(members, removed, now)
+	alive, back := cameBack(a.alive, members)
+	a.alive = alive
+	if back {
+		a.behind = true
+	}
 	if !a.node.IsLeader() {
 		a.writes.set(WriteOutcome{})
 		a.noQuorum = false
+		a.behind, a.lagging = true, false
 		return resync
 	}
 	st := store.Read(a.node, a.log)
@@ -171,13 +209,15 @@ func (a *Loop) scheduleOnce(ctx context.Context) time.Duration {
 	alloc := netalloc.PlanServices(r, serviceRequests(st), st.Allocations)
 	out := givePodIPs(st, scheduler.Plan(in), r.PodCIDR)
 	changes := a.withNetwork(st, planChanges(st, out, alloc))
+	var reached map[string]bool
 	if out.NoQuorum == "" && len(changes) > 0 {
-		reached := quorum.Reach(ctx, a.node, pingTargets(in, out, a.node.Name()), quorum.PingTimeout(a.probe))
+		reached = a.reach(ctx, pingTargets(in, out, a.node.Name()), pinged)
 		in.Nodes = byReach(in.Nodes, a.node.Name(), reached)
 		out = givePodIPs(st, scheduler.Plan(in), r.PodCIDR)
 		changes = a.withNetwork(st, planChanges(st, out, alloc))
 	}
 	if out.NoQuorum != "" {
+		a.behind = true
 		if !a.noQuorum {
 			a.log.Warn("not scheduling: this node leads but does not reach a majority of the cluster's members, so it writes no assignment until it does",
 				"why", out.NoQuorum)
@@ -188,6 +228,15 @@ func (a *Loop) scheduleOnce(ctx context.Context) time.Duration {
 	if a.noQuorum {
 		a.log.Info("scheduling again: a majority of the cluster's members is alive")
 		a.noQuorum = false
+	}
+	if len(changes) > 0 && a.behind {
+		// The plan was made from a store that may lack what the others wrote while this
+		// node did not lead or reach them: it is dropped, and made again from the store
+		// once caught up.
+		if pinged != nil || !a.catchUp(ctx, known, members, reached) {
+			return a.probe
+		}
+		return a.plan(ctx, reached)
 	}
 	written := a.write(ctx, changes)
 	a.writes.set(written)
@@ -210,6 +259,27 @@ func (a *Loop) scheduleOnce(ctx context.Context) time.Duration {
 		}
 	}
 	return next
+}
+
+// reach pings the targets that pinged does not hold the answer of, and returns the answer
+// of every target: true for those that answered.
+func (a *Loop) reach(ctx context.Context, targets []string, pinged map[string]bool) map[string]bool {
+	var ask []string
+	for _, name := range targets {
+		if _, ok := pinged[name]; !ok {
+			ask = append(ask, name)
+		}
+	}
+	answered := quorum.Reach(ctx, a.node, ask, quorum.PingTimeout(a.probe))
+	out := make(map[string]bool, len(targets))
+	for _, name := range targets {
+		if was, ok := pinged[name]; ok {
+			out[name] = was
+		} else {
+			out[name] = answered[name]
+		}
+	}
+	return out
 }
 
 // write stores a plan's changes in one atomic write sent straight to every member, so that

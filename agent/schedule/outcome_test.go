@@ -29,6 +29,9 @@ func (s *planStore) IsLeader() bool                     { return s.leader }
 func (s *planStore) Name() string                       { return "n1" }
 func (s *planStore) Removals() []cluster.Removal        { return nil }
 func (s *planStore) Ping(context.Context, string) error { return nil }
+func (s *planStore) CatchUp(context.Context, string) error {
+	return nil
+}
 func (s *planStore) Members() []cluster.Member {
 	return []cluster.Member{{Name: "n1", State: cluster.StateAlive, Since: time.Unix(0, 0)}}
 }
