@@ -13,7 +13,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"log"
 	"net/http"
 	"os"
@@ -26,6 +25,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/podman-swarm/podman-swarm/bench/internal/benchproc"
 )
 
 var (
@@ -202,16 +203,7 @@ func getJSON[T any](url string) (T, error) {
 }
 
 func applyYAML(a *agent, yaml string) error {
-	resp, err := http.Post(a.api("/api/v1/manifests"), "application/yaml", strings.NewReader(yaml))
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("apply: HTTP %d: %s", resp.StatusCode, body)
-	}
-	return nil
+	return benchproc.ApplyManifest(http.DefaultClient, a.api("/api/v1/manifests"), yaml)
 }
 
 func deployment(name string, replicas int) string {

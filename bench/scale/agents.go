@@ -142,16 +142,7 @@ func getJSON[T any](url string) (T, error) {
 }
 
 func applyYAML(a *agent, yaml string) error {
-	resp, err := client.Post(a.api("/api/v1/manifests"), "application/yaml", strings.NewReader(yaml))
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("apply: HTTP %d: %s", resp.StatusCode, body)
-	}
-	return nil
+	return benchproc.ApplyManifest(client, a.api("/api/v1/manifests"), yaml)
 }
 
 // deployments is count Deployments of replicas each in namespace, as one manifest.

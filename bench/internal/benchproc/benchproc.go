@@ -5,7 +5,9 @@ package benchproc
 
 import (
 	"fmt"
+	"io"
 	"log"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -163,4 +165,19 @@ func StartSelf(cpus string, args ...string) *exec.Cmd {
 	self, err := os.Executable()
 	Check(err)
 	return Start(exec.Command("taskset", append([]string{"-c", cpus, self}, args...)...))
+}
+
+// ApplyManifest posts a manifest to an agent's API at url (…/api/v1/manifests) with client
+// and fails unless the agent accepted it.
+func ApplyManifest(client *http.Client, url, yaml string) error {
+	resp, err := client.Post(url, "application/yaml", strings.NewReader(yaml))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("apply: HTTP %d: %s", resp.StatusCode, body)
+	}
+	return nil
 }
