@@ -55,3 +55,18 @@ func Judge(m cluster.Member, ev Evidence, now time.Time, grace time.Duration) Ve
 	}
 	return Verdict{store.LivenessAgentDown, fmt.Sprintf("its agent has not answered for %s and its workloads not for %s; lost after %s", dead, silent, grace)}
 }
+
+// DueAt is when member m, dead and with its workloads silent, would be judged lost if they
+// stay silent: the end of its grace; zero for a member not on its way to a Lost verdict.
+// The monitor runs a round then, rather than at its next tick, so that a dead machine's
+// pods move a probe interval sooner.
+func DueAt(m cluster.Member, ev Evidence, grace time.Duration) time.Time {
+	if m.State != cluster.StateDead || ev.Answered {
+		return time.Time{}
+	}
+	quiet := m.Since
+	if ev.Asked && ev.LastAnswer.After(quiet) {
+		quiet = ev.LastAnswer
+	}
+	return quiet.Add(grace)
+}

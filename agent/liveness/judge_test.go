@@ -37,3 +37,27 @@ func TestJudge(t *testing.T) {
 		}
 	}
 }
+
+// A dead member on its way to Lost is due at the end of its grace, counted from its death or
+// its workloads' last answer; one whose workloads answer, or that is not dead, is not due.
+func TestDueAt(t *testing.T) {
+	t0 := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	dead := cluster.Member{Name: "n2", State: cluster.StateDead, Since: t0}
+	grace := time.Second
+	if got := DueAt(dead, Evidence{Asked: true}, grace); !got.Equal(t0.Add(grace)) {
+		t.Errorf("silent since death: due %v", got)
+	}
+	later := t0.Add(3 * time.Second)
+	if got := DueAt(dead, Evidence{Asked: true, LastAnswer: later}, grace); !got.Equal(later.Add(grace)) {
+		t.Errorf("answered after death: due %v", got)
+	}
+	if got := DueAt(dead, Evidence{}, grace); !got.Equal(t0.Add(grace)) {
+		t.Errorf("nothing to ask: due %v", got)
+	}
+	if got := DueAt(dead, Evidence{Asked: true, Answered: true}, grace); !got.IsZero() {
+		t.Errorf("answering workloads are due at %v", got)
+	}
+	if got := DueAt(cluster.Member{State: cluster.StateAlive}, Evidence{}, grace); !got.IsZero() {
+		t.Errorf("an alive member is due at %v", got)
+	}
+}

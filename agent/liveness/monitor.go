@@ -70,32 +70,43 @@ func (m *Monitor) Start(ctx context.Context) error {
 	tick := time.NewTicker(m.cfg.Interval)
 	defer tick.Stop()
 	for {
-		m.round(ctx)
+		due := m.round(ctx)
+		var soon <-chan time.Time
+		var timer *time.Timer
+		if !due.IsZero() {
+			timer = time.NewTimer(max(due.Sub(m.cfg.Now()), 10*time.Millisecond))
+			soon = timer.C
+		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-tick.C:
+		case <-soon:
 		case _, ok := <-events:
 			if !ok {
 				events = nil
 			}
 		}
+		if timer != nil {
+			timer.Stop()
+		}
 	}
 }
 
 // round judges every member once, if this node leads, and writes the verdicts that
-// changed.
-func (m *Monitor) round(ctx context.Context) {
+// changed. It returns when the earliest member still AgentDown would be lost if its
+// workloads stay silent (zero: none), for a round then.
+func (m *Monitor) round(ctx context.Context) (due time.Time) {
 	if !m.cfg.Node.IsLeader() {
 		// A leader to be starts afresh: what it heard before is stale by then.
 		clear(m.answered)
-		return
+		return time.Time{}
 	}
 	members := m.cfg.Node.Members()
 	st := store.Read(m.cfg.Node, m.log)
 	evidence := m.ask(ctx, st, members)
 	if ctx.Err() != nil {
-		return
+		return time.Time{}
 	}
 	now := m.cfg.Now()
 	var changes []cluster.Change
@@ -104,6 +115,9 @@ func (m *Monitor) round(ctx context.Context) {
 		v := Judge(mem, evidence[mem.Name], now, m.cfg.Grace)
 		if v.Status == "" {
 			continue
+		}
+		if at := DueAt(mem, evidence[mem.Name], m.cfg.Grace); v.Status == store.LivenessAgentDown && !at.IsZero() && (due.IsZero() || at.Before(due)) {
+			due = at
 		}
 		old, had := st.Nodes[mem.Name]
 		if v.Status == store.LivenessReady {
@@ -133,12 +147,13 @@ func (m *Monitor) round(ctx context.Context) {
 		}
 	}
 	if len(changes) == 0 {
-		return
+		return due
 	}
 	if _, err := m.cfg.Node.Write(ctx, changes, cluster.AckOne); err != nil && ctx.Err() == nil {
 		// The next round compares with the store again and retries.
 		m.log.Debug("write node verdicts", "keys", len(changes), "err", err)
 	}
+	return due
 }
 
 // ask dials the workloads of every dead member at once and returns what each told.

@@ -193,7 +193,15 @@ func TestPodsRunOnTheirNodes(t *testing.T) {
 			return strings.TrimSpace(out)
 		}
 		pid := agentPID()
-		// The same package again runs the maintainer scripts of an upgrade.
+		// The same package again runs the maintainer scripts of an upgrade. It is copied in
+		// again: a node booted again since the install (failure_test.go) lost its /tmp.
+		deb, err := newestDeb(filepath.Join(env.dir, "..", "..", "dist"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out, err := rigCmd("cp-in", fmt.Sprint(i), deb, "/tmp/podman-swarm.deb"); err != nil {
+			t.Fatalf("copy the package in: %v\n%s", err, out)
+		}
 		if out, err := rigCmd("exec", fmt.Sprint(i), "env", "DEBIAN_FRONTEND=noninteractive", "dpkg", "-i", "/tmp/podman-swarm.deb"); err != nil {
 			t.Fatalf("reinstall the package: %v\n%s", err, out)
 		}

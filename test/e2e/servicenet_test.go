@@ -455,6 +455,11 @@ spec:
 		if out, err := swarmCLI(1, "delete", "service", "many"); err != nil {
 			t.Errorf("delete service many: %v\n%s", err, out)
 		}
+		// The tests after this one start on a node that has stopped them all.
+		eventually(t, 5*time.Minute, "n3 has stopped the 50 pods", func() (bool, string) {
+			out, err := onNode(3, "sh", "-c", "podman pod ps --format '{{.Name}}' | grep -c '^swarm-default_many-' || true")
+			return err == nil && strings.TrimSpace(out) == "0", out
+		})
 	}()
 	eventually(t, 6*time.Minute, "50 pods of many are Running and ready on n3", func() (bool, string) {
 		n := len(podIPs(t, "many-"))
