@@ -121,7 +121,9 @@ const PodDNSNone = "none"
 // DefaultClusterDomain is the domain of the cluster's names, as in Kubernetes.
 const DefaultClusterDomain = "cluster.local"
 
-// DefaultPodNetwork gives every pod an address of its own in pasta's network. With podman's
+// DefaultPodNetwork is the network of the pods placed by an earlier release, which have no
+// pod IP (new pods get pasta with their own pod IP instead, see noderuntime.NodePorts): it
+// gives every such pod an address of its own in pasta's network. With podman's
 // default pasta network a container takes its node's address, so it cannot reach its own
 // node at that address: neither the ports other pods of the node publish there nor the
 // node's swarm dns (measured on rootless podman with pasta). With an address of its own it

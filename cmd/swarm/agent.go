@@ -89,7 +89,7 @@ it reaches any other node's. Changing any of these restarts every pod of the nod
 	f.StringVar(&cfg.UnitDir, "unit-dir", cfg.UnitDir, "Quadlet folder the pods' units are written into (--runtime systemd)")
 	f.StringVar(&cfg.PodDNS, "pod-dns", "", "DNS server of the pods, port 53: where this node's swarm dns answers (default: the node's address); none for the node's own resolvers")
 	f.StringVar(&cfg.ClusterDomain, "cluster-domain", cfg.ClusterDomain, "domain of the cluster's names in the pods' search path, as given to swarm dns")
-	f.StringVar(&cfg.PodNetwork, "pod-network", cfg.PodNetwork, "podman --network of the pods; empty for podman's default, in which a pod cannot reach its own node's address")
+	f.StringVar(&cfg.PodNetwork, "pod-network", cfg.PodNetwork, "podman --network of the pods placed before pods had IPs of their own (new pods get pasta with their pod IP from --pod-cidr); empty for podman's default, in which a pod cannot reach its own node's address")
 	f.StringVar(&cfg.ServiceCIDR, "service-cidr", cfg.ServiceCIDR, "IPv4 range of the Services' ClusterIPs, cluster-wide: the founding node's value is kept, another node's differing one is ignored with a warning")
 	f.StringVar(&cfg.PodCIDR, "pod-cidr", cfg.PodCIDR, "IPv4 range of the pods' own IPs, cluster-wide like --service-cidr; must not overlap it nor this host's networks")
 	f.StringVar(&cfg.ServiceNodePortRange, "service-node-port-range", cfg.ServiceNodePortRange, "ports of NodePort and LoadBalancer Services, FIRST-LAST, cluster-wide like --service-cidr")
