@@ -3,6 +3,7 @@ package apiserver
 import (
 	"bytes"
 	"encoding/json"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -32,18 +33,24 @@ type write struct {
 }
 
 // applyChanges computes the store writes for a validated manifest: every object is stored
-// as the user wrote it (with apiVersion and kind, namespace defaulted), and each gets a
-// result line. Nothing is written for an unchanged object.
-func applyChanges(set *manifest.Set, current func(key string) ([]byte, bool)) ([]write, []api.Applied) {
+// as the user wrote it (with apiVersion and kind, namespace defaulted), with the
+// creationTimestamp of its first apply (now for a new object, as the API server sets it),
+// and each gets a result line. Nothing is written for an unchanged object.
+func applyChanges(set *manifest.Set, current func(key string) ([]byte, bool), now time.Time) ([]write, []api.Applied) {
 	var changes []write
 	var results []api.Applied
 	for _, o := range set.Objects {
 		info := kindsByName[o.Kind]
 		m := o.Meta()
 		key := store.ObjectKey(info.prefix, m.Namespace, m.Name)
+		old, had := current(key)
+		m.CreationTimestamp = metav1.NewTime(now.Truncate(time.Second))
+		if had {
+			m.CreationTimestamp = createdAt(old)
+		}
 		value := encodeObject(o)
 		result := "created"
-		if old, ok := current(key); ok {
+		if had {
 			result = "configured"
 			if bytes.Equal(old, value) {
 				result = "unchanged"
@@ -55,6 +62,18 @@ func applyChanges(set *manifest.Set, current func(key string) ([]byte, bool)) ([
 		results = append(results, api.Applied{Kind: o.Kind, Namespace: m.Namespace, Name: m.Name, Result: result})
 	}
 	return changes, results
+}
+
+// createdAt is the creationTimestamp of a stored object; zero for one stored before objects
+// had one, which keeps none, so that applying it again changes nothing.
+func createdAt(stored []byte) metav1.Time {
+	var v struct {
+		Metadata struct {
+			CreationTimestamp metav1.Time `json:"creationTimestamp"`
+		} `json:"metadata"`
+	}
+	_ = json.Unmarshal(stored, &v) // a stored object always decodes; zero if not
+	return v.Metadata.CreationTimestamp
 }
 
 // encodeObject is the stored form of an object: its JSON with apiVersion and kind set, and

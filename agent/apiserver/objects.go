@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -67,7 +68,7 @@ func (a *Server) applyManifest(c echo.Context) error {
 			return nil, false
 		}
 		return e.Value, true
-	})
+	}, time.Now())
 	dryRun := c.QueryParam("dryRun") == "true"
 	if !dryRun && len(changes) > 0 {
 		writes := make([]cluster.Change, len(changes))
