@@ -16,6 +16,7 @@ import (
 	"github.com/podman-swarm/podman-swarm/agent/store"
 	"github.com/podman-swarm/podman-swarm/cluster"
 	"github.com/podman-swarm/podman-swarm/manifest"
+	"github.com/podman-swarm/podman-swarm/reconcile"
 )
 
 // Runtime runs the pods it is given and stops the others.
@@ -42,12 +43,23 @@ type Loop struct {
 	status  *StatusWriter
 	fence   *Fence // nil: never fenced
 	ports   *NodePorts
+	// current, when set, is the runtime's last status of a pod it runs.
+	current func(podKey string) (reconcile.Status, bool)
 	log     *slog.Logger
 }
 
 // NewLoop is the loop of node name; fence, when not nil, stops the pods while it is up.
 func NewLoop(node Cluster, name string, runtime Runtime, status *StatusWriter, fence *Fence, log *slog.Logger) *Loop {
 	return &Loop{node: node, name: name, runtime: runtime, status: status, fence: fence, log: log.With("component", "noderuntime")}
+}
+
+// WithCurrentStatus gives the loop the runtime's last status of each pod it runs, which it
+// reports again for a pod assigned anew while it still ran here (scaled away and back
+// while draining): the runtime, whose units did not change, reports nothing new, and the
+// status record was removed when the assignment went.
+func (a *Loop) WithCurrentStatus(current func(podKey string) (reconcile.Status, bool)) *Loop {
+	a.current = current
+	return a
 }
 
 // WithNodePorts has the loop pick the node ports of the pods it hands the runtime, in
@@ -84,6 +96,15 @@ func (a *Loop) Start(ctx context.Context) error {
 			drained = time.After(wait)
 		}
 		a.status.Prune(st)
+		if a.current != nil {
+			for _, p := range Assigned(st, a.name) {
+				if !a.status.Reported(p.Key()) {
+					if s, ok := a.current(p.Key()); ok {
+						a.status.Report(p.Key(), s)
+					}
+				}
+			}
+		}
 		select {
 		case <-ctx.Done():
 			return nil

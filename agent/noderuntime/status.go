@@ -59,6 +59,14 @@ func (w *StatusWriter) Report(podKey string, s reconcile.Status) {
 	w.write(podKey, "report pod status")
 }
 
+// Reported tells whether the runtime reported the pod since it was last assigned here.
+func (w *StatusWriter) Reported(podKey string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	_, ok := w.reports[podKey]
+	return ok
+}
+
 // Records are the merged records of the pods the runtime reported, by pod key.
 func (w *StatusWriter) Records() map[string]store.PodStatus {
 	w.mu.Lock()
