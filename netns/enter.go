@@ -6,10 +6,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+
+	"golang.org/x/sys/unix"
 )
 
 // parallel is how many namespaces are loaded at once: each load is a short nft process,
@@ -40,25 +44,24 @@ func ParseTargets(args []string) ([]Target, error) {
 }
 
 // EnterAll is the namespace side: it runs inside the user namespace that owns the pods'
-// network namespaces and loads rules into each with `nsenter --net=/proc/PID/ns/net nft
-// -f -`, a few at a time, writing one Result line per pod to w. It reports whether every
-// load succeeded.
+// network namespaces and loads rules into each with `nft -f -` started from a thread that
+// entered the pod's namespace, a few at a time, writing one Result line per pod to w. It
+// reports whether every load succeeded.
 func EnterAll(ctx context.Context, rules []byte, targets []Target, w io.Writer) bool {
-	nsenter, nsErr := lookTool("nsenter")
 	nft, nftErr := lookTool("nft")
 	results := make([]Result, len(targets))
 	sem := make(chan struct{}, parallel)
 	var wg sync.WaitGroup
 	for i, t := range targets {
 		results[i].Pod = t.Pod
-		if nsErr != nil || nftErr != nil {
+		if nftErr != nil {
 			results[i].Error = Missing().Error()
 			continue
 		}
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			if err := enterOne(ctx, nsenter, nft, rules, t.PID); err != nil {
+			if err := enterOne(ctx, nft, rules, t.PID); err != nil {
 				results[i].Error = err.Error()
 			}
 		})
@@ -73,12 +76,33 @@ func EnterAll(ctx context.Context, rules []byte, targets []Target, w io.Writer) 
 	return ok
 }
 
-func enterOne(ctx context.Context, nsenter, nft string, rules []byte, pid int) error {
-	var out bytes.Buffer
-	cmd := exec.CommandContext(ctx, nsenter, "--net=/proc/"+strconv.Itoa(pid)+"/ns/net", nft, "-f", "-")
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(rules), &out, &out
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("nft -f - in the namespace of PID %d: %w: %q", pid, err, strings.TrimSpace(out.String()))
+// enterOne runs `nft -f -` in the network namespace of process pid. A child process starts
+// in the namespaces of the thread that forks it, so the load enters the namespace on a
+// thread of its own and starts nft from there: one process per pod, where nsenter would
+// add a second.
+func enterOne(ctx context.Context, nft string, rules []byte, pid int) error {
+	ns, err := os.Open("/proc/" + strconv.Itoa(pid) + "/ns/net")
+	if err != nil {
+		return fmt.Errorf("open the network namespace of PID %d: %w", pid, err)
 	}
-	return nil
+	defer ns.Close()
+	done := make(chan error, 1)
+	go func() {
+		// The thread is never unlocked: it stays in the pod's namespace, so the runtime
+		// ends it with this goroutine instead of giving it to another.
+		runtime.LockOSThread()
+		if err := unix.Setns(int(ns.Fd()), unix.CLONE_NEWNET); err != nil {
+			done <- fmt.Errorf("enter the network namespace of PID %d: %w", pid, err)
+			return
+		}
+		var out bytes.Buffer
+		cmd := exec.CommandContext(ctx, nft, "-f", "-")
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(rules), &out, &out
+		if err := cmd.Run(); err != nil {
+			done <- fmt.Errorf("nft -f - in the namespace of PID %d: %w: %q", pid, err, strings.TrimSpace(out.String()))
+			return
+		}
+		done <- nil
+	}()
+	return <-done
 }

@@ -1,8 +1,8 @@
 // Package netns loads the node's nftables rules into the network namespaces of its pods.
 // A rootless pod's namespace belongs to its user's rootless user namespace, so entering it
 // needs no root, only that user namespace: one `podman unshare` process runs the swarm
-// binary again (its hidden `netns enter` command), which enters each pod's namespace with
-// nsenter and loads the rules with `nft -f -`.
+// binary again (its hidden `netns enter` command), which enters each pod's namespace on a
+// thread of its own and loads the rules there with `nft -f -`.
 package netns
 
 import (
@@ -32,16 +32,13 @@ func lookTool(name string) (string, error) {
 	return "", fmt.Errorf("find %s: not on PATH nor in %v", name, toolDirs)
 }
 
-// Missing tells whether the commands the loader needs (nft from nftables, nsenter from
-// util-linux) are installed, saying which package to install when they are not.
+// Missing tells whether the command the loader needs (nft, from nftables) is installed,
+// saying which package to install when it is not.
 func Missing() error {
-	var errs []error
-	for _, tool := range []struct{ name, pkg string }{{"nft", "nftables"}, {"nsenter", "util-linux"}} {
-		if _, err := lookTool(tool.name); err != nil {
-			errs = append(errs, fmt.Errorf("%s (package %s) is not installed: install it with `apt install nftables util-linux` (Debian, Ubuntu) or `dnf install nftables util-linux` (Fedora, RHEL)", tool.name, tool.pkg))
-		}
+	if _, err := lookTool("nft"); err != nil {
+		return errors.New("nft (package nftables) is not installed: install it with `apt install nftables` (Debian, Ubuntu) or `dnf install nftables` (Fedora, RHEL)")
 	}
-	return errors.Join(errs...)
+	return nil
 }
 
 // Load loads rules into the network namespace of each of the node's pods (by podman pod

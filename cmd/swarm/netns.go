@@ -77,8 +77,9 @@ func newNetnsEnterCommand() *cobra.Command {
 		Use:   "enter POD=PID...",
 		Short: "Internal: load the rules on stdin into the namespaces of the PIDs (run under podman unshare)",
 		Long: `Internal: run by swarm netns load and by the agent under podman unshare. For each
-POD=PID it runs nsenter --net=/proc/PID/ns/net nft -f - with the rules read from standard
-input, a few at a time, and writes one JSON line {"pod": ..., "error": ...} per pod.`,
+POD=PID it enters the network namespace of PID and runs nft -f - there with the rules read
+from standard input, a few at a time, and writes one JSON line {"pod": ..., "error": ...} per
+pod.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			targets, err := netns.ParseTargets(args)
@@ -100,13 +101,13 @@ input, a few at a time, and writes one JSON line {"pod": ..., "error": ...} per 
 func newNetnsCheckCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "check",
-		Short: "Check that nft and nsenter are installed",
+		Short: "Check that nft is installed",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := netns.Missing(); err != nil {
 				return err
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), "nft and nsenter are installed")
+			fmt.Fprintln(cmd.OutOrStdout(), "nft is installed")
 			return nil
 		},
 	}
