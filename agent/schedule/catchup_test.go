@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -52,12 +53,17 @@ type peersStore struct {
 	members []cluster.Member
 	theirs  map[string][]byte
 	failing map[string]bool
-	asked   []string // the peers asked to catch up with, in order
+	// mu guards asked and the merge into entries: the loop catches up with its peers all
+	// at once.
+	mu    sync.Mutex
+	asked []string // the peers asked to catch up with, in the order they were asked
 }
 
 func (s *peersStore) Members() []cluster.Member { return s.members }
 
 func (s *peersStore) CatchUp(_ context.Context, name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.asked = append(s.asked, name)
 	if s.failing[name] {
 		return errors.New("no answer")
