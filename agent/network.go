@@ -1,7 +1,6 @@
 package agent
 
 import (
-	"encoding/json"
 	"log/slog"
 
 	"github.com/podman-swarm/podman-swarm/agent/store"
@@ -16,12 +15,12 @@ import (
 // nothing here; its scheduling loop warns when it does.
 func checkNetwork(node *cluster.Node, own netalloc.Spec, log *slog.Logger) {
 	if e, ok := node.Get(store.KeyNetworkSettings); ok && !e.Deleted {
-		var cl netalloc.Spec
-		if err := json.Unmarshal(e.Value, &cl); err != nil {
+		cl, err := store.DecodeNetwork(e.Value)
+		if err != nil {
 			log.Warn("the cluster's network settings do not decode; using this node's own", "key", store.KeyNetworkSettings, "err", err)
 			return
 		}
-		if cl != own {
+		if *cl != own {
 			log.Warn("this node's network flags differ from the cluster's; using the cluster's (the ranges are cluster-wide, set by the node that founded it)",
 				"cluster", cl, "flags", own)
 		}

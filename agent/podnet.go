@@ -2,7 +2,6 @@ package agent
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/netip"
@@ -23,22 +22,14 @@ import (
 	"github.com/podman-swarm/podman-swarm/reconcile"
 )
 
-// clusterPodCIDR is the pod CIDR the cluster records (settings/network), which its pod IPs
-// come from, else this node's own.
-func clusterPodCIDR(node *cluster.Node, own netip.Prefix) netip.Prefix {
-	e, ok := node.Get(store.KeyNetworkSettings)
-	if !ok || e.Deleted {
-		return own
+// clusterPodCIDR is the pod CIDR the cluster records (settings/network), which the leader
+// gives pod IPs from, else this node's own: store.Ranges, as the leader reads them.
+func clusterPodCIDR(node *cluster.Node, own netalloc.Ranges) netip.Prefix {
+	var n *store.NetworkSettings
+	if e, ok := node.Get(store.KeyNetworkSettings); ok && !e.Deleted {
+		n, _ = store.DecodeNetwork(e.Value) // one that does not decode: this node's own
 	}
-	var spec netalloc.Spec
-	if err := json.Unmarshal(e.Value, &spec); err != nil {
-		return own
-	}
-	p, err := netip.ParsePrefix(spec.PodCIDR)
-	if err != nil {
-		return own
-	}
-	return p
+	return store.Ranges(n, own).PodCIDR
 }
 
 // openNodePorts is this node's table of its pods' node ports, each pod's network loading
@@ -49,7 +40,7 @@ func openNodePorts(cfg Config, node *cluster.Node, addr, swarmBinary string, ran
 		File:    filepath.Join(cfg.StateDir, noderuntime.NodePortsFile),
 		Range:   ranges.NodePortRange,
 		Address: addr,
-		PodCIDR: func() netip.Prefix { return clusterPodCIDR(node, ranges.PodCIDR) },
+		PodCIDR: func() netip.Prefix { return clusterPodCIDR(node, ranges) },
 		OnStart: func(pod string) []string {
 			return []string{swarmBinary, "netns", "load", "--rules", rules, "--pod", pod}
 		},

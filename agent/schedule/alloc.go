@@ -9,17 +9,6 @@ import (
 	"github.com/podman-swarm/podman-swarm/scheduler"
 )
 
-// ranges are the cluster's ranges: those its founding node recorded, else fallback (this
-// node's own, before the record has arrived).
-func ranges(st *store.State, fallback netalloc.Ranges) netalloc.Ranges {
-	if st.Network != nil {
-		if r, errs := netalloc.Parse(*st.Network, nil); len(errs) == 0 {
-			return r
-		}
-	}
-	return fallback
-}
-
 // serviceRequests are what the stored Services ask for, in key order.
 func serviceRequests(st *store.State) []netalloc.ServiceRequest {
 	out := make([]netalloc.ServiceRequest, 0, len(st.Services))

@@ -341,7 +341,7 @@ func (a *Loop) report(plan netalloc.ServicePlan) {
 // clusterRanges are the ranges the cluster allocates from: its record, else this node's
 // own. A node whose own differ from the record says so once.
 func (a *Loop) clusterRanges(st *store.State) netalloc.Ranges {
-	r := ranges(st, a.ranges)
+	r := store.Ranges(st.Network, a.ranges)
 	if differs := r != a.ranges; differs != a.differs {
 		a.differs = differs
 		if differs {

@@ -106,12 +106,11 @@ func readNetwork(s Lister, log *slog.Logger) *NetworkSettings {
 		if e.Key != KeyNetworkSettings {
 			continue
 		}
-		var n NetworkSettings
-		if err := json.Unmarshal(e.Value, &n); err != nil {
+		n, err := DecodeNetwork(e.Value)
+		if err != nil {
 			log.Warn("skipping undecodable store value", "key", e.Key, "err", err)
-			return nil
 		}
-		return &n
+		return n
 	}
 	return nil
 }

@@ -118,12 +118,11 @@ func (r *records) apply(key string, e cluster.Entry, ok bool, d dirty, log *slog
 	case store.KeyNetworkSettings:
 		r.st.Network = nil
 		if value != nil {
-			var n store.NetworkSettings
-			if err := json.Unmarshal(value, &n); err != nil {
+			n, err := store.DecodeNetwork(value)
+			if err != nil {
 				bad(err)
-			} else {
-				r.st.Network = &n
 			}
+			r.st.Network = n
 		}
 	case store.PrefixStatus:
 		setValue(r.st.Status, name, value, bad)
