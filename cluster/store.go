@@ -109,6 +109,15 @@ func (n *Node) WatchKeys(prefix string) (<-chan string, func()) {
 	)
 }
 
+// WatchKeyBatches is WatchKeys for a reader that handles changes in bursts: each
+// receive holds every key under prefix that changed since the last one, once.
+func (n *Node) WatchKeyBatches(prefix string) (<-chan []string, func()) {
+	return n.keyHub.subscribeBatches(
+		func(k string) bool { return strings.HasPrefix(k, prefix) },
+		func(k string) string { return k },
+	)
+}
+
 // applyRemote stores entries received from another node, without waiting:
 // they are written to the log, then merged.
 func (n *Node) applyRemote(entries []Entry, how spreadMode) {

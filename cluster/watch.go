@@ -6,28 +6,38 @@ import "sync"
 // the sender: values wait in a queue until the subscriber reads them. With a
 // key function, a value whose key is already waiting is not queued again,
 // which suits level-triggered readers that reread the state for a key anyway.
+//
+// A batch feed hands everything waiting at once instead, as one slice: a reader that
+// does work per wake-up (the view reshapes the objects a change touches) then pays for
+// a burst of thousands of keys once, where one value per receive would leave it to
+// the scheduler how many it finds waiting, and on a busy machine that is one or two.
 type feed[T any] struct {
 	mu      sync.Mutex
 	queue   []T
 	waiting map[string]bool
 	keyOf   func(T) string
 	wake    chan struct{}
-	out     chan T
+	out     chan T   // one value per receive; nil for a batch feed
+	batches chan []T // everything waiting per receive; nil otherwise
 	done    chan struct{}
 	once    sync.Once
 }
 
 func newFeed[T any](keyOf func(T) string) *feed[T] {
-	f := &feed[T]{
-		keyOf: keyOf,
-		wake:  make(chan struct{}, 1),
-		out:   make(chan T),
-		done:  make(chan struct{}),
-	}
+	f := &feed[T]{keyOf: keyOf, wake: make(chan struct{}, 1), out: make(chan T), done: make(chan struct{})}
 	if keyOf != nil {
 		f.waiting = make(map[string]bool)
 	}
 	go f.run()
+	return f
+}
+
+func newBatchFeed[T any](keyOf func(T) string) *feed[T] {
+	f := &feed[T]{keyOf: keyOf, wake: make(chan struct{}, 1), batches: make(chan []T), done: make(chan struct{})}
+	if keyOf != nil {
+		f.waiting = make(map[string]bool)
+	}
+	go f.runBatches()
 	return f
 }
 
@@ -78,6 +88,35 @@ func (f *feed[T]) run() {
 	}
 }
 
+// runBatches hands the whole queue at each receive. A key is waiting until its batch is
+// taken, so a key changed again while its batch waits to be read is not repeated.
+func (f *feed[T]) runBatches() {
+	defer close(f.batches)
+	for {
+		f.mu.Lock()
+		if len(f.queue) == 0 {
+			f.mu.Unlock()
+			select {
+			case <-f.wake:
+				continue
+			case <-f.done:
+				return
+			}
+		}
+		batch := f.queue
+		f.queue = nil
+		if f.keyOf != nil {
+			clear(f.waiting)
+		}
+		f.mu.Unlock()
+		select {
+		case f.batches <- batch:
+		case <-f.done:
+			return
+		}
+	}
+}
+
 func (f *feed[T]) stop() {
 	f.once.Do(func() { close(f.done) })
 }
@@ -93,18 +132,30 @@ type hub[T any] struct {
 // function that ends the subscription and closes the channel.
 func (h *hub[T]) subscribe(match func(T) bool, keyOf func(T) string) (<-chan T, func()) {
 	f := newFeed(keyOf)
+	return f.out, h.add(f, match)
+}
+
+// subscribeBatches is subscribe with a batch feed: each receive is every matching value
+// published since the last one.
+func (h *hub[T]) subscribeBatches(match func(T) bool, keyOf func(T) string) (<-chan []T, func()) {
+	f := newBatchFeed(keyOf)
+	return f.batches, h.add(f, match)
+}
+
+// add makes f a subscriber of the values that match, and returns what ends it.
+func (h *hub[T]) add(f *feed[T], match func(T) bool) func() {
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
 		f.stop()
-		return f.out, func() {}
+		return func() {}
 	}
 	if h.subs == nil {
 		h.subs = make(map[*feed[T]]func(T) bool)
 	}
 	h.subs[f] = match
 	h.mu.Unlock()
-	return f.out, func() {
+	return func() {
 		h.mu.Lock()
 		delete(h.subs, f)
 		h.mu.Unlock()

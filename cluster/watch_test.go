@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"strconv"
 	"testing"
 	"time"
 )
@@ -68,5 +69,45 @@ func TestHubCloseEndsSubscriptions(t *testing.T) {
 	late, _ := h.subscribe(func(int) bool { return true }, nil)
 	if _, ok := <-late; ok {
 		t.Fatal("a subscription after close got a value")
+	}
+}
+
+// A batch subscriber gets what waits in one receive: a burst published while it does not
+// read arrives in at most two batches (the feed may hold the first value it took while
+// the rest queue), every key of it, none twice within a batch, and the keys it skips never.
+func TestHubBatchesWhatWaits(t *testing.T) {
+	var h hub[string]
+	ch, cancel := h.subscribeBatches(func(k string) bool { return k != "skip" }, func(k string) string { return k })
+	defer cancel()
+	keys := []string{"skip"}
+	for i := range 500 {
+		keys = append(keys, "k"+strconv.Itoa(i))
+	}
+	for range 2 { // the second time, every key is waiting already
+		for _, k := range keys {
+			h.publish(k)
+		}
+	}
+	seen := map[string]int{}
+	batches := 0
+	for len(seen) < len(keys)-1 {
+		batch := recv(t, ch)
+		batches++
+		inBatch := map[string]bool{}
+		for _, k := range batch {
+			if inBatch[k] || k == "skip" {
+				t.Fatalf("batch %d holds %q twice or a skipped key: %v", batches, k, batch)
+			}
+			inBatch[k] = true
+			seen[k]++
+		}
+	}
+	select {
+	case b := <-ch:
+		t.Fatalf("a further batch after every key arrived: %v", b)
+	case <-time.After(50 * time.Millisecond):
+	}
+	if batches > 2 {
+		t.Fatalf("%d batches for one burst, want at most 2", batches)
 	}
 }

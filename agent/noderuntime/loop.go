@@ -26,7 +26,7 @@ type Runtime interface {
 
 // Cluster is what the loop reads of the cluster: the assignments and the status records.
 type Cluster interface {
-	WatchKeys(prefix string) (<-chan string, func())
+	WatchKeyBatches(prefix string) (<-chan []string, func())
 	List(prefix string) []cluster.Entry
 }
 
@@ -71,7 +71,9 @@ func (a *Loop) WithNodePorts(ports *NodePorts) *Loop {
 
 // Start runs the loop until ctx ends.
 func (a *Loop) Start(ctx context.Context) error {
-	keys, stopKeys := a.node.WatchKeys(store.PrefixAssignment)
+	// In batches: the loop reads the whole store once per wake-up, so thousands of pods
+	// placed at once cost one read rather than one per pod.
+	keys, stopKeys := a.node.WatchKeyBatches(store.PrefixAssignment)
 	defer stopKeys()
 	tick := time.NewTicker(resync)
 	defer tick.Stop()

@@ -32,7 +32,7 @@ import (
 type Source interface {
 	Get(key string) (cluster.Entry, bool)
 	List(prefix string) []cluster.Entry
-	WatchKeys(prefix string) (<-chan string, func())
+	WatchKeyBatches(prefix string) (<-chan []string, func())
 	Members() []cluster.Member
 	Leader() string
 	WatchMembers() (<-chan cluster.MemberEvent, func())
@@ -58,8 +58,11 @@ const (
 )
 
 // maxBatch bounds how many changed keys are applied under one hold of the lock, so that
-// a burst (the placement of thousands of pods) does not keep readers waiting long.
-const maxBatch = 256
+// a burst (the placement of thousands of pods) does not keep readers waiting long. Keys
+// come in batches of whatever changed since the loop last looked: an object that several
+// of them touch (a Deployment counts its pods) is made again once per batch, not once
+// per key, which is what lets a node keep up with thousands of pods placed at once.
+const maxBatch = 1024
 
 // View is the typed, indexed view of one node's store; it is a lifecycle.Runnable.
 type View struct {
@@ -68,7 +71,7 @@ type View struct {
 	log    *slog.Logger
 	buffer int
 
-	keys        <-chan string
+	keys        <-chan []string
 	stopKeys    func()
 	members     <-chan cluster.MemberEvent
 	stopMembers func()
@@ -115,7 +118,7 @@ func New(cfg Config) *View {
 	for _, k := range kinds {
 		v.tables[k] = newTable(k)
 	}
-	v.keys, v.stopKeys = v.src.WatchKeys("")
+	v.keys, v.stopKeys = v.src.WatchKeyBatches("")
 	v.members, v.stopMembers = v.src.WatchMembers()
 	v.load()
 	return v
@@ -145,25 +148,16 @@ func (v *View) Start(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
-		case k, ok := <-keys:
+		case batch, ok := <-keys:
 			if !ok {
 				keys = nil // the node stopped: nothing more will change
 				continue
 			}
-			batch := []string{k}
-		more:
-			for len(batch) < maxBatch {
-				select {
-				case k, ok := <-keys:
-					if !ok {
-						break more
-					}
-					batch = append(batch, k)
-				default:
-					break more
-				}
+			for len(batch) > 0 {
+				n := min(len(batch), maxBatch)
+				v.Refresh(batch[:n]...)
+				batch = batch[n:]
 			}
-			v.Refresh(batch...)
 		case _, ok := <-members:
 			if !ok {
 				members = nil
