@@ -97,17 +97,15 @@ func unindex(idx map[string]map[string]*Object, by string, o *Object) {
 func (v *View) put(kind Kind, key string, obj Value, node string) {
 	t := v.tables[kind]
 	old := t.objects[key]
-	if old != nil && old.Node == node {
-		obj.SetResourceVersion(FormatVersion(old.Version))
-		if data, err := json.Marshal(obj); err == nil && bytes.Equal(data, old.JSON) {
-			return
-		}
-	}
 	version := v.version + 1
 	obj.SetResourceVersion(FormatVersion(version))
 	data, err := json.Marshal(obj)
 	if err != nil {
 		v.log.Error("encode an object; it is left as it was", "kind", kind, "key", key, "err", err)
+		return
+	}
+	if old != nil && old.Node == node && sameButVersion(data, version, old) {
+		obj.SetResourceVersion(FormatVersion(old.Version))
 		return
 	}
 	v.version = version
@@ -118,6 +116,19 @@ func (v *View) put(kind Kind, key string, obj Value, node string) {
 		ev.Type, ev.prevNode = api.Modified, old.Node
 	}
 	v.record(ev)
+}
+
+// sameButVersion reports whether data, obj encoded at version, is old's encoding but for
+// the resourceVersion, so that an object made again unchanged is encoded once, not once
+// to compare and once more to keep. The first resourceVersion in an encoding is the
+// object's own: metadata comes before spec and status, and within it resourceVersion
+// comes before anything a user writes (labels, annotations), while a name holds no quote.
+func sameButVersion(data []byte, version uint64, old *Object) bool {
+	mine := []byte(`"resourceVersion":"` + FormatVersion(version) + `"`)
+	theirs := []byte(`"resourceVersion":"` + FormatVersion(old.Version) + `"`)
+	i, j := bytes.Index(data, mine), bytes.Index(old.JSON, theirs)
+	return i >= 0 && i == j && bytes.Equal(data[:i], old.JSON[:j]) &&
+		bytes.Equal(data[i+len(mine):], old.JSON[j+len(theirs):])
 }
 
 // remove takes the object of kind under key away, and records its deletion with the

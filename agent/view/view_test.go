@@ -301,3 +301,33 @@ func TestStopEndsWatches(t *testing.T) {
 		t.Errorf("a watch after the stop: %v", err)
 	}
 }
+
+// A record written again with what it held already makes its objects again unchanged:
+// no event; a real change afterwards is one event, at a newer version.
+func TestUnchangedObjectIsNoChange(t *testing.T) {
+	n := startNode(t)
+	v := newView(t, n, nil)
+	run(t, v)
+	web := deployment("default", "web", 1)
+	p0 := podOf(web, 0)
+	running := store.PodStatus{Node: "n", Phase: corev1.PodRunning, Ready: true}
+	put(t, n, v, store.ObjectKey(store.PrefixDeployment, "default", "web"), web)
+	put(t, n, v, store.AssignmentKey(p0.Key()), assign(p0, "n"))
+	put(t, n, v, store.StatusKey(p0.Key()), running)
+	pods, _ := v.Watch(view.Pods, view.Filter{}, 0)
+	deps, _ := v.Watch(view.Deployments, view.Filter{}, 0)
+	if len(pods.Initial()) != 1 || len(deps.Initial()) != 1 {
+		t.Fatalf("%d pods and %d Deployments at first, want 1 and 1", len(pods.Initial()), len(deps.Initial()))
+	}
+	before := v.Version()
+	put(t, n, v, store.StatusKey(p0.Key()), running)
+	put(t, n, v, store.AssignmentKey(p0.Key()), assign(p0, "n"))
+	nothingMore(t, pods)
+	nothingMore(t, deps)
+	running.Ready = false
+	put(t, n, v, store.StatusKey(p0.Key()), running)
+	ev := receive(t, pods, 1)[0]
+	if p := ev.Object.Value.(*corev1.Pod); ev.Type != api.Modified || ev.Object.Version <= before || p.ResourceVersion != view.FormatVersion(ev.Object.Version) {
+		t.Fatalf("after a real change: %s version %d %s", ev.Type, ev.Object.Version, ev.Object.JSON)
+	}
+}
