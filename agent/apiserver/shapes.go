@@ -1,6 +1,8 @@
 package apiserver
 
 import (
+	"iter"
+
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 
@@ -13,11 +15,9 @@ import (
 // them, so that an object looks the same listed, got or watched.
 func Shapes() view.Shapes {
 	return view.Shapes{
-		Pods: func(st *store.State) []*corev1.Pod {
-			return typed[*corev1.Pod](podViews(st, "", unplaced("")))
-		},
-		Deployments: func(st *store.State) []*appsv1.Deployment {
-			return typed[*appsv1.Deployment](deploymentViews(st, "", ""))
+		Pod: podView,
+		Deployment: func(st *store.State, key string, pods iter.Seq[string]) *appsv1.Deployment {
+			return deploymentView(st, key, pods, "")
 		},
 		Nodes: func(members []cluster.Member, leader string, liveness map[string]store.NodeLiveness) []*corev1.Node {
 			return typed[*corev1.Node](nodeViews(members, leader, liveness))

@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"iter"
 	"maps"
 	"net"
 	"slices"
@@ -23,44 +24,16 @@ import (
 func podViews(st *store.State, namespace string, unplaced corev1.PodCondition) []any {
 	var out []any
 	for _, key := range sortedKeys(st.Assignments) {
-		a := st.Assignments[key]
-		if namespace != "" && a.Pod.Namespace != namespace {
-			continue
+		if a := st.Assignments[key]; namespace == "" || a.Pod.Namespace == namespace {
+			out = append(out, placedPod(key, a, st.Status))
 		}
-		p := podObject(a.Pod)
-		p.Spec.NodeName = a.Node
-		p.Status.Phase = corev1.PodPending
-		p.Status.PodIP = a.PodIP
-		if s, ok := st.Status[key]; ok && s.Node == a.Node {
-			p.Status.Phase = s.Phase
-			p.Status.HostIP = s.HostIP
-			if a.PodIP == "" {
-				// A pod placed before pods had their own address is reached at its
-				// node's, like a pod on the host's network in Kubernetes.
-				p.Status.PodIP = s.HostIP
-			}
-			p.Status.Message = s.Message
-			p.Status.Conditions = append(p.Status.Conditions, condition(corev1.PodReady, s.Ready, "", ""))
-			p.Status.ContainerStatuses = containerStatuses(a.Pod, s)
-		}
-		if p.Status.PodIP != "" {
-			p.Status.PodIPs = []corev1.PodIP{{IP: p.Status.PodIP}}
-		}
-		p.Status.Conditions = append([]corev1.PodCondition{condition(corev1.PodScheduled, true, "", "")}, p.Status.Conditions...)
-		out = append(out, p)
 	}
 	for _, key := range sortedKeys(st.Pending) {
-		pd := st.Pending[key]
-		if namespace != "" && pd.Pod.Namespace != namespace {
-			continue
+		if pd := st.Pending[key]; namespace == "" || pd.Pod.Namespace == namespace {
+			if _, assigned := st.Assignments[key]; !assigned {
+				out = append(out, pendingPod(pd))
+			}
 		}
-		if _, assigned := st.Assignments[key]; assigned {
-			continue
-		}
-		p := podObject(pd.Pod)
-		p.Status.Phase = corev1.PodPending
-		p.Status.Conditions = []corev1.PodCondition{condition(corev1.PodScheduled, false, "Unschedulable", pd.Reason)}
-		out = append(out, p)
 	}
 	for _, mp := range missingPods(st, namespace) {
 		p := podObject(mp)
@@ -73,6 +46,52 @@ func podViews(st *store.State, namespace string, unplaced corev1.PodCondition) [
 		return a.Namespace+"/"+a.Name < b.Namespace+"/"+b.Name
 	})
 	return out
+}
+
+// podView is the pod of key as its own records show it: placed, pending with the reason
+// it fits no node, or nil when the store has neither. A pod the desired state calls for
+// that the leader has not recorded has no records: podViews adds those.
+func podView(st *store.State, key string) *corev1.Pod {
+	if a, ok := st.Assignments[key]; ok {
+		return placedPod(key, a, st.Status)
+	}
+	if pd, ok := st.Pending[key]; ok {
+		return pendingPod(pd)
+	}
+	return nil
+}
+
+// placedPod is a pod placed on a node, with the status that node reported of it.
+func placedPod(key string, a store.Assignment, status map[string]store.PodStatus) *corev1.Pod {
+	p := podObject(a.Pod)
+	p.Spec.NodeName = a.Node
+	p.Status.Phase = corev1.PodPending
+	p.Status.PodIP = a.PodIP
+	if s, ok := status[key]; ok && s.Node == a.Node {
+		p.Status.Phase = s.Phase
+		p.Status.HostIP = s.HostIP
+		if a.PodIP == "" {
+			// A pod placed before pods had their own address is reached at its
+			// node's, like a pod on the host's network in Kubernetes.
+			p.Status.PodIP = s.HostIP
+		}
+		p.Status.Message = s.Message
+		p.Status.Conditions = append(p.Status.Conditions, condition(corev1.PodReady, s.Ready, "", ""))
+		p.Status.ContainerStatuses = containerStatuses(a.Pod, s)
+	}
+	if p.Status.PodIP != "" {
+		p.Status.PodIPs = []corev1.PodIP{{IP: p.Status.PodIP}}
+	}
+	p.Status.Conditions = append([]corev1.PodCondition{condition(corev1.PodScheduled, true, "", "")}, p.Status.Conditions...)
+	return p
+}
+
+// pendingPod is a pod the leader could not place, with its reason.
+func pendingPod(pd store.Pending) *corev1.Pod {
+	p := podObject(pd.Pod)
+	p.Status.Phase = corev1.PodPending
+	p.Status.Conditions = []corev1.PodCondition{condition(corev1.PodScheduled, false, "Unschedulable", pd.Reason)}
+	return p
 }
 
 func podObject(mp manifest.Pod) *corev1.Pod {
@@ -102,37 +121,50 @@ func condition(t corev1.PodConditionType, ok bool, reason, message string) corev
 // where its spec says has the ReplicaFailure condition, as Kubernetes marks one whose pods
 // cannot be created, with the leader's reason.
 func deploymentViews(st *store.State, namespace, leaderFailure string) []any {
+	owned := map[string][]string{} // a Deployment's key -> its pods' keys
+	for pk, a := range st.Assignments {
+		if a.Pod.Owner != "" {
+			owned[a.Pod.Namespace+"/"+a.Pod.Owner] = append(owned[a.Pod.Namespace+"/"+a.Pod.Owner], pk)
+		}
+	}
 	var out []any
 	for _, key := range sortedKeys(st.Deployments) {
-		d := st.Deployments[key].DeepCopy()
-		if namespace != "" && d.Namespace != namespace {
+		if namespace != "" && st.Deployments[key].Namespace != namespace {
 			continue
 		}
-		hash := manifest.TemplateHash(&d.Spec.Template)
-		var s appsv1.DeploymentStatus
-		for pk, a := range st.Assignments {
-			if a.Pod.Namespace != d.Namespace || a.Pod.Owner != d.Name {
-				continue
-			}
-			s.Replicas++
-			if a.Pod.TemplateHash == hash {
-				s.UpdatedReplicas++
-			}
-			if ps, ok := st.Status[pk]; ok && ps.Node == a.Node && ps.Ready {
-				s.ReadyReplicas++
-				s.AvailableReplicas++
-			}
-		}
-		want := int32(manifest.Replicas(d))
-		s.UnavailableReplicas = max(want-s.AvailableReplicas, 0)
-		if leaderFailure != "" && (s.UpdatedReplicas < want || s.Replicas > s.UpdatedReplicas || s.Replicas > want) {
-			s.Conditions = []appsv1.DeploymentCondition{{Type: appsv1.DeploymentReplicaFailure, Status: corev1.ConditionTrue,
-				Reason: "FailedCreate", Message: leaderFailure}}
-		}
-		d.Status = s
-		out = append(out, d)
+		out = append(out, deploymentView(st, key, slices.Values(owned[key]), leaderFailure))
 	}
 	return out
+}
+
+// deploymentView is the Deployment of key with a status counted from its pods, whose
+// keys pods yields (every pod the store assigns it, in any order).
+func deploymentView(st *store.State, key string, pods iter.Seq[string], leaderFailure string) *appsv1.Deployment {
+	d := st.Deployments[key].DeepCopy()
+	hash := manifest.TemplateHash(&d.Spec.Template)
+	var s appsv1.DeploymentStatus
+	for pk := range pods {
+		a, ok := st.Assignments[pk]
+		if !ok || a.Pod.Namespace != d.Namespace || a.Pod.Owner != d.Name {
+			continue
+		}
+		s.Replicas++
+		if a.Pod.TemplateHash == hash {
+			s.UpdatedReplicas++
+		}
+		if ps, ok := st.Status[pk]; ok && ps.Node == a.Node && ps.Ready {
+			s.ReadyReplicas++
+			s.AvailableReplicas++
+		}
+	}
+	want := int32(manifest.Replicas(d))
+	s.UnavailableReplicas = max(want-s.AvailableReplicas, 0)
+	if leaderFailure != "" && (s.UpdatedReplicas < want || s.Replicas > s.UpdatedReplicas || s.Replicas > want) {
+		s.Conditions = []appsv1.DeploymentCondition{{Type: appsv1.DeploymentReplicaFailure, Status: corev1.ConditionTrue,
+			Reason: "FailedCreate", Message: leaderFailure}}
+	}
+	d.Status = s
+	return d
 }
 
 // nodeViews shows the members as Kubernetes Nodes: labels, addresses, a Ready condition

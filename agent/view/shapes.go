@@ -1,6 +1,7 @@
 package view
 
 import (
+	"iter"
 	"maps"
 	"slices"
 
@@ -30,12 +31,13 @@ var kinds = []Kind{Pods, Deployments, Services, Ingresses, Nodes}
 // the view hands each only the records the objects it asks for are made of, so that a
 // change costs the objects it changes rather than all of them.
 type Shapes struct {
-	// Pods are the pods of the records: placed ones with their node's status, pending
-	// ones with the reason they fit no node.
-	Pods func(st *store.State) []*corev1.Pod
-	// Deployments are the Deployments of the records with a status counted from their
-	// pods.
-	Deployments func(st *store.State) []*appsv1.Deployment
+	// Pod is the pod of key as the records show it: placed with its node's status,
+	// pending with the reason it fits no node; nil when the records hold neither. It
+	// reads only the records under key.
+	Pod func(st *store.State, key string) *corev1.Pod
+	// Deployment is the Deployment of key with a status counted from its pods, whose keys
+	// pods yields.
+	Deployment func(st *store.State, key string, pods iter.Seq[string]) *appsv1.Deployment
 	// Nodes are the members as Kubernetes Nodes, with the leader's liveness verdicts.
 	Nodes func(members []cluster.Member, leader string, liveness map[string]store.NodeLiveness) []*corev1.Node
 	// Services is a Service as the API shows it: with what the cluster allocated for it
@@ -81,55 +83,20 @@ func (v *View) reshapeService(key string) {
 
 // reshapePod makes the pod of key from the records under that key.
 func (v *View) reshapePod(key string) {
-	st := &v.rec.st
-	var part store.State
-	if p, ok := st.Pods[key]; ok {
-		part.Pods = map[string]*corev1.Pod{key: p}
-	}
-	if a, ok := st.Assignments[key]; ok {
-		part.Assignments = map[string]store.Assignment{key: a}
-	}
-	if p, ok := st.Pending[key]; ok {
-		part.Pending = map[string]store.Pending{key: p}
-	}
-	if s, ok := st.Status[key]; ok {
-		part.Status = map[string]store.PodStatus{key: s}
-	}
-	for _, p := range v.shapes.Pods(&part) {
-		if p.Namespace+"/"+p.Name == key {
-			v.put(Pods, key, p, p.Spec.NodeName)
-			return
-		}
+	if p := v.shapes.Pod(&v.rec.st, key); p != nil {
+		v.put(Pods, key, p, p.Spec.NodeName)
+		return
 	}
 	v.remove(Pods, key)
 }
 
 // reshapeDeployment makes the Deployment of key from its record and its pods'.
 func (v *View) reshapeDeployment(key string) {
-	st := &v.rec.st
-	d, ok := st.Deployments[key]
-	if !ok {
+	if _, ok := v.rec.st.Deployments[key]; !ok {
 		v.remove(Deployments, key)
 		return
 	}
-	part := store.State{
-		Deployments: map[string]*appsv1.Deployment{key: d},
-		Assignments: map[string]store.Assignment{},
-		Status:      map[string]store.PodStatus{},
-	}
-	for pod := range v.rec.owned[key] {
-		part.Assignments[pod] = st.Assignments[pod]
-		if s, ok := st.Status[pod]; ok {
-			part.Status[pod] = s
-		}
-	}
-	for _, o := range v.shapes.Deployments(&part) {
-		if o.Namespace+"/"+o.Name == key {
-			v.put(Deployments, key, o, "")
-			return
-		}
-	}
-	v.remove(Deployments, key)
+	v.put(Deployments, key, v.shapes.Deployment(&v.rec.st, key, maps.Keys(v.rec.owned[key])), "")
 }
 
 // syncNodes makes the nodes again from the membership. The nodes are few, so the view
