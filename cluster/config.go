@@ -186,6 +186,12 @@ func (c Config) memberlistConfig() *memberlist.Config {
 	mc.GossipInterval = c.GossipInterval
 	mc.PushPullInterval = c.PushPullInterval
 	mc.TCPTimeout = c.StreamTimeout
+	// A suspect member is declared dead after SuspicionMult x log10(members) probe
+	// intervals (at least SuspicionMult): 3 rather than memberlist's 4 takes a dead
+	// machine's pods elsewhere about 1 s sooner at 5 nodes and 1.7 s sooner at 50. A
+	// member declared dead too soon costs little: its pods move only once its workloads
+	// stop answering too (agent/liveness), and it refutes and rejoins.
+	mc.SuspicionMult = 3
 	mc.GossipVerifyIncoming = true
 	mc.GossipVerifyOutgoing = true
 	// Compression is off: compressed-then-encrypted messages let their sizes

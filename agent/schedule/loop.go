@@ -81,6 +81,10 @@ type Loop struct {
 	behind  bool
 	lagging bool            // the last catch-up fell short of a majority, and it said so
 	alive   map[string]bool // the members listed alive at the last look
+	// settled: the last plan led, reached a majority, was caught up, had nothing to
+	// write and nothing due later, so until a store or membership change the next one
+	// would find the same.
+	settled bool
 }
 
 // Recorder records an event about an object (agent/events.Recorder).
@@ -129,7 +133,15 @@ func (a *Loop) Start(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-changes:
+			a.settled = false
 		case <-timer.C:
+			if a.settled {
+				// Nothing changed since a plan that had nothing to do, and nothing is
+				// due: the same plan again would read the whole store (thousands of
+				// pods) for nothing, every resync, on the node that leads.
+				timer.Reset(resync)
+				continue
+			}
 		}
 		if !debounce.Settle(ctx, changes, settle) {
 			return nil
@@ -183,6 +195,7 @@ func (a *Loop) scheduleOnce(ctx context.Context) time.Duration {
 // pings only the members the first round did not: pinged holds the first round's answers,
 // nil in the first round.
 func (a *Loop) plan(ctx context.Context, pinged map[string]bool) time.Duration {
+	a.settled = false
 	now := a.now()
 	members := a.node.Members()
 	removed := quorum.Removed(a.node.Removals())
@@ -252,6 +265,7 @@ func (a *Loop) plan(ctx context.Context, pinged map[string]bool) time.Duration {
 	for _, d := range out.Delete {
 		a.log.Info("pod removed", "pod", d.Pod.Key(), "from", d.Node, "reason", d.Reason)
 	}
+	a.settled = len(changes) == 0 && out.RecheckAt.IsZero() && !a.behind
 	next := resync
 	if !out.RecheckAt.IsZero() {
 		if d := out.RecheckAt.Sub(now); d < next {

@@ -102,3 +102,38 @@ func TestLoopRecordsItsFailedWrites(t *testing.T) {
 		t.Fatalf("a node that no longer leads reports %+v", got)
 	}
 }
+
+// Only a plan that led, had nothing to write and nothing due later lets the loop skip the
+// next resync (it would read the whole store to find the same); any other leaves it due.
+func TestSettledOnlyAfterAPlanWithNothingToDo(t *testing.T) {
+	s := &planStore{leader: true, entries: map[string][]byte{"deployment/default/web": []byte(twoReplicas)}}
+	l := New(s, time.Minute, time.Second, quorum.OpenRoster(t.TempDir(), slog.New(slog.DiscardHandler)), nil, slog.New(slog.DiscardHandler))
+	l.scheduleOnce(t.Context())
+	if l.settled || len(s.List(store.PrefixAssignment)) != 2 {
+		t.Fatalf("after a plan that placed %d pods: settled %v", len(s.List(store.PrefixAssignment)), l.settled)
+	}
+	l.scheduleOnce(t.Context())
+	if !l.settled {
+		t.Fatal("a plan with nothing to write left the loop unsettled")
+	}
+	s.failing = errors.New("boom")
+	delete(s.entries, "deployment/default/web")
+	l.scheduleOnce(t.Context())
+	if l.settled {
+		t.Fatal("settled after a plan whose writes failed")
+	}
+	s.failing = nil
+	l.scheduleOnce(t.Context())
+	if l.settled || len(s.List(store.PrefixAssignment)) != 0 {
+		t.Fatalf("after a plan that removed the pods (%d left): settled %v", len(s.List(store.PrefixAssignment)), l.settled)
+	}
+	l.scheduleOnce(t.Context())
+	if !l.settled {
+		t.Fatal("a plan with nothing left to remove left the loop unsettled")
+	}
+	s.leader = false
+	l.scheduleOnce(t.Context())
+	if l.settled {
+		t.Fatal("settled on a node that does not lead")
+	}
+}
