@@ -103,6 +103,13 @@ func (m *Monitor) round(ctx context.Context) (due time.Time) {
 		return time.Time{}
 	}
 	members := m.cfg.Node.Members()
+	if !slices.ContainsFunc(members, func(mem cluster.Member) bool { return mem.State == cluster.StateDead }) &&
+		len(m.cfg.Node.List(store.PrefixNode)) == 0 {
+		// No one to judge and no verdict to take back: reading the whole store (thousands
+		// of pods) every probe interval would be the leader's main cost when idle.
+		clear(m.answered)
+		return time.Time{}
+	}
 	st := store.Read(m.cfg.Node, m.log)
 	evidence := m.ask(ctx, st, members)
 	if ctx.Err() != nil {
