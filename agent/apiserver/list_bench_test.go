@@ -115,3 +115,13 @@ func BenchmarkListPodsOfANamespaceFromTheView(b *testing.B) {
 		_, _ = io.Discard.Write(listBody(version, items))
 	}
 }
+
+// BenchmarkViewOfPods is what one node's view costs to make of 5,000 placed pods with
+// their status: the work every node does when that many pods are placed at once.
+func BenchmarkViewOfPods(b *testing.B) {
+	n := storeWithPods(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		view.New(view.Config{Source: n, Shapes: Shapes()})
+	}
+}
