@@ -61,17 +61,7 @@ func (f *feed[T]) push(v T) {
 
 func (f *feed[T]) run() {
 	defer close(f.out)
-	for {
-		f.mu.Lock()
-		if len(f.queue) == 0 {
-			f.mu.Unlock()
-			select {
-			case <-f.wake:
-				continue
-			case <-f.done:
-				return
-			}
-		}
+	for f.lockNonEmpty() {
 		v := f.queue[0]
 		var zero T
 		f.queue[0] = zero
@@ -88,21 +78,12 @@ func (f *feed[T]) run() {
 	}
 }
 
-// runBatches hands the whole queue at each receive. A key is waiting until its batch is
-// taken, so a key changed again while its batch waits to be read is not repeated.
+// runBatches hands the whole queue at each receive. Its keys stop waiting when the batch
+// leaves the queue, so a key that changes again while the batch waits for its reader
+// comes once more in the next one: the reader may have read it before that change.
 func (f *feed[T]) runBatches() {
 	defer close(f.batches)
-	for {
-		f.mu.Lock()
-		if len(f.queue) == 0 {
-			f.mu.Unlock()
-			select {
-			case <-f.wake:
-				continue
-			case <-f.done:
-				return
-			}
-		}
+	for f.lockNonEmpty() {
 		batch := f.queue
 		f.queue = nil
 		if f.keyOf != nil {
@@ -113,6 +94,23 @@ func (f *feed[T]) runBatches() {
 		case f.batches <- batch:
 		case <-f.done:
 			return
+		}
+	}
+}
+
+// lockNonEmpty waits until something is queued and returns with f.mu held, or returns
+// false, f.mu not held, once the feed is stopped.
+func (f *feed[T]) lockNonEmpty() bool {
+	for {
+		f.mu.Lock()
+		if len(f.queue) > 0 {
+			return true
+		}
+		f.mu.Unlock()
+		select {
+		case <-f.wake:
+		case <-f.done:
+			return false
 		}
 	}
 }
