@@ -43,6 +43,9 @@ type records struct {
 	st      store.State
 	applied map[string]stamp
 	owned   map[string]map[string]struct{} // "namespace/deployment" -> keys of its pods
+	// specs shares one decoded spec among the pods of a template: what the view holds is
+	// read only, and decoding specs is most of what thousands of new pods cost it.
+	specs store.SharedSpecs
 }
 
 func newRecords() records {
@@ -100,7 +103,7 @@ func (r *records) apply(key string, e cluster.Entry, ok bool, d dirty, log *slog
 			r.disown(a, name)
 			d.mark(Deployments, ownerKey(a))
 		}
-		setValue(r.st.Assignments, name, value, bad)
+		r.setAssignment(name, value, bad)
 		if a, ok := r.st.Assignments[name]; ok {
 			r.own(a, name)
 			d.mark(Deployments, ownerKey(a))
@@ -170,6 +173,22 @@ func (r *records) disown(a store.Assignment, pod string) {
 	if len(r.owned[owner]) == 0 {
 		delete(r.owned, owner)
 	}
+}
+
+// setAssignment decodes value into the assignment of name, or removes it (value nil, or
+// not decodable).
+func (r *records) setAssignment(name string, value []byte, bad func(error)) {
+	if value == nil {
+		delete(r.st.Assignments, name)
+		return
+	}
+	a, err := r.specs.Decode(value)
+	if err != nil {
+		bad(err)
+		delete(r.st.Assignments, name)
+		return
+	}
+	r.st.Assignments[name] = a
 }
 
 // setObject decodes value into m[name], or removes it (value nil, or not decodable).

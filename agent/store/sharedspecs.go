@@ -1,0 +1,80 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/podman-swarm/podman-swarm/manifest"
+)
+
+// SharedSpecs decodes assignments so that those whose pods have the same spec, byte for
+// byte (the replicas of one Deployment template), share one decoded spec. Decoding a pod
+// spec is most of what taking in an assignment costs, and a node takes in every pod of
+// the cluster: thousands at once when a large Deployment is placed. The assignments it
+// returns are to be read only: their specs' slices and maps are shared, and a change to
+// one pod's would be every such pod's. A SharedSpecs is not safe for concurrent use.
+type SharedSpecs struct {
+	specs map[string]corev1.PodSpec // by the spec's encoding
+}
+
+// maxSharedSpecs bounds the specs kept: the templates in use at once are few, and the
+// assignments hold on to theirs whatever is forgotten here.
+const maxSharedSpecs = 1024
+
+// assignmentWire is an Assignment as it is stored, with its pod's spec left encoded. Its
+// fields are Assignment's and manifest.Pod's, with the same names and tags (a test checks).
+type assignmentWire struct {
+	Pod   podWire `json:"pod"`
+	Node  string  `json:"node"`
+	PodIP string  `json:"podIP,omitempty"`
+}
+
+type podWire struct {
+	Namespace    string            `json:"namespace"`
+	Name         string            `json:"name"`
+	Labels       map[string]string `json:"labels,omitempty"`
+	Annotations  map[string]string `json:"annotations,omitempty"`
+	Owner        string            `json:"owner,omitempty"`
+	TemplateHash string            `json:"templateHash,omitempty"`
+	Spec         json.RawMessage   `json:"spec"`
+}
+
+// Decode decodes an assignment as json.Unmarshal would, sharing its pod's spec with the
+// assignments decoded before it that have the same one.
+func (s *SharedSpecs) Decode(value []byte) (Assignment, error) {
+	var w assignmentWire
+	if err := json.Unmarshal(value, &w); err != nil {
+		return Assignment{}, err
+	}
+	spec, err := s.spec(w.Pod.Spec)
+	if err != nil {
+		return Assignment{}, fmt.Errorf("pod spec: %w", err)
+	}
+	p := w.Pod
+	return Assignment{
+		Pod: manifest.Pod{Namespace: p.Namespace, Name: p.Name, Labels: p.Labels, Annotations: p.Annotations,
+			Owner: p.Owner, TemplateHash: p.TemplateHash, Spec: spec},
+		Node:  w.Node,
+		PodIP: w.PodIP,
+	}, nil
+}
+
+func (s *SharedSpecs) spec(raw json.RawMessage) (corev1.PodSpec, error) {
+	var spec corev1.PodSpec
+	if raw == nil {
+		return spec, nil
+	}
+	if known, ok := s.specs[string(raw)]; ok {
+		return known, nil
+	}
+	if err := json.Unmarshal(raw, &spec); err != nil {
+		return spec, err
+	}
+	if s.specs == nil || len(s.specs) >= maxSharedSpecs {
+		s.specs = make(map[string]corev1.PodSpec)
+	}
+	s.specs[string(raw)] = spec
+	return spec, nil
+}
