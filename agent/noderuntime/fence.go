@@ -23,12 +23,12 @@ type FenceCluster interface {
 // before it fences itself: the dead-node grace less one probe interval (never negative).
 //
 // The other side replaces the node's pods no sooner than memberlist's shortest suspicion
-// period (4 probe intervals for clusters below 10 nodes, more above) after the cut, plus
+// period (3 probe intervals for clusters below 10 nodes, more above) after the cut, plus
 // the grace. This side notices the cut within 2 rounds of pings, one per probe interval,
 // each waiting half an interval (a member counts as reached while it answered one of the
 // last two rounds), then waits FenceAfter and fences at the next round: at most
-// 2.5 intervals + grace after the cut, 1.5 intervals before the other side may start a
-// replacement.
+// 2.5 intervals + grace after the cut, half an interval before the other side may start a
+// replacement in a cluster below 10 nodes, more above (2.1 intervals at 50).
 func FenceAfter(probe, grace time.Duration) time.Duration { return max(grace-probe, 0) }
 
 // fenceState decides when to fence and when to lift it, from one verdict per round.
