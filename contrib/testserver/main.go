@@ -13,6 +13,7 @@
 //	GET /bulk?mb=N       N MiB of zeros (a throughput source)
 //	GET /measure?url=U&n=N[&keepalive=1]  JSON: N GETs of U, their p50/p99 latency
 //	GET /throughput?url=U  JSON: the bytes per second of one GET of U (e.g. a /bulk)
+//	GET /compare?url=A&url=B&n=N[&keepalive=1]  JSON: p50/p99 of each URL over N GETs taken in turn
 //
 // With --udp ADDR it also answers every datagram on ADDR with "hello from POD on NODE\n".
 //
@@ -82,6 +83,7 @@ func main() {
 		io.Copy(w, resp.Body)
 	})
 	addMeasures(mux)
+	addCompare(mux)
 	logged := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		log.Printf("%s %s %s", r.RemoteAddr, r.Method, r.URL.RequestURI())
 		mux.ServeHTTP(w, r)

@@ -83,17 +83,34 @@ spec:
 	if os.Getenv("SWARM_BENCH_NET_QUICK") != "" {
 		rounds = 1
 	}
+	// compare measures both paths request by request in turn (the test server's /compare),
+	// so that the machine's drift touches them alike: blocks measured one after the other
+	// differed by tens of µs for that alone.
+	compare := func(where, query string) [2]urlLatency {
+		q := url.Values{"url": {"http://" + targets[where][0] + "/healthz", "http://" + targets[where][1] + "/healthz"}}
+		out, err := fromNode(1, "timeout", "120", "busybox", "wget", "-q", "-O", "-",
+			"http://"+nodeAddr(1)+":9091/compare?"+q.Encode()+"&"+query)
+		var m []urlLatency
+		if err != nil || json.Unmarshal([]byte(out), &m) != nil || len(m) != 2 {
+			t.Errorf("/compare?%s in the client pod: %v %s", query, err, out)
+			return [2]urlLatency{}
+		}
+		return [2]urlLatency{m[0], m[1]}
+	}
 	for _, where := range []string{"same", "other"} {
 		var tput, p50, p99, p50ka [2][]int64
-		for range rounds {
-			// Interleaved, so that a change of the machine's load touches both paths alike.
-			for i, target := range targets[where] {
-				m := measure("/throughput?url=" + url.QueryEscape("http://"+target+"/bulk?mb=64"))
+		for r := range rounds {
+			// Interleaved, and in turn first, so that a change of the machine's load touches
+			// both paths alike.
+			for _, i := range [][2]int{{0, 1}, {1, 0}}[r%2] {
+				m := measure("/throughput?url=" + url.QueryEscape("http://"+targets[where][i]+"/bulk?mb=64"))
 				tput[i] = append(tput[i], m["bytesPerSecond"])
-				m = measure("/measure?n=300&url=" + url.QueryEscape("http://"+target+"/healthz"))
-				p50[i], p99[i] = append(p50[i], m["p50us"]), append(p99[i], m["p99us"])
-				m = measure("/measure?n=1000&keepalive=1&url=" + url.QueryEscape("http://"+target+"/healthz"))
-				p50ka[i] = append(p50ka[i], m["p50us"])
+			}
+			c := compare(where, "n=300")
+			ka := compare(where, "n=1000&keepalive=1")
+			for i := range 2 {
+				p50[i], p99[i] = append(p50[i], c[i].P50us), append(p99[i], c[i].P99us)
+				p50ka[i] = append(p50ka[i], ka[i].P50us)
 			}
 		}
 		svc, dir := 0, 1
@@ -187,4 +204,11 @@ func logField(line, key string) string {
 		}
 	}
 	return ""
+}
+
+// urlLatency is one URL's figures in the test server's /compare answer.
+type urlLatency struct {
+	URL   string `json:"url"`
+	P50us int64  `json:"p50us"`
+	P99us int64  `json:"p99us"`
 }
