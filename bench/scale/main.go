@@ -124,6 +124,9 @@ func applyAndWait(agents []*agent, ns string, pods int) (applied, last, med time
 // a node's pods in one atomic write, so a pod that left the dead node is placed
 // elsewhere. The agent comes back before the next kill.
 func failover(agents []*agent, total int) {
+	if *kills <= 0 {
+		return
+	}
 	var took []float64
 	for r := range *kills {
 		st, err := getJSON[stats](agents[0].api("/stats"))
