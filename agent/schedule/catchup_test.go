@@ -149,3 +149,41 @@ func TestLoopCatchesUpBeforeWriting(t *testing.T) {
 		t.Fatal("db is not allocated once caught up")
 	}
 }
+
+// A leader that may be behind catches up even when it has nothing to write, so that the
+// next plan that writes goes out at once; until a majority answered, it tries again.
+func TestLoopCatchesUpWithNothingToWrite(t *testing.T) {
+	alive := func(name string) cluster.Member {
+		return cluster.Member{Name: name, State: cluster.StateAlive, Since: time.Unix(0, 0)}
+	}
+	s := &peersStore{
+		planStore: &planStore{leader: true, entries: map[string][]byte{}},
+		members:   []cluster.Member{alive("n1"), alive("n2"), alive("n3")},
+		theirs: map[string][]byte{
+			store.ServiceAllocationKey("default/web"): store.MustJSON(store.ServiceAllocation{ClusterIP: "10.43.7.7"}),
+		},
+		failing: map[string]bool{"n2": true, "n3": true},
+	}
+	quiet := slog.New(slog.DiscardHandler)
+	l := New(s, time.Minute, 100*time.Millisecond, quorum.OpenRoster(t.TempDir(), quiet), nil, quiet)
+
+	l.scheduleOnce(t.Context())
+	if len(s.asked) != 2 || !l.behind || l.settled {
+		t.Fatalf("asked %v, behind %v, settled %v: want n2 and n3 asked, still behind", s.asked, l.behind, l.settled)
+	}
+	s.failing["n2"] = false
+	l.scheduleOnce(t.Context())
+	if l.behind || !l.settled {
+		t.Fatalf("behind %v, settled %v once n2 answered whole", l.behind, l.settled)
+	}
+	// Caught up beforehand: a new Service is allocated without asking anyone.
+	asked := len(s.asked)
+	s.entries[store.PrefixService+"default/api"] = serviceJSON("api")
+	l.scheduleOnce(t.Context())
+	if ip := clusterIPOf(t, s, "api"); ip == "" || ip == "10.43.7.7" {
+		t.Fatalf("api has ClusterIP %q", ip)
+	}
+	if len(s.asked) != asked {
+		t.Fatalf("asked %v again before writing", s.asked[asked:])
+	}
+}

@@ -11,12 +11,13 @@
 // partition heals in stages it can lead again, its pings answered, before gossip, the
 // periodic fetch or a push/pull has brought those writes; a plan made then hands out again
 // what the others gave. So after this node did not lead, found no quorum, or saw a member
-// come back (listed alive, not at the look before), its next plan that would write
-// anything is dropped: the leader first catches up with the members that answered its
-// pings (cluster.Node.CatchUp: it fetches the entries of the digest buckets that differ,
-// and returns once they are merged), and plans again from its store only when those that
-// answered whole make a majority with it; else it writes nothing and tries again a probe
-// interval later. Any two majorities share a member, so the store then holds every write
+// come back (listed alive, not at the look before), it catches up with the members that
+// answer its pings (cluster.Node.CatchUp: it fetches the entries of the digest buckets that
+// differ, and returns once they are merged) at its next plan: at once when the plan has
+// nothing to write, so that the next write does not wait for it, and otherwise before
+// writing, the plan dropped and made again from its store only when those that answered
+// whole make a majority with it; else it writes nothing and tries again a probe interval
+// later. Any two majorities share a member, so the store then holds every write
 // that reached a majority. Between such changes the leader plans as before, with no
 // catch-up and no comparison of digests, which the status records that change all the
 // time would rarely let agree.
@@ -241,6 +242,12 @@ func (a *Loop) plan(ctx context.Context, pinged map[string]bool) time.Duration {
 	if a.noQuorum {
 		a.log.Info("scheduling again: a majority of the cluster's members is alive")
 		a.noQuorum = false
+	}
+	if len(changes) == 0 && a.behind {
+		// Nothing to write, but the store may lack what the others wrote while this node
+		// did not lead or a member was away: catch up now, so that the next plan that
+		// writes (an apply, the pods of a node that dies) does not wait for it.
+		a.catchUp(ctx, known, members, a.reach(ctx, pingTargets(in, out, a.node.Name()), nil))
 	}
 	if len(changes) > 0 && a.behind {
 		// The plan was made from a store that may lack what the others wrote while this
