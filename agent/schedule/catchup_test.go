@@ -91,17 +91,14 @@ func clusterIPOf(t *testing.T, s *peersStore, svc string) string {
 	return a.ClusterIP
 }
 
-// A leader that has not caught up with a majority since it started leading writes
-// nothing, not even an allocation for a Service its store shows unallocated: the others
-// may have allocated it meanwhile. Once caught up with one peer of two, it plans from what
-// that peer held, and after that it plans without catching up again until a member comes
-// back.
-func TestLoopCatchesUpBeforeWriting(t *testing.T) {
+// leaderOfThree is the loop of n1, leading n1, n2 and n3 with entries in its store, whose
+// peers hold web's allocation (10.43.7.7) and do not answer a catch-up until told.
+func leaderOfThree(t *testing.T, entries map[string][]byte) (*peersStore, *Loop) {
 	alive := func(name string) cluster.Member {
 		return cluster.Member{Name: name, State: cluster.StateAlive, Since: time.Unix(0, 0)}
 	}
 	s := &peersStore{
-		planStore: &planStore{leader: true, entries: map[string][]byte{store.PrefixService + "default/web": serviceJSON("web")}},
+		planStore: &planStore{leader: true, entries: entries},
 		members:   []cluster.Member{alive("n1"), alive("n2"), alive("n3")},
 		theirs: map[string][]byte{
 			store.ServiceAllocationKey("default/web"): store.MustJSON(store.ServiceAllocation{ClusterIP: "10.43.7.7"}),
@@ -109,7 +106,16 @@ func TestLoopCatchesUpBeforeWriting(t *testing.T) {
 		failing: map[string]bool{"n2": true, "n3": true},
 	}
 	quiet := slog.New(slog.DiscardHandler)
-	l := New(s, time.Minute, 100*time.Millisecond, quorum.OpenRoster(t.TempDir(), quiet), nil, quiet)
+	return s, New(s, time.Minute, 100*time.Millisecond, quorum.OpenRoster(t.TempDir(), quiet), nil, quiet)
+}
+
+// A leader that has not caught up with a majority since it started leading writes
+// nothing, not even an allocation for a Service its store shows unallocated: the others
+// may have allocated it meanwhile. Once caught up with one peer of two, it plans from what
+// that peer held, and after that it plans without catching up again until a member comes
+// back.
+func TestLoopCatchesUpBeforeWriting(t *testing.T) {
+	s, l := leaderOfThree(t, map[string][]byte{store.PrefixService + "default/web": serviceJSON("web")})
 
 	l.scheduleOnce(t.Context())
 	if ip := clusterIPOf(t, s, "web"); ip != "" {
@@ -153,19 +159,7 @@ func TestLoopCatchesUpBeforeWriting(t *testing.T) {
 // A leader that may be behind catches up even when it has nothing to write, so that the
 // next plan that writes goes out at once; until a majority answered, it tries again.
 func TestLoopCatchesUpWithNothingToWrite(t *testing.T) {
-	alive := func(name string) cluster.Member {
-		return cluster.Member{Name: name, State: cluster.StateAlive, Since: time.Unix(0, 0)}
-	}
-	s := &peersStore{
-		planStore: &planStore{leader: true, entries: map[string][]byte{}},
-		members:   []cluster.Member{alive("n1"), alive("n2"), alive("n3")},
-		theirs: map[string][]byte{
-			store.ServiceAllocationKey("default/web"): store.MustJSON(store.ServiceAllocation{ClusterIP: "10.43.7.7"}),
-		},
-		failing: map[string]bool{"n2": true, "n3": true},
-	}
-	quiet := slog.New(slog.DiscardHandler)
-	l := New(s, time.Minute, 100*time.Millisecond, quorum.OpenRoster(t.TempDir(), quiet), nil, quiet)
+	s, l := leaderOfThree(t, map[string][]byte{})
 
 	l.scheduleOnce(t.Context())
 	if len(s.asked) != 2 || !l.behind || l.settled {
