@@ -23,21 +23,20 @@ type feed[T any] struct {
 	once    sync.Once
 }
 
-func newFeed[T any](keyOf func(T) string) *feed[T] {
-	f := &feed[T]{keyOf: keyOf, wake: make(chan struct{}, 1), out: make(chan T), done: make(chan struct{})}
+// newFeed starts a feed that hands one value per receive on out, or, with batch,
+// everything waiting per receive on batches.
+func newFeed[T any](keyOf func(T) string, batch bool) *feed[T] {
+	f := &feed[T]{keyOf: keyOf, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	if keyOf != nil {
 		f.waiting = make(map[string]bool)
 	}
-	go f.run()
-	return f
-}
-
-func newBatchFeed[T any](keyOf func(T) string) *feed[T] {
-	f := &feed[T]{keyOf: keyOf, wake: make(chan struct{}, 1), batches: make(chan []T), done: make(chan struct{})}
-	if keyOf != nil {
-		f.waiting = make(map[string]bool)
+	if batch {
+		f.batches = make(chan []T)
+		go f.runBatches()
+	} else {
+		f.out = make(chan T)
+		go f.run()
 	}
-	go f.runBatches()
 	return f
 }
 
@@ -129,14 +128,14 @@ type hub[T any] struct {
 // subscribe returns a channel of the published values that match, and a
 // function that ends the subscription and closes the channel.
 func (h *hub[T]) subscribe(match func(T) bool, keyOf func(T) string) (<-chan T, func()) {
-	f := newFeed(keyOf)
+	f := newFeed(keyOf, false)
 	return f.out, h.add(f, match)
 }
 
 // subscribeBatches is subscribe with a batch feed: each receive is every matching value
 // published since the last one.
 func (h *hub[T]) subscribeBatches(match func(T) bool, keyOf func(T) string) (<-chan []T, func()) {
-	f := newBatchFeed(keyOf)
+	f := newFeed(keyOf, true)
 	return f.batches, h.add(f, match)
 }
 
