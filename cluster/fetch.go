@@ -11,10 +11,10 @@ import (
 // Fetch repairs what the direct sends and gossip missed, within a probe interval or two
 // rather than at the next push/pull (30 s and more, longer still in large clusters).
 // Every probe answer carries the answering node's digest (digest.go). A prober whose
-// store differs from the peer's, holds no more entries than it, and has not changed for
-// fetchSettle (so that a write still arriving is not fetched a second time) sends its
-// bucket hashes to that peer over TCP; the peer answers with its entries in the buckets
-// that differ, in chunks of at most fetchChunkBytes, each its own sealed stream as every
+// store differs from the peer's, holds no more entries than it, has not changed for
+// fetchSettle and has no stream arriving (so that a write still on its way is not
+// fetched a second time) sends its bucket hashes to that peer over TCP; the peer
+// answers with its entries in the buckets that differ, in chunks of at most fetchChunkBytes, each its own sealed stream as every
 // message is. The entries merge as any others (newest version wins, tombstones and ages
 // kept), through the write-ahead log. A fetch that fails, or a peer that stops answering
 // midway, is tried again from another member whose digest differs.
@@ -58,12 +58,21 @@ func (n *Node) noticeDigest(peer string, d peerDigest) {
 			f.running = false
 			f.mu.Unlock()
 		}()
-		mine := n.storeDigest()
-		if d.root == mine.root || d.count < mine.count || !n.storeQuietFor(fetchSettle) {
+		if !fetchWanted(d, n.storeDigest(), n.storeQuietFor(fetchSettle), n.inbound.receiving()) {
 			return
 		}
 		n.fetch(peer)
 	}()
+}
+
+// fetchWanted decides whether a peer's digest is worth a fetch: it differs from this
+// node's, the peer holds at least as many entries (a peer that holds fewer is the one
+// behind, and will fetch from this node), this node's store has been quiet for
+// fetchSettle, and no member is sending this node a stream, which may be the very write
+// the digest shows: a direct send of thousands of entries takes seconds to arrive on a
+// busy machine, and fetching it meanwhile moves it twice and slows every node down.
+func fetchWanted(peer peerDigest, mine storeDigest, quiet, receiving bool) bool {
+	return peer.root != mine.root && peer.count >= mine.count && quiet && !receiving
 }
 
 // fetch asks first, then other members whose digest differs from this node's, until one

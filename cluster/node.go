@@ -55,6 +55,7 @@ type Node struct {
 	links     peerLinks
 	digest    digestCache
 	fetches   fetcher
+	inbound   *inboundStreams
 	fetchWait waiters[fetchChunk]
 
 	queue     *memberlist.TransmitLimitedQueue
@@ -140,10 +141,11 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		NumNodes:       n.members.aliveCount,
 		RetransmitMult: mc.RetransmitMult,
 	}
-	nt, err := listen(cfg, mc)
+	nt, inbound, err := listen(cfg, mc)
 	if err != nil {
 		return nil, err
 	}
+	n.inbound = inbound
 	if err := n.startLog(); err != nil {
 		_ = nt.Shutdown()
 		return nil, err
@@ -204,25 +206,28 @@ func (n *Node) now() time.Time { return n.cfg.Clock() }
 
 // listen opens the gossip sockets. It builds memberlist's own transport so
 // that the port the system picked is known before memberlist starts, and
-// Config.WrapTransport can wrap it.
-func listen(cfg Config, mc *memberlist.Config) (*memberlist.NetTransport, error) {
+// Config.WrapTransport can wrap it; the transport memberlist uses counts the
+// inbound streams on top.
+func listen(cfg Config, mc *memberlist.Config) (*memberlist.NetTransport, *inboundStreams, error) {
 	nt, err := memberlist.NewNetTransport(&memberlist.NetTransportConfig{
 		BindAddrs: []string{cfg.BindAddr},
 		BindPort:  cfg.BindPort,
 		Logger:    mc.Logger,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("listen for gossip on %s: %w", net.JoinHostPort(cfg.BindAddr, strconv.Itoa(cfg.BindPort)), err)
+		return nil, nil, fmt.Errorf("listen for gossip on %s: %w", net.JoinHostPort(cfg.BindAddr, strconv.Itoa(cfg.BindPort)), err)
 	}
 	mc.BindPort = nt.GetAutoBindPort()
 	if mc.AdvertisePort == 0 {
 		mc.AdvertisePort = mc.BindPort
 	}
-	mc.Transport = nt
+	var t memberlist.NodeAwareTransport = nt
 	if cfg.WrapTransport != nil {
-		mc.Transport = cfg.WrapTransport(nt)
+		t = cfg.WrapTransport(nt)
 	}
-	return nt, nil
+	inbound := countInbound(t)
+	mc.Transport = inbound
+	return nt, inbound, nil
 }
 
 // restore loads the persisted store and moves the clock past every time in
