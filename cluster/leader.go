@@ -50,7 +50,7 @@ func outranks(a, b *Member) bool {
 // alive, the leader is one of those nodes (see protocol.go). Empty only
 // after this node left.
 func (n *Node) Leader() string {
-	return chooseLeader(n.members.list())
+	return n.members.leader()
 }
 
 // IsLeader reports whether this node is the leader.

@@ -315,6 +315,18 @@ func (t *memberTable) list() []Member {
 	return out
 }
 
+// leader is chooseLeader over the table, without the copies and the sorting of list,
+// which it needs neither of: it is read for every plan and every membership event.
+func (t *memberTable) leader() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	members := make([]Member, 0, len(t.byName))
+	for _, m := range t.byName {
+		members = append(members, *m)
+	}
+	return chooseLeader(members)
+}
+
 // addrsIn returns the addresses of the members in one of the given states,
 // except self.
 func (t *memberTable) addrsIn(self string, states ...MemberState) []string {
@@ -361,4 +373,16 @@ func (n *Node) memberChanged(ev MemberEvent) {
 		n.log.Info("leader changed", "leader", leader, "previous", prev)
 	}
 	n.claim(leader == n.cfg.NodeName)
+}
+
+// HealthScore is the failure detector's opinion of this node itself: 0 when it answers
+// its probes in time, more when it has been slow to (an overloaded machine). Each point
+// stretches the time this node gives a probe of a peer by one probe interval, up to
+// memberlist's AwarenessMaxMultiplier: a slow node judges its peers slowly rather than
+// wrongly.
+func (n *Node) HealthScore() int {
+	if ml := n.ml.Load(); ml != nil {
+		return ml.GetHealthScore()
+	}
+	return 0
 }
