@@ -14,4 +14,7 @@ type Stats struct {
 	StoreKeys           int    `json:"storeKeys"`
 	GossipSentBytes     uint64 `json:"gossipSentBytes"`
 	GossipReceivedBytes uint64 `json:"gossipReceivedBytes"`
+	// HealthScore is the failure detector's score of this node itself: 0 healthy, more
+	// when it has been slow to answer probes, which makes it judge its peers more slowly.
+	HealthScore int `json:"healthScore"`
 }

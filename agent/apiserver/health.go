@@ -34,5 +34,6 @@ func (a *Server) stats(c echo.Context) error {
 		StoreKeys:           len(a.node.List("")),
 		GossipSentBytes:     a.traffic.Sent(),
 		GossipReceivedBytes: a.traffic.Received(),
+		HealthScore:         a.node.HealthScore(),
 	})
 }

@@ -39,6 +39,7 @@ type Cluster interface {
 	List(prefix string) []cluster.Entry
 	Members() []cluster.Member
 	Leader() string
+	HealthScore() int
 	JoinToken() string
 	RotateJoinToken(ctx context.Context) (string, error)
 	RemoveMember(ctx context.Context, name string) (string, error)
