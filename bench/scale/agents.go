@@ -95,6 +95,7 @@ type stats struct {
 	Members             int    `json:"members"`
 	GossipSentBytes     uint64 `json:"gossipSentBytes"`
 	GossipReceivedBytes uint64 `json:"gossipReceivedBytes"`
+	HealthScore         int    `json:"healthScore"`
 }
 
 func waitMembers(agents []*agent, n int, within time.Duration) {

@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -46,7 +47,7 @@ func main() {
 	log.Printf("%d agents joined after %s", *nodes, time.Since(start).Round(time.Millisecond))
 
 	fmt.Printf("### Apply until every agent's API lists every pod placed (N=%d, Deployments of %d replicas, applied on one agent that does not lead)\n\n", *nodes, *replicas)
-	fmt.Printf("| pods | apply returned | median agent | last agent |\n|---|---|---|---|\n")
+	fmt.Printf("| pods | apply returned | median agent | last agent | received per agent, median / worst | CPU of all agents |\n|---|---|---|---|---|---|\n")
 	total := 0
 	for i, s := range strings.Split(*steps, ",") {
 		var pods int
@@ -54,9 +55,15 @@ func main() {
 			benchproc.Fatalf("-pods %q: want multiples of %d", s, *replicas)
 		}
 		ns := fmt.Sprintf("scale%d", i)
+		before, cpuBefore := received(agents), cpuTime(agents)
 		applied, last, med := applyAndWait(agents, ns, pods)
+		got, cpu := received(agents), cpuTime(agents)-cpuBefore
+		for i := range got {
+			got[i] = (got[i] - before[i]) / 1e6
+		}
 		total += pods
-		fmt.Printf("| %d | %s | %s | %s |\n", pods, applied.Round(time.Millisecond), med.Round(time.Millisecond), last.Round(time.Millisecond))
+		fmt.Printf("| %d | %s | %s | %s | %.1f / %.1f MB | %.1f s |\n", pods, applied.Round(time.Millisecond), med.Round(time.Millisecond),
+			last.Round(time.Millisecond), benchproc.Median(got), slices.Max(got), cpu.Seconds())
 	}
 	fmt.Println()
 
@@ -142,6 +149,7 @@ func failover(agents []*agent, total int) {
 			benchproc.Fatalf("no agent to kill: leader %s", st.Leader)
 		}
 		held := len(onNode(agents[0], victim.name))
+		scores := healthScores(agents)
 		start := time.Now()
 		_ = victim.cmd.Process.Signal(syscall.SIGKILL)
 		<-victim.exited
@@ -158,7 +166,8 @@ func failover(agents []*agent, total int) {
 			time.Sleep(50 * time.Millisecond)
 		}
 		took = append(took, float64(d))
-		log.Printf("kill %d: the %d pods of %s moved after %s", r, held, victim.name, d.Round(time.Millisecond))
+		log.Printf("kill %d: the %d pods of %s moved after %s; the agents' health scores before the kill: %s",
+			r, held, victim.name, d.Round(time.Millisecond), scores)
 		for _, a := range []*agent{left[0], left[len(left)-1]} {
 			if n := placedAll(a); n != total {
 				benchproc.Fatalf("%s lists %d placed pods after the failover, want %d", a.name, n, total)
@@ -205,4 +214,43 @@ func rssMB(pid int) float64 {
 		}
 	}
 	return -1
+}
+
+// healthScores summarises the failure detector's score of each agent (0 healthy; each
+// point stretches that agent's probes of its peers by one probe interval), which tells a
+// failover slowed by an overloaded machine from one slowed by something else.
+func healthScores(agents []*agent) string {
+	count := map[int]int{}
+	for _, a := range agents {
+		if s, err := getJSON[stats](a.api("/stats")); err == nil {
+			count[s.HealthScore]++
+		}
+	}
+	var parts []string
+	for _, score := range slices.Sorted(maps.Keys(count)) {
+		parts = append(parts, fmt.Sprintf("%d agents at %d", count[score], score))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// received is the bytes each agent has received from its peers so far, gossip and streams:
+// across an apply, how many times over the new state reached each agent.
+func received(agents []*agent) []float64 {
+	out := make([]float64, len(agents))
+	for i, a := range agents {
+		st, err := getJSON[stats](a.api("/stats"))
+		benchproc.Check(err)
+		out[i] = float64(st.GossipReceivedBytes)
+	}
+	return out
+}
+
+// cpuTime is the CPU time all agents have used so far: across an apply, what spreading it
+// cost the cluster, a figure that other work on the machine does not change much.
+func cpuTime(agents []*agent) time.Duration {
+	var sum time.Duration
+	for _, a := range agents {
+		sum += benchproc.CPUTime(a.cmd.Process.Pid)
+	}
+	return sum
 }

@@ -73,7 +73,7 @@ func TempDir(pattern string) string {
 }
 
 // StopAll ends every process started with Start and not stopped yet, and removes the
-// folders of TempDir.
+// folders of TempDir unless SWARM_BENCH_KEEP is set (to read the processes' logs after).
 func StopAll() {
 	mu.Lock()
 	defer mu.Unlock()
@@ -85,7 +85,12 @@ func stopAll() {
 		stop(cmd)
 	}
 	running = nil
+	keep := os.Getenv("SWARM_BENCH_KEEP") != ""
 	for _, dir := range dirs {
+		if keep {
+			fmt.Fprintf(os.Stderr, "kept %s (SWARM_BENCH_KEEP is set)\n", dir)
+			continue
+		}
 		_ = os.RemoveAll(dir)
 	}
 	dirs = nil
