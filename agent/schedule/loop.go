@@ -27,6 +27,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"strings"
 	"time"
@@ -86,6 +87,9 @@ type Loop struct {
 	// write and nothing due later, so until a store or membership change the next one
 	// would find the same.
 	settled bool
+	// silent holds when each member whose pods may be about to move last did not answer
+	// a ping ahead of the move (see pingAhead).
+	silent map[string]time.Time
 }
 
 // Recorder records an event about an object (agent/events.Recorder).
@@ -110,7 +114,7 @@ func New(node Cluster, deadGrace, probe time.Duration, roster *quorum.Roster, no
 		now = time.Now
 	}
 	return &Loop{node: node, deadGrace: deadGrace, probe: probe, roster: roster, now: now, log: log.With("component", "schedule"),
-		ranges: netalloc.DefaultRanges(), problems: map[string]string{}, behind: true}
+		ranges: netalloc.DefaultRanges(), problems: map[string]string{}, behind: true, silent: map[string]time.Time{}}
 }
 
 // Start runs the loop until ctx ends: one plan per burst of changes, and one at least
@@ -224,8 +228,13 @@ func (a *Loop) plan(ctx context.Context, pinged map[string]bool) time.Duration {
 	out := givePodIPs(st, scheduler.Plan(in), r.PodCIDR)
 	changes := a.withNetwork(st, planChanges(st, out, alloc))
 	var reached map[string]bool
+	if out.NoQuorum == "" && len(changes) == 0 {
+		a.pingAhead(ctx, in.Nodes)
+	}
 	if out.NoQuorum == "" && len(changes) > 0 {
-		reached = a.reach(ctx, pingTargets(in, out, a.node.Name()), pinged)
+		known := a.recentlySilent(in.Nodes)
+		maps.Copy(known, pinged)
+		reached = a.reach(ctx, pingTargets(in, out, a.node.Name()), known)
 		in.Nodes = byReach(in.Nodes, a.node.Name(), reached)
 		out = givePodIPs(st, scheduler.Plan(in), r.PodCIDR)
 		changes = a.withNetwork(st, planChanges(st, out, alloc))
