@@ -15,11 +15,17 @@ import (
 )
 
 // A list carries its version; a watch from it is sent exactly the changes made after it,
-// the same a watch open all along was sent, deletions included, on every node.
+// the same a watch open all along was sent, deletions included, on every node. The
+// Services are headless: a Service with a ClusterIP changes twice when created, once
+// when applied and once when the leader's allocation reaches the node, which may or may
+// not come in the same batch of changes as the Service itself.
 func TestListThenWatch(t *testing.T) {
 	agents := startAgents(t, 2, nil)
 	a, b := agents[0], agents[1]
-	apply(t, a, serviceYAML("one"))
+	headless := func(name string) string {
+		return strings.Replace(serviceYAML(name), "spec: {", "spec: {clusterIP: None, ", 1)
+	}
+	apply(t, a, headless("one"))
 	for _, ag := range agents {
 		eventually(t, 5*time.Second, ag.cfg.NodeName+" lists the service", func() bool {
 			_, names := listVersion(t, ag, "/api/v1/services")
@@ -56,9 +62,9 @@ func TestListThenWatch(t *testing.T) {
 			})
 		}
 	}
-	apply(t, a, serviceYAML("two"))
+	apply(t, a, headless("two"))
 	everywhere("lists two", "80 80 ")
-	apply(t, b, strings.Replace(serviceYAML("one"), "port: 80", "port: 81", 1))
+	apply(t, b, strings.Replace(headless("one"), "port: 80", "port: 81", 1))
 	everywhere("lists one changed", "81 80 ")
 	if code := call(t, a, "DELETE", "/api/v1/manifests/default/two?kind=Service", "", nil, nil); code != http.StatusOK {
 		t.Fatalf("delete: HTTP %d", code)
