@@ -439,12 +439,22 @@ func TestReplicateMessageRoundTrip(t *testing.T) {
 					Version:  Version{Time: rapid.Uint64().Draw(t, fmt.Sprint("time", i, j)), Node: m.From},
 					Deleted:  rapid.Bool().Draw(t, fmt.Sprint("deleted", i, j)),
 					Modified: time.Unix(0, rapid.Int64().Draw(t, fmt.Sprint("modified", i, j))),
+					Received: time.Unix(1_700_000_000, 0).Add(-time.Duration(rapid.Int64Range(0, int64(time.Hour)).Draw(t, fmt.Sprint("age", i, j)))),
 				})
 			}
 			m.Items = append(m.Items, it)
 		}
 		sent := time.Unix(1_700_000_000, 0)
 		msg := encodeReplicateMsg(m, sent)
+		// Items encoded once for every member keep the ages of when they were encoded,
+		// whenever the message that carries them is made.
+		pre := replicateMsg{From: m.From}
+		for _, it := range m.Items {
+			pre.Items = append(pre.Items, it.withEncoding(sent))
+		}
+		if once := encodeReplicateMsg(pre, sent.Add(time.Hour)); !bytes.Equal(once, msg) {
+			t.Fatalf("items encoded beforehand make\n%x\nwant\n%x", once, msg)
+		}
 		if messageType(msg[0]) != msgReplicate {
 			t.Fatalf("type byte %d", msg[0])
 		}

@@ -49,7 +49,11 @@ func decodeFetchRequest(body []byte) (fetchRequest, error) {
 
 // encodeFetchChunk encodes c at now, the sender's clock: entries carry their ages.
 func encodeFetchChunk(c fetchChunk, now time.Time) []byte {
-	b := []byte{byte(msgFetchChunk)}
+	size := 32 + len(c.From)
+	for _, e := range c.Entries {
+		size += entrySize(e)
+	}
+	b := append(make([]byte, 0, size), byte(msgFetchChunk))
 	b = appendUvarint(b, c.ID)
 	b = appendString(b, c.From)
 	var flags byte

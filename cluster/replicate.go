@@ -65,7 +65,7 @@ func (n *Node) replicate(ctx context.Context, entries []Entry, ack Ack) error {
 	}
 	id, answers := n.acks.open(len(peers))
 	defer n.acks.close(id)
-	item := replicateItem{ID: id, WantAck: true, Entries: entries}
+	item := replicateItem{ID: id, WantAck: true, Entries: entries}.withEncoding(n.now())
 	for _, p := range peers {
 		n.links.send(n, p, item)
 	}

@@ -8,6 +8,34 @@ type replicateItem struct {
 	ID      uint64
 	WantAck bool
 	Entries []Entry
+	// encoded is the item as a message carries it (encodeItem), made once for every
+	// member it goes to; nil: encoded with each message.
+	encoded []byte
+}
+
+// withEncoding returns it with its encoding made at now. A write goes to every member,
+// and a write of thousands of entries is megabytes to encode: once, not once per member.
+// The entries' receipt ages are then as of now rather than of each message, which tells
+// a member it received them a moment later than it did: at worst it keeps a tombstone
+// that much longer.
+func (it replicateItem) withEncoding(now time.Time) replicateItem {
+	it.encoded = appendItem(make([]byte, 0, itemSize(it)), it, now)
+	return it
+}
+
+// appendItem appends the encoding of it at now.
+func appendItem(b []byte, it replicateItem, now time.Time) []byte {
+	b = appendUvarint(b, it.ID)
+	var flags byte
+	if it.WantAck {
+		flags = 1
+	}
+	b = append(b, flags)
+	b = appendUvarint(b, uint64(len(it.Entries)))
+	for _, e := range it.Entries {
+		b = appendEntry(b, e, now)
+	}
+	return b
 }
 
 // replicateMsg carries committed writes straight from their writer to a
@@ -28,19 +56,18 @@ type replicateAck struct {
 // encodeReplicateMsg encodes m at now, the sender's clock: each entry carries its age, as
 // gossip does, never a time.
 func encodeReplicateMsg(m replicateMsg, now time.Time) []byte {
-	b := []byte{byte(msgReplicate)}
+	size := 16 + len(m.From)
+	for _, it := range m.Items {
+		size += itemSize(it)
+	}
+	b := append(make([]byte, 0, size), byte(msgReplicate))
 	b = appendString(b, m.From)
 	b = appendUvarint(b, uint64(len(m.Items)))
 	for _, it := range m.Items {
-		b = appendUvarint(b, it.ID)
-		var flags byte
-		if it.WantAck {
-			flags = 1
-		}
-		b = append(b, flags)
-		b = appendUvarint(b, uint64(len(it.Entries)))
-		for _, e := range it.Entries {
-			b = appendEntry(b, e, now)
+		if it.encoded != nil {
+			b = append(b, it.encoded...)
+		} else {
+			b = appendItem(b, it, now)
 		}
 	}
 	return b

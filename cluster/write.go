@@ -189,8 +189,11 @@ func (n *Node) spreadLocal(entries []Entry) {
 		n.spread(entries[0], spreadAll)
 		return
 	}
-	item := replicateItem{Entries: entries}
 	peers, older := n.splitOlder(n.alivePeers())
+	item := replicateItem{Entries: entries}
+	if len(peers) > 1 {
+		item = item.withEncoding(n.now())
+	}
 	n.sendToOlder(older, entries)
 	for _, p := range peers {
 		n.links.send(n, p, item)
