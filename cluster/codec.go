@@ -50,6 +50,15 @@ func appendEntry(b []byte, e Entry, ref time.Time) []byte {
 	return binary.AppendVarint(b, receivedOffset(e.Received, ref))
 }
 
+// appendEntries appends the count of entries and each of them, encoded at ref.
+func appendEntries(b []byte, entries []Entry, ref time.Time) []byte {
+	b = appendUvarint(b, uint64(len(entries)))
+	for _, e := range entries {
+		b = appendEntry(b, e, ref)
+	}
+	return b
+}
+
 // receivedOffset is Received as written for ref, in nanoseconds: the time
 // itself for a zero ref, else its distance to ref, which is never positive
 // (a Received ahead of ref, after this node's clock was set back, is sent as

@@ -60,12 +60,7 @@ func encodeFetchChunk(c fetchChunk, now time.Time) []byte {
 	if c.Last {
 		flags = 1
 	}
-	b = append(b, flags)
-	b = appendUvarint(b, uint64(len(c.Entries)))
-	for _, e := range c.Entries {
-		b = appendEntry(b, e, now)
-	}
-	return b
+	return appendEntries(append(b, flags), c.Entries, now)
 }
 
 func decodeFetchChunk(body []byte, now time.Time) (fetchChunk, error) {

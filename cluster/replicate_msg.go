@@ -30,12 +30,7 @@ func appendItem(b []byte, it replicateItem, now time.Time) []byte {
 	if it.WantAck {
 		flags = 1
 	}
-	b = append(b, flags)
-	b = appendUvarint(b, uint64(len(it.Entries)))
-	for _, e := range it.Entries {
-		b = appendEntry(b, e, now)
-	}
-	return b
+	return appendEntries(append(b, flags), it.Entries, now)
 }
 
 // replicateMsg carries committed writes straight from their writer to a
