@@ -98,6 +98,19 @@ func (n *Node) List(prefix string) []Entry {
 	return out
 }
 
+// Count is how many keys List("") would return, without copying them.
+func (n *Node) Count() int {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	count := 0
+	for _, e := range n.entries {
+		if !e.Deleted {
+			count++
+		}
+	}
+	return count
+}
+
 // WatchKeys returns a channel of the keys under prefix that changed (written,
 // deleted, or replaced by a newer version from another node), and a function
 // that ends the watch and closes the channel. A key that changes again

@@ -31,7 +31,7 @@ func (a *Server) stats(c echo.Context) error {
 		Node:                a.cfg.NodeName,
 		Leader:              a.node.Leader(),
 		Members:             len(a.node.Members()),
-		StoreKeys:           len(a.node.List("")),
+		StoreKeys:           a.node.Count(),
 		GossipSentBytes:     a.traffic.Sent(),
 		GossipReceivedBytes: a.traffic.Received(),
 		HealthScore:         a.node.HealthScore(),

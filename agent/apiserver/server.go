@@ -37,6 +37,8 @@ type Cluster interface {
 	Write(ctx context.Context, changes []cluster.Change, ack cluster.Ack) (cluster.Version, error)
 	StoreError() error
 	List(prefix string) []cluster.Entry
+	// Count is how many keys List("") would return.
+	Count() int
 	Members() []cluster.Member
 	Leader() string
 	HealthScore() int

@@ -57,7 +57,8 @@ func main() {
 		ns := fmt.Sprintf("scale%d", i)
 		before, cpuBefore := received(agents), cpuTime(agents)
 		applied, last, med := applyAndWait(agents, ns, pods)
-		got, cpu := received(agents), cpuTime(agents)-cpuBefore
+		cpu := cpuTime(agents) - cpuBefore
+		got := received(agents)
 		for i := range got {
 			got[i] = (got[i] - before[i]) / 1e6
 		}
