@@ -101,14 +101,14 @@ spec:
 	}
 	// Throughput: downloads in pairs, one a path back to back, taking turns at going first,
 	// judged on the per-pair ratios (see pairedRatios): single downloads on this machine
-	// spread over a factor of five, and the ratio of two medians taken from a few of them
-	// came out anywhere from 0.6 to 1.5.
+	// spread over a factor of ten and more, and the ratio of two medians taken from five of
+	// them a path came out anywhere from 0.6 to 1.5.
 	pairs := 24
 	if os.Getenv("SWARM_BENCH_NET_QUICK") != "" {
 		pairs = 6
 	}
 	// Same node, both paths move tens of MB/s (pasta over the loopback), other node
-	// hundreds: the sizes keep each download between about a tenth of a second and two.
+	// hundreds: the sizes keep a download to a few seconds at most, and a run to minutes.
 	mib := map[string]int{"same": 32, "other": 64}
 	download := func(where string, k int) int64 {
 		return measure(fmt.Sprintf("/throughput?url=%s", url.QueryEscape(fmt.Sprintf("http://%s/bulk?mb=%d", targets[where][k], mib[where]))))["bytesPerSecond"]
