@@ -27,6 +27,17 @@ const Table = "swarm"
 //
 // Maps keep the cost one hash lookup whatever the number of pods and Services.
 //
+// And one filter chain on the input hook drops a TCP packet that conntrack finds invalid
+// (outside the window it tracks for its connection), as kube-proxy's iptables mode does.
+// Conntrack leaves such a packet untranslated, so a reply on a connection to a ClusterIP
+// or a pod IP would reach the pod from the endpoint's node address and node port, which no
+// socket of the pod knows: the pod's TCP would answer it with a reset, which ends the
+// connection at the other end. Dropped, it is sent again like any lost packet. On a
+// connection that was not translated the pod's TCP would drop an out-of-window segment
+// itself; what the drop here saves it is only the acknowledgement it would send back.
+// Other protocols are left alone: an untranslated UDP reply or ICMP error finds no socket
+// and is dropped by the kernel anyway, and neighbour discovery is not tracked at all.
+//
 // Size: nft sends a transaction to the kernel as one netlink message, which may not exceed
 // the socket's send buffer; root raises it, a rootless user namespace cannot, so the
 // default (net.core.wmem_default, 208 KiB on Debian) bounds the script. Measured: about
@@ -81,6 +92,10 @@ func writeTable(b *strings.Builder, fam family, t *table) {
 		"\t\tmeta l4proto { tcp, udp } dnat %[2]s to %[1]s . meta l4proto . th dport map @pods\n"+
 		"\t\t%[1]s @virtual goto refuse\n"+
 		"\t}\n", fam.daddr, fam.table)
+	b.WriteString("\tchain input {\n" +
+		"\t\ttype filter hook input priority 0; policy accept;\n" +
+		"\t\tct state invalid meta l4proto tcp counter drop\n" +
+		"\t}\n")
 	b.WriteString("\tchain refuse {\n\t\tmeta l4proto tcp reject with tcp reset\n\t\treject\n\t}\n")
 	for _, s := range t.services {
 		if len(s.targets) == 0 {
