@@ -52,6 +52,18 @@ func (n *Node) catchUpFrom(ctx context.Context, name, addr string, fetch bool) e
 	return nil
 }
 
+// allFetch reports whether every other alive member's probe answers carried a digest,
+// so that each repairs its store by fetching (a member of an earlier build, or one this
+// node has not probed since it started, may not).
+func (n *Node) allFetch() bool {
+	for _, m := range n.members.list() {
+		if m.Name != n.cfg.NodeName && m.State == StateAlive && !n.sentDigest(m.Name) {
+			return false
+		}
+	}
+	return true
+}
+
 // sentDigest reports whether a probe answer of member name carried a digest: it answers
 // a fetch.
 func (n *Node) sentDigest(name string) bool {

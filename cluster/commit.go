@@ -163,7 +163,7 @@ func (n *Node) commitBatch(batch []*commitReq) {
 			if r.done != nil {
 				r.done <- err
 			} else {
-				n.log.Warn("entries from a peer not stored; a later push/pull brings them again", "count", len(r.entries), "err", err)
+				n.log.Warn("entries from a peer not stored; the digests will show them missing and a fetch brings them again", "count", len(r.entries), "err", err)
 			}
 		}
 		return
@@ -177,6 +177,9 @@ func (n *Node) commitBatch(batch []*commitReq) {
 			n.markDigestDirty()
 		}
 		n.notifyReplaced(replaced)
+		// A removal record takes effect however it arrived (gossip, a direct send, a
+		// fetch, a push/pull): on every path, once it is merged.
+		n.noticeRemovals(changed)
 		n.changed(changed, r.spread)
 		if r.done != nil {
 			r.done <- nil

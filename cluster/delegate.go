@@ -38,9 +38,21 @@ func (d *delegate) GetBroadcasts(overhead, limit int) [][]byte {
 // member of the previous release is alive. A node that has just started does
 // not know its peers yet and sends its first state in protocol 2; a member
 // of the previous release drops it, and the next push/pull carries it.
+//
+// The whole store goes with a join (and the exchanges that catch up a member
+// that came back, which are joins) and to members that cannot repair their
+// store otherwise. Between members that all answer fetches, the periodic
+// push/pull carries the clock alone: the digests in probe answers find what
+// differs within seconds, and fetch moves only that, where whole states every
+// PushPullInterval cost each node megabytes a minute once the cluster holds
+// thousands of pods.
 func (d *delegate) LocalState(join bool) []byte {
+	older := d.n.members.olderProtocolAlive()
+	if !join && !older && d.n.allFetch() {
+		return d.n.clockState()
+	}
 	buf := d.n.localState()
-	if !d.n.members.olderProtocolAlive() {
+	if !older {
 		return buf
 	}
 	old, err := downgradePushPull(buf, d.n.now())

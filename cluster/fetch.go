@@ -13,7 +13,8 @@ import (
 // Every probe answer carries the answering node's digest (digest.go). A prober whose
 // store differs from the peer's, holds no more entries than it, has not changed for
 // fetchSettle and has no stream arriving (so that a write still on its way is not
-// fetched a second time) sends its bucket hashes to that peer over TCP; the peer
+// fetched a second time), or has differed from its peers' for fetchOverdue, sends
+// its bucket hashes to that peer over TCP; the peer
 // answers with its entries in the buckets that differ, in chunks of at most fetchChunkBytes, each its own sealed stream as every
 // message is. The entries merge as any others (newest version wins, tombstones and ages
 // kept), through the write-ahead log. A fetch that fails, or a peer that stops answering
@@ -21,6 +22,7 @@ import (
 const (
 	fetchChunkBytes = 512 << 10
 	fetchSettle     = time.Second
+	fetchOverdue    = 10 * time.Second
 	fetchTries      = 3
 	// fetchMaxChunks bounds the chunks of one answer: the whole store, at most
 	// maxStoreBytes, fits with room to spare.
@@ -32,6 +34,30 @@ type fetcher struct {
 	mu      sync.Mutex
 	running bool
 	peers   map[string]peerDigest
+	// differSince is when a peer's digest first differed from this node's since one
+	// last matched it or this node last fetched; zero: none differs.
+	differSince time.Time
+}
+
+// overdue notes whether a peer's digest differs from this node's at now, and reports
+// whether one has differed for fetchOverdue.
+func (f *fetcher) overdue(differs bool, now time.Time) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	switch {
+	case !differs:
+		f.differSince = time.Time{}
+	case f.differSince.IsZero():
+		f.differSince = now
+	}
+	return differs && now.Sub(f.differSince) >= fetchOverdue
+}
+
+// fetched restarts the count towards an overdue fetch.
+func (f *fetcher) fetched() {
+	f.mu.Lock()
+	f.differSince = time.Time{}
+	f.mu.Unlock()
 }
 
 // noticeDigest takes the digest of a peer's probe answer, and starts a fetch from it when
@@ -58,21 +84,26 @@ func (n *Node) noticeDigest(peer string, d peerDigest) {
 			f.running = false
 			f.mu.Unlock()
 		}()
-		if !fetchWanted(d, n.storeDigest(), n.storeQuietFor(fetchSettle), n.inbound.receiving()) {
+		mine := n.storeDigest()
+		overdue := f.overdue(d.root != mine.root, n.now())
+		if !fetchWanted(d, mine, n.storeQuietFor(fetchSettle), n.inbound.receiving(), overdue) {
 			return
 		}
 		n.fetch(peer)
+		f.fetched()
 	}()
 }
 
 // fetchWanted decides whether a peer's digest is worth a fetch: it differs from this
 // node's, the peer holds at least as many entries (a peer that holds fewer is the one
-// behind, and will fetch from this node), this node's store has been quiet for
-// fetchSettle, and no member is sending this node a stream, which may be the very write
-// the digest shows: a direct send of thousands of entries takes seconds to arrive on a
-// busy machine, and fetching it meanwhile moves it twice and slows every node down.
-func fetchWanted(peer peerDigest, mine storeDigest, quiet, receiving bool) bool {
-	return peer.root != mine.root && peer.count >= mine.count && quiet && !receiving
+// behind, and will fetch from this node), and either this node's store has been quiet
+// for fetchSettle and no member is sending it a stream, which may be the very write the
+// digest shows (a direct send of thousands of entries takes seconds to arrive on a busy
+// machine, and fetching it meanwhile moves it twice and slows every node down), or a
+// digest has differed for fetchOverdue (overdue), so that a node whose store never
+// rests still converges.
+func fetchWanted(peer peerDigest, mine storeDigest, quiet, receiving, overdue bool) bool {
+	return peer.root != mine.root && peer.count >= mine.count && (overdue || quiet && !receiving)
 }
 
 // fetch asks first, then other members whose digest differs from this node's, until one

@@ -211,6 +211,11 @@ func (n *Node) localState() []byte {
 	return encodePushPull(n.clock.Time(), entries, n.now())
 }
 
+// clockState is a push/pull state that carries this node's clock and no entries.
+func (n *Node) clockState() []byte {
+	return encodePushPull(n.clock.Time(), nil, n.now())
+}
+
 // collectTombstones forgets tombstones older than Config.TombstoneTTL.
 func (n *Node) collectTombstones(now time.Time) {
 	n.mu.Lock()
