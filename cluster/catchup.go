@@ -52,12 +52,11 @@ func (n *Node) catchUpFrom(ctx context.Context, name, addr string, fetch bool) e
 	return nil
 }
 
-// allFetch reports whether every other alive member's probe answers carried a digest,
-// so that each repairs its store by fetching (a member of an earlier build, or one this
-// node has not probed since it started, may not).
+// allFetch reports whether every other alive member says in its metadata that it
+// repairs its store by digests and fetches (a member of an earlier build does not).
 func (n *Node) allFetch() bool {
 	for _, m := range n.members.list() {
-		if m.Name != n.cfg.NodeName && m.State == StateAlive && !n.sentDigest(m.Name) {
+		if m.Name != n.cfg.NodeName && m.State == StateAlive && !m.fetches {
 			return false
 		}
 	}

@@ -55,6 +55,7 @@ type Member struct {
 	Since time.Time // when this node saw the member enter State, on this node's clock
 
 	leading  bool  // the member leads in its own view
+	fetches  bool  // the member repairs its store by fetches (nodeMeta.Fetches)
 	protocol uint8 // the cluster protocol it speaks (protocol.go); 0 if unknown
 }
 
@@ -128,7 +129,7 @@ func fromNode(n *memberlist.Node) (Member, error) {
 	if err != nil {
 		return m, fmt.Errorf("read metadata of member %s: %w", n.Name, err)
 	}
-	m.Started, m.Meta, m.Rank, m.leading = meta.Started, meta.Meta, meta.Rank, meta.Leading
+	m.Started, m.Meta, m.Rank, m.leading, m.fetches = meta.Started, meta.Meta, meta.Rank, meta.Leading, meta.Fetches
 	return m, nil
 }
 

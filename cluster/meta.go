@@ -16,6 +16,9 @@ type nodeMeta struct {
 	Started time.Time
 	Rank    uint64 // 0: not ranked yet
 	Leading bool
+	// Fetches: the member repairs its store by digests and fetches, so a push/pull
+	// with it need not carry the whole store (set by every node of this build).
+	Fetches bool
 	Meta    map[string]string
 	// Version is the format it was read in, which names the cluster protocol
 	// the member speaks (see protocol.go); encodeMeta ignores it.
@@ -30,8 +33,11 @@ const (
 	metaVersionV1 = 1
 )
 
-// metaLeading is the only flag of the encoded metadata.
-const metaLeading = 1
+// The flags of the encoded metadata. A reader ignores the flags it does not know.
+const (
+	metaLeading = 1
+	metaFetches = 2
+)
 
 // encodeMeta writes the metadata compactly, keys sorted so that the same
 // metadata always gives the same bytes (memberlist reports an update when the
@@ -43,6 +49,9 @@ func encodeMeta(m nodeMeta) ([]byte, error) {
 	var flags byte
 	if m.Leading {
 		flags |= metaLeading
+	}
+	if m.Fetches {
+		flags |= metaFetches
 	}
 	b = append(b, flags)
 	b = appendUvarint(b, uint64(len(m.Meta)))
@@ -70,7 +79,8 @@ func decodeMeta(buf []byte) (nodeMeta, error) {
 	m := nodeMeta{Started: time.Unix(0, int64(d.uvarint())), Version: buf[0]}
 	if buf[0] == metaVersion {
 		m.Rank = d.uvarint()
-		m.Leading = d.byte()&metaLeading != 0
+		flags := d.byte()
+		m.Leading, m.Fetches = flags&metaLeading != 0, flags&metaFetches != 0
 	}
 	n := d.count(2)
 	if n > 0 {
