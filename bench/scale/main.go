@@ -65,6 +65,13 @@ func main() {
 			got[i] = (got[i] - before[i]) / 1e6
 		}
 		total += pods
+		var twice []string
+		for i, mb := range got {
+			if mb > 1.5*benchproc.Median(got) {
+				twice = append(twice, agents[i].name)
+			}
+		}
+		log.Printf("%d pods: agents that received the state more than once: %v", pods, twice)
 		fmt.Printf("| %d | %s | %s | %s | %.1f / %.1f MB | %.1f s |\n", pods, applied.Round(time.Millisecond), med.Round(time.Millisecond),
 			last.Round(time.Millisecond), benchproc.Median(got), slices.Max(got), cpu.Seconds())
 	}
