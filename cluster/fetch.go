@@ -13,9 +13,9 @@ import (
 // Every probe answer carries the answering node's digest (digest.go). A prober whose
 // store differs from the peer's, holds no more entries than it, has not changed for
 // fetchSettle and has no stream arriving (so that a write still on its way is not
-// fetched a second time), or has differed from its peers' for fetchOverdue, sends
-// its bucket hashes to that peer over TCP; the peer
-// answers with its entries in the buckets that differ, in chunks of at most fetchChunkBytes, each its own sealed stream as every
+// fetched a second time), or has differed from its peers' for fetchOverdue, sends its
+// bucket hashes to that peer over TCP; the peer answers with its entries in the buckets
+// that differ, in chunks of at most fetchChunkBytes, each its own sealed stream as every
 // message is. The entries merge as any others (newest version wins, tombstones and ages
 // kept), through the write-ahead log. A fetch that fails, or a peer that stops answering
 // midway, is tried again from another member whose digest differs.
