@@ -52,17 +52,6 @@ func (n *Node) catchUpFrom(ctx context.Context, name, addr string, fetch bool) e
 	return nil
 }
 
-// allFetch reports whether every other alive member says in its metadata that it
-// repairs its store by digests and fetches (a member of an earlier build does not).
-func (n *Node) allFetch() bool {
-	for _, m := range n.members.list() {
-		if m.Name != n.cfg.NodeName && m.State == StateAlive && !m.fetches {
-			return false
-		}
-	}
-	return true
-}
-
 // sentDigest reports whether a probe answer of member name carried a digest: it answers
 // a fetch.
 func (n *Node) sentDigest(name string) bool {

@@ -48,7 +48,7 @@ func (d *delegate) GetBroadcasts(overhead, limit int) [][]byte {
 // thousands of pods.
 func (d *delegate) LocalState(join bool) []byte {
 	older := d.n.members.olderProtocolAlive()
-	if !join && !older && d.n.allFetch() {
+	if !join && !older && d.n.members.allFetch(d.n.cfg.NodeName) {
 		return d.n.clockState()
 	}
 	buf := d.n.localState()

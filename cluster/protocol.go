@@ -206,6 +206,20 @@ func (t *memberTable) olderProtocolAlive() bool {
 	return false
 }
 
+// allFetch reports whether every alive member but self says in its metadata that it
+// repairs its store by digests and fetches (a member of an earlier build does not).
+// Like olderProtocolAlive, it walks the table without copying it.
+func (t *memberTable) allFetch(self string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, m := range t.byName {
+		if m.Name != self && m.State == StateAlive && !m.fetches {
+			return false
+		}
+	}
+	return true
+}
+
 // protocolOf returns the protocol the table holds for a member while it is
 // alive, 0 otherwise.
 func (t *memberTable) protocolOf(name string) uint8 {

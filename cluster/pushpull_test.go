@@ -18,7 +18,9 @@ func TestPeriodicPushPullCarriesTheClockAlone(t *testing.T) {
 	for _, k := range []string{"a", "b", "c"} {
 		waitValue(t, nodes, k, []byte("v"))
 	}
-	waitFor(t, 20*time.Second, "every member has sent n0 a digest", nodes[0].allFetch)
+	waitFor(t, 20*time.Second, "n0 reads in every member's metadata that it fetches", func() bool {
+		return nodes[0].members.allFetch(nodes[0].Name())
+	})
 
 	d := &delegate{n: nodes[0]}
 	clock, entries, err := decodePushPull(d.LocalState(false), time.Now())
