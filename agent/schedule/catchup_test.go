@@ -91,6 +91,23 @@ func clusterIPOf(t *testing.T, s *peersStore, svc string) string {
 	return a.ClusterIP
 }
 
+// allocatesWithoutAsking applies a Service api and checks that the next plan gives it a
+// ClusterIP of its own without asking any peer to catch up; it returns how many were
+// asked so far.
+func allocatesWithoutAsking(t *testing.T, s *peersStore, l *Loop) int {
+	t.Helper()
+	asked := len(s.asked)
+	s.entries[store.PrefixService+"default/api"] = serviceJSON("api")
+	l.scheduleOnce(t.Context())
+	if ip := clusterIPOf(t, s, "api"); ip == "" || ip == "10.43.7.7" {
+		t.Fatalf("api has ClusterIP %q", ip)
+	}
+	if len(s.asked) != asked {
+		t.Fatalf("asked %v again, caught up already", s.asked[asked:])
+	}
+	return asked
+}
+
 // leaderOfThree is the loop of n1, leading n1, n2 and n3 with entries in its store, whose
 // peers hold web's allocation (10.43.7.7) and do not answer a catch-up until told.
 func leaderOfThree(t *testing.T, entries map[string][]byte) (*peersStore, *Loop) {
@@ -132,15 +149,7 @@ func TestLoopCatchesUpBeforeWriting(t *testing.T) {
 	}
 
 	// Caught up: a new Service is allocated at once, without asking anyone again.
-	asked := len(s.asked)
-	s.entries[store.PrefixService+"default/api"] = serviceJSON("api")
-	l.scheduleOnce(t.Context())
-	if ip := clusterIPOf(t, s, "api"); ip == "" || ip == "10.43.7.7" {
-		t.Fatalf("api has ClusterIP %q", ip)
-	}
-	if len(s.asked) != asked {
-		t.Fatalf("asked %v again with nothing changed", s.asked[asked:])
-	}
+	asked := allocatesWithoutAsking(t, s, l)
 
 	// n3 dies and comes back: the next plan that writes catches up again first.
 	s.members[2].State = cluster.StateDead
@@ -171,13 +180,5 @@ func TestLoopCatchesUpWithNothingToWrite(t *testing.T) {
 		t.Fatalf("behind %v, settled %v once n2 answered whole", l.behind, l.settled)
 	}
 	// Caught up beforehand: a new Service is allocated without asking anyone.
-	asked := len(s.asked)
-	s.entries[store.PrefixService+"default/api"] = serviceJSON("api")
-	l.scheduleOnce(t.Context())
-	if ip := clusterIPOf(t, s, "api"); ip == "" || ip == "10.43.7.7" {
-		t.Fatalf("api has ClusterIP %q", ip)
-	}
-	if len(s.asked) != asked {
-		t.Fatalf("asked %v again before writing", s.asked[asked:])
-	}
+	allocatesWithoutAsking(t, s, l)
 }
