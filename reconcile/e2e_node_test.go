@@ -340,9 +340,11 @@ func TestInNode(t *testing.T) {
 		busy := e2ePod("busy", 18086)
 		key := e2eNamespace + "/busy"
 		n.set(web, busy)
-		eventually(t, "busy reported failed", time.Minute, func() bool {
+		// Pending, not Failed: the loop starts it again after a back-off; the reason
+		// names the port.
+		eventually(t, "busy reported pending with the taken port", time.Minute, func() bool {
 			s := n.statusOf(key)
-			return s.Phase == PhaseFailed && s.Error != ""
+			return s.Phase == PhasePending && s.Error == "port 18086/TCP on the node is in use by another process"
 		})
 		t.Logf("status of %s while its port is taken: %q", key, n.statusOf(key).Error)
 		l.Close()

@@ -59,15 +59,23 @@ func portSentence(msg string) string {
 // startLimitSentence is what systemd's start limit means to a user.
 const startLimitSentence = "systemd stopped restarting it after too many quick failures (start-limit-hit)"
 
+// systemdGeneric matches the lines systemd writes about any failing unit, which say no more
+// than the unit's state does.
+var systemdGeneric = regexp.MustCompile(`^(\S+: )?(Failed with result '[a-z-]+'\.|(Control|Main) process exited, .*|Failed to start .*)$`)
+
 // clarify turns the error line of a unit's journal into a sentence a user can act on: a
-// taken port names the port, systemd's start limit says what it is; any other line stays
-// as podman or systemd wrote it.
+// taken port names the port, systemd's start limit says what it is, and a line of systemd's
+// that says no more than the unit's state becomes ""; any other line stays as podman or the
+// container wrote it.
 func clarify(msg string) string {
 	if s := portSentence(msg); s != "" {
 		return s
 	}
 	if strings.Contains(msg, "start-limit-hit") || strings.Contains(msg, "Start request repeated too quickly") {
 		return startLimitSentence
+	}
+	if systemdGeneric.MatchString(msg) {
+		return ""
 	}
 	return msg
 }

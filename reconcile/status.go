@@ -174,6 +174,8 @@ func podStatus(in statusInput) Status {
 		st.Error = in.notLoaded
 	case podFailed || podRetrying:
 		st.Error = podProblem(d.PodService, pod, in.journal[d.PodService])
+	case in.startErr != "" && pod.down() && clarify(in.journal[d.PodService]) != "":
+		st.Error = podProblem(d.PodService, pod, in.journal[d.PodService])
 	case in.startErr != "" && pod.down():
 		st.Error = in.startErr
 	case len(problems) > 0:
