@@ -199,6 +199,35 @@ func TestInNode(t *testing.T) {
 	n.set()
 	eventually(t, "leftovers removed", time.Minute, func() bool { files, _, _ := readUnitDir(n.dir); return len(files) == 0 })
 
+	t.Run("pause image warm-up", func(t *testing.T) {
+		ctx := context.Background()
+		run := func() string {
+			var logs syncBuffer
+			w := PauseImageWarmup{Logger: slog.New(slog.NewTextHandler(io.MultiWriter(&logs, testWriter{t}), nil))}
+			if err := w.Start(ctx); err != nil {
+				t.Fatal(err)
+			}
+			return logs.String()
+		}
+		logs := run()
+		image, err := pauseImageName(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(logs, "podman built no pause image") {
+			t.Skipf("this podman needs no pause image of its own: %s", logs)
+		}
+		if ok, err := imageExists(ctx, image); err != nil || !ok {
+			t.Errorf("after the warm-up, %s exists: %v, %v", image, ok, err)
+		}
+		if pods := podman(t, "pod", "ps", "--all", "--format", "{{.Name}}"); strings.Contains(pods, pauseWarmupPod) {
+			t.Errorf("the throw-away pod is left: %s", pods)
+		}
+		if again := run(); !strings.Contains(again, "podman's pause image is there") {
+			t.Errorf("a second warm-up did more than look:\n%s", again)
+		}
+	})
+
 	t.Run("start", func(t *testing.T) {
 		watchCtx, stopWatch := context.WithCancel(context.Background())
 		defer stopWatch()
