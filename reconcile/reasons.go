@@ -135,6 +135,8 @@ func waitingReason(st Status, d DesiredPod, pod UnitState) string {
 	switch {
 	case st.Phase == PhaseSucceeded:
 		return "every container ran to completion"
+	case st.Phase == PhaseFailed:
+		return "a container ended in failure and will not restart"
 	case pod.ActiveState != stateActive:
 		return "the pod is starting"
 	}
