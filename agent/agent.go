@@ -172,6 +172,8 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		}
 		pods = &podGate{runtime: r}
 		parts.Add("reconciler", r)
+		// In the background, so that the first pod does not build podman's pause image.
+		parts.Add("pauseimage", reconcile.PauseImageWarmup{Logger: logger})
 		parts.Add("pods", noderuntime.NewLoop(node, cfg.NodeName, pods, status, fence, logger).
 			WithNodePorts(ports).WithCurrentStatus(r.Status))
 		keeper := newNetKeeper(cfg, views, node, ports, r, logger)

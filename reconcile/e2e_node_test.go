@@ -199,6 +199,35 @@ func TestInNode(t *testing.T) {
 	n.set()
 	eventually(t, "leftovers removed", time.Minute, func() bool { files, _, _ := readUnitDir(n.dir); return len(files) == 0 })
 
+	t.Run("pause image warm-up", func(t *testing.T) {
+		ctx := context.Background()
+		run := func() string {
+			var logs syncBuffer
+			w := PauseImageWarmup{Logger: slog.New(slog.NewTextHandler(io.MultiWriter(&logs, testWriter{t}), nil))}
+			if err := w.Start(ctx); err != nil {
+				t.Fatal(err)
+			}
+			return logs.String()
+		}
+		logs := run()
+		image, err := pauseImageName(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(logs, "podman built no pause image") {
+			t.Skipf("this podman needs no pause image of its own: %s", logs)
+		}
+		if ok, err := imageExists(ctx, image); err != nil || !ok {
+			t.Errorf("after the warm-up, %s exists: %v, %v", image, ok, err)
+		}
+		if pods := podman(t, "pod", "ps", "--all", "--format", "{{.Name}}"); strings.Contains(pods, pauseWarmupPod) {
+			t.Errorf("the throw-away pod is left: %s", pods)
+		}
+		if again := run(); !strings.Contains(again, "podman's pause image is there") {
+			t.Errorf("a second warm-up did more than look:\n%s", again)
+		}
+	})
+
 	t.Run("start", func(t *testing.T) {
 		watchCtx, stopWatch := context.WithCancel(context.Background())
 		defer stopWatch()
@@ -340,9 +369,11 @@ func TestInNode(t *testing.T) {
 		busy := e2ePod("busy", 18086)
 		key := e2eNamespace + "/busy"
 		n.set(web, busy)
-		eventually(t, "busy reported failed", time.Minute, func() bool {
+		// Pending, not Failed: the loop starts it again after a back-off; the reason
+		// names the port.
+		eventually(t, "busy reported pending with the taken port", time.Minute, func() bool {
 			s := n.statusOf(key)
-			return s.Phase == PhaseFailed && s.Error != ""
+			return s.Phase == PhasePending && s.Error == "port 18086/TCP on the node is in use by another process"
 		})
 		t.Logf("status of %s while its port is taken: %q", key, n.statusOf(key).Error)
 		l.Close()

@@ -27,6 +27,10 @@ type fakeSystemd struct {
 	calls  []string
 	watch  chan string
 	starts map[string]int // explicit starts per unit
+	resets map[string]int // ResetFailed calls per unit
+	// limited holds the units that hit their start limit: systemd refuses to start them
+	// until their failed state is reset.
+	limited map[string]bool
 }
 
 type fakeUnit struct {
@@ -36,7 +40,8 @@ type fakeUnit struct {
 }
 
 func newFakeSystemd(dir string, clock *fakeClock) *fakeSystemd {
-	return &fakeSystemd{dir: dir, clock: clock, units: map[string]*fakeUnit{}, failN: map[string]int{}, starts: map[string]int{}}
+	return &fakeSystemd{dir: dir, clock: clock, units: map[string]*fakeUnit{}, failN: map[string]int{}, starts: map[string]int{},
+		resets: map[string]int{}, limited: map[string]bool{}}
 }
 
 // op records a call and runs the hook, which can make it fail (a crash in the middle).
@@ -136,6 +141,12 @@ func (f *fakeSystemd) Start(ctx context.Context, units []string) error {
 			continue
 		}
 		f.starts[n]++
+		if f.limited[n] {
+			u.ActiveState, u.SubState, u.Result = "failed", "failed", "start-limit-hit"
+			u.StateChange = f.clock.Now()
+			errs = append(errs, (&JobError{Verb: "start", Unit: n, Result: "failed"}).Error())
+			continue
+		}
 		if f.failN[n] > 0 {
 			f.failN[n]--
 			u.ActiveState, u.SubState, u.Result = "failed", "failed", "exit-code"
@@ -183,6 +194,9 @@ func (f *fakeSystemd) ResetFailed(ctx context.Context, units []string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, n := range units {
+		f.resets[n]++
+		// As systemd's reset-failed, it also resets the start limit's counter.
+		delete(f.limited, n)
 		if u := f.units[n]; u != nil && u.ActiveState == "failed" {
 			u.ActiveState = "inactive"
 			if u.LoadState == "not-found" {
@@ -224,6 +238,28 @@ func (f *fakeSystemd) fail(n string) {
 	u := f.units[n]
 	u.ActiveState, u.SubState, u.Result, u.ExecMainCode, u.ExecMainStatus = "failed", "failed", "exit-code", 1, 1
 	u.StateChange = f.clock.Now()
+	f.nudge(n)
+}
+
+// hitStartLimit puts a unit where systemd leaves one whose own restarts came too fast
+// (Restart= with the default StartLimitBurst): failed with result start-limit-hit, never
+// started again by systemd, and refused until its failed state is reset. A pod service
+// that goes down takes its containers down with it (BindsTo=).
+func (f *fakeSystemd) hitStartLimit(n string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	u := f.units[n]
+	u.ActiveState, u.SubState, u.Result, u.MainPID = "failed", "failed", "start-limit-hit", 0
+	u.StateChange = f.clock.Now()
+	f.limited[n] = true
+	if ref, ok := quadlet.ParseUnitName(strings.TrimSuffix(n, ".service") + quadlet.ExtPod); ok {
+		prefix := quadlet.PodName(ref.Namespace, ref.Pod) + "_"
+		for s := range f.units {
+			if strings.HasPrefix(s, prefix) && strings.HasSuffix(s, ".service") && !strings.HasSuffix(s, "_volume.service") {
+				f.stopLocked(s)
+			}
+		}
+	}
 	f.nudge(n)
 }
 
@@ -343,9 +379,10 @@ func newNode(dir string) *node {
 	}
 }
 
-// agent makes a reconciler on the node, as an agent (re)starting would.
-func (n *node) agent() *Reconciler {
-	r, err := New(Config{
+// agent makes a reconciler on the node, as an agent (re)starting would; opts change its
+// configuration.
+func (n *node) agent(opts ...func(*Config)) *Reconciler {
+	cfg := Config{
 		UnitDir: n.dir, Systemd: n.sd, Podman: n.podman, Journal: n.journal,
 		Report: func(k string, s Status) {
 			n.mu.Lock()
@@ -353,7 +390,11 @@ func (n *node) agent() *Reconciler {
 			n.reports = append(n.reports, fmt.Sprintf("%s %s ready=%v restarts=%d error=%q", k, s.Phase, s.Ready, s.Restarts, s.Error))
 		},
 		Logger: discardLogger(),
-	})
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	r, err := New(cfg)
 	if err != nil {
 		panic(err)
 	}

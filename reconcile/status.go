@@ -16,14 +16,16 @@ type Phase string
 const (
 	// PhasePending: the pod is not running yet: its units are being written or started,
 	// an init container runs, or no container has come up (a missing image, a crash
-	// before the first start).
+	// before the first start). A pod whose own service failed, or whose start failed, is
+	// Pending too: the loop starts it again after a back-off, for as long as it is
+	// assigned here, and its containers wait in CrashLoopBackOff meanwhile.
 	PhasePending Phase = "Pending"
 	// PhaseRunning: the pod runs and at least one container is up (or restarting).
 	PhaseRunning Phase = "Running"
 	// PhaseSucceeded: every container ended with status 0 and none will restart.
 	PhaseSucceeded Phase = "Succeeded"
-	// PhaseFailed: systemd gave up on the pod (its service failed, or its start did), or
-	// a container ended in failure and will not restart; Error says why.
+	// PhaseFailed: nothing will run the pod as it is: its units cannot be written or
+	// loaded, or a container ended in failure and will not restart; Error says why.
 	PhaseFailed Phase = "Failed"
 )
 
@@ -43,7 +45,8 @@ type Status struct {
 	// Restarts sums systemd's automatic restarts of the pod's containers since the pod
 	// was last started.
 	Restarts int
-	// Error is the last problem, in one sentence: "" when there is none.
+	// Error says, in one sentence, why the pod is not running and ready (never "" then),
+	// or the last problem of one that is ("" when there is none).
 	Error string
 	// Ports are the ports the pod publishes on the node.
 	Ports []manifest.PublishedPort
@@ -102,9 +105,21 @@ func podStatus(in statusInput) Status {
 		}
 		return UnitState{}
 	}
+	pod := unit(d.PodService)
+	podFailed := pod.ActiveState == stateFailed
+	// Quadlet gives the pod service Restart=on-failure: between its own tries systemd
+	// holds it in auto-restart, which is a failure too, only not a final one.
+	podRetrying := pod.SubState == "auto-restart" || pod.ActiveState == stateActivating && pod.NRestarts > 0
+	// The pod's service is down after a failure, or the loop's last start of it failed:
+	// the loop starts it again after a back-off, so none of its containers can run now
+	// and each waits for that next try.
+	backingOff := podFailed || podRetrying || in.startErr != "" && pod.down()
 	for _, c := range d.Containers {
 		u := unit(c.Service)
-		cs := containerStatus(c, u, in.health[containerName(c)])
+		cs := containerStatus(c, u, in.health[containerName(c)], in.journal[c.Service])
+		if backingOff {
+			cs = ContainerStatus{Name: c.Name, State: ContainerWaiting, Reason: ReasonCrashLoopBackOff, Restarts: cs.Restarts}
+		}
 		st.Restarts += cs.Restarts
 		st.Containers = append(st.Containers, cs)
 		if detail := containerProblem(c, cs, u, in.journal[c.Service]); detail != "" {
@@ -126,22 +141,15 @@ func podStatus(in statusInput) Status {
 			running = true
 		case ContainerWaiting:
 			waiting = true
-			restarting = restarting || cs.Reason == "CrashLoopBackOff"
+			restarting = restarting || retrying(cs)
 		case ContainerTerminated:
 			failedEnd = failedEnd || cs.ExitCode != 0
 		}
 	}
-	pod := unit(d.PodService)
-	podFailed := pod.ActiveState == stateFailed
-	// Quadlet gives the pod service Restart=on-failure: between its own tries systemd
-	// holds it in auto-restart, which is a failure too, only not a final one.
-	podRetrying := pod.SubState == "auto-restart" || pod.ActiveState == stateActivating && pod.NRestarts > 0
 	switch {
 	case in.blocked != "" || in.notLoaded != "":
 		st.Phase = PhaseFailed
-	case podFailed || in.startErr != "" && pod.down():
-		st.Phase = PhaseFailed
-	case pod.ActiveState != stateActive:
+	case pod.ActiveState != stateActive || backingOff:
 		st.Phase = PhasePending
 	case initFailed:
 		st.Phase = PhaseFailed
@@ -165,19 +173,24 @@ func podStatus(in statusInput) Status {
 	case in.notLoaded != "":
 		st.Error = in.notLoaded
 	case podFailed || podRetrying:
-		st.Error = "pod service " + d.PodService + " failed" + withDetail(in.journal[d.PodService])
+		st.Error = podProblem(d.PodService, pod, in.journal[d.PodService])
+	case in.startErr != "" && pod.down() && clarify(in.journal[d.PodService]) != "":
+		st.Error = podProblem(d.PodService, pod, in.journal[d.PodService])
 	case in.startErr != "" && pod.down():
 		st.Error = in.startErr
 	case len(problems) > 0:
 		st.Error = problems[0]
 	case in.startErr != "":
 		st.Error = in.startErr
+	case !st.Ready:
+		st.Error = waitingReason(st, d, pod)
 	}
 	return st
 }
 
-// containerStatus reads one container's state from its service.
-func containerStatus(c ContainerSpec, u UnitState, health string) ContainerStatus {
+// containerStatus reads one container's state from its service; journal is the error
+// line of its last messages, which tells an image that cannot be had from a crash.
+func containerStatus(c ContainerSpec, u UnitState, health, journal string) ContainerStatus {
 	cs := ContainerStatus{Name: c.Name, Restarts: u.NRestarts}
 	exited := u.ExecMainCode != 0 // the main process ran and ended at least once
 	switch {
@@ -190,7 +203,10 @@ func containerStatus(c ContainerSpec, u UnitState, health string) ContainerStatu
 	case u.ActiveState == stateActivating && (u.SubState == "auto-restart" || u.NRestarts > 0):
 		// Between two tries systemd says "auto-restart", during a try "start"; both are
 		// the same crash loop to a user.
-		cs.State, cs.Reason = ContainerWaiting, "CrashLoopBackOff"
+		cs.State, cs.Reason = ContainerWaiting, ReasonCrashLoopBackOff
+		if r := imageReason(journal, c, u); r != "" {
+			cs.Reason = r
+		}
 	case u.ActiveState == stateActivating:
 		cs.State, cs.Reason = ContainerWaiting, "ContainerCreating"
 	case (u.ActiveState == stateFailed || u.ActiveState == stateInactive) && exited && c.Restart != "always":
@@ -221,11 +237,14 @@ func exitCode(u UnitState) int {
 func containerProblem(c ContainerSpec, cs ContainerStatus, u UnitState, journal string) string {
 	detail := withDetail(explain(journal, c))
 	switch {
-	case cs.Reason == "CrashLoopBackOff":
+	case cs.State == ContainerWaiting && retrying(cs):
 		return "container " + c.Name + " keeps failing, systemd restarts it" + detail
 	case u.ActiveState == stateFailed || cs.Reason == "Error":
 		what := fmt.Sprintf("exited with status %d", exitCode(u))
-		if u.Result != "" && u.Result != "success" && u.Result != "exit-code" {
+		switch {
+		case u.Result == "start-limit-hit":
+			what = "does not start: " + startLimitSentence
+		case u.Result != "" && u.Result != "success" && u.Result != "exit-code":
 			what = "ended: " + u.Result
 		}
 		return "container " + c.Name + " " + what + detail
@@ -288,15 +307,11 @@ func shortIDs(s string) string { return longID.ReplaceAllString(s, "$1") }
 
 // explain turns podman's message about a container into a sentence a user can act on.
 func explain(msg string, c ContainerSpec) string {
-	l := strings.ToLower(msg)
-	imageMissing := strings.Contains(l, "image not known") || strings.Contains(l, "no such image") ||
-		strings.Contains(l, "image not found")
 	switch {
-	case imageMissing && c.Pull == "never":
+	case imageMissing(msg) && c.Pull == "never":
 		return fmt.Sprintf("image %s not found and pull policy is Never; load it on this node (podman load or podman import)", c.Image)
-	case strings.Contains(l, "initializing source") || strings.Contains(l, "pinging container registry") ||
-		strings.Contains(l, "unable to pull") || strings.Contains(l, "manifest unknown"):
+	case pullFailed(msg):
 		return fmt.Sprintf("pull image %s: %s", c.Image, msg)
 	}
-	return msg
+	return clarify(msg)
 }

@@ -41,12 +41,12 @@ func TestPodStatus(t *testing.T) {
 		err      string
 	}{
 		{"running", statusInput{pod: web, units: running(web).Units}, PhaseRunning, true, 0, ""},
-		{"not started yet", statusInput{pod: web, units: notLoaded(web).Units}, PhasePending, false, 0, ""},
+		{"not started yet", statusInput{pod: web, units: notLoaded(web).Units}, PhasePending, false, 0, "the pod is starting"},
 		{"not started yet, a pod of that name failed before", statusInput{pod: web, units: notLoaded(web).set(webApp, func(u *UnitState) {
 			u.ActiveState, u.Result, u.ExecMainCode, u.ExecMainStatus = "failed", "exit-code", 1, 2
-		}).Units}, PhasePending, false, 0, ""},
+		}).Units}, PhasePending, false, 0, "the pod is starting"},
 		{"pod service starting", statusInput{pod: web, units: running(web).set(webSvc, func(u *UnitState) { u.ActiveState = "activating" }).Units},
-			PhasePending, false, 0, ""},
+			PhasePending, false, 0, "the pod is starting"},
 		{"container restarted by systemd", statusInput{pod: web, units: running(web).set(webApp, func(u *UnitState) { u.NRestarts = 2 }).Units},
 			PhaseRunning, true, 2, ""},
 		{"health check not passed yet", statusInput{pod: webProbed, units: running(webProbed).Units, health: map[string]string{"swarm-default_web_app": "starting"}},
@@ -62,23 +62,23 @@ func TestPodStatus(t *testing.T) {
 			PhasePending, false, 4, "container app keeps failing, systemd restarts it: image localhost/web:1 not found and pull policy is Never; load it on this node (podman load or podman import)"},
 		{"pod service failed", statusInput{pod: web, units: running(web).set(webSvc, failed).set(webApp, stopped).Units,
 			journal: map[string]string{webSvc: "rootlessport listen tcp 0.0.0.0:8080: bind: address already in use"}},
-			PhaseFailed, false, 0, "pod service swarm-default_web.service failed: rootlessport listen tcp 0.0.0.0:8080: bind: address already in use"},
+			PhasePending, false, 0, "port 8080/TCP on the node is in use by another process"},
 		{"pod service retrying by itself", statusInput{pod: web, units: running(web).set(webSvc, func(u *UnitState) {
 			u.ActiveState, u.SubState, u.Result = "activating", "auto-restart", "exit-code"
 		}).set(webApp, stopped).Units, journal: map[string]string{webSvc: "port taken"}, startErr: "start failed (start x: job failed)"},
 			PhasePending, false, 0, "pod service swarm-default_web.service failed: port taken"},
 		{"start failed, pod down", statusInput{pod: web, units: running(web).set(webSvc, stopped).set(webApp, stopped).Units, startErr: "start swarm-default_web.service: job failed"},
-			PhaseFailed, false, 0, "start swarm-default_web.service: job failed"},
+			PhasePending, false, 0, "start swarm-default_web.service: job failed"},
 		{"start failed earlier, pod up now", statusInput{pod: web, units: running(web).Units, startErr: "start swarm-default_web.service: job failed"},
 			PhaseRunning, true, 0, "start swarm-default_web.service: job failed"},
 		{"Never: exited 0", statusInput{pod: once, units: running(once).set("swarm-default_web_app.service", exited(0)).Units},
-			PhaseSucceeded, false, 0, ""},
+			PhaseSucceeded, false, 0, "every container ran to completion"},
 		{"Never: exited 1", statusInput{pod: once, units: running(once).set("swarm-default_web_app.service", exited(1)).Units},
 			PhaseFailed, false, 0, "container app exited with status 1"},
 		{"OnFailure: exited 0", statusInput{pod: retry, units: running(retry).set("swarm-default_web_app.service", exited(0)).Units},
-			PhaseSucceeded, false, 0, ""},
+			PhaseSucceeded, false, 0, "every container ran to completion"},
 		{"Always: stopped by hand is waiting, not done", statusInput{pod: web, units: running(web).set(webApp, exited(0)).Units},
-			PhasePending, false, 0, ""},
+			PhasePending, false, 0, "container app is starting"},
 		{"killed by a signal", statusInput{pod: once, units: running(once).set("swarm-default_web_app.service", func(u *UnitState) {
 			u.ActiveState, u.Result, u.ExecMainCode, u.ExecMainStatus = "failed", "signal", 2, 9
 		}).Units}, PhaseFailed, false, 0, "container app ended: signal"},
@@ -86,7 +86,7 @@ func TestPodStatus(t *testing.T) {
 			journal: map[string]string{webApp: "panic: boom"}},
 			PhaseRunning, false, 3, "container app keeps failing, systemd restarts it: panic: boom"},
 		{"init container running", statusInput{pod: webInit, units: running(webInit).set(setupSvc, func(u *UnitState) { u.ActiveState = "activating" }).set(webApp, stopped).Units},
-			PhasePending, false, 0, ""},
+			PhasePending, false, 0, "init container setup has not completed yet"},
 		{"init container done", statusInput{pod: webInit, units: running(webInit).Units}, PhaseRunning, true, 0, ""},
 		{"init container failed, will retry", statusInput{pod: webInit, units: running(webInit).set(setupSvc, exited(1)).set(webApp, stopped).Units},
 			PhasePending, false, 0, "container setup exited with status 1"},

@@ -193,12 +193,9 @@ func podRow(wide bool) row[corev1.Pod] {
 			restarts += cs.RestartCount
 		}
 		status := string(p.Status.Phase)
-		reason := ""
-		for _, c := range p.Status.Conditions {
-			if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse {
-				reason = c.Message
-			}
-		}
+		// What the node running the pod says (its status message), else why no node
+		// runs it (the scheduled condition's message).
+		reason := podReason(p)
 		cells := []string{p.Name, fmt.Sprintf("%d/%d", ready, len(p.Spec.Containers)), status, fmt.Sprint(restarts)}
 		if wide {
 			node := p.Spec.NodeName

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// The REASON column shows what the node running a pod says of it, and why no node runs a
+// pod that is not placed.
+func TestPodRowReason(t *testing.T) {
+	pod := func(name string, phase corev1.PodPhase, message string, conds ...corev1.PodCondition) json.RawMessage {
+		p := corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default"},
+			Spec:       corev1.PodSpec{NodeName: "n1", Containers: []corev1.Container{{Name: "app"}}},
+			Status:     corev1.PodStatus{Phase: phase, Message: message, Conditions: conds, PodIP: "10.42.0.7"},
+		}
+		b, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	items := []json.RawMessage{
+		pod("busy", corev1.PodPending, "port 8080/TCP on the node is in use by another process",
+			corev1.PodCondition{Type: corev1.PodScheduled, Status: corev1.ConditionTrue},
+			corev1.PodCondition{Type: corev1.PodReady, Status: corev1.ConditionFalse}),
+		pod("web", corev1.PodRunning, "", corev1.PodCondition{Type: corev1.PodReady, Status: corev1.ConditionTrue}),
+		pod("wait", corev1.PodPending, "", corev1.PodCondition{Type: corev1.PodScheduled, Status: corev1.ConditionFalse,
+			Reason: "Unschedulable", Message: "0/1 nodes are available: 1 node(s) have port 8080/TCP in use."}),
+	}
+	var out bytes.Buffer
+	if err := printTable(&out, items, false, podRow(true)); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	want := []string{
+		"NAME\tREADY\tSTATUS\tRESTARTS\tIP\tNODE\tREASON",
+		"busy\t0/1\tPending\t0\t10.42.0.7\tn1\tport 8080/TCP on the node is in use by another process",
+		"web\t0/1\tRunning\t0\t10.42.0.7\tn1\t<none>",
+		"wait\t0/1\tPending\t0\t10.42.0.7\tn1\t0/1 nodes are available: 1 node(s) have port 8080/TCP in use.",
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("table:\n%s", out.String())
+	}
+	for i := range want {
+		if lines[i] != want[i] {
+			t.Errorf("line %d = %q, want %q", i, lines[i], want[i])
+		}
+	}
+}
