@@ -117,7 +117,7 @@ func TestFacts(t *testing.T) {
 		{UnitRef: UnitRef{Name: "swarm-default_web_proxy.container", Kind: KindContainer, Namespace: "default", Pod: "web",
 			Container: "proxy", Service: "swarm-default_web_proxy.service"},
 			Restart: "always", Health: true, Image: "localhost/proxy", Pull: "always",
-			Liveness: &Probe{Kind: ProbeTCP, Port: 80, NodePort: 80, PeriodSeconds: 10, TimeoutSeconds: 1, SuccessThreshold: 1, FailureThreshold: 3}},
+			Liveness: &Probe{Kind: ProbeTCP, Port: 80, PeriodSeconds: 10, TimeoutSeconds: 1, SuccessThreshold: 1, FailureThreshold: 3}},
 		{UnitRef: UnitRef{Name: appFile, Kind: KindContainer, Namespace: "default", Pod: "web",
 			Container: "app", Service: "swarm-default_web_app.service"},
 			// A readinessProbe is the agent's, not a health check.

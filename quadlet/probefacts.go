@@ -32,7 +32,8 @@ type Probe struct {
 	// NodeHost and NodePort are where the node reaches Port: the node port it is published
 	// on (a probe port that no container declares is published too, see ProbePorts), at
 	// NodeHost, the port's hostIP; "" means the node's own address. NodePort is 0 when the
-	// probe names a Host, which is then checked at Host:Port.
+	// probe names a Host, which is then checked at Host:Port, and for a livenessProbe, which
+	// podman checks inside the pod.
 	NodeHost string
 	NodePort int32
 	// Path ("/" when unset), Scheme ("http" or "https") and Headers are an http probe's.
@@ -58,8 +59,10 @@ type ProbeHeader struct {
 // Kubernetes' default for successThreshold (a liveness or startup probe must keep it).
 const defaultSuccessThreshold = 1
 
-// probeFact resolves a probe that healthCheck has checked already.
-func (r *renderer) probeFact(probe *corev1.Probe, p string, c *corev1.Container, env *envList, ones bool) (*Probe, error) {
+// probeFact resolves a probe that healthCheck has checked already; fromNode for one the
+// agent runs from the node, which needs to know where the node reaches its port (podman runs
+// a livenessProbe inside the pod, where the port is the container's own).
+func (r *renderer) probeFact(probe *corev1.Probe, p string, c *corev1.Container, env *envList, ones, fromNode bool) (*Probe, error) {
 	f := &Probe{
 		InitialDelaySeconds: probe.InitialDelaySeconds,
 		PeriodSeconds:       orDefault(probe.PeriodSeconds, defaultPeriodSeconds),
@@ -102,7 +105,7 @@ func (r *renderer) probeFact(probe *corev1.Probe, p string, c *corev1.Container,
 		return nil, err
 	}
 	f.Port = n
-	if f.Host != "" {
+	if f.Host != "" || !fromNode {
 		return f, nil
 	}
 	if f.NodeHost, f.NodePort, err = r.probeTarget(n); err != nil {

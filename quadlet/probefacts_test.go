@@ -97,12 +97,25 @@ func TestProbeFactsNodePorts(t *testing.T) {
 	if s := u.Startup; s.Port != 8081 || s.NodePort != 20003 {
 		t.Errorf("startup %+v", s)
 	}
-	if l := u.Liveness; l.Port != 9090 || l.NodePort != 9090 || l.NodeHost != "198.18.0.12" {
+	// podman checks a livenessProbe inside the pod: no node port.
+	if l := u.Liveness; l.Port != 9090 || l.NodePort != 0 || l.NodeHost != "" {
 		t.Errorf("liveness %+v", l)
 	}
 	if got := podLines(t, res, "Pod", "PublishPort"); !slices.Contains(got, "198.18.0.11:20003:8081/tcp") {
 		t.Errorf("PublishPort = %q: the probe port is not published", got)
 	}
+
+	// A port with a hostIP of its own is reached there.
+	admin := c.ReadinessProbe
+	c.ReadinessProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromString("admin")}}}
+	res, err = Render(pod, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := containerUnit(t, res, "app").Readiness; r.Port != 9090 || r.NodePort != 9090 || r.NodeHost != "198.18.0.12" {
+		t.Errorf("readiness on a port with a hostIP %+v", r)
+	}
+	c.ReadinessProbe = admin
 
 	// Without the probe port's node port, the pod cannot be rendered, as with a declared one.
 	delete(o.Pod.NodePorts, PortKey{Port: 8081, Protocol: corev1.ProtocolTCP})

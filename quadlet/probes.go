@@ -65,7 +65,7 @@ func (r *renderer) probes(u *unitFile, ca containerAt, env *envList) (health boo
 		if regular, err = r.healthCheck(live, lp, c, env, true); err != nil {
 			return false, facts, err
 		}
-		if facts.liveness, err = r.probeFact(live, lp, c, env, true); err != nil {
+		if facts.liveness, err = r.probeFact(live, lp, c, env, true, false); err != nil {
 			return false, facts, err
 		}
 	}
@@ -75,7 +75,7 @@ func (r *renderer) probes(u *unitFile, ca containerAt, env *envList) (health boo
 		if _, err = r.healthCheck(ready, rp, c, env, false); err != nil {
 			return false, facts, err
 		}
-		if facts.readiness, err = r.probeFact(ready, rp, c, env, false); err != nil {
+		if facts.readiness, err = r.probeFact(ready, rp, c, env, false, true); err != nil {
 			return false, facts, err
 		}
 	}
@@ -84,7 +84,7 @@ func (r *renderer) probes(u *unitFile, ca containerAt, env *envList) (health boo
 		if start, err = r.healthCheck(startup, sp, c, env, true); err != nil {
 			return false, facts, err
 		}
-		if facts.startup, err = r.probeFact(startup, sp, c, env, true); err != nil {
+		if facts.startup, err = r.probeFact(startup, sp, c, env, true, true); err != nil {
 			return false, facts, err
 		}
 		if regular == nil {
