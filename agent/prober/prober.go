@@ -113,8 +113,12 @@ func New(cfg Config) *Prober {
 	}
 }
 
-// Poke has the loop look at the pods again at once: the runtime reported a change.
+// Poke has the loop look at the pods again at once: the runtime reported a change. A nil
+// Prober ignores it.
 func (p *Prober) Poke() {
+	if p == nil {
+		return
+	}
 	select {
 	case p.wake <- struct{}{}:
 	default:
