@@ -58,9 +58,9 @@
 // through the node port it is published on; a port that only such a probe names is
 // published too (ProbePorts), like a declared port without a hostPort.
 //
-// In podman's checks, periodSeconds, timeoutSeconds, failureThreshold and initialDelaySeconds become the
-// interval, timeout, retries and start period. An exec probe runs as written (JSON exec
-// form). httpGet and tcpSocket probes run the node's swarm binary, bind-mounted read-only at
+// In podman's checks, periodSeconds, timeoutSeconds, failureThreshold and
+// initialDelaySeconds become the interval, timeout, retries and start period. An exec probe
+// runs as written (JSON exec form). httpGet and tcpSocket probes run the node's swarm binary, bind-mounted read-only at
 // ProbeBinary, as `swarm probe http|tcp ...`, so the image needs no curl and no shell; so
 // does an exec probe that podman would read in Docker's way (one word, or a first word of
 // CMD, CMD-SHELL or NONE), as `swarm probe exec -- ...`.

@@ -129,15 +129,23 @@ func (p *Prober) Poke() {
 func (p *Prober) Start(ctx context.Context) error {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	resync := true
+	var synced time.Time
 	for {
 		now := time.Now()
-		p.sync(now)
+		// The pods are read again when the runtime reported a change, and at least every
+		// maxSleep; not for every check that finishes, which on a busy node are many.
+		if resync || now.Sub(synced) >= maxSleep {
+			p.sync(now)
+			resync, synced = false, now
+		}
 		p.begin(ctx, now)
 		timer.Reset(p.sleep(time.Now()))
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-p.wake:
+			resync = true
 		case <-timer.C:
 		case r := <-p.results:
 			p.finish(ctx, r)
