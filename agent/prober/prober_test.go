@@ -137,7 +137,10 @@ func TestProberReadiness(t *testing.T) {
 		t.Fatalf("after 503: %+v, want not ready", got)
 	}
 	// Two more failed checks: still one event.
-	for h := hits.Load(); hits.Load() < h+2; {
+	for h, deadline := hits.Load(), time.Now().Add(20*time.Second); hits.Load() < h+2; {
+		if time.Now().After(deadline) {
+			t.Fatal("the probe stopped checking")
+		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	ev := rec.take()
