@@ -14,10 +14,11 @@ import (
 // status writer, which makes a pod an endpoint only once they pass.
 func newProber(r *reconcile.Reconciler, status *noderuntime.StatusWriter, recorder *events.Recorder, addr string, log *slog.Logger) *prober.Prober {
 	return prober.New(prober.Config{
-		Source:  r,
-		Sink:    status,
-		Events:  recorder,
-		Checker: prober.Checker{NodeAddr: addr},
-		Logger:  log,
+		Source:   r,
+		Sink:     status,
+		WasReady: status.WasReady,
+		Events:   recorder,
+		Checker:  prober.Checker{NodeAddr: addr},
+		Logger:   log,
 	})
 }

@@ -34,6 +34,7 @@ type StatusWriter struct {
 	reports map[string]reconcile.Status  // the runtime's last report, by pod key
 	ports   map[string]bool              // the last port check, by pod key; absent: not checked
 	probes  map[string]map[string]probed // the agent's probes, by pod key and container
+	carried map[string]bool              // pods whose stored readiness was read back (see carry)
 	written map[string]written           // what this writer last stored, by pod key
 }
 
@@ -56,7 +57,7 @@ func NewStatusWriter(s StatusStore, node, hostIP string, log *slog.Logger) *Stat
 	return &StatusWriter{
 		store: s, node: node, hostIP: hostIP, log: log.With("component", "podstatus"),
 		reports: map[string]reconcile.Status{}, ports: map[string]bool{}, written: map[string]written{},
-		probes: map[string]map[string]probed{},
+		probes: map[string]map[string]probed{}, carried: map[string]bool{},
 	}
 }
 
@@ -65,6 +66,7 @@ func NewStatusWriter(s StatusStore, node, hostIP string, log *slog.Logger) *Stat
 func (w *StatusWriter) Report(podKey string, s reconcile.Status) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.carry(podKey)
 	w.reports[podKey] = s
 	w.write(podKey, "report pod status")
 }
@@ -150,6 +152,7 @@ func (w *StatusWriter) Prune(st *store.State) {
 			delete(w.reports, key)
 			delete(w.ports, key)
 			delete(w.probes, key)
+			delete(w.carried, key)
 		}
 	}
 	for key := range w.written {

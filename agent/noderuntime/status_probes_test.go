@@ -93,3 +93,47 @@ func TestStatusWriterMergesProbes(t *testing.T) {
 		t.Error("Prune kept the probes of a pod that left")
 	}
 }
+
+// A restarted agent (a new writer on the same store) carries over the readiness its node
+// stored for containers still in the same run: the pod stays ready, and the prober is told
+// so; a container that restarted meanwhile, or a record of another node, carries nothing.
+func TestStatusWriterCarriesReadinessAcrossRestarts(t *testing.T) {
+	n := startNode(t, "n1")
+	t1 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	w := NewStatusWriter(n, "n1", "198.18.0.11", slog.New(slog.DiscardHandler))
+	w.Report("default/web", gated(t1, 0))
+	w.Probed("default/web", "app", t1, 0, true)
+	if s, _, _ := stored(t, n, "default/web"); !s.Ready {
+		t.Fatalf("before the restart: %+v", s)
+	}
+
+	again := NewStatusWriter(n, "n1", "198.18.0.11", slog.New(slog.DiscardHandler))
+	if !again.WasReady("default/web", "app", t1, 0) || again.WasReady("default/web", "app", t1, 1) {
+		t.Error("WasReady: want the stored ready run of app only")
+	}
+	again.Report("default/web", gated(t1, 0))
+	if s, _, _ := stored(t, n, "default/web"); !s.Ready || !s.Containers[1].Ready {
+		t.Errorf("after the agent's restart, the same run: %+v", s)
+	}
+	again.Probed("default/web", "app", t1, 0, false)
+	if s, _, _ := stored(t, n, "default/web"); s.Ready {
+		t.Errorf("the probes failing after a carry-over: %+v", s)
+	}
+
+	// The container restarted while the agent was down: nothing carries.
+	w.Probed("default/web", "app", t1, 0, true)
+	third := NewStatusWriter(n, "n1", "198.18.0.11", slog.New(slog.DiscardHandler))
+	third.Report("default/web", gated(t1.Add(time.Minute), 1))
+	if s, _, _ := stored(t, n, "default/web"); s.Ready {
+		t.Errorf("a new run carried the last one's readiness: %+v", s)
+	}
+
+	// Another node's record is not this node's to carry.
+	if _, err := n.Put(store.StatusKey("default/moved"), store.MustJSON(store.PodStatus{Node: "n2", Ready: true,
+		Containers: []reconcile.ContainerStatus{{Name: "app", State: reconcile.ContainerRunning, Ready: true, Started: t1}}})); err != nil {
+		t.Fatal(err)
+	}
+	if third.WasReady("default/moved", "app", t1, 0) {
+		t.Error("carried another node's record")
+	}
+}

@@ -51,6 +51,17 @@ func (c *Container) Observe(r Run, now time.Time) bool {
 	return reset
 }
 
+// Seed starts a run from a known good state: started, and ready. It is for a run that was
+// ready before this agent started (it restarted, the container ran on), as the kubelet keeps
+// a container's readiness across its own restarts; the checks go on from there.
+func (c *Container) Seed() {
+	for _, m := range []*Machine{c.startup, c.readiness} {
+		if m != nil {
+			m.result = Success
+		}
+	}
+}
+
 // Started tells whether the startup probe succeeded (or there is none).
 func (c *Container) Started() bool { return c.startup == nil || c.startup.Result() == Success }
 

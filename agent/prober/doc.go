@@ -13,7 +13,9 @@
 //     succeeded (at once then, not a period later, so that a new pod takes traffic as soon
 //     as it can), the startup probe is not run once it succeeded, and a new run of the
 //     container (another start time or restart count, as systemd reports them) starts both
-//     over.
+//     over. A run that was ready before the agent restarted (its containers run on) starts
+//     ready instead (Config.WasReady, Container.Seed), so that an agent's restart takes no
+//     pod out of the endpoints.
 //   - Prober is the thin loop around them: it reads the desired pods and their statuses from
 //     the reconciler, runs the probes that are due (a bounded number at once, none for a pod
 //     that is not running) and hands every change of a container's readiness to the status

@@ -180,3 +180,25 @@ func TestMachineTransitions(t *testing.T) {
 		t.Errorf("transitions %v, want %v", got, want)
 	}
 }
+
+// A seeded run (ready before the agent restarted) starts started and ready; its checks go on
+// and take it out after failureThreshold failures, as any ready container.
+func TestContainerSeed(t *testing.T) {
+	c := NewContainer(timing(1, 0, 1, 3), timing(10, 0, 1, 2))
+	c.Observe(Run{Started: t0}, at(100))
+	c.Seed()
+	if !c.Ready() || !c.Started() {
+		t.Fatalf("seeded: ready %v started %v", c.Ready(), c.Started())
+	}
+	if due := c.Due(at(100)); !slices.Equal(due, []Kind{Readiness}) {
+		t.Fatalf("due %v: the startup probe is done, readiness goes on", due)
+	}
+	c.Finish(Readiness, c.Begin(Readiness, at(100)), false)
+	if !c.Ready() {
+		t.Error("one failure took a seeded container out")
+	}
+	c.Finish(Readiness, c.Begin(Readiness, at(110)), false)
+	if c.Ready() {
+		t.Error("failureThreshold failures left a seeded container ready")
+	}
+}

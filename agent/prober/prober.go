@@ -56,6 +56,10 @@ type Config struct {
 	Checker Checker
 	// Kill kills a container whose startup probe failed; nil is PodmanKill.
 	Kill func(ctx context.Context, container string) error
+	// WasReady tells whether a run of a container was ready before this agent started (the
+	// status writer reads it back from the record this node stored); such a run starts
+	// ready rather than failed. Nil: every run starts as Kubernetes starts a new one.
+	WasReady func(podKey, container string, started time.Time, restarts int) bool
 	// Parallel bounds the checks under way at once (default 8).
 	Parallel int
 	Logger   *slog.Logger
@@ -181,6 +185,10 @@ func (p *Prober) sync(now time.Time) {
 			run := Run{Started: st.Containers[i].Started, Restarts: st.Containers[i].Restarts}
 			if e.c.Observe(run, now) {
 				e.run, e.ready, e.killed = run, false, false
+				if p.cfg.WasReady != nil && p.cfg.WasReady(d.Key, cs.Name, run.Started, run.Restarts) {
+					e.c.Seed()
+					e.ready = true
+				}
 			}
 		}
 	}

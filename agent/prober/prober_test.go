@@ -2,6 +2,7 @@ package prober
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -257,5 +258,32 @@ func TestProberSyncOnlyRunning(t *testing.T) {
 	p.sync(now)
 	if len(p.entries) != 0 {
 		t.Errorf("a container with only a livenessProbe: %d entries", len(p.entries))
+	}
+}
+
+// A run the status writer says was ready before the agent started starts ready; another run
+// starts failed.
+func TestProberSyncSeedsReadyRuns(t *testing.T) {
+	started := time.Now().Add(-time.Hour)
+	src := &source{pod: webPod(reconcile.ContainerSpec{Readiness: httpProbe(1), Startup: httpProbe(1)}), status: runningStatus(0)}
+	src.status.Containers[0].Started = started
+	var asked []string
+	p := New(Config{Source: src, Sink: make(sink, 1), Logger: slog.New(slog.DiscardHandler),
+		WasReady: func(pod, c string, s time.Time, restarts int) bool {
+			asked = append(asked, fmt.Sprintf("%s %s %d", pod, c, restarts))
+			return s.Equal(started) && restarts == 0
+		}})
+	p.sync(time.Now())
+	e := p.entries[ckey{"default/web", "app"}]
+	if e == nil || !e.ready || !e.c.Ready() || !e.c.Started() {
+		t.Fatalf("entry %+v: a run that was ready does not start ready", e)
+	}
+	src.set(func(st *reconcile.Status) { *st = runningStatus(1) })
+	p.sync(time.Now())
+	if e.ready || e.c.Ready() || e.c.Started() {
+		t.Error("a new run started ready")
+	}
+	if want := []string{"default/web app 0", "default/web app 1"}; !slices.Equal(asked, want) {
+		t.Errorf("asked %q, want %q", asked, want)
 	}
 }
