@@ -41,6 +41,7 @@ import (
 	"github.com/podman-swarm/podman-swarm/agent/liveness"
 	"github.com/podman-swarm/podman-swarm/agent/nodemeta"
 	"github.com/podman-swarm/podman-swarm/agent/noderuntime"
+	"github.com/podman-swarm/podman-swarm/agent/prober"
 	"github.com/podman-swarm/podman-swarm/agent/quorum"
 	"github.com/podman-swarm/podman-swarm/agent/schedule"
 	"github.com/podman-swarm/podman-swarm/agent/store"
@@ -164,7 +165,12 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	var runtime apiserver.PodRuntime // nil with RuntimeNone
 	var pods *podGate                // nil with RuntimeNone
 	if cfg.Runtime == RuntimeSystemd {
-		r, ports, err := startPods(ctx, cfg, node, addr, netRanges, status, logger)
+		var probes *prober.Prober // set before any part starts, so before the first report
+		report := func(key string, s reconcile.Status) {
+			status.Report(key, s)
+			probes.Poke()
+		}
+		r, ports, err := startPods(ctx, cfg, node, addr, netRanges, report, logger)
 		if err != nil {
 			node.Shutdown()
 			ln.Close()
@@ -174,6 +180,8 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		parts.Add("reconciler", r)
 		// In the background, so that the first pod does not build podman's pause image.
 		parts.Add("pauseimage", reconcile.PauseImageWarmup{Logger: logger})
+		probes = newProber(r, status, recorder, addr, logger)
+		parts.Add("prober", probes)
 		parts.Add("pods", noderuntime.NewLoop(node, cfg.NodeName, pods, status, fence, logger).
 			WithNodePorts(ports).WithCurrentStatus(r.Status))
 		keeper := newNetKeeper(cfg, views, node, ports, r, logger)
@@ -229,7 +237,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 
 // startPods builds this node's pod runtime: the table of its pods' node ports and the
 // reconciler that renders each pod with its network.
-func startPods(ctx context.Context, cfg Config, node *cluster.Node, addr string, ranges netalloc.Ranges, status *noderuntime.StatusWriter, log *slog.Logger) (*reconcile.Reconciler, *noderuntime.NodePorts, error) {
+func startPods(ctx context.Context, cfg Config, node *cluster.Node, addr string, ranges netalloc.Ranges, report func(podKey string, s reconcile.Status), log *slog.Logger) (*reconcile.Reconciler, *noderuntime.NodePorts, error) {
 	opts, err := renderOptions(cfg, addr)
 	if err != nil {
 		return nil, nil, err
@@ -238,7 +246,7 @@ func startPods(ctx context.Context, cfg Config, node *cluster.Node, addr string,
 	if err != nil {
 		return nil, nil, err
 	}
-	r, err := startSystemdRuntime(ctx, cfg, opts, ports, status.Report)
+	r, err := startSystemdRuntime(ctx, cfg, opts, ports, report)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -1,7 +1,8 @@
 // Package probe runs the checks of Kubernetes' httpGet, tcpSocket and exec probes, with
 // Kubernetes' rules for success. The swarm binary carries it into containers (bind-mounted
 // read-only by the quadlet package) as `swarm probe http|tcp|exec`, so that a probe needs
-// neither curl nor a shell in the image.
+// neither curl nor a shell in the image; the agent's prober runs HTTP and TCPHeld from the
+// node, through the node port a pod's port is published on.
 package probe
 
 import (
@@ -93,9 +94,51 @@ func HTTP(ctx context.Context, host string, port int, path, scheme string, heade
 	// Drain a little of the body so that a server that writes it is not cut off mid-way.
 	_, _ = io.CopyN(io.Discard, resp.Body, 10<<10)
 	if resp.StatusCode < 200 || resp.StatusCode >= 400 {
-		return fmt.Errorf("GET %s: status %s", target, resp.Status)
+		return &StatusError{URL: target, Code: resp.StatusCode, Status: resp.Status}
 	}
 	return nil
+}
+
+// StatusError is an HTTP check's failure by the answer's status.
+type StatusError struct {
+	URL    string
+	Code   int    // e.g. 503
+	Status string // e.g. "503 Service Unavailable"
+}
+
+func (e *StatusError) Error() string { return fmt.Sprintf("GET %s: status %s", e.URL, e.Status) }
+
+// TCPHeld succeeds when a TCP connection to host:port opens within timeout and then stays
+// open for hold, or brings data first. It is the check for a port reached through a
+// forwarder that accepts on its own (pasta, rootless podman's network, accepts on the node
+// for every published port and closes at once when nothing listens in the pod): a server
+// that listens either waits for its client or greets it. hold is cut to what is left of
+// timeout.
+func TCPHeld(ctx context.Context, host string, port int, timeout, hold time.Duration) error {
+	if port < 1 || port > 65535 {
+		return fmt.Errorf("port %d is not a port number", port)
+	}
+	deadline := time.Now().Add(timeout)
+	ctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close()
+	until := time.Now().Add(hold)
+	if until.After(deadline) {
+		until = deadline
+	}
+	if err := conn.SetReadDeadline(until); err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	n, err := conn.Read(make([]byte, 1))
+	if n > 0 || errors.Is(err, os.ErrDeadlineExceeded) {
+		return nil
+	}
+	return fmt.Errorf("connection closed at once, nothing listens: %w", err)
 }
 
 // TCP succeeds when a TCP connection to host:port opens within timeout.

@@ -167,6 +167,68 @@ func TestTCP(t *testing.T) {
 	}
 }
 
+// A status that fails the check is told apart, with its code.
+func TestHTTPStatusError(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	host, port := hostPort(t, srv.URL)
+	err := HTTP(context.Background(), host, port, "/ready", "http", nil, 5*time.Second)
+	var se *StatusError
+	if !errors.As(err, &se) || se.Code != 503 || !strings.Contains(err.Error(), "status 503 Service Unavailable") {
+		t.Errorf("err = %v, want a StatusError of 503", err)
+	}
+}
+
+// TCPHeld passes a server that waits for its client or greets it, and fails one that
+// closes at once (what pasta does when nothing listens in the pod) and a closed port.
+func TestTCPHeld(t *testing.T) {
+	serve := func(handle func(net.Conn)) int {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ln.Close() })
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				go handle(c)
+			}
+		}()
+		return ln.Addr().(*net.TCPAddr).Port
+	}
+	waits := serve(func(c net.Conn) { defer c.Close(); _, _ = io.Copy(io.Discard, c) })
+	greets := serve(func(c net.Conn) {
+		defer c.Close()
+		_, _ = c.Write([]byte("220 hello\r\n"))
+		_, _ = io.Copy(io.Discard, c)
+	})
+	closes := serve(func(c net.Conn) { c.Close() })
+	ctx := context.Background()
+	if err := TCPHeld(ctx, "127.0.0.1", waits, 5*time.Second, 100*time.Millisecond); err != nil {
+		t.Errorf("a server that waits: %v", err)
+	}
+	if err := TCPHeld(ctx, "127.0.0.1", greets, 5*time.Second, 5*time.Second); err != nil {
+		t.Errorf("a server that greets: %v", err)
+	}
+	if err := TCPHeld(ctx, "127.0.0.1", closes, 5*time.Second, 5*time.Second); err == nil {
+		t.Error("a forwarder that closes at once: success")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	if err := TCPHeld(ctx, "127.0.0.1", port, 5*time.Second, 100*time.Millisecond); err == nil {
+		t.Error("a closed port: success")
+	}
+}
+
 func TestParseHeader(t *testing.T) {
 	for _, tc := range []struct {
 		in, name, value string

@@ -102,7 +102,7 @@ func (r *renderer) containerUnit(ca containerAt, o order) (Unit, error) {
 	if err := r.mounts(u, c, p); err != nil {
 		return Unit{}, err
 	}
-	health, err := r.probes(u, ca, env)
+	health, probes, err := r.probes(u, ca, env)
 	if err != nil {
 		return Unit{}, err
 	}
@@ -127,6 +127,7 @@ func (r *renderer) containerUnit(ca containerAt, o order) (Unit, error) {
 	return Unit{
 		UnitRef: containerRef(ns, pod, c.Name), Text: u.text(),
 		Init: init, Restart: restart, Health: health, Image: c.Image, Pull: pull,
+		Liveness: probes.liveness, Readiness: probes.readiness, Startup: probes.startup,
 	}, nil
 }
 

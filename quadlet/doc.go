@@ -8,7 +8,8 @@
 // Each Unit is a file name and text, with the facts the reconciler acts on so that it never
 // reads the text back: its UnitRef (kind, pod, container or volume, the systemd service and
 // the podman volume it makes) and, for a container, whether it is an init container that
-// runs to its end, its Restart=, whether it has a health check, its image and its Pull=.
+// runs to its end, its Restart=, whether it has a health check, its probes, its image and
+// its Pull=.
 // The facts come from the values the text is written from. A file known only by its name,
 // such as one left in the unit folder by an earlier run, gets its UnitRef from
 // ParseUnitName, which always agrees with Render's.
@@ -41,19 +42,25 @@
 //
 // # Probes
 //
-// podman has one health check per container, plus a startup check in front of it:
-//   - livenessProbe: the health check, with HealthOnFailure=kill; systemd's Restart= (from
-//     restartPolicy) then restarts the container.
-//   - readinessProbe alone: the health check with no action on failure; the health status
-//     is the container's readiness.
-//   - both: the livenessProbe decides health and readiness; a readinessProbe that differs
-//     is ignored with a warning.
-//   - startupProbe: HealthStartup* keys in front of the health check; without a liveness or
-//     readiness probe it is ignored with a warning (podman refuses a startup check alone).
+// Probes are split between podman and the node's agent, so that all three work at once
+// with Kubernetes' meaning:
+//   - livenessProbe: podman's health check (one per container), with HealthOnFailure=kill;
+//     systemd's Restart= (from restartPolicy) then restarts the container. It does not
+//     decide readiness.
+//   - startupProbe: with a livenessProbe, also podman's startup check (HealthStartup* keys)
+//     in front of the health check, which podman refuses alone; the agent runs it too.
+//   - readinessProbe, and a startupProbe without a livenessProbe: not written into the
+//     unit; the agent runs them from the node (see Unit.Readiness and Unit.Startup).
 //
-// periodSeconds, timeoutSeconds, failureThreshold and initialDelaySeconds become the
-// interval, timeout, retries and start period. An exec probe runs as written (JSON exec
-// form). httpGet and tcpSocket probes run the node's swarm binary, bind-mounted read-only at
+// Every probe's fields are checked alike, and each probe is a fact of its unit (Probe),
+// resolved: its kind, the port (a named port resolved) and where the node reaches it, and
+// the timing fields with Kubernetes' defaults. The agent reaches an http or tcp probe's port
+// through the node port it is published on; a port that only such a probe names is
+// published too (ProbePorts), like a declared port without a hostPort.
+//
+// In podman's checks, periodSeconds, timeoutSeconds, failureThreshold and
+// initialDelaySeconds become the interval, timeout, retries and start period. An exec probe
+// runs as written (JSON exec form). httpGet and tcpSocket probes run the node's swarm binary, bind-mounted read-only at
 // ProbeBinary, as `swarm probe http|tcp ...`, so the image needs no curl and no shell; so
 // does an exec probe that podman would read in Docker's way (one word, or a first word of
 // CMD, CMD-SHELL or NONE), as `swarm probe exec -- ...`.

@@ -49,9 +49,13 @@ type Unit struct {
 	Init bool
 	// Restart is the service's Restart=: "always", "on-failure" or "no".
 	Restart string
-	// Health is set when the container has a podman health check (from its liveness or
-	// readiness probe), which then decides its readiness.
+	// Health is set when the container has a podman health check: its livenessProbe, which
+	// gets it killed (and restarted by systemd) when it fails. It does not decide readiness.
 	Health bool
+	// Liveness, Readiness and Startup are the container's probes, resolved; nil for a probe
+	// it does not have. The node's agent runs Readiness and Startup (podman runs Startup too,
+	// in front of the liveness check, when both are set); Liveness is podman's health check.
+	Liveness, Readiness, Startup *Probe
 	// Image is the container's image as the pod names it, and Pull the unit's Pull=
 	// ("always", "missing" or "never"), from the pull policy.
 	Image string

@@ -2,6 +2,7 @@ package quadlet
 
 import (
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -115,14 +116,18 @@ func TestFacts(t *testing.T) {
 			Init: true, Restart: "on-failure", Image: "localhost/migrate:1", Pull: "missing"},
 		{UnitRef: UnitRef{Name: "swarm-default_web_proxy.container", Kind: KindContainer, Namespace: "default", Pod: "web",
 			Container: "proxy", Service: "swarm-default_web_proxy.service"},
-			Restart: "always", Health: true, Image: "localhost/proxy", Pull: "always"},
+			Restart: "always", Health: true, Image: "localhost/proxy", Pull: "always",
+			Liveness: &Probe{Kind: ProbeTCP, Port: 80, PeriodSeconds: 10, TimeoutSeconds: 1, SuccessThreshold: 1, FailureThreshold: 3}},
 		{UnitRef: UnitRef{Name: appFile, Kind: KindContainer, Namespace: "default", Pod: "web",
 			Container: "app", Service: "swarm-default_web_app.service"},
-			Restart: "on-failure", Health: true, Image: "localhost/app:1", Pull: "never"},
+			// A readinessProbe is the agent's, not a health check.
+			Restart: "on-failure", Image: "localhost/app:1", Pull: "never",
+			Readiness: &Probe{Kind: ProbeExec, Command: []string{"true", "x"}, PeriodSeconds: 10, TimeoutSeconds: 1, SuccessThreshold: 1, FailureThreshold: 3}},
 		// A startup probe alone makes no health check.
 		{UnitRef: UnitRef{Name: "swarm-default_web_cost.container", Kind: KindContainer, Namespace: "default", Pod: "web",
 			Container: "cost", Service: "swarm-default_web_cost.service"},
-			Restart: "on-failure", Image: "localhost/cost:100%", Pull: "missing"},
+			Restart: "on-failure", Image: "localhost/cost:100%", Pull: "missing",
+			Startup: &Probe{Kind: ProbeExec, Command: []string{"true", "x"}, PeriodSeconds: 10, TimeoutSeconds: 1, SuccessThreshold: 1, FailureThreshold: 3}},
 		{UnitRef: UnitRef{Name: "swarm-default_web_data.volume", Kind: KindVolume, Namespace: "default", Pod: "web",
 			Volume: "data", Service: "swarm-default_web_data_volume.service", PodmanVolume: "swarm-default_web_data"}},
 	}
@@ -131,7 +136,7 @@ func TestFacts(t *testing.T) {
 	}
 	for i, u := range res.Units {
 		u.Text = ""
-		if u != want[i] {
+		if !reflect.DeepEqual(u, want[i]) {
 			t.Errorf("unit %d:\n got %+v\nwant %+v", i, u, want[i])
 		}
 	}

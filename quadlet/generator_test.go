@@ -199,6 +199,10 @@ func checkPodService(t *testing.T, pod manifest.Pod, s *parsedUnit) {
 			ports = append(ports, strings.TrimPrefix(p.HostIP+":", ":")+itoa(p.HostPort)+":"+itoa(p.ContainerPort)+"/"+strings.ToLower(string(p.Protocol)))
 		}
 	}
+	// A port only a probe of the agent names is published on itself, as a legacy pod's.
+	for _, k := range ProbePorts(&pod.Spec) {
+		ports = append(ports, itoa(k.Port)+":"+itoa(k.Port)+"/tcp")
+	}
 	if got := flagValues(argv, "--publish"); !sameSet(got, ports) {
 		t.Errorf("published ports %q, want %q", got, ports)
 	}
@@ -255,10 +259,8 @@ func checkContainerService(t *testing.T, pod manifest.Pod, c *corev1.Container, 
 // probe's words exactly: the exec command, or the httpGet path and headers.
 func checkHealthCmd(t *testing.T, name string, c *corev1.Container, argv []string, env map[string]string) {
 	t.Helper()
+	// Only the livenessProbe is podman's health check; the agent runs the readinessProbe.
 	probe := c.LivenessProbe
-	if probe == nil {
-		probe = c.ReadinessProbe
-	}
 	hc := flagValues(argv, "--health-cmd")
 	if probe == nil {
 		if len(hc) > 0 {

@@ -196,6 +196,16 @@ func (r *renderer) publishPorts(u *unitFile) error {
 		}
 		u.add("Pod", "PublishPort", v)
 	}
+	// The agent probes from the node: a port only a probe names is published like a
+	// declared port without a hostPort. A port that is no port number is refused with the
+	// probe's other fields.
+	for _, k := range ProbePorts(spec) {
+		v, err := r.publishPort(manifest.PublishedPort{ContainerPort: k.Port, HostPort: k.Port, Protocol: k.Protocol})
+		if err != nil {
+			return fieldError("spec", "probe port %s: %v", k, err)
+		}
+		u.add("Pod", "PublishPort", v)
+	}
 	return nil
 }
 

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
@@ -33,13 +32,20 @@ type healthCheck struct {
 	usesBinary  bool   // the command runs the node's swarm binary
 }
 
-// probes writes the container's health checks. podman has one health check per container
-// (plus a startup check in front of it), so: the livenessProbe decides it and kills the
-// container when it fails (systemd then restarts it, per restartPolicy); a readinessProbe
-// alone decides it with no action on failure (the agent reads the health as readiness); a
-// startupProbe becomes podman's startup check, which needs a regular one. It returns whether
-// the container got a health check.
-func (r *renderer) probes(u *unitFile, ca containerAt, env *envList) (health bool, err error) {
+// containerProbes are a container's probes as facts of its unit, for the agent (readiness,
+// startup) and for describe (liveness).
+type containerProbes struct {
+	liveness, readiness, startup *Probe
+}
+
+// probes writes the container's health check and resolves its probes. podman has one
+// health check per container (plus a startup check in front of it): the livenessProbe is
+// that check and kills the container when it fails (systemd then restarts it, per
+// restartPolicy), with the startupProbe as podman's startup check in front of it. The
+// node's agent runs the readinessProbe and the startupProbe (see Unit.Readiness), so
+// neither needs a health check of its own. It returns whether the container got a health
+// check.
+func (r *renderer) probes(u *unitFile, ca containerAt, env *envList) (health bool, facts containerProbes, err error) {
 	c, p := ca.c, ca.path
 	live, ready, startup := c.LivenessProbe, c.ReadinessProbe, c.StartupProbe
 	if ca.init && !ca.isSidecar() {
@@ -51,44 +57,45 @@ func (r *renderer) probes(u *unitFile, ca containerAt, env *envList) (health boo
 				r.warn(p+"."+pr.field, "%s (an init container that is not a sidecar has no probes)", unsupportedIgnored)
 			}
 		}
-		return false, nil
+		return false, containerProbes{}, nil
 	}
-	var regular *healthCheck
-	kill := false
-	switch {
-	case live != nil:
-		if regular, err = r.healthCheck(live, p+".livenessProbe", c, env); err != nil {
-			return false, err
+	var regular, start *healthCheck
+	if live != nil {
+		lp := p + ".livenessProbe"
+		if regular, err = r.healthCheck(live, lp, c, env, true); err != nil {
+			return false, facts, err
 		}
-		kill = true
-		if ready != nil {
-			if _, err := r.healthCheck(ready, p+".readinessProbe", c, env); err != nil {
-				return false, err
-			}
-			if !equality.Semantic.DeepEqual(live, ready) {
-				r.warn(p+".readinessProbe", "%s (podman has one health check per container: the livenessProbe decides readiness too)", unsupportedIgnored)
-			}
-		}
-	case ready != nil:
-		if regular, err = r.healthCheck(ready, p+".readinessProbe", c, env); err != nil {
-			return false, err
+		if facts.liveness, err = r.probeFact(live, lp, c, env, true, false); err != nil {
+			return false, facts, err
 		}
 	}
-	var start *healthCheck
+	if ready != nil {
+		rp := p + ".readinessProbe"
+		// Checked as a health check would be, so that every probe takes the same fields.
+		if _, err = r.healthCheck(ready, rp, c, env, false); err != nil {
+			return false, facts, err
+		}
+		if facts.readiness, err = r.probeFact(ready, rp, c, env, false, true); err != nil {
+			return false, facts, err
+		}
+	}
 	if startup != nil {
 		sp := p + ".startupProbe"
-		if start, err = r.healthCheck(startup, sp, c, env); err != nil {
-			return false, err
+		if start, err = r.healthCheck(startup, sp, c, env, true); err != nil {
+			return false, facts, err
+		}
+		if facts.startup, err = r.probeFact(startup, sp, c, env, true, true); err != nil {
+			return false, facts, err
 		}
 		if regular == nil {
-			r.warn(sp, "%s (podman runs a startup check only in front of a livenessProbe or readinessProbe)", unsupportedIgnored)
+			// The agent runs it, and kills the container when it fails.
 			start = nil
 		} else if start.startPeriod != "" {
 			r.warn(sp+".initialDelaySeconds", "%s (podman's startup check starts at once)", unsupportedIgnored)
 		}
 	}
 	if regular == nil {
-		return false, nil
+		return false, facts, nil
 	}
 	if regular.usesBinary || start != nil && start.usesBinary {
 		v, err := rawValue(r.opts.SwarmBinary + ":" + ProbeBinary + ":ro")
@@ -96,7 +103,7 @@ func (r *renderer) probes(u *unitFile, ca containerAt, env *envList) (health boo
 			err = fmt.Errorf("holds ':'")
 		}
 		if err != nil {
-			return false, fieldError("options.SwarmBinary", "%q %v", r.opts.SwarmBinary, err)
+			return false, facts, fieldError("options.SwarmBinary", "%q %v", r.opts.SwarmBinary, err)
 		}
 		u.add("Container", "Volume", v)
 	}
@@ -107,20 +114,21 @@ func (r *renderer) probes(u *unitFile, ca containerAt, env *envList) (health boo
 	if regular.startPeriod != "" {
 		u.add("Container", "HealthStartPeriod", regular.startPeriod)
 	}
-	if kill {
-		u.add("Container", "HealthOnFailure", "kill")
-	}
+	u.add("Container", "HealthOnFailure", "kill")
 	if start != nil {
 		u.add("Container", "HealthStartupCmd", start.cmd)
 		u.add("Container", "HealthStartupInterval", start.interval)
 		u.add("Container", "HealthStartupTimeout", start.timeout)
 		u.add("Container", "HealthStartupRetries", start.retries)
 	}
-	return true, nil
+	return true, facts, nil
 }
 
-// healthCheck turns one probe into a podman health check.
-func (r *renderer) healthCheck(probe *corev1.Probe, p string, c *corev1.Container, env *envList) (*healthCheck, error) {
+// healthCheck checks one probe's fields and turns it into a podman health check. podman
+// passes a check at its first success: with one set, a livenessProbe or startupProbe warns
+// that its successThreshold is ignored (Kubernetes takes only 1 there); the agent honours a
+// readinessProbe's.
+func (r *renderer) healthCheck(probe *corev1.Probe, p string, c *corev1.Container, env *envList, ones bool) (*healthCheck, error) {
 	if err := r.checkFields(p, probe, probeRules); err != nil {
 		return nil, err
 	}
@@ -138,7 +146,7 @@ func (r *renderer) healthCheck(probe *corev1.Probe, p string, c *corev1.Containe
 			return nil, fieldError(p+"."+n.field, "%d is negative", n.value)
 		}
 	}
-	if probe.SuccessThreshold > 1 {
+	if ones && probe.SuccessThreshold > 1 {
 		r.warn(p+".successThreshold", "%s (one success makes the container healthy)", unsupportedIgnored)
 	}
 	hc := &healthCheck{
@@ -254,8 +262,17 @@ func (r *renderer) tcpProbe(t *corev1.TCPSocketAction, p string, c *corev1.Conta
 	return []string{ProbeBinary, "probe", "tcp", "--host", orHost(t.Host), "--port", port, "--timeout", timeout}, nil
 }
 
-// probePort resolves a probe's port: a number, or the name of one of the container's ports.
+// probePort resolves a probe's port as the command line of `swarm probe` takes it.
 func probePort(port intstr.IntOrString, p string, c *corev1.Container) (string, error) {
+	n, err := resolvePort(port, p, c)
+	if err != nil {
+		return "", err
+	}
+	return strconv.Itoa(int(n)), nil
+}
+
+// resolvePort resolves a probe's port: a number, or the name of one of the container's ports.
+func resolvePort(port intstr.IntOrString, p string, c *corev1.Container) (int32, error) {
 	n := port.IntVal
 	if port.Type == intstr.String {
 		n = 0
@@ -266,13 +283,13 @@ func probePort(port intstr.IntOrString, p string, c *corev1.Container) (string, 
 			}
 		}
 		if n == 0 {
-			return "", fieldError(p, "the container has no port named %q", port.StrVal)
+			return 0, fieldError(p, "the container has no port named %q", port.StrVal)
 		}
 	}
 	if n < 1 || n > 65535 {
-		return "", fieldError(p, "%d is not a port number", n)
+		return 0, fieldError(p, "%d is not a port number", n)
 	}
-	return strconv.Itoa(int(n)), nil
+	return n, nil
 }
 
 func orHost(h string) string {

@@ -190,7 +190,14 @@ func TestRenderWarnings(t *testing.T) {
 		}, []string{"spec.containers[0].lifecycle.preStop: not supported, ignored (lifecycle hooks are not run; the container gets its stop signal at once)"}},
 		{"startup probe alone", func(p *manifest.Pod) {
 			p.Spec.Containers[0].StartupProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromInt32(80)}}}
-		}, []string{"spec.containers[0].startupProbe: not supported, ignored (podman runs a startup check only in front of a livenessProbe or readinessProbe)"}},
+		}, nil}, // the agent runs it
+		{"readiness and liveness differ", func(p *manifest.Pod) {
+			p.Spec.Containers[0].LivenessProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromInt32(80)}}}
+			p.Spec.Containers[0].ReadinessProbe = &corev1.Probe{SuccessThreshold: 2, ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Port: intstr.FromInt32(80)}}}
+		}, nil}, // the agent runs the readinessProbe, and honours its successThreshold
+		{"liveness success threshold", func(p *manifest.Pod) {
+			p.Spec.Containers[0].LivenessProbe = &corev1.Probe{SuccessThreshold: 2, ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromInt32(80)}}}
+		}, []string{"spec.containers[0].livenessProbe.successThreshold: not supported, ignored (one success makes the container healthy)"}},
 		{"same readiness and liveness", func(p *manifest.Pod) {
 			probe := &corev1.Probe{ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromInt32(80)}}}
 			p.Spec.Containers[0].LivenessProbe = probe

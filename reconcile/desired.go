@@ -38,13 +38,22 @@ type ContainerSpec struct {
 	Init bool
 	// Restart is systemd's Restart= for it: "always", "on-failure" or "no".
 	Restart string
-	// Health is set when the container has a health check, which then decides readiness.
+	// Health is set when the container has podman's health check (its livenessProbe), which
+	// gets it killed and restarted when it fails; it does not decide readiness.
 	Health bool
+	// Liveness, Readiness and Startup are its probes as quadlet resolved them, nil for one it
+	// does not have. The agent runs Readiness and Startup; they gate its readiness (see
+	// ContainerSpec.Gated).
+	Liveness, Readiness, Startup *quadlet.Probe
 	// Image is the container's image as the pod names it, and Pull the unit's Pull=
 	// ("always", "missing" or "never"), for error messages.
 	Image string
 	Pull  string
 }
+
+// Gated tells whether the container's readiness is up to the agent's probes: it has a
+// readinessProbe or a startupProbe.
+func (c ContainerSpec) Gated() bool { return c.Readiness != nil || c.Startup != nil }
 
 // KeepsRunning tells whether systemd must keep the container's service active as long as
 // the pod runs: a container (or sidecar) that restarts always.
@@ -89,17 +98,27 @@ func NewDesiredPod(key string, units []quadlet.Unit) DesiredPod {
 			d.PodService = u.Service
 		case quadlet.KindContainer:
 			d.Containers = append(d.Containers, ContainerSpec{
-				Name:    u.Container,
-				Service: u.Service,
-				Init:    u.Init,
-				Restart: u.Restart,
-				Health:  u.Health,
-				Image:   u.Image,
-				Pull:    u.Pull,
+				Name:      u.Container,
+				Service:   u.Service,
+				Init:      u.Init,
+				Restart:   u.Restart,
+				Health:    u.Health,
+				Liveness:  u.Liveness,
+				Readiness: u.Readiness,
+				Startup:   u.Startup,
+				Image:     u.Image,
+				Pull:      u.Pull,
 			})
 		}
 	}
 	d.Fingerprint = fingerprint(d.Units)
+	return d
+}
+
+// DesiredPods are the pods the loop was last given that it could render, in key order: what
+// the agent's prober reads the containers' probes from.
+func (r *Reconciler) DesiredPods() []DesiredPod {
+	d, _ := r.snapshot()
 	return d
 }
 

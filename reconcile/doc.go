@@ -14,9 +14,13 @@
 //     plans, applies and reports each pod's status once it changes.
 //
 // A desired pod is built from quadlet's units and their facts (which container is an init
-// container, how it restarts, whether it has a health check, its image and pull policy, the
-// service each unit becomes); the loop never reads rendered text back, it only writes it
-// and compares it with the files on disk. A file on disk is known by its name, through
+// container, how it restarts, whether it has a health check, its probes, its image and pull
+// policy, the service each unit becomes); the loop never reads rendered text back, it only
+// writes it and compares it with the files on disk. A running container is Ready here
+// unless it has a readinessProbe or startupProbe: those the agent runs, and its status
+// writer raises the pod to Ready once they pass (Status.ReadyBarProbes). podman's health
+// check (the livenessProbe) kills a failing container, which systemd reports; it does not
+// decide readiness. A file on disk is known by its name, through
 // quadlet.ParseUnitName, which is also the only place that knows what quadlet's names look
 // like.
 //

@@ -86,9 +86,8 @@ func (n *inNode) start(t *testing.T) {
 			n.status[k] = s
 			n.t.Logf("report %s: %s ready=%v restarts=%d error=%q", k, s.Phase, s.Ready, s.Restarts, s.Error)
 		},
-		Logger:     slog.New(slog.NewTextHandler(testWriter{n.t}, &slog.HandlerOptions{Level: slog.LevelInfo})),
-		Resync:     2 * time.Second,
-		HealthPoll: time.Second,
+		Logger: slog.New(slog.NewTextHandler(testWriter{n.t}, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		Resync: 2 * time.Second,
 	})
 	if err != nil {
 		t.Fatal(err)

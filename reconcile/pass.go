@@ -38,9 +38,9 @@ func (r *Reconciler) pass(ctx context.Context) time.Duration {
 			obs.Units = units
 		}
 	}
-	polls := r.report(ctx, desired, renderErr, a.Blocked, obs.Units, true)
+	r.report(ctx, desired, renderErr, a.Blocked, obs.Units, true)
 	r.forgetLeftovers(ctx, desired, obs.Files)
-	return r.nextWake(held, polls)
+	return r.nextWake(held)
 }
 
 // observe reads our unit files and the state of every service they, or the desired pods,
@@ -220,8 +220,8 @@ func (r *Reconciler) jobs(ctx context.Context, steps []PodStep, units func(PodSt
 }
 
 // nextWake is how long the loop may sleep: until the periodic resync, a held start or a
-// back-off coming due, or a health poll.
-func (r *Reconciler) nextWake(held time.Time, polls bool) time.Duration {
+// back-off coming due.
+func (r *Reconciler) nextWake(held time.Time) time.Duration {
 	now := r.now()
 	d := r.cfg.Resync
 	if at := r.backoff.next(now); !at.IsZero() && (held.IsZero() || at.Before(held)) {
@@ -229,9 +229,6 @@ func (r *Reconciler) nextWake(held time.Time, polls bool) time.Duration {
 	}
 	if !held.IsZero() {
 		d = min(d, max(held.Sub(now), 10*time.Millisecond))
-	}
-	if polls {
-		d = min(d, r.cfg.HealthPoll)
 	}
 	return d
 }

@@ -147,9 +147,20 @@ func waitingReason(st Status, d DesiredPod, pod UnitState) string {
 			return "init container " + c.Name + " has not completed yet"
 		case !c.Init && cs.State == ContainerWaiting:
 			return "container " + c.Name + " is starting"
+		case !c.Init && !cs.Ready && cs.State == ContainerRunning && c.Gated():
+			return "container " + c.Name + " has not passed its " + gatingProbe(c) + " yet"
 		case !c.Init && !cs.Ready && cs.State == ContainerRunning:
 			return "container " + c.Name + " is not ready yet"
 		}
 	}
 	return "the pod is starting"
+}
+
+// gatingProbe names the probe the agent waits on before the container is ready: its
+// startupProbe first, then its readinessProbe.
+func gatingProbe(c ContainerSpec) string {
+	if c.Startup != nil {
+		return "startupProbe"
+	}
+	return "readinessProbe"
 }

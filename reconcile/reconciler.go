@@ -39,9 +39,6 @@ type Config struct {
 
 	// Resync is the period of a full pass without any other trigger (default 30s).
 	Resync time.Duration
-	// HealthPoll is how often a running pod with health checks is looked at, since a
-	// change of health is no change of its units (default 5s).
-	HealthPoll time.Duration
 	// JobTimeout bounds the wait for one batch of start or stop jobs (default 2m).
 	JobTimeout time.Duration
 	// BackoffInitial and BackoffMax space out the starts of a pod that keeps failing
@@ -108,7 +105,6 @@ func New(cfg Config) (*Reconciler, error) {
 		}
 	}
 	def(&cfg.Resync, 30*time.Second)
-	def(&cfg.HealthPoll, 5*time.Second)
 	def(&cfg.JobTimeout, 2*time.Minute)
 	def(&cfg.BackoffInitial, time.Second)
 	def(&cfg.BackoffMax, time.Minute)
@@ -194,7 +190,7 @@ func (r *Reconciler) snapshot() ([]DesiredPod, map[string]string) {
 }
 
 // Start runs the loop (a lifecycle.Runnable): a pass at once, then one each time it is
-// woken (SetDesired, a change of one of our units, a back-off or health poll coming due) or
+// woken (SetDesired, a change of one of our units, a back-off coming due) or
 // Resync passed. It returns when ctx ends. Units keep running when it returns: they belong
 // to systemd.
 func (r *Reconciler) Start(ctx context.Context) error {

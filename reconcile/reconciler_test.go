@@ -221,33 +221,37 @@ func TestReconcilerRestartsUnitSystemdGaveUpOn(t *testing.T) {
 	}
 }
 
-func TestReconcilerReportsRestartsAndHealth(t *testing.T) {
+// A container with a readinessProbe runs not ready (the agent's probes decide, past the
+// reconciler), whatever podman says of its health, and a restart by systemd is counted.
+func TestReconcilerReportsRestartsAndProbes(t *testing.T) {
 	n := newNode(t.TempDir())
 	r := n.agent()
 	ctx := context.Background()
 	web := podSpec("web")
 	web.Spec.Containers[0].ReadinessProbe = readinessProbe()
 	r.SetDesired([]manifest.Pod{web})
-	n.podman.health["swarm-default_web_app"] = "starting"
-	if next := r.pass(ctx); next > 5*time.Second {
-		t.Errorf("a pod waiting to be healthy: the loop sleeps %v, want the health poll", next)
-	}
+	n.podman.health["swarm-default_web_app"] = "healthy"
+	r.pass(ctx)
 	if got := n.takeReports(); !slices.Equal(got, []string{
 		`default/web Pending ready=false restarts=0 error="the pod is starting"`,
-		`default/web Running ready=false restarts=0 error="container app is not healthy yet"`,
+		`default/web Running ready=false restarts=0 error="container app has not passed its readinessProbe yet"`,
 	}) {
 		t.Errorf("reports %q", got)
 	}
-	n.podman.health["swarm-default_web_app"] = "healthy"
-	r.pass(ctx)
+	if s, ok := r.Status("default/web"); !ok || !s.ReadyBarProbes || s.Containers[0].Started.IsZero() {
+		t.Errorf("status %+v: want ReadyBarProbes and a start time", s)
+	}
 	n.sd.crash(webApp)
 	r.pass(ctx)
-	want := []string{`default/web Running ready=true restarts=0 error=""`, `default/web Running ready=true restarts=1 error=""`}
+	want := []string{`default/web Running ready=false restarts=1 error="container app has not passed its readinessProbe yet"`}
 	if got := n.takeReports(); !slices.Equal(got, want) {
 		t.Errorf("reports %q, want %q", got, want)
 	}
 	if calls := n.sd.takeCalls(); slices.ContainsFunc(calls, func(c string) bool { return strings.HasPrefix(c, "stop") }) {
 		t.Errorf("a restart by systemd made the loop stop something: %q", calls)
+	}
+	if d := r.DesiredPods(); len(d) != 1 || d[0].Containers[0].Readiness == nil {
+		t.Errorf("DesiredPods = %+v", d)
 	}
 }
 

@@ -7,24 +7,13 @@ import (
 	"slices"
 )
 
-// report works out the status of every desired pod, reports those that changed, and tells
-// whether a running pod has health checks to poll. final is set for the state a pass leaves
+// report works out the status of every desired pod and reports those that changed. podman's
+// health checks (livenessProbes) decide nothing here: a failing one gets its container
+// killed, which systemd reports. final is set for the state a pass leaves
 // behind, unset for the state it found before acting, in which a unit that is not loaded
 // may be one the pass is about to write.
-func (r *Reconciler) report(ctx context.Context, desired []DesiredPod, renderErr, blocked map[string]string, units map[string]UnitState, final bool) bool {
+func (r *Reconciler) report(ctx context.Context, desired []DesiredPod, renderErr, blocked map[string]string, units map[string]UnitState, final bool) {
 	now := r.now()
-	var checked []string
-	for _, d := range desired {
-		for _, c := range d.Containers {
-			if c.Health && units[c.Service].ActiveState == stateActive {
-				checked = append(checked, containerName(c))
-			}
-		}
-	}
-	health, err := r.cfg.Podman.Health(ctx, checked)
-	if err != nil {
-		r.log.Warn("read the containers' health", "err", err)
-	}
 	wanted := map[string]bool{}
 	statuses := map[string]Status{}
 	journals := map[string]bool{}
@@ -34,7 +23,7 @@ func (r *Reconciler) report(ctx context.Context, desired []DesiredPod, renderErr
 			r.backoff.up(d.Key, now)
 		}
 		in := statusInput{
-			pod: d, units: units, health: health,
+			pod: d, units: units,
 			journal:   map[string]string{},
 			blocked:   blocked[d.Key],
 			notLoaded: r.notLoaded(d, units, final),
@@ -73,7 +62,6 @@ func (r *Reconciler) report(ctx context.Context, desired []DesiredPod, renderErr
 	old := r.status
 	r.status = statuses
 	r.mu.Unlock()
-	polls := false
 	for _, k := range slices.Sorted(maps.Keys(statuses)) {
 		st := statuses[k]
 		if o, ok := old[k]; !ok || !o.Equal(st) {
@@ -81,12 +69,6 @@ func (r *Reconciler) report(ctx context.Context, desired []DesiredPod, renderErr
 			r.cfg.Report(k, st)
 		}
 	}
-	for _, d := range desired {
-		if statuses[d.Key].Phase == PhaseRunning && slices.ContainsFunc(d.Containers, func(c ContainerSpec) bool { return c.Health }) {
-			polls = true
-		}
-	}
-	return polls
 }
 
 // podUp tells whether the pod runs as it should: its service active and every container

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/podman-swarm/podman-swarm/manifest"
 )
@@ -39,9 +40,15 @@ const (
 // Status is what the node reports about one of its pods.
 type Status struct {
 	Phase Phase
-	// Ready is set when the pod runs and every container is up and, if it has a health
-	// check, healthy: the pod can take traffic.
+	// Ready is set when the pod runs and every container is up and has no readiness or
+	// startup probe: the pod can take traffic. podman's health check (the livenessProbe)
+	// does not decide it.
 	Ready bool
+	// ReadyBarProbes is set when the pod would be Ready but for the containers whose
+	// readiness is up to the agent's probes (running, with a readinessProbe or
+	// startupProbe, left not Ready here): the agent's status writer makes it Ready once
+	// their probes pass.
+	ReadyBarProbes bool
 	// Restarts sums systemd's automatic restarts of the pod's containers since the pod
 	// was last started.
 	Restarts int
@@ -59,9 +66,14 @@ type ContainerStatus struct {
 	Name string
 	// State is ContainerWaiting, ContainerRunning or ContainerTerminated.
 	State string
-	// Ready: running and, with a health check, healthy.
+	// Ready: running and without a readiness or startup probe (the agent's probes decide
+	// for one with them).
 	Ready    bool
 	Restarts int
+	// Started is when the container last started running, from systemd; zero when it does
+	// not run. With Restarts it tells one run of the container from the next, which starts
+	// its probes over.
+	Started time.Time `json:",omitzero"`
 	// ExitCode is the last exit status of a terminated container (128+signal when killed).
 	ExitCode int
 	// Reason says why it waits or ended, e.g. "CrashLoopBackOff", "Completed", "Error".
@@ -70,7 +82,7 @@ type ContainerStatus struct {
 
 // Equal tells whether two statuses report the same thing.
 func (s Status) Equal(o Status) bool {
-	return s.Phase == o.Phase && s.Ready == o.Ready && s.Restarts == o.Restarts && s.Error == o.Error &&
+	return s.Phase == o.Phase && s.Ready == o.Ready && s.ReadyBarProbes == o.ReadyBarProbes && s.Restarts == o.Restarts && s.Error == o.Error &&
 		slices.Equal(s.Ports, o.Ports) && slices.Equal(s.Containers, o.Containers)
 }
 
@@ -78,8 +90,6 @@ func (s Status) Equal(o Status) bool {
 type statusInput struct {
 	pod   DesiredPod
 	units map[string]UnitState
-	// health maps a container's podman name to its health state.
-	health map[string]string
 	// journal maps a service to the last error line in its journal.
 	journal map[string]string
 	// blocked says why the pod cannot be written; notLoaded why systemd has no unit for
@@ -95,7 +105,7 @@ func podStatus(in statusInput) Status {
 	d := in.pod
 	st := Status{Ports: d.Ports}
 	var running, restarting, waiting, failedEnd, initPending, initFailed bool
-	allReady := true
+	allReady, allButProbes := true, true
 	var problems []string
 	unit := func(s string) UnitState {
 		// What systemd remembers of a unit without a file (a pod of the same name
@@ -116,7 +126,7 @@ func podStatus(in statusInput) Status {
 	backingOff := podFailed || podRetrying || in.startErr != "" && pod.down()
 	for _, c := range d.Containers {
 		u := unit(c.Service)
-		cs := containerStatus(c, u, in.health[containerName(c)], in.journal[c.Service])
+		cs := containerStatus(c, u, in.journal[c.Service])
 		if backingOff {
 			cs = ContainerStatus{Name: c.Name, State: ContainerWaiting, Reason: ReasonCrashLoopBackOff, Restarts: cs.Restarts}
 		}
@@ -136,6 +146,7 @@ func podStatus(in statusInput) Status {
 			continue
 		}
 		allReady = allReady && cs.Ready
+		allButProbes = allButProbes && (cs.Ready || cs.State == ContainerRunning && c.Gated())
 		switch cs.State {
 		case ContainerRunning:
 			running = true
@@ -165,6 +176,7 @@ func podStatus(in statusInput) Status {
 		st.Phase = PhaseSucceeded
 	}
 	st.Ready = st.Phase == PhaseRunning && allReady
+	st.ReadyBarProbes = st.Phase == PhaseRunning && allButProbes
 	// The most specific reason first: a container's own journal says more than the
 	// failed job of the start that brought it up.
 	switch {
@@ -190,7 +202,7 @@ func podStatus(in statusInput) Status {
 
 // containerStatus reads one container's state from its service; journal is the error
 // line of its last messages, which tells an image that cannot be had from a crash.
-func containerStatus(c ContainerSpec, u UnitState, health, journal string) ContainerStatus {
+func containerStatus(c ContainerSpec, u UnitState, journal string) ContainerStatus {
 	cs := ContainerStatus{Name: c.Name, Restarts: u.NRestarts}
 	exited := u.ExecMainCode != 0 // the main process ran and ended at least once
 	switch {
@@ -199,7 +211,8 @@ func containerStatus(c ContainerSpec, u UnitState, health, journal string) Conta
 		cs.State, cs.Reason = ContainerTerminated, "Completed"
 	case u.ActiveState == stateActive:
 		cs.State = ContainerRunning
-		cs.Ready = !c.Health || health == "healthy"
+		cs.Ready = !c.Gated()
+		cs.Started = u.ActiveEnter
 	case u.ActiveState == stateActivating && (u.SubState == "auto-restart" || u.NRestarts > 0):
 		// Between two tries systemd says "auto-restart", during a try "start"; both are
 		// the same crash loop to a user.
@@ -248,8 +261,6 @@ func containerProblem(c ContainerSpec, cs ContainerStatus, u UnitState, journal 
 			what = "ended: " + u.Result
 		}
 		return "container " + c.Name + " " + what + detail
-	case cs.State == ContainerRunning && c.Health && !cs.Ready:
-		return "container " + c.Name + " is not healthy yet"
 	}
 	return ""
 }

@@ -1,11 +1,13 @@
 package reconcile
 
 import (
+	"reflect"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/podman-swarm/podman-swarm/manifest"
+	"github.com/podman-swarm/podman-swarm/quadlet"
 )
 
 func TestPodStatus(t *testing.T) {
@@ -13,6 +15,9 @@ func TestPodStatus(t *testing.T) {
 	probed := podSpec("web")
 	probed.Spec.Containers[0].ReadinessProbe = readinessProbe()
 	webProbed := desire(t, probed)
+	live := podSpec("web")
+	live.Spec.Containers[0].LivenessProbe = readinessProbe()
+	webLive := desire(t, live)
 	once := desire(t, podSpec("web", withRestart(corev1.RestartPolicyNever)))
 	retry := desire(t, podSpec("web", withRestart(corev1.RestartPolicyOnFailure)))
 	withInit := podSpec("web")
@@ -49,9 +54,10 @@ func TestPodStatus(t *testing.T) {
 			PhasePending, false, 0, "the pod is starting"},
 		{"container restarted by systemd", statusInput{pod: web, units: running(web).set(webApp, func(u *UnitState) { u.NRestarts = 2 }).Units},
 			PhaseRunning, true, 2, ""},
-		{"health check not passed yet", statusInput{pod: webProbed, units: running(webProbed).Units, health: map[string]string{"swarm-default_web_app": "starting"}},
-			PhaseRunning, false, 0, "container app is not healthy yet"},
-		{"healthy", statusInput{pod: webProbed, units: running(webProbed).Units, health: map[string]string{"swarm-default_web_app": "healthy"}},
+		// The agent's readiness probe decides, in the status writer; nothing is wrong here.
+		{"readiness probe: up to the agent", statusInput{pod: webProbed, units: running(webProbed).Units},
+			PhaseRunning, false, 0, "container app has not passed its readinessProbe yet"},
+		{"liveness probe: podman's, not readiness", statusInput{pod: webLive, units: running(webLive).Units},
 			PhaseRunning, true, 0, ""},
 		{"image missing with pull policy Never", statusInput{pod: web, units: running(web).set(webApp, imageMissing).Units,
 			journal: map[string]string{webApp: "localhost/web:1: image not known"}},
@@ -104,6 +110,41 @@ func TestPodStatus(t *testing.T) {
 	}
 }
 
+// A container with a readinessProbe or startupProbe runs not Ready here: the agent's probes
+// decide, and ReadyBarProbes tells that nothing else stands in the way.
+func TestPodStatusReadyBarProbes(t *testing.T) {
+	gated := podSpec("web", withSidecar)
+	gated.Spec.Containers[0].StartupProbe = readinessProbe()
+	d := desire(t, gated)
+	for _, c := range []struct {
+		name                string
+		units               map[string]UnitState
+		ready, barProbes    bool
+		appReady, sideReady bool
+	}{
+		{"all running", running(d).Units, false, true, false, true},
+		{"the sidecar crash-loops", running(d).set("swarm-default_web_side.service", autoRestart).Units, false, false, false, false},
+		{"the gated container crash-loops", running(d).set(webApp, autoRestart).Units, false, false, false, true},
+		{"pod service starting", running(d).set(webSvc, func(u *UnitState) { u.ActiveState = "activating" }).Units, false, false, false, true},
+	} {
+		st := podStatus(statusInput{pod: d, units: c.units, ran: true})
+		if st.Ready != c.ready || st.ReadyBarProbes != c.barProbes || st.Containers[0].Ready != c.appReady || st.Containers[1].Ready != c.sideReady {
+			t.Errorf("%s: ready=%v barProbes=%v containers %+v, want ready=%v barProbes=%v app %v side %v",
+				c.name, st.Ready, st.ReadyBarProbes, st.Containers, c.ready, c.barProbes, c.appReady, c.sideReady)
+		}
+	}
+	plain := desire(t, podSpec("web"))
+	if st := podStatus(statusInput{pod: plain, units: running(plain).Units}); !st.Ready || !st.ReadyBarProbes {
+		t.Errorf("no probes: ready=%v barProbes=%v, want both", st.Ready, st.ReadyBarProbes)
+	}
+	a := podStatus(statusInput{pod: d, units: running(d).Units})
+	b := a
+	b.ReadyBarProbes = false
+	if a.Equal(b) {
+		t.Error("Equal ignores ReadyBarProbes")
+	}
+}
+
 func TestPodStatusPortsAndContainers(t *testing.T) {
 	web := desire(t, podSpec("web", withSidecar))
 	st := podStatus(statusInput{pod: web, units: running(web).set("swarm-default_web_side.service", autoRestart).Units})
@@ -112,7 +153,7 @@ func TestPodStatusPortsAndContainers(t *testing.T) {
 		t.Errorf("ports = %+v, want %+v", st.Ports, want)
 	}
 	wantC := []ContainerStatus{
-		{Name: "app", State: ContainerRunning, Ready: true},
+		{Name: "app", State: ContainerRunning, Ready: true, Started: t1},
 		{Name: "side", State: ContainerWaiting, Restarts: 3, Reason: "CrashLoopBackOff"},
 	}
 	if len(st.Containers) != 2 || st.Containers[0] != wantC[0] || st.Containers[1] != wantC[1] {
@@ -198,17 +239,19 @@ func TestDesiredPod(t *testing.T) {
 	p := podSpec("web", withSidecar)
 	p.Spec.InitContainers = []corev1.Container{{Name: "setup", Image: "localhost/web:1"}}
 	p.Spec.Containers[0].ReadinessProbe = readinessProbe()
+	p.Spec.Containers[0].LivenessProbe = readinessProbe()
 	d := desire(t, p)
+	probe := &quadlet.Probe{Kind: quadlet.ProbeExec, Command: []string{"/web", "-probe"}, PeriodSeconds: 10, TimeoutSeconds: 1, SuccessThreshold: 1, FailureThreshold: 3}
 	want := []ContainerSpec{
 		{Name: "setup", Service: "swarm-default_web_setup.service", Init: true, Restart: "on-failure", Image: "localhost/web:1", Pull: "missing"},
-		{Name: "app", Service: "swarm-default_web_app.service", Restart: "always", Health: true, Image: "localhost/web:1", Pull: "never"},
+		{Name: "app", Service: "swarm-default_web_app.service", Restart: "always", Health: true, Liveness: probe, Readiness: probe, Image: "localhost/web:1", Pull: "never"},
 		{Name: "side", Service: "swarm-default_web_side.service", Restart: "always", Image: "localhost/side:1", Pull: "never"},
 	}
 	if len(d.Containers) != len(want) {
 		t.Fatalf("containers = %+v", d.Containers)
 	}
 	for i := range want {
-		if d.Containers[i] != want[i] {
+		if !reflect.DeepEqual(d.Containers[i], want[i]) {
 			t.Errorf("container %d = %+v, want %+v", i, d.Containers[i], want[i])
 		}
 	}

@@ -2,7 +2,8 @@
 // (the reconciler) the pods assigned to this node, keeps a pod that leaves running a little
 // longer while traffic drains away from it, stops them all while the node is fenced (cut
 // off from a majority of the cluster, with self-fencing on), checks the TCP ports the
-// running pods publish, and writes what the node observes of each pod into its status
+// running pods publish, and writes what the node observes of each pod (with the readiness
+// its agent's probes decide, and the node ports a probe's port needs) into its status
 // record, the one writer of those records.
 package noderuntime
 

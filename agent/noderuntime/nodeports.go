@@ -97,6 +97,10 @@ func (n *NodePorts) Update(pods []manifest.Pod, ips map[string]string) {
 			for _, pp := range manifest.PublishedPorts(&p.Spec) {
 				reserved[pp.HostPort] = true
 			}
+			// Its probe ports are published on themselves too.
+			for _, k := range quadlet.ProbePorts(&p.Spec) {
+				reserved[k.Port] = true
+			}
 			continue
 		}
 		for _, pp := range manifest.PublishedPorts(&p.Spec) {

@@ -13,7 +13,9 @@ import (
 type podPorts map[quadlet.PortKey]int32
 
 // wantedPorts lists the container ports of a pod that need a node port: those without an
-// explicit hostPort, in the spec's order.
+// explicit hostPort, in the spec's order, then the ports only the agent's probes name (see
+// quadlet.ProbePorts), which the agent reaches through a node port too. A pod keeps the
+// ports it has; one that gains a probe port gets a node port for it beside them.
 func wantedPorts(p manifest.Pod) []quadlet.PortKey {
 	var out []quadlet.PortKey
 	for _, pp := range manifest.PublishedPorts(&p.Spec) {
@@ -21,7 +23,7 @@ func wantedPorts(p manifest.Pod) []quadlet.PortKey {
 			out = append(out, quadlet.PortKey{Port: pp.ContainerPort, Protocol: pp.Protocol})
 		}
 	}
-	return out
+	return append(out, quadlet.ProbePorts(&p.Spec)...)
 }
 
 // pickPorts gives every wanted container port of every pod a node port from r: a pod keeps

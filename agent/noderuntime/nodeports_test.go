@@ -6,9 +6,11 @@ import (
 	"net/netip"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/podman-swarm/podman-swarm/manifest"
 	"github.com/podman-swarm/podman-swarm/netalloc"
@@ -133,5 +135,53 @@ func TestNodePortsKeepAcrossRestart(t *testing.T) {
 	reopened.Update(nil, nil)
 	if reopened.Network(web) != nil {
 		t.Error("a pod the node no longer runs kept its ports")
+	}
+}
+
+// A port only a readiness or startup probe names gets a node port too, beside the ones the
+// pod keeps, and the rendered pod publishes it and points its probe at it.
+func TestNodePortsForProbePorts(t *testing.T) {
+	cfg := NodePortsConfig{
+		File:    filepath.Join(t.TempDir(), NodePortsFile),
+		Range:   netalloc.PortRange{First: 20000, Last: 20099},
+		Address: "127.0.0.1",
+		PodCIDR: func() netip.Prefix { return netip.MustParsePrefix("10.42.0.0/16") },
+	}
+	n, err := OpenNodePorts(cfg, slog.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	web := webPod("web", http8080)
+	ips := map[string]string{"default/web": "10.42.0.5"}
+	n.Update([]manifest.Pod{web}, ips)
+	k8080 := quadlet.PortKey{Port: 8080, Protocol: corev1.ProtocolTCP}
+	k8081 := quadlet.PortKey{Port: 8081, Protocol: corev1.ProtocolTCP}
+	before := n.Network(web).NodePorts[k8080]
+
+	// The pod comes back with probes: one on a declared port, one on a port of its own,
+	// one with a host of its own (which needs no node port).
+	web.Spec.Containers[0].ReadinessProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Port: intstr.FromInt32(8081)}}}
+	web.Spec.Containers[0].StartupProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromString("http")}}}
+	web.Spec.Containers[0].LivenessProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromInt32(9999)}}}
+	n.Update([]manifest.Pod{web}, ips)
+	nw := n.Network(web)
+	if nw.NodePorts[k8080] != before {
+		t.Errorf("8080 moved from node port %d to %d", before, nw.NodePorts[k8080])
+	}
+	probePort := nw.NodePorts[k8081]
+	if !cfg.Range.Contains(probePort) || probePort == before || len(nw.NodePorts) != 2 {
+		t.Fatalf("node ports %v: want 8080 and the probe's 8081 only", nw.NodePorts)
+	}
+	res, err := quadlet.Render(web, quadlet.Options{PublishAddress: "127.0.0.1", Pod: nw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range res.Units {
+		if u.Kind == quadlet.KindPod && !strings.Contains(u.Text, "PublishPort=127.0.0.1:"+strconv.Itoa(int(probePort))+":8081/tcp") {
+			t.Errorf("the probe port is not published:\n%s", u.Text)
+		}
+		if u.Kind == quadlet.KindContainer && (u.Readiness.NodePort != probePort || u.Startup.NodePort != before) {
+			t.Errorf("probes reach node ports %d and %d, want %d and %d", u.Readiness.NodePort, u.Startup.NodePort, probePort, before)
+		}
 	}
 }

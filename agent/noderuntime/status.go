@@ -21,8 +21,9 @@ type StatusStore interface {
 }
 
 // StatusWriter is the one writer of the status records of this node's pods. It merges
-// the last report of the runtime with the last port check of each pod and writes the
-// record, from where it reaches every node, when the merged record changes.
+// the last report of the runtime with the last port check of each pod and the agent's
+// readiness and startup probes of its containers, and writes the record, from where it
+// reaches every node, when the merged record changes.
 type StatusWriter struct {
 	store  StatusStore
 	node   string
@@ -30,9 +31,18 @@ type StatusWriter struct {
 	log    *slog.Logger
 
 	mu      sync.Mutex
-	reports map[string]reconcile.Status // the runtime's last report, by pod key
-	ports   map[string]bool             // the last port check, by pod key; absent: not checked
-	written map[string]written          // what this writer last stored, by pod key
+	reports map[string]reconcile.Status  // the runtime's last report, by pod key
+	ports   map[string]bool              // the last port check, by pod key; absent: not checked
+	probes  map[string]map[string]probed // the agent's probes, by pod key and container
+	carried map[string]bool              // pods whose stored readiness was read back (see carry)
+	written map[string]written           // what this writer last stored, by pod key
+}
+
+// probed is what the agent's probes last said of one run of a container.
+type probed struct {
+	started  time.Time
+	restarts int
+	ready    bool
 }
 
 // written is a record as stored, and the version the store gave it.
@@ -47,6 +57,7 @@ func NewStatusWriter(s StatusStore, node, hostIP string, log *slog.Logger) *Stat
 	return &StatusWriter{
 		store: s, node: node, hostIP: hostIP, log: log.With("component", "podstatus"),
 		reports: map[string]reconcile.Status{}, ports: map[string]bool{}, written: map[string]written{},
+		probes: map[string]map[string]probed{}, carried: map[string]bool{},
 	}
 }
 
@@ -55,6 +66,7 @@ func NewStatusWriter(s StatusStore, node, hostIP string, log *slog.Logger) *Stat
 func (w *StatusWriter) Report(podKey string, s reconcile.Status) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.carry(podKey)
 	w.reports[podKey] = s
 	w.write(podKey, "report pod status")
 }
@@ -102,6 +114,22 @@ func (w *StatusWriter) PortsChecked(open map[string]bool, addresses map[string][
 	}
 }
 
+// Probed takes a change of a container's readiness as the agent's probes decide it, for the
+// run of the container that started at started after restarts restarts. The record is
+// written at once when the pod's readiness changes with it: the write is what takes the pod
+// into, or out of, DNS, the ingress and Service rules on every node.
+func (w *StatusWriter) Probed(podKey, container string, started time.Time, restarts int, ready bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.probes[podKey] == nil {
+		w.probes[podKey] = map[string]probed{}
+	}
+	w.probes[podKey][container] = probed{started: started, restarts: restarts, ready: ready}
+	if _, reported := w.reports[podKey]; reported {
+		w.write(podKey, "report the pod's readiness")
+	}
+}
+
 // Prune drops what this node reported of the pods st no longer assigns to it: their status
 // records in the store (also those left from before a restart, of pods that moved while the
 // node was down) and their last report and check here.
@@ -123,6 +151,8 @@ func (w *StatusWriter) Prune(st *store.State) {
 		if !mine(key) {
 			delete(w.reports, key)
 			delete(w.ports, key)
+			delete(w.probes, key)
+			delete(w.carried, key)
 		}
 	}
 	for key := range w.written {
@@ -132,9 +162,10 @@ func (w *StatusWriter) Prune(st *store.State) {
 	}
 }
 
-// merged is the record of a reported pod: its report and its last port check.
+// merged is the record of a reported pod: its report, its last port check and the agent's
+// probes of its containers.
 func (w *StatusWriter) merged(podKey string) store.PodStatus {
-	s := w.reports[podKey]
+	s := withProbes(w.reports[podKey], w.probes[podKey])
 	ps := store.PodStatus{
 		Node:         w.node,
 		Phase:        store.CorePhase(s.Phase),
@@ -167,6 +198,35 @@ func (w *StatusWriter) write(podKey, what string) {
 		return
 	}
 	w.written[podKey] = written{status: ps, version: v}
+}
+
+// withProbes raises the containers the runtime left not Ready for their probes (running,
+// with a readinessProbe or startupProbe) whose probes pass for their current run, and the
+// pod with them when nothing else stands in the way. A result of an earlier run of a
+// container counts for nothing: its probes start over, and readiness starts failed.
+func withProbes(s reconcile.Status, probes map[string]probed) reconcile.Status {
+	if s.Ready || !s.ReadyBarProbes && len(probes) == 0 {
+		return s
+	}
+	all := s.ReadyBarProbes
+	cs := slices.Clone(s.Containers)
+	for i, c := range cs {
+		if c.Ready || c.State != reconcile.ContainerRunning {
+			continue
+		}
+		p, ok := probes[c.Name]
+		if ok && p.ready && p.restarts == c.Restarts && p.started.Equal(c.Started) {
+			cs[i].Ready = true
+		} else {
+			all = false
+		}
+	}
+	s.Containers, s.Ready = cs, all
+	if all {
+		// What the runtime said was only that the probes had not passed yet.
+		s.Error = ""
+	}
+	return s
 }
 
 // sameStatus tells whether two records say the same, whenever they were written.
