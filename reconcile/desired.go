@@ -44,6 +44,9 @@ type ContainerSpec struct {
 	// ("always", "missing" or "never"), for error messages.
 	Image string
 	Pull  string
+	// PreStop is the container's preStop hook, which the agent runs before the pod stops
+	// when it leaves the node; nil when it has none to run.
+	PreStop *quadlet.Hook
 }
 
 // KeepsRunning tells whether systemd must keep the container's service active as long as
@@ -96,6 +99,7 @@ func NewDesiredPod(key string, units []quadlet.Unit) DesiredPod {
 				Health:  u.Health,
 				Image:   u.Image,
 				Pull:    u.Pull,
+				PreStop: u.PreStop,
 			})
 		}
 	}
