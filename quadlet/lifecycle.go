@@ -189,21 +189,21 @@ func (r *renderer) httpGetHook(h *corev1.HTTPGetAction, p *field.Path, c *corev1
 		if err := r.checkFields(pathString(hp), &hd, httpHeaderRules); err != nil {
 			return nil, err
 		}
-		for _, msg := range validation.IsHTTPHeaderName(hd.Name) {
-			return nil, kubeError(field.Invalid(p.Child("httpHeaders"), hd.Name, msg))
+		if msgs := validation.IsHTTPHeaderName(hd.Name); len(msgs) > 0 {
+			return nil, kubeError(field.Invalid(p.Child("httpHeaders"), hd.Name, msgs[0]))
 		}
 		out.Headers = append(out.Headers, hd)
 	}
 	pp := p.Child("port")
 	switch h.Port.Type {
 	case intstr.Int:
-		for _, msg := range validation.IsValidPortNum(h.Port.IntValue()) {
-			return nil, kubeError(field.Invalid(pp, h.Port.IntValue(), msg))
+		if msgs := validation.IsValidPortNum(h.Port.IntValue()); len(msgs) > 0 {
+			return nil, kubeError(field.Invalid(pp, h.Port.IntValue(), msgs[0]))
 		}
 		out.Port = h.Port.IntVal
 	default:
-		for _, msg := range validation.IsValidPortName(h.Port.StrVal) {
-			return nil, kubeError(field.Invalid(pp, h.Port.StrVal, msg))
+		if msgs := validation.IsValidPortName(h.Port.StrVal); len(msgs) > 0 {
+			return nil, kubeError(field.Invalid(pp, h.Port.StrVal, msgs[0]))
 		}
 		for _, cp := range c.Ports {
 			if cp.Name == h.Port.StrVal {

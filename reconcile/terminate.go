@@ -80,6 +80,9 @@ func (r *Reconciler) killLate(ctx context.Context, stops []PodStep, desired []De
 		}
 		d := delays[key]
 		timers = append(timers, time.AfterFunc(d, func() {
+			if ctx.Err() != nil {
+				return // the agent stops; podman still kills at StopTimeout=
+			}
 			killed, err := r.cfg.Podman.Kill(ctx, containers)
 			if len(killed) > 0 {
 				r.terminateLog.Warn("killed after the grace period: still running after the stop signal", "pod", key, "containers", killed, "after", d)
