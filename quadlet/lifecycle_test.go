@@ -201,3 +201,35 @@ func TestPreStopGoldenFacts(t *testing.T) {
 		t.Errorf("hooks %+v, want %+v", got, want)
 	}
 }
+
+// Through podman's own Quadlet generator, the grace period reaches podman as
+// --stop-timeout, with the stop signal, and systemd waits 30 s longer for the stop.
+func TestGeneratorStopTimeout(t *testing.T) {
+	dryrun := generatorOrSkip(t)
+	pod := loadPod(t, filepath.Join("testdata", "lifecycle", "input.yaml"))
+	res, err := Render(pod, goldenOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	services := runGenerator(t, dryrun, res.Units)
+	for _, c := range []string{"proxy", "app", "worker"} {
+		s := services[ContainerServiceName(pod.Namespace, pod.Name, c)]
+		if s == nil {
+			t.Fatalf("no service for container %s", c)
+		}
+		argv := s.lookupArgs("Service", "ExecStart")
+		if got := flagValues(argv, "--stop-timeout"); !slices.Equal(got, []string{"45"}) {
+			t.Errorf("%s: --stop-timeout %q, want 45", c, got)
+		}
+		if got := s.lookupAll("Service", "TimeoutStopSec"); !slices.Equal(got, []string{"75"}) {
+			t.Errorf("%s: TimeoutStopSec=%q, want 75", c, got)
+		}
+		wantSignal := []string(nil)
+		if c == "app" {
+			wantSignal = []string{"SIGQUIT"}
+		}
+		if got := flagValues(argv, "--stop-signal"); !slices.Equal(got, wantSignal) {
+			t.Errorf("%s: --stop-signal %q, want %q", c, got, wantSignal)
+		}
+	}
+}
