@@ -27,7 +27,7 @@ func (r *Reconciler) pass(ctx context.Context) time.Duration {
 		// What was seen is reported before it is acted on: a pod that systemd gave up on
 		// is reported Failed even when it is up again at the end of this pass.
 		r.report(ctx, desired, renderErr, a.Blocked, obs.Units, false)
-		r.apply(ctx, a, desired, obs)
+		r.apply(ctx, a, obs)
 		if ctx.Err() != nil {
 			return 0
 		}
@@ -98,7 +98,7 @@ func (r *Reconciler) hold(a *Actions) time.Time {
 
 // apply carries out a plan in the order Actions documents. A step that fails for one pod is
 // logged and left for the next pass; the other pods go on.
-func (r *Reconciler) apply(ctx context.Context, a Actions, desired []DesiredPod, obs Observed) {
+func (r *Reconciler) apply(ctx context.Context, a Actions, obs Observed) {
 	dir := r.cfg.UnitDir
 	for _, w := range a.Write {
 		if err := writeUnit(dir, w.Name, w.Text); err != nil {
@@ -113,7 +113,7 @@ func (r *Reconciler) apply(ctx context.Context, a Actions, desired []DesiredPod,
 			stops = append(stops, s)
 		}
 	}
-	disarm := r.killLate(ctx, a.Stop, desired, obs)
+	disarm := r.killLate(ctx, a.Stop, obs)
 	r.jobs(ctx, stops, func(s PodStep) []string { return s.Stop }, r.cfg.Systemd.Stop, func(s PodStep, err error) {
 		if err != nil {
 			r.log.Error("stop pod", "pod", s.Key, "units", s.Stop, "err", err)

@@ -69,9 +69,7 @@ type Reconciler struct {
 	lastReload string // the unit files on disk at the last reload, as a fingerprint
 	journal    map[string]journalLine
 	ran        map[string]bool // pods seen Running since the loop last started them
-	// kills are the kill delays of leaving pods (see KillAfter).
-	kills        killAfters
-	terminateLog *slog.Logger
+	kills      killAfters      // the kill delays of leaving pods (see KillAfter)
 }
 
 // journalLine caches the error line of a service for one state of it, so that the journal
@@ -118,18 +116,16 @@ func New(cfg Config) (*Reconciler, error) {
 	def(&cfg.BackoffReset, 10*time.Second)
 	def(&cfg.Debounce, 200*time.Millisecond)
 	return &Reconciler{
-		cfg: cfg,
-		log: cfg.Logger.With("component", "reconcile"),
-		// The kill that ends a leaving pod's termination is logged with its other steps.
-		terminateLog: cfg.Logger.With("component", "terminate"),
-		now:          time.Now,
-		wake:         make(chan struct{}, 1),
-		backoff:      newBackoff(cfg.BackoffInitial, cfg.BackoffMax, cfg.BackoffReset),
-		desired:      map[string]DesiredPod{},
-		renderErr:    map[string]string{},
-		status:       map[string]Status{},
-		journal:      map[string]journalLine{},
-		ran:          map[string]bool{},
+		cfg:       cfg,
+		log:       cfg.Logger.With("component", "reconcile"),
+		now:       time.Now,
+		wake:      make(chan struct{}, 1),
+		backoff:   newBackoff(cfg.BackoffInitial, cfg.BackoffMax, cfg.BackoffReset),
+		desired:   map[string]DesiredPod{},
+		renderErr: map[string]string{},
+		status:    map[string]Status{},
+		journal:   map[string]journalLine{},
+		ran:       map[string]bool{},
 	}, nil
 }
 

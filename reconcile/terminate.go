@@ -70,8 +70,11 @@ func (k *killAfters) take(steps []PodStep, desired []DesiredPod, files map[strin
 // not fired, to be called once the stop jobs have ended. It is called right before the stop
 // jobs are enqueued: their stop signal goes within milliseconds, which the delay, whole
 // seconds, does not notice.
-func (r *Reconciler) killLate(ctx context.Context, stops []PodStep, desired []DesiredPod, obs Observed) func() {
+func (r *Reconciler) killLate(ctx context.Context, stops []PodStep, obs Observed) func() {
+	desired, _ := r.snapshot()
 	delays := r.kills.take(stops, desired, obs.Files)
+	// The kill that ends a leaving pod's termination is logged with its other steps.
+	log := r.cfg.Logger.With("component", "terminate")
 	var timers []*time.Timer
 	for _, key := range slices.Sorted(maps.Keys(delays)) {
 		containers := podContainers(key, obs.Files)
@@ -85,10 +88,10 @@ func (r *Reconciler) killLate(ctx context.Context, stops []PodStep, desired []De
 			}
 			killed, err := r.cfg.Podman.Kill(ctx, containers)
 			if len(killed) > 0 {
-				r.terminateLog.Warn("killed after the grace period: still running after the stop signal", "pod", key, "containers", killed, "after", d)
+				log.Warn("killed after the grace period: still running after the stop signal", "pod", key, "containers", killed, "after", d)
 			}
 			if err != nil {
-				r.terminateLog.Error("kill the containers of a leaving pod", "pod", key, "err", err)
+				log.Error("kill the containers of a leaving pod", "pod", key, "err", err)
 			}
 		}))
 	}
