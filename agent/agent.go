@@ -183,7 +183,8 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		probes = newProber(r, status, recorder, addr, logger)
 		parts.Add("prober", probes)
 		parts.Add("pods", noderuntime.NewLoop(node, cfg.NodeName, pods, status, fence, logger).
-			WithNodePorts(ports).WithCurrentStatus(r.Status))
+			WithNodePorts(ports).WithCurrentStatus(r.Status).
+			WithTerminator(noderuntime.NewTerminator(r, addr, recorder, logger)))
 		keeper := newNetKeeper(cfg, views, node, ports, r, logger)
 		parts.Add("pod-rules", keeper)
 		parts.Add("pod-rules-poke", pokeOnChange{views: views, keeper: keeper})

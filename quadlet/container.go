@@ -106,7 +106,8 @@ func (r *renderer) containerUnit(ca containerAt, o order) (Unit, error) {
 	if err != nil {
 		return Unit{}, err
 	}
-	if err := r.lifecycle(u, ca); err != nil {
+	preStop, err := r.lifecycle(u, ca)
+	if err != nil {
 		return Unit{}, err
 	}
 	args, err := r.resourceArgs(c, p)
@@ -128,6 +129,7 @@ func (r *renderer) containerUnit(ca containerAt, o order) (Unit, error) {
 		UnitRef: containerRef(ns, pod, c.Name), Text: u.text(),
 		Init: init, Restart: restart, Health: health, Image: c.Image, Pull: pull,
 		Liveness: probes.liveness, Readiness: probes.readiness, Startup: probes.startup,
+		PreStop: preStop,
 	}, nil
 }
 
@@ -293,28 +295,6 @@ func (r *renderer) security(u *unitFile, c *corev1.Container, p string) error {
 	return nil
 }
 
-var signalName = regexp.MustCompile(`^(SIG)?[A-Z0-9+-]+$`)
-
-// lifecycle writes the stop signal and the stop timeout.
-func (r *renderer) lifecycle(u *unitFile, ca containerAt) error {
-	c, p := ca.c, ca.path
-	if l := c.Lifecycle; l != nil {
-		if err := r.checkFields(p+".lifecycle", l, lifecycleRules); err != nil {
-			return err
-		}
-		if s := l.StopSignal; s != nil {
-			if !signalName.MatchString(string(*s)) {
-				return fieldError(p+".lifecycle.stopSignal", "%q is not a signal name", *s)
-			}
-			u.add("Container", "StopSignal", string(*s))
-		}
-	}
-	if g := r.pod.Spec.TerminationGracePeriodSeconds; g != nil {
-		u.add("Container", "StopTimeout", strconv.FormatInt(*g, 10))
-	}
-	return nil
-}
-
 // restartMaxDelay bounds the delay between restarts, as Kubernetes' crash loop back-off.
 const restartMaxDelay = "5min"
 
@@ -354,9 +334,8 @@ func (r *renderer) service(u *unitFile, ca containerAt) (restart string, oneshot
 		u.add("Service", "RestartSteps", "10")
 		u.add("Service", "RestartMaxDelaySec", restartMaxDelay)
 	}
-	if g := r.pod.Spec.TerminationGracePeriodSeconds; g != nil {
-		// podman stops the container within the grace period; systemd waits a little longer.
-		u.add("Service", "TimeoutStopSec", strconv.FormatInt(*g+30, 10))
-	}
+	// podman stops the container within StopTimeout=; systemd waits a little longer, so
+	// that it never kills podman's stop first.
+	u.add("Service", "TimeoutStopSec", strconv.FormatInt(stopTimeout(&r.pod.Spec)+stopTimeoutMargin, 10))
 	return restart, oneshot
 }

@@ -8,8 +8,8 @@
 // Each Unit is a file name and text, with the facts the reconciler acts on so that it never
 // reads the text back: its UnitRef (kind, pod, container or volume, the systemd service and
 // the podman volume it makes) and, for a container, whether it is an init container that
-// runs to its end, its Restart=, whether it has a health check, its probes, its image and
-// its Pull=.
+// runs to its end, its Restart=, whether it has a health check, its probes, its image, its
+// Pull= and its preStop hook, resolved (see Stopping).
 // The facts come from the values the text is written from. A file known only by its name,
 // such as one left in the unit folder by an earlier run, gets its UnitRef from
 // ParseUnitName, which always agrees with Render's.
@@ -64,6 +64,19 @@
 // ProbeBinary, as `swarm probe http|tcp ...`, so the image needs no curl and no shell; so
 // does an exec probe that podman would read in Docker's way (one word, or a first word of
 // CMD, CMD-SHELL or NONE), as `swarm probe exec -- ...`.
+//
+// # Stopping
+//
+// Every container gets StopTimeout= (podman's --stop-timeout): the pod's grace period
+// (terminationGracePeriodSeconds, Kubernetes' 30 s when unset, not podman's 10 s), at least
+// the kubelet's 2 s; and TimeoutStopSec= 30 s longer, since systemd would otherwise kill
+// podman's stop at its own default of 90 s, or before podman kills the container.
+// lifecycle.stopSignal becomes StopSignal=. A preStop hook (exec, httpGet or sleep) is
+// checked with Kubernetes' rules and messages and handed out as a fact for the agent, which
+// runs it before the container stops (the units cannot: Quadlet's ExecStop= is its own); an
+// httpGet hook without a host must use a TCP port a container of the pod declares, since
+// the agent reaches it through the node port it is published on. postStart hooks are
+// ignored with a warning, and so is a tcpSocket hook, which the kubelet does not run.
 //
 // # Volumes
 //

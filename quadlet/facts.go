@@ -60,6 +60,8 @@ type Unit struct {
 	// ("always", "missing" or "never"), from the pull policy.
 	Image string
 	Pull  string
+	// PreStop is the container's preStop hook, resolved; nil when it has none to run.
+	PreStop *Hook
 }
 
 // podRef, containerRef and volumeRef name the units of a pod; Render and ParseUnitName both

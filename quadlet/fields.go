@@ -282,8 +282,15 @@ var podSecurityContextRules = rules{fields: map[string]fieldRule{
 
 var lifecycleRules = rules{fields: map[string]fieldRule{
 	"stopSignal": mapped,
-	"postStart":  ignore("lifecycle hooks are not run"),
-	"preStop":    ignore("lifecycle hooks are not run; the container gets its stop signal at once"),
+	"postStart":  ignore("postStart hooks are not run"),
+	"preStop":    mapped,
+}, others: ignore("")}
+
+var lifecycleHandlerRules = rules{fields: map[string]fieldRule{
+	"exec":      mapped,
+	"httpGet":   mapped,
+	"tcpSocket": mapped,
+	"sleep":     mapped,
 }, others: ignore("")}
 
 var dnsConfigRules = rules{fields: map[string]fieldRule{
@@ -312,6 +319,8 @@ var fieldTables = []struct {
 	{reflect.TypeOf(corev1.SecurityContext{}), securityContextRules},
 	{reflect.TypeOf(corev1.PodSecurityContext{}), podSecurityContextRules},
 	{reflect.TypeOf(corev1.Lifecycle{}), lifecycleRules},
+	{reflect.TypeOf(corev1.LifecycleHandler{}), lifecycleHandlerRules},
+	{reflect.TypeOf(corev1.SleepAction{}), sleepActionRules},
 	{reflect.TypeOf(corev1.PodDNSConfig{}), dnsConfigRules},
 	{reflect.TypeOf(corev1.ContainerPort{}), containerPortRules},
 	{reflect.TypeOf(corev1.HostAlias{}), hostAliasRules},
@@ -329,6 +338,7 @@ var (
 	hostAliasRules      = allMapped("ip", "hostnames")
 	httpHeaderRules     = allMapped("name", "value")
 	execActionRules     = allMapped("command")
+	sleepActionRules    = allMapped("seconds")
 	fieldSelectorRules  = allMapped("apiVersion", "fieldPath")
 	capabilitiesRules   = allMapped("add", "drop")
 	dnsConfigOptionRule = allMapped("name", "value")

@@ -54,8 +54,8 @@ var wantSections = map[Kind]map[string][]string{
 	},
 	KindContainer: {
 		"Unit":      {"Description", MarkerKey, "StartLimitIntervalSec"},
-		"Container": {"ContainerName", "Pod", "Image", "Pull", "LogDriver", "Entrypoint", "Exec", "WorkingDir", "Environment", "Label", "Volume"},
-		"Service":   {"Restart", "RestartSec", "RestartSteps", "RestartMaxDelaySec"},
+		"Container": {"ContainerName", "Pod", "Image", "Pull", "LogDriver", "Entrypoint", "Exec", "WorkingDir", "Environment", "Label", "Volume", "StopTimeout"},
+		"Service":   {"Restart", "RestartSec", "RestartSteps", "RestartMaxDelaySec", "TimeoutStopSec"},
 	},
 	KindVolume: {
 		"Unit":   {"Description", MarkerKey},

@@ -185,9 +185,12 @@ func TestRenderWarnings(t *testing.T) {
 			p.Spec.NodeName = "node-1"
 			p.Spec.Tolerations = []corev1.Toleration{{Key: "x"}}
 		}, []string{"spec.tolerations: not supported, ignored (nodes have no taints)"}},
-		{"preStop", func(p *manifest.Pod) {
+		{"postStart", func(p *manifest.Pod) {
+			p.Spec.Containers[0].Lifecycle = &corev1.Lifecycle{PostStart: &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: 5}}}
+		}, []string{"spec.containers[0].lifecycle.postStart: not supported, ignored (postStart hooks are not run)"}},
+		{"preStop is run", func(p *manifest.Pod) {
 			p.Spec.Containers[0].Lifecycle = &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: 5}}}
-		}, []string{"spec.containers[0].lifecycle.preStop: not supported, ignored (lifecycle hooks are not run; the container gets its stop signal at once)"}},
+		}, nil},
 		{"startup probe alone", func(p *manifest.Pod) {
 			p.Spec.Containers[0].StartupProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromInt32(80)}}}
 		}, nil}, // the agent runs it

@@ -49,6 +49,9 @@ type ContainerSpec struct {
 	// ("always", "missing" or "never"), for error messages.
 	Image string
 	Pull  string
+	// PreStop is the container's preStop hook, which the agent runs before the pod stops
+	// when it leaves the node; nil when it has none to run.
+	PreStop *quadlet.Hook
 }
 
 // Gated tells whether the container's readiness is up to the agent's probes: it has a
@@ -108,6 +111,7 @@ func NewDesiredPod(key string, units []quadlet.Unit) DesiredPod {
 				Startup:   u.Startup,
 				Image:     u.Image,
 				Pull:      u.Pull,
+				PreStop:   u.PreStop,
 			})
 		}
 	}

@@ -315,6 +315,8 @@ type fakePodman struct {
 	mu      sync.Mutex
 	health  map[string]string
 	removed []string
+	killed  []string
+	onKill  func(containers []string) []string
 }
 
 func (p *fakePodman) Health(ctx context.Context, containers []string) (map[string]string, error) {
@@ -334,6 +336,19 @@ func (p *fakePodman) RemoveVolume(ctx context.Context, name string) error {
 	defer p.mu.Unlock()
 	p.removed = append(p.removed, name)
 	return nil
+}
+
+// Kill records the containers it is asked to kill and runs onKill, if set, which says
+// which of them ran.
+func (p *fakePodman) Kill(ctx context.Context, containers []string) ([]string, error) {
+	p.mu.Lock()
+	p.killed = append(p.killed, containers...)
+	onKill := p.onKill
+	p.mu.Unlock()
+	if onKill != nil {
+		return onKill(containers), nil
+	}
+	return nil, nil
 }
 
 // fakeJournal serves set lines per unit.

@@ -113,6 +113,7 @@ func (r *Reconciler) apply(ctx context.Context, a Actions, obs Observed) {
 			stops = append(stops, s)
 		}
 	}
+	disarm := r.killLate(ctx, a.Stop, obs)
 	r.jobs(ctx, stops, func(s PodStep) []string { return s.Stop }, r.cfg.Systemd.Stop, func(s PodStep, err error) {
 		if err != nil {
 			r.log.Error("stop pod", "pod", s.Key, "units", s.Stop, "err", err)
@@ -120,6 +121,7 @@ func (r *Reconciler) apply(ctx context.Context, a Actions, obs Observed) {
 		}
 		r.log.Info("pod stopped", "pod", s.Key)
 	})
+	disarm()
 	for _, s := range a.Stop {
 		// A container that exits non-zero when stopped leaves its unit "failed", and
 		// systemd keeps a failed unit in memory even once its file is gone.

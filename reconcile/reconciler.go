@@ -66,6 +66,7 @@ type Reconciler struct {
 	lastReload string // the unit files on disk at the last reload, as a fingerprint
 	journal    map[string]journalLine
 	ran        map[string]bool // pods seen Running since the loop last started them
+	kills      killAfters      // the kill delays of leaving pods (see KillAfter)
 }
 
 // journalLine caches the error line of a service for one state of it, so that the journal

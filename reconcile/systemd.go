@@ -38,6 +38,8 @@ type Podman interface {
 	Health(ctx context.Context, containers []string) (map[string]string, error)
 	// RemoveVolume deletes a volume; one that does not exist is fine.
 	RemoveVolume(ctx context.Context, name string) error
+	// Kill sends SIGKILL to the named containers that run and returns those it killed.
+	Kill(ctx context.Context, containers []string) ([]string, error)
 }
 
 // Journal reads the journal of the user's units.

@@ -27,7 +27,8 @@ func TestDrainerKeepsLeavingPodsForTheDelay(t *testing.T) {
 		{2*time.Second + drainDelay, []manifest.Pod{}, []string{"a", "c"}, drainDelay},              // all leave
 		{2*time.Second + 2*drainDelay, nil, []string{}, 0},                                          // all stop
 	} {
-		run, wait := d.run(step.assigned, t0.Add(step.at))
+		plan := d.run(step.assigned, t0.Add(step.at), nil)
+		run, wait := plan.run, plan.wait
 		var names []string
 		for _, p := range run {
 			names = append(names, p.Name)

@@ -35,8 +35,8 @@ type Cluster interface {
 const resync = 5 * time.Second
 
 // Loop hands the runtime the pods assigned to this node whenever assignments change (and
-// those that left them, for drainDelay), none while the fence is up, and has the status
-// writer drop what this node reported of pods it no longer runs.
+// those that left them, until their termination lets them go), none while the fence is up,
+// and has the status writer drop what this node reported of pods it no longer runs.
 type Loop struct {
 	node    Cluster
 	name    string
@@ -46,6 +46,7 @@ type Loop struct {
 	ports   *NodePorts
 	// current, when set, is the runtime's last status of a pod it runs.
 	current func(podKey string) (reconcile.Status, bool)
+	term    *Terminator // nil: pods that leave stop after the drain, without hooks
 	log     *slog.Logger
 }
 
@@ -70,7 +71,15 @@ func (a *Loop) WithNodePorts(ports *NodePorts) *Loop {
 	return a
 }
 
-// Start runs the loop until ctx ends.
+// WithTerminator has the loop end the pods that leave this node as Kubernetes does, with
+// their preStop hooks and the grace period, through term (see decide).
+func (a *Loop) WithTerminator(term *Terminator) *Loop {
+	a.term = term
+	return a
+}
+
+// Start runs the loop until ctx ends. Ending it stops no pod and runs no hook: the agent
+// stopping is not the node stopping.
 func (a *Loop) Start(ctx context.Context) error {
 	// In batches: the loop reads the whole store once per wake-up, so thousands of pods
 	// placed at once cost one read rather than one per pod.
@@ -87,8 +96,13 @@ func (a *Loop) Start(ctx context.Context) error {
 			// Stopped at once, nothing drains: the other side may be starting them already.
 			// The assignments stay; the pods start again once the fence is lifted.
 			d = drainer{}
+			a.term.cancelAll()
 		} else {
-			run, wait = d.run(Assigned(st, a.name), time.Now())
+			plan := d.run(Assigned(st, a.name), time.Now(), a.term.hasHooks())
+			// Before the runtime gets the pods: the delay after which it kills a pod that
+			// stops must be known when it stops it.
+			a.term.act(ctx, plan)
+			run, wait = plan.run, plan.wait
 		}
 		if a.ports != nil {
 			a.ports.Update(run, PodIPs(st, a.name))
@@ -114,6 +128,8 @@ func (a *Loop) Start(ctx context.Context) error {
 		case <-keys:
 		case <-tick.C:
 		case <-drained:
+		case done := <-a.term.finished():
+			d.hooksDone(done.key, done.run)
 		case <-a.fence.Changes():
 		}
 		st = store.Read(a.node, a.log)
