@@ -62,7 +62,7 @@ func newPlanner(in Input) *planner {
 		if _, dup := p.depByKey[key]; dup {
 			continue
 		}
-		dep := newDeployment(key, d)
+		dep := newDeployment(key, d, in.Now)
 		p.depByKey[key] = dep
 		p.deployments = append(p.deployments, dep)
 	}
@@ -214,6 +214,16 @@ func (p *planner) output() Output {
 		}
 	}
 	sort.Slice(out.Pending, func(i, j int) bool { return out.Pending[i].Pod.Key() < out.Pending[j].Pod.Key() })
+	out.Deployments = make(map[string]DeploymentCounts, len(p.deployments))
+	for _, d := range p.deployments {
+		out.Deployments[d.key] = d.counts()
+	}
+	// A pod that becomes available later may let the rollout go on then.
+	for _, d := range p.deployments {
+		if at := d.availableAt(); !at.IsZero() && (out.RecheckAt.IsZero() || at.Before(out.RecheckAt)) {
+			out.RecheckAt = at
+		}
+	}
 	for _, n := range p.c.nodes {
 		if n.State == NodeDead && !n.gone && n.pods > 0 {
 			if at := n.Since.Add(p.grace); out.RecheckAt.IsZero() || at.Before(out.RecheckAt) {
