@@ -32,7 +32,7 @@ func TestStopFirstKeepsItsFreedHostPort(t *testing.T) {
 						t.Fatalf("step %d: %s took the port a stop-first replacement freed: %v", step, waiting, keys(out.Create))
 					}
 				}
-				if out.Empty() {
+				if out.Empty() && allReady(in) {
 					break
 				}
 				// The pods in place report ready; those just created do so at the next step.
