@@ -115,16 +115,6 @@ func withRevision(revs []store.Revision, d *appsv1.Deployment, hash string) []st
 	return out
 }
 
-// currentRevision is the number of the record's current template; 0 when unknown.
-func currentRevision(rec store.Rollout) int64 {
-	for _, r := range rec.Revisions {
-		if r.Hash == rec.Hash {
-			return r.Number
-		}
-	}
-	return 0
-}
-
 // rollbackTarget decides whether a Deployment's failed rollout goes back, and to which
 // revision: only a rollout that timed out, with rollback-on-failure on (the Deployment's
 // annotation, else the agent's flag), and only once: a template that a rollback put
@@ -157,7 +147,7 @@ func rollbackTarget(rec store.Rollout, d *appsv1.Deployment, flag bool) (store.R
 func rolledBack(rec store.Rollout, d *appsv1.Deployment, rev store.Revision, now time.Time) (*appsv1.Deployment, store.Rollout) {
 	back := d.DeepCopy()
 	back.Spec.Template = *rev.Template.DeepCopy()
-	from := currentRevision(rec)
+	from := rec.CurrentRevision()
 	next := nextRollout(rec, back, scheduler.DeploymentCounts{}, now)
 	next.RolledBack = &store.Rollback{FromRevision: from, FromHash: rec.Hash, ToRevision: rev.Number, At: now}
 	return back, next

@@ -73,3 +73,13 @@ type Rollback struct {
 	ToRevision   int64     `json:"toRevision"`
 	At           time.Time `json:"at"`
 }
+
+// CurrentRevision is the number of the record's current template; 0 when unknown.
+func (r Rollout) CurrentRevision() int64 {
+	for _, rev := range r.Revisions {
+		if rev.Hash == r.Hash {
+			return rev.Number
+		}
+	}
+	return 0
+}
