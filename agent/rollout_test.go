@@ -43,9 +43,9 @@ func (d deploymentState) progressing() (status, reason, message string) {
 	return "", "", ""
 }
 
-// reportReady writes, as the node that runs it, a ready status for every pod of name's
-// template image that the store assigns: what the node's status writer does once the pod's
-// containers are ready (these agents run nothing).
+// reportReady writes, as the node that runs it, a ready status for every pod whose name
+// starts with prefix that the store assigns, and counts them: what the node's status
+// writer does once a pod's containers are ready (these agents run nothing).
 func reportReady(t *testing.T, agents []*Agent, prefix string) int {
 	t.Helper()
 	byName := map[string]*Agent{}
@@ -71,7 +71,7 @@ func reportReady(t *testing.T, agents []*Agent, prefix string) int {
 	return n
 }
 
-// oldPods counts the pods of a Deployment that the store assigns with image's template.
+// podsWithImage counts the pods of Deployment name that the store assigns with image.
 func podsWithImage(t *testing.T, a *Agent, name, image string) int {
 	st := store.Read(a.Node(), testLogger())
 	n := 0

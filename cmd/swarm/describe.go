@@ -124,6 +124,7 @@ func describeDeployment(out io.Writer, d *appsv1.Deployment, pods []corev1.Pod) 
 	fmt.Fprintf(tw, "Name:\t%s\n", d.Name)
 	fmt.Fprintf(tw, "Namespace:\t%s\n", d.Namespace)
 	fmt.Fprintf(tw, "Labels:\t%s\n", labelsString(d.Labels))
+	describeAnnotations(tw, d.Annotations)
 	if d.Spec.Selector != nil {
 		fmt.Fprintf(tw, "Selector:\t%s\n", labelsString(d.Spec.Selector.MatchLabels))
 	}
@@ -135,6 +136,7 @@ func describeDeployment(out io.Writer, d *appsv1.Deployment, pods []corev1.Pod) 
 		strategy = appsv1.RollingUpdateDeploymentStrategyType
 	}
 	fmt.Fprintf(tw, "StrategyType:\t%s\n", strategy)
+	fmt.Fprintf(tw, "MinReadySeconds:\t%d\n", d.Spec.MinReadySeconds)
 	if ru := d.Spec.Strategy.RollingUpdate; ru != nil && strategy == appsv1.RollingUpdateDeploymentStrategyType {
 		fmt.Fprintf(tw, "RollingUpdateStrategy:\t%s max unavailable, %s max surge\n", intOrString(ru.MaxUnavailable, "25%"), intOrString(ru.MaxSurge, "25%"))
 	}
@@ -160,6 +162,27 @@ func describeDeployment(out io.Writer, d *appsv1.Deployment, pods []corev1.Pod) 
 		fmt.Fprintln(tw, "  <none>")
 	}
 	return tw.Flush()
+}
+
+// describeAnnotations lists annotations as kubectl describe does, one "key: value" a
+// line: the revision and the rollback notes of a Deployment among them.
+func describeAnnotations(tw io.Writer, annotations map[string]string) {
+	if len(annotations) == 0 {
+		fmt.Fprintln(tw, "Annotations:\t<none>")
+		return
+	}
+	keys := make([]string, 0, len(annotations))
+	for k := range annotations {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for i, k := range keys {
+		label := ""
+		if i == 0 {
+			label = "Annotations:"
+		}
+		fmt.Fprintf(tw, "%s\t%s: %s\n", label, k, annotations[k])
+	}
 }
 
 func describeContainers(tw io.Writer, containers []corev1.Container) {
