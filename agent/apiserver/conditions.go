@@ -27,9 +27,13 @@ const reasonRollback = "DeploymentRollback"
 
 // rolloutView adds to d (a copy) what the leader's rollout record says of its current
 // template (hash): the revision annotation, and the Available and Progressing conditions
-// in Kubernetes' words, in Kubernetes' order. The record of an older template (the
+// in Kubernetes' words, in Kubernetes' order, after those d has. The record of an older template (the
 // leader has not planned the new one yet) says nothing about this one.
 func rolloutView(d *appsv1.Deployment, hash string, rec store.Rollout, ok bool) {
+	// Only the record says these: a copy a user applied back (a scale reads the view and
+	// applies it) says nothing.
+	delete(d.Annotations, annotationRevision)
+	delete(d.Annotations, annotationRolledBack)
 	if !ok || rec.Hash != hash {
 		d.Status.Conditions = append(d.Status.Conditions, availableCondition(d, metav1.Time{}))
 		return

@@ -134,3 +134,25 @@ func TestDeploymentConditions(t *testing.T) {
 		}
 	})
 }
+
+// A Deployment applied back from its view (swarm scale does so) carries the view's
+// annotations; the view shows only what the record says.
+func TestRolloutAnnotationsComeFromTheRecord(t *testing.T) {
+	d := testDeployment("default", "web", 1, "img:1")
+	d.Annotations = map[string]string{annotationRevision: "7", annotationRolledBack: "stale", "keep": "me"}
+	st := emptyState()
+	st.Deployments["default/web"] = d
+	v := deploymentViews(st, "", "")[0].(*appsv1.Deployment)
+	if _, ok := v.Annotations[annotationRevision]; ok || v.Annotations[annotationRolledBack] != "" || v.Annotations["keep"] != "me" {
+		t.Fatalf("annotations without a record: %v", v.Annotations)
+	}
+	st.Rollouts = map[string]store.Rollout{"default/web": {Hash: manifest.TemplateHash(&d.Spec.Template),
+		Revisions: []store.Revision{{Number: 2, Hash: manifest.TemplateHash(&d.Spec.Template)}}}}
+	v = deploymentViews(st, "", "")[0].(*appsv1.Deployment)
+	if v.Annotations[annotationRevision] != "2" || v.Annotations[annotationRolledBack] != "" {
+		t.Fatalf("annotations with a record: %v", v.Annotations)
+	}
+	if d.Annotations[annotationRevision] != "7" {
+		t.Fatal("the view changed the stored object")
+	}
+}

@@ -165,12 +165,13 @@ func deploymentView(st *store.State, key string, pods iter.Seq[string], leaderFa
 	}
 	want := int32(manifest.Replicas(d))
 	s.UnavailableReplicas = max(want-s.AvailableReplicas, 0)
+	// The leader's failure to write comes first: it is why the others stand still.
+	if leaderFailure != "" && (s.UpdatedReplicas < want || s.Replicas > s.UpdatedReplicas || s.Replicas > want) {
+		s.Conditions = []appsv1.DeploymentCondition{{Type: appsv1.DeploymentReplicaFailure, Status: corev1.ConditionTrue,
+			Reason: "FailedCreate", Message: leaderFailure}}
+	}
 	d.Status = s
 	rolloutView(d, hash, rec, recorded)
-	if leaderFailure != "" && (s.UpdatedReplicas < want || s.Replicas > s.UpdatedReplicas || s.Replicas > want) {
-		d.Status.Conditions = append(d.Status.Conditions, appsv1.DeploymentCondition{Type: appsv1.DeploymentReplicaFailure, Status: corev1.ConditionTrue,
-			Reason: "FailedCreate", Message: leaderFailure})
-	}
 	return d
 }
 

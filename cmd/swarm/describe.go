@@ -143,9 +143,31 @@ func describeDeployment(out io.Writer, d *appsv1.Deployment, pods []corev1.Pod) 
 	fmt.Fprintln(tw, "Pod Template:")
 	fmt.Fprintf(tw, "  Labels:\t%s\n", labelsString(d.Spec.Template.Labels))
 	describeContainers(tw, d.Spec.Template.Spec.Containers)
-	if len(d.Status.Conditions) > 0 {
+	// The rollout's own conditions, which every Deployment has, get a section of their
+	// own; Conditions lists only what is wrong beside them (ReplicaFailure).
+	var rollout, other []appsv1.DeploymentCondition
+	for _, c := range d.Status.Conditions {
+		if c.Type == appsv1.DeploymentAvailable || c.Type == appsv1.DeploymentProgressing {
+			rollout = append(rollout, c)
+		} else {
+			other = append(other, c)
+		}
+	}
+	if len(rollout) > 0 {
+		fmt.Fprintln(tw, "Rollout:")
+		if r := d.Annotations[annotationRevision]; r != "" {
+			fmt.Fprintf(tw, "  Revision:\t%s\n", r)
+		}
+		for _, c := range rollout {
+			fmt.Fprintf(tw, "  %s:\t%s (%s)\t%s\n", c.Type, c.Status, c.Reason, c.Message)
+		}
+		if note := d.Annotations[annotationRolledBack]; note != "" {
+			fmt.Fprintf(tw, "  RolledBack:\t%s\n", note)
+		}
+	}
+	if len(other) > 0 {
 		fmt.Fprintln(tw, "Conditions:")
-		for _, c := range d.Status.Conditions {
+		for _, c := range other {
 			fmt.Fprintf(tw, "  %s:\t%s (%s)\t%s\n", c.Type, c.Status, c.Reason, c.Message)
 		}
 	}

@@ -78,7 +78,7 @@ func TestRolloutStatusReadsTheDeadlineCondition(t *testing.T) {
 	if err := runDescribeKind(c, "deployment", "default", "web", &desc); err != nil {
 		t.Fatal(err)
 	}
-	for _, w := range []string{"deployment.kubernetes.io/revision: 1", "Progressing:", "ProgressDeadlineExceeded", "has timed out progressing.", "MinReadySeconds:"} {
+	for _, w := range []string{"deployment.kubernetes.io/revision: 1", "Rollout:", "Revision:", "Progressing:", "ProgressDeadlineExceeded", "has timed out progressing.", "MinReadySeconds:"} {
 		if !strings.Contains(desc.String(), w) {
 			t.Errorf("describe lacks %q:\n%s", w, desc.String())
 		}
