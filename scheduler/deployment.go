@@ -191,6 +191,12 @@ func (p *planner) scaleUp(d *deployment, room int) bool {
 // hold the ports. Kubernetes would stay stuck there with maxUnavailable 0; here the rollout
 // replaces one pod at a time in place instead (Docker Swarm's stop-first), as if
 // maxUnavailable were at least 1.
+//
+// The pod a stop-first replacement removes must be one whose node takes its replacement
+// now: an old pod on a node that is not alive (suspect, say, having missed the leader's
+// ping) goes only within Kubernetes' own bounds. Removing it for a stop-first would free
+// a port no new pod can take in this plan, which a Deployment waiting for that port could
+// take at the next.
 func (p *planner) scaleDownOld(d *deployment, surgeBlocked bool) bool {
 	unavailable := d.rollout.unavailable
 	if surgeBlocked {
@@ -209,6 +215,8 @@ func (p *planner) scaleDownOld(d *deployment, surgeBlocked bool) bool {
 	if maxScaledDown <= 0 {
 		return false
 	}
+	// Kubernetes' own bound, without the stop-first allowance.
+	bound := maxScaledDown - (unavailable - d.rollout.unavailable)
 	sortForRemoval(d.old)
 	keep := d.old[:0:0]
 	oldAvailable, removed := 0, 0
@@ -218,7 +226,7 @@ func (p *planner) scaleDownOld(d *deployment, surgeBlocked bool) bool {
 		case d.available(q):
 			oldAvailable++
 			keep = append(keep, q)
-		case removed < maxScaledDown:
+		case removed < bound || removed < maxScaledDown && q.node.alive:
 			p.remove(q, "rolling update")
 			removed++
 		default:

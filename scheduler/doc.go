@@ -40,8 +40,10 @@
 //   - Bare Pods are placed once and stay on their node; they move only when their node is
 //     gone, or when their manifest changed and no longer fits their node, and never when
 //     they are pinned.
-//   - Contention: when pods compete for the same host port, Deployments are served in
-//     namespace/name order, then bare Pods in namespace/name order.
+//   - Contention: when pods compete for the same host port, Deployments that are rolling
+//     out (pods of an older template still in place) are served first, so that a port a
+//     stop-first replacement freed goes to its new pod, then the other Deployments, each
+//     in namespace/name order, then bare Pods in namespace/name order.
 //
 // Plan is a fixed point: applying its output and planning again with nothing else changed
 // gives no creations and no deletions.

@@ -32,6 +32,12 @@ type Input struct {
 	// partition must not place again the pods it can no longer see, which the other side
 	// still runs. Nil: no quorum is required.
 	Known []string
+	// RollingOut names the Deployments ("namespace/name") whose rollout the caller knows
+	// to be under way; with those that still run pods of an older template, they are
+	// served first when pods compete for a host port (see servingOrder). A rollout that
+	// removed its last old pod before its replacement could be placed has no old pod left
+	// to tell it by.
+	RollingOut map[string]bool
 	// Now is the time against which DeadGrace and the Deployments' minReadySeconds are
 	// measured.
 	Now time.Time

@@ -152,3 +152,16 @@ func rolledBack(rec store.Rollout, d *appsv1.Deployment, rev store.Revision, now
 	next.RolledBack = &store.Rollback{FromRevision: from, FromHash: rec.Hash, ToRevision: rev.Number, At: now}
 	return back, next
 }
+
+// rollingOut names the Deployments whose record says that a rollout of their current
+// template is under way: a template change (more than one revision) not complete yet.
+func rollingOut(st *store.State) map[string]bool {
+	out := map[string]bool{}
+	for key, d := range st.Deployments {
+		rec, ok := st.Rollouts[key]
+		if ok && rec.Hash == manifest.TemplateHash(&d.Spec.Template) && len(rec.Revisions) > 1 && rec.State != store.RolloutComplete {
+			out[key] = true
+		}
+	}
+	return out
+}

@@ -277,3 +277,36 @@ func TestPlanRollouts(t *testing.T) {
 		t.Fatalf("message %q", got)
 	}
 }
+
+// TestRollingOut: the planner is told which Deployments roll out from their records: a
+// template change not complete yet, for the current template.
+func TestRollingOut(t *testing.T) {
+	v1, v2 := webDeployment("img:1", 1), webDeployment("img:2", 1)
+	first := nextRollout(store.Rollout{}, v1, scheduler.DeploymentCounts{}, t0)
+	second := nextRollout(first, v2, scheduler.DeploymentCounts{}, t0)
+	done := second
+	done.State = store.RolloutComplete
+	timedOut := second
+	timedOut.State = store.RolloutTimedOut
+	for _, tt := range []struct {
+		name string
+		d    *appsv1.Deployment
+		rec  *store.Rollout
+		want bool
+	}{
+		{name: "no record", d: v2},
+		{name: "first template", d: v1, rec: &first},
+		{name: "template change under way", d: v2, rec: &second, want: true},
+		{name: "timed out", d: v2, rec: &timedOut, want: true},
+		{name: "complete", d: v2, rec: &done},
+		{name: "record of another template", d: webDeployment("img:3", 1), rec: &second},
+	} {
+		st := &store.State{Deployments: map[string]*appsv1.Deployment{"default/web": tt.d}, Rollouts: map[string]store.Rollout{}}
+		if tt.rec != nil {
+			st.Rollouts["default/web"] = *tt.rec
+		}
+		if got := rollingOut(st)["default/web"]; got != tt.want {
+			t.Errorf("%s: rolling out = %v; want %v", tt.name, got, tt.want)
+		}
+	}
+}
