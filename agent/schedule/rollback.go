@@ -58,9 +58,8 @@ func planRollouts(st *store.State, out scheduler.Output, now time.Time, flag boo
 			p.rollbacks = append(p.rollbacks, rollbackDone{namespace: d.Namespace, name: d.Name, Rollback: *next.RolledBack})
 			rec = next
 		}
-		value := store.MustJSON(rec)
-		if !had || !bytes.Equal(store.MustJSON(prev), value) {
-			p.changes = append(p.changes, change{key: store.RolloutKey(key), value: value})
+		if !had || !sameRollout(prev, rec) {
+			p.changes = append(p.changes, change{key: store.RolloutKey(key), value: store.MustJSON(rec)})
 		}
 		if at := deadlineAt(rec, d); !at.IsZero() && (p.recheckAt.IsZero() || at.Before(p.recheckAt)) {
 			p.recheckAt = at
@@ -72,6 +71,22 @@ func planRollouts(st *store.State, out scheduler.Output, now time.Time, flag boo
 		}
 	}
 	return p, nil
+}
+
+// sameRollout tells whether two records say the same. A revision's template is named by
+// its hash, so the revisions compare by number and hash, without encoding the templates
+// of every Deployment at every plan.
+func sameRollout(a, b store.Rollout) bool {
+	if len(a.Revisions) != len(b.Revisions) {
+		return false
+	}
+	for i := range a.Revisions {
+		if a.Revisions[i].Number != b.Revisions[i].Number || a.Revisions[i].Hash != b.Revisions[i].Hash {
+			return false
+		}
+	}
+	a.Revisions, b.Revisions = nil, nil
+	return bytes.Equal(store.MustJSON(a), store.MustJSON(b))
 }
 
 // rollbackMessage is the DeploymentRollback event's message, in Kubernetes' words.

@@ -310,3 +310,21 @@ func TestRollingOut(t *testing.T) {
 		}
 	}
 }
+
+func TestSameRollout(t *testing.T) {
+	v1, v2 := webDeployment("img:1", 1), webDeployment("img:2", 1)
+	a := nextRollout(store.Rollout{}, v1, scheduler.DeploymentCounts{}, t0)
+	if !sameRollout(a, nextRollout(a, v1, scheduler.DeploymentCounts{}, t0)) {
+		t.Error("an unchanged record differs")
+	}
+	b := nextRollout(a, v2, scheduler.DeploymentCounts{}, t0)
+	c := a
+	c.Progress.Available = 1
+	d := a
+	d.RolledBack = &store.Rollback{ToRevision: 1}
+	for _, other := range []store.Rollout{b, c, d} {
+		if sameRollout(a, other) {
+			t.Errorf("%+v and %+v are the same", a, other)
+		}
+	}
+}
