@@ -164,3 +164,27 @@ func TestFailedRolloutStopsAndRollsBack(t *testing.T) {
 		t.Fatalf("%d DeploymentRollback events; want 1: %+v", rollbacks, evs.Items)
 	}
 }
+
+// TestMinReadySecondsThroughTheLeader: pods reported ready count as available only once
+// they have been ready for minReadySeconds, and the leader looks again by itself then:
+// nothing else changes in the store after the reports.
+func TestMinReadySecondsThroughTheLeader(t *testing.T) {
+	agents := startAgents(t, 3, nil)
+	const minReady = 2 * time.Second
+	y := strings.Replace(deploymentYAML("web", 3, ""), "spec:\n  replicas", "spec:\n  minReadySeconds: 2\n  replicas", 1)
+	apply(t, agents[1], y)
+	eventually(t, 10*time.Second, "3 pods placed", func() bool { return len(placement(t, agents[0])) == 3 })
+	reported := time.Now()
+	if n := reportReady(t, agents, "web-"); n != 3 {
+		t.Fatalf("reported %d pods ready", n)
+	}
+	var d deploymentState
+	eventually(t, 15*time.Second, "web complete", func() bool {
+		d = getDeployment(t, agents[2], "web")
+		_, reason, _ := d.progressing()
+		return reason == "NewReplicaSetAvailable" && d.Status.AvailableReplicas == 3
+	})
+	if since := time.Since(reported); since < minReady {
+		t.Fatalf("available %s after the pods turned ready; minReadySeconds is %s", since, minReady)
+	}
+}
