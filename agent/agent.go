@@ -208,6 +208,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	parts.Add("api", server)
 	scheduling := schedule.New(node, cfg.DeadGrace, cfg.probeInterval(), roster, cfg.Clock, logger)
 	scheduling.SetNetwork(netRanges, recorder)
+	scheduling.SetRollbackOnFailure(cfg.RollbackOnFailure)
 	parts.Add("schedule", scheduling)
 	parts.Add("liveness", liveness.New(liveness.Config{
 		Node: node, Grace: cfg.DeadGrace, Interval: cfg.probeInterval(), Dial: cfg.dialWorkloads, Now: cfg.Clock, Logger: logger,

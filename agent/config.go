@@ -68,6 +68,12 @@ type Config struct {
 	// liveness package); zero takes DefaultDeadGrace. A node whose workloads answer keeps
 	// its pods however long its agent is down.
 	DeadGrace time.Duration
+	// RollbackOnFailure, on the node that leads, writes a Deployment whose rollout
+	// exceeded its progress deadline back to its previous revision's template, as
+	// `kubectl rollout undo` does, unless the Deployment's annotation
+	// swarm.podman.io/rollback-on-failure says "false". Without it only Deployments
+	// annotated "true" roll back.
+	RollbackOnFailure bool
 	// ProbeInterval tunes failure detection (see cluster.Config); zero takes its default.
 	ProbeInterval time.Duration
 	// PushPullInterval tunes anti-entropy (see cluster.Config); zero takes its default.

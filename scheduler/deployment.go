@@ -1,6 +1,8 @@
 package scheduler
 
 import (
+	"time"
+
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 
@@ -15,6 +17,8 @@ type deployment struct {
 	hash     string // of the current template
 	group    string // spread group of the current template's pods
 	rollout  rollout
+	minReady time.Duration   // spec.minReadySeconds
+	now      time.Time       // Input.Now, which minReady is measured on
 	spec     *corev1.PodSpec // of the current template
 	ports    []manifest.PublishedPort
 	current  []*pod       // pods of the current template
@@ -25,7 +29,7 @@ type deployment struct {
 	pendingReason string
 }
 
-func newDeployment(key string, d *appsv1.Deployment) *deployment {
+func newDeployment(key string, d *appsv1.Deployment, now time.Time) *deployment {
 	replicas := max(manifest.Replicas(d), 0)
 	hash := manifest.TemplateHash(&d.Spec.Template)
 	spec := &d.Spec.Template.Spec
@@ -36,6 +40,8 @@ func newDeployment(key string, d *appsv1.Deployment) *deployment {
 		hash:     hash,
 		group:    key + "@" + hash,
 		rollout:  rolloutOf(d, replicas),
+		minReady: time.Duration(d.Spec.MinReadySeconds) * time.Second,
+		now:      now,
 		spec:     spec,
 		ports:    claimedPorts(spec),
 		used:     map[int]bool{},
@@ -67,6 +73,38 @@ func (d *deployment) resolveOrdinals() {
 	for hash, pods := range byHash {
 		resolveOrdinals(d.d.Name, hash, pods, d.replicas)
 	}
+}
+
+// available tells whether one of the Deployment's pods counts as available now.
+func (d *deployment) available(q *pod) bool { return q.available(d.now, d.minReady) }
+
+// availableAt is the earliest time one of the Deployment's pods that is ready, but not
+// for minReadySeconds yet, becomes available; zero when none waits.
+func (d *deployment) availableAt() time.Time {
+	var at time.Time
+	for _, q := range append(d.current[:len(d.current):len(d.current)], d.old...) {
+		if t := q.availableAt(d.now, d.minReady); !t.IsZero() && (at.IsZero() || t.Before(at)) {
+			at = t
+		}
+	}
+	return at
+}
+
+// counts are the Deployment's pods as they stand.
+func (d *deployment) counts() DeploymentCounts {
+	c := DeploymentCounts{Updated: len(d.current), Old: len(d.old)}
+	for _, q := range d.current {
+		if d.available(q) {
+			c.Available++
+		}
+	}
+	c.AllAvailable = c.Available
+	for _, q := range d.old {
+		if d.available(q) {
+			c.AllAvailable++
+		}
+	}
+	return c
 }
 
 // podKey is the key of the current template's pod with the given ordinal.
@@ -153,6 +191,12 @@ func (p *planner) scaleUp(d *deployment, room int) bool {
 // hold the ports. Kubernetes would stay stuck there with maxUnavailable 0; here the rollout
 // replaces one pod at a time in place instead (Docker Swarm's stop-first), as if
 // maxUnavailable were at least 1.
+//
+// The pod a stop-first replacement removes must be one whose node takes its replacement
+// now: an old pod on a node that is not alive (suspect, say, having missed the leader's
+// ping) goes only within Kubernetes' own bounds. Removing it for a stop-first would free
+// a port no new pod can take in this plan, which a Deployment waiting for that port could
+// take at the next.
 func (p *planner) scaleDownOld(d *deployment, surgeBlocked bool) bool {
 	unavailable := d.rollout.unavailable
 	if surgeBlocked {
@@ -161,7 +205,7 @@ func (p *planner) scaleDownOld(d *deployment, surgeBlocked bool) bool {
 	minAvailable := d.replicas - unavailable
 	newUnavailable, newAvailable := 0, 0
 	for _, q := range d.current {
-		if q.available() {
+		if d.available(q) {
 			newAvailable++
 		} else {
 			newUnavailable++
@@ -171,16 +215,18 @@ func (p *planner) scaleDownOld(d *deployment, surgeBlocked bool) bool {
 	if maxScaledDown <= 0 {
 		return false
 	}
+	// Kubernetes' own bound, without the stop-first allowance.
+	bound := maxScaledDown - (unavailable - d.rollout.unavailable)
 	sortForRemoval(d.old)
 	keep := d.old[:0:0]
 	oldAvailable, removed := 0, 0
 	// Old pods that serve nothing go first: removing them costs no availability.
 	for _, q := range d.old {
 		switch {
-		case q.available():
+		case d.available(q):
 			oldAvailable++
 			keep = append(keep, q)
-		case removed < maxScaledDown:
+		case removed < bound || removed < maxScaledDown && q.node.alive:
 			p.remove(q, "rolling update")
 			removed++
 		default:
@@ -190,7 +236,7 @@ func (p *planner) scaleDownOld(d *deployment, surgeBlocked bool) bool {
 	over := oldAvailable + newAvailable - minAvailable
 	rest := keep[:0:0]
 	for _, q := range keep {
-		if over > 0 && q.available() {
+		if over > 0 && d.available(q) {
 			p.remove(q, "rolling update")
 			removed++
 			over--

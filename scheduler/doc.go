@@ -32,12 +32,18 @@
 //   - Deployments: scale up takes the lowest free ordinals, scale down removes pods that
 //     are not available first, then the highest ordinals. A template change rolls out with
 //     the Deployment's strategy (RollingUpdate with maxSurge and maxUnavailable as Kubernetes
-//     computes them, or Recreate). A deleted Deployment loses all its pods.
+//     computes them, or Recreate). A pod counts as available once it has been ready for
+//     the Deployment's minReadySeconds, measured on Input.Now; Output.RecheckAt asks for a
+//     plan when the next one becomes so. A new pod that never turns ready (crash looping,
+//     image missing) never counts, so it never lets more old pods go than maxUnavailable
+//     allows. A deleted Deployment loses all its pods.
 //   - Bare Pods are placed once and stay on their node; they move only when their node is
 //     gone, or when their manifest changed and no longer fits their node, and never when
 //     they are pinned.
-//   - Contention: when pods compete for the same host port, Deployments are served in
-//     namespace/name order, then bare Pods in namespace/name order.
+//   - Contention: when pods compete for the same host port, Deployments that are rolling
+//     out (pods of an older template still in place) are served first, so that a port a
+//     stop-first replacement freed goes to its new pod, then the other Deployments, each
+//     in namespace/name order, then bare Pods in namespace/name order.
 //
 // Plan is a fixed point: applying its output and planning again with nothing else changed
 // gives no creations and no deletions.

@@ -32,7 +32,14 @@ type Input struct {
 	// partition must not place again the pods it can no longer see, which the other side
 	// still runs. Nil: no quorum is required.
 	Known []string
-	// Now is the time against which DeadGrace is measured.
+	// RollingOut names the Deployments ("namespace/name") whose rollout the caller knows
+	// to be under way; with those that still run pods of an older template, they are
+	// served first when pods compete for a host port (see servingOrder). A rollout that
+	// removed its last old pod before its replacement could be placed has no old pod left
+	// to tell it by.
+	RollingOut map[string]bool
+	// Now is the time against which DeadGrace and the Deployments' minReadySeconds are
+	// measured.
 	Now time.Time
 	// DeadGrace is how long a dead node keeps its pods before they are placed elsewhere.
 	DeadGrace time.Duration
@@ -86,4 +93,8 @@ type Assignment struct {
 type PodStatus struct {
 	Phase corev1.PodPhase // "" until the node reports
 	Ready bool            // every container is ready
+	// ReadySince is when the pod last turned ready. A Deployment's pod is available once
+	// it has been ready for the Deployment's minReadySeconds, measured on Input.Now; a
+	// ready pod without it (reported before nodes said when) counts as ready long enough.
+	ReadySince time.Time
 }

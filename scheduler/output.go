@@ -21,9 +21,13 @@ type Output struct {
 	// change: the same pods stay listed, for the same reasons, until something in the
 	// cluster changes.
 	Pending []Pending
-	// RecheckAt is when a dead node's grace period ends, so Plan will have something new
-	// to say even if nothing else changes; zero when no pod waits on a dead node.
+	// RecheckAt is when a dead node's grace period ends, or when a Deployment's pod that
+	// is ready becomes available (ready for minReadySeconds), so Plan may have something
+	// new to say even if nothing else changes; zero when nothing waits on the clock.
 	RecheckAt time.Time
+	// Deployments counts each Deployment's pods once the plan is applied, by the
+	// Deployment's key ("namespace/name"): what its rollout's progress is measured by.
+	Deployments map[string]DeploymentCounts
 	// NoQuorum says why the plan is empty when fewer than a majority of Input.Known are
 	// alive; empty otherwise. The caller then writes nothing, not even the pending list.
 	NoQuorum string
@@ -44,4 +48,14 @@ type Pending struct {
 	// Reason says why no node fits, the way kubectl does: "0/3 nodes are available:
 	// 2 node(s) didn't match nodeSelector, 1 node(s) have port 8080/TCP in use."
 	Reason string
+}
+
+// DeploymentCounts are a Deployment's pods as a plan leaves them. A pod the plan creates
+// counts as updated and not available.
+type DeploymentCounts struct {
+	Updated   int // pods of the current template
+	Available int // of those, available: ready for minReadySeconds on an alive node
+	Old       int // pods of older templates
+	// AllAvailable counts the available pods of every template.
+	AllAvailable int
 }

@@ -15,13 +15,14 @@ func Plan(in Input) Output {
 	}
 	p := newPlanner(in)
 	p.adopt(in.Assignments)
+	order := servingOrder(p.deployments, in.RollingOut)
 	// Work until nothing moves: a pod removed for one Deployment can free the host port
 	// that a pod of another is waiting for. Every pass either creates or removes a pod, and
 	// no pod is created or removed twice, so this ends. Stopping only when a whole pass
 	// changes nothing is what makes Plan a fixed point.
 	for {
 		changed := false
-		for _, d := range p.deployments {
+		for _, d := range order {
 			for p.stepDeployment(d) {
 				changed = true
 			}
@@ -36,6 +37,30 @@ func Plan(in Input) Output {
 		}
 	}
 	return p.output()
+}
+
+// servingOrder is the order Deployments are stepped in, which decides who gets a host
+// port that several want: those rolling out (pods of an older template still in place,
+// or named in rollingOut) first, then the others, each in key order. A rollout that replaces its pods stop-first
+// frees a port its own next pod needs; when the replacement could not be placed in the
+// plan that removed the old pod (an old pod on a node that did not answer the leader
+// that round goes within maxUnavailable, and its node takes no new pod then), another
+// Deployment waiting for the port must not take it at the next plan, or the rollout
+// never ends.
+func servingOrder(deps []*deployment, rollingOut map[string]bool) []*deployment {
+	rolling := func(d *deployment) bool { return len(d.old) > 0 || rollingOut[d.key] }
+	order := make([]*deployment, 0, len(deps))
+	for _, d := range deps {
+		if rolling(d) {
+			order = append(order, d)
+		}
+	}
+	for _, d := range deps {
+		if !rolling(d) {
+			order = append(order, d)
+		}
+	}
+	return order
 }
 
 // planner holds the state of one Plan call.
@@ -62,7 +87,7 @@ func newPlanner(in Input) *planner {
 		if _, dup := p.depByKey[key]; dup {
 			continue
 		}
-		dep := newDeployment(key, d)
+		dep := newDeployment(key, d, in.Now)
 		p.depByKey[key] = dep
 		p.deployments = append(p.deployments, dep)
 	}
@@ -214,6 +239,16 @@ func (p *planner) output() Output {
 		}
 	}
 	sort.Slice(out.Pending, func(i, j int) bool { return out.Pending[i].Pod.Key() < out.Pending[j].Pod.Key() })
+	out.Deployments = make(map[string]DeploymentCounts, len(p.deployments))
+	for _, d := range p.deployments {
+		out.Deployments[d.key] = d.counts()
+	}
+	// A pod that becomes available later may let the rollout go on then.
+	for _, d := range p.deployments {
+		if at := d.availableAt(); !at.IsZero() && (out.RecheckAt.IsZero() || at.Before(out.RecheckAt)) {
+			out.RecheckAt = at
+		}
+	}
 	for _, n := range p.c.nodes {
 		if n.State == NodeDead && !n.gone && n.pods > 0 {
 			if at := n.Since.Add(p.grace); out.RecheckAt.IsZero() || at.Before(out.RecheckAt) {

@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"sort"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -22,9 +23,29 @@ type pod struct {
 	stranded bool
 }
 
-// available means the pod serves: ready, as last reported by a node that is alive. A ready
-// report from a suspect or dead node is not trusted.
-func (q *pod) available() bool { return q.Status.Ready && q.node.alive }
+// available means the pod serves: ready for at least minReady at now, as last reported by
+// a node that is alive. A ready report from a suspect or dead node is not trusted. A pod
+// that crash-loops or whose image is missing never reports ready, so it never counts.
+func (q *pod) available(now time.Time, minReady time.Duration) bool {
+	return q.Status.Ready && q.node.alive && readyFor(q.Status, now, minReady)
+}
+
+// readyFor reports whether a ready pod has been ready for minReady at now. A ready
+// status that does not say since when counts as ready long enough: it comes from a node
+// that ran before status records said so, and holding back on it would stall every
+// rollout until that node is upgraded.
+func readyFor(s PodStatus, now time.Time, minReady time.Duration) bool {
+	return minReady <= 0 || s.ReadySince.IsZero() || !now.Before(s.ReadySince.Add(minReady))
+}
+
+// availableAt is when a pod that is ready but not yet for minReady becomes available;
+// zero when it is available already or not ready at all.
+func (q *pod) availableAt(now time.Time, minReady time.Duration) time.Time {
+	if !q.Status.Ready || !q.node.alive || readyFor(q.Status, now, minReady) {
+		return time.Time{}
+	}
+	return q.Status.ReadySince.Add(minReady)
+}
 
 // health ranks how much a pod is worth keeping; scale down removes the lowest first, as
 // Kubernetes does: pods on a node that is not alive, then pods not running, then pods

@@ -3,6 +3,8 @@ package scheduler
 import (
 	appsv1 "k8s.io/api/apps/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/podman-swarm/podman-swarm/manifest"
 )
 
 // rollout is how a Deployment replaces the pods of an older template.
@@ -50,4 +52,15 @@ func scaled(v *intstr.IntOrString, replicas int, roundUp bool) int {
 		n, _ = intstr.GetScaledValueFromIntOrPercent(&defaultRollingBound, replicas, roundUp)
 	}
 	return max(n, 0)
+}
+
+// MaxUnavailable is how many of a Deployment's replicas may be unavailable while it is
+// still minimally available, as Kubernetes' deployment controller counts it for the
+// Available condition: the rolling update's maxUnavailable, 0 for Recreate.
+func MaxUnavailable(d *appsv1.Deployment) int {
+	r := rolloutOf(d, max(manifest.Replicas(d), 0))
+	if r.recreate {
+		return 0
+	}
+	return r.unavailable
 }

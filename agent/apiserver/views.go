@@ -157,13 +157,21 @@ func deploymentView(st *store.State, key string, pods iter.Seq[string], leaderFa
 			s.AvailableReplicas++
 		}
 	}
+	rec, recorded := st.Rollouts[key]
+	if recorded && rec.Hash == hash && d.Spec.MinReadySeconds > 0 {
+		// A pod is available once ready for minReadySeconds, on the leader's clock: the
+		// leader counts it with every plan, and ready pods not counted yet are not.
+		s.AvailableReplicas = min(s.AvailableReplicas, int32(rec.Progress.AllAvailable))
+	}
 	want := int32(manifest.Replicas(d))
 	s.UnavailableReplicas = max(want-s.AvailableReplicas, 0)
+	// The leader's failure to write comes first: it is why the others stand still.
 	if leaderFailure != "" && (s.UpdatedReplicas < want || s.Replicas > s.UpdatedReplicas || s.Replicas > want) {
 		s.Conditions = []appsv1.DeploymentCondition{{Type: appsv1.DeploymentReplicaFailure, Status: corev1.ConditionTrue,
 			Reason: "FailedCreate", Message: leaderFailure}}
 	}
 	d.Status = s
+	rolloutView(d, hash, rec, recorded)
 	return d
 }
 

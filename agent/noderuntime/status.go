@@ -179,6 +179,14 @@ func (w *StatusWriter) merged(podKey string) store.PodStatus {
 	if open, ok := w.ports[podKey]; ok {
 		ps.PortsOpen = &open
 	}
+	if ps.Ready {
+		// Kept while the pod stays ready, so that minReadySeconds counts from when it
+		// turned ready.
+		ps.ReadySince = time.Now().UTC()
+		if last := w.written[podKey].status; last.Ready && !last.ReadySince.IsZero() {
+			ps.ReadySince = last.ReadySince
+		}
+	}
 	return ps
 }
 

@@ -90,7 +90,17 @@ type Loop struct {
 	// silent holds when each member whose pods may be about to move last did not answer
 	// a ping ahead of the move (see pingAhead).
 	silent map[string]time.Time
+	// rollbackOnFailure rolls back the Deployments whose rollout exceeded its progress
+	// deadline, unless their annotation says otherwise (see rollbackTarget).
+	rollbackOnFailure bool
+	// deadline is the earliest progress deadline of a rollout still running at the last
+	// plan: a settled loop plans again once it has passed.
+	deadline time.Time
 }
+
+// SetRollbackOnFailure turns the automatic rollback of failed rollouts on for the
+// Deployments that do not say otherwise. Call it before Start.
+func (a *Loop) SetRollbackOnFailure(on bool) { a.rollbackOnFailure = on }
 
 // Recorder records an event about an object (agent/events.Recorder).
 type Recorder interface {
@@ -140,7 +150,7 @@ func (a *Loop) Start(ctx context.Context) error {
 		case <-changes:
 			a.settled = false
 		case <-timer.C:
-			if a.settled {
+			if a.settled && (a.deadline.IsZero() || a.now().Before(a.deadline)) {
 				// Nothing changed since a plan that had nothing to do, and nothing is
 				// due: the same plan again would read the whole store (thousands of
 				// pods) for nothing, every resync, on the node that leads.
@@ -226,7 +236,7 @@ func (a *Loop) plan(ctx context.Context, pinged map[string]bool) time.Duration {
 	// write, under the same quorum: a leader without a majority allocates nothing either.
 	alloc := netalloc.PlanServices(r, serviceRequests(st), st.Allocations)
 	out := givePodIPs(st, scheduler.Plan(in), r.PodCIDR)
-	changes := a.withNetwork(st, planChanges(st, out, alloc))
+	changes, rollouts := a.changes(st, out, alloc, now)
 	var reached map[string]bool
 	if out.NoQuorum == "" && len(changes) == 0 {
 		a.pingAhead(ctx, in.Nodes)
@@ -237,7 +247,7 @@ func (a *Loop) plan(ctx context.Context, pinged map[string]bool) time.Duration {
 		reached = a.reach(ctx, pingTargets(in, out, a.node.Name()), known)
 		in.Nodes = byReach(in.Nodes, a.node.Name(), reached)
 		out = givePodIPs(st, scheduler.Plan(in), r.PodCIDR)
-		changes = a.withNetwork(st, planChanges(st, out, alloc))
+		changes, rollouts = a.changes(st, out, alloc, now)
 	}
 	if out.NoQuorum != "" {
 		a.behind = true
@@ -281,14 +291,63 @@ func (a *Loop) plan(ctx context.Context, pinged map[string]bool) time.Duration {
 	for _, d := range out.Delete {
 		a.log.Info("pod removed", "pod", d.Pod.Key(), "from", d.Node, "reason", d.Reason)
 	}
+	if written.Err == nil {
+		a.reportRollbacks(rollouts.rollbacks)
+	}
 	a.settled = len(changes) == 0 && out.RecheckAt.IsZero() && !a.behind
+	// A progress deadline is further off than a resync as a rule: it leaves the loop
+	// settled, but wakes it when it comes due.
+	a.deadline = rollouts.recheckAt
 	next := resync
-	if !out.RecheckAt.IsZero() {
-		if d := out.RecheckAt.Sub(now); d < next {
-			next = max(d, 10*time.Millisecond)
+	for _, at := range []time.Time{out.RecheckAt, rollouts.recheckAt} {
+		if !at.IsZero() {
+			if d := at.Sub(now); d < next {
+				next = max(d, 10*time.Millisecond)
+			}
 		}
 	}
 	return next
+}
+
+// changes are the store writes of one plan: the pods' assignments and pending records,
+// the Services' allocations, and the Deployments' rollout records. A plan that rolls a
+// Deployment back writes that alone: the pods are then planned for the template put
+// back, by the plan its write triggers.
+func (a *Loop) changes(st *store.State, out scheduler.Output, alloc netalloc.ServicePlan, now time.Time) ([]change, rolloutPlan) {
+	var rollouts rolloutPlan
+	if out.NoQuorum == "" {
+		var err error
+		if rollouts, err = planRollouts(st, out, now, a.rollbackOnFailure, a.live); err != nil {
+			a.log.Warn("plan the rollouts", "err", err)
+		}
+	}
+	if len(rollouts.rollbacks) > 0 {
+		return a.withNetwork(st, rollouts.changes), rollouts
+	}
+	return a.withNetwork(st, append(planChanges(st, out, alloc), rollouts.changes...)), rollouts
+}
+
+// live is the stored entry of key.
+func (a *Loop) live(key string) (cluster.Entry, bool) {
+	for _, e := range a.node.List(key) {
+		if e.Key == key {
+			return e, true
+		}
+	}
+	return cluster.Entry{}, false
+}
+
+// reportRollbacks logs each rollback written and records its event, as Kubernetes does.
+func (a *Loop) reportRollbacks(done []rollbackDone) {
+	for _, r := range done {
+		msg := rollbackMessage(r.name, r.ToRevision)
+		a.log.Warn("deployment rolled back: its rollout exceeded its progress deadline", "deployment", r.namespace+"/"+r.name,
+			"fromRevision", r.FromRevision, "toRevision", r.ToRevision)
+		if a.recorder != nil {
+			a.recorder.Event(corev1.ObjectReference{Kind: "Deployment", APIVersion: "apps/v1", Namespace: r.namespace, Name: r.name},
+				corev1.EventTypeNormal, "DeploymentRollback", msg)
+		}
+	}
 }
 
 // reach pings the targets that pinged does not hold the answer of, and returns the answer
@@ -337,8 +396,9 @@ func (a *Loop) write(ctx context.Context, changes []change) WriteOutcome {
 	}
 	var out WriteOutcome
 	for _, c := range changes {
-		// The network record rides along with a plan; it is no object anyone waits for.
-		if c.key != store.KeyNetworkSettings {
+		// The network record and the rollout records ride along with a plan; they are
+		// no object anyone waits for.
+		if c.key != store.KeyNetworkSettings && !strings.HasPrefix(c.key, store.PrefixRollout) {
 			out.Failed = append(out.Failed, c.key)
 		}
 	}

@@ -16,7 +16,7 @@ import (
 // schedulingInput turns the store and the membership into the scheduler's input; removed
 // names the members removed for good, which the membership lists as left.
 func schedulingInput(st *store.State, members []cluster.Member, removed map[string]bool, now time.Time, grace time.Duration, seed uint64) scheduler.Input {
-	in := scheduler.Input{Now: now, DeadGrace: grace, Seed: seed}
+	in := scheduler.Input{Now: now, DeadGrace: grace, Seed: seed, RollingOut: rollingOut(st)}
 	for _, key := range sortedKeys(st.Deployments) {
 		in.Deployments = append(in.Deployments, st.Deployments[key])
 	}
@@ -30,7 +30,7 @@ func schedulingInput(st *store.State, members []cluster.Member, removed map[stri
 		// A status reported by another node (one that ran the pod before it moved) says
 		// nothing about this assignment.
 		if reported && s.Node == a.Node {
-			status = scheduler.PodStatus{Phase: s.Phase, Ready: s.Ready}
+			status = scheduler.PodStatus{Phase: s.Phase, Ready: s.Ready, ReadySince: s.ReadySince}
 		}
 		in.Assignments = append(in.Assignments, scheduler.Assignment{Pod: a.Pod, Node: a.Node, Status: status, PodIP: a.PodIP})
 	}

@@ -7,9 +7,11 @@
 //
 //   - deployment/, service/, ingress/, pod/ and dns/whitelist: the API, as users apply and
 //     delete objects and edit the whitelist;
-//   - assignment/, pending/ and allocation/service/: the scheduler of the node that leads,
-//     while it reaches a majority of the cluster (see package netalloc for why no address
-//     is then given twice);
+//   - assignment/, pending/, allocation/service/ and revision/: the scheduler of the node
+//     that leads, while it reaches a majority of the cluster (see package netalloc for why
+//     no address is then given twice); it also writes a Deployment back to an earlier
+//     template when its rollout failed and rollback-on-failure is on, the way an apply
+//     does (with its lineage);
 //   - settings/network: the node that founded the cluster, once;
 //   - status/: the node that runs the pod (its status writer);
 //   - token/: the token authority (the token endpoints, and each agent for its own token);

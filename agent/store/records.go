@@ -38,9 +38,13 @@ type Pending struct {
 
 // PodStatus is the value under status/<ns>/<pod>: what the node running a pod observes.
 type PodStatus struct {
-	Node         string                      `json:"node"`
-	Phase        corev1.PodPhase             `json:"phase"`
-	Ready        bool                        `json:"ready"`
+	Node  string          `json:"node"`
+	Phase corev1.PodPhase `json:"phase"`
+	Ready bool            `json:"ready"`
+	// ReadySince is when Ready last turned true; zero while not ready (and in records
+	// written before it existed). A Deployment's pod counts as available once it has been
+	// ready for the Deployment's minReadySeconds.
+	ReadySince   time.Time                   `json:"readySince,omitzero"`
 	RestartCount int32                       `json:"restartCount,omitempty"`
 	HostIP       string                      `json:"hostIP,omitempty"`
 	Message      string                      `json:"message,omitempty"`

@@ -33,6 +33,9 @@ type State struct {
 	Allocations map[string]ServiceAllocation
 	// Network is the cluster's ranges; nil before the founding node recorded them.
 	Network *NetworkSettings
+	// Rollouts are the Deployments' revisions and rollout progress, by the Deployment's
+	// key.
+	Rollouts map[string]Rollout
 }
 
 // Read decodes the store. A value that does not decode (written by a newer version, say)
@@ -48,6 +51,7 @@ func Read(s Lister, log *slog.Logger) *State {
 		Status:      map[string]PodStatus{},
 		Nodes:       map[string]NodeLiveness{},
 		Allocations: map[string]ServiceAllocation{},
+		Rollouts:    map[string]Rollout{},
 	}
 	decodeAll(s, PrefixDeployment, st.Deployments, func() *appsv1.Deployment { return &appsv1.Deployment{} }, log)
 	decodeAll(s, PrefixService, st.Services, func() *corev1.Service { return &corev1.Service{} }, log)
@@ -58,6 +62,7 @@ func Read(s Lister, log *slog.Logger) *State {
 	decodeValues(s, PrefixStatus, st.Status, log)
 	decodeValues(s, PrefixNode, st.Nodes, log)
 	decodeValues(s, PrefixServiceAllocation, st.Allocations, log)
+	decodeValues(s, PrefixRollout, st.Rollouts, log)
 	st.Network = readNetwork(s, log)
 	return st
 }

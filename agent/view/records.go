@@ -17,7 +17,7 @@ import (
 var recordPrefixes = []string{
 	store.PrefixDeployment, store.PrefixService, store.PrefixIngress, store.PrefixPod,
 	store.PrefixAssignment, store.PrefixPending, store.PrefixStatus, store.KeyDNSWhitelist,
-	store.PrefixNode, store.PrefixServiceAllocation, store.KeyNetworkSettings,
+	store.PrefixNode, store.PrefixServiceAllocation, store.KeyNetworkSettings, store.PrefixRollout,
 }
 
 func isRecord(key string) bool {
@@ -60,6 +60,7 @@ func newRecords() records {
 			Status:      map[string]store.PodStatus{},
 			Nodes:       map[string]store.NodeLiveness{},
 			Allocations: map[string]store.ServiceAllocation{},
+			Rollouts:    map[string]store.Rollout{},
 		},
 		applied: map[string]stamp{},
 		owned:   map[string]map[string]struct{}{},
@@ -118,6 +119,9 @@ func (r *records) apply(key string, e cluster.Entry, ok bool, d dirty, log *slog
 	case store.PrefixServiceAllocation:
 		setValue(r.st.Allocations, name, value, bad)
 		d.mark(Services, name)
+	case store.PrefixRollout:
+		setValue(r.st.Rollouts, name, value, bad)
+		d.mark(Deployments, name)
 	case store.KeyNetworkSettings:
 		r.st.Network = nil
 		if value != nil {

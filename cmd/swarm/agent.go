@@ -97,6 +97,7 @@ it reaches any other node's. Changing any of these restarts every pod of the nod
 	f.StringSliceVar(&labels, "label", nil, "node label key=value for nodeSelector; repeatable")
 	f.DurationVar(&cfg.DeadGrace, "dead-grace", cfg.DeadGrace, "how long a node whose agent is dead keeps its pods once its workloads stop answering too")
 	f.DurationVar(&cfg.ProbeInterval, "probe-interval", cfg.ProbeInterval, "failure detection probe interval")
+	f.BoolVar(&cfg.RollbackOnFailure, "rollback-on-failure", false, "while this node leads, roll a Deployment whose rollout exceeded its progressDeadlineSeconds back to its previous revision, as kubectl rollout undo does, once per failed rollout; a Deployment's annotation swarm.podman.io/rollback-on-failure: \"true\" or \"false\" overrides it (default: only annotated Deployments roll back)")
 	f.BoolVar(&cfg.SelfFence, "self-fence", false, "stop this node's pods while it is cut off from a majority of the cluster, shortly before the others may start them again, so that no pod runs twice (default: they keep running, and may run on both sides until the cut heals)")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	f.BoolVar(&cfg.ForceNewCluster, "force-new-cluster", false, "found a new cluster with the store of a node whose keyring is lost, with a new join token (ignored once the node has a keyring)")

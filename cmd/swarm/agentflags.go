@@ -28,6 +28,7 @@ var agentFlags = map[string]string{
 	"DeadGrace":            "--dead-grace",
 	"ProbeInterval":        "--probe-interval",
 	"SelfFence":            "--self-fence",
+	"RollbackOnFailure":    "--rollback-on-failure",
 	"ForceNewCluster":      "--force-new-cluster",
 	"Resync":               "--resync",
 }

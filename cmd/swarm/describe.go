@@ -124,6 +124,7 @@ func describeDeployment(out io.Writer, d *appsv1.Deployment, pods []corev1.Pod) 
 	fmt.Fprintf(tw, "Name:\t%s\n", d.Name)
 	fmt.Fprintf(tw, "Namespace:\t%s\n", d.Namespace)
 	fmt.Fprintf(tw, "Labels:\t%s\n", labelsString(d.Labels))
+	describeAnnotations(tw, d.Annotations)
 	if d.Spec.Selector != nil {
 		fmt.Fprintf(tw, "Selector:\t%s\n", labelsString(d.Spec.Selector.MatchLabels))
 	}
@@ -135,15 +136,38 @@ func describeDeployment(out io.Writer, d *appsv1.Deployment, pods []corev1.Pod) 
 		strategy = appsv1.RollingUpdateDeploymentStrategyType
 	}
 	fmt.Fprintf(tw, "StrategyType:\t%s\n", strategy)
+	fmt.Fprintf(tw, "MinReadySeconds:\t%d\n", d.Spec.MinReadySeconds)
 	if ru := d.Spec.Strategy.RollingUpdate; ru != nil && strategy == appsv1.RollingUpdateDeploymentStrategyType {
 		fmt.Fprintf(tw, "RollingUpdateStrategy:\t%s max unavailable, %s max surge\n", intOrString(ru.MaxUnavailable, "25%"), intOrString(ru.MaxSurge, "25%"))
 	}
 	fmt.Fprintln(tw, "Pod Template:")
 	fmt.Fprintf(tw, "  Labels:\t%s\n", labelsString(d.Spec.Template.Labels))
 	describeContainers(tw, d.Spec.Template.Spec.Containers)
-	if len(d.Status.Conditions) > 0 {
+	// The rollout's own conditions, which every Deployment has, get a section of their
+	// own; Conditions lists only what is wrong beside them (ReplicaFailure).
+	var rollout, other []appsv1.DeploymentCondition
+	for _, c := range d.Status.Conditions {
+		if c.Type == appsv1.DeploymentAvailable || c.Type == appsv1.DeploymentProgressing {
+			rollout = append(rollout, c)
+		} else {
+			other = append(other, c)
+		}
+	}
+	if len(rollout) > 0 {
+		fmt.Fprintln(tw, "Rollout:")
+		if r := d.Annotations[annotationRevision]; r != "" {
+			fmt.Fprintf(tw, "  Revision:\t%s\n", r)
+		}
+		for _, c := range rollout {
+			fmt.Fprintf(tw, "  %s:\t%s (%s)\t%s\n", c.Type, c.Status, c.Reason, c.Message)
+		}
+		if note := d.Annotations[annotationRolledBack]; note != "" {
+			fmt.Fprintf(tw, "  RolledBack:\t%s\n", note)
+		}
+	}
+	if len(other) > 0 {
 		fmt.Fprintln(tw, "Conditions:")
-		for _, c := range d.Status.Conditions {
+		for _, c := range other {
 			fmt.Fprintf(tw, "  %s:\t%s (%s)\t%s\n", c.Type, c.Status, c.Reason, c.Message)
 		}
 	}
@@ -160,6 +184,27 @@ func describeDeployment(out io.Writer, d *appsv1.Deployment, pods []corev1.Pod) 
 		fmt.Fprintln(tw, "  <none>")
 	}
 	return tw.Flush()
+}
+
+// describeAnnotations lists annotations as kubectl describe does, one "key: value" a
+// line: the revision and the rollback notes of a Deployment among them.
+func describeAnnotations(tw io.Writer, annotations map[string]string) {
+	if len(annotations) == 0 {
+		fmt.Fprintln(tw, "Annotations:\t<none>")
+		return
+	}
+	keys := make([]string, 0, len(annotations))
+	for k := range annotations {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for i, k := range keys {
+		label := ""
+		if i == 0 {
+			label = "Annotations:"
+		}
+		fmt.Fprintf(tw, "%s\t%s: %s\n", label, k, annotations[k])
+	}
 }
 
 func describeContainers(tw io.Writer, containers []corev1.Container) {

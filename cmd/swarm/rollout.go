@@ -34,8 +34,10 @@ func newRolloutCommand() *cobra.Command {
 		Short: "Wait until a Deployment's rollout is done, printing its progress",
 		Long: `Wait until every replica of the Deployment runs its current template and is ready,
 printing each step as kubectl rollout status does, and the reasons of pods that do not
-start. It fails (exit status 1) when the rollout makes no progress for the Deployment's
-progressDeadlineSeconds (600 by default), or when --timeout passes.`,
+start. It fails (exit status 1) when the Deployment's Progressing condition says
+ProgressDeadlineExceeded (no progress for its progressDeadlineSeconds, 600 by default),
+when the leader rolled the Deployment back after its rollout failed (saying to which
+revision), or when --timeout passes.`,
 		Example: `  swarm apply -f app.yaml && swarm rollout status deployment/web
   swarm rollout status deploy/api -n shop --timeout 2m`,
 		Args: cobra.ExactArgs(1),
@@ -108,13 +110,18 @@ func runRolloutStatus(ctx context.Context, c *client, ns, name string, interval 
 			fmt.Fprintln(out, msg)
 			last = msg
 		}
+		if err := rolloutFailure(&d); err != nil {
+			return err
+		}
 		if done {
 			return nil
 		}
 		if counts := [4]int32{d.Status.Replicas, d.Status.UpdatedReplicas, d.Status.ReadyReplicas, d.Status.AvailableReplicas}; counts != lastCounts {
 			lastCounts, lastChange = counts, time.Now()
 		}
-		if deadline := progressDeadline(&d); time.Since(lastChange) > deadline {
+		// An agent that shows no Progressing condition (one from before the leader kept
+		// the rollout's progress) leaves the deadline to this command's own count.
+		if deadline := progressDeadline(&d); progressingCondition(&d) == nil && time.Since(lastChange) > deadline {
 			return fmt.Errorf("deployment %q exceeded its progress deadline: no progress for %s (see the reasons above, `swarm describe deployment %s` and `swarm logs`)", name, deadline, name)
 		}
 		if err := sleepCtx(ctx, interval); err != nil {
@@ -124,6 +131,37 @@ func runRolloutStatus(ctx context.Context, c *client, ns, name string, interval 
 			return fmt.Errorf("stopped waiting for the rollout of deployment %q", name)
 		}
 	}
+}
+
+// The annotations the agent's view of a Deployment carries about its rollout.
+const (
+	annotationRevision   = "deployment.kubernetes.io/revision"
+	annotationRolledBack = "swarm.podman.io/rolled-back"
+)
+
+// progressingCondition is the Deployment's Progressing condition; nil when it shows none.
+func progressingCondition(d *appsv1.Deployment) *appsv1.DeploymentCondition {
+	for i, c := range d.Status.Conditions {
+		if c.Type == appsv1.DeploymentProgressing {
+			return &d.Status.Conditions[i]
+		}
+	}
+	return nil
+}
+
+// rolloutFailure reads the conditions as kubectl rollout status does: a rollout whose
+// Progressing condition says ProgressDeadlineExceeded has failed, in kubectl's words. A
+// Deployment the leader rolled back after its rollout failed says so, and which revision
+// it went back to: the rollout that was waited for failed, whatever the rollback does.
+func rolloutFailure(d *appsv1.Deployment) error {
+	if note := d.Annotations[annotationRolledBack]; note != "" {
+		return fmt.Errorf("deployment %q exceeded its progress deadline: %s (its template is now revision %s)",
+			d.Name, note, orNone(d.Annotations[annotationRevision]))
+	}
+	if c := progressingCondition(d); c != nil && c.Reason == "ProgressDeadlineExceeded" {
+		return fmt.Errorf("deployment %q exceeded its progress deadline", d.Name)
+	}
+	return nil
 }
 
 // sleepCtx waits d, or less when ctx ends (its error then).

@@ -60,6 +60,12 @@ func runScale(c *client, ns, target string, replicas int32, out io.Writer) error
 	}
 	d.Spec.Replicas = &replicas
 	d.Status = appsv1.DeploymentStatus{}
+	// What the view adds about the rollout is the leader's to say, not part of the object.
+	delete(d.Annotations, annotationRevision)
+	delete(d.Annotations, annotationRolledBack)
+	if len(d.Annotations) == 0 {
+		d.Annotations = nil
+	}
 	body, err := json.Marshal(d)
 	if err != nil {
 		return err
