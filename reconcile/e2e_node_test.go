@@ -219,7 +219,7 @@ func TestInNode(t *testing.T) {
 		if ok, err := imageExists(ctx, image); err != nil || !ok {
 			t.Errorf("after the warm-up, %s exists: %v, %v", image, ok, err)
 		}
-		if pods := podman(t, "pod", "ps", "--all", "--format", "{{.Name}}"); strings.Contains(pods, pauseWarmupPod) {
+		if pods := podman(t, "pod", "ps", "--format", "{{.Name}}"); strings.Contains(pods, pauseWarmupPod) {
 			t.Errorf("the throw-away pod is left: %s", pods)
 		}
 		if again := run(); !strings.Contains(again, "podman's pause image is there") {
@@ -430,7 +430,7 @@ func TestInNode(t *testing.T) {
 		}
 	})
 
-	t.Run("readiness follows the health check", func(t *testing.T) {
+	t.Run("readiness is left to the agent's probes", func(t *testing.T) {
 		probed := e2ePod("probed", 18082)
 		probed.Spec.Containers[0].ReadinessProbe = &corev1.Probe{
 			ProbeHandler:  corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/healthz", Port: intstr.FromInt32(18082)}},
@@ -438,17 +438,39 @@ func TestInNode(t *testing.T) {
 		}
 		n.set(web, probed)
 		key := e2eNamespace + "/probed"
-		took := eventually(t, "probed ready", 2*time.Minute, func() bool { return n.statusOf(key).Ready })
-		t.Logf("measured: SetDesired -> pod with a readiness probe reported ready: %v", took)
-		// The loop reads the health from podman's files, not through podman inspect.
-		files := findHealthFiles(context.Background())
-		if st, ok := files.read(quadlet.ContainerName(e2eNamespace, "probed", "app")); !ok || st != "healthy" {
-			t.Errorf("health from podman's files: %q, %v (files at %+v)", st, ok, files)
+		took := eventually(t, "probed running, ready bar its probe", 2*time.Minute, func() bool {
+			s := n.statusOf(key)
+			return s.Phase == PhaseRunning && s.ReadyBarProbes
+		})
+		t.Logf("measured: SetDesired -> pod with a readiness probe running: %v", took)
+		if s := n.statusOf(key); s.Ready || !strings.Contains(s.Error, "readinessProbe") {
+			t.Errorf("the loop alone decided the readiness of a probed pod: %+v", s)
 		}
+		// podman has no health check for a readiness probe: it is the agent's.
+		if hc := podman(t, "inspect", "--format", "{{.Config.Healthcheck}}", quadlet.ContainerName(e2eNamespace, "probed", "app")); hc != "<nil>" {
+			t.Errorf("podman has a health check for a readiness probe: %s", hc)
+		}
+	})
+
+	t.Run("a failing liveness probe restarts the container", func(t *testing.T) {
+		live := e2ePod("live", 18082)
+		live.Spec.Containers[0].LivenessProbe = &corev1.Probe{
+			ProbeHandler:  corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/healthz", Port: intstr.FromInt32(18082)}},
+			PeriodSeconds: 1, FailureThreshold: 1,
+		}
+		n.set(web, live)
+		key := e2eNamespace + "/live"
+		eventually(t, "live ready", 2*time.Minute, func() bool { return n.statusOf(key).Ready })
+		before := n.statusOf(key).Restarts
 		get(18082, "/fail")
-		eventually(t, "probed not ready once failing", time.Minute, func() bool { s := n.statusOf(key); return !s.Ready && s.Phase == PhaseRunning })
-		get(18082, "/recover")
-		eventually(t, "probed ready again", time.Minute, func() bool { return n.statusOf(key).Ready })
+		took := eventually(t, "live restarted by its liveness probe, and ready again", 2*time.Minute, func() bool {
+			s := n.statusOf(key)
+			return s.Restarts > before && s.Ready
+		})
+		t.Logf("measured: liveness failing -> container restarted and ready: %v", took)
+		if got := get(18082, "/healthz"); !strings.HasPrefix(got, "ok") {
+			t.Errorf("after the restart /healthz answers %q", got)
+		}
 	})
 
 	t.Run("a pod replaced by one on the same port", func(t *testing.T) {

@@ -310,25 +310,12 @@ func (c *fakeClock) advance(d time.Duration) {
 	c.offset += d
 }
 
-// fakePodman reports set health states and records removed volumes.
+// fakePodman records removed volumes and killed containers.
 type fakePodman struct {
 	mu      sync.Mutex
-	health  map[string]string
 	removed []string
 	killed  []string
 	onKill  func(containers []string) []string
-}
-
-func (p *fakePodman) Health(ctx context.Context, containers []string) (map[string]string, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	out := map[string]string{}
-	for _, c := range containers {
-		if h, ok := p.health[c]; ok {
-			out[c] = h
-		}
-	}
-	return out, nil
 }
 
 func (p *fakePodman) RemoveVolume(ctx context.Context, name string) error {
@@ -390,7 +377,7 @@ func newNode(dir string) *node {
 	clock := &fakeClock{}
 	return &node{
 		dir: dir, clock: clock, sd: newFakeSystemd(dir, clock),
-		podman: &fakePodman{health: map[string]string{}}, journal: &fakeJournal{lines: map[string][]string{}},
+		podman: &fakePodman{}, journal: &fakeJournal{lines: map[string][]string{}},
 	}
 }
 

@@ -222,7 +222,7 @@ func TestReconcilerRestartsUnitSystemdGaveUpOn(t *testing.T) {
 }
 
 // A container with a readinessProbe runs not ready (the agent's probes decide, past the
-// reconciler), whatever podman says of its health, and a restart by systemd is counted.
+// reconciler), and a restart by systemd is counted.
 func TestReconcilerReportsRestartsAndProbes(t *testing.T) {
 	n := newNode(t.TempDir())
 	r := n.agent()
@@ -230,7 +230,6 @@ func TestReconcilerReportsRestartsAndProbes(t *testing.T) {
 	web := podSpec("web")
 	web.Spec.Containers[0].ReadinessProbe = readinessProbe()
 	r.SetDesired([]manifest.Pod{web})
-	n.podman.health["swarm-default_web_app"] = "healthy"
 	r.pass(ctx)
 	if got := n.takeReports(); !slices.Equal(got, []string{
 		`default/web Pending ready=false restarts=0 error="the pod is starting"`,

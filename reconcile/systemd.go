@@ -33,9 +33,6 @@ type Systemd interface {
 
 // Podman is what the loop needs of podman beyond the units.
 type Podman interface {
-	// Health reports the health state ("healthy", "unhealthy", "starting") of each named
-	// container that exists and has a health check.
-	Health(ctx context.Context, containers []string) (map[string]string, error)
 	// RemoveVolume deletes a volume; one that does not exist is fine.
 	RemoveVolume(ctx context.Context, name string) error
 	// Kill sends SIGKILL to the named containers that run and returns those it killed.
