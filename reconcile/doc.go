@@ -7,8 +7,9 @@
 //     files to write and remove, whether to reload systemd, pods to stop, start, restart and
 //     keep. Planning again after applying those actions gives nothing to do.
 //   - Systemd is the narrow interface the loop drives systemd with; NewDBus implements it
-//     over the user's D-Bus session bus. Reading the journal, removing volumes and killing
-//     a container past its grace period exec journalctl and podman; units are never driven through systemctl.
+//     over the user's D-Bus session bus. Reading the journal, removing volumes and
+//     killing a container past its grace period exec journalctl and podman; units are
+//     never driven through systemctl.
 //   - Reconciler is the loop: it wakes when the agent hands it new desired pods, when one of
 //     our units changes in systemd, and on a periodic resync; each pass rereads everything,
 //     plans, applies and reports each pod's status once it changes.
