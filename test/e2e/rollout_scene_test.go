@@ -256,3 +256,23 @@ func podLoadRead(path string) (loadCounts, error) {
 	}
 	return c, nil
 }
+
+// rollContainers counts the roll containers that run on the nodes, whatever the API says:
+// a pod scaled away leaves the API at once and stops on its node a few seconds later.
+func rollContainers(t *testing.T) (int, string) {
+	t.Helper()
+	n, all := 0, ""
+	for i := 1; i <= nodeCount; i++ {
+		out, err := onNode(i, "podman", "ps", "--format", "{{.Names}}", "--filter", "name=^swarm-default_roll-")
+		if err != nil {
+			t.Fatalf("podman ps on node %d: %v\n%s", i, err, out)
+		}
+		for _, name := range strings.Fields(out) {
+			if strings.HasSuffix(name, "_server") {
+				n++
+				all += fmt.Sprintf("%s on n%d\n", name, i)
+			}
+		}
+	}
+	return n, all
+}

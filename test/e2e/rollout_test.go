@@ -89,6 +89,11 @@ func TestRolloutsUnderTraffic(t *testing.T) {
 			t.Fatalf("swarm scale --replicas 1: %v\n%s", err, out)
 		}
 		waitRoll(t, time.Minute, 1, current)
+		// Down for real: the two others have stopped on their nodes.
+		eventually(t, time.Minute, "one roll container runs on the nodes", func() (bool, string) {
+			n, all := rollContainers(t)
+			return n == 1, all
+		})
 		down := time.Since(start)
 		if out, err := swarmCLI(1, "scale", "deployment/roll", "--replicas", "3"); err != nil {
 			t.Fatalf("swarm scale --replicas 3: %v\n%s", err, out)
@@ -97,7 +102,7 @@ func TestRolloutsUnderTraffic(t *testing.T) {
 			t.Fatalf("scale back to 3: swarm rollout status: %v\n%s", err, out)
 		}
 		waitRoll(t, 30*time.Second, 3, current)
-		t.Logf("scale %d: down to 1 in %s, back to 3 in %s", i+1, down.Round(100*time.Millisecond), (time.Since(start) - down).Round(100*time.Millisecond))
+		t.Logf("scale %d: down to 1 (containers stopped) in %s, back to 3 in %s", i+1, down.Round(100*time.Millisecond), (time.Since(start) - down).Round(100*time.Millisecond))
 	})
 
 	phase("rollout to a missing image rolls back", func(t *testing.T, i int) {
