@@ -220,6 +220,17 @@ func rollScene(t *testing.T) (clusterIP string) {
 		if out, err := swarmCLI(1, "delete", "-f", file); err != nil {
 			t.Errorf("swarm delete -f: %v\n%s", err, out)
 		}
+		// The tests after this one count the cluster's pods: leave none behind.
+		eventually(t, 2*time.Minute, "the roll scene's pods are gone", func() (bool, string) {
+			left := 0
+			for _, p := range getPodsFrom(t, 1) {
+				if strings.HasPrefix(p.Metadata.Name, "roll-") || p.Metadata.Name == "rollclient" {
+					left++
+				}
+			}
+			n, all := rollContainers(t)
+			return left == 0 && n == 0, fmt.Sprint(left, " in the API\n", all)
+		})
 	})
 	waitRoll(t, 3*time.Minute, 3, "latest/0")
 	clusterIP = getService(t, "roll").Spec.ClusterIP
