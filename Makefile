@@ -5,7 +5,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 PREFIX   ?= /usr/local
 BIN      := bin/swarm
 
-.PHONY: all build install test test-short e2e lint fuzz bench bench-cluster bench-scale bench-node bench-net bench-dns bench-ingress bench-go e2e-tree clean
+.PHONY: all build install test test-short e2e lint fuzz bench bench-cluster bench-scale bench-node bench-net bench-rollout bench-dns bench-ingress bench-go e2e-tree clean
 
 all: build
 
@@ -43,7 +43,7 @@ fuzz:
 	$(GO) test ./quadlet -run '^$$' -fuzz FuzzParseRender -fuzztime 60s -fuzzminimizetime 5s
 
 ## bench: every benchmark; figures go to stdout, write them into BENCHMARKS.md with the date
-bench: bench-go bench-cluster bench-node bench-net bench-dns bench-ingress
+bench: bench-go bench-cluster bench-node bench-net bench-rollout bench-dns bench-ingress
 
 ## bench-cluster: 20 agents (--runtime none) on 127.0.1.x: apply spread, failover at N=5, idle cost;
 ## 200 applies on 3 agents with each ?ack= (SWARM_BASE=old/swarm measures an earlier build beside)
@@ -65,6 +65,12 @@ bench-node: e2e-tree
 ## pods' rules take to follow an endpoint change
 bench-net: e2e-tree deb
 	SWARM_E2E_CLUSTER=1 SWARM_E2E_BENCH=1 $(GO) test -count=1 -timeout 30m -v -run 'TestBenchmarkNetwork' ./test/e2e
+
+## bench-rollout: on the rig: a 3-replica rolling update until `swarm rollout status` is done,
+## a rollback from a missing image, and apply until the first pod answers on a node without
+## podman's pause image (needs root)
+bench-rollout: e2e-tree deb
+	SWARM_E2E_CLUSTER=1 SWARM_E2E_BENCH=1 $(GO) test -count=1 -timeout 30m -v -run 'TestBenchmarkRollout' ./test/e2e
 
 ## bench-dns: swarm dns against Unbound with dnsperf, pinned to separate cores (installs
 ## Debian's dnsperf and unbound when missing; needs root)
