@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"slices"
@@ -102,4 +103,66 @@ func TestReadinessApartFromLiveness(t *testing.T) {
 		})
 		t.Logf("%s restarted and ready %.1fs after GET /fail", p.Metadata.Name, time.Since(start).Seconds())
 	})
+}
+
+// execProbePod is a bare Pod of the test server on node i whose readinessProbe runs
+// command inside its container.
+func execProbePod(name string, i int, command string) string {
+	return fmt.Sprintf(`apiVersion: v1
+kind: Pod
+metadata: {name: %s}
+spec:
+  nodeSelector: {node: %s}
+  containers:
+    - name: server
+      image: localhost/swarm-testserver:latest
+      imagePullPolicy: Never
+      readinessProbe: {exec: {command: %s}, periodSeconds: 1}
+`, name, nodeName(i), command)
+}
+
+// TestExecReadinessProbe: the agent runs an exec readinessProbe inside the container
+// (through podman exec): a command that succeeds makes the pod ready, one that fails
+// leaves it running but not ready.
+func TestExecReadinessProbe(t *testing.T) {
+	needRig(t)
+	// The test server's image holds only /testserver: -h exits 0, an unknown flag 2.
+	apply(t, execProbePod("exec-ok", 2, `["/testserver", "-h"]`)+"---\n"+execProbePod("exec-bad", 2, `["/testserver", "-no-such-flag"]`))
+	defer func() {
+		for _, name := range []string{"exec-ok", "exec-bad"} {
+			if out, err := swarmCLI(1, "delete", "pod", name); err != nil {
+				t.Errorf("delete pod %s: %v\n%s", name, err, out)
+			}
+		}
+	}()
+	state := func() (ok, bad *rollPod) {
+		out, err := swarmCLI(1, "get", "pods", "-o", "json")
+		if err != nil {
+			t.Fatalf("swarm get pods: %v\n%s", err, out)
+		}
+		var l struct{ Items []rollPod }
+		if err := json.Unmarshal([]byte(out), &l); err != nil {
+			t.Fatalf("decode pods: %v\n%s", err, out)
+		}
+		for i := range l.Items {
+			switch l.Items[i].Metadata.Name {
+			case "exec-ok":
+				ok = &l.Items[i]
+			case "exec-bad":
+				bad = &l.Items[i]
+			}
+		}
+		return ok, bad
+	}
+	start := time.Now()
+	eventually(t, 2*time.Minute, "exec-ok ready, exec-bad running", func() (bool, string) {
+		ok, bad := state()
+		return ok != nil && ok.ready() && bad != nil && bad.Status.Phase == "Running", fmt.Sprint(ok, bad)
+	})
+	t.Logf("exec-ok ready %.1fs after the apply", time.Since(start).Seconds())
+	// Past several periods, the failing probe still keeps its pod out.
+	time.Sleep(3 * time.Second)
+	if _, bad := state(); bad == nil || bad.ready() || bad.Status.Phase != "Running" {
+		t.Errorf("exec-bad, whose probe exits 2: %+v; want Running and not ready", bad)
+	}
 }
