@@ -122,7 +122,7 @@ func (p *planner) adopt(assignments []Assignment) {
 	for _, a := range sorted {
 		key := a.Pod.Key()
 		n := p.c.byName[a.Node]
-		pin := pinOf(&a.Pod.Spec)
+		pin := p.c.pinOf(a.Pod.Namespace, &a.Pod.Spec)
 		switch {
 		case n == nil && pin == nil:
 			p.drop(a, "node "+a.Node+" is not a member")
@@ -239,6 +239,7 @@ func (p *planner) output() Output {
 		}
 	}
 	sort.Slice(out.Pending, func(i, j int) bool { return out.Pending[i].Pod.Key() < out.Pending[j].Pod.Key() })
+	p.claimOutput(&out)
 	out.Deployments = make(map[string]DeploymentCounts, len(p.deployments))
 	for _, d := range p.deployments {
 		out.Deployments[d.key] = d.counts()
