@@ -129,3 +129,16 @@ func (a *Server) claimDeletion(key string) (cluster.Change, error) {
 	}
 	return cluster.Change{Key: key, Value: value}, nil
 }
+
+// claimWarnings are the warnings of the claims of set, each after its document.
+func claimWarnings(set *manifest.Set) []string {
+	var out []string
+	for _, o := range set.Objects {
+		if o.Claim != nil {
+			for _, w := range manifest.ClaimWarnings(o.Claim) {
+				out = append(out, o.Source.String()+": "+w)
+			}
+		}
+	}
+	return out
+}

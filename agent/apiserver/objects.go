@@ -93,7 +93,7 @@ func (a *Server) applyManifest(c echo.Context) error {
 			return request.StoreWriteError(err, "")
 		}
 	}
-	return c.JSON(http.StatusOK, api.ApplyResult{DryRun: dryRun, Applied: results})
+	return c.JSON(http.StatusOK, api.ApplyResult{DryRun: dryRun, Applied: results, Warnings: claimWarnings(set)})
 }
 
 func (a *Server) deleteObject(c echo.Context) error {
