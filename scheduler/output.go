@@ -57,6 +57,9 @@ type Pending struct {
 	// Reason says why no node fits, the way kubectl does: "0/3 nodes are available:
 	// 2 node(s) didn't match nodeSelector, 1 node(s) have port 8080/TCP in use."
 	Reason string
+	// Node is the node a pinned pod stays assigned to while that node is gone (see
+	// Pinned); "" for a pod that fits no node.
+	Node string
 }
 
 // DeploymentCounts are a Deployment's pods as a plan leaves them. A pod the plan creates

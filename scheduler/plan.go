@@ -224,7 +224,7 @@ func (p *planner) output() Output {
 		}
 		for _, q := range append(d.current[:len(d.current):len(d.current)], d.old...) {
 			if q.stranded {
-				out.Pending = append(out.Pending, Pending{Pod: q.Pod, Reason: strandedReason(q)})
+				out.Pending = append(out.Pending, Pending{Pod: q.Pod, Reason: strandedReason(q), Node: q.Node})
 			}
 		}
 	}
@@ -233,7 +233,7 @@ func (p *planner) output() Output {
 		case b.pendingReason != "":
 			out.Pending = append(out.Pending, Pending{Pod: b.want, Reason: b.pendingReason})
 		case b.cur != nil && b.cur.stranded:
-			out.Pending = append(out.Pending, Pending{Pod: b.cur.Pod, Reason: strandedReason(b.cur)})
+			out.Pending = append(out.Pending, Pending{Pod: b.cur.Pod, Reason: strandedReason(b.cur), Node: b.cur.Node})
 		case b.blocked != "":
 			out.Pending = append(out.Pending, Pending{Pod: b.want, Reason: b.blocked})
 		}

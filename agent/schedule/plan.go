@@ -135,7 +135,7 @@ func planChanges(st *store.State, out scheduler.Output, alloc netalloc.ServicePl
 	}
 	wantPending := map[string]store.Pending{}
 	for _, p := range out.Pending {
-		wantPending[p.Pod.Key()] = store.Pending{Pod: p.Pod, Reason: p.Reason}
+		wantPending[p.Pod.Key()] = store.Pending{Pod: p.Pod, Reason: p.Reason, Node: p.Node}
 	}
 	for _, key := range sortedKeys(st.Pending) {
 		if _, still := wantPending[key]; !still {
