@@ -284,6 +284,17 @@ spec:
 		b, _, _ := binding(agents[1], "default/keep")
 		return len(pvcs.Items) == 0 && a.Reclaim == "Delete" && b.Reclaim == "Retain"
 	})
+	eventually(t, 5*time.Second, "the leader's deletes recorded as the API's are", func() bool {
+		for _, claim := range []string{"scratch", "keep"} {
+			tomb, ok := agents[2].Node().Lookup(store.ObjectKey(store.PrefixClaim, "default", claim))
+			e, recorded := agents[2].Node().Get(store.DeletionKey(store.ObjectKey(store.PrefixClaim, "default", claim)))
+			var d store.Deletion
+			if !ok || !tomb.Deleted || !recorded || json.Unmarshal(e.Value, &d) != nil || d.Tombstone != tomb.Version || len(d.Seen) == 0 {
+				return false
+			}
+		}
+		return true
+	})
 	eventually(t, 10*time.Second, "the Delete claim's volume deleted on its node", func() bool {
 		return slices.Equal(vols.of(node), []string{"swarm-default_scratch"})
 	})

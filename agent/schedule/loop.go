@@ -392,7 +392,11 @@ func (a *Loop) write(ctx context.Context, changes []change) WriteOutcome {
 			a.log.Debug("unassign", "key", c.key)
 		}
 	}
-	_, err := a.node.Write(ctx, writes, cluster.AckOne)
+	deleted := a.claimsDeleted(changes)
+	v, err := a.node.Write(ctx, writes, cluster.AckOne)
+	if err == nil || errors.Is(err, cluster.ErrNotConfirmed) {
+		a.recordDeletions(ctx, v, deleted)
+	}
 	switch {
 	case err == nil:
 		return WriteOutcome{}
