@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -89,6 +90,12 @@ func checkClaims(st *store.State, set *manifest.Set) manifest.Errors {
 	}
 	var errs manifest.Errors
 	for _, o := range set.Objects {
+		if o.Claim != nil {
+			if old, ok := st.Claims[o.Claim.Namespace+"/"+o.Claim.Name]; ok && !sameClaimSpec(old, o.Claim) {
+				errs = append(errs, manifest.FieldErrors(o.Source, field.ErrorList{field.Forbidden(field.NewPath("spec"),
+					"spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims")})...)
+			}
+		}
 		var spec *corev1.PodSpec
 		var path *field.Path
 		switch {
@@ -141,4 +148,24 @@ func claimWarnings(set *manifest.Set) []string {
 		}
 	}
 	return out
+}
+
+// sameClaimSpec tells whether a claim applied again asks for what the stored one asked,
+// its storage request aside (not enforced, so free to change), with the defaults filled
+// in: a claim's volume is made once, and Kubernetes refuses any other change.
+func sameClaimSpec(stored, applied *corev1.PersistentVolumeClaim) bool {
+	norm := func(c *corev1.PersistentVolumeClaim) corev1.PersistentVolumeClaimSpec {
+		s := *c.Spec.DeepCopy()
+		s.Resources.Requests = nil
+		if s.StorageClassName == nil || *s.StorageClassName == "" {
+			local := manifest.StorageClassLocal
+			s.StorageClassName = &local
+		}
+		if s.VolumeMode == nil {
+			fs := corev1.PersistentVolumeFilesystem
+			s.VolumeMode = &fs
+		}
+		return s
+	}
+	return equality.Semantic.DeepEqual(norm(stored), norm(applied))
 }

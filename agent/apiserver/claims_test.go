@@ -101,3 +101,35 @@ func TestClaimWarnings(t *testing.T) {
 		t.Errorf("warnings = %q", got)
 	}
 }
+
+// A claim's spec cannot change once made, as in Kubernetes, but its request can, and
+// spelling out a default is no change.
+func TestClaimSpecIsImmutable(t *testing.T) {
+	stored := parseSet(t, claimDoc).Objects[0].Claim
+	st := &store.State{Claims: map[string]*corev1.PersistentVolumeClaim{"default/data": stored}}
+	tests := []struct {
+		name, old, new string
+		refused        bool
+	}{
+		{"same", "", "", false},
+		{"bigger request", "storage: 1Gi", "storage: 2Gi", false},
+		{"default class spelt out", "spec: {", "spec: {storageClassName: local, volumeMode: Filesystem, ", false},
+		{"other access mode", "[ReadWriteOnce]", "[ReadWriteOncePod]", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			errs := checkClaims(st, parseSet(t, strings.Replace(claimDoc, tt.old, tt.new, 1)))
+			want := ""
+			if tt.refused {
+				want = "app.yaml: document 1 (PersistentVolumeClaim data): spec: Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"
+			}
+			got := ""
+			if len(errs) > 0 {
+				got = errs.Error()
+			}
+			if got != want {
+				t.Errorf("errors = %q, want %q", got, want)
+			}
+		})
+	}
+}
