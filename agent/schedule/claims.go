@@ -32,7 +32,11 @@ func claimInputs(st *store.State) map[string]scheduler.Claim {
 // bound has no volume and leaves no record.
 func claimChanges(st *store.State, out scheduler.Output, now time.Time) []change {
 	var changes []change
+	used := claimsInUse(st, out)
 	for _, key := range sortedKeys(out.Bind) {
+		if !used[key] {
+			continue // its pod was not created after all (no pod IP left): it binds nothing
+		}
 		b := store.ClaimBinding{Node: out.Bind[key], BoundAt: now}
 		if c := st.Claims[key]; c != nil {
 			b.UID = string(c.UID)
@@ -90,4 +94,20 @@ func (a *Loop) recordDeletions(ctx context.Context, v cluster.Version, deleted [
 	if _, err := a.node.Write(ctx, writes, cluster.AckOne); err != nil {
 		a.log.Warn("record what the deletes of claims had seen", "claims", len(deleted), "err", err)
 	}
+}
+
+// claimsInUse are the claims of the pods the plan creates and of those already assigned.
+func claimsInUse(st *store.State, out scheduler.Output) map[string]bool {
+	used := map[string]bool{}
+	for _, c := range out.Create {
+		for _, name := range manifest.ClaimNames(&c.Pod.Spec) {
+			used[c.Pod.Namespace+"/"+name] = true
+		}
+	}
+	for _, a := range st.Assignments {
+		for _, name := range manifest.ClaimNames(&a.Pod.Spec) {
+			used[a.Pod.Namespace+"/"+name] = true
+		}
+	}
+	return used
 }

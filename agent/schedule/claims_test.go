@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/podman-swarm/podman-swarm/agent/store"
+	"github.com/podman-swarm/podman-swarm/manifest"
 	"github.com/podman-swarm/podman-swarm/scheduler"
 )
 
@@ -41,7 +42,15 @@ func TestClaimInputsAndChanges(t *testing.T) {
 			t.Errorf("%s = %+v, want %+v", k, in[k], w)
 		}
 	}
-	changes := claimChanges(st, scheduler.Output{Bind: map[string]string{"default/new": "n2"}, Unused: []string{"default/gone"}}, now)
+	user := manifest.Pod{Namespace: "default", Name: "p", Spec: corev1.PodSpec{Volumes: []corev1.Volume{{Name: "v",
+		VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "new"}}}}}}
+	// "again" was to be bound by a pod that was not created after all (no pod IP left).
+	out := scheduler.Output{
+		Create: []scheduler.Assignment{{Pod: user, Node: "n2"}},
+		Bind:   map[string]string{"default/new": "n2", "default/again": "n1"},
+		Unused: []string{"default/gone"},
+	}
+	changes := claimChanges(st, out, now)
 	got := map[string]string{}
 	for _, c := range changes {
 		if c.delete {
