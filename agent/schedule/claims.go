@@ -38,9 +38,6 @@ func claimChanges(st *store.State, out scheduler.Output, now time.Time) []change
 			continue // its pod was not created after all (no pod IP left): it binds nothing
 		}
 		b := store.ClaimBinding{Node: out.Bind[key], BoundAt: now}
-		if c := st.Claims[key]; c != nil {
-			b.UID = string(c.UID)
-		}
 		changes = append(changes, change{key: store.ClaimBindingKey(key), value: store.MustJSON(b)})
 	}
 	for _, key := range out.Unused {

@@ -18,7 +18,7 @@ func TestClaimInputsAndChanges(t *testing.T) {
 	deleting := metav1.NewTime(now)
 	st := &store.State{
 		Claims: map[string]*corev1.PersistentVolumeClaim{
-			"default/new":   {ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "new", UID: "u1"}},
+			"default/new":   {ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "new"}},
 			"default/bound": {ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "bound"}, Spec: corev1.PersistentVolumeClaimSpec{AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOncePod}}},
 			"default/again": {ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "again"}},
 			"default/gone": {ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "gone", DeletionTimestamp: &deleting,
@@ -61,15 +61,15 @@ func TestClaimInputsAndChanges(t *testing.T) {
 		if err := json.Unmarshal(c.value, &b); err != nil {
 			t.Fatal(err)
 		}
-		got[c.key] = b.Node + " " + b.UID + " " + b.Reclaim
+		got[c.key] = b.Node + " " + b.Reclaim
 		if c.key == "claim/default/gone" && !b.Released.Equal(now) {
 			t.Errorf("released at %v, want %v", b.Released, now)
 		}
 	}
 	wantChanges := map[string]string{
-		"claim/default/new":                  "n2 u1 ",
+		"claim/default/new":                  "n2 ",
 		"persistentvolumeclaim/default/gone": "deleted",
-		"claim/default/gone":                 "n3  Retain",
+		"claim/default/gone":                 "n3 Retain",
 	}
 	if len(got) != len(wantChanges) {
 		t.Fatalf("changes = %v", got)

@@ -26,8 +26,6 @@ func ClaimBindingKey(claimKey string) string { return PrefixClaimBinding + claim
 type ClaimBinding struct {
 	Node    string    `json:"node"`
 	BoundAt time.Time `json:"boundAt"`
-	// UID is the claim's metadata.uid when it was bound; "" for a claim without one.
-	UID string `json:"uid,omitempty"`
 	// Released is when the claim was deleted with no pod using it; zero while it exists.
 	Released time.Time `json:"released,omitzero"`
 	// Reclaim is the claim's reclaim policy ("Delete" or "Retain"), set with Released.
