@@ -17,11 +17,15 @@ import (
 const selectedNode = "volume.kubernetes.io/selected-node"
 
 // claimRow is a claim as `kubectl get pvc` shows it; Terminating while it waits for its
-// pods to go.
-func claimRow(now time.Time) row[corev1.PersistentVolumeClaim] {
+// pods to go. Wide adds the volume mode, as kubectl does.
+func claimRow(wide bool, now time.Time) row[corev1.PersistentVolumeClaim] {
 	return func(c *corev1.PersistentVolumeClaim) (string, []string) {
 		if c == nil {
-			return "", []string{"NAME", "STATUS", "VOLUME", "CAPACITY", "ACCESS MODES", "STORAGECLASS", "AGE"}
+			header := []string{"NAME", "STATUS", "VOLUME", "CAPACITY", "ACCESS MODES", "STORAGECLASS", "AGE"}
+			if wide {
+				header = append(header, "VOLUMEMODE")
+			}
+			return "", header
 		}
 		status := string(c.Status.Phase)
 		if c.DeletionTimestamp != nil {
@@ -35,8 +39,16 @@ func claimRow(now time.Time) row[corev1.PersistentVolumeClaim] {
 		if c.Spec.StorageClassName != nil {
 			class = *c.Spec.StorageClassName
 		}
-		return c.Namespace, []string{c.Name, status, c.Spec.VolumeName, capacity, accessModes(c.Status.AccessModes),
+		cells := []string{c.Name, status, c.Spec.VolumeName, capacity, accessModes(c.Status.AccessModes),
 			class, age(c.CreationTimestamp.Time, now)}
+		if wide {
+			mode := string(corev1.PersistentVolumeFilesystem)
+			if c.Spec.VolumeMode != nil {
+				mode = string(*c.Spec.VolumeMode)
+			}
+			cells = append(cells, mode)
+		}
+		return c.Namespace, cells
 	}
 }
 

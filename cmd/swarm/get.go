@@ -137,7 +137,7 @@ func runGet(c *client, o getOptions, what string, out io.Writer) error {
 	case "events":
 		return printTable(tw, raw.Items, ns, eventRow(wide, time.Now()))
 	case "persistentvolumeclaims":
-		return printTable(tw, raw.Items, ns, claimRow(time.Now()))
+		return printTable(tw, raw.Items, ns, claimRow(wide, time.Now()))
 	default:
 		return printTable(tw, raw.Items, false, nodeRow(wide))
 	}

@@ -84,7 +84,7 @@ func TestClaimRow(t *testing.T) {
 	}
 	var out bytes.Buffer
 	items := []json.RawMessage{claim("data", corev1.ClaimBound, false), claim("new", corev1.ClaimPending, false), claim("old", corev1.ClaimBound, true)}
-	if err := printTable(&out, items, false, claimRow(now)); err != nil {
+	if err := printTable(&out, items, false, claimRow(false, now)); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{
@@ -95,5 +95,12 @@ func TestClaimRow(t *testing.T) {
 	}
 	if got := strings.Split(strings.TrimSpace(out.String()), "\n"); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("table:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	out.Reset()
+	if err := printTable(&out, items[:1], false, claimRow(true, now)); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Split(strings.TrimSpace(out.String()), "\n"); len(got) != 2 || !strings.HasSuffix(got[0], "\tVOLUMEMODE") || !strings.HasSuffix(got[1], "\tFilesystem") {
+		t.Errorf("wide table:\n%s", out.String())
 	}
 }
