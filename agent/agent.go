@@ -190,6 +190,9 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		parts.Add("pod-rules-poke", pokeOnChange{views: views, keeper: keeper})
 		runtime = r
 	}
+	if remove := cfg.volumeRemover(); remove != nil {
+		parts.Add("claims", noderuntime.NewClaimReaper(node, cfg.NodeName, remove, logger))
+	}
 	parts.Add("view", views)
 	server := apiserver.New(ln, apiserver.Config{
 		NodeName:      cfg.NodeName,

@@ -32,6 +32,7 @@ type Object struct {
 	Service    *corev1.Service
 	Ingress    *networkingv1.Ingress
 	Pod        *corev1.Pod
+	Claim      *corev1.PersistentVolumeClaim
 }
 
 // Meta returns the object's metadata.
@@ -43,6 +44,8 @@ func (o Object) Meta() *metav1.ObjectMeta {
 		return &o.Service.ObjectMeta
 	case o.Ingress != nil:
 		return &o.Ingress.ObjectMeta
+	case o.Claim != nil:
+		return &o.Claim.ObjectMeta
 	default:
 		return &o.Pod.ObjectMeta
 	}
@@ -94,10 +97,11 @@ var kinds = map[string]kind{
 		o.Pod = &corev1.Pod{}
 		return decodeStrict(data, o.Pod)
 	}},
+	"PersistentVolumeClaim": {"v1", decodeClaim},
 }
 
 // SupportedKinds names the kinds a manifest may hold, for error messages and help.
-const SupportedKinds = "Deployment (apps/v1), Service (v1), Ingress (networking.k8s.io/v1), Pod (v1), and List (v1) of those"
+const SupportedKinds = "Deployment (apps/v1), Service (v1), Ingress (networking.k8s.io/v1), Pod (v1), PersistentVolumeClaim (v1), and List (v1) of those"
 
 // Parse reads manifests: YAML or JSON documents separated by `---`, possibly `kind: List`.
 // It returns every object, validated, or Errors listing every problem found; one bad
@@ -165,7 +169,7 @@ func parseDocument(file string, doc document) ([]Object, Errors) {
 	if err := json.Unmarshal(data, &head); err != nil {
 		return nil, Errors{{Source: src, Reason: "not a Kubernetes object: expected a mapping with apiVersion, kind and metadata", Malformed: true}}
 	}
-	if head.Kind == "List" || head.Kind == "DeploymentList" || head.Kind == "ServiceList" || head.Kind == "IngressList" || head.Kind == "PodList" {
+	if head.Kind == "List" || head.Kind == "DeploymentList" || head.Kind == "ServiceList" || head.Kind == "IngressList" || head.Kind == "PodList" || head.Kind == "PersistentVolumeClaimList" {
 		return parseList(src, head)
 	}
 	o, err := decodeObject(src, head, data)

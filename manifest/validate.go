@@ -30,6 +30,8 @@ func validateObject(o Object) Errors {
 		errs = validateIngress(o.Ingress)
 	case o.Pod != nil:
 		errs = validatePod(o.Pod)
+	case o.Claim != nil:
+		errs = validateClaim(o.Claim)
 	}
 	return fieldErrors(o.Source, errs)
 }

@@ -1,6 +1,7 @@
 // Package quadlet turns one Kubernetes pod into the Quadlet units (podman 5.4) that run it as
 // rootless systemd user services: a .pod unit, one .container unit per init container and
-// container, and one .volume unit per emptyDir volume. Render is pure and deterministic; the
+// container, and one .volume unit per emptyDir volume and per PersistentVolumeClaim (whose
+// podman volume is the claim's, kept across pods). Render is pure and deterministic; the
 // reconciler writes its units into ~/.config/containers/systemd.
 //
 // # What Render returns

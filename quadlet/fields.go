@@ -230,13 +230,15 @@ var resourcesRules = rules{fields: map[string]fieldRule{
 	"claims":   ignore(""),
 }, others: ignore("")}
 
-// volumeRules refuse every volume type but emptyDir and hostPath, including types that
-// Kubernetes adds later.
+// volumeRules refuse every volume type but emptyDir, hostPath and persistentVolumeClaim,
+// including types that Kubernetes adds later.
 var volumeRules = rules{fields: map[string]fieldRule{
 	"name":     mapped,
 	"emptyDir": mapped,
 	"hostPath": mapped,
-}, others: refuse("only emptyDir and hostPath volumes are supported")}
+
+	"persistentVolumeClaim": mapped,
+}, others: refuse("only emptyDir, hostPath and persistentVolumeClaim volumes are supported")}
 
 var emptyDirRules = rules{fields: map[string]fieldRule{
 	"medium":    mapped,
@@ -316,6 +318,7 @@ var fieldTables = []struct {
 	{reflect.TypeOf(corev1.Volume{}), volumeRules},
 	{reflect.TypeOf(corev1.EmptyDirVolumeSource{}), emptyDirRules},
 	{reflect.TypeOf(corev1.HostPathVolumeSource{}), hostPathRules},
+	{reflect.TypeOf(corev1.PersistentVolumeClaimVolumeSource{}), claimSourceRules},
 	{reflect.TypeOf(corev1.SecurityContext{}), securityContextRules},
 	{reflect.TypeOf(corev1.PodSecurityContext{}), podSecurityContextRules},
 	{reflect.TypeOf(corev1.Lifecycle{}), lifecycleRules},
@@ -342,6 +345,7 @@ var (
 	fieldSelectorRules  = allMapped("apiVersion", "fieldPath")
 	capabilitiesRules   = allMapped("add", "drop")
 	dnsConfigOptionRule = allMapped("name", "value")
+	claimSourceRules    = allMapped("claimName", "readOnly")
 )
 
 func allMapped(names ...string) rules {

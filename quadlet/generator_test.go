@@ -121,6 +121,10 @@ func checkGenerated(t *testing.T, pod manifest.Pod, units []Unit, services map[s
 		case KindContainer:
 			want = append(want, ContainerServiceName(ref.Namespace, ref.Pod, ref.Container))
 		case KindVolume:
+			if ref.Claim != "" {
+				want = append(want, ClaimServiceName(ref.Namespace, ref.Pod, ref.Claim))
+				break
+			}
 			want = append(want, VolumeServiceName(ref.Namespace, ref.Pod, ref.Volume))
 		}
 	}

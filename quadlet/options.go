@@ -86,7 +86,8 @@ func (w Warning) String() string { return fmt.Sprintf("%s: %s", w.Path, w.Messag
 // Result is what Render makes of one pod.
 type Result struct {
 	// Units holds the pod's .pod unit first, then one .container unit per container (init
-	// containers first, in order), then one .volume unit per emptyDir volume.
+	// containers first, in order), then one .volume unit per emptyDir volume, then one per
+	// claim.
 	Units []Unit
 	// Warnings lists the fields that were ignored, in the order of the spec.
 	Warnings []Warning

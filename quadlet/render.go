@@ -10,7 +10,8 @@ import (
 )
 
 // Render turns one pod into its Quadlet units: a .pod unit, one .container unit per init
-// container and container, and one .volume unit per emptyDir volume. It is pure: the same
+// container and container, one .volume unit per emptyDir volume and one per claim the pod
+// uses (whose podman volume is the claim's, see ClaimVolumeName). It is pure: the same
 // pod and options always give the same text. Fields that it ignores on purpose come back as
 // warnings; a pod it cannot run as written is an error naming the field.
 func Render(p manifest.Pod, o Options) (Result, error) {

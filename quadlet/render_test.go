@@ -92,10 +92,25 @@ func TestRenderErrors(t *testing.T) {
 		}, `spec.containers[0].env[0].name: "A=B" holds '='`},
 		{"configMap volume", func(p *manifest.Pod) {
 			p.Spec.Volumes = []corev1.Volume{{Name: "cfg", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{}}}}
-		}, `spec.volumes[0].configMap: volume "cfg" has type configMap, which is not supported; only emptyDir and hostPath volumes are`},
-		{"pvc volume", func(p *manifest.Pod) {
-			p.Spec.Volumes = []corev1.Volume{{Name: "data", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "x"}}}}
-		}, `spec.volumes[0].persistentVolumeClaim: volume "data" has type persistentVolumeClaim`},
+		}, `spec.volumes[0].configMap: volume "cfg" has type configMap, which is not supported; only emptyDir, hostPath and persistentVolumeClaim volumes are`},
+		{"pvc volume without a claim", func(p *manifest.Pod) {
+			p.Spec.Volumes = []corev1.Volume{{Name: "data", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{}}}}
+		}, `spec.volumes[0].persistentVolumeClaim.claimName: Required value`},
+		{"pvc volume with a bad claim name", func(p *manifest.Pod) {
+			p.Spec.Volumes = []corev1.Volume{{Name: "data", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "Data_1"}}}}
+		}, `spec.volumes[0].persistentVolumeClaim.claimName: "Data_1" is not a valid claim name`},
+		{"pvc and emptyDir in one volume", func(p *manifest.Pod) {
+			p.Spec.Volumes = []corev1.Volume{{Name: "data", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{},
+				PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "data"}}}}
+		}, `spec.volumes[0]: volume "data" has two types`},
+		{"subPath out of a claim", func(p *manifest.Pod) {
+			p.Spec.Volumes = []corev1.Volume{{Name: "data", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "data"}}}}
+			p.Spec.Containers[0].VolumeMounts = []corev1.VolumeMount{{Name: "data", MountPath: "/data", SubPath: "../x"}}
+		}, `spec.containers[0].volumeMounts[0].subPath: "../x" leaves the volume`},
+		{"subPath of a claim with a comma", func(p *manifest.Pod) {
+			p.Spec.Volumes = []corev1.Volume{{Name: "data", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "data"}}}}
+			p.Spec.Containers[0].VolumeMounts = []corev1.VolumeMount{{Name: "data", MountPath: "/data", SubPath: "a,b"}}
+		}, `spec.containers[0].volumeMounts[0].subPath: "a,b" holds ','`},
 		{"newline in workingDir", func(p *manifest.Pod) { p.Spec.Containers[0].WorkingDir = "/a\nb" }, `spec.containers[0].workingDir: "/a\nb" contains the control character U+000A`},
 		{"relative workingDir", func(p *manifest.Pod) { p.Spec.Containers[0].WorkingDir = "app" }, `spec.containers[0].workingDir: "app" is not an absolute path`},
 		{"lone semicolon arg", func(p *manifest.Pod) { p.Spec.Containers[0].Args = []string{"-exec", ";"} }, `spec.containers[0].args[1]: ";" is exactly ";", which systemd reads as the end of the command; set command too`},

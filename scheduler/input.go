@@ -38,6 +38,9 @@ type Input struct {
 	// removed its last old pod before its replacement could be placed has no old pod left
 	// to tell it by.
 	RollingOut map[string]bool
+	// Claims are the PersistentVolumeClaims, by key ("namespace/name"). A pod whose claim
+	// is missing is not placed; one already placed keeps running.
+	Claims map[string]Claim
 	// Now is the time against which DeadGrace and the Deployments' minReadySeconds are
 	// measured.
 	Now time.Time

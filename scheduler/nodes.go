@@ -23,10 +23,11 @@ type cluster struct {
 	nodes  []*node
 	byName map[string]*node
 	seed   uint64
+	claims map[string]*claimState // by the claim's key
 }
 
 func newCluster(in Input) *cluster {
-	c := &cluster{byName: make(map[string]*node, len(in.Nodes)), seed: in.Seed}
+	c := &cluster{byName: make(map[string]*node, len(in.Nodes)), seed: in.Seed, claims: claimsOf(in.Claims)}
 	for _, m := range in.Nodes {
 		if _, dup := c.byName[m.Name]; dup {
 			continue
@@ -74,6 +75,7 @@ func (c *cluster) bind(q *pod) {
 	n.pods++
 	n.groups[q.group]++
 	n.ports.add(q.ports)
+	c.useClaims(q)
 }
 
 // unbind forgets q on its node.
@@ -84,4 +86,5 @@ func (c *cluster) unbind(q *pod) {
 		delete(n.groups, q.group)
 	}
 	n.ports.remove(q.ports)
+	c.releaseClaims(q)
 }

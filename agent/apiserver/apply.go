@@ -24,6 +24,8 @@ var kindsByName = map[string]kindInfo{
 	"Service":    {store.PrefixService, "services"},
 	"Ingress":    {store.PrefixIngress, "ingresses"},
 	"Pod":        {store.PrefixPod, "pods"},
+
+	"PersistentVolumeClaim": {store.PrefixClaim, "persistentvolumeclaims"},
 }
 
 // write is one value to store.
@@ -95,6 +97,8 @@ func encodeObject(o manifest.Object) []byte {
 		i := o.Ingress.DeepCopy()
 		i.APIVersion, i.Kind = "networking.k8s.io/v1", "Ingress"
 		v = i
+	case o.Claim != nil:
+		v = claimToStore(o.Claim)
 	default:
 		p := o.Pod.DeepCopy()
 		p.APIVersion, p.Kind = "v1", "Pod"

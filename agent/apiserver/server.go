@@ -191,6 +191,8 @@ func (a *Server) routes() http.Handler {
 	add(get, "/endpoints", a.listEndpoints)
 	add(get, "/ingresses", a.listIngresses)
 	add(get, "/ingresses/:namespace/:name", a.getIngress)
+	add(get, "/persistentvolumeclaims", a.listClaims)
+	add(get, "/persistentvolumeclaims/:namespace/:name", a.getClaim)
 	add(get, "/events", a.listEvents)
 	add(get, "/nodes", a.listNodes)
 	add(get, "/nodes/:name", a.getNode)

@@ -53,7 +53,14 @@ func podViews(st *store.State, namespace string, unplaced corev1.PodCondition) [
 // that the leader has not recorded has no records: podViews adds those.
 func podView(st *store.State, key string) *corev1.Pod {
 	if a, ok := st.Assignments[key]; ok {
-		return placedPod(key, a, st.Status)
+		p := placedPod(key, a, st.Status)
+		if pd, ok := st.Pending[key]; ok && pd.Node != "" && pd.Node == a.Node {
+			// Kept on a node that is gone, where its data is: it does not run, and the
+			// leader says what brings it back.
+			p.Status.Phase = corev1.PodPending
+			p.Status.Message = pd.Reason
+		}
+		return p
 	}
 	if pd, ok := st.Pending[key]; ok {
 		return pendingPod(pd)

@@ -36,6 +36,10 @@ type State struct {
 	// Rollouts are the Deployments' revisions and rollout progress, by the Deployment's
 	// key.
 	Rollouts map[string]Rollout
+	// Claims are the PersistentVolumeClaims, and ClaimBindings the nodes their volumes
+	// are on, both by the claim's key.
+	Claims        map[string]*corev1.PersistentVolumeClaim
+	ClaimBindings map[string]ClaimBinding
 }
 
 // Read decodes the store. A value that does not decode (written by a newer version, say)
@@ -52,6 +56,9 @@ func Read(s Lister, log *slog.Logger) *State {
 		Nodes:       map[string]NodeLiveness{},
 		Allocations: map[string]ServiceAllocation{},
 		Rollouts:    map[string]Rollout{},
+
+		Claims:        map[string]*corev1.PersistentVolumeClaim{},
+		ClaimBindings: map[string]ClaimBinding{},
 	}
 	decodeAll(s, PrefixDeployment, st.Deployments, func() *appsv1.Deployment { return &appsv1.Deployment{} }, log)
 	decodeAll(s, PrefixService, st.Services, func() *corev1.Service { return &corev1.Service{} }, log)
@@ -63,6 +70,8 @@ func Read(s Lister, log *slog.Logger) *State {
 	decodeValues(s, PrefixNode, st.Nodes, log)
 	decodeValues(s, PrefixServiceAllocation, st.Allocations, log)
 	decodeValues(s, PrefixRollout, st.Rollouts, log)
+	decodeAll(s, PrefixClaim, st.Claims, func() *corev1.PersistentVolumeClaim { return &corev1.PersistentVolumeClaim{} }, log)
+	decodeValues(s, PrefixClaimBinding, st.ClaimBindings, log)
 	st.Network = readNetwork(s, log)
 	return st
 }

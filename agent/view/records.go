@@ -18,6 +18,7 @@ var recordPrefixes = []string{
 	store.PrefixDeployment, store.PrefixService, store.PrefixIngress, store.PrefixPod,
 	store.PrefixAssignment, store.PrefixPending, store.PrefixStatus, store.KeyDNSWhitelist,
 	store.PrefixNode, store.PrefixServiceAllocation, store.KeyNetworkSettings, store.PrefixRollout,
+	store.PrefixClaim, store.PrefixClaimBinding,
 }
 
 func isRecord(key string) bool {
@@ -61,6 +62,9 @@ func newRecords() records {
 			Nodes:       map[string]store.NodeLiveness{},
 			Allocations: map[string]store.ServiceAllocation{},
 			Rollouts:    map[string]store.Rollout{},
+
+			Claims:        map[string]*corev1.PersistentVolumeClaim{},
+			ClaimBindings: map[string]store.ClaimBinding{},
 		},
 		applied: map[string]stamp{},
 		owned:   map[string]map[string]struct{}{},
@@ -122,6 +126,12 @@ func (r *records) apply(key string, e cluster.Entry, ok bool, d dirty, log *slog
 	case store.PrefixRollout:
 		setValue(r.st.Rollouts, name, value, bad)
 		d.mark(Deployments, name)
+	case store.PrefixClaim:
+		setObject(r.st.Claims, name, value, bad)
+		d.mark(Claims, name)
+	case store.PrefixClaimBinding:
+		setValue(r.st.ClaimBindings, name, value, bad)
+		d.mark(Claims, name)
 	case store.KeyNetworkSettings:
 		r.st.Network = nil
 		if value != nil {

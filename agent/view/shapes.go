@@ -22,9 +22,10 @@ const (
 	Services    Kind = "services"
 	Ingresses   Kind = "ingresses"
 	Nodes       Kind = "nodes"
+	Claims      Kind = "persistentvolumeclaims"
 )
 
-var kinds = []Kind{Pods, Deployments, Services, Ingresses, Nodes}
+var kinds = []Kind{Pods, Deployments, Services, Ingresses, Nodes, Claims}
 
 // Shapes make the API's objects of the records. They are the functions that shape the
 // API's lists, given to the view so that an object looks the same listed, got or watched;
@@ -62,6 +63,9 @@ func (v *View) reshape(d dirty) {
 		} else {
 			v.remove(Ingresses, key)
 		}
+	}
+	for _, key := range slices.Sorted(maps.Keys(d[Claims])) {
+		v.reshapeClaim(key)
 	}
 	if len(d[Nodes]) > 0 {
 		v.syncNodes() // a liveness verdict changed

@@ -77,6 +77,9 @@ func runApply(c *client, file string, dryRun bool, stdin io.Reader, stdout io.Wr
 	for _, a := range res.Applied {
 		fmt.Fprintf(stdout, "%s/%s %s%s\n", resourceName(a.Kind), a.Name, a.Result, suffix)
 	}
+	for _, w := range res.Warnings {
+		fmt.Fprintln(stdout, "Warning:", w)
+	}
 	return nil
 }
 

@@ -26,9 +26,11 @@ func newRenderCommand() *cobra.Command {
 		Use:   "render -f FILE -o DIR",
 		Short: "Write the Quadlet units a node would run for a manifest, without a cluster",
 		Long: `Render every pod of every Deployment (replicas expanded, pods named as the cluster
-names them) and every bare Pod in a manifest into Quadlet units: one .pod unit per pod and
-one .container unit per container. This is exactly what a node writes under
-~/.config/containers/systemd, so it is the way to see, or keep, what would run.
+names them) and every bare Pod in a manifest into Quadlet units: one .pod unit per pod,
+one .container unit per container, and one .volume unit per emptyDir and per claim a pod
+uses (the claim's podman volume, which every pod of the claim on its node shares). This is
+exactly what a node writes under ~/.config/containers/systemd, so it is the way to see, or
+keep, what would run.
 
 On a bad manifest it prints every problem and writes nothing.`,
 		Example: `  swarm render -f app.yaml -o units/
@@ -94,6 +96,13 @@ func renderSet(set *manifest.Set, opts quadlet.Options) ([]quadlet.Unit, []strin
 			pods = manifest.DeploymentPods(obj.Deployment)
 		case obj.Pod != nil:
 			pods = []manifest.Pod{manifest.BarePod(obj.Pod)}
+		case obj.Claim != nil:
+			// A claim becomes a volume on the node of its first pod; its pods' units say
+			// which.
+			for _, w := range manifest.ClaimWarnings(obj.Claim) {
+				warnings = append(warnings, fmt.Sprintf("%s: %s", obj.Source, w))
+			}
+			continue
 		default:
 			continue
 		}
@@ -108,6 +117,7 @@ func renderSet(set *manifest.Set, opts quadlet.Options) ([]quadlet.Unit, []strin
 				warnings = append(warnings, fmt.Sprintf("%s: pod %s: %s", obj.Source, p.Name, w))
 			}
 		}
+		warnings = append(warnings, claimsOutside(set, obj)...)
 	}
 	if len(errs) > 0 {
 		return nil, nil, errors.Join(errs...)

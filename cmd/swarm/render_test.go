@@ -111,3 +111,52 @@ func names(entries []os.DirEntry) []string {
 	sort.Strings(out)
 	return out
 }
+
+// A claim renders offline: its pods get the claim's volume unit, the request that is not
+// enforced and a claim missing from the manifest are warned of.
+func TestRenderClaim(t *testing.T) {
+	dir := t.TempDir()
+	manifestFile := filepath.Join(dir, "db.yaml")
+	const doc = `apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 5Gi}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db}
+spec:
+  containers:
+  - name: db
+    image: localhost/db:1
+    volumeMounts: [{name: data, mountPath: /data}, {name: logs, mountPath: /logs}]
+  volumes:
+  - {name: data, persistentVolumeClaim: {claimName: data}}
+  - {name: logs, persistentVolumeClaim: {claimName: logs}}
+`
+	if err := os.WriteFile(manifestFile, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "units")
+	var stdout, stderr bytes.Buffer
+	if err := runRender(renderOptions{file: manifestFile, outDir: out}, nil, &stdout, &stderr); err != nil {
+		t.Fatalf("render: %v\n%s", err, stderr.String())
+	}
+	unit, err := os.ReadFile(filepath.Join(out, "swarm-default_db_data_claim.volume"))
+	if err != nil {
+		t.Fatalf("no claim volume unit: %v\n%s", err, stdout.String())
+	}
+	if !strings.Contains(string(unit), "VolumeName=swarm-default_data\n") {
+		t.Errorf("claim unit:\n%s", unit)
+	}
+	for _, want := range []string{
+		"(PersistentVolumeClaim data): spec.resources.requests.storage: 5Gi is not enforced",
+		`(Pod db): persistentvolumeclaim "logs" is not in the manifest`,
+	} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("warnings lack %q:\n%s", want, stderr.String())
+		}
+	}
+}
