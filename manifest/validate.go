@@ -30,6 +30,10 @@ func validateObject(o Object) Errors {
 		errs = validateIngress(o.Ingress)
 	case o.Pod != nil:
 		errs = validatePod(o.Pod)
+	case o.ConfigMap != nil:
+		errs = validateConfigMap(o.ConfigMap)
+	case o.Secret != nil:
+		errs = validateSecret(o.Secret)
 	}
 	return fieldErrors(o.Source, errs)
 }
