@@ -45,7 +45,9 @@ func (a *Server) applyManifest(c echo.Context) error {
 		return err
 	}
 	var refused manifest.Errors
-	a.view.Read(func(st *store.State, _ uint64) { refused = checkAllocations(st, a.network, set) })
+	a.view.Read(func(st *store.State, _ uint64) {
+		refused = append(checkAllocations(st, a.network, set), checkImmutable(st, set)...)
+	})
 	if len(refused) > 0 {
 		return refused
 	}

@@ -16,6 +16,7 @@ import (
 // recordPrefixes are the keys the view reads; the others (tokens) are none of its business.
 var recordPrefixes = []string{
 	store.PrefixDeployment, store.PrefixService, store.PrefixIngress, store.PrefixPod,
+	store.PrefixConfigMap, store.PrefixSecret,
 	store.PrefixAssignment, store.PrefixPending, store.PrefixStatus, store.KeyDNSWhitelist,
 	store.PrefixNode, store.PrefixServiceAllocation, store.KeyNetworkSettings, store.PrefixRollout,
 }
@@ -55,6 +56,8 @@ func newRecords() records {
 			Services:    map[string]*corev1.Service{},
 			Ingresses:   map[string]*networkingv1.Ingress{},
 			Pods:        map[string]*corev1.Pod{},
+			ConfigMaps:  map[string]*corev1.ConfigMap{},
+			Secrets:     map[string]*corev1.Secret{},
 			Assignments: map[string]store.Assignment{},
 			Pending:     map[string]store.Pending{},
 			Status:      map[string]store.PodStatus{},
@@ -99,6 +102,12 @@ func (r *records) apply(key string, e cluster.Entry, ok bool, d dirty, log *slog
 	case store.PrefixPod:
 		setObject(r.st.Pods, name, value, bad)
 		d.mark(Pods, name)
+	case store.PrefixConfigMap:
+		setObject(r.st.ConfigMaps, name, value, bad)
+		d.mark(ConfigMaps, name)
+	case store.PrefixSecret:
+		setObject(r.st.Secrets, name, value, bad)
+		d.mark(Secrets, name)
 	case store.PrefixAssignment:
 		if a, ok := r.st.Assignments[name]; ok {
 			r.disown(a, name)
