@@ -9,7 +9,8 @@ import (
 
 // Check renders one pod of every Deployment and every bare Pod of a manifest with opts, so
 // that a manifest a node could not run is refused when it is applied, not later on the node.
-// The replicas of a Deployment differ only in their names, so one stands for all.
+// The replicas of a Deployment differ only in their names, so one stands for all. A pod that
+// only lacks a ConfigMap or Secret passes: it waits for it, as in Kubernetes.
 func Check(set *manifest.Set, opts Options) error {
 	var errs manifest.Errors
 	for _, o := range set.Objects {
@@ -22,7 +23,13 @@ func Check(set *manifest.Set, opts Options) error {
 		default:
 			continue
 		}
-		if _, err := Render(pod, opts); err != nil {
+		_, err := Render(pod, opts)
+		var missing *MissingError
+		if errors.As(err, &missing) {
+			// The ConfigMap or Secret may be applied later: the pod waits for it.
+			continue
+		}
+		if err != nil {
 			var fe *FieldError
 			if !errors.As(err, &fe) {
 				// Render only fails with a FieldError; anything else is about the whole object.

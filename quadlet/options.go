@@ -5,6 +5,8 @@ import (
 	"net/netip"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/podman-swarm/podman-swarm/manifest"
 )
 
 // DefaultSwarmBinary is where the swarm binary lives on a node when Options.SwarmBinary is
@@ -45,6 +47,12 @@ type Options struct {
 	// for a pod placed before pods had addresses of their own, which publishes every
 	// container port on its node as hostPort, else containerPort, on Network.
 	Pod *PodNetwork
+	// Config finds the ConfigMaps and Secrets the pod takes values and volumes from. Nil:
+	// none is known, and a pod that needs one is refused with a *MissingError (which Check
+	// lets pass: the object may be applied later).
+	Config manifest.ConfigLookup
+	// ConfigDir is the node's folder for configMap volumes. Empty: DefaultConfigDir.
+	ConfigDir string
 }
 
 // PodNetwork is one pod's own network: the address its pasta interface carries, and the
@@ -90,4 +98,10 @@ type Result struct {
 	Units []Unit
 	// Warnings lists the fields that were ignored, in the order of the spec.
 	Warnings []Warning
+	// Secrets are the podman secrets the units name, which the node creates before it
+	// starts the pod; each once, in the order the units first name them.
+	Secrets []PodmanSecret
+	// ConfigVolumes are the folders of the pod's configMap volumes, which the node writes
+	// before it starts the pod and again whenever a ConfigMap changes.
+	ConfigVolumes []ConfigVolume
 }

@@ -69,15 +69,15 @@ func TestRenderErrors(t *testing.T) {
 		want string
 	}{
 		{"no containers", func(p *manifest.Pod) { p.Spec.Containers = nil }, "spec.containers: a pod needs at least one container"},
-		{"secret env", func(p *manifest.Pod) {
-			p.Spec.Containers[0].Env = []corev1.EnvVar{{Name: "PW", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{Key: "pw"}}}}
-		}, "spec.containers[0].env[0].valueFrom.secretKeyRef: not supported: only fieldRef can be resolved on the node"},
-		{"configMap env", func(p *manifest.Pod) {
-			p.Spec.Containers[0].Env = []corev1.EnvVar{{Name: "A", ValueFrom: &corev1.EnvVarSource{ConfigMapKeyRef: &corev1.ConfigMapKeySelector{Key: "a"}}}}
-		}, "spec.containers[0].env[0].valueFrom.configMapKeyRef: not supported"},
-		{"envFrom", func(p *manifest.Pod) {
+		{"resourceFieldRef env", func(p *manifest.Pod) {
+			p.Spec.Containers[0].Env = []corev1.EnvVar{{Name: "MEM", ValueFrom: &corev1.EnvVarSource{ResourceFieldRef: &corev1.ResourceFieldSelector{Resource: "limits.memory"}}}}
+		}, "spec.containers[0].env[0].valueFrom.resourceFieldRef: not supported: only fieldRef, configMapKeyRef and secretKeyRef can be resolved on the node"},
+		{"fileKeyRef env", func(p *manifest.Pod) {
+			p.Spec.Containers[0].Env = []corev1.EnvVar{{Name: "A", ValueFrom: &corev1.EnvVarSource{FileKeyRef: &corev1.FileKeySelector{Key: "a"}}}}
+		}, "spec.containers[0].env[0].valueFrom.fileKeyRef: not supported"},
+		{"envFrom without source", func(p *manifest.Pod) {
 			p.Spec.Containers[0].EnvFrom = []corev1.EnvFromSource{{Prefix: "X"}}
-		}, "spec.containers[0].envFrom: not supported: configMap and secret references cannot be resolved on the node"},
+		}, "spec.containers[0].envFrom[0]: names no source: set configMapRef or secretRef"},
 		{"uid fieldRef", func(p *manifest.Pod) {
 			p.Spec.Containers[0].Env = []corev1.EnvVar{{Name: "UID", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.uid"}}}}
 		}, `spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: "metadata.uid" is not supported`},
@@ -90,9 +90,9 @@ func TestRenderErrors(t *testing.T) {
 		{"env name with =", func(p *manifest.Pod) {
 			p.Spec.Containers[0].Env = []corev1.EnvVar{{Name: "A=B", Value: "x"}}
 		}, `spec.containers[0].env[0].name: "A=B" holds '='`},
-		{"configMap volume", func(p *manifest.Pod) {
-			p.Spec.Volumes = []corev1.Volume{{Name: "cfg", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{}}}}
-		}, `spec.volumes[0].configMap: volume "cfg" has type configMap, which is not supported; only emptyDir and hostPath volumes are`},
+		{"projected volume", func(p *manifest.Pod) {
+			p.Spec.Volumes = []corev1.Volume{{Name: "cfg", VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{}}}}
+		}, `spec.volumes[0].projected: volume "cfg" has type projected, which is not supported; only emptyDir, hostPath, configMap and secret volumes are`},
 		{"pvc volume", func(p *manifest.Pod) {
 			p.Spec.Volumes = []corev1.Volume{{Name: "data", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "x"}}}}
 		}, `spec.volumes[0].persistentVolumeClaim: volume "data" has type persistentVolumeClaim`},

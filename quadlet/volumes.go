@@ -16,10 +16,12 @@ type volumeDef struct {
 	// Exactly one of these is set.
 	emptyDir *corev1.EmptyDirVolumeSource
 	hostPath *corev1.HostPathVolumeSource
+	config   *configVolume // configMap and secret volumes: volume_config.go
 }
 
 // collectVolumes checks the pod's volumes: only emptyDir (also when no source is given, as
-// in Kubernetes) and hostPath can be honoured; any other type refuses the pod.
+// in Kubernetes), hostPath, configMap and secret can be honoured; any other type refuses
+// the pod.
 func (r *renderer) collectVolumes() error {
 	r.volumes = map[string]volumeDef{}
 	for i := range r.pod.Spec.Volumes {
@@ -27,7 +29,7 @@ func (r *renderer) collectVolumes() error {
 		p := fmt.Sprintf("spec.volumes[%d]", i)
 		for _, f := range setFields(reflect.ValueOf(v)) {
 			if rule, ok := volumeRules.fields[f]; !ok || rule.how == refused {
-				return fieldError(p+"."+f, "volume %q has type %s, which is not supported; only emptyDir and hostPath volumes are", v.Name, f)
+				return fieldError(p+"."+f, "volume %q has type %s, which is not supported; only emptyDir, hostPath, configMap and secret volumes are", v.Name, f)
 			}
 		}
 		if v.HostPath != nil && v.EmptyDir != nil {
@@ -38,6 +40,12 @@ func (r *renderer) collectVolumes() error {
 		}
 		def := volumeDef{path: p, emptyDir: v.EmptyDir, hostPath: v.HostPath}
 		switch {
+		case isConfigVolume(v):
+			cv, err := r.collectConfigVolume(v, p)
+			if err != nil {
+				return err
+			}
+			def = volumeDef{path: p, config: cv}
 		case v.HostPath != nil:
 			if err := r.checkHostPath(p+".hostPath", v.HostPath); err != nil {
 				return err
@@ -130,6 +138,11 @@ func (r *renderer) mounts(u *unitFile, c *corev1.Container, p string) error {
 		}
 		var source string
 		switch {
+		case def.config != nil:
+			if err := r.configMount(u, m, mp, def.config); err != nil {
+				return err
+			}
+			continue
 		case def.hostPath != nil:
 			source = def.hostPath.Path
 			if m.SubPath != "" {
