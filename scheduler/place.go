@@ -52,6 +52,9 @@ func fitSpec(n *node, spec *corev1.PodSpec, ports []manifest.PublishedPort) verd
 // overall; the seed breaks the remaining ties, differently for every pod, so equal nodes
 // share the load instead of the first one by name taking it all.
 func (c *cluster) place(key, group string, spec *corev1.PodSpec, ports []manifest.PublishedPort) (*node, string) {
+	if reason := c.missingConfig(key, spec); reason != "" {
+		return nil, reason
+	}
 	var best *node
 	var bestTie uint64
 	for _, n := range c.nodes {
