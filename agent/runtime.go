@@ -28,6 +28,10 @@ func nodeAddress(cfg Config, gossipAddr string) string {
 	return ""
 }
 
+// ConfigVolumesDir is the folder under the state folder that holds the pods' configMap
+// volumes.
+const ConfigVolumesDir = "config"
+
 // renderOptions are the node's facts the pods are rendered with. They must stay the same
 // across restarts of the agent: a change rewrites, and so restarts, every pod.
 func renderOptions(cfg Config, addr string) (quadlet.Options, error) {
@@ -47,6 +51,8 @@ func renderOptions(cfg Config, addr string) (quadlet.Options, error) {
 		HostIP:      addr,
 		NodeName:    cfg.NodeName,
 		SwarmBinary: self,
+		// The agent's own folder: only its user reads it (see podconfig).
+		ConfigDir: filepath.Join(cfg.StateDir, ConfigVolumesDir),
 	}
 	dns := cfg.PodDNS
 	if dns == "" {

@@ -1,0 +1,150 @@
+package podconfig
+
+import (
+	"context"
+	"log/slog"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/podman-swarm/podman-swarm/manifest"
+	"github.com/podman-swarm/podman-swarm/quadlet"
+)
+
+// Runtime runs the pods it is given and stops the others (noderuntime.Runtime).
+type Runtime interface {
+	SetDesired(pods []manifest.Pod)
+}
+
+// commandTimeout bounds one podman command, so that a hung podman cannot stop the pods'
+// loop for good.
+const commandTimeout = 30 * time.Second
+
+// Keeper makes what the pods take from ConfigMaps and Secrets, then hands them to the
+// runtime (see the package doc).
+type Keeper struct {
+	store   Lister
+	next    Runtime
+	objects *Objects
+	opts    quadlet.Options
+	secrets SecretStore
+	log     *slog.Logger
+
+	mu sync.Mutex
+	// made are the podman secrets of ours known to exist; nil until listed.
+	made map[string]bool
+}
+
+var _ Runtime = (*Keeper)(nil)
+
+// NewKeeper is a Keeper that reads store, renders with opts (whose Config must be
+// objects, which the runtime renders with too) and hands the pods to next.
+func NewKeeper(store Lister, objects *Objects, opts quadlet.Options, secrets SecretStore, next Runtime, log *slog.Logger) *Keeper {
+	return &Keeper{store: store, next: next, objects: objects, opts: opts, secrets: secrets, log: log.With("component", "podconfig")}
+}
+
+// SetDesired reads the ConfigMaps and Secrets, writes the pods' configMap volumes, makes
+// and removes podman secrets, then hands the pods to the runtime. A pod that cannot be
+// rendered is handed on all the same: the runtime reports why.
+func (k *Keeper) SetDesired(pods []manifest.Pod) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	next := readObjects(k.store, k.log)
+	keepUsed(next, k.objects.get(), pods)
+	k.objects.set(next)
+	secrets := map[string][]byte{}
+	keep := map[string]map[string]bool{}
+	for _, p := range pods {
+		res, err := quadlet.Render(p, k.opts)
+		if err != nil {
+			continue
+		}
+		for _, s := range res.Secrets {
+			secrets[s.Name] = s.Data
+		}
+		for _, v := range res.ConfigVolumes {
+			pod, vol := filepath.Base(filepath.Dir(v.Dir)), filepath.Base(v.Dir)
+			if keep[pod] == nil {
+				keep[pod] = map[string]bool{}
+			}
+			keep[pod][vol] = true
+			if err := writeVolume(v); err != nil {
+				k.log.Error("cannot write a configMap volume", "pod", p.Key(), "err", err)
+			}
+		}
+	}
+	if err := pruneVolumes(k.configDir(), keep); err != nil {
+		k.log.Warn("cannot remove the configMap volumes of pods gone", "err", err)
+	}
+	k.syncSecrets(secrets)
+	k.next.SetDesired(pods)
+}
+
+func (k *Keeper) configDir() string {
+	if k.opts.ConfigDir == "" {
+		return quadlet.DefaultConfigDir
+	}
+	return k.opts.ConfigDir
+}
+
+// syncSecrets makes the podman secrets in want that are missing and removes ours that no
+// pod names any more. A failure is logged with the secret's name (never its value) and
+// tried again at the next hand-over.
+func (k *Keeper) syncSecrets(want map[string][]byte) {
+	if k.made == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+		names, err := k.secrets.List(ctx, secretPrefix)
+		cancel()
+		if err != nil {
+			if len(want) > 0 {
+				k.log.Error("cannot list podman's secrets", "err", err)
+			}
+			return
+		}
+		k.made = map[string]bool{}
+		for _, n := range names {
+			k.made[n] = true
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(want)) {
+		if k.made[name] {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+		err := k.secrets.Create(ctx, name, want[name])
+		cancel()
+		if err != nil {
+			k.log.Error("cannot create a podman secret", "secret", name, "err", err)
+			continue
+		}
+		k.made[name] = true
+		k.log.Info("podman secret created", "secret", name)
+	}
+	for _, name := range slices.Sorted(maps.Keys(k.made)) {
+		if _, ok := want[name]; ok {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+		err := k.secrets.Remove(ctx, name)
+		cancel()
+		if err != nil {
+			k.log.Warn("cannot remove a podman secret no pod names", "secret", name, "err", err)
+			continue
+		}
+		delete(k.made, name)
+		k.log.Info("podman secret removed", "secret", name)
+	}
+}
+
+// PrepareConfigDir makes the node's folder for configMap volumes, readable by the agent's
+// user only: the containers reach their volumes through their bind mounts, and the other
+// users of the node have no business there.
+func PrepareConfigDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	return os.Chmod(dir, 0o700)
+}
