@@ -110,3 +110,16 @@ func TestConfigMapsAndSecretsThroughTheCLI(t *testing.T) {
 		t.Error("a refused manifest was half applied")
 	}
 }
+
+func TestDeleteConfigMapAndSecret(t *testing.T) {
+	c := startAgent(t)
+	if err := runApply(c, writeManifest(t, configManifest), false, nil, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []struct{ kind, name, want string }{{"ConfigMap", "app", "configmap/app deleted\n"}, {"Secret", "db", "secret/db deleted\n"}} {
+		var out bytes.Buffer
+		if err := deleteObject(c, k.kind, "default", k.name, &out); err != nil || out.String() != k.want {
+			t.Errorf("delete %s: %v %q", k.kind, err, out.String())
+		}
+	}
+}
