@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/podman-swarm/podman-swarm/agent/store"
 )
 
 // A pod that needs a ConfigMap that does not exist is applied, stays Pending with the
@@ -70,5 +72,40 @@ func TestSecretsNeedFullRights(t *testing.T) {
 	}
 	if code := callAs(t, a, created.Token, "GET", "/api/v1/configmaps", "", nil, nil); code != http.StatusOK {
 		t.Errorf("read-only token lists configmaps: HTTP %d", code)
+	}
+}
+
+// Hostile input is refused whole, with a clear error: a Secret over 1 MiB, keys that are
+// no file names, binaryData that is not base64, and a Secret within Kubernetes' limit that
+// the store cannot hold once encoded.
+func TestBadConfigIsRefusedWhole(t *testing.T) {
+	a := startAgents(t, 1, nil)[0]
+	ok := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\ndata: {a: b}\n---\n"
+	big := strings.Repeat("x", 600<<10)
+	for _, tc := range []struct {
+		name, doc string
+		code      int
+		want      string
+	}{
+		{"over 1 MiB", ok + "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {a: " + big + ", b: " + big + "}\n",
+			http.StatusUnprocessableEntity, "data: Too long: may not be more than 1048576 bytes"},
+		{"bad key", ok + "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {'a/b': x}\n",
+			http.StatusUnprocessableEntity, `data[a/b]: Invalid value: "a/b": a valid config key must consist of alphanumeric characters`},
+		{"binaryData not base64", ok + "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\nbinaryData: {a: '!!'}\n",
+			http.StatusUnprocessableEntity, "illegal base64 data at input byte 0"},
+		{"too large once stored", ok + "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {a: " + strings.Repeat("y", 900<<10) + "}\n",
+			http.StatusRequestEntityTooLarge, "Secret default/s takes"},
+	} {
+		var e struct {
+			Message string
+			Details []string
+		}
+		code := call(t, a, "POST", "/api/v1/manifests", "application/yaml", []byte(tc.doc), &e)
+		if all := e.Message + strings.Join(e.Details, "\n"); code != tc.code || !strings.Contains(all, tc.want) {
+			t.Errorf("%s: HTTP %d %s; want %d with %q", tc.name, code, all, tc.code, tc.want)
+		}
+	}
+	if n := len(a.Node().List(store.PrefixConfigMap)) + len(a.Node().List(store.PrefixSecret)); n != 0 {
+		t.Errorf("store holds %d ConfigMaps and Secrets after refused applies", n)
 	}
 }
