@@ -8,5 +8,7 @@
 // Keeper stands in front of the runtime: it reads the ConfigMaps and Secrets from the
 // store into Objects, which the runtime renders with too, makes what the pods need, then
 // hands the pods on. A ConfigMap or Secret deleted while a pod of this node still uses it
-// stays known for that pod, which keeps running as in Kubernetes.
+// stays known for that pod, which keeps running as in Kubernetes; a pod whose ConfigMap or
+// Secret has not reached this node yet (the leader placed it from a newer store) is held
+// back until it arrives.
 package podconfig

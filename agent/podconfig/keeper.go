@@ -2,6 +2,7 @@ package podconfig
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"maps"
 	"os"
@@ -47,8 +48,10 @@ func NewKeeper(store Lister, objects *Objects, opts quadlet.Options, secrets Sec
 }
 
 // SetDesired reads the ConfigMaps and Secrets, writes the pods' configMap volumes, makes
-// and removes podman secrets, then hands the pods to the runtime. A pod that cannot be
-// rendered is handed on all the same: the runtime reports why.
+// and removes podman secrets, then hands the pods to the runtime. A pod whose ConfigMap or
+// Secret this node does not have yet (the leader placed it on a newer store) is held back
+// until it arrives, rather than handed on to fail; a pod that cannot be rendered for any
+// other reason is handed on all the same: the runtime reports why.
 func (k *Keeper) SetDesired(pods []manifest.Pod) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -57,8 +60,15 @@ func (k *Keeper) SetDesired(pods []manifest.Pod) {
 	k.objects.set(next)
 	secrets := map[string][]byte{}
 	keep := map[string]map[string]bool{}
+	run := make([]manifest.Pod, 0, len(pods))
 	for _, p := range pods {
 		res, err := quadlet.Render(p, k.opts)
+		var missing *quadlet.MissingError
+		if errors.As(err, &missing) {
+			k.log.Info("pod waits for its configuration", "pod", p.Key(), "reason", missing.Reason)
+			continue
+		}
+		run = append(run, p)
 		if err != nil {
 			continue
 		}
@@ -80,7 +90,7 @@ func (k *Keeper) SetDesired(pods []manifest.Pod) {
 		k.log.Warn("cannot remove the configMap volumes of pods gone", "err", err)
 	}
 	k.syncSecrets(secrets)
-	k.next.SetDesired(pods)
+	k.next.SetDesired(run)
 }
 
 func (k *Keeper) configDir() string {

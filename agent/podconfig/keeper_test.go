@@ -194,3 +194,26 @@ func TestPodmanGetsTheValueOnStdin(t *testing.T) {
 		t.Errorf("stdin = %q", stdin)
 	}
 }
+
+// A pod whose Secret has not reached this node yet is held back, not handed on to fail.
+func TestKeeperHoldsBackAPodWhoseConfigIsNotHereYet(t *testing.T) {
+	st := fakeStore{}
+	st.put(t, store.PrefixConfigMap+"default/app", &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "app"}}, 5)
+	var events []string
+	objects := &Objects{}
+	k := NewKeeper(st, objects, quadlet.Options{Config: objects, ConfigDir: t.TempDir()},
+		&fakeSecrets{values: map[string]string{}, log: &events}, recordRuntime{&events}, slog.New(slog.DiscardHandler))
+	other := shopPod()
+	other.Name, other.Spec = "plain", corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "localhost/x:1"}}}
+	k.SetDesired([]manifest.Pod{shopPod(), other})
+	if want := []string{"runtime default/plain"}; !slices.Equal(events, want) {
+		t.Errorf("events %v, want %v", events, want)
+	}
+	st.put(t, store.PrefixSecret+"default/db", &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "db"},
+		Data: map[string][]byte{"password": []byte(secretValue)}}, 6)
+	events = nil
+	k.SetDesired([]manifest.Pod{shopPod(), other})
+	if len(events) != 2 || !strings.HasPrefix(events[0], "create ") || events[1] != "runtime default/shop,default/plain" {
+		t.Errorf("events %v", events)
+	}
+}
