@@ -55,14 +55,25 @@ func secretNotFound(name string) string    { return fmt.Sprintf("secret %q not f
 // not marked optional; "" when it has all it needs. env and envFrom are read as the kubelet
 // reads them, and so are the volumes (a missing key of a volume's items counts too).
 func MissingConfig(namespace string, spec *corev1.PodSpec, have ConfigLookup) string {
+	return MissingConfigFrom(namespace, spec, have, have)
+}
+
+// MissingConfigFrom is MissingConfig for a node that keeps, for a running pod, what its
+// containers were created with: env, envFrom and secret volumes are looked up in created,
+// configMap volumes (which follow changes) in live.
+func MissingConfigFrom(namespace string, spec *corev1.PodSpec, created, live ConfigLookup) string {
 	for _, list := range [][]corev1.Container{spec.InitContainers, spec.Containers} {
 		for i := range list {
-			if r := missingForContainer(namespace, &list[i], have); r != "" {
+			if r := missingForContainer(namespace, &list[i], created); r != "" {
 				return r
 			}
 		}
 	}
 	for i := range spec.Volumes {
+		have := created
+		if spec.Volumes[i].ConfigMap != nil {
+			have = live
+		}
 		if r := missingForVolume(namespace, &spec.Volumes[i], have); r != "" {
 			return r
 		}

@@ -95,3 +95,15 @@ func (r *renderer) configLookup() manifest.ConfigLookup {
 	}
 	return r.opts.Config
 }
+
+// createdLookup is where the renderer finds what the pod's containers take when they are
+// created (env, envFrom, secret volumes): what the node pinned for the pod
+// (Options.Pinned), else the options' objects.
+func (r *renderer) createdLookup() manifest.ConfigLookup {
+	if r.opts.Pinned != nil {
+		if l := r.opts.Pinned(r.pod.Namespace, r.pod.Name); l != nil {
+			return l
+		}
+	}
+	return r.configLookup()
+}

@@ -29,7 +29,7 @@ func (r *renderer) envFrom(env *envList, c *corev1.Container, p string) error {
 			if err := r.checkFields(ep+".configMapRef", ef.ConfigMapRef, configMapEnvRules); err != nil {
 				return err
 			}
-			cm, ok := r.configLookup().ConfigMap(ns, ef.ConfigMapRef.Name)
+			cm, ok := r.createdLookup().ConfigMap(ns, ef.ConfigMapRef.Name)
 			if !ok {
 				continue
 			}
@@ -44,7 +44,7 @@ func (r *renderer) envFrom(env *envList, c *corev1.Container, p string) error {
 			if err := r.checkFields(ep+".secretRef", ef.SecretRef, secretEnvRules); err != nil {
 				return err
 			}
-			s, ok := r.configLookup().Secret(ns, ef.SecretRef.Name)
+			s, ok := r.createdLookup().Secret(ns, ef.SecretRef.Name)
 			if !ok {
 				continue
 			}
@@ -82,7 +82,7 @@ func (r *renderer) configMapKeyValue(s *corev1.ConfigMapKeySelector, p string) (
 	if err := r.checkFields(p, s, configMapKeyRules); err != nil {
 		return "", false, err
 	}
-	cm, ok := r.configLookup().ConfigMap(r.pod.Namespace, s.Name)
+	cm, ok := r.createdLookup().ConfigMap(r.pod.Namespace, s.Name)
 	if !ok {
 		return "", false, nil
 	}
@@ -96,7 +96,7 @@ func (r *renderer) secretKeyValue(s *corev1.SecretKeySelector, p string) (string
 	if err := r.checkFields(p, s, secretKeyRules); err != nil {
 		return "", err
 	}
-	sec, ok := r.configLookup().Secret(r.pod.Namespace, s.Name)
+	sec, ok := r.createdLookup().Secret(r.pod.Namespace, s.Name)
 	if !ok {
 		return "", nil
 	}

@@ -51,6 +51,12 @@ type Options struct {
 	// none is known, and a pod that needs one is refused with a *MissingError (which Check
 	// lets pass: the object may be applied later).
 	Config manifest.ConfigLookup
+	// Pinned, when set, finds for a pod what its containers were first created with:
+	// the ConfigMaps and Secrets that its env, envFrom and secret volumes take, which the
+	// node keeps for the pod until it is replaced, so that a running pod's units do not
+	// change when a value changes (the Deployment rolls out new pods instead). Nil, or nil
+	// for a pod: Config. ConfigMap volumes always follow Config: they change live.
+	Pinned func(namespace, pod string) manifest.ConfigLookup
 	// ConfigDir is the node's folder for configMap volumes. Empty: DefaultConfigDir.
 	ConfigDir string
 }

@@ -23,7 +23,7 @@ func Render(p manifest.Pod, o Options) (Result, error) {
 		return Result{}, err
 	}
 	res := Result{Units: units, Warnings: r.warnings, Secrets: r.secrets, ConfigVolumes: r.configVolumes}
-	if reason := manifest.MissingConfig(p.Namespace, &p.Spec, r.configLookup()); reason != "" {
+	if reason := manifest.MissingConfigFrom(p.Namespace, &p.Spec, r.createdLookup(), r.configLookup()); reason != "" {
 		return res, &MissingError{Reason: reason}
 	}
 	return res, nil

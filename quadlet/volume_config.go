@@ -69,7 +69,7 @@ func (r *renderer) collectConfigVolume(v *corev1.Volume, p string) (*configVolum
 	if err := r.checkFields(p, s, secretVolumeRules); err != nil {
 		return nil, err
 	}
-	sec, ok := r.configLookup().Secret(ns, s.SecretName)
+	sec, ok := r.createdLookup().Secret(ns, s.SecretName)
 	values := map[string][]byte{}
 	if ok {
 		values = sec.Data
@@ -183,7 +183,7 @@ func (r *renderer) needSecretFile(name string) {
 		if v.Secret == nil {
 			continue
 		}
-		sec, ok := r.configLookup().Secret(ns, v.Secret.SecretName)
+		sec, ok := r.createdLookup().Secret(ns, v.Secret.SecretName)
 		if !ok {
 			continue
 		}
