@@ -247,7 +247,7 @@ func startPods(ctx context.Context, cfg Config, node *cluster.Node, addr string,
 		return nil, nil, nil, err
 	}
 	objects := &podconfig.Objects{}
-	opts.Config = objects
+	opts.Config, opts.Pinned = objects, objects.Pinned
 	if err := podconfig.PrepareConfigDir(opts.ConfigDir); err != nil {
 		return nil, nil, nil, fmt.Errorf("create the folder of configMap volumes: %w", err)
 	}
@@ -260,6 +260,9 @@ func startPods(ctx context.Context, cfg Config, node *cluster.Node, addr string,
 		return nil, nil, nil, err
 	}
 	keeper := podconfig.NewKeeper(node, objects, opts, podconfig.Podman{}, r, log)
+	if err := keeper.KeepPinsIn(filepath.Join(cfg.StateDir, PinnedConfigFile)); err != nil {
+		log.Warn("the pods' pinned configuration is lost: they take the current values", "component", "podconfig", "err", err)
+	}
 	// The reconciler's first pass must see the pods this node runs (the store is read back
 	// from disk by now), each with the network it has: with an empty desired list it would
 	// stop them all, with another network restart them.

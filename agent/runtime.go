@@ -28,6 +28,10 @@ func nodeAddress(cfg Config, gossipAddr string) string {
 	return ""
 }
 
+// PinnedConfigFile is the file under the state folder that keeps what the Deployments'
+// pods of this node were first created with (podconfig.Keeper.KeepPinsIn), mode 0600.
+const PinnedConfigFile = "pinned-config.json"
+
 // ConfigVolumesDir is the folder under the state folder that holds the pods' configMap
 // volumes.
 const ConfigVolumesDir = "config"

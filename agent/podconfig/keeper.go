@@ -37,27 +37,58 @@ type Keeper struct {
 	mu sync.Mutex
 	// made are the podman secrets of ours known to exist; nil until listed.
 	made map[string]bool
+	// pins are, by pod key, what the Deployments' pods were first rendered with (see pin);
+	// pinFile, when set, keeps them across restarts of the agent.
+	pins    map[string]pin
+	pinFile string
 }
 
 var _ Runtime = (*Keeper)(nil)
 
-// NewKeeper is a Keeper that reads store, renders with opts (whose Config must be
-// objects, which the runtime renders with too) and hands the pods to next.
+// NewKeeper is a Keeper that reads store, renders with opts and objects (which the
+// runtime renders with too: its Options' Config is objects, and its Pinned
+// objects.Pinned) and hands the pods to next.
 func NewKeeper(store Lister, objects *Objects, opts quadlet.Options, secrets SecretStore, next Runtime, log *slog.Logger) *Keeper {
-	return &Keeper{store: store, next: next, objects: objects, opts: opts, secrets: secrets, log: log.With("component", "podconfig")}
+	opts.Config, opts.Pinned = objects, objects.Pinned
+	return &Keeper{store: store, next: next, objects: objects, opts: opts, secrets: secrets,
+		log: log.With("component", "podconfig"), pins: map[string]pin{}}
+}
+
+// KeepPinsIn keeps what the pods were first rendered with in the file at path (mode
+// 0600: it holds Secrets' values), and reads what a previous run kept there, so that
+// the pods this node runs keep their units across a restart of the agent. Call it
+// before the first SetDesired. A file that cannot be read is reported and started
+// afresh: the pods then take the current values.
+func (k *Keeper) KeepPinsIn(path string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.pinFile = path
+	pins, err := loadPins(path)
+	if err != nil {
+		return err
+	}
+	k.pins = pins
+	return nil
 }
 
 // SetDesired reads the ConfigMaps and Secrets, writes the pods' configMap volumes, makes
 // and removes podman secrets, then hands the pods to the runtime. A pod whose ConfigMap or
-// Secret this node does not have yet (the leader placed it on a newer store) is held back
-// until it arrives, rather than handed on to fail; a pod that cannot be rendered for any
-// other reason is handed on all the same: the runtime reports why.
+// Secret this node does not have yet, or not at the version the leader made it for (the
+// leader placed it on a newer store), is held back until it arrives, rather than handed
+// on to fail or to start with older values; a pod that cannot be rendered for any other
+// reason is handed on all the same: the runtime reports why.
+//
+// A Deployment's pod is rendered with what it was first rendered with for as long as this
+// node runs it (see pin): a changed value reaches new pods, which the Deployment rolls
+// out, never the units of a running one. A bare Pod takes the current values, and so is
+// restarted in place when one changes.
 func (k *Keeper) SetDesired(pods []manifest.Pod) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	next := readObjects(k.store, k.log)
 	keepUsed(next, k.objects.get(), pods)
 	k.objects.set(next)
+	pods = k.pinPods(pods, next)
 	secrets := map[string][]byte{}
 	keep := map[string]map[string]bool{}
 	run := make([]manifest.Pod, 0, len(pods))
@@ -91,6 +122,49 @@ func (k *Keeper) SetDesired(pods []manifest.Pod) {
 	}
 	k.syncSecrets(secrets)
 	k.next.SetDesired(run)
+}
+
+// pinPods pins what the new pods among pods take at creation from cur, forgets the pins
+// of the pods gone, saves them when they changed, and gives the objects the pins. It
+// returns the pods to render: all but those made for versions this node has not got yet.
+func (k *Keeper) pinPods(pods []manifest.Pod, cur manifest.ConfigObjects) []manifest.Pod {
+	changed := false
+	want := map[string]bool{}
+	pinned := map[string]manifest.ConfigObjects{}
+	out := make([]manifest.Pod, 0, len(pods))
+	for _, p := range pods {
+		key := p.Key()
+		want[key] = true
+		if len(p.ConfigVersions) == 0 {
+			out = append(out, p)
+			continue
+		}
+		pn, ok := k.pins[key]
+		if !ok || !maps.Equal(pn.Versions, p.ConfigVersions) {
+			if ref, late := behind(p, cur); late {
+				k.log.Info("pod waits for the version of its configuration it was made for", "pod", key, "object", ref)
+				continue
+			}
+			pn = newPin(p, cur)
+			k.pins[key] = pn
+			changed = true
+		}
+		pinned[key] = pn.Objects
+		out = append(out, p)
+	}
+	for key := range k.pins {
+		if !want[key] {
+			delete(k.pins, key)
+			changed = true
+		}
+	}
+	k.objects.setPinned(pinned)
+	if changed && k.pinFile != "" {
+		if err := savePins(k.pinFile, k.pins); err != nil {
+			k.log.Error("cannot keep what the pods were created with", "err", err)
+		}
+	}
+	return out
 }
 
 func (k *Keeper) configDir() string {

@@ -17,6 +17,8 @@ import (
 type Objects struct {
 	mu  sync.RWMutex
 	cur manifest.ConfigObjects
+	// pinned are, by pod key, what the pods' containers were first created with (see pin).
+	pinned map[string]manifest.ConfigObjects
 }
 
 var _ manifest.ConfigLookup = (*Objects)(nil)
@@ -33,6 +35,25 @@ func (o *Objects) Secret(namespace, name string) (*corev1.Secret, bool) {
 	o.mu.RLock()
 	defer o.mu.RUnlock()
 	return o.cur.Secret(namespace, name)
+}
+
+// Pinned finds what the pod's containers were first created with, for
+// quadlet.Options.Pinned; nil when the node keeps nothing for it (a bare Pod, or a pod
+// that takes nothing at creation), which then takes the current objects.
+func (o *Objects) Pinned(namespace, pod string) manifest.ConfigLookup {
+	o.mu.RLock()
+	defer o.mu.RUnlock()
+	c, ok := o.pinned[namespace+"/"+pod]
+	if !ok {
+		return nil
+	}
+	return c
+}
+
+func (o *Objects) setPinned(p map[string]manifest.ConfigObjects) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.pinned = p
 }
 
 func (o *Objects) get() manifest.ConfigObjects {
