@@ -11,4 +11,12 @@
 // stays known for that pod, which keeps running as in Kubernetes; a pod whose ConfigMap or
 // Secret has not reached this node yet (the leader placed it from a newer store) is held
 // back until it arrives.
+//
+// A Deployment's pod is pinned to what its env, envFrom and secret volumes were first
+// rendered with, for as long as the node runs it, and the pins are kept in the state
+// folder across restarts: a changed value changes the Deployment's hash
+// (manifest.DeploymentHash), so the leader rolls new pods out, and the running ones keep
+// their units until they are replaced. A pod made for versions this node has not
+// received yet waits for them. Bare Pods are not pinned: they take the new values, and
+// are restarted in place.
 package podconfig
