@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -210,7 +211,14 @@ func TestSecretChangeRollsTheDeployment(t *testing.T) {
 		}
 	}
 
-	// The Secret changes: a rollout.
+	// The Secret changes: a rollout, one revision more.
+	var revision int
+	eventually(t, 10*time.Second, "the first rollout complete", func() bool {
+		d := getDeployment(t, agents[0], "shop")
+		_, reason, _ := d.progressing()
+		revision, _ = strconv.Atoi(d.Metadata.Annotations["deployment.kubernetes.io/revision"])
+		return reason == "NewReplicaSetAvailable" && revision > 0
+	})
 	apply(t, agents[2], withObjects("new-"+rollSecretValue, "b"))
 	var second string
 	eventually(t, 10*time.Second, "the Deployment's hash changes on the nodes", func() bool {
@@ -269,14 +277,14 @@ func TestSecretChangeRollsTheDeployment(t *testing.T) {
 		}
 	}
 	// Every node's API counts the new pods as updated, as the leader named them, and the
-	// rollout as a new revision that completed.
+	// rollout as the next revision, completed.
 	reportReady(t, agents, "shop-")
 	for _, a := range agents {
 		eventually(t, 10*time.Second, a.cfg.NodeName+" shows the rollout complete", func() bool {
 			d := getDeployment(t, a, "shop")
 			_, reason, _ := d.progressing()
 			return d.Status.UpdatedReplicas == 4 && d.Status.Replicas == 4 && d.Status.AvailableReplicas == 4 &&
-				reason == "NewReplicaSetAvailable" && d.Metadata.Annotations["deployment.kubernetes.io/revision"] == "2"
+				reason == "NewReplicaSetAvailable" && d.Metadata.Annotations["deployment.kubernetes.io/revision"] == strconv.Itoa(revision+1)
 		})
 	}
 }

@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -11,13 +12,21 @@ import (
 // rigSecret is the Secret's value in the scene: found anywhere but inside the pods, it leaked.
 const rigSecret = "rig-pw-4e1d7a"
 
-// configScene is a ConfigMap, a Secret and a Deployment of two pods (hostPort 8090, one
-// per node) that takes both as environment and as volumes.
+// configScene is two ConfigMaps, a Secret and a Deployment of two pods (hostPort 8090, one
+// per node, so a rollout surges onto the third node) that takes the ConfigMap settings
+// and the Secret as environment, and the ConfigMap files and the Secret as volumes. A
+// change of files changes mounted files only; a change of the Secret (or of settings)
+// rolls the Deployment out.
 func configScene(appConf, password string) string {
 	return fmt.Sprintf(`apiVersion: v1
 kind: ConfigMap
 metadata: {name: settings}
-data: {GREETING: hello, app.conf: %q}
+data: {GREETING: hello}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: files}
+data: {app.conf: %q}
 ---
 apiVersion: v1
 kind: Secret
@@ -34,7 +43,7 @@ spec:
     metadata: {labels: {app: cfgweb}}
     spec:
       volumes:
-        - {name: settings, configMap: {name: settings}}
+        - {name: settings, configMap: {name: files}}
         - {name: db, secret: {secretName: db, defaultMode: 0400}}
       containers:
         - name: web
@@ -77,8 +86,9 @@ func inPod(i int, path string) (string, error) {
 }
 
 // TestConfigMapsAndSecretsOnTheRig: values reach the pods as environment and files; the
-// Secret's value is nowhere else; a ConfigMap change reaches the mounted file without a
-// restart; a Secret change rolls the pods that take it as environment; and a pod whose
+// Secret's value is nowhere else; a change of a ConfigMap only mounted reaches the file
+// without a restart; a Secret change rolls the Deployment out under its strategy (new
+// pods, never fewer than two ready, the old ones unchanged until they go); and a pod whose
 // ConfigMap is missing starts once it is created.
 func TestConfigMapsAndSecretsOnTheRig(t *testing.T) {
 	needRig(t)
@@ -88,6 +98,7 @@ func TestConfigMapsAndSecretsOnTheRig(t *testing.T) {
 		_, _ = swarmCLI(1, "delete", "deployment", "cfgweb")
 		_, _ = swarmCLI(1, "delete", "deployment", "late")
 		_, _ = swarmCLI(1, "delete", "configmap", "settings")
+		_, _ = swarmCLI(1, "delete", "configmap", "files")
 		_, _ = swarmCLI(1, "delete", "configmap", "late-settings")
 		_, _ = swarmCLI(1, "delete", "secret", "db")
 	})
@@ -151,26 +162,102 @@ func TestConfigMapsAndSecretsOnTheRig(t *testing.T) {
 		}
 	})
 
-	t.Run("a Secret change rolls the pods that take it as environment", func(t *testing.T) {
+	t.Run("a Secret change rolls the Deployment out under its strategy", func(t *testing.T) {
 		const newSecret = rigSecret + "-2"
+		unitOf := func(i int, name string) string {
+			out, err := onNode(i, "cat", "/home/swarm/.config/containers/systemd/swarm-default_"+name+"_web.container")
+			if err != nil {
+				return "" // gone with its pod
+			}
+			return out
+		}
+		units, started := map[string]string{}, map[string]string{}
+		for name, i := range pods {
+			units[name] = unitOf(i, name)
+			started[name] = startedAt(t, i, "swarm-default_"+name+"_web")
+		}
+		revision := func() string {
+			out, err := swarmCLI(1, "get", "deployment", "cfgweb", "-o", "json")
+			var d struct {
+				Metadata struct{ Annotations map[string]string }
+			}
+			if err != nil || json.Unmarshal([]byte(out), &d) != nil {
+				t.Fatalf("get deployment cfgweb: %v\n%s", err, out)
+			}
+			return d.Metadata.Annotations["deployment.kubernetes.io/revision"]
+		}
+		before, _ := strconv.Atoi(revision())
 		apply(t, configScene("v2", newSecret))
-		eventually(t, 90*time.Second, "every pod has the new password in its environment", func() (bool, string) {
+		// 2 replicas at 25%: maxSurge 1, maxUnavailable 0. Until the new pods have
+		// replaced the old ones, two pods are ready at every look and three at most exist;
+		// an old pod, as long as it runs, keeps its unit and is not restarted.
+		deadline := time.Now().Add(150 * time.Second)
+		for {
+			ready, total, fresh := 0, 0, 0
 			var seen []string
-			for _, i := range pods {
-				got, _ := inPod(i, "/env?k=PASSWORD")
-				seen = append(seen, got)
-				if got != newSecret {
-					return false, strings.Join(seen, ", ")
+			for _, p := range getPods(t) {
+				name := p.Metadata.Name
+				if !strings.HasPrefix(name, "cfgweb-") {
+					continue
+				}
+				total++
+				ok := p.Status.Phase == "Running" && len(p.Status.ContainerStatuses) == 1 && p.Status.ContainerStatuses[0].Ready
+				if ok {
+					ready++
+				}
+				seen = append(seen, fmt.Sprintf("%s on %s ready=%v", name, p.Spec.NodeName, ok))
+				i, old := pods[name]
+				if !old {
+					fresh++
+					continue
+				}
+				if u := unitOf(i, name); u != "" && u != units[name] {
+					t.Errorf("the unit of the old pod %s changed while it runs:\n%s\nwas\n%s", name, u, units[name])
+				}
+				if after := startedAt(t, i, "swarm-default_"+name+"_web"); !strings.HasPrefix(after, "0 ") && after != started[name] {
+					t.Errorf("the old pod %s restarted in place: %s -> %s", name, started[name], after)
+				}
+			}
+			if ready < 2 || total > 3 {
+				t.Errorf("during the rollout: %d pods, %d ready; want 2 ready and 3 at most: %s", total, ready, strings.Join(seen, ", "))
+			}
+			if fresh == 2 && total == 2 && ready == 2 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the rollout did not end: %s", strings.Join(seen, ", "))
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+		rolled := cfgPods(t, 2)
+		for name, i := range rolled {
+			if _, old := pods[name]; old {
+				t.Errorf("pod %s ran before the change: the Deployment did not roll", name)
+			}
+			for path, want := range map[string]string{"/env?k=PASSWORD": newSecret, "/file?p=/etc/db/password": newSecret, "/file?p=/etc/app/app.conf": "v2"} {
+				if got, err := inPod(i, path); err != nil || got != want {
+					t.Errorf("%s on n%d: GET %s = %q, %v; want %q", name, i, path, got, err, want)
+				}
+			}
+		}
+		if out, err := swarmCLI(1, "rollout", "status", "deployment/cfgweb"); err != nil {
+			t.Errorf("rollout status: %v\n%s", err, out)
+		}
+		if after := revision(); after != strconv.Itoa(before+1) {
+			t.Errorf("the Secret's change is revision %s; want %d", after, before+1)
+		}
+		eventually(t, 30*time.Second, "the old version's podman secrets removed with the old pods", func() (bool, string) {
+			var counts []string
+			for i := 1; i <= nodeCount; i++ {
+				out, _ := onNode(i, "sh", "-c", "podman secret ls --noheading --format '{{.Name}}' | grep -c '^swarm-default_db_'; true")
+				n := strings.TrimSpace(out)
+				counts = append(counts, n)
+				if n != "0" && n != "2" {
+					return false, "podman secrets of db per node: " + strings.Join(counts, ", ")
 				}
 			}
 			return true, ""
 		})
-		for i := 1; i <= nodeCount; i++ {
-			out, _ := onNode(i, "sh", "-c", "podman secret ls --noheading --format '{{.Name}}' | grep -c '^swarm-default_db_'; true")
-			if n := strings.TrimSpace(out); n != "0" && n != "2" {
-				t.Errorf("node %d holds %s podman secrets of db, want its current two (env and file share them)", i, n)
-			}
-		}
 	})
 
 	t.Run("a pod whose ConfigMap is missing starts once it is created", func(t *testing.T) {
