@@ -261,7 +261,7 @@ func startPods(ctx context.Context, cfg Config, node *cluster.Node, addr string,
 	}
 	keeper := podconfig.NewKeeper(node, objects, opts, podconfig.Podman{}, r, log)
 	if err := keeper.KeepPinsIn(filepath.Join(cfg.StateDir, PinnedConfigFile)); err != nil {
-		log.Warn("the pods' pinned configuration is lost: they take the current values", "component", "podconfig", "err", err)
+		log.Warn("cannot read what the pods were created with: a running pod whose ConfigMap or Secret changed meanwhile takes the current values", "component", "podconfig", "err", err)
 	}
 	// The reconciler's first pass must see the pods this node runs (the store is read back
 	// from disk by now), each with the network it has: with an empty desired list it would
