@@ -32,6 +32,10 @@ func validateObject(o Object) Errors {
 		errs = validatePod(o.Pod)
 	case o.Claim != nil:
 		errs = validateClaim(o.Claim)
+	case o.ConfigMap != nil:
+		errs = validateConfigMap(o.ConfigMap)
+	case o.Secret != nil:
+		errs = validateSecret(o.Secret)
 	}
 	return fieldErrors(o.Source, errs)
 }

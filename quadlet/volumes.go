@@ -17,11 +17,12 @@ type volumeDef struct {
 	emptyDir *corev1.EmptyDirVolumeSource
 	hostPath *corev1.HostPathVolumeSource
 	claim    *corev1.PersistentVolumeClaimVolumeSource // see volume_claim.go
+	config   *configVolume                             // configMap and secret volumes: volume_config.go
 }
 
 // collectVolumes checks the pod's volumes: only emptyDir (also when no source is given, as
-// in Kubernetes), hostPath and persistentVolumeClaim can be honoured; any other type
-// refuses the pod.
+// in Kubernetes), hostPath, configMap, secret and persistentVolumeClaim can be honoured;
+// any other type refuses the pod.
 func (r *renderer) collectVolumes() error {
 	r.volumes = map[string]volumeDef{}
 	for i := range r.pod.Spec.Volumes {
@@ -29,7 +30,7 @@ func (r *renderer) collectVolumes() error {
 		p := fmt.Sprintf("spec.volumes[%d]", i)
 		for _, f := range setFields(reflect.ValueOf(v)) {
 			if rule, ok := volumeRules.fields[f]; !ok || rule.how == refused {
-				return fieldError(p+"."+f, "volume %q has type %s, which is not supported; only emptyDir, hostPath and persistentVolumeClaim volumes are", v.Name, f)
+				return fieldError(p+"."+f, "volume %q has type %s, which is not supported; only emptyDir, hostPath, configMap, secret and persistentVolumeClaim volumes are", v.Name, f)
 			}
 		}
 		if v.HostPath != nil && v.EmptyDir != nil {
@@ -44,6 +45,12 @@ func (r *renderer) collectVolumes() error {
 			if err := r.checkClaim(p+".persistentVolumeClaim", v); err != nil {
 				return err
 			}
+		case isConfigVolume(v):
+			cv, err := r.collectConfigVolume(v, p)
+			if err != nil {
+				return err
+			}
+			def = volumeDef{path: p, config: cv}
 		case v.HostPath != nil:
 			if err := r.checkHostPath(p+".hostPath", v.HostPath); err != nil {
 				return err
@@ -141,6 +148,11 @@ func (r *renderer) mounts(u *unitFile, c *corev1.Container, p string) error {
 				return err
 			}
 			if err := claimMount(u, mp, m, def, r.pod.Namespace, r.pod.Name); err != nil {
+				return err
+			}
+			continue
+		case def.config != nil:
+			if err := r.configMount(u, m, mp, def.config); err != nil {
 				return err
 			}
 			continue

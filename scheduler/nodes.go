@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"time"
+
+	"github.com/podman-swarm/podman-swarm/manifest"
 )
 
 // node is a member with what Plan has placed on it so far.
@@ -24,10 +26,12 @@ type cluster struct {
 	byName map[string]*node
 	seed   uint64
 	claims map[string]*claimState // by the claim's key
+	config manifest.ConfigLookup  // nil: pods are placed without looking at their configuration
 }
 
 func newCluster(in Input) *cluster {
-	c := &cluster{byName: make(map[string]*node, len(in.Nodes)), seed: in.Seed, claims: claimsOf(in.Claims)}
+	c := &cluster{byName: make(map[string]*node, len(in.Nodes)), seed: in.Seed, claims: claimsOf(in.Claims),
+		config: in.Config}
 	for _, m := range in.Nodes {
 		if _, dup := c.byName[m.Name]; dup {
 			continue

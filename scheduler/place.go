@@ -62,6 +62,9 @@ func (c *cluster) place(key, group string, spec *corev1.PodSpec, ports []manifes
 	if why != "" {
 		return nil, why
 	}
+	if reason := c.missingConfig(key, spec); reason != "" {
+		return nil, reason
+	}
 	var best *node
 	var bestTie uint64
 	for _, n := range c.nodes {

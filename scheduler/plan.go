@@ -87,7 +87,7 @@ func newPlanner(in Input) *planner {
 		if _, dup := p.depByKey[key]; dup {
 			continue
 		}
-		dep := newDeployment(key, d, in.Now)
+		dep := newDeployment(key, d, in.Now, in.Config)
 		p.depByKey[key] = dep
 		p.deployments = append(p.deployments, dep)
 	}
@@ -220,7 +220,7 @@ func (p *planner) output() Output {
 	})
 	for _, d := range p.deployments {
 		for _, ordinal := range d.pending {
-			out.Pending = append(out.Pending, Pending{Pod: manifest.DeploymentPod(d.d, ordinal), Reason: d.pendingReason})
+			out.Pending = append(out.Pending, Pending{Pod: d.pod(ordinal), Reason: d.pendingReason})
 		}
 		for _, q := range append(d.current[:len(d.current):len(d.current)], d.old...) {
 			if q.stranded {

@@ -35,10 +35,17 @@ var access = map[string]auth.Rule{
 	"GET /api/v1/persistentvolumeclaims/:namespace/:name": {Verb: "get", Resource: "persistentvolumeclaims", Right: auth.Read, Action: "reading a persistent volume claim"},
 	"GET /api/v1/events":                                  {Verb: "list", Resource: "events", Right: auth.Read, Action: "listing events"},
 
-	"GET /api/v1/nodes":             {Verb: "list", Resource: "nodes", Right: auth.Read, Action: "listing nodes"},
-	"GET /api/v1/nodes/:name":       {Verb: "get", Resource: "nodes", Right: auth.Read, Action: "reading a node"},
-	"DELETE /api/v1/nodes/:name":    {Verb: "remove", Resource: "nodes", Right: auth.Admin, Action: "removing a node"},
-	"GET /api/v1/removals":          {Verb: "list", Resource: "removals", Right: auth.Read, Action: "listing removed nodes"},
+	"GET /api/v1/nodes":                       {Verb: "list", Resource: "nodes", Right: auth.Read, Action: "listing nodes"},
+	"GET /api/v1/nodes/:name":                 {Verb: "get", Resource: "nodes", Right: auth.Read, Action: "reading a node"},
+	"DELETE /api/v1/nodes/:name":              {Verb: "remove", Resource: "nodes", Right: auth.Admin, Action: "removing a node"},
+	"GET /api/v1/removals":                    {Verb: "list", Resource: "removals", Right: auth.Read, Action: "listing removed nodes"},
+	"GET /api/v1/configmaps":                  {Verb: "list", Resource: "configmaps", Right: auth.Read, Action: "listing configmaps"},
+	"GET /api/v1/configmaps/:namespace/:name": {Verb: "get", Resource: "configmaps", Right: auth.Read, Action: "reading a configmap"},
+	// Secrets are listed with their values, as Kubernetes lists them: a read that reveals
+	// a secret takes full rights.
+	"GET /api/v1/secrets":                  {Verb: "list", Resource: "secrets", Right: auth.Admin, Action: "listing secrets"},
+	"GET /api/v1/secrets/:namespace/:name": {Verb: "get", Resource: "secrets", Right: auth.Admin, Action: "reading a secret"},
+
 	"DELETE /api/v1/removals/:name": {Verb: "delete", Resource: "removals", Right: auth.Admin, Action: "forgetting a node's removal"},
 
 	"GET /api/v1/join-token":         {Verb: "get", Resource: "join-token", Right: auth.Admin, Action: "reading the join token"},

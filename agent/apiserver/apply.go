@@ -24,6 +24,8 @@ var kindsByName = map[string]kindInfo{
 	"Service":    {store.PrefixService, "services"},
 	"Ingress":    {store.PrefixIngress, "ingresses"},
 	"Pod":        {store.PrefixPod, "pods"},
+	"ConfigMap":  {store.PrefixConfigMap, "configmaps"},
+	"Secret":     {store.PrefixSecret, "secrets"},
 
 	"PersistentVolumeClaim": {store.PrefixClaim, "persistentvolumeclaims"},
 }
@@ -99,6 +101,14 @@ func encodeObject(o manifest.Object) []byte {
 		v = i
 	case o.Claim != nil:
 		v = claimToStore(o.Claim)
+	case o.ConfigMap != nil:
+		cm := o.ConfigMap.DeepCopy()
+		cm.APIVersion, cm.Kind = "v1", "ConfigMap"
+		v = cm
+	case o.Secret != nil:
+		s := o.Secret.DeepCopy()
+		s.APIVersion, s.Kind = "v1", "Secret"
+		v = s
 	default:
 		p := o.Pod.DeepCopy()
 		p.APIVersion, p.Kind = "v1", "Pod"

@@ -47,6 +47,7 @@ func (a *Server) applyManifest(c echo.Context) error {
 	var refused manifest.Errors
 	a.view.Read(func(st *store.State, _ uint64) {
 		refused = append(checkAllocations(st, a.network, set), checkClaims(st, set)...)
+		refused = append(refused, checkImmutable(st, set)...)
 	})
 	if len(refused) > 0 {
 		return refused

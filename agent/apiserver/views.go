@@ -148,7 +148,7 @@ func deploymentViews(st *store.State, namespace, leaderFailure string) []any {
 // keys pods yields (every pod the store assigns it, in any order).
 func deploymentView(st *store.State, key string, pods iter.Seq[string], leaderFailure string) *appsv1.Deployment {
 	d := st.Deployments[key].DeepCopy()
-	hash := manifest.TemplateHash(&d.Spec.Template)
+	hash := manifest.DeploymentHash(d, manifest.ConfigObjects{ConfigMaps: st.ConfigMaps, Secrets: st.Secrets})
 	var s appsv1.DeploymentStatus
 	for pk := range pods {
 		a, ok := st.Assignments[pk]

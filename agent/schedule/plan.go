@@ -16,7 +16,8 @@ import (
 // schedulingInput turns the store and the membership into the scheduler's input; removed
 // names the members removed for good, which the membership lists as left.
 func schedulingInput(st *store.State, members []cluster.Member, removed map[string]bool, now time.Time, grace time.Duration, seed uint64) scheduler.Input {
-	in := scheduler.Input{Now: now, DeadGrace: grace, Seed: seed, RollingOut: rollingOut(st), Claims: claimInputs(st)}
+	in := scheduler.Input{Now: now, DeadGrace: grace, Seed: seed, RollingOut: rollingOut(st), Claims: claimInputs(st),
+		Config: configOf(st)}
 	for _, key := range sortedKeys(st.Deployments) {
 		in.Deployments = append(in.Deployments, st.Deployments[key])
 	}

@@ -24,6 +24,8 @@ type State struct {
 	Services    map[string]*corev1.Service
 	Ingresses   map[string]*networkingv1.Ingress
 	Pods        map[string]*corev1.Pod
+	ConfigMaps  map[string]*corev1.ConfigMap
+	Secrets     map[string]*corev1.Secret
 	Assignments map[string]Assignment
 	Pending     map[string]Pending
 	Status      map[string]PodStatus
@@ -50,6 +52,8 @@ func Read(s Lister, log *slog.Logger) *State {
 		Services:    map[string]*corev1.Service{},
 		Ingresses:   map[string]*networkingv1.Ingress{},
 		Pods:        map[string]*corev1.Pod{},
+		ConfigMaps:  map[string]*corev1.ConfigMap{},
+		Secrets:     map[string]*corev1.Secret{},
 		Assignments: map[string]Assignment{},
 		Pending:     map[string]Pending{},
 		Status:      map[string]PodStatus{},
@@ -64,6 +68,8 @@ func Read(s Lister, log *slog.Logger) *State {
 	decodeAll(s, PrefixService, st.Services, func() *corev1.Service { return &corev1.Service{} }, log)
 	decodeAll(s, PrefixIngress, st.Ingresses, func() *networkingv1.Ingress { return &networkingv1.Ingress{} }, log)
 	decodeAll(s, PrefixPod, st.Pods, func() *corev1.Pod { return &corev1.Pod{} }, log)
+	decodeAll(s, PrefixConfigMap, st.ConfigMaps, func() *corev1.ConfigMap { return &corev1.ConfigMap{} }, log)
+	decodeAll(s, PrefixSecret, st.Secrets, func() *corev1.Secret { return &corev1.Secret{} }, log)
 	decodeValues(s, PrefixAssignment, st.Assignments, log)
 	decodeValues(s, PrefixPending, st.Pending, log)
 	decodeValues(s, PrefixStatus, st.Status, log)
