@@ -70,7 +70,7 @@ func (r *renderer) checkClaim(p string, v *corev1.Volume) error {
 	if c == nil {
 		return nil
 	}
-	if v.EmptyDir != nil || v.HostPath != nil {
+	if v.EmptyDir != nil || v.HostPath != nil || isConfigVolume(v) {
 		return fieldError(strings.TrimSuffix(p, ".persistentVolumeClaim"), "volume %q has two types, persistentVolumeClaim and another", volume)
 	}
 	if c.ClaimName == "" {
