@@ -30,6 +30,14 @@ type Removal struct {
 
 func removalKey(name string) string { return removedPrefix + name }
 
+// ReadRemoval reads the removal record of a member from a store entry got at RemovalKey:
+// what removed it and when.
+func ReadRemoval(e Entry) (Removal, error) { return decodeRemoval(e) }
+
+// RemovalKey is the store key of a member's removal record: a member is removed for good
+// as long as the store holds it.
+func RemovalKey(name string) string { return removalKey(name) }
+
 func encodeRemoval(r Removal) ([]byte, error) {
 	b, err := json.Marshal(r)
 	if err != nil {

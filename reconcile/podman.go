@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"time"
 )
 
 // Commands implements Podman and Journal by running podman and journalctl as the agent's
@@ -29,4 +30,20 @@ func (*Commands) RemoveVolume(ctx context.Context, name string) error {
 		return nil
 	}
 	return fmt.Errorf("remove volume %s: %w: %s", name, err, firstLine(stderr.String()))
+}
+
+// Exec runs `podman exec CONTAINER cmd...` as the agent's user, who owns the rootless
+// containers, and returns what the command printed (stdout and stderr); an error when it
+// could not run or exited other than 0.
+func (*Commands) Exec(ctx context.Context, container string, cmd []string) ([]byte, error) {
+	var out bytes.Buffer
+	c := exec.CommandContext(ctx, "podman", append([]string{"exec", container}, cmd...)...)
+	c.Stdout, c.Stderr = &out, &out
+	// A command that left a child holding the output open must not hold the caller past
+	// its deadline.
+	c.WaitDelay = time.Second
+	if err := c.Run(); err != nil {
+		return out.Bytes(), fmt.Errorf("run %q in container %s: %w", cmd, container, err)
+	}
+	return out.Bytes(), nil
 }

@@ -59,7 +59,28 @@ func (a *Authority) lookupToken(id string) (TokenRecord, bool) {
 		a.log.Warn("skipping undecodable token record", "key", e.Key, "err", err)
 		return TokenRecord{}, false
 	}
-	return rec, true
+	return a.withRemoval(rec), true
+}
+
+// withRemoval shows the token a node minted for itself as revoked once that node was
+// removed from the cluster, whether or not the record says so yet. Removing a node revokes
+// its tokens, but only those the removing node holds by then: a record still on its way
+// (the node wrote it before it joined, say) would otherwise arrive later and stay valid.
+func (a *Authority) withRemoval(rec TokenRecord) TokenRecord {
+	if rec.Revoked != nil || rec.CreatedBy == "" || strings.HasPrefix(rec.CreatedBy, "token ") {
+		return rec
+	}
+	e, ok := a.store.Get(cluster.RemovalKey(rec.CreatedBy))
+	if !ok || e.Deleted {
+		return rec
+	}
+	at := e.Received
+	if r, err := cluster.ReadRemoval(e); err == nil && !r.At.IsZero() {
+		at = r.At
+	}
+	at = at.UTC()
+	rec.Revoked = &at
+	return rec
 }
 
 // Authenticate admits a request with a valid bearer token, 401 without one or with a bad

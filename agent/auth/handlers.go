@@ -73,7 +73,7 @@ func (a *Authority) List(c echo.Context) error {
 	now := a.now()
 	var items []any
 	for _, rec := range a.Records() {
-		items = append(items, rec.info(now))
+		items = append(items, a.withRemoval(rec).info(now))
 	}
 	return c.JSON(http.StatusOK, api.NewList(items))
 }

@@ -3,8 +3,12 @@ package auth
 import (
 	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/podman-swarm/podman-swarm/agent/store"
+	"github.com/podman-swarm/podman-swarm/cluster"
 )
 
 func ids(recs []TokenRecord) []string {
@@ -73,5 +77,31 @@ func TestRevokeNode(t *testing.T) {
 	// Again: nothing left to revoke.
 	if revoked, _, err := a.RevokeNode("n2"); err != nil || len(revoked) != 0 {
 		t.Errorf("second RevokeNode = %+v, %v", revoked, err)
+	}
+}
+
+// A token a removed node minted for itself is refused, and listed as revoked, even when it
+// reached this node only after the removal: nothing revoked it, but its node is gone. A
+// token made with it, by someone, stays valid, as RevokeNode leaves those too.
+func TestTokenOfRemovedNodeArrivingLate(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	s := memStore{}
+	a := New(s, "n1", false, func() time.Time { return now }, slog.New(slog.DiscardHandler))
+	token, own := addToken(t, s, "n2", false, now)
+	derived, _ := addToken(t, s, "token "+own.ID, false, now)
+	if _, err := checkToken(token, a.lookupToken, now); err != nil {
+		t.Fatalf("before the removal: %v", err)
+	}
+	removedAt := now.Add(-time.Minute).UTC()
+	s.Put(cluster.RemovalKey("n2"), store.MustJSON(cluster.Removal{Name: "n2", By: "n0", At: removedAt}))
+	_, err := checkToken(token, a.lookupToken, now)
+	if err == nil || !strings.Contains(err.Error(), "was revoked on "+removedAt.Format(time.RFC3339)) {
+		t.Errorf("the removed node's own token: %v", err)
+	}
+	if _, err := checkToken(derived, a.lookupToken, now); err != nil {
+		t.Errorf("a token made with it: %v", err)
+	}
+	if rec, _ := a.lookupToken(own.ID); rec.status(now) != "revoked" {
+		t.Errorf("status %q", rec.status(now))
 	}
 }

@@ -1,7 +1,6 @@
 package noderuntime
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -10,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os/exec"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +17,7 @@ import (
 
 	"github.com/podman-swarm/podman-swarm/manifest"
 	"github.com/podman-swarm/podman-swarm/quadlet"
+	"github.com/podman-swarm/podman-swarm/reconcile"
 )
 
 // maxHookOutput bounds what of a hook's output goes into the log.
@@ -26,8 +25,8 @@ const maxHookOutput = 4 << 10
 
 // hookRunner runs one container's preStop hook.
 type hookRunner struct {
-	// podman is the podman binary exec hooks run through.
-	podman string
+	// podmanExec runs a command in a container (reconcile.Commands.Exec).
+	podmanExec func(ctx context.Context, container string, cmd []string) ([]byte, error)
 	// nodeAddr is the node address the pods publish their ports on.
 	nodeAddr string
 	client   *http.Client
@@ -35,8 +34,8 @@ type hookRunner struct {
 
 func newHookRunner(nodeAddr string) hookRunner {
 	return hookRunner{
-		podman:   "podman",
-		nodeAddr: nodeAddr,
+		podmanExec: (&reconcile.Commands{}).Exec,
+		nodeAddr:   nodeAddr,
 		client: &http.Client{Transport: &http.Transport{
 			// As the kubelet: a hook's HTTPS server is not asked for a valid certificate.
 			TLSClientConfig:   &tls.Config{InsecureSkipVerify: true},
@@ -73,19 +72,12 @@ func (h hookRunner) run(ctx context.Context, p manifest.Pod, ports []manifest.Pu
 // exec runs the command in the container with `podman exec`, as the container's user,
 // and fails when it exits other than 0.
 func (h hookRunner) exec(ctx context.Context, container string, command []string) (string, error) {
-	args := append([]string{"exec", container}, command...)
-	cmd := exec.CommandContext(ctx, h.podman, args...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	text := clip(out.String())
-	if err != nil {
-		if ctx.Err() != nil {
-			return text, ctx.Err()
-		}
-		return text, fmt.Errorf("run %q in container %s: %w", command, container, err)
+	out, err := h.podmanExec(ctx, container, command)
+	text := clip(string(out))
+	if err != nil && ctx.Err() != nil {
+		return text, ctx.Err()
 	}
-	return text, nil
+	return text, err
 }
 
 // httpTarget is the host:port an httpGet hook connects to: the host it names, else the pod

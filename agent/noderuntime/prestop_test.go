@@ -81,7 +81,7 @@ var hookPod = manifest.Pod{Namespace: "default", Name: "web"}
 func TestPreStopExec(t *testing.T) {
 	bin, calls := fakePodman(t)
 	h := newHookRunner("127.0.0.1")
-	h.podman = bin
+	t.Setenv("PATH", filepath.Dir(bin)+":"+os.Getenv("PATH"))
 	out, err := h.run(context.Background(), hookPod, nil, "app", &quadlet.Hook{Action: quadlet.HookExec, Command: []string{"sh", "-c", "echo drained $0", "now"}})
 	if err != nil || out != "drained now" {
 		t.Errorf("exec: %q, %v; want %q", out, err, "drained now")

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -104,7 +106,7 @@ func TestLoopRunsPreStopHooksBeforeTheStop(t *testing.T) {
 	}}
 	bin, _ := fakePodman(t)
 	term := NewTerminator(rt, "127.0.0.1", rt, log)
-	term.hooks.podman = bin
+	t.Setenv("PATH", filepath.Dir(bin)+":"+os.Getenv("PATH"))
 	status := NewStatusWriter(self, "n0", "127.0.0.1", log)
 	loop := NewLoop(self, "n0", rt, status, nil, log).WithTerminator(term)
 	ctx, cancel := context.WithCancel(context.Background())

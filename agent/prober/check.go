@@ -1,17 +1,16 @@
 package prober
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
-	"os/exec"
 	"strings"
 	"time"
 
 	"github.com/podman-swarm/podman-swarm/probe"
 	"github.com/podman-swarm/podman-swarm/quadlet"
+	"github.com/podman-swarm/podman-swarm/reconcile"
 )
 
 // tcpHold is how long a TCP check waits after connecting for the connection to stay up (see
@@ -104,7 +103,7 @@ func (ch Checker) target(p *quadlet.Probe) (string, int, error) {
 func (ch Checker) exec(ctx context.Context, p *quadlet.Probe, container string, timeout time.Duration) Outcome {
 	run := ch.Exec
 	if run == nil {
-		run = PodmanExec
+		run = (&reconcile.Commands{}).Exec
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -123,30 +122,4 @@ func (ch Checker) exec(ctx context.Context, p *quadlet.Probe, container string, 
 		msg = err.Error()
 	}
 	return Outcome{Message: msg}
-}
-
-// PodmanExec runs `podman exec CONTAINER cmd...` as the agent's user, who owns the rootless
-// containers, and returns its output.
-func PodmanExec(ctx context.Context, container string, cmd []string) ([]byte, error) {
-	var out bytes.Buffer
-	c := exec.CommandContext(ctx, "podman", append([]string{"exec", container}, cmd...)...)
-	c.Stdout, c.Stderr = &out, &out
-	c.WaitDelay = time.Second
-	err := c.Run()
-	if err != nil {
-		return out.Bytes(), fmt.Errorf("run podman exec %s: %w", container, err)
-	}
-	return out.Bytes(), nil
-}
-
-// PodmanKill kills a container with `podman kill`; systemd's Restart= decides what follows.
-func PodmanKill(ctx context.Context, container string) error {
-	var out bytes.Buffer
-	c := exec.CommandContext(ctx, "podman", "kill", container)
-	c.Stdout, c.Stderr = &out, &out
-	c.WaitDelay = time.Second
-	if err := c.Run(); err != nil {
-		return fmt.Errorf("kill container %s: %w: %s", container, err, strings.TrimSpace(out.String()))
-	}
-	return nil
 }

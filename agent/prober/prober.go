@@ -54,7 +54,7 @@ type Config struct {
 	Events Recorder
 	// Checker runs the checks (the node's address, how exec probes run).
 	Checker Checker
-	// Kill kills a container whose startup probe failed; nil is PodmanKill.
+	// Kill kills a container whose startup probe failed; nil is `podman kill`.
 	Kill func(ctx context.Context, container string) error
 	// WasReady tells whether a run of a container was ready before this agent started (the
 	// status writer reads it back from the record this node stored); such a run starts
@@ -105,7 +105,10 @@ func New(cfg Config) *Prober {
 		cfg.Parallel = defaultParallel
 	}
 	if cfg.Kill == nil {
-		cfg.Kill = PodmanKill
+		cfg.Kill = func(ctx context.Context, container string) error {
+			_, err := (&reconcile.Commands{}).Kill(ctx, []string{container})
+			return err
+		}
 	}
 	log := cfg.Logger
 	if log == nil {

@@ -89,9 +89,12 @@ func TestNodeCommands(t *testing.T) {
 	}
 	madeID, _, _ := strings.Cut(strings.TrimPrefix(made, "swarmapi-"), ".")
 	id, _, _ := strings.Cut(strings.TrimPrefix(readToken(t, dir2), "swarmapi-"), ".")
+	// Each as a row of its own: n2's id also shows in the CREATED BY of the token made with
+	// it, which may arrive first (n2 wrote its own record before it joined).
+	rows := regexp.MustCompile(`(?m)^(` + madeID + `|` + id + `)\s`)
 	waitFor(t, 10*time.Second, "n0 knows n2's token and the token made with it", func() bool {
 		out, _ := runCLI(t, "token", "list")
-		return strings.Contains(out, madeID) && strings.Contains(out, id)
+		return len(rows.FindAllString(out, -1)) == 2
 	})
 	out, err := runCLI(t, "node", "remove", "n2")
 	want := "node/n2 removed\n" +
