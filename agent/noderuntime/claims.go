@@ -1,12 +1,10 @@
 package noderuntime
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os/exec"
 	"slices"
 	"strings"
 	"time"
@@ -14,6 +12,7 @@ import (
 	"github.com/podman-swarm/podman-swarm/agent/store"
 	"github.com/podman-swarm/podman-swarm/manifest"
 	"github.com/podman-swarm/podman-swarm/quadlet"
+	"github.com/podman-swarm/podman-swarm/reconcile"
 )
 
 // ReleasedVolumes are the podman volumes this node (self) is to delete: those of the
@@ -106,13 +105,10 @@ func (r *ClaimReaper) pass(ctx context.Context) {
 // PodmanRemoveVolume runs `podman volume rm` as the agent's user, without --force, which
 // would remove the containers that use the volume: those belong to pods that are stopping.
 func PodmanRemoveVolume(ctx context.Context, name string) error {
-	var stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, "podman", "volume", "rm", name)
-	cmd.Stderr = &stderr
-	err := cmd.Run()
-	var exit *exec.ExitError
-	if err == nil || errors.As(err, &exit) && strings.Contains(stderr.String(), "no such volume") {
+	_, err := reconcile.RunPodman(ctx, nil, "volume", "rm", name)
+	var failed *reconcile.PodmanError
+	if err == nil || errors.As(err, &failed) && strings.Contains(failed.Stderr, "no such volume") {
 		return nil
 	}
-	return fmt.Errorf("remove volume %s: %w: %s", name, err, strings.TrimSpace(stderr.String()))
+	return fmt.Errorf("remove volume %s: %w", name, err)
 }

@@ -86,8 +86,10 @@ func applyFile(c *client, file string, dryRun bool, stdin io.Reader, stdout, std
 	for _, a := range res.Applied {
 		fmt.Fprintf(stdout, "%s/%s %s%s\n", resourceName(a.Kind), a.Name, a.Result, suffix)
 	}
+	// The API's warnings go where kubectl prints the API server's: to stderr, with the
+	// local ones, so that stdout holds only what was applied.
 	for _, w := range res.Warnings {
-		fmt.Fprintln(stdout, "Warning:", w)
+		fmt.Fprintln(stderr, "Warning:", w)
 	}
 	return nil
 }

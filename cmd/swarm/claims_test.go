@@ -41,13 +41,15 @@ func TestClaimThroughTheCLI(t *testing.T) {
 	if err := os.WriteFile(file, []byte(claimManifest), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var out bytes.Buffer
-	if err := runApply(c, file, false, nil, &out); err != nil {
+	var out, warnings bytes.Buffer
+	if err := applyFile(c, file, false, nil, &out, &warnings); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "persistentvolumeclaim/data created") ||
-		!strings.Contains(out.String(), "Warning: ") || !strings.Contains(out.String(), "1Gi is not enforced") {
-		t.Errorf("apply said:\n%s", out.String())
+	if out.String() != "persistentvolumeclaim/data created\ndeployment.apps/db created\n" {
+		t.Errorf("apply printed on stdout:\n%s", out.String())
+	}
+	if !strings.HasPrefix(warnings.String(), "Warning: ") || !strings.Contains(warnings.String(), "1Gi is not enforced") {
+		t.Errorf("apply printed on stderr:\n%s", warnings.String())
 	}
 	get := func() string {
 		var b bytes.Buffer
