@@ -166,6 +166,9 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	var runtime apiserver.PodRuntime // nil with RuntimeNone
 	var pods *podGate                // nil with RuntimeNone
 	if cfg.Runtime == RuntimeSystemd {
+		if err := noderuntime.ForgetEarlierBoot(ctx, node, cfg.NodeName, cfg.StateDir, logger); err != nil {
+			log.Warn("could not tell whether the machine booted since the agent last ran; its pods' last status stands until they are seen", "err", err)
+		}
 		var probes *prober.Prober // set before any part starts, so before the first report
 		report := func(key string, s reconcile.Status) {
 			status.Report(key, s)

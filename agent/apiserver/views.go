@@ -270,6 +270,9 @@ func containerStatuses(p manifest.Pod, s store.PodStatus) []corev1.ContainerStat
 		switch r.State {
 		case reconcile.ContainerRunning:
 			cs.State.Running = &corev1.ContainerStateRunning{}
+			if !r.Started.IsZero() {
+				cs.State.Running.StartedAt = metav1.NewTime(r.Started)
+			}
 		case reconcile.ContainerTerminated:
 			cs.State.Terminated = &corev1.ContainerStateTerminated{ExitCode: int32(r.ExitCode), Reason: r.Reason}
 		default:

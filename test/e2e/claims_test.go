@@ -55,7 +55,10 @@ type claimPod struct {
 	Spec     struct{ NodeName string }
 	Status   struct {
 		Phase, Message    string
-		ContainerStatuses []struct{ Ready bool }
+		ContainerStatuses []struct {
+			Ready bool
+			State struct{ Running *struct{ StartedAt time.Time } }
+		}
 	}
 }
 
@@ -81,15 +84,30 @@ func claimPods(t *testing.T, i int) []claimPod {
 // readyOn waits until the one pvc-db pod runs, ready, on node n, and returns its name.
 func readyOn(t *testing.T, n int, within time.Duration) string {
 	t.Helper()
+	return readyOnSince(t, n, within, time.Time{})
+}
+
+// readyOnSince is readyOn for a container started at since or later: a pod seen again
+// after its node booted, not as the node reported it before.
+func readyOnSince(t *testing.T, n int, within time.Duration, since time.Time) string {
+	t.Helper()
 	var name string
 	eventually(t, within, fmt.Sprintf("the pvc-db pod ready on n%d", n), func() (bool, string) {
 		pods := claimPods(t, 1)
 		ok := len(pods) == 1 && pods[0].Spec.NodeName == nodeName(n) && pods[0].Status.Phase == "Running" &&
 			len(pods[0].Status.ContainerStatuses) == 1 && pods[0].Status.ContainerStatuses[0].Ready
+		started := ""
+		if ok && !since.IsZero() {
+			run := pods[0].Status.ContainerStatuses[0].State.Running
+			ok = run != nil && !run.StartedAt.Before(since.Truncate(time.Second))
+			if run != nil {
+				started = fmt.Sprintf(" (container started at %s, want %s or later)", run.StartedAt.Format(time.RFC3339), since.Format(time.RFC3339))
+			}
+		}
 		if ok {
 			name = pods[0].Metadata.Name
 		}
-		return ok, fmt.Sprintf("%+v", pods)
+		return ok, fmt.Sprintf("%+v%s", pods, started)
 	})
 	return name
 }
@@ -111,7 +129,11 @@ func mountsClaim(t *testing.T, n int, pod string) {
 	container := "swarm-default_" + pod + "_server"
 	out, err := onNode(n, "podman", "inspect", "-f", `{{range .Mounts}}{{.Name}}={{.Destination}} {{end}}`, container)
 	if err != nil || !strings.Contains(out, claimVolume+"=/data") {
-		t.Fatalf("%s on n%d mounts %q (%v), want %s at /data", container, n, out, err, claimVolume)
+		status, _ := swarmCLI(1, "get", "pod", pod, "-o", "yaml")
+		units, _ := onNode(n, "systemctl", "--user", "list-units", "--all", "--no-pager", "swarm-*")
+		agent, _ := onNode(n, "journalctl", "--user", "-u", "swarm-agent", "--no-pager", "-n", "80", "-o", "short-precise")
+		t.Fatalf("%s on n%d mounts %q (%v), want %s at /data\nthe pod as node 1 lists it:\n%s\nunits on n%d:\n%s\nagent on n%d:\n%s",
+			container, n, out, err, claimVolume, status, n, units, n, agent)
 	}
 }
 
@@ -200,11 +222,16 @@ func TestClaimKeepsItsDataOnItsNode(t *testing.T) {
 		if err != nil || !strings.Contains(out, want) {
 			t.Errorf("swarm get pods -o wide does not give the reason: %v\n%s", err, out)
 		}
+		booted := time.Now()
 		if out, err := rigCmd("boot", "2"); err != nil {
 			t.Fatalf("rig boot 2: %v\n%s", err, out)
 		}
 		allReady(t, 1, 90*time.Second)
-		back := readyOn(t, 2, 2*time.Minute)
+		back := readyOnSince(t, 2, 2*time.Minute, booted)
+		// What n2 said of its pods before it died is not taken as true after it booted.
+		if log, _ := onNode(2, "journalctl", "--user", "-u", "swarm-agent", "-b", "--no-pager", "-o", "cat"); !strings.Contains(log, "the machine booted since the agent last ran") {
+			t.Errorf("n2's agent did not forget its pods' status of the boot before:\n%s", log)
+		}
 		mountsClaim(t, 2, back)
 		if got := marker(t, 2); got != token {
 			t.Fatalf("after the node came back the volume holds %q, want %q", got, token)
