@@ -41,6 +41,7 @@ import (
 	"github.com/podman-swarm/podman-swarm/agent/liveness"
 	"github.com/podman-swarm/podman-swarm/agent/nodemeta"
 	"github.com/podman-swarm/podman-swarm/agent/noderuntime"
+	"github.com/podman-swarm/podman-swarm/agent/podconfig"
 	"github.com/podman-swarm/podman-swarm/agent/prober"
 	"github.com/podman-swarm/podman-swarm/agent/quorum"
 	"github.com/podman-swarm/podman-swarm/agent/schedule"
@@ -165,18 +166,21 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	var runtime apiserver.PodRuntime // nil with RuntimeNone
 	var pods *podGate                // nil with RuntimeNone
 	if cfg.Runtime == RuntimeSystemd {
+		if err := noderuntime.ForgetEarlierBoot(ctx, node, cfg.NodeName, cfg.StateDir, logger); err != nil {
+			log.Warn("could not tell whether the machine booted since the agent last ran; its pods' last status stands until they are seen", "err", err)
+		}
 		var probes *prober.Prober // set before any part starts, so before the first report
 		report := func(key string, s reconcile.Status) {
 			status.Report(key, s)
 			probes.Poke()
 		}
-		r, ports, err := startPods(ctx, cfg, node, addr, netRanges, report, logger)
+		r, configs, ports, err := startPods(ctx, cfg, node, addr, netRanges, report, logger)
 		if err != nil {
 			node.Shutdown()
 			ln.Close()
 			return nil, fmt.Errorf("start the systemd runtime: %w", err)
 		}
-		pods = &podGate{runtime: r}
+		pods = &podGate{runtime: configs}
 		parts.Add("reconciler", r)
 		// In the background, so that the first pod does not build podman's pause image.
 		parts.Add("pauseimage", reconcile.PauseImageWarmup{Logger: logger})
@@ -189,6 +193,9 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		parts.Add("pod-rules", keeper)
 		parts.Add("pod-rules-poke", pokeOnChange{views: views, keeper: keeper})
 		runtime = r
+	}
+	if remove := cfg.volumeRemover(); remove != nil {
+		parts.Add("claims", noderuntime.NewClaimReaper(node, cfg.NodeName, remove, logger))
 	}
 	parts.Add("view", views)
 	server := apiserver.New(ln, apiserver.Config{
@@ -237,20 +244,30 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	return a, nil
 }
 
-// startPods builds this node's pod runtime: the table of its pods' node ports and the
-// reconciler that renders each pod with its network.
-func startPods(ctx context.Context, cfg Config, node *cluster.Node, addr string, ranges netalloc.Ranges, report func(podKey string, s reconcile.Status), log *slog.Logger) (*reconcile.Reconciler, *noderuntime.NodePorts, error) {
+// startPods builds this node's pod runtime: the table of its pods' node ports, the
+// reconciler that renders each pod with its network, and in front of it the keeper of what
+// the pods take from ConfigMaps and Secrets.
+func startPods(ctx context.Context, cfg Config, node *cluster.Node, addr string, ranges netalloc.Ranges, report func(podKey string, s reconcile.Status), log *slog.Logger) (*reconcile.Reconciler, *podconfig.Keeper, *noderuntime.NodePorts, error) {
 	opts, err := renderOptions(cfg, addr)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
+	}
+	objects := &podconfig.Objects{}
+	opts.Config, opts.Pinned = objects, objects.Pinned
+	if err := podconfig.PrepareConfigDir(opts.ConfigDir); err != nil {
+		return nil, nil, nil, fmt.Errorf("create the folder of configMap volumes: %w", err)
 	}
 	ports, err := openNodePorts(cfg, node, addr, opts.SwarmBinary, ranges, log)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	r, err := startSystemdRuntime(ctx, cfg, opts, ports, report)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
+	}
+	keeper := podconfig.NewKeeper(node, objects, opts, podconfig.Podman{}, r, log)
+	if err := keeper.KeepPinsIn(filepath.Join(cfg.StateDir, PinnedConfigFile)); err != nil {
+		log.Warn("cannot read what the pods were created with: a running pod whose ConfigMap or Secret changed meanwhile takes the current values", "component", "podconfig", "err", err)
 	}
 	// The reconciler's first pass must see the pods this node runs (the store is read back
 	// from disk by now), each with the network it has: with an empty desired list it would
@@ -258,8 +275,8 @@ func startPods(ctx context.Context, cfg Config, node *cluster.Node, addr string,
 	st := store.Read(node, log)
 	mine := noderuntime.Assigned(st, cfg.NodeName)
 	ports.Update(mine, noderuntime.PodIPs(st, cfg.NodeName))
-	r.SetDesired(mine)
-	return r, ports, nil
+	keeper.SetDesired(mine)
+	return r, keeper, ports, nil
 }
 
 // APIAddr is the address the API listens on.

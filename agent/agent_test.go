@@ -351,10 +351,10 @@ func TestPodRequestsGoToItsNode(t *testing.T) {
 // A manifest that validates but that no node could run is refused at apply, whole.
 func TestApplyRefusesUnrunnablePod(t *testing.T) {
 	a := startAgents(t, 1, nil)[0]
-	doc := deploymentYAML("ok", 1, "") + "---\n" + strings.Replace(deploymentYAML("web", 1, "      volumes: [{name: s, configMap: {name: x}}]\n"), "image: localhost/test:1", "image: localhost/test:1\n          volumeMounts: [{name: s, mountPath: /s}]", 1)
+	doc := deploymentYAML("ok", 1, "") + "---\n" + strings.Replace(deploymentYAML("web", 1, "      volumes: [{name: s, nfs: {server: nfs.example, path: /x}}]\n"), "image: localhost/test:1", "image: localhost/test:1\n          volumeMounts: [{name: s, mountPath: /s}]", 1)
 	var e api.APIError
 	if code := call(t, a, "POST", "/api/v1/manifests", "application/yaml", []byte(doc), &e); code != http.StatusUnprocessableEntity ||
-		len(e.Details) != 1 || !strings.Contains(e.Details[0], "document 2 (Deployment web): spec.template.spec.volumes[0].configMap: cannot run on a node") {
+		len(e.Details) != 1 || !strings.Contains(e.Details[0], "document 2 (Deployment web): spec.template.spec.volumes[0].nfs: cannot run on a node") {
 		t.Fatalf("HTTP %d %+v", code, e)
 	}
 	if n := len(a.Node().List("")) - len(a.Node().List(store.PrefixToken)); n != 0 {

@@ -54,12 +54,14 @@ var adminRoutes = map[string]bool{
 	"POST /api/v1/tokens":                       true,
 	"GET /api/v1/tokens":                        true,
 	"DELETE /api/v1/tokens/:token":              true,
+	"GET /api/v1/secrets":                       true,
+	"GET /api/v1/secrets/:namespace/:name":      true,
 }
 
 // The take-over of the cluster with a read-only token fails at its first step: the token
 // reads no join token (with which a new agent would join and mint itself a token with full
-// rights), rotates none, manages no tokens and removes no node. It still reads the
-// workloads and the nodes. Every route is tried.
+// rights), rotates none, manages no tokens, reads no Secret and removes no node. It still
+// reads the workloads and the nodes. Every route is tried.
 func TestReadOnlyTokenCannotTakeOver(t *testing.T) {
 	agents := startAgents(t, 2, nil)
 	a := agents[0]

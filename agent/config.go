@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/memberlist"
 
 	"github.com/podman-swarm/podman-swarm/agent/liveness"
+	"github.com/podman-swarm/podman-swarm/agent/noderuntime"
 	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/cluster"
 	"github.com/podman-swarm/podman-swarm/netalloc"
@@ -108,6 +109,9 @@ type Config struct {
 	// dialWorkloads, set by tests, opens the liveness probes' connections (to play a
 	// machine cut off with the gossip links); nil dials the network.
 	dialWorkloads liveness.Dialer
+	// removeVolume, set by tests, deletes the volumes of deleted claims in place of podman
+	// (which runs them only with RuntimeSystemd).
+	removeVolume noderuntime.RemoveVolume
 }
 
 // DefaultProbeInterval is the failure detection probe interval, the cluster's own default,
@@ -219,4 +223,16 @@ func (c Config) withDefaults() Config {
 		c.Clock = time.Now
 	}
 	return c
+}
+
+// volumeRemover deletes the volumes of this node's deleted claims: podman's with
+// RuntimeSystemd, the tests' when they set one, none otherwise.
+func (c Config) volumeRemover() noderuntime.RemoveVolume {
+	switch {
+	case c.removeVolume != nil:
+		return c.removeVolume
+	case c.Runtime == RuntimeSystemd:
+		return noderuntime.PodmanRemoveVolume
+	}
+	return nil
 }

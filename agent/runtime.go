@@ -28,6 +28,14 @@ func nodeAddress(cfg Config, gossipAddr string) string {
 	return ""
 }
 
+// PinnedConfigFile is the file under the state folder that keeps what the Deployments'
+// pods of this node were first created with (podconfig.Keeper.KeepPinsIn), mode 0600.
+const PinnedConfigFile = "pinned-config.json"
+
+// ConfigVolumesDir is the folder under the state folder that holds the pods' configMap
+// volumes.
+const ConfigVolumesDir = "config"
+
 // renderOptions are the node's facts the pods are rendered with. They must stay the same
 // across restarts of the agent: a change rewrites, and so restarts, every pod.
 func renderOptions(cfg Config, addr string) (quadlet.Options, error) {
@@ -47,6 +55,8 @@ func renderOptions(cfg Config, addr string) (quadlet.Options, error) {
 		HostIP:      addr,
 		NodeName:    cfg.NodeName,
 		SwarmBinary: self,
+		// The agent's own folder: only its user reads it (see podconfig).
+		ConfigDir: filepath.Join(cfg.StateDir, ConfigVolumesDir),
 	}
 	dns := cfg.PodDNS
 	if dns == "" {

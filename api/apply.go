@@ -4,6 +4,9 @@ package api
 type ApplyResult struct {
 	DryRun  bool      `json:"dryRun,omitempty"`
 	Applied []Applied `json:"applied"`
+	// Warnings are what the manifest asks for that the cluster does not do, each naming
+	// its object and field; kubectl prints them as "Warning: ...".
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Applied says what an apply did to one object, in kubectl's words.

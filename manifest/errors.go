@@ -89,7 +89,7 @@ func fieldErrors(src Source, errs field.ErrorList) Errors {
 // "Invalid value: -1: must be ..."), without repeating the field path.
 func fieldReason(e *field.Error) string {
 	switch e.Type {
-	case field.ErrorTypeRequired, field.ErrorTypeForbidden, field.ErrorTypeTooMany, field.ErrorTypeInternal:
+	case field.ErrorTypeRequired, field.ErrorTypeForbidden, field.ErrorTypeTooMany, field.ErrorTypeTooLong, field.ErrorTypeInternal:
 		if e.Detail == "" {
 			return e.Type.String()
 		}

@@ -32,6 +32,9 @@ type Object struct {
 	Service    *corev1.Service
 	Ingress    *networkingv1.Ingress
 	Pod        *corev1.Pod
+	Claim      *corev1.PersistentVolumeClaim
+	ConfigMap  *corev1.ConfigMap
+	Secret     *corev1.Secret
 }
 
 // Meta returns the object's metadata.
@@ -43,6 +46,12 @@ func (o Object) Meta() *metav1.ObjectMeta {
 		return &o.Service.ObjectMeta
 	case o.Ingress != nil:
 		return &o.Ingress.ObjectMeta
+	case o.Claim != nil:
+		return &o.Claim.ObjectMeta
+	case o.ConfigMap != nil:
+		return &o.ConfigMap.ObjectMeta
+	case o.Secret != nil:
+		return &o.Secret.ObjectMeta
 	default:
 		return &o.Pod.ObjectMeta
 	}
@@ -94,10 +103,13 @@ var kinds = map[string]kind{
 		o.Pod = &corev1.Pod{}
 		return decodeStrict(data, o.Pod)
 	}},
+	"ConfigMap":             {"v1", decodeConfigMap},
+	"Secret":                {"v1", decodeSecret},
+	"PersistentVolumeClaim": {"v1", decodeClaim},
 }
 
 // SupportedKinds names the kinds a manifest may hold, for error messages and help.
-const SupportedKinds = "Deployment (apps/v1), Service (v1), Ingress (networking.k8s.io/v1), Pod (v1), and List (v1) of those"
+const SupportedKinds = "Deployment (apps/v1), Service (v1), Ingress (networking.k8s.io/v1), Pod (v1), ConfigMap (v1), Secret (v1), PersistentVolumeClaim (v1), and List (v1) of those"
 
 // Parse reads manifests: YAML or JSON documents separated by `---`, possibly `kind: List`.
 // It returns every object, validated, or Errors listing every problem found; one bad
@@ -165,7 +177,8 @@ func parseDocument(file string, doc document) ([]Object, Errors) {
 	if err := json.Unmarshal(data, &head); err != nil {
 		return nil, Errors{{Source: src, Reason: "not a Kubernetes object: expected a mapping with apiVersion, kind and metadata", Malformed: true}}
 	}
-	if head.Kind == "List" || head.Kind == "DeploymentList" || head.Kind == "ServiceList" || head.Kind == "IngressList" || head.Kind == "PodList" {
+	if head.Kind == "List" || head.Kind == "DeploymentList" || head.Kind == "ServiceList" || head.Kind == "IngressList" || head.Kind == "PodList" ||
+		head.Kind == "ConfigMapList" || head.Kind == "SecretList" || head.Kind == "PersistentVolumeClaimList" {
 		return parseList(src, head)
 	}
 	o, err := decodeObject(src, head, data)

@@ -23,6 +23,10 @@ type Pod struct {
 	// pod-template-hash label of Kubernetes); a changed template gets a new hash.
 	TemplateHash string         `json:"templateHash,omitempty"`
 	Spec         corev1.PodSpec `json:"spec"`
+	// ConfigVersions are the versions of the ConfigMaps and Secrets that the pod's
+	// containers are to start with (see ConfigVersions), which its template hash
+	// includes: its node starts it only once it has them. Nil for a bare Pod.
+	ConfigVersions map[string]string `json:"configVersions,omitempty"`
 }
 
 // Key is the pod's cluster-wide name: "namespace/name".
@@ -65,9 +69,13 @@ func Replicas(d *appsv1.Deployment) int {
 	return int(*d.Spec.Replicas)
 }
 
-// DeploymentPod returns the ordinal-th pod of a Deployment's current template.
+// DeploymentPod returns the ordinal-th pod of a Deployment's current template, without
+// the cluster's ConfigMaps and Secrets (see DeploymentPodWith).
 func DeploymentPod(d *appsv1.Deployment, ordinal int) Pod {
-	hash := TemplateHash(&d.Spec.Template)
+	return deploymentPod(d, ordinal, TemplateHash(&d.Spec.Template))
+}
+
+func deploymentPod(d *appsv1.Deployment, ordinal int, hash string) Pod {
 	labels := make(map[string]string, len(d.Spec.Template.Labels)+1)
 	for k, v := range d.Spec.Template.Labels {
 		labels[k] = v

@@ -30,6 +30,12 @@ func validateObject(o Object) Errors {
 		errs = validateIngress(o.Ingress)
 	case o.Pod != nil:
 		errs = validatePod(o.Pod)
+	case o.Claim != nil:
+		errs = validateClaim(o.Claim)
+	case o.ConfigMap != nil:
+		errs = validateConfigMap(o.ConfigMap)
+	case o.Secret != nil:
+		errs = validateSecret(o.Secret)
 	}
 	return fieldErrors(o.Source, errs)
 }

@@ -25,6 +25,7 @@ func validatePodSpec(spec *corev1.PodSpec, p *field.Path) field.ErrorList {
 			errs = append(errs, field.Duplicate(vp.Child("name"), v.Name))
 		}
 		volumes.Insert(v.Name)
+		errs = append(errs, validateConfigVolume(&spec.Volumes[i], vp)...)
 		if v.HostPath != nil && !path.IsAbs(v.HostPath.Path) {
 			errs = append(errs, field.Invalid(vp.Child("hostPath", "path"), v.HostPath.Path, "must be an absolute path"))
 		}
@@ -158,7 +159,9 @@ func validateContainer(c *corev1.Container, p *field.Path, volumes sets.Set[stri
 		if e.Value != "" && e.ValueFrom != nil {
 			errs = append(errs, field.Invalid(ep.Child("valueFrom"), "", "may not be specified when `value` is not empty"))
 		}
+		errs = append(errs, validateEnvSource(e.ValueFrom, ep.Child("valueFrom"))...)
 	}
+	errs = append(errs, validateEnvFrom(c.EnvFrom, p)...)
 	mounts := sets.New[string]()
 	for i, m := range c.VolumeMounts {
 		mp := p.Child("volumeMounts").Index(i)

@@ -2,6 +2,7 @@ package quadlet
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/podman-swarm/podman-swarm/manifest"
@@ -9,7 +10,8 @@ import (
 
 // Check renders one pod of every Deployment and every bare Pod of a manifest with opts, so
 // that a manifest a node could not run is refused when it is applied, not later on the node.
-// The replicas of a Deployment differ only in their names, so one stands for all.
+// The replicas of a Deployment differ only in their names, so one stands for all. A pod that
+// only lacks a ConfigMap or Secret passes: it waits for it, as in Kubernetes.
 func Check(set *manifest.Set, opts Options) error {
 	var errs manifest.Errors
 	for _, o := range set.Objects {
@@ -22,7 +24,13 @@ func Check(set *manifest.Set, opts Options) error {
 		default:
 			continue
 		}
-		if _, err := Render(pod, opts); err != nil {
+		_, err := Render(pod, opts)
+		var missing *MissingError
+		if errors.As(err, &missing) {
+			// The ConfigMap or Secret may be applied later: the pod waits for it.
+			continue
+		}
+		if err != nil {
 			var fe *FieldError
 			if !errors.As(err, &fe) {
 				// Render only fails with a FieldError; anything else is about the whole object.
@@ -51,4 +59,36 @@ func templateField(field string) string {
 		}
 	}
 	return field
+}
+
+// Warnings renders one pod of every Deployment and every bare Pod of a manifest with opts,
+// as Check does, and returns the fields Render ignores or skips, named as the user wrote
+// them ("app.yaml: document 1 (Deployment web): spec.template.spec...: not supported,
+// ignored"), so that they are seen when the manifest is applied, not only in a node's log.
+// opts.Config, when nil, is the manifest's own ConfigMaps and Secrets.
+func Warnings(set *manifest.Set, opts Options) []string {
+	if opts.Config == nil {
+		opts.Config = manifest.ConfigObjectsOf(set)
+	}
+	var out []string
+	for _, o := range set.Objects {
+		var pod manifest.Pod
+		switch {
+		case o.Deployment != nil:
+			pod = manifest.DeploymentPod(o.Deployment, 0)
+		case o.Pod != nil:
+			pod = manifest.BarePod(o.Pod)
+		default:
+			continue
+		}
+		res, _ := Render(pod, opts)
+		for _, w := range res.Warnings {
+			path := w.Path
+			if o.Deployment != nil {
+				path = templateField(path)
+			}
+			out = append(out, fmt.Sprintf("%s: %s: %s", o.Source, path, w.Message))
+		}
+	}
+	return out
 }

@@ -17,7 +17,7 @@ spec:
   template:
     metadata: {labels: {app: web}}
     spec:
-      volumes: [{name: s, secret: {secretName: x}}]
+      volumes: [{name: s, nfs: {server: nfs.example, path: /x}}]
       containers: [{name: c, image: i, volumeMounts: [{name: s, mountPath: /s}]}]
 ---
 apiVersion: v1
@@ -35,7 +35,7 @@ spec:
 	if !errors.As(err, &errs) || len(errs) != 1 {
 		t.Fatalf("Check = %v", err)
 	}
-	want := `app.yaml: document 1 (Deployment web): spec.template.spec.volumes[0].secret: cannot run on a node: volume "s" has type secret, which is not supported; only emptyDir and hostPath volumes are`
+	want := `app.yaml: document 1 (Deployment web): spec.template.spec.volumes[0].nfs: cannot run on a node: volume "s" has type nfs, which is not supported; only emptyDir, hostPath, configMap, secret and persistentVolumeClaim volumes are`
 	if errs[0].Error() != want {
 		t.Errorf("error:\n got %s\nwant %s", errs[0], want)
 	}

@@ -79,6 +79,11 @@ func (r *renderer) containerUnit(ca containerAt, o order) (Unit, error) {
 		u.add("Container", "WorkingDir", v)
 	}
 	for _, kv := range env.ordered() {
+		if kv.secret != "" {
+			// The value stays in podman's secret store; the unit names it only.
+			u.add("Container", "Secret", kv.secret+",type=env,target="+kv.key)
+			continue
+		}
 		v, err := quoteWord(kv.key + "=" + kv.value)
 		if err != nil {
 			return Unit{}, fieldError(kv.path, "%q %v", kv.value, err)

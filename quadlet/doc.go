@@ -1,6 +1,7 @@
 // Package quadlet turns one Kubernetes pod into the Quadlet units (podman 5.4) that run it as
 // rootless systemd user services: a .pod unit, one .container unit per init container and
-// container, and one .volume unit per emptyDir volume. Render is pure and deterministic; the
+// container, and one .volume unit per emptyDir volume and per PersistentVolumeClaim (whose
+// podman volume is the claim's, kept across pods). Render is pure and deterministic; the
 // reconciler writes its units into ~/.config/containers/systemd.
 //
 // # What Render returns
@@ -83,7 +84,21 @@
 // An emptyDir (also a volume with no source, as in Kubernetes) is a podman volume named
 // after the pod and the volume, made by its .volume unit (tmpfs for medium Memory, with
 // sizeLimit as its size); the reconciler removes it with the pod. A hostPath is a bind
-// mount, with readOnly and subPath. Any other volume type refuses the pod.
+// mount, with readOnly and subPath. A configMap volume is a folder on the node
+// (Options.ConfigDir), bind-mounted read-only, which the node writes from Result.ConfigVolumes
+// and rewrites in place when the ConfigMap changes (with subPath, the file is mounted through
+// ConfigDataDir and keeps its version). A secret volume is one podman secret per file,
+// mounted at its path (Secret=...,type=mount). Any other volume type refuses the pod.
+//
+// # ConfigMaps and Secrets
+//
+// Options.Config finds the objects the pod takes values from. A ConfigMap's values as
+// environment are written as Environment=; a Secret's never enter a unit: each is a podman
+// secret (Result.Secrets, named by SecretName after the Secret's stored version), named with
+// Secret=...,type=env, which the node creates before the pod starts. A $(VAR) naming such a
+// variable stays unexpanded. envFrom comes before env, a key that is no variable name is
+// skipped with a warning, a missing optional object or key adds nothing, and a missing
+// required one refuses the pod with a *MissingError once every other check passed.
 //
 // # Init containers
 //
@@ -98,8 +113,8 @@
 // Every field of PodSpec, Container and the structs under them has a rule (fields.go): mapped,
 // ignored with a warning ("not supported, ignored", with the reason), honoured elsewhere
 // (nodeName and nodeSelector, by the scheduler), or refused with an error, when ignoring it
-// would change what the workload does in a way a user relies on: secret and configMap
-// references, other volume types, privileged containers, hostPID, hostIPC, gRPC probes,
+// would change what the workload does in a way a user relies on: env sources other than
+// fieldRef, configMapKeyRef and secretKeyRef, other volume types, privileged containers, hostPID, hostIPC, gRPC probes,
 // resource claims, volume devices. A test checks the rules against the Kubernetes types,
 // so a field added to them cannot slip through. Resource requests only inform scheduling and
 // are ignored with a warning; limits become --memory and --cpus (Quadlet 5.4 has no key

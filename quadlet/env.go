@@ -19,10 +19,14 @@ type envValue struct {
 	path  string
 	// static: the value was written literally, not taken from valueFrom.
 	static bool
+	// secret is the podman secret that holds the value, which the unit names instead of
+	// writing it (value is then empty).
+	secret string
 }
 
-// envEntry is one variable of the environment, with the field it comes from.
-type envEntry struct{ key, value, path string }
+// envEntry is one variable of the environment, with the field it comes from, or the
+// podman secret that holds its value.
+type envEntry struct{ key, value, path, secret string }
 
 func (e *envList) set(name string, v envValue) {
 	if _, ok := e.values[name]; !ok {
@@ -31,9 +35,11 @@ func (e *envList) set(name string, v envValue) {
 	e.values[name] = v
 }
 
+// lookup finds a variable for $(NAME) expansion. One whose value is a Secret's stays
+// unexpanded: its value is never written into the units.
 func (e *envList) lookup(name string) (string, bool) {
 	v, ok := e.values[name]
-	return v.value, ok
+	return v.value, ok && v.secret == ""
 }
 
 // lookupStatic finds only the variables with a literal value.
@@ -45,15 +51,20 @@ func (e *envList) lookupStatic(name string) (string, bool) {
 func (e *envList) ordered() []envEntry {
 	out := make([]envEntry, len(e.names))
 	for i, n := range e.names {
-		out[i] = envEntry{n, e.values[n].value, e.values[n].path}
+		out[i] = envEntry{n, e.values[n].value, e.values[n].path, e.values[n].secret}
 	}
 	return out
 }
 
-// environment resolves a container's env: literal values with $(VAR) expanded from the
-// variables defined before them, and fieldRef values from the pod and the node.
+// environment resolves a container's env, after its envFrom as the kubelet does: literal
+// values with $(VAR) expanded from the variables defined before them, fieldRef values from
+// the pod and the node, configMapKeyRef values from the ConfigMap, and secretKeyRef values
+// as podman secrets.
 func (r *renderer) environment(c *corev1.Container, p string) (*envList, error) {
 	env := &envList{values: map[string]envValue{}}
+	if err := r.envFrom(env, c, p); err != nil {
+		return nil, err
+	}
 	for i := range c.Env {
 		e := &c.Env[i]
 		ep := fmt.Sprintf("%s.env[%d]", p, i)
@@ -74,25 +85,49 @@ func (r *renderer) environment(c *corev1.Container, p string) (*envList, error) 
 			if e.Value != "" {
 				return nil, fieldError(ep+".valueFrom", "may not be set together with value")
 			}
-			value, err := r.valueFrom(e.ValueFrom, ep+".valueFrom")
+			value, secret, found, err := r.valueFrom(e.ValueFrom, ep+".valueFrom")
 			if err != nil {
 				return nil, err
 			}
-			v.value = value
+			if !found {
+				// An optional key that is missing sets no variable, as in Kubernetes; a
+				// required one refuses the pod at the end (MissingError).
+				continue
+			}
+			if secret != "" {
+				if err := checkSecretTarget(e.Name); err != nil {
+					return nil, fieldError(ep+".name", "%q %v", e.Name, err)
+				}
+			}
+			v.value, v.secret = value, secret
 		}
 		env.set(e.Name, v)
 	}
 	return env, nil
 }
 
-// valueFrom resolves a valueFrom: only fieldRef can be known on the node.
-func (r *renderer) valueFrom(src *corev1.EnvVarSource, p string) (string, error) {
+// valueFrom resolves a valueFrom: a fieldRef from the pod and the node, a key of a
+// ConfigMap as its value, a key of a Secret as the podman secret that holds it.
+func (r *renderer) valueFrom(src *corev1.EnvVarSource, p string) (value, secret string, found bool, err error) {
 	if err := r.checkFields(p, src, envVarSourceRules); err != nil {
-		return "", err
+		return "", "", false, err
 	}
-	if src.FieldRef == nil {
-		return "", fieldError(p, "names no source")
+	switch {
+	case src.ConfigMapKeyRef != nil:
+		value, found, err := r.configMapKeyValue(src.ConfigMapKeyRef, p+".configMapKeyRef")
+		return value, "", found, err
+	case src.SecretKeyRef != nil:
+		secret, err := r.secretKeyValue(src.SecretKeyRef, p+".secretKeyRef")
+		return "", secret, secret != "", err
+	case src.FieldRef == nil:
+		return "", "", false, fieldError(p, "names no source")
 	}
+	value, err = r.fieldRef(src, p)
+	return value, "", true, err
+}
+
+// fieldRef resolves a fieldRef from the pod and the node.
+func (r *renderer) fieldRef(src *corev1.EnvVarSource, p string) (string, error) {
 	fp := p + ".fieldRef"
 	if err := r.checkFields(fp, src.FieldRef, fieldSelectorRules); err != nil {
 		return "", err

@@ -30,8 +30,12 @@ type UnitRef struct {
 	// Service is the systemd service the unit becomes, e.g. "swarm-default_web_app.service".
 	Service string
 	// PodmanVolume is the podman volume a volume unit creates (VolumeName), which outlives
-	// the unit: the reconciler deletes it with the pod.
+	// the unit: the reconciler deletes it with the pod. It is "" for a claim's unit.
 	PodmanVolume string
+	// Claim is the PersistentVolumeClaim whose volume a volume unit creates (named by
+	// ClaimVolumeName, in the pod's namespace); that volume is the claim's, and outlives the
+	// pod. "" for any other unit.
+	Claim string
 }
 
 // Unit is one unit file to write into the Quadlet folder, with the facts about it that the
@@ -121,6 +125,8 @@ func ParseUnitName(file string) (UnitRef, bool) {
 		return containerRef(parts[0], parts[1], parts[2]), true
 	case kind == KindVolume && len(parts) == 3:
 		return volumeRef(parts[0], parts[1], parts[2]), true
+	case kind == KindVolume:
+		return parseClaimUnit(parts)
 	}
 	return UnitRef{}, false
 }

@@ -42,8 +42,16 @@ func checkFacts(t *testing.T, res Result) {
 			if got := last("Volume", "ServiceName"); got != service {
 				t.Errorf("%s: ServiceName=%s, fact %s", u.Name, got, u.Service)
 			}
-			if got := last("Volume", "VolumeName"); got != u.PodmanVolume {
-				t.Errorf("%s: VolumeName=%s, fact %s", u.Name, got, u.PodmanVolume)
+			want := u.PodmanVolume
+			if u.Claim != "" {
+				// A claim's volume is the claim's: the unit deletes none with the pod.
+				want = ClaimVolumeName(u.Namespace, u.Claim)
+				if u.PodmanVolume != "" || u.Volume != "" {
+					t.Errorf("%s: a claim's unit with facts %+v", u.Name, u.UnitRef)
+				}
+			}
+			if got := last("Volume", "VolumeName"); got != want {
+				t.Errorf("%s: VolumeName=%s, want %s (facts %+v)", u.Name, got, want, u.UnitRef)
 			}
 		case KindContainer:
 			// Quadlet names a container's service after its file.

@@ -165,7 +165,7 @@ var containerRules = rules{fields: map[string]fieldRule{
 	"securityContext":          mapped,
 	"lifecycle":                mapped,
 	"restartPolicy":            mapped,
-	"envFrom":                  refuse("configMap and secret references cannot be resolved on the node"),
+	"envFrom":                  mapped,
 	"volumeDevices":            refuse("raw block devices are not supported"),
 	"resizePolicy":             ignore("resources are fixed when the container starts"),
 	"restartPolicyRules":       ignore("the pod's restartPolicy applies"),
@@ -221,8 +221,10 @@ var envVarRules = rules{fields: map[string]fieldRule{
 }, others: ignore("")}
 
 var envVarSourceRules = rules{fields: map[string]fieldRule{
-	"fieldRef": mapped,
-}, others: refuse("only fieldRef can be resolved on the node")}
+	"fieldRef":        mapped,
+	"configMapKeyRef": mapped,
+	"secretKeyRef":    mapped,
+}, others: refuse("only fieldRef, configMapKeyRef and secretKeyRef can be resolved on the node")}
 
 var resourcesRules = rules{fields: map[string]fieldRule{
 	"limits":   mapped,
@@ -230,13 +232,17 @@ var resourcesRules = rules{fields: map[string]fieldRule{
 	"claims":   ignore(""),
 }, others: ignore("")}
 
-// volumeRules refuse every volume type but emptyDir and hostPath, including types that
-// Kubernetes adds later.
+// volumeRules refuse every volume type but emptyDir, hostPath, configMap, secret and
+// persistentVolumeClaim, including types that Kubernetes adds later.
 var volumeRules = rules{fields: map[string]fieldRule{
-	"name":     mapped,
-	"emptyDir": mapped,
-	"hostPath": mapped,
-}, others: refuse("only emptyDir and hostPath volumes are supported")}
+	"name":      mapped,
+	"emptyDir":  mapped,
+	"hostPath":  mapped,
+	"configMap": mapped,
+	"secret":    mapped,
+
+	"persistentVolumeClaim": mapped,
+}, others: refuse("only emptyDir, hostPath, configMap, secret and persistentVolumeClaim volumes are supported")}
 
 var emptyDirRules = rules{fields: map[string]fieldRule{
 	"medium":    mapped,
@@ -316,6 +322,7 @@ var fieldTables = []struct {
 	{reflect.TypeOf(corev1.Volume{}), volumeRules},
 	{reflect.TypeOf(corev1.EmptyDirVolumeSource{}), emptyDirRules},
 	{reflect.TypeOf(corev1.HostPathVolumeSource{}), hostPathRules},
+	{reflect.TypeOf(corev1.PersistentVolumeClaimVolumeSource{}), claimSourceRules},
 	{reflect.TypeOf(corev1.SecurityContext{}), securityContextRules},
 	{reflect.TypeOf(corev1.PodSecurityContext{}), podSecurityContextRules},
 	{reflect.TypeOf(corev1.Lifecycle{}), lifecycleRules},
@@ -329,20 +336,45 @@ var fieldTables = []struct {
 	{reflect.TypeOf(corev1.ObjectFieldSelector{}), fieldSelectorRules},
 	{reflect.TypeOf(corev1.Capabilities{}), capabilitiesRules},
 	{reflect.TypeOf(corev1.PodDNSConfigOption{}), dnsConfigOptionRule},
+	{reflect.TypeOf(corev1.EnvFromSource{}), envFromRules},
+	{reflect.TypeOf(corev1.ConfigMapEnvSource{}), configMapEnvRules},
+	{reflect.TypeOf(corev1.SecretEnvSource{}), secretEnvRules},
+	{reflect.TypeOf(corev1.ConfigMapKeySelector{}), configMapKeyRules},
+	{reflect.TypeOf(corev1.SecretKeySelector{}), secretKeyRules},
+	{reflect.TypeOf(corev1.ConfigMapVolumeSource{}), configMapVolumeRules},
+	{reflect.TypeOf(corev1.SecretVolumeSource{}), secretVolumeRules},
+	{reflect.TypeOf(corev1.KeyToPath{}), keyToPathRules},
 }
 
 // The rules for the small structs that Render reads whole; they exist so that a field added
 // to one of them is noticed.
 var (
-	containerPortRules  = allMapped("name", "hostPort", "containerPort", "protocol", "hostIP")
-	hostAliasRules      = allMapped("ip", "hostnames")
-	httpHeaderRules     = allMapped("name", "value")
-	execActionRules     = allMapped("command")
-	sleepActionRules    = allMapped("seconds")
-	fieldSelectorRules  = allMapped("apiVersion", "fieldPath")
-	capabilitiesRules   = allMapped("add", "drop")
-	dnsConfigOptionRule = allMapped("name", "value")
+	containerPortRules   = allMapped("name", "hostPort", "containerPort", "protocol", "hostIP")
+	hostAliasRules       = allMapped("ip", "hostnames")
+	httpHeaderRules      = allMapped("name", "value")
+	execActionRules      = allMapped("command")
+	sleepActionRules     = allMapped("seconds")
+	fieldSelectorRules   = allMapped("apiVersion", "fieldPath")
+	capabilitiesRules    = allMapped("add", "drop")
+	dnsConfigOptionRule  = allMapped("name", "value")
+	envFromRules         = allMapped("prefix", "configMapRef", "secretRef")
+	configMapEnvRules    = allMapped("name", "optional")
+	secretEnvRules       = allMapped("name", "optional")
+	configMapKeyRules    = allMapped("name", "key", "optional")
+	secretKeyRules       = allMapped("name", "key", "optional")
+	configMapVolumeRules = withIgnored(allMapped("name", "items", "defaultMode", "optional"), "defaultUser")
+	secretVolumeRules    = withIgnored(allMapped("secretName", "items", "defaultMode", "optional"), "defaultUser")
+	keyToPathRules       = withIgnored(allMapped("key", "path", "mode"), "user")
+	claimSourceRules     = allMapped("claimName", "readOnly")
 )
+
+// withIgnored adds fields that are ignored with a warning to rs.
+func withIgnored(rs rules, names ...string) rules {
+	for _, n := range names {
+		rs.fields[n] = ignore("the files belong to the container's root user")
+	}
+	return rs
+}
 
 func allMapped(names ...string) rules {
 	rs := rules{fields: map[string]fieldRule{}, others: ignore("")}

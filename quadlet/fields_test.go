@@ -86,7 +86,7 @@ func TestNewVolumeTypesAreRefused(t *testing.T) {
 		if rule, ok := volumeRules.fields[f]; ok && rule.how == handled {
 			continue
 		}
-		if !strings.Contains(volumeRules.others.note, "only emptyDir and hostPath") {
+		if !strings.Contains(volumeRules.others.note, "only emptyDir, hostPath, configMap, secret and persistentVolumeClaim") {
 			t.Errorf("volume type %s is not refused", f)
 		}
 	}

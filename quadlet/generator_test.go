@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/podman-swarm/podman-swarm/manifest"
 )
@@ -121,6 +122,10 @@ func checkGenerated(t *testing.T, pod manifest.Pod, units []Unit, services map[s
 		case KindContainer:
 			want = append(want, ContainerServiceName(ref.Namespace, ref.Pod, ref.Container))
 		case KindVolume:
+			if ref.Claim != "" {
+				want = append(want, ClaimServiceName(ref.Namespace, ref.Pod, ref.Claim))
+				break
+			}
 			want = append(want, VolumeServiceName(ref.Namespace, ref.Pod, ref.Volume))
 		}
 	}
@@ -221,6 +226,22 @@ func checkContainerService(t *testing.T, pod manifest.Pod, c *corev1.Container, 
 	if got := flagValues(argv, "--env"); !sameSet(got, wantEnv) {
 		t.Errorf("%s: environment\n got %q\nwant %q", name, got, wantEnv)
 	}
+	var wantSecrets []string
+	for _, v := range secretEnv(pod, c) {
+		wantSecrets = append(wantSecrets, v)
+	}
+	var gotSecrets []string
+	for _, v := range flagValues(argv, "--secret") {
+		if strings.Contains(v, ",type=env,") {
+			gotSecrets = append(gotSecrets, v)
+		}
+	}
+	if !sameSet(gotSecrets, wantSecrets) {
+		t.Errorf("%s: secrets as environment\n got %q\nwant %q", name, gotSecrets, wantSecrets)
+	}
+	if strings.Contains(strings.Join(argv, " "), goldenSecretValue) {
+		t.Errorf("%s: a Secret's value is on podman's command line: %q", name, argv)
+	}
 	var labels []string
 	for k, v := range pod.Labels {
 		labels = append(labels, k+"="+v)
@@ -313,12 +334,38 @@ func containsPair(cmd, want []string, i int) bool {
 
 // expectedEnv is the environment Kubernetes would give the container, for the fieldRefs
 // the golden cases use.
+// A Secret's values are not part of it: they reach the container through podman's secrets
+// (expectedSecrets), and a $(VAR) of one stays unexpanded.
 func expectedEnv(pod manifest.Pod, c *corev1.Container) map[string]string {
 	env := map[string]string{}
 	lookup := func(n string) (string, bool) { v, ok := env[n]; return v, ok }
+	for _, ef := range c.EnvFrom {
+		if ef.ConfigMapRef == nil {
+			continue
+		}
+		if cm, ok := goldenConfig.ConfigMap(pod.Namespace, ef.ConfigMapRef.Name); ok {
+			for k, v := range cm.Data {
+				if len(validation.IsEnvVarName(ef.Prefix+k)) == 0 {
+					env[ef.Prefix+k] = v
+				}
+			}
+		}
+	}
 	for _, e := range c.Env {
 		if e.ValueFrom == nil {
 			env[e.Name] = expand(e.Value, lookup)
+			continue
+		}
+		if s := e.ValueFrom.ConfigMapKeyRef; s != nil {
+			if cm, ok := goldenConfig.ConfigMap(pod.Namespace, s.Name); ok {
+				if v, ok := cm.Data[s.Key]; ok {
+					env[e.Name] = v
+				}
+			}
+			continue
+		}
+		if e.ValueFrom.SecretKeyRef != nil {
+			delete(env, e.Name)
 			continue
 		}
 		switch f := e.ValueFrom.FieldRef.FieldPath; f {
@@ -343,7 +390,44 @@ func expectedEnv(pod manifest.Pod, c *corev1.Container) map[string]string {
 			}
 		}
 	}
+	for k := range secretEnv(pod, c) {
+		delete(env, k)
+	}
 	return env
+}
+
+// secretEnv maps the variables the container takes from Secrets to the podman secret
+// options that carry them, the way the kubelet resolves env over envFrom.
+func secretEnv(pod manifest.Pod, c *corev1.Container) map[string]string {
+	out := map[string]string{}
+	for _, ef := range c.EnvFrom {
+		if ef.SecretRef == nil {
+			if cm, ok := goldenConfig.ConfigMap(pod.Namespace, ef.ConfigMapRef.Name); ok {
+				for k := range cm.Data {
+					delete(out, ef.Prefix+k)
+				}
+			}
+			continue
+		}
+		if s, ok := goldenConfig.Secret(pod.Namespace, ef.SecretRef.Name); ok {
+			for k := range s.Data {
+				out[ef.Prefix+k] = SecretName(s.Namespace, s.Name, k, s.ResourceVersion) + ",type=env,target=" + ef.Prefix + k
+			}
+		}
+	}
+	for _, e := range c.Env {
+		delete(out, e.Name)
+		if e.ValueFrom == nil || e.ValueFrom.SecretKeyRef == nil {
+			continue
+		}
+		ref := e.ValueFrom.SecretKeyRef
+		if s, ok := goldenConfig.Secret(pod.Namespace, ref.Name); ok {
+			if _, ok := s.Data[ref.Key]; ok {
+				out[e.Name] = SecretName(s.Namespace, s.Name, ref.Key, s.ResourceVersion) + ",type=env,target=" + e.Name
+			}
+		}
+	}
+	return out
 }
 
 func sameSet(a, b []string) bool {

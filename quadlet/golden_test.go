@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 
 	"github.com/podman-swarm/podman-swarm/manifest"
@@ -24,7 +25,37 @@ var goldenOptions = Options{
 	PodIP:         "10.0.2.100",
 	NodeName:      "node-1",
 	HostIP:        "198.18.0.11",
+	Config:        goldenConfig,
+	ConfigDir:     "/var/lib/swarm-test/config",
 }
+
+// goldenConfig are the ConfigMaps and Secrets the golden cases may take values from. The
+// Secrets' values must never appear in a unit.
+var goldenConfig = manifest.ConfigObjects{
+	ConfigMaps: map[string]*corev1.ConfigMap{
+		"default/app-config": {
+			ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "app-config", ResourceVersion: "17.n1"},
+			Data: map[string]string{"greeting": "hello world", "app.properties": "a=1\nb=2\n",
+				"log.level": "debug", "1st": "skipped: not a variable name"},
+			BinaryData: map[string][]byte{"logo.png": {0x89, 'P', 'N', 'G'}},
+		},
+	},
+	Secrets: map[string]*corev1.Secret{
+		"default/db": {
+			ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "db", ResourceVersion: "21.n2"},
+			Type:       corev1.SecretTypeOpaque,
+			Data:       map[string][]byte{"password": []byte(goldenSecretValue), "user": []byte("admin-" + goldenSecretValue)},
+		},
+		"default/web-tls": {
+			ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "web-tls", ResourceVersion: "22.n2"},
+			Type:       corev1.SecretTypeTLS,
+			Data:       map[string][]byte{"tls.crt": []byte("CERT-" + goldenSecretValue), "tls.key": []byte("KEY-" + goldenSecretValue)},
+		},
+	},
+}
+
+// goldenSecretValue is part of every value of goldenConfig's Secrets.
+const goldenSecretValue = "s3cr3t-9d2f"
 
 // warningsFile holds a golden case's expected warnings, one per line.
 const warningsFile = "warnings.txt"

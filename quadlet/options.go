@@ -5,6 +5,8 @@ import (
 	"net/netip"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/podman-swarm/podman-swarm/manifest"
 )
 
 // DefaultSwarmBinary is where the swarm binary lives on a node when Options.SwarmBinary is
@@ -45,6 +47,18 @@ type Options struct {
 	// for a pod placed before pods had addresses of their own, which publishes every
 	// container port on its node as hostPort, else containerPort, on Network.
 	Pod *PodNetwork
+	// Config finds the ConfigMaps and Secrets the pod takes values and volumes from. Nil:
+	// none is known, and a pod that needs one is refused with a *MissingError (which Check
+	// lets pass: the object may be applied later).
+	Config manifest.ConfigLookup
+	// Pinned, when set, finds for a pod what its containers were first created with:
+	// the ConfigMaps and Secrets that its env, envFrom and secret volumes take, which the
+	// node keeps for the pod until it is replaced, so that a running pod's units do not
+	// change when a value changes (the Deployment rolls out new pods instead). Nil, or nil
+	// for a pod: Config. ConfigMap volumes always follow Config: they change live.
+	Pinned func(namespace, pod string) manifest.ConfigLookup
+	// ConfigDir is the node's folder for configMap volumes. Empty: DefaultConfigDir.
+	ConfigDir string
 }
 
 // PodNetwork is one pod's own network: the address its pasta interface carries, and the
@@ -86,8 +100,15 @@ func (w Warning) String() string { return fmt.Sprintf("%s: %s", w.Path, w.Messag
 // Result is what Render makes of one pod.
 type Result struct {
 	// Units holds the pod's .pod unit first, then one .container unit per container (init
-	// containers first, in order), then one .volume unit per emptyDir volume.
+	// containers first, in order), then one .volume unit per emptyDir volume, then one per
+	// claim.
 	Units []Unit
 	// Warnings lists the fields that were ignored, in the order of the spec.
 	Warnings []Warning
+	// Secrets are the podman secrets the units name, which the node creates before it
+	// starts the pod; each once, in the order the units first name them.
+	Secrets []PodmanSecret
+	// ConfigVolumes are the folders of the pod's configMap volumes, which the node writes
+	// before it starts the pod and again whenever a ConfigMap changes.
+	ConfigVolumes []ConfigVolume
 }

@@ -10,7 +10,8 @@ import (
 )
 
 // Render turns one pod into its Quadlet units: a .pod unit, one .container unit per init
-// container and container, and one .volume unit per emptyDir volume. It is pure: the same
+// container and container, one .volume unit per emptyDir volume and one per claim the pod
+// uses (whose podman volume is the claim's, see ClaimVolumeName). It is pure: the same
 // pod and options always give the same text. Fields that it ignores on purpose come back as
 // warnings; a pod it cannot run as written is an error naming the field.
 func Render(p manifest.Pod, o Options) (Result, error) {
@@ -22,7 +23,11 @@ func Render(p manifest.Pod, o Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{Units: units, Warnings: r.warnings}, nil
+	res := Result{Units: units, Warnings: r.warnings, Secrets: r.secrets, ConfigVolumes: r.configVolumes}
+	if reason := manifest.MissingConfigFrom(p.Namespace, &p.Spec, r.createdLookup(), r.configLookup()); reason != "" {
+		return res, &MissingError{Reason: reason}
+	}
+	return res, nil
 }
 
 // renderer carries one Render call: the pod, the options and the warnings so far.
@@ -32,6 +37,9 @@ type renderer struct {
 	warnings []Warning
 	// volumes maps each volume's name to its definition, for the mounts.
 	volumes map[string]volumeDef
+	// secrets and configVolumes are what the node makes for the units (see Result).
+	secrets       []PodmanSecret
+	configVolumes []ConfigVolume
 }
 
 func (r *renderer) warn(path, format string, args ...any) {

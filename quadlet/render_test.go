@@ -69,15 +69,15 @@ func TestRenderErrors(t *testing.T) {
 		want string
 	}{
 		{"no containers", func(p *manifest.Pod) { p.Spec.Containers = nil }, "spec.containers: a pod needs at least one container"},
-		{"secret env", func(p *manifest.Pod) {
-			p.Spec.Containers[0].Env = []corev1.EnvVar{{Name: "PW", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{Key: "pw"}}}}
-		}, "spec.containers[0].env[0].valueFrom.secretKeyRef: not supported: only fieldRef can be resolved on the node"},
-		{"configMap env", func(p *manifest.Pod) {
-			p.Spec.Containers[0].Env = []corev1.EnvVar{{Name: "A", ValueFrom: &corev1.EnvVarSource{ConfigMapKeyRef: &corev1.ConfigMapKeySelector{Key: "a"}}}}
-		}, "spec.containers[0].env[0].valueFrom.configMapKeyRef: not supported"},
-		{"envFrom", func(p *manifest.Pod) {
+		{"resourceFieldRef env", func(p *manifest.Pod) {
+			p.Spec.Containers[0].Env = []corev1.EnvVar{{Name: "MEM", ValueFrom: &corev1.EnvVarSource{ResourceFieldRef: &corev1.ResourceFieldSelector{Resource: "limits.memory"}}}}
+		}, "spec.containers[0].env[0].valueFrom.resourceFieldRef: not supported: only fieldRef, configMapKeyRef and secretKeyRef can be resolved on the node"},
+		{"fileKeyRef env", func(p *manifest.Pod) {
+			p.Spec.Containers[0].Env = []corev1.EnvVar{{Name: "A", ValueFrom: &corev1.EnvVarSource{FileKeyRef: &corev1.FileKeySelector{Key: "a"}}}}
+		}, "spec.containers[0].env[0].valueFrom.fileKeyRef: not supported"},
+		{"envFrom without source", func(p *manifest.Pod) {
 			p.Spec.Containers[0].EnvFrom = []corev1.EnvFromSource{{Prefix: "X"}}
-		}, "spec.containers[0].envFrom: not supported: configMap and secret references cannot be resolved on the node"},
+		}, "spec.containers[0].envFrom[0]: names no source: set configMapRef or secretRef"},
 		{"uid fieldRef", func(p *manifest.Pod) {
 			p.Spec.Containers[0].Env = []corev1.EnvVar{{Name: "UID", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.uid"}}}}
 		}, `spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: "metadata.uid" is not supported`},
@@ -90,12 +90,35 @@ func TestRenderErrors(t *testing.T) {
 		{"env name with =", func(p *manifest.Pod) {
 			p.Spec.Containers[0].Env = []corev1.EnvVar{{Name: "A=B", Value: "x"}}
 		}, `spec.containers[0].env[0].name: "A=B" holds '='`},
-		{"configMap volume", func(p *manifest.Pod) {
-			p.Spec.Volumes = []corev1.Volume{{Name: "cfg", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{}}}}
-		}, `spec.volumes[0].configMap: volume "cfg" has type configMap, which is not supported; only emptyDir and hostPath volumes are`},
-		{"pvc volume", func(p *manifest.Pod) {
-			p.Spec.Volumes = []corev1.Volume{{Name: "data", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "x"}}}}
-		}, `spec.volumes[0].persistentVolumeClaim: volume "data" has type persistentVolumeClaim`},
+		{"pvc volume without a claim", func(p *manifest.Pod) {
+			p.Spec.Volumes = []corev1.Volume{{Name: "data", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{}}}}
+		}, `spec.volumes[0].persistentVolumeClaim.claimName: Required value`},
+		{"pvc volume with a bad claim name", func(p *manifest.Pod) {
+			p.Spec.Volumes = []corev1.Volume{{Name: "data", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "Data_1"}}}}
+		}, `spec.volumes[0].persistentVolumeClaim.claimName: "Data_1" is not a valid claim name`},
+		{"pvc and emptyDir in one volume", func(p *manifest.Pod) {
+			p.Spec.Volumes = []corev1.Volume{{Name: "data", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{},
+				PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "data"}}}}
+		}, `spec.volumes[0]: volume "data" has two types`},
+		{"pvc and configMap in one volume", func(p *manifest.Pod) {
+			p.Spec.Volumes = []corev1.Volume{{Name: "data", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{Optional: ptr(true)},
+				PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "data"}}}}
+		}, `spec.volumes[0]: volume "data" has two types`},
+		{"pvc and secret in one volume", func(p *manifest.Pod) {
+			p.Spec.Volumes = []corev1.Volume{{Name: "data", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: "s", Optional: ptr(true)},
+				PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "data"}}}}
+		}, `spec.volumes[0]: volume "data" has two types`},
+		{"subPath out of a claim", func(p *manifest.Pod) {
+			p.Spec.Volumes = []corev1.Volume{{Name: "data", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "data"}}}}
+			p.Spec.Containers[0].VolumeMounts = []corev1.VolumeMount{{Name: "data", MountPath: "/data", SubPath: "../x"}}
+		}, `spec.containers[0].volumeMounts[0].subPath: "../x" leaves the volume`},
+		{"subPath of a claim with a comma", func(p *manifest.Pod) {
+			p.Spec.Volumes = []corev1.Volume{{Name: "data", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "data"}}}}
+			p.Spec.Containers[0].VolumeMounts = []corev1.VolumeMount{{Name: "data", MountPath: "/data", SubPath: "a,b"}}
+		}, `spec.containers[0].volumeMounts[0].subPath: "a,b" holds ','`},
+		{"projected volume", func(p *manifest.Pod) {
+			p.Spec.Volumes = []corev1.Volume{{Name: "cfg", VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{}}}}
+		}, `spec.volumes[0].projected: volume "cfg" has type projected, which is not supported; only emptyDir, hostPath, configMap, secret and persistentVolumeClaim volumes are`},
 		{"newline in workingDir", func(p *manifest.Pod) { p.Spec.Containers[0].WorkingDir = "/a\nb" }, `spec.containers[0].workingDir: "/a\nb" contains the control character U+000A`},
 		{"relative workingDir", func(p *manifest.Pod) { p.Spec.Containers[0].WorkingDir = "app" }, `spec.containers[0].workingDir: "app" is not an absolute path`},
 		{"lone semicolon arg", func(p *manifest.Pod) { p.Spec.Containers[0].Args = []string{"-exec", ";"} }, `spec.containers[0].args[1]: ";" is exactly ";", which systemd reads as the end of the command; set command too`},

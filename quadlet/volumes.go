@@ -16,10 +16,13 @@ type volumeDef struct {
 	// Exactly one of these is set.
 	emptyDir *corev1.EmptyDirVolumeSource
 	hostPath *corev1.HostPathVolumeSource
+	claim    *corev1.PersistentVolumeClaimVolumeSource // see volume_claim.go
+	config   *configVolume                             // configMap and secret volumes: volume_config.go
 }
 
 // collectVolumes checks the pod's volumes: only emptyDir (also when no source is given, as
-// in Kubernetes) and hostPath can be honoured; any other type refuses the pod.
+// in Kubernetes), hostPath, configMap, secret and persistentVolumeClaim can be honoured;
+// any other type refuses the pod.
 func (r *renderer) collectVolumes() error {
 	r.volumes = map[string]volumeDef{}
 	for i := range r.pod.Spec.Volumes {
@@ -27,7 +30,7 @@ func (r *renderer) collectVolumes() error {
 		p := fmt.Sprintf("spec.volumes[%d]", i)
 		for _, f := range setFields(reflect.ValueOf(v)) {
 			if rule, ok := volumeRules.fields[f]; !ok || rule.how == refused {
-				return fieldError(p+"."+f, "volume %q has type %s, which is not supported; only emptyDir and hostPath volumes are", v.Name, f)
+				return fieldError(p+"."+f, "volume %q has type %s, which is not supported; only emptyDir, hostPath, configMap, secret and persistentVolumeClaim volumes are", v.Name, f)
 			}
 		}
 		if v.HostPath != nil && v.EmptyDir != nil {
@@ -36,8 +39,18 @@ func (r *renderer) collectVolumes() error {
 		if _, dup := r.volumes[v.Name]; dup {
 			return fieldError(p+".name", "volume %q is defined twice", v.Name)
 		}
-		def := volumeDef{path: p, emptyDir: v.EmptyDir, hostPath: v.HostPath}
+		def := volumeDef{path: p, emptyDir: v.EmptyDir, hostPath: v.HostPath, claim: v.PersistentVolumeClaim}
 		switch {
+		case v.PersistentVolumeClaim != nil:
+			if err := r.checkClaim(p+".persistentVolumeClaim", v); err != nil {
+				return err
+			}
+		case isConfigVolume(v):
+			cv, err := r.collectConfigVolume(v, p)
+			if err != nil {
+				return err
+			}
+			def = volumeDef{path: p, config: cv}
 		case v.HostPath != nil:
 			if err := r.checkHostPath(p+".hostPath", v.HostPath); err != nil {
 				return err
@@ -130,6 +143,19 @@ func (r *renderer) mounts(u *unitFile, c *corev1.Container, p string) error {
 		}
 		var source string
 		switch {
+		case def.claim != nil:
+			if err := r.checkBindMountOptions(mp, m); err != nil {
+				return err
+			}
+			if err := claimMount(u, mp, m, def, r.pod.Namespace, r.pod.Name); err != nil {
+				return err
+			}
+			continue
+		case def.config != nil:
+			if err := r.configMount(u, m, mp, def.config); err != nil {
+				return err
+			}
+			continue
 		case def.hostPath != nil:
 			source = def.hostPath.Path
 			if m.SubPath != "" {
@@ -152,12 +178,10 @@ func (r *renderer) mounts(u *unitFile, c *corev1.Container, p string) error {
 		if m.ReadOnly {
 			opts = append(opts, "ro")
 		}
-		for j, o := range m.BindMountOptions {
-			if !slices.Contains(bindMountOptions, o) {
-				return fieldError(fmt.Sprintf("%s.bindMountOptions[%d]", mp, j), "%q is not one of %s", o, strings.Join(bindMountOptions, ", "))
-			}
-			opts = append(opts, o)
+		if err := r.checkBindMountOptions(mp, m); err != nil {
+			return err
 		}
+		opts = append(opts, m.BindMountOptions...)
 		value := source + ":" + m.MountPath
 		if len(opts) > 0 {
 			value += ":" + strings.Join(opts, ",")
@@ -172,7 +196,8 @@ func (r *renderer) mounts(u *unitFile, c *corev1.Container, p string) error {
 }
 
 // volumeUnits writes one .volume unit per emptyDir: a podman volume named after the pod and
-// the volume, on tmpfs for medium Memory. The reconciler removes it with the pod.
+// the volume, on tmpfs for medium Memory, which the reconciler removes with the pod; then
+// one per claim the pod uses (claimUnits), whose volume stays.
 func (r *renderer) volumeUnits() []Unit {
 	var units []Unit
 	for _, v := range r.pod.Spec.Volumes {
@@ -193,5 +218,15 @@ func (r *renderer) volumeUnits() []Unit {
 		}
 		units = append(units, Unit{UnitRef: volumeRef(ns, pod, v.Name), Text: u.text()})
 	}
-	return units
+	return append(units, r.claimUnits()...)
+}
+
+// checkBindMountOptions refuses a bindMountOptions entry podman's mounts do not take.
+func (r *renderer) checkBindMountOptions(mp string, m *corev1.VolumeMount) error {
+	for j, o := range m.BindMountOptions {
+		if !slices.Contains(bindMountOptions, o) {
+			return fieldError(fmt.Sprintf("%s.bindMountOptions[%d]", mp, j), "%q is not one of %s", o, strings.Join(bindMountOptions, ", "))
+		}
+	}
+	return nil
 }

@@ -1,7 +1,6 @@
 package reconcile
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -116,16 +115,4 @@ func imageExists(ctx context.Context, image string) (bool, error) {
 		return false, nil
 	}
 	return err == nil, err
-}
-
-// runPodman runs podman with args and returns what it printed; an error carries the first
-// line of what it said on stderr.
-func runPodman(ctx context.Context, args ...string) (string, error) {
-	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, "podman", args...)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return stdout.String(), fmt.Errorf("run podman %s: %w: %s", strings.Join(args, " "), err, firstLine(stderr.String()))
-	}
-	return stdout.String(), nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"strings"
 	"time"
 )
 
@@ -47,3 +48,39 @@ func (*Commands) Exec(ctx context.Context, container string, cmd []string) ([]by
 	}
 	return out.Bytes(), nil
 }
+
+// RunPodman runs podman with args as the agent's user, stdin (when not nil) on its standard
+// input, and returns what it printed on stdout; an error carries the first line of what it
+// said on stderr. A value goes in on stdin, never as an argument: a command line is
+// readable by every user of the node (/proc/PID/cmdline).
+func RunPodman(ctx context.Context, stdin []byte, args ...string) ([]byte, error) {
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, "podman", args...)
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return stdout.Bytes(), &PodmanError{Args: args, Err: err, Stderr: firstLine(stderr.String())}
+	}
+	return stdout.Bytes(), nil
+}
+
+// runPodman is RunPodman with nothing on stdin and the output as a string.
+func runPodman(ctx context.Context, args ...string) (string, error) {
+	out, err := RunPodman(ctx, nil, args...)
+	return string(out), err
+}
+
+// PodmanError is a podman command that failed, with the first line it said on stderr.
+type PodmanError struct {
+	Args   []string
+	Err    error
+	Stderr string
+}
+
+func (e *PodmanError) Error() string {
+	return fmt.Sprintf("run podman %s: %v: %s", strings.Join(e.Args, " "), e.Err, e.Stderr)
+}
+
+func (e *PodmanError) Unwrap() error { return e.Err }

@@ -25,16 +25,16 @@ func (p *planner) updateBare(b *barePod) {
 	if samePod(q.Pod, b.want) {
 		return
 	}
-	if q.stranded && pinOf(&b.want.Spec) == nil {
+	if q.stranded && p.c.pinOf(b.want.Namespace, &b.want.Spec) == nil {
 		// Its node is gone, and the change drops what pinned it there: it may run elsewhere.
 		b.cur = nil
 		p.remove(q, "pod changed and no longer keeps data on node "+q.Node+", which is gone")
 		return
 	}
 	p.c.unbind(q)
-	if fitSpec(q.node, &b.want.Spec, b.ports).misfit == fits {
+	if p.fitsInPlace(q.node, b) {
 		b.cur = p.create(b.want, q.node, q.group, b.ports, 0)
-		b.cur.pin, b.cur.stranded = pinOf(&b.want.Spec), q.stranded
+		b.cur.pin, b.cur.stranded = p.c.pinOf(b.want.Namespace, &b.want.Spec), q.stranded
 		return
 	}
 	if q.pin != nil {
@@ -75,4 +75,14 @@ func samePod(a, b manifest.Pod) bool {
 		return true
 	}
 	return bytes.Equal(ja, jb)
+}
+
+// fitsInPlace reports whether b's changed manifest fits the node its old one runs on,
+// claims included (its old one is unbound: it does not count as a user of them).
+func (p *planner) fitsInPlace(n *node, b *barePod) bool {
+	if fitSpec(n, &b.want.Spec, b.ports).misfit != fits {
+		return false
+	}
+	need, why := p.c.needOf(b.want.Key(), &b.want.Spec)
+	return why == "" && fitClaims(n, need) == fits
 }

@@ -14,7 +14,8 @@ type deployment struct {
 	key      string // namespace/name
 	d        *appsv1.Deployment
 	replicas int
-	hash     string // of the current template
+	hash     string // of the current template, with what its pods take at creation (manifest.DeploymentHash)
+	config   manifest.ConfigLookup
 	group    string // spread group of the current template's pods
 	rollout  rollout
 	minReady time.Duration   // spec.minReadySeconds
@@ -29,15 +30,18 @@ type deployment struct {
 	pendingReason string
 }
 
-func newDeployment(key string, d *appsv1.Deployment, now time.Time) *deployment {
+// newDeployment unfolds d; config finds the ConfigMaps and Secrets whose versions are part
+// of its current template (nil: none).
+func newDeployment(key string, d *appsv1.Deployment, now time.Time, config manifest.ConfigLookup) *deployment {
 	replicas := max(manifest.Replicas(d), 0)
-	hash := manifest.TemplateHash(&d.Spec.Template)
+	hash := manifest.DeploymentHash(d, config)
 	spec := &d.Spec.Template.Spec
 	return &deployment{
 		key:      key,
 		d:        d,
 		replicas: replicas,
 		hash:     hash,
+		config:   config,
 		group:    key + "@" + hash,
 		rollout:  rolloutOf(d, replicas),
 		minReady: time.Duration(d.Spec.MinReadySeconds) * time.Second,
@@ -107,6 +111,11 @@ func (d *deployment) counts() DeploymentCounts {
 	return c
 }
 
+// pod is the current template's pod with the given ordinal.
+func (d *deployment) pod(ordinal int) manifest.Pod {
+	return manifest.DeploymentPodWith(d.d, ordinal, d.config)
+}
+
 // podKey is the key of the current template's pod with the given ordinal.
 func (d *deployment) podKey(ordinal int) string {
 	return d.d.Namespace + "/" + manifest.PodName(d.d.Name, d.hash, ordinal)
@@ -173,7 +182,7 @@ func (p *planner) scaleUp(d *deployment, room int) bool {
 			}
 			break
 		}
-		q := p.create(manifest.DeploymentPod(d.d, next), n, d.group, d.ports, next)
+		q := p.create(d.pod(next), n, d.group, d.ports, next)
 		d.current = append(d.current, q)
 		d.used[next] = true
 		created = true

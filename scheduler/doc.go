@@ -24,11 +24,16 @@
 //     is dead for less than the grace period. A node that has left, is dead for the grace
 //     period or longer, was removed, or is missing from the membership loses its pods; they
 //     are placed again elsewhere under the same name.
-//   - Pinning: a pod that keeps data on its node (Pinned: a writable hostPath) is never
-//     moved. When its node is gone it stays assigned there and is listed as pending with
-//     what brings it back: the node's return, its deletion, or the node's removal from the
-//     cluster, which alone releases it. A changed bare pod that no longer fits the node
-//     holding its data keeps running there unchanged.
+//   - Pinning: a pod that keeps data on its node (Pinned: a writable hostPath, a claim) is
+//     never moved. When its node is gone it stays assigned there and is listed as pending
+//     with what brings it back: the node's return, its deletion, or the node's removal from
+//     the cluster, which alone releases it (for a claim: the claim's deletion). A changed
+//     bare pod that no longer fits the node holding its data keeps running there unchanged.
+//   - Claims (Input.Claims): a claim is bound to the node of its first pod (Output.Bind,
+//     for the caller to record), and every later pod of it goes there only: another node
+//     has a volume node affinity conflict. A ReadWriteOncePod claim takes one pod at a
+//     time. A pod whose claim is missing or being deleted is not placed; a claim being
+//     deleted that no pod uses any more is listed in Output.Unused.
 //   - Deployments: scale up takes the lowest free ordinals, scale down removes pods that
 //     are not available first, then the highest ordinals. A template change rolls out with
 //     the Deployment's strategy (RollingUpdate with maxSurge and maxUnavailable as Kubernetes

@@ -38,6 +38,9 @@ type Input struct {
 	// removed its last old pod before its replacement could be placed has no old pod left
 	// to tell it by.
 	RollingOut map[string]bool
+	// Claims are the PersistentVolumeClaims, by key ("namespace/name"). A pod whose claim
+	// is missing is not placed; one already placed keeps running.
+	Claims map[string]Claim
 	// Now is the time against which DeadGrace and the Deployments' minReadySeconds are
 	// measured.
 	Now time.Time
@@ -45,6 +48,13 @@ type Input struct {
 	DeadGrace time.Duration
 	// Seed breaks placement ties: the same Input gives the same Output.
 	Seed uint64
+	// Config finds the ConfigMaps and Secrets of the cluster: a new pod that needs one
+	// that is missing (not optional) is not placed and stays Pending with the kubelet's
+	// reason (see missingConfig). The versions of those a Deployment's pods take when
+	// their containers are created (env, envFrom, secret volumes) are part of its
+	// template's hash (manifest.DeploymentHash): a change of one rolls the Deployment out
+	// as a template change does, under its strategy. Nil: pods are placed without looking.
+	Config manifest.ConfigLookup
 }
 
 // NodeState is a node's membership state, as the cluster layer reports it.

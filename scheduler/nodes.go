@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"time"
+
+	"github.com/podman-swarm/podman-swarm/manifest"
 )
 
 // node is a member with what Plan has placed on it so far.
@@ -23,10 +25,13 @@ type cluster struct {
 	nodes  []*node
 	byName map[string]*node
 	seed   uint64
+	claims map[string]*claimState // by the claim's key
+	config manifest.ConfigLookup  // nil: pods are placed without looking at their configuration
 }
 
 func newCluster(in Input) *cluster {
-	c := &cluster{byName: make(map[string]*node, len(in.Nodes)), seed: in.Seed}
+	c := &cluster{byName: make(map[string]*node, len(in.Nodes)), seed: in.Seed, claims: claimsOf(in.Claims),
+		config: in.Config}
 	for _, m := range in.Nodes {
 		if _, dup := c.byName[m.Name]; dup {
 			continue
@@ -74,6 +79,7 @@ func (c *cluster) bind(q *pod) {
 	n.pods++
 	n.groups[q.group]++
 	n.ports.add(q.ports)
+	c.useClaims(q)
 }
 
 // unbind forgets q on its node.
@@ -84,4 +90,5 @@ func (c *cluster) unbind(q *pod) {
 		delete(n.groups, q.group)
 	}
 	n.ports.remove(q.ports)
+	c.releaseClaims(q)
 }

@@ -28,13 +28,22 @@ type Output struct {
 	// Deployments counts each Deployment's pods once the plan is applied, by the
 	// Deployment's key ("namespace/name"): what its rollout's progress is measured by.
 	Deployments map[string]DeploymentCounts
+	// Bind names the claims this plan binds, claim key -> node: those not bound in the
+	// input that a pod placed now or before uses. The caller records them in the same
+	// write as the assignments.
+	Bind map[string]string
+	// Unused lists the claims being deleted that no pod uses once the plan is applied,
+	// sorted: the caller deletes them, as Kubernetes' pvc-protection lets them go.
+	Unused []string
 	// NoQuorum says why the plan is empty when fewer than a majority of Input.Known are
 	// alive; empty otherwise. The caller then writes nothing, not even the pending list.
 	NoQuorum string
 }
 
 // Empty reports whether the plan changes nothing in the store.
-func (o Output) Empty() bool { return len(o.Create) == 0 && len(o.Delete) == 0 }
+func (o Output) Empty() bool {
+	return len(o.Create) == 0 && len(o.Delete) == 0 && len(o.Bind) == 0 && len(o.Unused) == 0
+}
 
 // Removal is one assignment to delete, and why (for logs and events).
 type Removal struct {
@@ -48,6 +57,9 @@ type Pending struct {
 	// Reason says why no node fits, the way kubectl does: "0/3 nodes are available:
 	// 2 node(s) didn't match nodeSelector, 1 node(s) have port 8080/TCP in use."
 	Reason string
+	// Node is the node a pinned pod stays assigned to while that node is gone (see
+	// Pinned); "" for a pod that fits no node.
+	Node string
 }
 
 // DeploymentCounts are a Deployment's pods as a plan leaves them. A pod the plan creates

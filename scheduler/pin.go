@@ -2,8 +2,11 @@ package scheduler
 
 import (
 	"fmt"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/podman-swarm/podman-swarm/manifest"
 )
 
 // Pinned lists what ties a pod to the node that runs it: the volumes whose data lives on
@@ -12,11 +15,11 @@ import (
 // node may come back, because a copy elsewhere would start without the data, and two
 // copies, one on each side of a partition, would each write their own.
 //
-// Today a writable hostPath pins: a hostPath volume that a container or init container
-// mounts without readOnly. A hostPath mounted only readOnly (the same files on every node,
+// A writable hostPath pins: a hostPath volume that a container or init container mounts
+// without readOnly. A hostPath mounted only readOnly (the same files on every node,
 // certificates say) and an emptyDir (made afresh with the pod, thrown away with it) do not.
-// Volumes kept on a node by other means (the PersistentVolumeClaims to come, when bound to
-// a node's disk) are to pin by the same rule, here.
+// A persistentVolumeClaim pins, however it is mounted: its volume is on its node's disk
+// alone, and a pod elsewhere would read an empty one.
 func Pinned(spec *corev1.PodSpec) []string {
 	writable := map[string]bool{}
 	for _, cs := range [][]corev1.Container{spec.InitContainers, spec.Containers} {
@@ -30,23 +33,41 @@ func Pinned(spec *corev1.PodSpec) []string {
 	}
 	var out []string
 	for _, v := range spec.Volumes {
-		if v.HostPath != nil && writable[v.Name] {
+		switch {
+		case v.HostPath != nil && writable[v.Name]:
 			out = append(out, "hostPath "+v.HostPath.Path)
+		case v.PersistentVolumeClaim != nil:
+			out = append(out, claimPin+v.PersistentVolumeClaim.ClaimName)
 		}
 	}
 	return out
 }
 
+// claimPin starts how Pinned spells a claim.
+const claimPin = "persistentVolumeClaim "
+
+// pinOf is what keeps a pod in namespace ns on its node: Pinned, less the claims being
+// deleted, which let their pods go when their node is gone (deleting the claim is how the
+// user gives up its data).
+func (c *cluster) pinOf(ns string, spec *corev1.PodSpec) *pin {
+	var vs []string
+	for _, v := range Pinned(spec) {
+		if name, ok := strings.CutPrefix(v, claimPin); ok {
+			if cs := c.claims[ns+"/"+name]; cs != nil && cs.Deleting {
+				continue
+			}
+		}
+		vs = append(vs, v)
+	}
+	if len(vs) == 0 {
+		return nil
+	}
+	return &pin{volumes: vs}
+}
+
 // pin is why a pod stays on its node, when it is pinned.
 type pin struct {
 	volumes []string // as Pinned spells them
-}
-
-func pinOf(spec *corev1.PodSpec) *pin {
-	if vs := Pinned(spec); len(vs) > 0 {
-		return &pin{volumes: vs}
-	}
-	return nil
 }
 
 // what names the pinning volumes for a reason.
@@ -74,8 +95,27 @@ func strandedReason(q *pod) string {
 		}
 		release = fmt.Sprintf("or after %q or once %s is removed from the cluster", del, q.Node)
 	}
+	if claim := q.pin.claim(); claim != "" {
+		// A claim is given up by deleting it; removing the node does not bring the data
+		// back, and the claim would keep later pods there.
+		del := "swarm delete pvc " + claim
+		if q.Pod.Namespace != manifest.DefaultNamespace {
+			del += " -n " + q.Pod.Namespace
+		}
+		release = fmt.Sprintf("or after %q", del)
+	}
 	return fmt.Sprintf("its data is on node %s (%s) and %s; it runs again when %s returns, %s",
 		q.Node, q.pin.what(), q.node.absence(), q.Node, release)
+}
+
+// claim is the first claim among the pinning volumes; "" when none is one.
+func (p *pin) claim() string {
+	for _, v := range p.volumes {
+		if name, ok := strings.CutPrefix(v, claimPin); ok {
+			return name
+		}
+	}
+	return ""
 }
 
 // absence words why a gone node does not run its pods, without a duration.

@@ -108,7 +108,7 @@ func TestPinnedPodStaysWithItsNode(t *testing.T) {
 			}
 			var pending []Pending
 			if tt.pending != "" {
-				pending = []Pending{{Pod: on(db, 1, "x").Pod, Reason: tt.pending}}
+				pending = []Pending{{Pod: on(db, 1, "x").Pod, Reason: tt.pending, Node: "x"}}
 			}
 			if !reflect.DeepEqual(out.Pending, pending) {
 				t.Fatalf("pending = %+v; want %+v", out.Pending, pending)

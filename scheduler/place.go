@@ -15,6 +15,8 @@ const (
 	otherNodeName
 	selectorMismatch
 	portInUse
+	claimElsewhere // the pod's claims are bound to another node
+	claimInUse     // a ReadWriteOncePod claim of the pod is in use by another pod
 )
 
 // verdict is whether a node fits a pod, with the port in the way when that is the reason.
@@ -24,11 +26,14 @@ type verdict struct {
 }
 
 // fitNew judges n for a pod that is not on any node yet: only alive nodes take new pods.
-func fitNew(n *node, spec *corev1.PodSpec, ports []manifest.PublishedPort) verdict {
+func fitNew(n *node, spec *corev1.PodSpec, ports []manifest.PublishedPort, need claimNeed) verdict {
 	if !n.alive {
 		return verdict{misfit: notAlive}
 	}
-	return fitSpec(n, spec, ports)
+	if v := fitSpec(n, spec, ports); v.misfit != fits {
+		return v
+	}
+	return verdict{misfit: fitClaims(n, need)}
 }
 
 // fitSpec judges n for a pod by what the pod asks of it, whatever the node's state.
@@ -50,12 +55,20 @@ func fitSpec(n *node, spec *corev1.PodSpec, ports []manifest.PublishedPort) verd
 // place picks the node for a new pod named key, or says why no node fits. Spread comes
 // first: the fewest pods of the same group (a Deployment's template), then the fewest pods
 // overall; the seed breaks the remaining ties, differently for every pod, so equal nodes
-// share the load instead of the first one by name taking it all.
+// share the load instead of the first one by name taking it all. A pod with claims goes to
+// their node only (see Claim).
 func (c *cluster) place(key, group string, spec *corev1.PodSpec, ports []manifest.PublishedPort) (*node, string) {
+	need, why := c.needOf(key, spec)
+	if why != "" {
+		return nil, why
+	}
+	if reason := c.missingConfig(key, spec); reason != "" {
+		return nil, reason
+	}
 	var best *node
 	var bestTie uint64
 	for _, n := range c.nodes {
-		if fitNew(n, spec, ports).misfit != fits {
+		if fitNew(n, spec, ports, need).misfit != fits {
 			continue
 		}
 		tie := tiebreak(c.seed, key, n.Name)
@@ -64,7 +77,7 @@ func (c *cluster) place(key, group string, spec *corev1.PodSpec, ports []manifes
 		}
 	}
 	if best == nil {
-		return nil, c.unschedulable(spec, ports)
+		return nil, c.unschedulable(spec, ports, need)
 	}
 	return best, ""
 }

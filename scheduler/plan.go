@@ -87,7 +87,7 @@ func newPlanner(in Input) *planner {
 		if _, dup := p.depByKey[key]; dup {
 			continue
 		}
-		dep := newDeployment(key, d, in.Now)
+		dep := newDeployment(key, d, in.Now, in.Config)
 		p.depByKey[key] = dep
 		p.deployments = append(p.deployments, dep)
 	}
@@ -122,7 +122,7 @@ func (p *planner) adopt(assignments []Assignment) {
 	for _, a := range sorted {
 		key := a.Pod.Key()
 		n := p.c.byName[a.Node]
-		pin := pinOf(&a.Pod.Spec)
+		pin := p.c.pinOf(a.Pod.Namespace, &a.Pod.Spec)
 		switch {
 		case n == nil && pin == nil:
 			p.drop(a, "node "+a.Node+" is not a member")
@@ -220,11 +220,11 @@ func (p *planner) output() Output {
 	})
 	for _, d := range p.deployments {
 		for _, ordinal := range d.pending {
-			out.Pending = append(out.Pending, Pending{Pod: manifest.DeploymentPod(d.d, ordinal), Reason: d.pendingReason})
+			out.Pending = append(out.Pending, Pending{Pod: d.pod(ordinal), Reason: d.pendingReason})
 		}
 		for _, q := range append(d.current[:len(d.current):len(d.current)], d.old...) {
 			if q.stranded {
-				out.Pending = append(out.Pending, Pending{Pod: q.Pod, Reason: strandedReason(q)})
+				out.Pending = append(out.Pending, Pending{Pod: q.Pod, Reason: strandedReason(q), Node: q.Node})
 			}
 		}
 	}
@@ -233,12 +233,13 @@ func (p *planner) output() Output {
 		case b.pendingReason != "":
 			out.Pending = append(out.Pending, Pending{Pod: b.want, Reason: b.pendingReason})
 		case b.cur != nil && b.cur.stranded:
-			out.Pending = append(out.Pending, Pending{Pod: b.cur.Pod, Reason: strandedReason(b.cur)})
+			out.Pending = append(out.Pending, Pending{Pod: b.cur.Pod, Reason: strandedReason(b.cur), Node: b.cur.Node})
 		case b.blocked != "":
 			out.Pending = append(out.Pending, Pending{Pod: b.want, Reason: b.blocked})
 		}
 	}
 	sort.Slice(out.Pending, func(i, j int) bool { return out.Pending[i].Pod.Key() < out.Pending[j].Pod.Key() })
+	p.claimOutput(&out)
 	out.Deployments = make(map[string]DeploymentCounts, len(p.deployments))
 	for _, d := range p.deployments {
 		out.Deployments[d.key] = d.counts()

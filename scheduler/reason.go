@@ -14,16 +14,16 @@ import (
 // node is counted once, under the first check it fails (state, node name, nodeSelector,
 // host ports), e.g. "0/3 nodes are available: 2 node(s) didn't match nodeSelector,
 // 1 node(s) have port 8080/TCP in use."
-func (c *cluster) unschedulable(spec *corev1.PodSpec, ports []manifest.PublishedPort) string {
+func (c *cluster) unschedulable(spec *corev1.PodSpec, ports []manifest.PublishedPort, need claimNeed) string {
 	if len(c.nodes) == 0 {
 		return "no nodes available to schedule pods"
 	}
 	states := map[NodeState]int{}
-	var wrongName, wrongSelector int
+	var wrongName, wrongSelector, claimAway, claimBusy int
 	byPort := map[string]int{}
 	var busy []manifest.PublishedPort
 	for _, n := range c.nodes {
-		v := fitNew(n, spec, ports)
+		v := fitNew(n, spec, ports, need)
 		switch v.misfit {
 		case notAlive:
 			states[n.State]++
@@ -31,6 +31,10 @@ func (c *cluster) unschedulable(spec *corev1.PodSpec, ports []manifest.Published
 			wrongName++
 		case selectorMismatch:
 			wrongSelector++
+		case claimElsewhere:
+			claimAway++
+		case claimInUse:
+			claimBusy++
 		case portInUse:
 			label := portLabel(v.port)
 			if byPort[label] == 0 {
@@ -74,5 +78,7 @@ func (c *cluster) unschedulable(spec *corev1.PodSpec, ports []manifest.Published
 		label := portLabel(p)
 		add(byPort[label], "have port "+label+" in use")
 	}
+	add(claimAway, "had volume node affinity conflict")
+	add(claimBusy, "had a pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode")
 	return fmt.Sprintf("0/%d nodes are available: %s.", len(c.nodes), strings.Join(parts, ", "))
 }

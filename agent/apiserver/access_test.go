@@ -60,10 +60,11 @@ func TestEveryRouteHasAnAccessRule(t *testing.T) {
 }
 
 // The table follows its rules: every change needs full rights, and so does every request
-// about the join token or the API tokens, which lead to full rights; only the health
-// check is open; plain reads of the workloads and the nodes take a read-only token.
+// about the join token or the API tokens, which lead to full rights, and every read of the
+// Secrets, which shows their values; only the health check is open; plain reads of the
+// workloads and the nodes take a read-only token.
 func TestAccessRules(t *testing.T) {
-	secret := []string{"join-token", "tokens"}
+	secret := []string{"join-token", "tokens", "secrets"}
 	reads := []string{"get", "list"}
 	for route, rule := range access {
 		method, _, _ := strings.Cut(route, " ")
@@ -99,6 +100,9 @@ func TestAccessRules(t *testing.T) {
 		"DELETE /api/v1/removals/:name":          auth.Admin,
 		"POST /api/v1/manifests":                 auth.Admin,
 		"PUT /api/v1/dns/whitelist":              auth.Admin,
+		"GET /api/v1/secrets":                    auth.Admin,
+		"GET /api/v1/secrets/:namespace/:name":   auth.Admin,
+		"GET /api/v1/configmaps":                 auth.Read,
 		"GET /api/v1/pods":                       auth.Read,
 		"GET /api/v1/pods/:namespace/:name/logs": auth.Read,
 		"GET /api/v1/nodes":                      auth.Read,

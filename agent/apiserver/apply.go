@@ -24,6 +24,10 @@ var kindsByName = map[string]kindInfo{
 	"Service":    {store.PrefixService, "services"},
 	"Ingress":    {store.PrefixIngress, "ingresses"},
 	"Pod":        {store.PrefixPod, "pods"},
+	"ConfigMap":  {store.PrefixConfigMap, "configmaps"},
+	"Secret":     {store.PrefixSecret, "secrets"},
+
+	"PersistentVolumeClaim": {store.PrefixClaim, "persistentvolumeclaims"},
 }
 
 // write is one value to store.
@@ -95,6 +99,16 @@ func encodeObject(o manifest.Object) []byte {
 		i := o.Ingress.DeepCopy()
 		i.APIVersion, i.Kind = "networking.k8s.io/v1", "Ingress"
 		v = i
+	case o.Claim != nil:
+		v = claimToStore(o.Claim)
+	case o.ConfigMap != nil:
+		cm := o.ConfigMap.DeepCopy()
+		cm.APIVersion, cm.Kind = "v1", "ConfigMap"
+		v = cm
+	case o.Secret != nil:
+		s := o.Secret.DeepCopy()
+		s.APIVersion, s.Kind = "v1", "Secret"
+		v = s
 	default:
 		p := o.Pod.DeepCopy()
 		p.APIVersion, p.Kind = "v1", "Pod"

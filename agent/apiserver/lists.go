@@ -60,6 +60,8 @@ func (a *Server) listIngresses(c echo.Context) error { return a.serveList(c, vie
 
 func (a *Server) listNodes(c echo.Context) error { return a.serveList(c, view.Nodes) }
 
+func (a *Server) listClaims(c echo.Context) error { return a.serveList(c, view.Claims) }
+
 func (a *Server) getDeployment(c echo.Context) error {
 	if a.holdsBack(c) {
 		return oneOf(c, "deployment", a.deploymentViews(store.Read(a.node, a.log), c.Param("namespace")))
@@ -72,6 +74,10 @@ func (a *Server) getService(c echo.Context) error { return a.serveObject(c, view
 func (a *Server) getIngress(c echo.Context) error { return a.serveObject(c, view.Ingresses, "ingress") }
 
 func (a *Server) getNode(c echo.Context) error { return a.serveObject(c, view.Nodes, "node") }
+
+func (a *Server) getClaim(c echo.Context) error {
+	return a.serveObject(c, view.Claims, "persistentvolumeclaim")
+}
 
 // oneOf answers the item named by the :name parameter, or 404.
 func oneOf(c echo.Context, kind string, items []any) error {

@@ -45,7 +45,10 @@ func (a *Server) applyManifest(c echo.Context) error {
 		return err
 	}
 	var refused manifest.Errors
-	a.view.Read(func(st *store.State, _ uint64) { refused = checkAllocations(st, a.network, set) })
+	a.view.Read(func(st *store.State, _ uint64) {
+		refused = append(checkAllocations(st, a.network, set), checkClaims(st, set)...)
+		refused = append(refused, checkImmutable(st, set)...)
+	})
 	if len(refused) > 0 {
 		return refused
 	}
@@ -62,13 +65,15 @@ func (a *Server) applyManifest(c echo.Context) error {
 				o.Kind, m.Namespace, m.Name, size, cluster.MaxValueBytes))
 		}
 	}
-	changes, results := applyChanges(set, func(key string) ([]byte, bool) {
+	current := func(key string) ([]byte, bool) {
 		e, ok := a.node.Get(key)
 		if !ok || e.Deleted {
 			return nil, false
 		}
 		return e.Value, true
-	}, time.Now())
+	}
+	keepClaimDeletion(set, current)
+	changes, results := applyChanges(set, current, time.Now())
 	dryRun := c.QueryParam("dryRun") == "true"
 	if !dryRun && len(changes) > 0 {
 		writes := make([]cluster.Change, len(changes))
@@ -89,7 +94,7 @@ func (a *Server) applyManifest(c echo.Context) error {
 			return request.StoreWriteError(err, "")
 		}
 	}
-	return c.JSON(http.StatusOK, api.ApplyResult{DryRun: dryRun, Applied: results})
+	return c.JSON(http.StatusOK, api.ApplyResult{DryRun: dryRun, Applied: results, Warnings: claimWarnings(set)})
 }
 
 func (a *Server) deleteObject(c echo.Context) error {
@@ -118,7 +123,15 @@ func (a *Server) deleteObject(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = a.node.Write(c.Request().Context(), []cluster.Change{{Key: keys[0], Delete: true}}, ack)
+	change := cluster.Change{Key: keys[0], Delete: true}
+	if kinds[0] == "PersistentVolumeClaim" {
+		// As with Kubernetes' pvc-protection: marked, and deleted by the leader once no
+		// pod uses it.
+		if change, err = a.claimDeletion(keys[0]); err != nil {
+			return err
+		}
+	}
+	_, err = a.node.Write(c.Request().Context(), []cluster.Change{change}, ack)
 	if err != nil && !errors.Is(err, cluster.ErrNotConfirmed) {
 		return request.StoreWriteError(err, "nothing was deleted")
 	}

@@ -66,12 +66,13 @@ func missingPods(st *store.State, namespace string) []manifest.Pod {
 		}
 	}
 	var out []manifest.Pod
+	config := manifest.ConfigObjects{ConfigMaps: st.ConfigMaps, Secrets: st.Secrets}
 	for _, key := range sortedKeys(st.Deployments) {
 		d := st.Deployments[key]
 		if namespace != "" && d.Namespace != namespace {
 			continue
 		}
-		hash := manifest.TemplateHash(&d.Spec.Template)
+		hash := manifest.DeploymentHash(d, config)
 		pods := owned[d.Namespace+"/"+d.Name]
 		taken := map[string]bool{}
 		for _, p := range pods {
@@ -84,7 +85,7 @@ func missingPods(st *store.State, namespace string) []manifest.Pod {
 			if taken[manifest.PodName(d.Name, hash, ordinal)] {
 				continue
 			}
-			out = append(out, manifest.DeploymentPod(d, ordinal))
+			out = append(out, manifest.DeploymentPodWith(d, ordinal, config))
 			missing--
 		}
 	}

@@ -53,7 +53,14 @@ func podViews(st *store.State, namespace string, unplaced corev1.PodCondition) [
 // that the leader has not recorded has no records: podViews adds those.
 func podView(st *store.State, key string) *corev1.Pod {
 	if a, ok := st.Assignments[key]; ok {
-		return placedPod(key, a, st.Status)
+		p := placedPod(key, a, st.Status)
+		if pd, ok := st.Pending[key]; ok && pd.Node != "" && pd.Node == a.Node {
+			// Kept on a node that is gone, where its data is: it does not run, and the
+			// leader says what brings it back.
+			p.Status.Phase = corev1.PodPending
+			p.Status.Message = pd.Reason
+		}
+		return p
 	}
 	if pd, ok := st.Pending[key]; ok {
 		return pendingPod(pd)
@@ -141,7 +148,7 @@ func deploymentViews(st *store.State, namespace, leaderFailure string) []any {
 // keys pods yields (every pod the store assigns it, in any order).
 func deploymentView(st *store.State, key string, pods iter.Seq[string], leaderFailure string) *appsv1.Deployment {
 	d := st.Deployments[key].DeepCopy()
-	hash := manifest.TemplateHash(&d.Spec.Template)
+	hash := manifest.DeploymentHash(d, manifest.ConfigObjects{ConfigMaps: st.ConfigMaps, Secrets: st.Secrets})
 	var s appsv1.DeploymentStatus
 	for pk := range pods {
 		a, ok := st.Assignments[pk]
@@ -263,6 +270,9 @@ func containerStatuses(p manifest.Pod, s store.PodStatus) []corev1.ContainerStat
 		switch r.State {
 		case reconcile.ContainerRunning:
 			cs.State.Running = &corev1.ContainerStateRunning{}
+			if !r.Started.IsZero() {
+				cs.State.Running.StartedAt = metav1.NewTime(r.Started)
+			}
 		case reconcile.ContainerTerminated:
 			cs.State.Terminated = &corev1.ContainerStateTerminated{ExitCode: int32(r.ExitCode), Reason: r.Reason}
 		default:

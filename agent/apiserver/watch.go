@@ -115,6 +115,9 @@ var kindTypes = map[view.Kind]metav1.TypeMeta{
 	view.Services:    {APIVersion: "v1", Kind: "Service"},
 	view.Ingresses:   {APIVersion: "networking.k8s.io/v1", Kind: "Ingress"},
 	view.Nodes:       {APIVersion: "v1", Kind: "Node"},
+	view.Claims:      {APIVersion: "v1", Kind: "PersistentVolumeClaim"},
+	view.ConfigMaps:  {APIVersion: "v1", Kind: "ConfigMap"},
+	view.Secrets:     {APIVersion: "v1", Kind: "Secret"},
 }
 
 // bookmark is the object of a BOOKMARK at version: an object of kind ("" for a watch of a

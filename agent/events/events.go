@@ -45,6 +45,7 @@ var kinds = []struct {
 	{store.PrefixService, "Service", "v1", []string{"service", "services", "svc"}},
 	{store.PrefixIngress, "Ingress", "networking.k8s.io/v1", []string{"ingress", "ingresses", "ing"}},
 	{store.PrefixPod, "Pod", "v1", []string{"pod", "pods", "po"}},
+	{store.PrefixClaim, "PersistentVolumeClaim", "v1", []string{"persistentvolumeclaim", "persistentvolumeclaims", "pvc"}},
 }
 
 // Object names the object an event is about, with the apiVersion of its kind.

@@ -85,6 +85,12 @@ func (a *Loop) Start(ctx context.Context) error {
 	// placed at once cost one read rather than one per pod.
 	keys, stopKeys := a.node.WatchKeyBatches(store.PrefixAssignment)
 	defer stopKeys()
+	// A ConfigMap or Secret changes what the pods' volumes hold and their units name: the
+	// runtime is handed the pods again, and its keeper of them rewrites what changed.
+	configMaps, stopConfigMaps := a.node.WatchKeyBatches(store.PrefixConfigMap)
+	defer stopConfigMaps()
+	secrets, stopSecrets := a.node.WatchKeyBatches(store.PrefixSecret)
+	defer stopSecrets()
 	tick := time.NewTicker(resync)
 	defer tick.Stop()
 	st := store.Read(a.node, a.log)
@@ -126,6 +132,8 @@ func (a *Loop) Start(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-keys:
+		case <-configMaps:
+		case <-secrets:
 		case <-tick.C:
 		case <-drained:
 		case done := <-a.term.finished():

@@ -291,6 +291,12 @@ func (a *Loop) plan(ctx context.Context, pinged map[string]bool) time.Duration {
 	for _, d := range out.Delete {
 		a.log.Info("pod removed", "pod", d.Pod.Key(), "from", d.Node, "reason", d.Reason)
 	}
+	for _, key := range sortedKeys(out.Bind) {
+		a.log.Info("claim bound", "claim", key, "node", out.Bind[key])
+	}
+	for _, key := range out.Unused {
+		a.log.Info("claim deleted: no pod uses it any more", "claim", key)
+	}
 	if written.Err == nil {
 		a.reportRollbacks(rollouts.rollbacks)
 	}
@@ -324,7 +330,7 @@ func (a *Loop) changes(st *store.State, out scheduler.Output, alloc netalloc.Ser
 	if len(rollouts.rollbacks) > 0 {
 		return a.withNetwork(st, rollouts.changes), rollouts
 	}
-	return a.withNetwork(st, append(planChanges(st, out, alloc), rollouts.changes...)), rollouts
+	return a.withNetwork(st, append(planChanges(st, out, alloc, now), rollouts.changes...)), rollouts
 }
 
 // live is the stored entry of key.
@@ -386,7 +392,11 @@ func (a *Loop) write(ctx context.Context, changes []change) WriteOutcome {
 			a.log.Debug("unassign", "key", c.key)
 		}
 	}
-	_, err := a.node.Write(ctx, writes, cluster.AckOne)
+	deleted := a.claimsDeleted(changes)
+	v, err := a.node.Write(ctx, writes, cluster.AckOne)
+	if err == nil || errors.Is(err, cluster.ErrNotConfirmed) {
+		a.recordDeletions(ctx, v, deleted)
+	}
 	switch {
 	case err == nil:
 		return WriteOutcome{}

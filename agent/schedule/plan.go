@@ -16,7 +16,8 @@ import (
 // schedulingInput turns the store and the membership into the scheduler's input; removed
 // names the members removed for good, which the membership lists as left.
 func schedulingInput(st *store.State, members []cluster.Member, removed map[string]bool, now time.Time, grace time.Duration, seed uint64) scheduler.Input {
-	in := scheduler.Input{Now: now, DeadGrace: grace, Seed: seed, RollingOut: rollingOut(st)}
+	in := scheduler.Input{Now: now, DeadGrace: grace, Seed: seed, RollingOut: rollingOut(st), Claims: claimInputs(st),
+		Config: configOf(st)}
 	for _, key := range sortedKeys(st.Deployments) {
 		in.Deployments = append(in.Deployments, st.Deployments[key])
 	}
@@ -106,11 +107,12 @@ type change struct {
 }
 
 // planChanges turns a scheduling plan and a Service allocation plan into store writes:
-// assignments to write and remove, the pending list brought up to date, and the Services'
-// allocations. It writes nothing that is already stored, so that a leader whose plan is
+// assignments to write and remove, the pending list brought up to date, the Services'
+// allocations, and the claims' bindings (in the same write as the pods they place, so
+// that no pod runs on a claim whose binding another leader could give elsewhere). It writes nothing that is already stored, so that a leader whose plan is
 // empty stays silent on the network.
-func planChanges(st *store.State, out scheduler.Output, alloc netalloc.ServicePlan) []change {
-	changes := allocationChanges(alloc)
+func planChanges(st *store.State, out scheduler.Output, alloc netalloc.ServicePlan, now time.Time) []change {
+	changes := append(allocationChanges(alloc), claimChanges(st, out, now)...)
 	created := map[string]bool{}
 	for _, c := range out.Create {
 		created[c.Pod.Key()] = true
@@ -134,7 +136,7 @@ func planChanges(st *store.State, out scheduler.Output, alloc netalloc.ServicePl
 	}
 	wantPending := map[string]store.Pending{}
 	for _, p := range out.Pending {
-		wantPending[p.Pod.Key()] = store.Pending{Pod: p.Pod, Reason: p.Reason}
+		wantPending[p.Pod.Key()] = store.Pending{Pod: p.Pod, Reason: p.Reason, Node: p.Node}
 	}
 	for _, key := range sortedKeys(st.Pending) {
 		if _, still := wantPending[key]; !still {

@@ -35,12 +35,13 @@ type rollbackDone struct {
 func planRollouts(st *store.State, out scheduler.Output, now time.Time, flag bool, live func(key string) (cluster.Entry, bool)) (rolloutPlan, error) {
 	var p rolloutPlan
 	now = now.UTC()
+	config := configOf(st)
 	for _, key := range sortedKeys(st.Deployments) {
 		d := st.Deployments[key]
 		prev, had := st.Rollouts[key]
-		rec := nextRollout(prev, d, out.Deployments[key], now)
-		if rev, ok := rollbackTarget(rec, d, flag); ok {
-			back, next := rolledBack(rec, d, rev, now)
+		rec := nextRollout(prev, d, config, out.Deployments[key], now)
+		if rev, ok := rollbackTarget(rec, d, config, flag); ok {
+			back, next := rolledBack(rec, d, config, rev, now)
 			objKey := store.ObjectKey(store.PrefixDeployment, d.Namespace, d.Name)
 			e, ok := live(objKey)
 			if !ok || e.Deleted {

@@ -45,16 +45,19 @@ func historyLimit(d *appsv1.Deployment) int {
 }
 
 // nextRollout is a Deployment's rollout record after a plan that leaves its pods counted as
-// c, at now: prev is the stored record (zero when there is none). It is pure, and returns
+// c, at now: prev is the stored record (zero when there is none), config the ConfigMaps
+// and Secrets whose versions are part of its current template (manifest.DeploymentHash,
+// as the scheduler names the pods), so that a changed value taken as env is a new
+// revision, as a template change is. It is pure, and returns
 // prev unchanged when nothing changed, so that the leader writes only changes.
 //
 // Progress is what Kubernetes counts: a new template, new pods created, new pods become
 // available, old pods removed. A rollout that has not progressed for its progress
 // deadline, and is not complete, has timed out; progress after that resumes it.
-func nextRollout(prev store.Rollout, d *appsv1.Deployment, c scheduler.DeploymentCounts, now time.Time) store.Rollout {
+func nextRollout(prev store.Rollout, d *appsv1.Deployment, config manifest.ConfigLookup, c scheduler.DeploymentCounts, now time.Time) store.Rollout {
 	rec := prev
 	rec.Revisions = slices.Clone(prev.Revisions)
-	hash := manifest.TemplateHash(&d.Spec.Template)
+	hash := manifest.DeploymentHash(d, config)
 	counts := store.RolloutCounts(c)
 	replicas := max(manifest.Replicas(d), 0)
 	complete := c.Updated == replicas && c.Available == replicas && c.Old == 0
@@ -119,8 +122,10 @@ func withRevision(revs []store.Revision, d *appsv1.Deployment, hash string) []st
 // revision: only a rollout that timed out, with rollback-on-failure on (the Deployment's
 // annotation, else the agent's flag), and only once: a template that a rollback put
 // back is not rolled back itself, so a previous revision that fails too stays failed
-// rather than the two taking turns. The target is the newest other revision.
-func rollbackTarget(rec store.Rollout, d *appsv1.Deployment, flag bool) (store.Revision, bool) {
+// rather than the two taking turns. The target is the newest other revision; none when
+// that has the same template: the rollout that failed changed only the values of a
+// ConfigMap or Secret the pods take as env, which putting a template back cannot undo.
+func rollbackTarget(rec store.Rollout, d *appsv1.Deployment, config manifest.ConfigLookup, flag bool) (store.Revision, bool) {
 	on := flag
 	switch d.Annotations[AnnotationRollbackOnFailure] {
 	case "true":
@@ -129,7 +134,7 @@ func rollbackTarget(rec store.Rollout, d *appsv1.Deployment, flag bool) (store.R
 		on = false
 	}
 	if !on || rec.State != store.RolloutTimedOut || rec.RolledBack != nil ||
-		rec.Hash != manifest.TemplateHash(&d.Spec.Template) {
+		rec.Hash != manifest.DeploymentHash(d, config) {
 		return store.Revision{}, false
 	}
 	var best store.Revision
@@ -138,28 +143,38 @@ func rollbackTarget(rec store.Rollout, d *appsv1.Deployment, flag bool) (store.R
 			best = r
 		}
 	}
-	return best, best.Number > 0
+	if best.Number == 0 || manifest.TemplateHash(&best.Template) == manifest.TemplateHash(&d.Spec.Template) {
+		return store.Revision{}, false
+	}
+	return best, true
 }
 
 // rolledBack is the Deployment d with the template of rev, as `kubectl rollout undo`
 // writes it: the spec's template only; and its record, the template renumbered as the
 // newest revision and the rollback noted.
-func rolledBack(rec store.Rollout, d *appsv1.Deployment, rev store.Revision, now time.Time) (*appsv1.Deployment, store.Rollout) {
+func rolledBack(rec store.Rollout, d *appsv1.Deployment, config manifest.ConfigLookup, rev store.Revision, now time.Time) (*appsv1.Deployment, store.Rollout) {
 	back := d.DeepCopy()
 	back.Spec.Template = *rev.Template.DeepCopy()
 	from := rec.CurrentRevision()
-	next := nextRollout(rec, back, scheduler.DeploymentCounts{}, now)
+	next := nextRollout(rec, back, config, scheduler.DeploymentCounts{}, now)
 	next.RolledBack = &store.Rollback{FromRevision: from, FromHash: rec.Hash, ToRevision: rev.Number, At: now}
 	return back, next
+}
+
+// configOf finds the store's ConfigMaps and Secrets, whose versions are part of the
+// Deployments' current hashes.
+func configOf(st *store.State) manifest.ConfigLookup {
+	return manifest.ConfigObjects{ConfigMaps: st.ConfigMaps, Secrets: st.Secrets}
 }
 
 // rollingOut names the Deployments whose record says that a rollout of their current
 // template is under way: a template change (more than one revision) not complete yet.
 func rollingOut(st *store.State) map[string]bool {
 	out := map[string]bool{}
+	config := configOf(st)
 	for key, d := range st.Deployments {
 		rec, ok := st.Rollouts[key]
-		if ok && rec.Hash == manifest.TemplateHash(&d.Spec.Template) && len(rec.Revisions) > 1 && rec.State != store.RolloutComplete {
+		if ok && rec.Hash == manifest.DeploymentHash(d, config) && len(rec.Revisions) > 1 && rec.State != store.RolloutComplete {
 			out[key] = true
 		}
 	}

@@ -67,7 +67,7 @@ func TestRevisions(t *testing.T) {
 	v1, v2, v3 := webDeployment("img:1", 2), webDeployment("img:2", 2), webDeployment("img:3", 2)
 	var rec store.Rollout
 	for i, d := range []*appsv1.Deployment{v1, v2, v3, v2} {
-		rec = nextRollout(rec, d, scheduler.DeploymentCounts{}, t0.Add(time.Duration(i)*time.Minute))
+		rec = nextRollout(rec, d, nil, scheduler.DeploymentCounts{}, t0.Add(time.Duration(i)*time.Minute))
 	}
 	want := map[string]int64{hashOf(v1): 1, hashOf(v3): 3, hashOf(v2): 4}
 	if got := numbers(rec); !reflect.DeepEqual(got, want) {
@@ -80,21 +80,21 @@ func TestRevisions(t *testing.T) {
 		t.Fatal("the revision does not keep its template")
 	}
 	// The same template again is no new revision and changes nothing.
-	if again := nextRollout(rec, v2, scheduler.DeploymentCounts{}, t0.Add(3*time.Minute)); !reflect.DeepEqual(again, rec) {
+	if again := nextRollout(rec, v2, nil, scheduler.DeploymentCounts{}, t0.Add(3*time.Minute)); !reflect.DeepEqual(again, rec) {
 		t.Fatalf("same template: %+v; want %+v", again, rec)
 	}
 
 	t.Run("history limit", func(t *testing.T) {
 		var rec store.Rollout
 		for i := range 15 {
-			rec = nextRollout(rec, webDeployment("img:"+string(rune('a'+i)), 1, historyOf(3)), scheduler.DeploymentCounts{}, t0)
+			rec = nextRollout(rec, webDeployment("img:"+string(rune('a'+i)), 1, historyOf(3)), nil, scheduler.DeploymentCounts{}, t0)
 		}
 		if len(rec.Revisions) != 4 || rec.Revisions[0].Number != 12 || rec.CurrentRevision() != 15 {
 			t.Fatalf("revisions %+v; want 12..15", numbersInOrder(rec))
 		}
 		rec = store.Rollout{}
 		for i := range 15 {
-			rec = nextRollout(rec, webDeployment("img:"+string(rune('a'+i)), 1), scheduler.DeploymentCounts{}, t0)
+			rec = nextRollout(rec, webDeployment("img:"+string(rune('a'+i)), 1), nil, scheduler.DeploymentCounts{}, t0)
 		}
 		if len(rec.Revisions) != 11 {
 			t.Fatalf("default limit keeps %d revisions; want 10 old and the current one", len(rec.Revisions))
@@ -118,7 +118,7 @@ func TestProgress(t *testing.T) {
 	c := func(updated, available, old int) scheduler.DeploymentCounts {
 		return scheduler.DeploymentCounts{Updated: updated, Available: available, Old: old, AllAvailable: available + old}
 	}
-	rec := nextRollout(store.Rollout{}, v2, c(1, 0, 3), t0)
+	rec := nextRollout(store.Rollout{}, v2, nil, c(1, 0, 3), t0)
 	if rec.State != store.RolloutNew || !rec.LastProgress.Equal(t0) {
 		t.Fatalf("new template: %+v", rec)
 	}
@@ -142,7 +142,7 @@ func TestProgress(t *testing.T) {
 		{at: 9999 * time.Second, c: c(3, 2, 0), state: store.RolloutTimedOut, last: 910 * time.Second}, // never came back
 	}
 	for i, s := range steps {
-		rec = nextRollout(rec, v2, s.c, t0.Add(s.at))
+		rec = nextRollout(rec, v2, nil, s.c, t0.Add(s.at))
 		if rec.State != s.state || !rec.LastProgress.Equal(t0.Add(s.last)) {
 			t.Fatalf("step %d at %s: state %s, last progress %s; want %s, %s", i, s.at, rec.State,
 				rec.LastProgress.Sub(t0), s.state, s.last)
@@ -150,22 +150,22 @@ func TestProgress(t *testing.T) {
 	}
 	t.Run("no deadline", func(t *testing.T) {
 		d := webDeployment("img:2", 1, deadline(2147483647))
-		rec := nextRollout(store.Rollout{}, d, c(1, 0, 0), t0)
-		rec = nextRollout(rec, d, c(1, 0, 0), t0.Add(1000*time.Hour))
+		rec := nextRollout(store.Rollout{}, d, nil, c(1, 0, 0), t0)
+		rec = nextRollout(rec, d, nil, c(1, 0, 0), t0.Add(1000*time.Hour))
 		if rec.State == store.RolloutTimedOut || !deadlineAt(rec, d).IsZero() {
 			t.Fatalf("a Deployment without a deadline timed out: %+v", rec)
 		}
 	})
 	t.Run("default deadline 600s", func(t *testing.T) {
 		d := webDeployment("img:2", 1)
-		rec := nextRollout(store.Rollout{}, d, c(1, 0, 0), t0)
+		rec := nextRollout(store.Rollout{}, d, nil, c(1, 0, 0), t0)
 		if at := deadlineAt(rec, d); !at.After(t0.Add(600*time.Second)) || at.After(t0.Add(601*time.Second)) {
 			t.Fatalf("deadline at %s", at.Sub(t0))
 		}
-		if rec = nextRollout(rec, d, c(1, 0, 0), t0.Add(599*time.Second)); rec.State == store.RolloutTimedOut {
+		if rec = nextRollout(rec, d, nil, c(1, 0, 0), t0.Add(599*time.Second)); rec.State == store.RolloutTimedOut {
 			t.Fatal("timed out before 600s")
 		}
-		if rec = nextRollout(rec, d, c(1, 0, 0), deadlineAt(rec, d)); rec.State != store.RolloutTimedOut {
+		if rec = nextRollout(rec, d, nil, c(1, 0, 0), deadlineAt(rec, d)); rec.State != store.RolloutTimedOut {
 			t.Fatal("not timed out at the deadline the loop wakes for")
 		}
 	})
@@ -178,7 +178,7 @@ func TestRollbackTarget(t *testing.T) {
 	v3 := webDeployment("img:3", 2)
 	var rec store.Rollout
 	for _, d := range []*appsv1.Deployment{v1, v2, v3} {
-		rec = nextRollout(rec, d, scheduler.DeploymentCounts{}, t0)
+		rec = nextRollout(rec, d, nil, scheduler.DeploymentCounts{}, t0)
 	}
 	timedOut := rec
 	timedOut.State = store.RolloutTimedOut
@@ -194,14 +194,14 @@ func TestRollbackTarget(t *testing.T) {
 		{name: "annotation off beats the flag", rec: timedOut, d: webDeployment("img:3", 2, annotated("false")), flag: true},
 		{name: "off", rec: timedOut, d: v3},
 		{name: "still progressing", rec: rec, d: v3, flag: true},
-		{name: "only one revision", rec: nextRollout(store.Rollout{State: store.RolloutTimedOut}, v1, scheduler.DeploymentCounts{}, t0), d: v1, flag: true},
+		{name: "only one revision", rec: nextRollout(store.Rollout{State: store.RolloutTimedOut}, v1, nil, scheduler.DeploymentCounts{}, t0), d: v1, flag: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if tt.name == "only one revision" {
 				tt.rec.State = store.RolloutTimedOut
 			}
-			rev, ok := rollbackTarget(tt.rec, tt.d, tt.flag)
+			rev, ok := rollbackTarget(tt.rec, tt.d, nil, tt.flag)
 			if ok != (tt.want > 0) || rev.Number != tt.want {
 				t.Fatalf("target %d (%v); want %d", rev.Number, ok, tt.want)
 			}
@@ -211,7 +211,7 @@ func TestRollbackTarget(t *testing.T) {
 		})
 	}
 	t.Run("rolled back once, then stays failed", func(t *testing.T) {
-		back, next := rolledBack(timedOut, v3, store.Revision{Number: 2, Hash: hashOf(v2), Template: v2.Spec.Template}, t0)
+		back, next := rolledBack(timedOut, v3, nil, store.Revision{Number: 2, Hash: hashOf(v2), Template: v2.Spec.Template}, t0)
 		if !reflect.DeepEqual(back.Spec.Template, v2.Spec.Template) || back.Name != "web" {
 			t.Fatalf("rolled back to %+v", back.Spec.Template)
 		}
@@ -221,11 +221,11 @@ func TestRollbackTarget(t *testing.T) {
 		}
 		// v2 fails too: no rollback to v3.
 		next.State = store.RolloutTimedOut
-		if rev, ok := rollbackTarget(next, back, true); ok {
+		if rev, ok := rollbackTarget(next, back, nil, true); ok {
 			t.Fatalf("a template a rollback put back rolled back to %d", rev.Number)
 		}
 		// A user's new apply starts over.
-		again := nextRollout(next, v3, scheduler.DeploymentCounts{}, t0.Add(time.Hour))
+		again := nextRollout(next, v3, nil, scheduler.DeploymentCounts{}, t0.Add(time.Hour))
 		if again.RolledBack != nil || again.CurrentRevision() != 5 {
 			t.Fatalf("after a new apply: %+v", again)
 		}
@@ -239,8 +239,8 @@ func TestPlanRollouts(t *testing.T) {
 	v1, v2 := webDeployment("img:1", 1, deadline(10)), webDeployment("img:2", 1, deadline(10), annotated("true"))
 	st := &store.State{Deployments: map[string]*appsv1.Deployment{"default/web": v2}, Rollouts: map[string]store.Rollout{}}
 	var rec store.Rollout
-	rec = nextRollout(rec, v1, scheduler.DeploymentCounts{Updated: 1, Available: 1}, t0)
-	rec = nextRollout(rec, v2, scheduler.DeploymentCounts{Updated: 1, Old: 1, AllAvailable: 1}, t0)
+	rec = nextRollout(rec, v1, nil, scheduler.DeploymentCounts{Updated: 1, Available: 1}, t0)
+	rec = nextRollout(rec, v2, nil, scheduler.DeploymentCounts{Updated: 1, Old: 1, AllAvailable: 1}, t0)
 	st.Rollouts["default/web"] = rec
 	st.Rollouts["default/gone"] = rec
 	out := scheduler.Output{Deployments: map[string]scheduler.DeploymentCounts{"default/web": {Updated: 1, Old: 1, AllAvailable: 1}}}
@@ -282,8 +282,8 @@ func TestPlanRollouts(t *testing.T) {
 // template change not complete yet, for the current template.
 func TestRollingOut(t *testing.T) {
 	v1, v2 := webDeployment("img:1", 1), webDeployment("img:2", 1)
-	first := nextRollout(store.Rollout{}, v1, scheduler.DeploymentCounts{}, t0)
-	second := nextRollout(first, v2, scheduler.DeploymentCounts{}, t0)
+	first := nextRollout(store.Rollout{}, v1, nil, scheduler.DeploymentCounts{}, t0)
+	second := nextRollout(first, v2, nil, scheduler.DeploymentCounts{}, t0)
 	done := second
 	done.State = store.RolloutComplete
 	timedOut := second
@@ -313,11 +313,11 @@ func TestRollingOut(t *testing.T) {
 
 func TestSameRollout(t *testing.T) {
 	v1, v2 := webDeployment("img:1", 1), webDeployment("img:2", 1)
-	a := nextRollout(store.Rollout{}, v1, scheduler.DeploymentCounts{}, t0)
-	if !sameRollout(a, nextRollout(a, v1, scheduler.DeploymentCounts{}, t0)) {
+	a := nextRollout(store.Rollout{}, v1, nil, scheduler.DeploymentCounts{}, t0)
+	if !sameRollout(a, nextRollout(a, v1, nil, scheduler.DeploymentCounts{}, t0)) {
 		t.Error("an unchanged record differs")
 	}
-	b := nextRollout(a, v2, scheduler.DeploymentCounts{}, t0)
+	b := nextRollout(a, v2, nil, scheduler.DeploymentCounts{}, t0)
 	c := a
 	c.Progress.Available = 1
 	d := a

@@ -5,9 +5,10 @@
 //
 // Each record has one writer:
 //
-//   - deployment/, service/, ingress/, pod/ and dns/whitelist: the API, as users apply and
-//     delete objects and edit the whitelist;
-//   - assignment/, pending/, allocation/service/ and revision/: the scheduler of the node
+//   - deployment/, service/, ingress/, pod/, configmap/, secret/, persistentvolumeclaim/ and
+//     dns/whitelist: the API, as users apply and delete objects and edit the whitelist (the
+//     leader deletes a claim being deleted once no pod uses it);
+//   - assignment/, pending/, allocation/service/, revision/ and claim/: the scheduler of the node
 //     that leads, while it reaches a majority of the cluster (see package netalloc for why
 //     no address is then given twice); it also writes a Deployment back to an earlier
 //     template when its rollout failed and rollback-on-failure is on, the way an apply
@@ -28,6 +29,8 @@ const (
 	PrefixService    = "service/"    // v1 Service (JSON)
 	PrefixIngress    = "ingress/"    // networking.k8s.io/v1 Ingress (JSON)
 	PrefixPod        = "pod/"        // a bare v1 Pod as the user applied it (JSON)
+	PrefixConfigMap  = "configmap/"  // v1 ConfigMap (JSON)
+	PrefixSecret     = "secret/"     // v1 Secret (JSON): its data unencrypted, base64 as JSON writes bytes
 	PrefixAssignment = "assignment/" // a pod placed on a node: Assignment (JSON), written by the leader
 	PrefixPending    = "pending/"    // a pod that fits no node and why: Pending (JSON), written by the leader
 	PrefixStatus     = "status/"     // what a node observes of a pod it runs: PodStatus (JSON), written by that node
@@ -46,7 +49,8 @@ const (
 
 // ObjectPrefixes are the prefixes of the objects users apply: their values carry a
 // Lineage, and a write to them that is lost to a concurrent one is an event.
-var ObjectPrefixes = []string{PrefixDeployment, PrefixService, PrefixIngress, PrefixPod}
+var ObjectPrefixes = []string{PrefixDeployment, PrefixService, PrefixIngress, PrefixPod,
+	PrefixConfigMap, PrefixSecret, PrefixClaim}
 
 // ObjectKey is the store key of a namespaced object under prefix.
 func ObjectKey(prefix, namespace, name string) string {

@@ -142,6 +142,9 @@ var objectTypes = map[string]func() metav1.Object{
 	PrefixService:    func() metav1.Object { return &corev1.Service{} },
 	PrefixIngress:    func() metav1.Object { return &networkingv1.Ingress{} },
 	PrefixPod:        func() metav1.Object { return &corev1.Pod{} },
+	PrefixClaim:      func() metav1.Object { return &corev1.PersistentVolumeClaim{} },
+	PrefixConfigMap:  func() metav1.Object { return &corev1.ConfigMap{} },
+	PrefixSecret:     func() metav1.Object { return &corev1.Secret{} },
 }
 
 // IsObjectKey reports whether key holds an object users apply (ObjectPrefixes).

@@ -34,6 +34,9 @@ type NetworkSettings = netalloc.Spec
 type Pending struct {
 	Pod    manifest.Pod `json:"pod"`
 	Reason string       `json:"reason"`
+	// Node is the node a pod is kept assigned to, where its data is, while that node is
+	// gone; "" for a pod that fits no node.
+	Node string `json:"node,omitempty"`
 }
 
 // PodStatus is the value under status/<ns>/<pod>: what the node running a pod observes.

@@ -39,6 +39,8 @@ type podWire struct {
 	Owner        string            `json:"owner,omitempty"`
 	TemplateHash string            `json:"templateHash,omitempty"`
 	Spec         json.RawMessage   `json:"spec"`
+	// ConfigVersions is manifest.Pod's.
+	ConfigVersions map[string]string `json:"configVersions,omitempty"`
 }
 
 // Decode decodes an assignment as json.Unmarshal would, sharing its pod's spec with the
@@ -55,7 +57,7 @@ func (s *SharedSpecs) Decode(value []byte) (Assignment, error) {
 	p := w.Pod
 	return Assignment{
 		Pod: manifest.Pod{Namespace: p.Namespace, Name: p.Name, Labels: p.Labels, Annotations: p.Annotations,
-			Owner: p.Owner, TemplateHash: p.TemplateHash, Spec: spec},
+			Owner: p.Owner, TemplateHash: p.TemplateHash, Spec: spec, ConfigVersions: p.ConfigVersions},
 		Node:  w.Node,
 		PodIP: w.PodIP,
 	}, nil

@@ -24,6 +24,8 @@ type State struct {
 	Services    map[string]*corev1.Service
 	Ingresses   map[string]*networkingv1.Ingress
 	Pods        map[string]*corev1.Pod
+	ConfigMaps  map[string]*corev1.ConfigMap
+	Secrets     map[string]*corev1.Secret
 	Assignments map[string]Assignment
 	Pending     map[string]Pending
 	Status      map[string]PodStatus
@@ -36,6 +38,10 @@ type State struct {
 	// Rollouts are the Deployments' revisions and rollout progress, by the Deployment's
 	// key.
 	Rollouts map[string]Rollout
+	// Claims are the PersistentVolumeClaims, and ClaimBindings the nodes their volumes
+	// are on, both by the claim's key.
+	Claims        map[string]*corev1.PersistentVolumeClaim
+	ClaimBindings map[string]ClaimBinding
 }
 
 // Read decodes the store. A value that does not decode (written by a newer version, say)
@@ -46,23 +52,32 @@ func Read(s Lister, log *slog.Logger) *State {
 		Services:    map[string]*corev1.Service{},
 		Ingresses:   map[string]*networkingv1.Ingress{},
 		Pods:        map[string]*corev1.Pod{},
+		ConfigMaps:  map[string]*corev1.ConfigMap{},
+		Secrets:     map[string]*corev1.Secret{},
 		Assignments: map[string]Assignment{},
 		Pending:     map[string]Pending{},
 		Status:      map[string]PodStatus{},
 		Nodes:       map[string]NodeLiveness{},
 		Allocations: map[string]ServiceAllocation{},
 		Rollouts:    map[string]Rollout{},
+
+		Claims:        map[string]*corev1.PersistentVolumeClaim{},
+		ClaimBindings: map[string]ClaimBinding{},
 	}
 	decodeAll(s, PrefixDeployment, st.Deployments, func() *appsv1.Deployment { return &appsv1.Deployment{} }, log)
 	decodeAll(s, PrefixService, st.Services, func() *corev1.Service { return &corev1.Service{} }, log)
 	decodeAll(s, PrefixIngress, st.Ingresses, func() *networkingv1.Ingress { return &networkingv1.Ingress{} }, log)
 	decodeAll(s, PrefixPod, st.Pods, func() *corev1.Pod { return &corev1.Pod{} }, log)
+	decodeAll(s, PrefixConfigMap, st.ConfigMaps, func() *corev1.ConfigMap { return &corev1.ConfigMap{} }, log)
+	decodeAll(s, PrefixSecret, st.Secrets, func() *corev1.Secret { return &corev1.Secret{} }, log)
 	decodeValues(s, PrefixAssignment, st.Assignments, log)
 	decodeValues(s, PrefixPending, st.Pending, log)
 	decodeValues(s, PrefixStatus, st.Status, log)
 	decodeValues(s, PrefixNode, st.Nodes, log)
 	decodeValues(s, PrefixServiceAllocation, st.Allocations, log)
 	decodeValues(s, PrefixRollout, st.Rollouts, log)
+	decodeAll(s, PrefixClaim, st.Claims, func() *corev1.PersistentVolumeClaim { return &corev1.PersistentVolumeClaim{} }, log)
+	decodeValues(s, PrefixClaimBinding, st.ClaimBindings, log)
 	st.Network = readNetwork(s, log)
 	return st
 }

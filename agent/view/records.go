@@ -16,8 +16,10 @@ import (
 // recordPrefixes are the keys the view reads; the others (tokens) are none of its business.
 var recordPrefixes = []string{
 	store.PrefixDeployment, store.PrefixService, store.PrefixIngress, store.PrefixPod,
+	store.PrefixConfigMap, store.PrefixSecret,
 	store.PrefixAssignment, store.PrefixPending, store.PrefixStatus, store.KeyDNSWhitelist,
 	store.PrefixNode, store.PrefixServiceAllocation, store.KeyNetworkSettings, store.PrefixRollout,
+	store.PrefixClaim, store.PrefixClaimBinding,
 }
 
 func isRecord(key string) bool {
@@ -55,12 +57,17 @@ func newRecords() records {
 			Services:    map[string]*corev1.Service{},
 			Ingresses:   map[string]*networkingv1.Ingress{},
 			Pods:        map[string]*corev1.Pod{},
+			ConfigMaps:  map[string]*corev1.ConfigMap{},
+			Secrets:     map[string]*corev1.Secret{},
 			Assignments: map[string]store.Assignment{},
 			Pending:     map[string]store.Pending{},
 			Status:      map[string]store.PodStatus{},
 			Nodes:       map[string]store.NodeLiveness{},
 			Allocations: map[string]store.ServiceAllocation{},
 			Rollouts:    map[string]store.Rollout{},
+
+			Claims:        map[string]*corev1.PersistentVolumeClaim{},
+			ClaimBindings: map[string]store.ClaimBinding{},
 		},
 		applied: map[string]stamp{},
 		owned:   map[string]map[string]struct{}{},
@@ -99,6 +106,16 @@ func (r *records) apply(key string, e cluster.Entry, ok bool, d dirty, log *slog
 	case store.PrefixPod:
 		setObject(r.st.Pods, name, value, bad)
 		d.mark(Pods, name)
+	case store.PrefixConfigMap:
+		setObject(r.st.ConfigMaps, name, value, bad)
+		stampVersion(r.st.ConfigMaps[name], e)
+		d.mark(ConfigMaps, name)
+		r.markDeploymentsOf(d, name)
+	case store.PrefixSecret:
+		setObject(r.st.Secrets, name, value, bad)
+		stampVersion(r.st.Secrets[name], e)
+		d.mark(Secrets, name)
+		r.markDeploymentsOf(d, name)
 	case store.PrefixAssignment:
 		if a, ok := r.st.Assignments[name]; ok {
 			r.disown(a, name)
@@ -122,6 +139,12 @@ func (r *records) apply(key string, e cluster.Entry, ok bool, d dirty, log *slog
 	case store.PrefixRollout:
 		setValue(r.st.Rollouts, name, value, bad)
 		d.mark(Deployments, name)
+	case store.PrefixClaim:
+		setObject(r.st.Claims, name, value, bad)
+		d.mark(Claims, name)
+	case store.PrefixClaimBinding:
+		setValue(r.st.ClaimBindings, name, value, bad)
+		d.mark(Claims, name)
 	case store.KeyNetworkSettings:
 		r.st.Network = nil
 		if value != nil {
@@ -208,6 +231,31 @@ func setObject[T any](m map[string]*T, name string, value []byte, bad func(error
 		return
 	}
 	m[name] = v
+}
+
+// markDeploymentsOf marks the Deployments of the namespace of a ConfigMap or Secret: the
+// versions of those their pods take as env are part of their current hash, which decides
+// which of their pods count as updated.
+func (r *records) markDeploymentsOf(d dirty, objectKey string) {
+	ns, _, _ := strings.Cut(objectKey, "/")
+	for key := range r.st.Deployments {
+		if strings.HasPrefix(key, ns+"/") {
+			d.mark(Deployments, key)
+		}
+	}
+}
+
+// stampVersion gives a ConfigMap or Secret record its store version as its
+// resourceVersion, as store.Read does: the Deployments' hashes include it
+// (manifest.DeploymentHash), and the API must count their pods as the leader names them.
+// A nil object (deleted, or not decoded) is left alone.
+func stampVersion[T any, P interface {
+	*T
+	SetResourceVersion(string)
+}](o P, e cluster.Entry) {
+	if o != nil {
+		o.SetResourceVersion(store.FormatVersion(e.Version))
+	}
 }
 
 // setValue is setObject for records kept by value.

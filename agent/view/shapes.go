@@ -22,9 +22,12 @@ const (
 	Services    Kind = "services"
 	Ingresses   Kind = "ingresses"
 	Nodes       Kind = "nodes"
+	ConfigMaps  Kind = "configmaps"
+	Secrets     Kind = "secrets"
+	Claims      Kind = "persistentvolumeclaims"
 )
 
-var kinds = []Kind{Pods, Deployments, Services, Ingresses, Nodes}
+var kinds = []Kind{Pods, Deployments, Services, Ingresses, Nodes, ConfigMaps, Secrets, Claims}
 
 // Shapes make the API's objects of the records. They are the functions that shape the
 // API's lists, given to the view so that an object looks the same listed, got or watched;
@@ -63,6 +66,11 @@ func (v *View) reshape(d dirty) {
 			v.remove(Ingresses, key)
 		}
 	}
+	for _, key := range slices.Sorted(maps.Keys(d[Claims])) {
+		v.reshapeClaim(key)
+	}
+	reshapeStored(v, d, ConfigMaps, v.rec.st.ConfigMaps)
+	reshapeStored(v, d, Secrets, v.rec.st.Secrets)
 	if len(d[Nodes]) > 0 {
 		v.syncNodes() // a liveness verdict changed
 	}

@@ -1,8 +1,9 @@
 // Package view is the agent's typed, indexed view of the store: the records decoded once,
 // as they change, and the objects the API serves made of them (Deployments with their
-// status, Services, Ingresses, the pods with their placement and status, the nodes), each
-// encoded once, indexed by kind, namespace and, for pods, node. The API answers its lists,
-// its objects and its watches from here instead of decoding the whole store per request.
+// status, Services, Ingresses, ConfigMaps and Secrets as stored, the claims with their
+// binding, the pods with their placement and status, the nodes), each encoded once, indexed
+// by kind, namespace and, for pods, node. The API answers its lists, its objects and its
+// watches from here instead of decoding the whole store per request.
 //
 // The view follows the store by cluster.WatchKeys, reading each changed key again with Get,
 // and the membership by cluster.WatchMembers. The API's own writes are in the view when

@@ -31,7 +31,7 @@ first: one bad document refuses all of it, and nothing changes.`,
 			if err != nil {
 				return err
 			}
-			return runApply(c, file, dryRun, cmd.InOrStdin(), cmd.OutOrStdout())
+			return applyFile(c, file, dryRun, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	cmd.Flags().StringVarP(&file, "filename", "f", "", "manifest file, folder of manifests, or - for standard input")
@@ -42,6 +42,12 @@ first: one bad document refuses all of it, and nothing changes.`,
 }
 
 func runApply(c *client, file string, dryRun bool, stdin io.Reader, stdout io.Writer) error {
+	return applyFile(c, file, dryRun, stdin, stdout, io.Discard)
+}
+
+// applyFile applies a manifest and prints, to stderr, the warnings of the units its pods
+// would get (the fields ignored or skipped), as swarm render prints them.
+func applyFile(c *client, file string, dryRun bool, stdin io.Reader, stdout, stderr io.Writer) error {
 	inputs, err := manifest.Read(file, stdin)
 	if err != nil {
 		return err
@@ -54,6 +60,9 @@ func runApply(c *client, file string, dryRun bool, stdin io.Reader, stdout io.Wr
 	}
 	if err := quadlet.Check(set, quadlet.Options{}); err != nil {
 		return err
+	}
+	for _, w := range quadlet.Warnings(set, quadlet.Options{}) {
+		fmt.Fprintln(stderr, "Warning:", w)
 	}
 	var body strings.Builder
 	for i, in := range inputs {
@@ -76,6 +85,11 @@ func runApply(c *client, file string, dryRun bool, stdin io.Reader, stdout io.Wr
 	}
 	for _, a := range res.Applied {
 		fmt.Fprintf(stdout, "%s/%s %s%s\n", resourceName(a.Kind), a.Name, a.Result, suffix)
+	}
+	// The API's warnings go where kubectl prints the API server's: to stderr, with the
+	// local ones, so that stdout holds only what was applied.
+	for _, w := range res.Warnings {
+		fmt.Fprintln(stderr, "Warning:", w)
 	}
 	return nil
 }

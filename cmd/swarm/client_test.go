@@ -103,7 +103,7 @@ func TestApplyAndGetAgainstAnAgent(t *testing.T) {
 	if err := runGet(c, getOptions{output: "yaml", allNamespaces: true}, "svc", &out); err != nil || !strings.Contains(out.String(), "kind: Service") {
 		t.Errorf("yaml: %v %s", err, out.String())
 	}
-	if err := runGet(c, getOptions{}, "configmaps", &out); err == nil || !strings.Contains(err.Error(), `unknown resource type "configmaps"`) {
+	if err := runGet(c, getOptions{}, "statefulsets", &out); err == nil || !strings.Contains(err.Error(), `unknown resource type "statefulsets"`) {
 		t.Errorf("unknown resource: %v", err)
 	}
 }

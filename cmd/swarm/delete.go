@@ -15,6 +15,7 @@ import (
 // kinds maps what a user may type to the kind the API knows.
 var kinds = map[string]string{
 	"pods": "Pod", "deployments": "Deployment", "services": "Service", "ingresses": "Ingress",
+	"configmaps": "ConfigMap", "secrets": "Secret", "persistentvolumeclaims": "PersistentVolumeClaim",
 }
 
 func newDeleteCommand() *cobra.Command {
@@ -42,7 +43,7 @@ func newDeleteCommand() *cobra.Command {
 			}
 			kind, ok := kinds[resources[strings.ToLower(args[0])]]
 			if !ok {
-				return fmt.Errorf("unknown kind %q: use pod, deployment, service or ingress", args[0])
+				return fmt.Errorf("unknown kind %q: use pod, deployment, service, ingress, configmap, secret or pvc", args[0])
 			}
 			return deleteObject(c, kind, namespace, args[1], cmd.OutOrStdout())
 		},

@@ -25,6 +25,9 @@ var resources = map[string]string{
 	"ingress": "ingresses", "ingresses": "ingresses", "ing": "ingresses",
 	"node": "nodes", "nodes": "nodes", "no": "nodes",
 	"event": "events", "events": "events", "ev": "events",
+	"persistentvolumeclaim": "persistentvolumeclaims", "persistentvolumeclaims": "persistentvolumeclaims", "pvc": "persistentvolumeclaims",
+	"configmap": "configmaps", "configmaps": "configmaps", "cm": "configmaps",
+	"secret": "secrets", "secrets": "secrets",
 }
 
 type getOptions struct {
@@ -38,16 +41,19 @@ type getOptions struct {
 func newGetCommand() *cobra.Command {
 	var o getOptions
 	cmd := &cobra.Command{
-		Use:   "get pods|deployments|services|ingresses|nodes|events [NAME]",
+		Use:   "get pods|deployments|services|ingresses|configmaps|secrets|pvc|nodes|events [NAME]",
 		Short: "List objects of the cluster, as kubectl does",
 		Example: `  swarm get pods
   swarm get deployments -A
   swarm get pods -o wide
   swarm get deployment web -o yaml
   swarm get nodes -o json
-  swarm get events -A`,
+  swarm get events -A
+  swarm get configmaps
+  swarm get secret db -o yaml
+  swarm get pvc`,
 		Args:      cobra.RangeArgs(1, 2),
-		ValidArgs: []string{"pods", "deployments", "services", "ingresses", "nodes", "events"},
+		ValidArgs: []string{"pods", "deployments", "services", "ingresses", "configmaps", "secrets", "pvc", "nodes", "events"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := o.client.client()
 			if err != nil {
@@ -70,7 +76,7 @@ func newGetCommand() *cobra.Command {
 func runGet(c *client, o getOptions, what string, out io.Writer) error {
 	path, ok := resources[strings.ToLower(what)]
 	if !ok {
-		return fmt.Errorf("unknown resource type %q: use pods, deployments, services, ingresses, nodes or events", what)
+		return fmt.Errorf("unknown resource type %q: use pods, deployments, services, ingresses, configmaps, secrets, pvc, nodes or events", what)
 	}
 	switch o.output {
 	case "", "wide", "json", "yaml":
@@ -134,6 +140,12 @@ func runGet(c *client, o getOptions, what string, out io.Writer) error {
 		return printTable(tw, raw.Items, ns, ingressRow)
 	case "events":
 		return printTable(tw, raw.Items, ns, eventRow(wide, time.Now()))
+	case "persistentvolumeclaims":
+		return printTable(tw, raw.Items, ns, claimRow(wide, time.Now()))
+	case "configmaps":
+		return printTable(tw, raw.Items, ns, configMapRow(time.Now()))
+	case "secrets":
+		return printTable(tw, raw.Items, ns, secretRow(time.Now()))
 	default:
 		return printTable(tw, raw.Items, false, nodeRow(wide))
 	}

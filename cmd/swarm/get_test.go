@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -51,5 +53,54 @@ func TestPodRowReason(t *testing.T) {
 		if lines[i] != want[i] {
 			t.Errorf("line %d = %q, want %q", i, lines[i], want[i])
 		}
+	}
+}
+
+// Claims list as kubectl lists them: Pending until their first pod's node is chosen,
+// Bound with their volume and capacity after, Terminating while their pods keep them.
+func TestClaimRow(t *testing.T) {
+	now := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
+	local := "local"
+	claim := func(name string, phase corev1.PersistentVolumeClaimPhase, deleting bool) json.RawMessage {
+		c := corev1.PersistentVolumeClaim{
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default", CreationTimestamp: metav1.NewTime(now.Add(-3 * time.Minute))},
+			Spec:       corev1.PersistentVolumeClaimSpec{StorageClassName: &local, AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce}},
+			Status:     corev1.PersistentVolumeClaimStatus{Phase: phase},
+		}
+		if phase == corev1.ClaimBound {
+			c.Spec.VolumeName = "swarm-default_" + name
+			c.Status.AccessModes = c.Spec.AccessModes
+			c.Status.Capacity = corev1.ResourceList{corev1.ResourceStorage: resource.MustParse("1Gi")}
+		}
+		if deleting {
+			at := metav1.NewTime(now)
+			c.DeletionTimestamp = &at
+		}
+		b, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	var out bytes.Buffer
+	items := []json.RawMessage{claim("data", corev1.ClaimBound, false), claim("new", corev1.ClaimPending, false), claim("old", corev1.ClaimBound, true)}
+	if err := printTable(&out, items, false, claimRow(false, now)); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"NAME\tSTATUS\tVOLUME\tCAPACITY\tACCESS MODES\tSTORAGECLASS\tAGE",
+		"data\tBound\tswarm-default_data\t1Gi\tRWO\tlocal\t3m",
+		"new\tPending\t\t\t\tlocal\t3m",
+		"old\tTerminating\tswarm-default_old\t1Gi\tRWO\tlocal\t3m",
+	}
+	if got := strings.Split(strings.TrimSpace(out.String()), "\n"); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("table:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	out.Reset()
+	if err := printTable(&out, items[:1], false, claimRow(true, now)); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Split(strings.TrimSpace(out.String()), "\n"); len(got) != 2 || !strings.HasSuffix(got[0], "\tVOLUMEMODE") || !strings.HasSuffix(got[1], "\tFilesystem") {
+		t.Errorf("wide table:\n%s", out.String())
 	}
 }

@@ -26,9 +26,16 @@ func newRenderCommand() *cobra.Command {
 		Use:   "render -f FILE -o DIR",
 		Short: "Write the Quadlet units a node would run for a manifest, without a cluster",
 		Long: `Render every pod of every Deployment (replicas expanded, pods named as the cluster
-names them) and every bare Pod in a manifest into Quadlet units: one .pod unit per pod and
-one .container unit per container. This is exactly what a node writes under
-~/.config/containers/systemd, so it is the way to see, or keep, what would run.
+names them) and every bare Pod in a manifest into Quadlet units: one .pod unit per pod,
+one .container unit per container, and one .volume unit per emptyDir and per claim a pod
+uses (the claim's podman volume, which every pod of the claim on its node shares). This is
+exactly what a node writes under ~/.config/containers/systemd, so it is the way to see, or
+keep, what would run.
+
+The pods take their values from the ConfigMaps and Secrets of the same manifest. A Secret's
+values never go into a unit: the output ends with the podman secret create commands a node
+runs (each value on standard input, never printed), and the folders of the configMap
+volumes a node writes.
 
 On a bad manifest it prints every problem and writes nothing.`,
 		Example: `  swarm render -f app.yaml -o units/
@@ -47,6 +54,7 @@ On a bad manifest it prints every problem and writes nothing.`,
 	f.StringVar(&o.quadlet.PublishAddress, "publish-address", "", "node address that published ports bind to (default: all addresses)")
 	f.StringVar(&o.quadlet.Network, "network", "", "Quadlet Network= value for the pods (default: podman's default)")
 	f.StringVar(&o.quadlet.NodeName, "node-name", "", "node name for spec.nodeName references")
+	f.StringVar(&o.quadlet.ConfigDir, "config-dir", quadlet.DefaultConfigDir, "node folder the configMap volumes are written under (the agent's STATE/config)")
 	_ = cmd.MarkFlagRequired("filename")
 	_ = cmd.MarkFlagRequired("output-dir")
 	return cmd
@@ -61,32 +69,62 @@ func runRender(o renderOptions, stdin io.Reader, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	units, warnings, err := renderSet(set, o.quadlet)
+	if o.quadlet.Config == nil {
+		// Offline, the pods take their values from the manifest's own ConfigMaps and Secrets.
+		o.quadlet.Config = manifest.ConfigObjectsOf(set)
+	}
+	r, err := renderSet(set, o.quadlet)
 	if err != nil {
 		return err
 	}
-	for _, w := range warnings {
+	for _, w := range r.warnings {
 		fmt.Fprintln(stderr, "warning:", w)
 	}
 	if err := os.MkdirAll(o.outDir, 0o755); err != nil {
 		return fmt.Errorf("create output folder: %w", err)
 	}
-	for _, u := range units {
+	for _, u := range r.units {
 		path := filepath.Join(o.outDir, u.Name)
 		if err := atomicfile.Write(path, []byte(u.Text), 0o644); err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout, "wrote", path)
 	}
+	printNodeWork(stdout, r)
 	return nil
 }
 
+// printNodeWork says what a node makes besides the units: the podman secrets, as the
+// commands that make them (each value on standard input, never printed), and the folders
+// of the configMap volumes.
+func printNodeWork(out io.Writer, r rendered) {
+	if len(r.secrets) > 0 {
+		fmt.Fprintln(out, "# podman secrets the units name; a node makes each with its value on standard input:")
+	}
+	for _, s := range r.secrets {
+		fmt.Fprintf(out, "podman secret create --replace %s - < VALUE   # %d bytes\n", s.Name, len(s.Data))
+	}
+	for _, v := range r.volumes {
+		fmt.Fprintf(out, "# configMap volume %s: a node writes %d file(s) there\n", v.Dir, len(v.Files))
+	}
+}
+
+// rendered is what renderSet makes of a manifest.
+type rendered struct {
+	units    []quadlet.Unit
+	warnings []string
+	secrets  []quadlet.PodmanSecret
+	volumes  []quadlet.ConfigVolume
+}
+
 // renderSet renders every pod of a manifest. It renders all of them before returning so
-// that the user sees every problem at once, and returns no unit when any pod fails.
-func renderSet(set *manifest.Set, opts quadlet.Options) ([]quadlet.Unit, []string, error) {
-	var units []quadlet.Unit
-	var warnings []string
+// that the user sees every problem at once, and returns no unit when any pod fails. A pod
+// that lacks a ConfigMap or Secret is rendered without it, with a warning: in a cluster
+// it would wait for it.
+func renderSet(set *manifest.Set, opts quadlet.Options) (rendered, error) {
+	var r rendered
 	var errs []error
+	seen := map[string]bool{}
 	for _, obj := range set.Objects {
 		var pods []manifest.Pod
 		switch {
@@ -94,23 +132,43 @@ func renderSet(set *manifest.Set, opts quadlet.Options) ([]quadlet.Unit, []strin
 			pods = manifest.DeploymentPods(obj.Deployment)
 		case obj.Pod != nil:
 			pods = []manifest.Pod{manifest.BarePod(obj.Pod)}
+		case obj.Claim != nil:
+			// A claim becomes a volume on the node of its first pod; its pods' units say
+			// which.
+			for _, w := range manifest.ClaimWarnings(obj.Claim) {
+				r.warnings = append(r.warnings, fmt.Sprintf("%s: %s", obj.Source, w))
+			}
+			continue
 		default:
 			continue
 		}
 		for _, p := range pods {
 			res, err := quadlet.Render(p, opts)
+			var missing *quadlet.MissingError
+			if errors.As(err, &missing) {
+				r.warnings = append(r.warnings, fmt.Sprintf("%s: pod %s: stays Pending in a cluster until it exists: %s", obj.Source, p.Name, missing))
+				err = nil
+			}
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s: pod %s: %w", obj.Source, p.Name, err))
 				continue
 			}
-			units = append(units, res.Units...)
+			r.units = append(r.units, res.Units...)
 			for _, w := range res.Warnings {
-				warnings = append(warnings, fmt.Sprintf("%s: pod %s: %s", obj.Source, p.Name, w))
+				r.warnings = append(r.warnings, fmt.Sprintf("%s: pod %s: %s", obj.Source, p.Name, w))
 			}
+			for _, s := range res.Secrets {
+				if !seen[s.Name] {
+					seen[s.Name] = true
+					r.secrets = append(r.secrets, s)
+				}
+			}
+			r.volumes = append(r.volumes, res.ConfigVolumes...)
 		}
+		r.warnings = append(r.warnings, claimsOutside(set, obj)...)
 	}
 	if len(errs) > 0 {
-		return nil, nil, errors.Join(errs...)
+		return rendered{}, errors.Join(errs...)
 	}
-	return units, warnings, nil
+	return r, nil
 }

@@ -88,7 +88,7 @@ func TestRenderBadManifestWritesNothing(t *testing.T) {
 func TestRenderUnrenderablePodWritesNothing(t *testing.T) {
 	dir := t.TempDir()
 	manifest := filepath.Join(dir, "app.yaml")
-	doc := "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  volumes: [{name: s, secret: {secretName: x}}]\n  containers: [{name: c, image: i, volumeMounts: [{name: s, mountPath: /s}]}]\n"
+	doc := "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  volumes: [{name: s, nfs: {server: nfs.example, path: /x}}]\n  containers: [{name: c, image: i, volumeMounts: [{name: s, mountPath: /s}]}]\n"
 	if err := os.WriteFile(manifest, []byte(doc), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -110,4 +110,141 @@ func names(entries []os.DirEntry) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// A claim renders offline: its pods get the claim's volume unit, the request that is not
+// enforced and a claim missing from the manifest are warned of.
+func TestRenderClaim(t *testing.T) {
+	dir := t.TempDir()
+	manifestFile := filepath.Join(dir, "db.yaml")
+	const doc = `apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 5Gi}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db}
+spec:
+  containers:
+  - name: db
+    image: localhost/db:1
+    volumeMounts: [{name: data, mountPath: /data}, {name: logs, mountPath: /logs}]
+  volumes:
+  - {name: data, persistentVolumeClaim: {claimName: data}}
+  - {name: logs, persistentVolumeClaim: {claimName: logs}}
+`
+	if err := os.WriteFile(manifestFile, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "units")
+	var stdout, stderr bytes.Buffer
+	if err := runRender(renderOptions{file: manifestFile, outDir: out}, nil, &stdout, &stderr); err != nil {
+		t.Fatalf("render: %v\n%s", err, stderr.String())
+	}
+	unit, err := os.ReadFile(filepath.Join(out, "swarm-default_db_data_claim.volume"))
+	if err != nil {
+		t.Fatalf("no claim volume unit: %v\n%s", err, stdout.String())
+	}
+	if !strings.Contains(string(unit), "VolumeName=swarm-default_data\n") {
+		t.Errorf("claim unit:\n%s", unit)
+	}
+	for _, want := range []string{
+		"(PersistentVolumeClaim data): spec.resources.requests.storage: 5Gi is not enforced",
+		`(Pod db): persistentvolumeclaim "logs" is not in the manifest`,
+	} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("warnings lack %q:\n%s", want, stderr.String())
+		}
+	}
+}
+
+// A manifest with its ConfigMap and Secret renders offline: the ConfigMap's value in the
+// unit, the Secret's never (its podman secret is a create command with the value on
+// standard input), and a pod whose ConfigMap is not in the manifest is rendered with a
+// warning that it would wait for it.
+func TestRenderConfigMapsAndSecrets(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "app.yaml")
+	doc := configManifest + `---
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  volumes: [{name: cfg, configMap: {name: app}}, {name: creds, secret: {secretName: db}}]
+  containers:
+  - name: c
+    image: i
+    env:
+    - {name: GREETING, valueFrom: {configMapKeyRef: {name: app, key: greeting}}}
+    - {name: PW, valueFrom: {secretKeyRef: {name: db, key: password}}}
+    volumeMounts: [{name: cfg, mountPath: /etc/app}, {name: creds, mountPath: /etc/creds}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: q}
+spec:
+  containers: [{name: c, image: i, envFrom: [{configMapRef: {name: elsewhere}}]}]
+`
+	if err := os.WriteFile(file, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "units")
+	var stdout, stderr bytes.Buffer
+	if err := runRender(renderOptions{file: file, outDir: out}, nil, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	unit, err := os.ReadFile(filepath.Join(out, "swarm-default_p_c.container"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Environment=GREETING=hello", ",type=env,target=PW", ",type=mount,target=/etc/creds/password,mode=0644",
+		"Volume=/var/lib/podman-swarm/config/swarm-default_p/cfg:/etc/app:ro"} {
+		if !strings.Contains(string(unit), want) {
+			t.Errorf("unit lacks %q:\n%s", want, unit)
+		}
+	}
+	if !strings.Contains(stdout.String(), "podman secret create --replace swarm-default_db_password_") ||
+		!strings.Contains(stdout.String(), "# configMap volume /var/lib/podman-swarm/config/swarm-default_p/cfg: a node writes 3 file(s) there") {
+		t.Errorf("stdout:\n%s", stdout.String())
+	}
+	if !strings.Contains(stderr.String(), `document 4 (Pod q): pod q: stays Pending in a cluster until it exists: CreateContainerConfigError: configmap "elsewhere" not found`) {
+		t.Errorf("stderr:\n%s", stderr.String())
+	}
+	all := stdout.String() + stderr.String()
+	entries, _ := os.ReadDir(out)
+	for _, e := range entries {
+		b, _ := os.ReadFile(filepath.Join(out, e.Name()))
+		all += string(b)
+	}
+	if strings.Contains(all, secretValue) {
+		t.Errorf("the Secret's value is in the output:\n%s", all)
+	}
+}
+
+// swarm apply prints the warnings of the units the pods would get.
+func TestApplyPrintsWarnings(t *testing.T) {
+	c := startAgent(t)
+	doc := `apiVersion: v1
+kind: ConfigMap
+metadata: {name: env}
+data: {1st: x, ok: fine}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers: [{name: c, image: i, envFrom: [{configMapRef: {name: env}}]}]
+`
+	var stdout, stderr bytes.Buffer
+	if err := applyFile(c, writeManifest(t, doc), false, nil, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	want := `Warning: app.yaml: document 2 (Pod p): spec.containers[0].envFrom[0]: ConfigMap env: key skipped: "1st" is not a valid environment variable name`
+	if !strings.Contains(stderr.String(), "document 2 (Pod p): spec.containers[0].envFrom[0]: ConfigMap env: key skipped: \"1st\" is not a valid environment variable name") ||
+		!strings.HasPrefix(stderr.String(), "Warning: ") {
+		t.Errorf("stderr:\n%s\nwant a line like\n%s", stderr.String(), want)
+	}
 }

@@ -7,6 +7,7 @@
 //	GET /ready     200 "ready", or 503 after GET /unready (until GET /reready) and once
 //	               shutting down: for readiness, apart from liveness
 //	GET /env?k=K   the value of the environment variable K
+//	GET /file?p=P  the content of the file P
 //	GET /resolve?name=N  the addresses N resolves to, one per line
 //	GET /fetch?url=U     the body of GET U on a new connection (to test reaching other pods)
 //	GET /udp?addr=A      the answer of the UDP echo at A (host:port) to one datagram
@@ -110,6 +111,7 @@ func main() {
 	addMeasures(mux)
 	addCompare(mux)
 	addLoad(mux)
+	addFile(mux)
 	logged := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		log.Printf("%s %s %s", r.RemoteAddr, r.Method, r.URL.RequestURI())
 		mux.ServeHTTP(w, r)
