@@ -32,6 +32,15 @@ type Pod struct {
 	ConfigVersions map[string]string `json:"configVersions,omitempty"`
 }
 
+// DeploymentOwner is the name of the Deployment the pod belongs to; "" for a bare pod and
+// for the pod of another kind of workload.
+func (p Pod) DeploymentOwner() string {
+	if p.OwnerKind != "" {
+		return ""
+	}
+	return p.Owner
+}
+
 // Key is the pod's cluster-wide name: "namespace/name".
 func (p Pod) Key() string { return p.Namespace + "/" + p.Name }
 
