@@ -299,3 +299,29 @@ func TestDaemonSetComesFirstForAHostPort(t *testing.T) {
 	}
 	mustBeFixedPoint(t, in, out)
 }
+
+func TestDaemonSetPodWithDataStaysOnItsGoneNode(t *testing.T) {
+	ds := daemonSetOf("shipper", func(ds *appsv1.DaemonSet) {
+		spec := &ds.Spec.Template.Spec
+		spec.Volumes = []corev1.Volume{{Name: "pos", VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/var/lib/shipper"}}}}
+		spec.Containers[0].VolumeMounts = []corev1.VolumeMount{{Name: "pos", MountPath: "/pos"}}
+	})
+	nodes := []Node{alive("n1"), inState("n2", NodeDead, 2*grace), inState("n3", NodeAgentDown, 2*grace)}
+	in := dsInput(nodes, []*appsv1.DaemonSet{ds}, dsOn(ds, "n1"), dsOn(ds, "n2"), dsOn(ds, "n3"))
+	out := Plan(in)
+	if !out.Empty() {
+		t.Fatalf("create %v delete %v, want the pods kept where they are", keys(out.Create), removedKeys(out.Delete))
+	}
+	if len(out.Pending) != 1 || out.Pending[0].Node != "n2" || out.Pending[0].Reason == "" {
+		t.Fatalf("pending = %+v, want n2's pod, with its reason", out.Pending)
+	}
+	if c := out.DaemonSets["default/shipper"]; c.Desired != 2 || c.Misscheduled != 1 || c.Available != 1 {
+		t.Errorf("counts = %+v", c)
+	}
+	// Removed for good, the node releases it: deleted, not placed elsewhere.
+	in.Nodes[1] = inState("n2", NodeRemoved, 0)
+	out = Plan(in)
+	if len(out.Create) != 0 || len(out.Delete) != 1 || out.Delete[0].Node != "n2" {
+		t.Fatalf("create %v delete %v, want n2's pod deleted", keys(out.Create), out.Delete)
+	}
+}
