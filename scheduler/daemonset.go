@@ -5,7 +5,6 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/podman-swarm/podman-swarm/manifest"
 )
@@ -45,11 +44,22 @@ type daemonNode struct {
 	old []*pod // pods of older templates (or duplicates), on their way out
 }
 
+// pods are all the DaemonSet's pods on the node, in a slice of their own.
+func (dn *daemonNode) pods() []*pod {
+	out := make([]*pod, 0, len(dn.old)+1)
+	if dn.cur != nil {
+		out = append(out, dn.cur)
+	}
+	return append(out, dn.old...)
+}
+
 func newDaemonSet(key string, ds *appsv1.DaemonSet, now time.Time, config manifest.ConfigLookup) *daemonSet {
+	hash := manifest.DaemonSetHash(ds, config)
 	return &daemonSet{
 		key:      key,
 		ds:       ds,
-		hash:     manifest.DaemonSetHash(ds, config),
+		hash:     hash,
+		group:    key + "@" + hash,
 		config:   config,
 		strategy: manifest.DaemonSetStrategy(ds),
 		minReady: time.Duration(ds.Spec.MinReadySeconds) * time.Second,
@@ -63,7 +73,6 @@ func newDaemonSet(key string, ds *appsv1.DaemonSet, now time.Time, config manife
 // adopt takes an existing pod of this DaemonSet. A second pod of the current template on
 // one node (two leaders' plans crossing) counts as an old one, so that it goes.
 func (s *daemonSet) adopt(q *pod) {
-	s.group = s.key + "@" + s.hash
 	dn := s.byNode[q.Node]
 	if dn == nil {
 		dn = &daemonNode{}
@@ -108,13 +117,13 @@ func (s *daemonSet) anyAvailable(dn *daemonNode) bool {
 //
 // The rolling update is Kubernetes' DaemonSet controller's: with maxSurge 0, an old pod
 // that is not available is replaced at once (its node counts as unavailable), and
-// available ones are replaced while fewer than maxUnavailable nodes lack an available pod (the old pod removed, the new one
-// placed in the same plan: the node stops the first before it starts the second). With
+// available ones are replaced while fewer than maxUnavailable nodes lack an available pod
+// (the old pod removed, the new one placed in the same plan: the node stops the first
+// before it starts the second). With
 // maxSurge, the new pod starts beside the old one on up to maxSurge nodes at once, and
 // the old one goes once the new one is available. OnDelete replaces nothing: a new
 // template's pod appears only where the old one was deleted.
 func (p *planner) stepDaemonSet(s *daemonSet) bool {
-	s.group = s.key + "@" + s.hash
 	clear(s.pending)
 	changed := false
 	// Nodes that should not run it lose its pods; a pod kept on a gone node where its
@@ -125,10 +134,8 @@ func (p *planner) stepDaemonSet(s *daemonSet) bool {
 		if n.gone || s.wants(n) {
 			continue
 		}
-		for _, q := range append(dn.old, dn.cur) {
-			if q != nil {
-				p.remove(q, "node "+name+" does not match the DaemonSet's node selector")
-			}
+		for _, q := range dn.pods() {
+			p.remove(q, "node "+name+" does not match the DaemonSet's node selector")
 		}
 		delete(s.byNode, name)
 		changed = true
@@ -183,13 +190,10 @@ func (p *planner) trimDuplicates(s *daemonSet, dn *daemonNode) bool {
 	return true
 }
 
-// surging tells whether the DaemonSet's rolling update starts new pods beside old ones.
+// surging tells whether the DaemonSet's rolling update starts new pods beside old ones:
+// a maxSurge that is not 0 (a percentage rounds up).
 func (s *daemonSet) surging() bool {
-	if s.strategy.OnDelete {
-		return false
-	}
-	v := s.strategy.MaxSurge
-	return v.Type == intstr.String && v.StrVal != "0%" || v.Type == intstr.Int && v.IntVal > 0
+	return !s.strategy.OnDelete && scaled(&s.strategy.MaxSurge, 1, true) > 0
 }
 
 // createDaemonPod places the current template's pod on n, or records why n cannot take
@@ -315,10 +319,8 @@ func (s *daemonSet) counts(c *cluster) DaemonSetCounts {
 			out.UpToDate++
 		}
 		ready := false
-		for _, q := range append(dn.old, dn.cur) {
-			if q != nil && q.Status.Ready && q.node.alive {
-				ready = true
-			}
+		for _, q := range dn.pods() {
+			ready = ready || q.Status.Ready && q.node.alive
 		}
 		if ready {
 			out.Ready++
@@ -340,10 +342,7 @@ func (s *daemonSet) counts(c *cluster) DaemonSetCounts {
 func (s *daemonSet) availableAt() time.Time {
 	var at time.Time
 	for _, dn := range s.byNode {
-		for _, q := range append(dn.old, dn.cur) {
-			if q == nil {
-				continue
-			}
+		for _, q := range dn.pods() {
 			if t := q.availableAt(s.now, s.minReady); !t.IsZero() && (at.IsZero() || t.Before(at)) {
 				at = t
 			}
@@ -361,8 +360,8 @@ func (s *daemonSet) pendingPods() []Pending {
 	}
 	for _, name := range sortedNodeNames(s.byNode) {
 		dn := s.byNode[name]
-		for _, q := range append(dn.old, dn.cur) {
-			if q != nil && q.stranded {
+		for _, q := range dn.pods() {
+			if q.stranded {
 				out = append(out, Pending{Pod: q.Pod, Reason: strandedReason(q), Node: q.Node})
 			}
 		}
