@@ -36,6 +36,8 @@ func validateObject(o Object) Errors {
 		errs = validateConfigMap(o.ConfigMap)
 	case o.Secret != nil:
 		errs = validateSecret(o.Secret)
+	case o.DaemonSet != nil:
+		errs = validateDaemonSet(o.DaemonSet)
 	}
 	return fieldErrors(o.Source, errs)
 }

@@ -15,6 +15,10 @@ type Input struct {
 	// Deployments are the desired Deployments: validated, namespace set, one per
 	// namespace/name.
 	Deployments []*appsv1.Deployment
+	// DaemonSets are the desired DaemonSets: validated, namespace set, one per
+	// namespace/name. Each runs one pod on every node that matches its template's
+	// nodeSelector (and nodeName), pinned there: a pod of a DaemonSet never moves.
+	DaemonSets []*appsv1.DaemonSet
 	// Pods are the bare Pod manifests the user applied: validated, namespace set, one per
 	// namespace/name.
 	Pods []*corev1.Pod

@@ -28,6 +28,9 @@ type Output struct {
 	// Deployments counts each Deployment's pods once the plan is applied, by the
 	// Deployment's key ("namespace/name"): what its rollout's progress is measured by.
 	Deployments map[string]DeploymentCounts
+	// DaemonSets counts each DaemonSet's nodes once the plan is applied, by the
+	// DaemonSet's key ("namespace/name"): what its status shows. Nil without DaemonSets.
+	DaemonSets map[string]DaemonSetCounts
 	// Bind names the claims this plan binds, claim key -> node: those not bound in the
 	// input that a pod placed now or before uses. The caller records them in the same
 	// write as the assignments.

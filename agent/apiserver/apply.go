@@ -28,6 +28,7 @@ var kindsByName = map[string]kindInfo{
 	"Secret":     {store.PrefixSecret, "secrets"},
 
 	"PersistentVolumeClaim": {store.PrefixClaim, "persistentvolumeclaims"},
+	"DaemonSet":             {store.PrefixDaemonSet, "daemonsets"},
 }
 
 // write is one value to store.
@@ -101,6 +102,10 @@ func encodeObject(o manifest.Object) []byte {
 		v = i
 	case o.Claim != nil:
 		v = claimToStore(o.Claim)
+	case o.DaemonSet != nil:
+		ds := o.DaemonSet.DeepCopy()
+		ds.APIVersion, ds.Kind = "apps/v1", "DaemonSet"
+		v = ds
 	case o.ConfigMap != nil:
 		cm := o.ConfigMap.DeepCopy()
 		cm.APIVersion, cm.Kind = "v1", "ConfigMap"

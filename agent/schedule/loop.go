@@ -406,9 +406,10 @@ func (a *Loop) write(ctx context.Context, changes []change) WriteOutcome {
 	}
 	var out WriteOutcome
 	for _, c := range changes {
-		// The network record and the rollout records ride along with a plan; they are
-		// no object anyone waits for.
-		if c.key != store.KeyNetworkSettings && !strings.HasPrefix(c.key, store.PrefixRollout) {
+		// The network record, the rollout records and the DaemonSets' status ride along
+		// with a plan; they are no object anyone waits for.
+		if c.key != store.KeyNetworkSettings && !strings.HasPrefix(c.key, store.PrefixRollout) &&
+			!strings.HasPrefix(c.key, store.PrefixDaemonSetStatus) {
 			out.Failed = append(out.Failed, c.key)
 		}
 	}

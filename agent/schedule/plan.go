@@ -24,6 +24,9 @@ func schedulingInput(st *store.State, members []cluster.Member, removed map[stri
 	for _, key := range sortedKeys(st.Pods) {
 		in.Pods = append(in.Pods, st.Pods[key])
 	}
+	for _, key := range sortedKeys(st.DaemonSets) {
+		in.DaemonSets = append(in.DaemonSets, st.DaemonSets[key])
+	}
 	for _, key := range sortedKeys(st.Assignments) {
 		a := st.Assignments[key]
 		s, reported := st.Status[key]
@@ -113,6 +116,7 @@ type change struct {
 // empty stays silent on the network.
 func planChanges(st *store.State, out scheduler.Output, alloc netalloc.ServicePlan, now time.Time) []change {
 	changes := append(allocationChanges(alloc), claimChanges(st, out, now)...)
+	changes = append(changes, daemonSetStatusChanges(st, out)...)
 	created := map[string]bool{}
 	for _, c := range out.Create {
 		created[c.Pod.Key()] = true

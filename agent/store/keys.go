@@ -5,10 +5,10 @@
 //
 // Each record has one writer:
 //
-//   - deployment/, service/, ingress/, pod/, configmap/, secret/, persistentvolumeclaim/ and
-//     dns/whitelist: the API, as users apply and delete objects and edit the whitelist (the
+//   - deployment/, service/, ingress/, pod/, configmap/, secret/, persistentvolumeclaim/,
+//     daemonset/ and dns/whitelist: the API, as users apply and delete objects and edit the whitelist (the
 //     leader deletes a claim being deleted once no pod uses it);
-//   - assignment/, pending/, allocation/service/, revision/ and claim/: the scheduler of the node
+//   - assignment/, pending/, allocation/service/, revision/, claim/ and daemonsetstatus/: the scheduler of the node
 //     that leads, while it reaches a majority of the cluster (see package netalloc for why
 //     no address is then given twice); it also writes a Deployment back to an earlier
 //     template when its rollout failed and rollback-on-failure is on, the way an apply
@@ -50,7 +50,7 @@ const (
 // ObjectPrefixes are the prefixes of the objects users apply: their values carry a
 // Lineage, and a write to them that is lost to a concurrent one is an event.
 var ObjectPrefixes = []string{PrefixDeployment, PrefixService, PrefixIngress, PrefixPod,
-	PrefixConfigMap, PrefixSecret, PrefixClaim}
+	PrefixConfigMap, PrefixSecret, PrefixClaim, PrefixDaemonSet}
 
 // ObjectKey is the store key of a namespaced object under prefix.
 func ObjectKey(prefix, namespace, name string) string {

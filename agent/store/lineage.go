@@ -145,6 +145,7 @@ var objectTypes = map[string]func() metav1.Object{
 	PrefixClaim:      func() metav1.Object { return &corev1.PersistentVolumeClaim{} },
 	PrefixConfigMap:  func() metav1.Object { return &corev1.ConfigMap{} },
 	PrefixSecret:     func() metav1.Object { return &corev1.Secret{} },
+	PrefixDaemonSet:  func() metav1.Object { return &appsv1.DaemonSet{} },
 }
 
 // IsObjectKey reports whether key holds an object users apply (ObjectPrefixes).

@@ -42,6 +42,10 @@ type State struct {
 	// are on, both by the claim's key.
 	Claims        map[string]*corev1.PersistentVolumeClaim
 	ClaimBindings map[string]ClaimBinding
+	// DaemonSets are the DaemonSets, and DaemonSetStatus their status as the leader
+	// counted it, both by the DaemonSet's key.
+	DaemonSets      map[string]*appsv1.DaemonSet
+	DaemonSetStatus map[string]appsv1.DaemonSetStatus
 }
 
 // Read decodes the store. A value that does not decode (written by a newer version, say)
@@ -63,6 +67,9 @@ func Read(s Lister, log *slog.Logger) *State {
 
 		Claims:        map[string]*corev1.PersistentVolumeClaim{},
 		ClaimBindings: map[string]ClaimBinding{},
+
+		DaemonSets:      map[string]*appsv1.DaemonSet{},
+		DaemonSetStatus: map[string]appsv1.DaemonSetStatus{},
 	}
 	decodeAll(s, PrefixDeployment, st.Deployments, func() *appsv1.Deployment { return &appsv1.Deployment{} }, log)
 	decodeAll(s, PrefixService, st.Services, func() *corev1.Service { return &corev1.Service{} }, log)
@@ -78,6 +85,8 @@ func Read(s Lister, log *slog.Logger) *State {
 	decodeValues(s, PrefixRollout, st.Rollouts, log)
 	decodeAll(s, PrefixClaim, st.Claims, func() *corev1.PersistentVolumeClaim { return &corev1.PersistentVolumeClaim{} }, log)
 	decodeValues(s, PrefixClaimBinding, st.ClaimBindings, log)
+	decodeAll(s, PrefixDaemonSet, st.DaemonSets, func() *appsv1.DaemonSet { return &appsv1.DaemonSet{} }, log)
+	decodeValues(s, PrefixDaemonSetStatus, st.DaemonSetStatus, log)
 	st.Network = readNetwork(s, log)
 	return st
 }

@@ -20,6 +20,7 @@ var recordPrefixes = []string{
 	store.PrefixAssignment, store.PrefixPending, store.PrefixStatus, store.KeyDNSWhitelist,
 	store.PrefixNode, store.PrefixServiceAllocation, store.KeyNetworkSettings, store.PrefixRollout,
 	store.PrefixClaim, store.PrefixClaimBinding,
+	store.PrefixDaemonSet, store.PrefixDaemonSetStatus,
 }
 
 func isRecord(key string) bool {
@@ -68,6 +69,9 @@ func newRecords() records {
 
 			Claims:        map[string]*corev1.PersistentVolumeClaim{},
 			ClaimBindings: map[string]store.ClaimBinding{},
+
+			DaemonSets:      map[string]*appsv1.DaemonSet{},
+			DaemonSetStatus: map[string]appsv1.DaemonSetStatus{},
 		},
 		applied: map[string]stamp{},
 		owned:   map[string]map[string]struct{}{},
@@ -145,6 +149,12 @@ func (r *records) apply(key string, e cluster.Entry, ok bool, d dirty, log *slog
 	case store.PrefixClaimBinding:
 		setValue(r.st.ClaimBindings, name, value, bad)
 		d.mark(Claims, name)
+	case store.PrefixDaemonSet:
+		setObject(r.st.DaemonSets, name, value, bad)
+		d.mark(DaemonSets, name)
+	case store.PrefixDaemonSetStatus:
+		setValue(r.st.DaemonSetStatus, name, value, bad)
+		d.mark(DaemonSets, name)
 	case store.KeyNetworkSettings:
 		r.st.Network = nil
 		if value != nil {
@@ -175,12 +185,14 @@ func splitKey(key string) (name, prefix string) {
 	return key, ""
 }
 
-// ownerKey is the key of the Deployment that owns a pod, "" for a bare pod.
+// ownerKey is the key of the Deployment that owns a pod, "" for a bare pod or the pod of
+// another kind of workload.
 func ownerKey(a store.Assignment) string {
-	if a.Pod.Owner == "" {
+	owner := a.Pod.DeploymentOwner()
+	if owner == "" {
 		return ""
 	}
-	return a.Pod.Namespace + "/" + a.Pod.Owner
+	return a.Pod.Namespace + "/" + owner
 }
 
 func (r *records) own(a store.Assignment, pod string) {

@@ -99,6 +99,8 @@ func resourceName(kind string) string {
 	switch kind {
 	case "Deployment":
 		return "deployment.apps"
+	case "DaemonSet":
+		return "daemonset.apps"
 	case "Ingress":
 		return "ingress.networking.k8s.io"
 	}
