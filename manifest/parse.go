@@ -35,6 +35,7 @@ type Object struct {
 	Claim      *corev1.PersistentVolumeClaim
 	ConfigMap  *corev1.ConfigMap
 	Secret     *corev1.Secret
+	Namespace  *corev1.Namespace
 }
 
 // Meta returns the object's metadata.
@@ -52,6 +53,8 @@ func (o Object) Meta() *metav1.ObjectMeta {
 		return &o.ConfigMap.ObjectMeta
 	case o.Secret != nil:
 		return &o.Secret.ObjectMeta
+	case o.Namespace != nil:
+		return &o.Namespace.ObjectMeta
 	default:
 		return &o.Pod.ObjectMeta
 	}
@@ -106,10 +109,11 @@ var kinds = map[string]kind{
 	"ConfigMap":             {"v1", decodeConfigMap},
 	"Secret":                {"v1", decodeSecret},
 	"PersistentVolumeClaim": {"v1", decodeClaim},
+	"Namespace":             {"v1", decodeNamespace},
 }
 
 // SupportedKinds names the kinds a manifest may hold, for error messages and help.
-const SupportedKinds = "Deployment (apps/v1), Service (v1), Ingress (networking.k8s.io/v1), Pod (v1), ConfigMap (v1), Secret (v1), PersistentVolumeClaim (v1), and List (v1) of those"
+const SupportedKinds = "Deployment (apps/v1), Service (v1), Ingress (networking.k8s.io/v1), Pod (v1), ConfigMap (v1), Secret (v1), PersistentVolumeClaim (v1), Namespace (v1), and List (v1) of those"
 
 // Parse reads manifests: YAML or JSON documents separated by `---`, possibly `kind: List`.
 // It returns every object, validated, or Errors listing every problem found; one bad
@@ -178,7 +182,8 @@ func parseDocument(file string, doc document) ([]Object, Errors) {
 		return nil, Errors{{Source: src, Reason: "not a Kubernetes object: expected a mapping with apiVersion, kind and metadata", Malformed: true}}
 	}
 	if head.Kind == "List" || head.Kind == "DeploymentList" || head.Kind == "ServiceList" || head.Kind == "IngressList" || head.Kind == "PodList" ||
-		head.Kind == "ConfigMapList" || head.Kind == "SecretList" || head.Kind == "PersistentVolumeClaimList" {
+		head.Kind == "ConfigMapList" || head.Kind == "SecretList" || head.Kind == "PersistentVolumeClaimList" ||
+		head.Kind == "NamespaceList" {
 		return parseList(src, head)
 	}
 	o, err := decodeObject(src, head, data)
@@ -246,7 +251,10 @@ func decodeObject(src Source, head typeHead, data []byte) (Object, error) {
 		}
 		return Object{}, &Error{Source: src, Reason: err.Error()}
 	}
-	if o.Meta().Namespace == "" {
+	switch {
+	case o.Namespace != nil:
+		o.Namespace.Namespace = "" // cluster-scoped: the API server clears it too
+	case o.Meta().Namespace == "":
 		o.Meta().Namespace = DefaultNamespace
 	}
 	return o, nil
