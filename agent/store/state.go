@@ -42,6 +42,8 @@ type State struct {
 	// are on, both by the claim's key.
 	Claims        map[string]*corev1.PersistentVolumeClaim
 	ClaimBindings map[string]ClaimBinding
+	// Namespaces are the Namespaces, by name.
+	Namespaces map[string]*corev1.Namespace
 }
 
 // Read decodes the store. A value that does not decode (written by a newer version, say)
@@ -63,6 +65,7 @@ func Read(s Lister, log *slog.Logger) *State {
 
 		Claims:        map[string]*corev1.PersistentVolumeClaim{},
 		ClaimBindings: map[string]ClaimBinding{},
+		Namespaces:    map[string]*corev1.Namespace{},
 	}
 	decodeAll(s, PrefixDeployment, st.Deployments, func() *appsv1.Deployment { return &appsv1.Deployment{} }, log)
 	decodeAll(s, PrefixService, st.Services, func() *corev1.Service { return &corev1.Service{} }, log)
@@ -78,6 +81,7 @@ func Read(s Lister, log *slog.Logger) *State {
 	decodeValues(s, PrefixRollout, st.Rollouts, log)
 	decodeAll(s, PrefixClaim, st.Claims, func() *corev1.PersistentVolumeClaim { return &corev1.PersistentVolumeClaim{} }, log)
 	decodeValues(s, PrefixClaimBinding, st.ClaimBindings, log)
+	decodeAll(s, PrefixNamespace, st.Namespaces, func() *corev1.Namespace { return &corev1.Namespace{} }, log)
 	st.Network = readNetwork(s, log)
 	return st
 }

@@ -19,7 +19,7 @@ var recordPrefixes = []string{
 	store.PrefixConfigMap, store.PrefixSecret,
 	store.PrefixAssignment, store.PrefixPending, store.PrefixStatus, store.KeyDNSWhitelist,
 	store.PrefixNode, store.PrefixServiceAllocation, store.KeyNetworkSettings, store.PrefixRollout,
-	store.PrefixClaim, store.PrefixClaimBinding,
+	store.PrefixClaim, store.PrefixClaimBinding, store.PrefixNamespace,
 }
 
 func isRecord(key string) bool {
@@ -68,6 +68,7 @@ func newRecords() records {
 
 			Claims:        map[string]*corev1.PersistentVolumeClaim{},
 			ClaimBindings: map[string]store.ClaimBinding{},
+			Namespaces:    map[string]*corev1.Namespace{},
 		},
 		applied: map[string]stamp{},
 		owned:   map[string]map[string]struct{}{},
@@ -145,6 +146,9 @@ func (r *records) apply(key string, e cluster.Entry, ok bool, d dirty, log *slog
 	case store.PrefixClaimBinding:
 		setValue(r.st.ClaimBindings, name, value, bad)
 		d.mark(Claims, name)
+	case store.PrefixNamespace:
+		setObject(r.st.Namespaces, name, value, bad)
+		d.mark(Namespaces, name)
 	case store.KeyNetworkSettings:
 		r.st.Network = nil
 		if value != nil {

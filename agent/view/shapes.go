@@ -25,9 +25,10 @@ const (
 	ConfigMaps  Kind = "configmaps"
 	Secrets     Kind = "secrets"
 	Claims      Kind = "persistentvolumeclaims"
+	Namespaces  Kind = "namespaces"
 )
 
-var kinds = []Kind{Pods, Deployments, Services, Ingresses, Nodes, ConfigMaps, Secrets, Claims}
+var kinds = []Kind{Pods, Deployments, Services, Ingresses, Nodes, ConfigMaps, Secrets, Claims, Namespaces}
 
 // Shapes make the API's objects of the records. They are the functions that shape the
 // API's lists, given to the view so that an object looks the same listed, got or watched;
@@ -68,6 +69,9 @@ func (v *View) reshape(d dirty) {
 	}
 	for _, key := range slices.Sorted(maps.Keys(d[Claims])) {
 		v.reshapeClaim(key)
+	}
+	for _, key := range slices.Sorted(maps.Keys(d[Namespaces])) {
+		v.reshapeNamespace(key)
 	}
 	reshapeStored(v, d, ConfigMaps, v.rec.st.ConfigMaps)
 	reshapeStored(v, d, Secrets, v.rec.st.Secrets)

@@ -136,6 +136,7 @@ func (v *View) load() {
 			v.rec.apply(e.Key, e, true, d, v.log)
 		}
 	}
+	d.mark(Namespaces, store.DefaultNamespace) // it exists without a record too
 	v.reshape(d)
 	v.syncNodes()
 	v.history.reset(v.version)
