@@ -20,8 +20,8 @@ const NamespaceFinalizer = corev1.FinalizerKubernetes
 // standardFinalizers are the finalizer names Kubernetes takes without a domain.
 var standardFinalizers = map[string]bool{
 	string(corev1.FinalizerKubernetes): true,
-	metav1.FinalizerOrphanDependents:    true,
-	metav1.FinalizerDeleteDependents:    true,
+	metav1.FinalizerOrphanDependents:   true,
+	metav1.FinalizerDeleteDependents:   true,
 }
 
 func decodeNamespace(data []byte, o *Object) error {
