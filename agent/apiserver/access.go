@@ -35,6 +35,9 @@ var access = map[string]auth.Rule{
 	"GET /api/v1/persistentvolumeclaims/:namespace/:name": {Verb: "get", Resource: "persistentvolumeclaims", Right: auth.Read, Action: "reading a persistent volume claim"},
 	"GET /api/v1/events":                                  {Verb: "list", Resource: "events", Right: auth.Read, Action: "listing events"},
 
+	"GET /api/v1/namespaces":                  {Verb: "list", Resource: "namespaces", Right: auth.Read, Action: "listing namespaces"},
+	"GET /api/v1/namespaces/:name":            {Verb: "get", Resource: "namespaces", Right: auth.Read, Action: "reading a namespace"},
+	"DELETE /api/v1/namespaces/:name":         {Verb: "delete", Resource: "namespaces", Right: auth.Admin, Action: "deleting a namespace"},
 	"GET /api/v1/nodes":                       {Verb: "list", Resource: "nodes", Right: auth.Read, Action: "listing nodes"},
 	"GET /api/v1/nodes/:name":                 {Verb: "get", Resource: "nodes", Right: auth.Read, Action: "reading a node"},
 	"DELETE /api/v1/nodes/:name":              {Verb: "remove", Resource: "nodes", Right: auth.Admin, Action: "removing a node"},

@@ -28,6 +28,7 @@ var kindsByName = map[string]kindInfo{
 	"Secret":     {store.PrefixSecret, "secrets"},
 
 	"PersistentVolumeClaim": {store.PrefixClaim, "persistentvolumeclaims"},
+	"Namespace":             {store.PrefixNamespace, "namespaces"},
 }
 
 // write is one value to store.
@@ -44,9 +45,8 @@ func applyChanges(set *manifest.Set, current func(key string) ([]byte, bool), no
 	var changes []write
 	var results []api.Applied
 	for _, o := range set.Objects {
-		info := kindsByName[o.Kind]
 		m := o.Meta()
-		key := store.ObjectKey(info.prefix, m.Namespace, m.Name)
+		key := objectKeyOf(o.Kind, m.Namespace, m.Name)
 		old, had := current(key)
 		m.CreationTimestamp = metav1.NewTime(now.Truncate(time.Second))
 		if had {
@@ -101,6 +101,8 @@ func encodeObject(o manifest.Object) []byte {
 		v = i
 	case o.Claim != nil:
 		v = claimToStore(o.Claim)
+	case o.Namespace != nil:
+		v = namespaceToStore(o.Namespace)
 	case o.ConfigMap != nil:
 		cm := o.ConfigMap.DeepCopy()
 		cm.APIVersion, cm.Kind = "v1", "ConfigMap"
