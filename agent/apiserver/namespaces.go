@@ -137,11 +137,15 @@ func markNamespaceDeleting(name string, stored []byte, now time.Time) (value []b
 }
 
 // namespaceToStore is the stored form of an applied Namespace: its spec with Kubernetes'
-// finalizer, no status (the API server makes a new one Active; the view shows the phase).
+// finalizer, and no status but the phase of one being deleted (the API server makes a new
+// one Active, which the view shows).
 func namespaceToStore(n *corev1.Namespace) *corev1.Namespace {
 	out := n.DeepCopy()
 	out.APIVersion, out.Kind = "v1", "Namespace"
 	out.Status = corev1.NamespaceStatus{}
+	if out.DeletionTimestamp != nil {
+		out.Status.Phase = corev1.NamespaceTerminating
+	}
 	if !slices.Contains(out.Spec.Finalizers, manifest.NamespaceFinalizer) {
 		out.Spec.Finalizers = append(out.Spec.Finalizers, manifest.NamespaceFinalizer)
 	}
@@ -149,13 +153,15 @@ func namespaceToStore(n *corev1.Namespace) *corev1.Namespace {
 }
 
 // keepNamespaceDeletion carries over the deletion of each Namespace of set that is being
-// deleted: applying it again does not call its deletion off. current reads a stored
-// object.
+// deleted: applying it again does not call its deletion off. Only a delete starts one: a
+// deletionTimestamp in the manifest is dropped, as the API server drops it. current reads
+// a stored object.
 func keepNamespaceDeletion(set *manifest.Set, current func(key string) ([]byte, bool)) {
 	for _, o := range set.Objects {
 		if o.Namespace == nil {
 			continue
 		}
+		o.Namespace.DeletionTimestamp, o.Namespace.Status = nil, corev1.NamespaceStatus{}
 		stored, ok := current(store.NamespaceKey(o.Namespace.Name))
 		if !ok {
 			continue
