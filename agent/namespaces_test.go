@@ -109,9 +109,9 @@ func TestNamespaceLifecycle(t *testing.T) {
 	// later is read first, so that a later step seen done proves the earlier one done.
 	violations := make(chan string, 1)
 	stop := make(chan struct{})
-	watched := make(chan struct{})
+	checked := make(chan struct{})
 	go func() {
-		defer close(watched)
+		defer close(checked)
 		for {
 			select {
 			case <-stop:
@@ -144,6 +144,10 @@ func TestNamespaceLifecycle(t *testing.T) {
 		}
 	}()
 
+	watch := mustWatch(t, a, "/api/v1/namespaces", nil)
+	if initial, _ := watch.initial(); len(initial) != 2 || initial[0].Name != "default" || initial[1].Name != "shop" {
+		t.Fatalf("the watch of namespaces starts with %v", initial)
+	}
 	var gone api.Applied
 	if code := call(t, b, "DELETE", "/api/v1/namespaces/shop", "", nil, &gone); code != http.StatusOK || gone.Kind != "Namespace" || gone.Result != "deleted" {
 		t.Fatalf("delete namespace: HTTP %d %+v", code, gone)
@@ -164,7 +168,15 @@ func TestNamespaceLifecycle(t *testing.T) {
 		return (!ok || e.Deleted) && len(namespaceKeys(a, store.PrefixClaim, "shop")) == 0
 	})
 	close(stop)
-	<-watched
+	<-checked
+	evs := changes(watch.until(func(ev watched) bool { return ev.Type == api.Deleted }))
+	if len(evs) != 2 || evs[0].Type != api.Modified || evs[1].Name != "shop" {
+		t.Errorf("the watch of namespaces saw %v", evs)
+	}
+	var terminating corev1.Namespace
+	if err := json.Unmarshal(watch.raw.Object, &terminating); err != nil || terminating.Status.Phase != corev1.NamespaceTerminating {
+		t.Errorf("the namespace as it went: %v %s", err, watch.raw.Object)
+	}
 	select {
 	case v := <-violations:
 		t.Fatal(v)

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -80,8 +82,14 @@ func deleteManifest(c *client, file string, stdin io.Reader, out io.Writer) erro
 	if err != nil {
 		return err
 	}
+	// A namespace goes last: deleting it deletes what is in it, which would leave the
+	// deletes of its objects that follow nothing to find.
+	objects := slices.Clone(set.Objects)
+	slices.SortStableFunc(objects, func(a, b manifest.Object) int {
+		return cmp.Compare(boolInt(a.Namespace != nil), boolInt(b.Namespace != nil))
+	})
 	var failed []string
-	for _, o := range set.Objects {
+	for _, o := range objects {
 		m := o.Meta()
 		if err := deleteObject(c, o.Kind, m.Namespace, m.Name, out); err != nil {
 			failed = append(failed, fmt.Sprintf("%s/%s: %v", resourceName(o.Kind), m.Name, err))
@@ -91,4 +99,11 @@ func deleteManifest(c *client, file string, stdin io.Reader, out io.Writer) erro
 		return fmt.Errorf("%s", strings.Join(failed, "\n"))
 	}
 	return nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

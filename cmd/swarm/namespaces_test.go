@@ -60,6 +60,12 @@ func TestNamespacesThroughTheCLI(t *testing.T) {
 		t.Errorf("apply with its Namespace: %v %q", err, out.String())
 	}
 
+	// Deleting that manifest deletes the namespace last.
+	out.Reset()
+	if err := deleteManifest(c, writeManifest(t, both), nil, &out); err != nil || out.String() != "configmap/conf deleted\nnamespace/nope deleted\n" {
+		t.Errorf("delete -f: %v %q", err, out.String())
+	}
+
 	out.Reset()
 	if err := runDescribeKind(c, "ns", "default", "shop", &out); err != nil {
 		t.Fatal(err)
