@@ -186,12 +186,15 @@ func checkNamespaces(st *store.State, set *manifest.Set, stored func(key string)
 			inSet[o.Namespace.Name] = true
 		}
 	}
-	inUse := st.NamespacesInUse()
+	var inUse map[string]bool // read only when a namespace has no record: it reads every key
 	var errs manifest.Errors
 	for _, o := range set.Objects {
 		m := o.Meta()
 		if o.Namespace != nil {
 			continue
+		}
+		if _, recorded := st.Namespaces[m.Namespace]; !recorded && inUse == nil && m.Namespace != store.DefaultNamespace {
+			inUse = st.NamespacesInUse()
 		}
 		state := st.Namespace(m.Namespace, inUse)
 		if state == store.NamespaceMissing && inSet[m.Namespace] {

@@ -9,27 +9,29 @@ import (
 // DefaultNamespace always exists, with or without a record, and cannot be deleted.
 const DefaultNamespace = "default"
 
-// namespaced lists, kind by kind, the keys ("namespace/name") of the namespaced records a
-// namespace holds: what keeps it in use. A new namespaced kind adds its map here.
-func (st *State) namespaced() [][]string {
-	return [][]string{
-		keysOf(st.Deployments), keysOf(st.Services), keysOf(st.Ingresses), keysOf(st.Pods),
-		keysOf(st.ConfigMaps), keysOf(st.Secrets), keysOf(st.Claims),
-		keysOf(st.Assignments), keysOf(st.Pending),
-	}
-}
-
-// NamespacesInUse are the namespaces that hold a record of an object or of a pod.
+// NamespacesInUse are the namespaces that hold a record of an object or of a pod. A new
+// namespaced kind adds its map here.
 func (st *State) NamespacesInUse() map[string]bool {
 	out := map[string]bool{}
-	for _, keys := range st.namespaced() {
-		for _, key := range keys {
-			if ns, _, ok := strings.Cut(key, "/"); ok {
-				out[ns] = true
-			}
+	addNamespaces(out, st.Deployments)
+	addNamespaces(out, st.Services)
+	addNamespaces(out, st.Ingresses)
+	addNamespaces(out, st.Pods)
+	addNamespaces(out, st.ConfigMaps)
+	addNamespaces(out, st.Secrets)
+	addNamespaces(out, st.Claims)
+	addNamespaces(out, st.Assignments)
+	addNamespaces(out, st.Pending)
+	return out
+}
+
+// addNamespaces adds the namespaces of the keys ("namespace/name") of m to out.
+func addNamespaces[V any](out map[string]bool, m map[string]V) {
+	for key := range m {
+		if ns, _, ok := strings.Cut(key, "/"); ok {
+			out[ns] = true
 		}
 	}
-	return out
 }
 
 // NamespaceState is whether a namespace exists and whether it is being deleted.
@@ -62,12 +64,4 @@ func (st *State) Namespace(ns string, inUse map[string]bool) NamespaceState {
 // Terminating reports whether a Namespace is being deleted.
 func Terminating(n *corev1.Namespace) bool {
 	return n.DeletionTimestamp != nil || n.Status.Phase == corev1.NamespaceTerminating
-}
-
-func keysOf[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }
