@@ -176,7 +176,7 @@ func (a *Loop) contentDeleted(changes []change) []deletedClaim {
 			continue
 		}
 		if e, ok := a.live(c.key); ok && !e.Deleted {
-			a.log.Info("deleted with its terminating namespace", "object", c.key)
+			a.log.Info("deleting, with its terminating namespace", "object", c.key)
 			out = append(out, deletedClaim{key: c.key, seen: store.SeenIn(e)})
 		}
 	}
