@@ -36,6 +36,7 @@ type Object struct {
 	ConfigMap  *corev1.ConfigMap
 	Secret     *corev1.Secret
 	DaemonSet  *appsv1.DaemonSet
+	Namespace  *corev1.Namespace
 }
 
 // Meta returns the object's metadata.
@@ -55,6 +56,8 @@ func (o Object) Meta() *metav1.ObjectMeta {
 		return &o.Secret.ObjectMeta
 	case o.DaemonSet != nil:
 		return &o.DaemonSet.ObjectMeta
+	case o.Namespace != nil:
+		return &o.Namespace.ObjectMeta
 	default:
 		return &o.Pod.ObjectMeta
 	}
@@ -110,10 +113,11 @@ var kinds = map[string]kind{
 	"Secret":                {"v1", decodeSecret},
 	"PersistentVolumeClaim": {"v1", decodeClaim},
 	"DaemonSet":             {"apps/v1", decodeDaemonSet},
+	"Namespace":             {"v1", decodeNamespace},
 }
 
 // SupportedKinds names the kinds a manifest may hold, for error messages and help.
-const SupportedKinds = "Deployment (apps/v1), Service (v1), Ingress (networking.k8s.io/v1), Pod (v1), ConfigMap (v1), Secret (v1), PersistentVolumeClaim (v1), DaemonSet (apps/v1), and List (v1) of those"
+const SupportedKinds = "Deployment (apps/v1), Service (v1), Ingress (networking.k8s.io/v1), Pod (v1), ConfigMap (v1), Secret (v1), PersistentVolumeClaim (v1), DaemonSet (apps/v1), Namespace (v1), and List (v1) of those"
 
 // Parse reads manifests: YAML or JSON documents separated by `---`, possibly `kind: List`.
 // It returns every object, validated, or Errors listing every problem found; one bad
@@ -183,7 +187,7 @@ func parseDocument(file string, doc document) ([]Object, Errors) {
 	}
 	if head.Kind == "List" || head.Kind == "DeploymentList" || head.Kind == "ServiceList" || head.Kind == "IngressList" || head.Kind == "PodList" ||
 		head.Kind == "ConfigMapList" || head.Kind == "SecretList" || head.Kind == "PersistentVolumeClaimList" ||
-		head.Kind == "DaemonSetList" {
+		head.Kind == "DaemonSetList" || head.Kind == "NamespaceList" {
 		return parseList(src, head)
 	}
 	o, err := decodeObject(src, head, data)
@@ -251,7 +255,10 @@ func decodeObject(src Source, head typeHead, data []byte) (Object, error) {
 		}
 		return Object{}, &Error{Source: src, Reason: err.Error()}
 	}
-	if o.Meta().Namespace == "" {
+	switch {
+	case o.Namespace != nil:
+		o.Namespace.Namespace = "" // cluster-scoped: the API server clears it too
+	case o.Meta().Namespace == "":
 		o.Meta().Namespace = DefaultNamespace
 	}
 	return o, nil

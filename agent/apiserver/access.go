@@ -37,6 +37,9 @@ var access = map[string]auth.Rule{
 	"GET /api/v1/daemonsets":                              {Verb: "list", Resource: "daemonsets", Right: auth.Read, Action: "listing daemonsets"},
 	"GET /api/v1/daemonsets/:namespace/:name":             {Verb: "get", Resource: "daemonsets", Right: auth.Read, Action: "reading a daemonset"},
 
+	"GET /api/v1/namespaces":                  {Verb: "list", Resource: "namespaces", Right: auth.Read, Action: "listing namespaces"},
+	"GET /api/v1/namespaces/:name":            {Verb: "get", Resource: "namespaces", Right: auth.Read, Action: "reading a namespace"},
+	"DELETE /api/v1/namespaces/:name":         {Verb: "delete", Resource: "namespaces", Right: auth.Admin, Action: "deleting a namespace"},
 	"GET /api/v1/nodes":                       {Verb: "list", Resource: "nodes", Right: auth.Read, Action: "listing nodes"},
 	"GET /api/v1/nodes/:name":                 {Verb: "get", Resource: "nodes", Right: auth.Read, Action: "reading a node"},
 	"DELETE /api/v1/nodes/:name":              {Verb: "remove", Resource: "nodes", Right: auth.Admin, Action: "removing a node"},

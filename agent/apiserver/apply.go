@@ -29,6 +29,7 @@ var kindsByName = map[string]kindInfo{
 
 	"PersistentVolumeClaim": {store.PrefixClaim, "persistentvolumeclaims"},
 	"DaemonSet":             {store.PrefixDaemonSet, "daemonsets"},
+	"Namespace":             {store.PrefixNamespace, "namespaces"},
 }
 
 // write is one value to store.
@@ -45,9 +46,8 @@ func applyChanges(set *manifest.Set, current func(key string) ([]byte, bool), no
 	var changes []write
 	var results []api.Applied
 	for _, o := range set.Objects {
-		info := kindsByName[o.Kind]
 		m := o.Meta()
-		key := store.ObjectKey(info.prefix, m.Namespace, m.Name)
+		key := objectKeyOf(o.Kind, m.Namespace, m.Name)
 		old, had := current(key)
 		m.CreationTimestamp = metav1.NewTime(now.Truncate(time.Second))
 		if had {
@@ -106,6 +106,8 @@ func encodeObject(o manifest.Object) []byte {
 		ds := o.DaemonSet.DeepCopy()
 		ds.APIVersion, ds.Kind = "apps/v1", "DaemonSet"
 		v = ds
+	case o.Namespace != nil:
+		v = namespaceToStore(o.Namespace)
 	case o.ConfigMap != nil:
 		cm := o.ConfigMap.DeepCopy()
 		cm.APIVersion, cm.Kind = "v1", "ConfigMap"

@@ -48,6 +48,10 @@ func (a *Server) applyManifest(c echo.Context) error {
 	a.view.Read(func(st *store.State, _ uint64) {
 		refused = append(checkAllocations(st, a.network, set), checkClaims(st, set)...)
 		refused = append(refused, checkImmutable(st, set)...)
+		refused = append(refused, checkNamespaces(st, set, func(key string) bool {
+			e, ok := a.node.Get(key)
+			return ok && !e.Deleted
+		})...)
 	})
 	if len(refused) > 0 {
 		return refused
@@ -73,6 +77,7 @@ func (a *Server) applyManifest(c echo.Context) error {
 		return e.Value, true
 	}
 	keepClaimDeletion(set, current)
+	keepNamespaceDeletion(set, current)
 	changes, results := applyChanges(set, current, time.Now())
 	dryRun := c.QueryParam("dryRun") == "true"
 	if !dryRun && len(changes) > 0 {
@@ -105,6 +110,9 @@ func (a *Server) deleteObject(c echo.Context) error {
 	for k, info := range kindsByName {
 		if kind != "" && !strings.EqualFold(kind, k) && kind != info.list {
 			continue
+		}
+		if k == "Namespace" {
+			continue // deleted through /namespaces: marked, then emptied by the leader
 		}
 		key := store.ObjectKey(info.prefix, ns, name)
 		if e, ok := a.node.Get(key); ok && !e.Deleted {

@@ -119,6 +119,7 @@ var kindTypes = map[view.Kind]metav1.TypeMeta{
 	view.ConfigMaps:  {APIVersion: "v1", Kind: "ConfigMap"},
 	view.Secrets:     {APIVersion: "v1", Kind: "Secret"},
 	view.DaemonSets:  {APIVersion: "apps/v1", Kind: "DaemonSet"},
+	view.Namespaces:  {APIVersion: "v1", Kind: "Namespace"},
 }
 
 // bookmark is the object of a BOOKMARK at version: an object of kind ("" for a watch of a

@@ -29,6 +29,7 @@ import (
 	"log/slog"
 	"maps"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -330,7 +331,11 @@ func (a *Loop) changes(st *store.State, out scheduler.Output, alloc netalloc.Ser
 	if len(rollouts.rollbacks) > 0 {
 		return a.withNetwork(st, rollouts.changes), rollouts
 	}
-	return a.withNetwork(st, append(planChanges(st, out, alloc, now), rollouts.changes...)), rollouts
+	namespaces, err := namespaceChanges(st, now, a.live)
+	if err != nil {
+		a.log.Warn("plan the deletion of namespaces", "err", err)
+	}
+	return a.withNetwork(st, slices.Concat(planChanges(st, out, alloc, now), rollouts.changes, namespaces)), rollouts
 }
 
 // live is the stored entry of key.
@@ -392,7 +397,7 @@ func (a *Loop) write(ctx context.Context, changes []change) WriteOutcome {
 			a.log.Debug("unassign", "key", c.key)
 		}
 	}
-	deleted := a.claimsDeleted(changes)
+	deleted := append(a.claimsDeleted(changes), a.contentDeleted(changes)...)
 	v, err := a.node.Write(ctx, writes, cluster.AckOne)
 	if err == nil || errors.Is(err, cluster.ErrNotConfirmed) {
 		a.recordDeletions(ctx, v, deleted)

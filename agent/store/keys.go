@@ -6,8 +6,11 @@
 // Each record has one writer:
 //
 //   - deployment/, service/, ingress/, pod/, configmap/, secret/, persistentvolumeclaim/,
-//     daemonset/ and dns/whitelist: the API, as users apply and delete objects and edit the whitelist (the
-//     leader deletes a claim being deleted once no pod uses it);
+//     daemonset/, namespace/ and dns/whitelist: the API, as users apply and delete objects and edit the
+//     whitelist (the leader deletes a claim being deleted once no pod uses it, deletes the
+//     content of a namespace being deleted and then its Namespace, and records a Namespace
+//     for each namespace that holds objects but has none, as in clusters made before
+//     Namespaces were kept);
 //   - assignment/, pending/, allocation/service/, revision/, claim/ and daemonsetstatus/: the scheduler of the node
 //     that leads, while it reaches a majority of the cluster (see package netalloc for why
 //     no address is then given twice); it also writes a Deployment back to an earlier
@@ -38,6 +41,7 @@ const (
 	PrefixDeletion   = "deletion/"   // what the API had seen of an object it deleted: Deletion (JSON)
 	PrefixEvent      = "event/"      // a v1 Event about an object, by namespace and event name (JSON)
 	PrefixNode       = "node/"       // the leader's verdict on a member's liveness: NodeLiveness (JSON)
+	PrefixNamespace  = "namespace/"  // v1 Namespace, by name alone: it is in no namespace (JSON)
 	KeyDNSWhitelist  = "dns/whitelist"
 	// PrefixServiceAllocation holds what the cluster gave a Service: ServiceAllocation
 	// (JSON), written by the leader in the same write as its pod plan.
@@ -77,6 +81,9 @@ func DeletionKey(objectKey string) string { return PrefixDeletion + objectKey }
 
 // EventKey is the key of an event, by its namespace and name.
 func EventKey(namespace, name string) string { return PrefixEvent + namespace + "/" + name }
+
+// NamespaceKey is the key of a Namespace, by its name.
+func NamespaceKey(name string) string { return PrefixNamespace + name }
 
 // NodeKey is the key of a member's liveness verdict, by the member's name.
 func NodeKey(name string) string { return PrefixNode + name }

@@ -46,6 +46,8 @@ type State struct {
 	// counted it, both by the DaemonSet's key.
 	DaemonSets      map[string]*appsv1.DaemonSet
 	DaemonSetStatus map[string]appsv1.DaemonSetStatus
+	// Namespaces are the Namespaces, by name.
+	Namespaces map[string]*corev1.Namespace
 }
 
 // Read decodes the store. A value that does not decode (written by a newer version, say)
@@ -70,6 +72,7 @@ func Read(s Lister, log *slog.Logger) *State {
 
 		DaemonSets:      map[string]*appsv1.DaemonSet{},
 		DaemonSetStatus: map[string]appsv1.DaemonSetStatus{},
+		Namespaces:      map[string]*corev1.Namespace{},
 	}
 	decodeAll(s, PrefixDeployment, st.Deployments, func() *appsv1.Deployment { return &appsv1.Deployment{} }, log)
 	decodeAll(s, PrefixService, st.Services, func() *corev1.Service { return &corev1.Service{} }, log)
@@ -87,6 +90,7 @@ func Read(s Lister, log *slog.Logger) *State {
 	decodeValues(s, PrefixClaimBinding, st.ClaimBindings, log)
 	decodeAll(s, PrefixDaemonSet, st.DaemonSets, func() *appsv1.DaemonSet { return &appsv1.DaemonSet{} }, log)
 	decodeValues(s, PrefixDaemonSetStatus, st.DaemonSetStatus, log)
+	decodeAll(s, PrefixNamespace, st.Namespaces, func() *corev1.Namespace { return &corev1.Namespace{} }, log)
 	st.Network = readNetwork(s, log)
 	return st
 }

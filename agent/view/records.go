@@ -19,7 +19,7 @@ var recordPrefixes = []string{
 	store.PrefixConfigMap, store.PrefixSecret,
 	store.PrefixAssignment, store.PrefixPending, store.PrefixStatus, store.KeyDNSWhitelist,
 	store.PrefixNode, store.PrefixServiceAllocation, store.KeyNetworkSettings, store.PrefixRollout,
-	store.PrefixClaim, store.PrefixClaimBinding,
+	store.PrefixClaim, store.PrefixClaimBinding, store.PrefixNamespace,
 	store.PrefixDaemonSet, store.PrefixDaemonSetStatus,
 }
 
@@ -72,6 +72,7 @@ func newRecords() records {
 
 			DaemonSets:      map[string]*appsv1.DaemonSet{},
 			DaemonSetStatus: map[string]appsv1.DaemonSetStatus{},
+			Namespaces:      map[string]*corev1.Namespace{},
 		},
 		applied: map[string]stamp{},
 		owned:   map[string]map[string]struct{}{},
@@ -155,6 +156,9 @@ func (r *records) apply(key string, e cluster.Entry, ok bool, d dirty, log *slog
 	case store.PrefixDaemonSetStatus:
 		setValue(r.st.DaemonSetStatus, name, value, bad)
 		d.mark(DaemonSets, name)
+	case store.PrefixNamespace:
+		setObject(r.st.Namespaces, name, value, bad)
+		d.mark(Namespaces, name)
 	case store.KeyNetworkSettings:
 		r.st.Network = nil
 		if value != nil {

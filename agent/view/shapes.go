@@ -26,9 +26,10 @@ const (
 	Secrets     Kind = "secrets"
 	Claims      Kind = "persistentvolumeclaims"
 	DaemonSets  Kind = "daemonsets"
+	Namespaces  Kind = "namespaces"
 )
 
-var kinds = []Kind{Pods, Deployments, Services, Ingresses, Nodes, ConfigMaps, Secrets, Claims, DaemonSets}
+var kinds = []Kind{Pods, Deployments, Services, Ingresses, Nodes, ConfigMaps, Secrets, Claims, DaemonSets, Namespaces}
 
 // Shapes make the API's objects of the records. They are the functions that shape the
 // API's lists, given to the view so that an object looks the same listed, got or watched;
@@ -72,6 +73,9 @@ func (v *View) reshape(d dirty) {
 	}
 	for _, key := range slices.Sorted(maps.Keys(d[DaemonSets])) {
 		v.reshapeDaemonSet(key)
+	}
+	for _, key := range slices.Sorted(maps.Keys(d[Namespaces])) {
+		v.reshapeNamespace(key)
 	}
 	reshapeStored(v, d, ConfigMaps, v.rec.st.ConfigMaps)
 	reshapeStored(v, d, Secrets, v.rec.st.Secrets)

@@ -24,7 +24,7 @@ func newDescribeCommand() *cobra.Command {
 	var namespace string
 	var co clientOptions
 	cmd := &cobra.Command{
-		Use:   "describe (pod|deployment|daemonset|service|ingress|configmap|secret|pvc|node) NAME",
+		Use:   "describe (pod|deployment|daemonset|service|ingress|configmap|secret|pvc|namespace|node) NAME",
 		Short: "Show one object in detail, with its pods, endpoints or units",
 		Long: `Show one object in detail, as kubectl describe does:
   pod         placement, status, and its units as systemd has them on its node
@@ -35,6 +35,7 @@ func newDescribeCommand() *cobra.Command {
   configmap   its keys with their values (binary ones by size)
   secret      its type and keys with the size of each value, never a value
   pvc         status, the node its volume is on, reclaim policy, and the pods using it
+  namespace   labels, status, and while it is being deleted what is left in it
   node        addresses, labels, state, and the pods it runs
 A pod, deployment, daemonset, service, ingress, configmap, secret or pvc ends with its events, the last seen at the end.`,
 		Example: `  swarm describe pod web-859f4648f8-88f7c
@@ -42,7 +43,7 @@ A pod, deployment, daemonset, service, ingress, configmap, secret or pvc ends wi
   swarm describe svc api -n shop
   swarm describe node n1`,
 		Args:      cobra.ExactArgs(2),
-		ValidArgs: []string{"pod", "deployment", "daemonset", "service", "ingress", "configmap", "secret", "pvc", "node"},
+		ValidArgs: []string{"pod", "deployment", "daemonset", "service", "ingress", "configmap", "secret", "pvc", "namespace", "node"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := co.client()
 			if err != nil {
@@ -121,6 +122,8 @@ func runDescribeKind(c *client, kind, ns, name string, out io.Writer) error {
 			return err
 		}
 		return describeEvents(c, out, "Secret", ns, name, time.Now())
+	case "namespaces":
+		return runDescribeNamespace(c, name, out)
 	case "nodes":
 		var n corev1.Node
 		if err := c.do("GET", "/api/v1/nodes/"+url.PathEscape(name), nil, "", nil, &n); err != nil {
@@ -132,7 +135,7 @@ func runDescribeKind(c *client, kind, ns, name string, out io.Writer) error {
 		}
 		return describeNode(out, &n, pods)
 	}
-	return fmt.Errorf("cannot describe %q: use pod, deployment, daemonset, service, ingress, configmap, secret, pvc or node", kind)
+	return fmt.Errorf("cannot describe %q: use pod, deployment, daemonset, service, ingress, configmap, secret, pvc, namespace or node", kind)
 }
 
 func listPods(c *client, ns string) ([]corev1.Pod, error) {

@@ -29,6 +29,7 @@ var resources = map[string]string{
 	"configmap": "configmaps", "configmaps": "configmaps", "cm": "configmaps",
 	"secret": "secrets", "secrets": "secrets",
 	"daemonset": "daemonsets", "daemonsets": "daemonsets", "ds": "daemonsets",
+	"namespace": "namespaces", "namespaces": "namespaces", "ns": "namespaces",
 }
 
 type getOptions struct {
@@ -42,7 +43,7 @@ type getOptions struct {
 func newGetCommand() *cobra.Command {
 	var o getOptions
 	cmd := &cobra.Command{
-		Use:   "get pods|deployments|daemonsets|services|ingresses|configmaps|secrets|pvc|nodes|events [NAME]",
+		Use:   "get pods|deployments|daemonsets|services|ingresses|configmaps|secrets|pvc|namespaces|nodes|events [NAME]",
 		Short: "List objects of the cluster, as kubectl does",
 		Example: `  swarm get pods
   swarm get deployments -A
@@ -53,9 +54,10 @@ func newGetCommand() *cobra.Command {
   swarm get configmaps
   swarm get secret db -o yaml
   swarm get pvc
-  swarm get ds -o wide`,
+  swarm get ds -o wide
+  swarm get namespaces`,
 		Args:      cobra.RangeArgs(1, 2),
-		ValidArgs: []string{"pods", "deployments", "daemonsets", "services", "ingresses", "configmaps", "secrets", "pvc", "nodes", "events"},
+		ValidArgs: []string{"pods", "deployments", "daemonsets", "services", "ingresses", "configmaps", "secrets", "pvc", "namespaces", "nodes", "events"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := o.client.client()
 			if err != nil {
@@ -78,7 +80,7 @@ func newGetCommand() *cobra.Command {
 func runGet(c *client, o getOptions, what string, out io.Writer) error {
 	path, ok := resources[strings.ToLower(what)]
 	if !ok {
-		return fmt.Errorf("unknown resource type %q: use pods, deployments, daemonsets, services, ingresses, configmaps, secrets, pvc, nodes or events", what)
+		return fmt.Errorf("unknown resource type %q: use pods, deployments, daemonsets, services, ingresses, configmaps, secrets, pvc, namespaces, nodes or events", what)
 	}
 	switch o.output {
 	case "", "wide", "json", "yaml":
@@ -86,7 +88,7 @@ func runGet(c *client, o getOptions, what string, out io.Writer) error {
 		return fmt.Errorf("--output %q: use wide, json or yaml", o.output)
 	}
 	q := url.Values{}
-	if !o.allNamespaces && path != "nodes" {
+	if !o.allNamespaces && !clusterScoped(path) {
 		q.Set("namespace", o.namespace)
 	}
 	var raw struct {
@@ -120,7 +122,7 @@ func runGet(c *client, o getOptions, what string, out io.Writer) error {
 		return err
 	}
 	if len(raw.Items) == 0 {
-		if path == "nodes" || o.allNamespaces {
+		if clusterScoped(path) || o.allNamespaces {
 			fmt.Fprintln(out, "No resources found")
 		} else {
 			fmt.Fprintf(out, "No resources found in %s namespace.\n", o.namespace)
@@ -130,7 +132,7 @@ func runGet(c *client, o getOptions, what string, out io.Writer) error {
 	tw := tabwriter.NewWriter(out, 0, 8, 3, ' ', 0)
 	defer tw.Flush()
 	wide := o.output == "wide"
-	ns := o.allNamespaces && path != "nodes"
+	ns := o.allNamespaces && !clusterScoped(path)
 	switch path {
 	case "pods":
 		return printTable(tw, raw.Items, ns, podRow(wide))
@@ -150,6 +152,8 @@ func runGet(c *client, o getOptions, what string, out io.Writer) error {
 		return printTable(tw, raw.Items, ns, secretRow(time.Now()))
 	case "daemonsets":
 		return printTable(tw, raw.Items, ns, daemonSetRow(wide, time.Now()))
+	case "namespaces":
+		return printTable(tw, raw.Items, false, namespaceRow(time.Now()))
 	default:
 		return printTable(tw, raw.Items, false, nodeRow(wide))
 	}
@@ -163,7 +167,7 @@ func named(items []json.RawMessage, name, resource, namespace string) (json.RawM
 			return it, nil
 		}
 	}
-	if resource == "nodes" {
+	if clusterScoped(resource) {
 		return nil, fmt.Errorf("%s %q not found", resource, name)
 	}
 	return nil, fmt.Errorf("%s %q not found in namespace %s", resource, name, namespace)
