@@ -17,8 +17,12 @@ type Pod struct {
 	Name        string            `json:"name"`
 	Labels      map[string]string `json:"labels,omitempty"`
 	Annotations map[string]string `json:"annotations,omitempty"`
-	// Owner is the name of the Deployment the pod belongs to; empty for a bare Pod.
+	// Owner is the name of the Deployment the pod belongs to (or of the workload of
+	// OwnerKind); empty for a bare Pod.
 	Owner string `json:"owner,omitempty"`
+	// OwnerKind is the kind of the Owner: "" for a Deployment (as pods were stored before
+	// other kinds had pods), KindStatefulSet for a StatefulSet.
+	OwnerKind string `json:"ownerKind,omitempty"`
 	// TemplateHash identifies the pod template the pod was made from (the
 	// pod-template-hash label of Kubernetes); a changed template gets a new hash.
 	TemplateHash string         `json:"templateHash,omitempty"`

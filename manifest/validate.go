@@ -36,6 +36,8 @@ func validateObject(o Object) Errors {
 		errs = validateConfigMap(o.ConfigMap)
 	case o.Secret != nil:
 		errs = validateSecret(o.Secret)
+	case o.StatefulSet != nil:
+		errs = validateStatefulSet(o.StatefulSet)
 	}
 	return fieldErrors(o.Source, errs)
 }
