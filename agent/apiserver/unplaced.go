@@ -61,7 +61,7 @@ func missingPods(st *store.State, namespace string) []manifest.Pod {
 	}
 	owned := map[string][]manifest.Pod{} // by the owner's key, namespace/name
 	for _, p := range recorded {
-		if p.Owner != "" {
+		if p.Owner != "" && p.OwnerKind == "" {
 			owned[p.Namespace+"/"+p.Owner] = append(owned[p.Namespace+"/"+p.Owner], p)
 		}
 	}

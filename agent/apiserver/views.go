@@ -110,7 +110,11 @@ func podObject(mp manifest.Pod) *corev1.Pod {
 		Spec: mp.Spec,
 	}
 	if mp.Owner != "" {
-		p.OwnerReferences = []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: mp.Owner}}
+		kind := "Deployment"
+		if mp.OwnerKind != "" {
+			kind = mp.OwnerKind
+		}
+		p.OwnerReferences = []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: kind, Name: mp.Owner}}
 	}
 	return p
 }
@@ -130,7 +134,7 @@ func condition(t corev1.PodConditionType, ok bool, reason, message string) corev
 func deploymentViews(st *store.State, namespace, leaderFailure string) []any {
 	owned := map[string][]string{} // a Deployment's key -> its pods' keys
 	for pk, a := range st.Assignments {
-		if a.Pod.Owner != "" {
+		if a.Pod.Owner != "" && a.Pod.OwnerKind == "" {
 			owned[a.Pod.Namespace+"/"+a.Pod.Owner] = append(owned[a.Pod.Namespace+"/"+a.Pod.Owner], pk)
 		}
 	}
@@ -152,7 +156,7 @@ func deploymentView(st *store.State, key string, pods iter.Seq[string], leaderFa
 	var s appsv1.DeploymentStatus
 	for pk := range pods {
 		a, ok := st.Assignments[pk]
-		if !ok || a.Pod.Namespace != d.Namespace || a.Pod.Owner != d.Name {
+		if !ok || a.Pod.Namespace != d.Namespace || a.Pod.Owner != d.Name || a.Pod.OwnerKind != "" {
 			continue
 		}
 		s.Replicas++
