@@ -42,6 +42,16 @@
 //     plan when the next one becomes so. A new pod that never turns ready (crash looping,
 //     image missing) never counts, so it never lets more old pods go than maxUnavailable
 //     allows. A deleted Deployment loses all its pods.
+//   - StatefulSets (Input.StatefulSets): pods <name>-<ordinal>, each with the claims of
+//     the volumeClaimTemplates, <template>-<name>-<ordinal>, made by the plan when missing
+//     (Output.NewClaims, for the caller to write) and never released by it: a pod stays
+//     with its data. OrderedReady creates the lowest missing ordinal once every pod below
+//     it is running and ready, and removes the highest ordinal above replicas once every
+//     other pod is, one pod per plan; Parallel does both at once. RollingUpdate replaces,
+//     one at a time and only while every pod is running and ready, the pod of the highest
+//     ordinal at or above the partition that has an older template; OnDelete gives the
+//     current template only to a pod made again. A pod of an older template that is made
+//     again (its node gone) takes the current one.
 //   - Bare Pods are placed once and stay on their node; they move only when their node is
 //     gone, or when their manifest changed and no longer fits their node, and never when
 //     they are pinned.

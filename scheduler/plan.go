@@ -4,6 +4,8 @@ import (
 	"sort"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/podman-swarm/podman-swarm/manifest"
 )
 
@@ -26,6 +28,9 @@ func Plan(in Input) Output {
 			for p.stepDeployment(d) {
 				changed = true
 			}
+		}
+		if p.stepStatefulSets() {
+			changed = true
 		}
 		for _, b := range p.bare {
 			if p.stepBare(b) {
@@ -73,6 +78,9 @@ type planner struct {
 	created     []*pod
 	removals    []Removal
 	grace       time.Duration
+	sets        []*statefulSet // sorted by key
+	setByKey    map[string]*statefulSet
+	newClaims   map[string]*corev1.PersistentVolumeClaim // made for StatefulSets' pods, by key
 }
 
 func newPlanner(in Input) *planner {
@@ -103,6 +111,7 @@ func newPlanner(in Input) *planner {
 		p.bare = append(p.bare, b)
 	}
 	sort.Slice(p.bare, func(i, j int) bool { return p.bare[i].want.Key() < p.bare[j].want.Key() })
+	p.addStatefulSets(in)
 	return p
 }
 
@@ -140,6 +149,10 @@ func (p *planner) adopt(assignments []Assignment) {
 		// A pinned pod whose node is gone stays where its data is: bound to that node, so
 		// that its owner counts it and nothing takes its name elsewhere.
 		q := &pod{Assignment: a, node: n, ports: heldPorts(a), pin: pin, stranded: n.gone}
+		if a.Pod.OwnerKind == manifest.KindStatefulSet {
+			kept[key] = p.adoptStatefulPod(q)
+			continue
+		}
 		if a.Pod.Owner != "" {
 			d := p.depByKey[a.Pod.Namespace+"/"+a.Pod.Owner]
 			if d == nil {
@@ -238,7 +251,7 @@ func (p *planner) output() Output {
 			out.Pending = append(out.Pending, Pending{Pod: b.want, Reason: b.blocked})
 		}
 	}
-	sort.Slice(out.Pending, func(i, j int) bool { return out.Pending[i].Pod.Key() < out.Pending[j].Pod.Key() })
+	p.statefulOutput(&out)
 	p.claimOutput(&out)
 	out.Deployments = make(map[string]DeploymentCounts, len(p.deployments))
 	for _, d := range p.deployments {
