@@ -5,9 +5,10 @@
 //
 // Each record has one writer:
 //
-//   - deployment/, service/, ingress/, pod/, configmap/, secret/, persistentvolumeclaim/ and
-//     dns/whitelist: the API, as users apply and delete objects and edit the whitelist (the
-//     leader deletes a claim being deleted once no pod uses it);
+//   - deployment/, service/, ingress/, pod/, configmap/, secret/, persistentvolumeclaim/,
+//     statefulset/ and dns/whitelist: the API, as users apply and delete objects and edit
+//     the whitelist (the leader deletes a claim being deleted once no pod uses it, and
+//     makes the claims of StatefulSets' volumeClaimTemplates);
 //   - assignment/, pending/, allocation/service/, revision/ and claim/: the scheduler of the node
 //     that leads, while it reaches a majority of the cluster (see package netalloc for why
 //     no address is then given twice); it also writes a Deployment back to an earlier
@@ -50,7 +51,7 @@ const (
 // ObjectPrefixes are the prefixes of the objects users apply: their values carry a
 // Lineage, and a write to them that is lost to a concurrent one is an event.
 var ObjectPrefixes = []string{PrefixDeployment, PrefixService, PrefixIngress, PrefixPod,
-	PrefixConfigMap, PrefixSecret, PrefixClaim}
+	PrefixConfigMap, PrefixSecret, PrefixClaim, PrefixStatefulSet}
 
 // ObjectKey is the store key of a namespaced object under prefix.
 func ObjectKey(prefix, namespace, name string) string {
