@@ -21,6 +21,8 @@ func Check(set *manifest.Set, opts Options) error {
 			pod = manifest.DeploymentPod(o.Deployment, 0)
 		case o.Pod != nil:
 			pod = manifest.BarePod(o.Pod)
+		case o.StatefulSet != nil:
+			pod = manifest.StatefulSetPod(o.StatefulSet, 0, nil)
 		default:
 			continue
 		}
@@ -37,7 +39,7 @@ func Check(set *manifest.Set, opts Options) error {
 				fe = &FieldError{Reason: err.Error()}
 			}
 			field := fe.Field
-			if o.Deployment != nil {
+			if o.Deployment != nil || o.StatefulSet != nil {
 				field = templateField(field)
 			}
 			errs = append(errs, &manifest.Error{Source: o.Source, Field: field,

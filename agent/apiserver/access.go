@@ -34,6 +34,8 @@ var access = map[string]auth.Rule{
 	"GET /api/v1/persistentvolumeclaims":                  {Verb: "list", Resource: "persistentvolumeclaims", Right: auth.Read, Action: "listing persistent volume claims"},
 	"GET /api/v1/persistentvolumeclaims/:namespace/:name": {Verb: "get", Resource: "persistentvolumeclaims", Right: auth.Read, Action: "reading a persistent volume claim"},
 	"GET /api/v1/events":                                  {Verb: "list", Resource: "events", Right: auth.Read, Action: "listing events"},
+	"GET /api/v1/statefulsets":                            {Verb: "list", Resource: "statefulsets", Right: auth.Read, Action: "listing statefulsets"},
+	"GET /api/v1/statefulsets/:namespace/:name":           {Verb: "get", Resource: "statefulsets", Right: auth.Read, Action: "reading a statefulset"},
 
 	"GET /api/v1/nodes":                       {Verb: "list", Resource: "nodes", Right: auth.Read, Action: "listing nodes"},
 	"GET /api/v1/nodes/:name":                 {Verb: "get", Resource: "nodes", Right: auth.Read, Action: "reading a node"},

@@ -27,7 +27,8 @@ var kindsByName = map[string]kindInfo{
 	"ConfigMap":  {store.PrefixConfigMap, "configmaps"},
 	"Secret":     {store.PrefixSecret, "secrets"},
 
-	"PersistentVolumeClaim": {store.PrefixClaim, "persistentvolumeclaims"},
+	"PersistentVolumeClaim":  {store.PrefixClaim, "persistentvolumeclaims"},
+	manifest.KindStatefulSet: {store.PrefixStatefulSet, "statefulsets"},
 }
 
 // write is one value to store.
@@ -101,6 +102,8 @@ func encodeObject(o manifest.Object) []byte {
 		v = i
 	case o.Claim != nil:
 		v = claimToStore(o.Claim)
+	case o.StatefulSet != nil:
+		v = statefulSetToStore(o.StatefulSet)
 	case o.ConfigMap != nil:
 		cm := o.ConfigMap.DeepCopy()
 		cm.APIVersion, cm.Kind = "v1", "ConfigMap"

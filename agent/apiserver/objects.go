@@ -48,6 +48,7 @@ func (a *Server) applyManifest(c echo.Context) error {
 	a.view.Read(func(st *store.State, _ uint64) {
 		refused = append(checkAllocations(st, a.network, set), checkClaims(st, set)...)
 		refused = append(refused, checkImmutable(st, set)...)
+		refused = append(refused, checkStatefulSets(st, set)...)
 	})
 	if len(refused) > 0 {
 		return refused

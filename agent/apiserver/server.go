@@ -193,6 +193,8 @@ func (a *Server) routes() http.Handler {
 	add(get, "/ingresses/:namespace/:name", a.getIngress)
 	add(get, "/persistentvolumeclaims", a.listClaims)
 	add(get, "/persistentvolumeclaims/:namespace/:name", a.getClaim)
+	add(get, "/statefulsets", a.listStatefulSets)
+	add(get, "/statefulsets/:namespace/:name", a.getStatefulSet)
 	add(get, "/events", a.listEvents)
 	add(get, "/configmaps", a.listConfigMaps)
 	add(get, "/configmaps/:namespace/:name", a.getConfigMap)

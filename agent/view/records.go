@@ -19,7 +19,7 @@ var recordPrefixes = []string{
 	store.PrefixConfigMap, store.PrefixSecret,
 	store.PrefixAssignment, store.PrefixPending, store.PrefixStatus, store.KeyDNSWhitelist,
 	store.PrefixNode, store.PrefixServiceAllocation, store.KeyNetworkSettings, store.PrefixRollout,
-	store.PrefixClaim, store.PrefixClaimBinding,
+	store.PrefixClaim, store.PrefixClaimBinding, store.PrefixStatefulSet,
 }
 
 func isRecord(key string) bool {
@@ -45,6 +45,8 @@ type records struct {
 	st      store.State
 	applied map[string]stamp
 	owned   map[string]map[string]struct{} // "namespace/deployment" -> keys of its pods
+	// ownedBySet is the same index for the StatefulSets.
+	ownedBySet map[string]map[string]struct{}
 	// specs shares one decoded spec among the pods of a template: what the view holds is
 	// read only, and decoding specs is most of what thousands of new pods cost it.
 	specs store.SharedSpecs
@@ -68,9 +70,12 @@ func newRecords() records {
 
 			Claims:        map[string]*corev1.PersistentVolumeClaim{},
 			ClaimBindings: map[string]store.ClaimBinding{},
+			StatefulSets:  map[string]*appsv1.StatefulSet{},
 		},
 		applied: map[string]stamp{},
 		owned:   map[string]map[string]struct{}{},
+
+		ownedBySet: map[string]map[string]struct{}{},
 	}
 }
 
@@ -120,11 +125,13 @@ func (r *records) apply(key string, e cluster.Entry, ok bool, d dirty, log *slog
 		if a, ok := r.st.Assignments[name]; ok {
 			r.disown(a, name)
 			d.mark(Deployments, ownerKey(a))
+			r.markSetOf(d, a, name, false)
 		}
 		r.setAssignment(name, value, bad)
 		if a, ok := r.st.Assignments[name]; ok {
 			r.own(a, name)
 			d.mark(Deployments, ownerKey(a))
+			r.markSetOf(d, a, name, true)
 		}
 		d.mark(Pods, name)
 	case store.PrefixPending:
@@ -145,6 +152,9 @@ func (r *records) apply(key string, e cluster.Entry, ok bool, d dirty, log *slog
 	case store.PrefixClaimBinding:
 		setValue(r.st.ClaimBindings, name, value, bad)
 		d.mark(Claims, name)
+	case store.PrefixStatefulSet:
+		setObject(r.st.StatefulSets, name, value, bad)
+		d.mark(StatefulSets, name)
 	case store.KeyNetworkSettings:
 		r.st.Network = nil
 		if value != nil {
@@ -159,6 +169,7 @@ func (r *records) apply(key string, e cluster.Entry, ok bool, d dirty, log *slog
 		d.mark(Pods, name)
 		if a, ok := r.st.Assignments[name]; ok {
 			d.mark(Deployments, ownerKey(a))
+			r.markSetOf(d, a, name, true)
 		}
 	}
 	return true
@@ -175,9 +186,10 @@ func splitKey(key string) (name, prefix string) {
 	return key, ""
 }
 
-// ownerKey is the key of the Deployment that owns a pod, "" for a bare pod.
+// ownerKey is the key of the Deployment that owns a pod, "" for a bare pod or one of
+// another kind of owner.
 func ownerKey(a store.Assignment) string {
-	if a.Pod.Owner == "" {
+	if a.Pod.Owner == "" || a.Pod.OwnerKind != "" {
 		return ""
 	}
 	return a.Pod.Namespace + "/" + a.Pod.Owner
