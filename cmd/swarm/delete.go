@@ -16,6 +16,7 @@ import (
 var kinds = map[string]string{
 	"pods": "Pod", "deployments": "Deployment", "services": "Service", "ingresses": "Ingress",
 	"configmaps": "ConfigMap", "secrets": "Secret", "persistentvolumeclaims": "PersistentVolumeClaim",
+	"statefulsets": "StatefulSet",
 }
 
 func newDeleteCommand() *cobra.Command {
@@ -43,7 +44,7 @@ func newDeleteCommand() *cobra.Command {
 			}
 			kind, ok := kinds[resources[strings.ToLower(args[0])]]
 			if !ok {
-				return fmt.Errorf("unknown kind %q: use pod, deployment, service, ingress, configmap, secret or pvc", args[0])
+				return fmt.Errorf("unknown kind %q: use pod, deployment, statefulset, service, ingress, configmap, secret or pvc", args[0])
 			}
 			return deleteObject(c, kind, namespace, args[1], cmd.OutOrStdout())
 		},

@@ -28,6 +28,7 @@ var resources = map[string]string{
 	"persistentvolumeclaim": "persistentvolumeclaims", "persistentvolumeclaims": "persistentvolumeclaims", "pvc": "persistentvolumeclaims",
 	"configmap": "configmaps", "configmaps": "configmaps", "cm": "configmaps",
 	"secret": "secrets", "secrets": "secrets",
+	"statefulset": "statefulsets", "statefulsets": "statefulsets", "sts": "statefulsets",
 }
 
 type getOptions struct {
@@ -41,7 +42,7 @@ type getOptions struct {
 func newGetCommand() *cobra.Command {
 	var o getOptions
 	cmd := &cobra.Command{
-		Use:   "get pods|deployments|services|ingresses|configmaps|secrets|pvc|nodes|events [NAME]",
+		Use:   "get pods|deployments|statefulsets|services|ingresses|configmaps|secrets|pvc|nodes|events [NAME]",
 		Short: "List objects of the cluster, as kubectl does",
 		Example: `  swarm get pods
   swarm get deployments -A
@@ -51,9 +52,10 @@ func newGetCommand() *cobra.Command {
   swarm get events -A
   swarm get configmaps
   swarm get secret db -o yaml
-  swarm get pvc`,
+  swarm get pvc
+  swarm get sts -o wide`,
 		Args:      cobra.RangeArgs(1, 2),
-		ValidArgs: []string{"pods", "deployments", "services", "ingresses", "configmaps", "secrets", "pvc", "nodes", "events"},
+		ValidArgs: []string{"pods", "deployments", "statefulsets", "services", "ingresses", "configmaps", "secrets", "pvc", "nodes", "events"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := o.client.client()
 			if err != nil {
@@ -76,7 +78,7 @@ func newGetCommand() *cobra.Command {
 func runGet(c *client, o getOptions, what string, out io.Writer) error {
 	path, ok := resources[strings.ToLower(what)]
 	if !ok {
-		return fmt.Errorf("unknown resource type %q: use pods, deployments, services, ingresses, configmaps, secrets, pvc, nodes or events", what)
+		return fmt.Errorf("unknown resource type %q: use pods, deployments, statefulsets, services, ingresses, configmaps, secrets, pvc, nodes or events", what)
 	}
 	switch o.output {
 	case "", "wide", "json", "yaml":
@@ -142,6 +144,8 @@ func runGet(c *client, o getOptions, what string, out io.Writer) error {
 		return printTable(tw, raw.Items, ns, eventRow(wide, time.Now()))
 	case "persistentvolumeclaims":
 		return printTable(tw, raw.Items, ns, claimRow(wide, time.Now()))
+	case "statefulsets":
+		return printTable(tw, raw.Items, ns, statefulSetRow(wide, time.Now()))
 	case "configmaps":
 		return printTable(tw, raw.Items, ns, configMapRow(time.Now()))
 	case "secrets":
