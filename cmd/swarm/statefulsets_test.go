@@ -111,7 +111,14 @@ func TestRenderStatefulSet(t *testing.T) {
 	if err := runRender(renderOptions{file: "../../contrib/examples/statefulset.yaml", outDir: out}, nil, &stdout, &stderr); err != nil {
 		t.Fatalf("render: %v\n%s", err, stderr.String())
 	}
+	if strings.Contains(stderr.String(), "subdomain") {
+		t.Errorf("render warns of the pods' subdomain, which names them in the cluster DNS:\n%s", stderr.String())
+	}
 	for i := 0; i < 3; i++ {
+		pod, err := os.ReadFile(filepath.Join(out, fmt.Sprintf("swarm-default_kv-%d.pod", i)))
+		if err != nil || !strings.Contains(string(pod), fmt.Sprintf("--hostname kv-%d", i)) {
+			t.Errorf("pod kv-%d's unit does not set its host name (%v):\n%s", i, err, pod)
+		}
 		b, err := os.ReadFile(filepath.Join(out, fmt.Sprintf("swarm-default_kv-%d_data-kv-%d_claim.volume", i, i)))
 		if err != nil {
 			t.Fatalf("pod kv-%d: %v\n%s", i, err, stdout.String())
