@@ -37,8 +37,8 @@ spec:
 `
 
 // Through the CLI against a live agent: a StatefulSet is applied, listed as kubectl get
-// sts lists it, described with its pods and claims; its claims are listed bound; deleting
-// it takes its pods and keeps its claims.
+// sts lists it, described with its pods and claims; its claims are listed bound; scaled
+// down, it loses its highest pod; deleting it takes its pods and keeps its claims.
 func TestStatefulSetThroughTheCLI(t *testing.T) {
 	c := startAgent(t)
 	file := filepath.Join(t.TempDir(), "db.yaml")
@@ -89,6 +89,17 @@ func TestStatefulSetThroughTheCLI(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("describe lacks %q:\n%s", want, out.String())
 		}
+	}
+	out.Reset()
+	if err := runScale(c, "default", "sts/db", 1, &out); err != nil || out.String() != "statefulset.apps/db scaled\n" {
+		t.Fatalf("scale sts/db: %v %q", err, out.String())
+	}
+	waitFor(t, 10*time.Second, "db-1 gone, db-0 kept", func() bool {
+		p := get("pods", false)
+		return strings.Contains(p, "db-0") && !strings.Contains(p, "db-1")
+	})
+	if f := strings.Fields(strings.Split(get("sts", false), "\n")[1]); len(f) != 3 || f[1] != "0/1" {
+		t.Errorf("get sts after the scale: %q", f)
 	}
 	out.Reset()
 	if err := deleteObject(c, manifest.KindStatefulSet, "default", "db", &out); err != nil {
