@@ -116,11 +116,13 @@ func (r *records) apply(key string, e cluster.Entry, ok bool, d dirty, log *slog
 		stampVersion(r.st.ConfigMaps[name], e)
 		d.mark(ConfigMaps, name)
 		r.markDeploymentsOf(d, name)
+		r.markSetsOf(d, name)
 	case store.PrefixSecret:
 		setObject(r.st.Secrets, name, value, bad)
 		stampVersion(r.st.Secrets[name], e)
 		d.mark(Secrets, name)
 		r.markDeploymentsOf(d, name)
+		r.markSetsOf(d, name)
 	case store.PrefixAssignment:
 		if a, ok := r.st.Assignments[name]; ok {
 			r.disown(a, name)

@@ -2,6 +2,7 @@ package view
 
 import (
 	"maps"
+	"strings"
 
 	"github.com/podman-swarm/podman-swarm/agent/store"
 	"github.com/podman-swarm/podman-swarm/manifest"
@@ -47,5 +48,17 @@ func (v *View) reshapeStatefulSet(key string) {
 		v.put(StatefulSets, key, s.DeepCopy(), "")
 	default:
 		v.put(StatefulSets, key, v.shapes.StatefulSet(&v.rec.st, key, maps.Keys(v.rec.ownedBySet[key])), "")
+	}
+}
+
+// markSetsOf marks the StatefulSets of the namespace of a ConfigMap or Secret: the
+// versions of those their pods take as env are part of their current hash, which decides
+// which of their pods count as updated.
+func (r *records) markSetsOf(d dirty, objectKey string) {
+	ns, _, _ := strings.Cut(objectKey, "/")
+	for key := range r.st.StatefulSets {
+		if strings.HasPrefix(key, ns+"/") {
+			d.mark(StatefulSets, key)
+		}
 	}
 }
