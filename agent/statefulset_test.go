@@ -93,6 +93,23 @@ func TestStatefulSetLifecycle(t *testing.T) {
 			return true
 		})
 	}
+	eventually(t, 10*time.Second, "the StatefulSet's events as Kubernetes words them", func() bool {
+		var l struct {
+			Items []struct{ Reason, Message string }
+		}
+		if call(t, agents[0], "GET", "/api/v1/events?namespace=default&object=StatefulSet/db", "", nil, &l) != http.StatusOK {
+			return false
+		}
+		want := map[string]bool{}
+		for i := 0; i < 3; i++ {
+			want[fmt.Sprintf("SuccessfulCreate create Pod db-%d in StatefulSet db successful", i)] = true
+			want[fmt.Sprintf("SuccessfulCreate create Claim data-db-%d Pod db-%d in StatefulSet db success", i, i)] = true
+		}
+		for _, e := range l.Items {
+			delete(want, e.Reason+" "+e.Message)
+		}
+		return len(want) == 0
+	})
 	eventually(t, 10*time.Second, "the API counts 3 ready", func() bool {
 		var s statefulSetState
 		code := call(t, agents[2], "GET", "/api/v1/statefulsets/default/db", "", nil, &s)
