@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -163,4 +164,54 @@ func TestStatefulSetLifecycle(t *testing.T) {
 	if code := call(t, agents[1], "GET", "/api/v1/statefulsets/default/db", "", nil, nil); code != http.StatusNotFound {
 		t.Fatalf("get the deleted StatefulSet: HTTP %d, want 404", code)
 	}
+}
+
+// Under OnDelete a new template waits until the user deletes a pod: `swarm delete pod`
+// of a StatefulSet's pod removes it, through the leader, and the set makes it again under
+// its name, on its claim's node, with the new template; the request leaves the store.
+func TestStatefulSetOnDeletePodDeleted(t *testing.T) {
+	agents := startAgents(t, 3, nil)
+	eventually(t, 10*time.Second, "a leader", func() bool { return leaderOf(agents) != "" })
+	onDelete := func(image string) string {
+		return strings.Replace(statefulSetYAML(2, image), "  serviceName: db\n",
+			"  serviceName: db\n  podManagementPolicy: Parallel\n  updateStrategy: {type: OnDelete}\n", 1)
+	}
+	apply(t, agents[0], onDelete("localhost/test:1"))
+	eventually(t, 20*time.Second, "db-0 and db-1 ready", func() bool { return reportReady(t, agents, "db-") == 2 })
+	first := setPods(agents[0])
+	apply(t, agents[1], onDelete("localhost/test:2"))
+	if code := call(t, agents[2], "DELETE", "/api/v1/manifests/default/db-9?kind=Pod", "", nil, nil); code != http.StatusNotFound {
+		t.Fatalf("delete a pod the set does not have: HTTP %d, want 404", code)
+	}
+	if code := call(t, agents[2], "DELETE", "/api/v1/manifests/default/db-1?kind=Pod", "", nil, nil); code != http.StatusOK {
+		t.Fatalf("delete pod db-1: HTTP %d", code)
+	}
+	eventually(t, 20*time.Second, "db-1 made again with the new template on its node, the request gone", func() bool {
+		reportReady(t, agents, "db-")
+		p := setPods(agents[1])
+		if p["db-1"] != [2]string{first["db-1"][0], "localhost/test:2"} {
+			return false
+		}
+		for _, a := range agents {
+			if len(store.Read(a.Node(), testLogger()).PodDeletions) != 0 {
+				return false
+			}
+		}
+		return true
+	})
+	if p := setPods(agents[0]); p["db-0"] != first["db-0"] {
+		t.Errorf("db-0 changed to %v under OnDelete, was %v", p["db-0"], first["db-0"])
+	}
+	eventually(t, 10*time.Second, "the event of db-1's deletion", func() bool {
+		var l struct {
+			Items []struct{ Reason, Message string }
+		}
+		call(t, agents[0], "GET", "/api/v1/events?namespace=default&object=StatefulSet/db", "", nil, &l)
+		for _, e := range l.Items {
+			if e.Reason == "SuccessfulDelete" && e.Message == "delete Pod db-1 in StatefulSet db successful" {
+				return true
+			}
+		}
+		return false
+	})
 }

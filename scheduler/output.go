@@ -41,6 +41,9 @@ type Output struct {
 	// sorted by key: the plan already places their pods on them, so the caller writes them
 	// in the same write as the assignments and the bindings.
 	NewClaims []*corev1.PersistentVolumeClaim
+	// DeletedPods are the pods of Input.DeletePods this plan removes, sorted: the caller
+	// deletes their requests with their assignments.
+	DeletedPods []string
 	// NoQuorum says why the plan is empty when fewer than a majority of Input.Known are
 	// alive; empty otherwise. The caller then writes nothing, not even the pending list.
 	NoQuorum string

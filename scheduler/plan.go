@@ -81,6 +81,8 @@ type planner struct {
 	sets        []*statefulSet // sorted by key
 	setByKey    map[string]*statefulSet
 	newClaims   map[string]*corev1.PersistentVolumeClaim // made for StatefulSets' pods, by key
+	deletePods  map[string]bool                          // Input.DeletePods
+	deletedPods []string                                 // of those, the ones this plan deletes
 }
 
 func newPlanner(in Input) *planner {

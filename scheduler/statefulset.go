@@ -29,6 +29,9 @@ type statefulSet struct {
 	pendingReason string
 	// stepped: an OrderedReady set changed one pod in this plan, and waits for the next.
 	stepped bool
+	// held are the ordinals whose pod this plan deletes at the user's request: made again
+	// by the next plan, so that the pod stops before it starts again.
+	held map[int]bool
 }
 
 func newStatefulSet(key string, s *appsv1.StatefulSet, config manifest.ConfigLookup) *statefulSet {
@@ -44,11 +47,13 @@ func newStatefulSet(key string, s *appsv1.StatefulSet, config manifest.ConfigLoo
 		onDelete:  manifest.OnDelete(s),
 		partition: manifest.StatefulSetPartition(s),
 		pods:      map[int]*pod{},
+		held:      map[int]bool{},
 	}
 }
 
 // addStatefulSets unfolds the input's StatefulSets into the planner, in key order.
 func (p *planner) addStatefulSets(in Input) {
+	p.deletePods = in.DeletePods
 	p.setByKey = make(map[string]*statefulSet, len(in.StatefulSets))
 	for _, s := range in.StatefulSets {
 		key := s.Namespace + "/" + s.Name
@@ -89,6 +94,12 @@ func (p *planner) adoptStatefulPod(q *pod) bool {
 		p.drop(q.Assignment, "not a pod of statefulset "+set.key)
 		return false
 	}
+	if p.deletePods[q.Pod.Key()] {
+		p.drop(q.Assignment, "pod deleted")
+		p.deletedPods = append(p.deletedPods, q.Pod.Key())
+		set.held[ordinal] = true
+		return false
+	}
 	q.ordinal = ordinal
 	q.group = set.group
 	set.pods[ordinal] = q
@@ -124,7 +135,7 @@ func (p *planner) stepStatefulSet(set *statefulSet) bool {
 	set.pending, set.pendingReason = nil, ""
 	created := false
 	for i := 0; i < set.replicas; i++ {
-		if q := set.pods[i]; q != nil {
+		if q := set.pods[i]; q != nil || set.held[i] {
 			if set.ordered && !healthy(q) {
 				return created
 			}
@@ -261,6 +272,8 @@ func (p *planner) statefulOutput(out *Output) {
 		}
 	}
 	sort.Slice(out.Pending, func(i, j int) bool { return out.Pending[i].Pod.Key() < out.Pending[j].Pod.Key() })
+	out.DeletedPods = append([]string(nil), p.deletedPods...)
+	sort.Strings(out.DeletedPods)
 	for _, key := range sortedClaimKeys(p.newClaims) {
 		out.NewClaims = append(out.NewClaims, p.newClaims[key])
 	}

@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -132,7 +133,8 @@ func removedIn(out Output, key string) bool {
 // takes the highest ordinal; updates spare the ordinals below the partition and wait for
 // every pod to be healthy; claims are never released and every pod runs on its claim's
 // node. Once the nodes are alive and pods turn ready, the set reaches its spec: pods 0 to
-// replicas-1, those at or above the partition of the current template.
+// replicas-1, those at or above the partition of the current template. A pod the user
+// deletes is removed alone, never made again in the same plan.
 func TestStatefulSetProperties(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		var nodes []Node
@@ -146,7 +148,13 @@ func TestStatefulSetProperties(t *testing.T) {
 			in.Now = t0.Add(time.Duration(round) * grace * 2)
 			out := Plan(in)
 			checkStatefulPlan(t, round, in, out, s)
+			for _, k := range out.DeletedPods {
+				if !in.DeletePods[k] || !removedIn(out, k) || slices.ContainsFunc(out.Create, func(a Assignment) bool { return a.Pod.Key() == k }) {
+					t.Fatalf("round %d: deleted %s (asked %v) is not removed alone: creates %v", round, k, in.DeletePods, keys(out.Create))
+				}
+			}
 			in = applySets(in, out)
+			in.DeletePods = nil // the caller deletes the requests, served or not
 			for _, a := range in.Assignments {
 				for _, name := range manifest.ClaimNames(&a.Pod.Spec) {
 					if c := in.Claims["default/"+name]; c.Node != a.Node {
@@ -161,6 +169,8 @@ func TestStatefulSetProperties(t *testing.T) {
 			case 0:
 				s = drawStatefulSet(t, "db")
 				in.StatefulSets = []*appsv1.StatefulSet{s}
+			case 2:
+				in.DeletePods = map[string]bool{fmt.Sprintf("default/db-%d", rapid.IntRange(0, 5).Draw(t, "deletePod")): true}
 			case 1:
 				i := rapid.IntRange(0, len(in.Nodes)-1).Draw(t, "node")
 				state := rapid.SampledFrom([]NodeState{NodeAlive, NodeDead, NodeLeft, NodeSuspect}).Draw(t, "state")
@@ -182,6 +192,7 @@ func TestStatefulSetProperties(t *testing.T) {
 				break
 			}
 			in = applySets(in, out)
+			in.DeletePods = nil
 		}
 		if len(in.Assignments) != replicas {
 			t.Fatalf("converged with %v, want %d pods", keys(in.Assignments), replicas)

@@ -277,3 +277,31 @@ func TestStatefulSetAndDeploymentOfOneName(t *testing.T) {
 		t.Fatalf("assignments %v, want one pod of each", keys(in.Assignments))
 	}
 }
+
+// A pod the user deletes is removed, and made again by the next plan, under its name, on
+// its claim's node, with the current template: how OnDelete takes a pod to a new one.
+func TestStatefulSetDeletedPodMadeAgain(t *testing.T) {
+	in := converge(t, setInput(setNodes(), sts("web", 3, onDelete)), 10)
+	before := placement(in.Assignments)
+	in.StatefulSets = []*appsv1.StatefulSet{sts("web", 3, onDelete, setImage("example.org/db:2"))}
+	if out := Plan(in); !out.Empty() {
+		t.Fatalf("OnDelete replaced pods: creates %v", keys(out.Create))
+	}
+	in.DeletePods = map[string]bool{"default/web-1": true}
+	out := Plan(in)
+	if got := removedKeys(out.Delete); !slices.Equal(got, []string{"default/web-1"}) || len(out.Create) != 0 ||
+		!slices.Equal(out.DeletedPods, []string{"default/web-1"}) {
+		t.Fatalf("removes %v, creates %v, deleted %v; want web-1 removed alone", got, keys(out.Create), out.DeletedPods)
+	}
+	in = applySets(in, out)
+	in.DeletePods = nil
+	out = Plan(in)
+	if len(out.Create) != 1 || out.Create[0].Pod.Name != "web-1" || out.Create[0].Node != before["default/web-1"] ||
+		out.Create[0].Pod.Spec.Containers[0].Image != "example.org/db:2" {
+		t.Fatalf("creates %+v, want web-1 with db:2 on %s", keys(out.Create), before["default/web-1"])
+	}
+	in = markReady(applySets(in, out))
+	if out := Plan(in); !out.Empty() {
+		t.Fatalf("not a fixed point: creates %v, deletes %v", keys(out.Create), removedKeys(out.Delete))
+	}
+}

@@ -1,9 +1,13 @@
 package apiserver
 
 import (
+	"encoding/json"
+	"errors"
 	"iter"
+	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	appsv1 "k8s.io/api/apps/v1"
@@ -11,8 +15,11 @@ import (
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/podman-swarm/podman-swarm/agent/request"
 	"github.com/podman-swarm/podman-swarm/agent/store"
 	"github.com/podman-swarm/podman-swarm/agent/view"
+	"github.com/podman-swarm/podman-swarm/api"
+	"github.com/podman-swarm/podman-swarm/cluster"
 	"github.com/podman-swarm/podman-swarm/manifest"
 )
 
@@ -146,4 +153,42 @@ func (a *Server) listStatefulSets(c echo.Context) error { return a.serveList(c, 
 
 func (a *Server) getStatefulSet(c echo.Context) error {
 	return a.serveObject(c, view.StatefulSets, "statefulset")
+}
+
+// statefulPod is the node of the pod ns/name when the store assigns it as a pod of a
+// StatefulSet, and kind (a delete's ?kind=, "" for any) allows a pod.
+func (a *Server) statefulPod(ns, name, kind string) (string, bool) {
+	if kind != "" && !strings.EqualFold(kind, "Pod") && kind != "pods" {
+		return "", false
+	}
+	e, ok := a.node.Get(store.AssignmentKey(ns + "/" + name))
+	if !ok || e.Deleted {
+		return "", false
+	}
+	var as store.Assignment
+	if json.Unmarshal(e.Value, &as) != nil || as.Pod.OwnerKind != manifest.KindStatefulSet {
+		return "", false
+	}
+	return as.Node, true
+}
+
+// deleteStatefulPod asks the leader to delete a pod of a StatefulSet, which the set then
+// makes again under the same name, as `kubectl delete pod` does: the request is the
+// API's record, the pod's assignment stays the leader's to remove.
+func (a *Server) deleteStatefulPod(c echo.Context, ns, name, node string) error {
+	ack, err := request.Ack(c)
+	if err != nil {
+		return err
+	}
+	req := store.PodDeletion{Node: node, Requested: time.Now().UTC()}
+	change := cluster.Change{Key: store.PodDeletionKey(ns + "/" + name), Value: store.MustJSON(req)}
+	_, err = a.node.Write(c.Request().Context(), []cluster.Change{change}, ack)
+	if err != nil && !errors.Is(err, cluster.ErrNotConfirmed) {
+		return request.StoreWriteError(err, "nothing was deleted")
+	}
+	a.log.Info("pod of a statefulset deleted: it is made again", "pod", ns+"/"+name, "node", node)
+	if err != nil {
+		return request.StoreWriteError(err, "")
+	}
+	return c.JSON(http.StatusOK, api.Applied{Kind: "Pod", Namespace: ns, Name: name, Result: "deleted"})
 }

@@ -31,6 +31,33 @@ func statefulSetClaimChanges(st *store.State, out scheduler.Output) []change {
 	return changes
 }
 
+// podDeletionChanges delete the requests to delete a pod that the plan served (it removes
+// the pod's assignment in the same write), and those about no pod of a StatefulSet that
+// the store assigns, which nothing would serve.
+func podDeletionChanges(st *store.State, out scheduler.Output) []change {
+	served := map[string]bool{}
+	for _, key := range out.DeletedPods {
+		served[key] = true
+	}
+	var changes []change
+	for _, key := range sortedKeys(st.PodDeletions) {
+		a, assigned := st.Assignments[key]
+		if served[key] || !assigned || a.Pod.OwnerKind != manifest.KindStatefulSet {
+			changes = append(changes, change{key: store.PodDeletionKey(key), delete: true})
+		}
+	}
+	return changes
+}
+
+// podDeletionInputs are the pods the user asked to delete.
+func podDeletionInputs(st *store.State) map[string]bool {
+	out := make(map[string]bool, len(st.PodDeletions))
+	for key := range st.PodDeletions {
+		out[key] = true
+	}
+	return out
+}
+
 // statefulSetInputs are the stored StatefulSets, in key order.
 func statefulSetInputs(st *store.State) []*appsv1.StatefulSet {
 	out := make([]*appsv1.StatefulSet, 0, len(st.StatefulSets))

@@ -14,6 +14,8 @@
 //     no address is then given twice); it also writes a Deployment back to an earlier
 //     template when its rollout failed and rollback-on-failure is on, the way an apply
 //     does (with its lineage);
+//   - poddeletion/: the API, as users delete a StatefulSet's pod; the leader deletes the
+//     request with the pod's assignment;
 //   - settings/network: the node that founded the cluster, once;
 //   - status/: the node that runs the pod (its status writer);
 //   - token/: the token authority (the token endpoints, and each agent for its own token);

@@ -42,8 +42,10 @@ type State struct {
 	// are on, both by the claim's key.
 	Claims        map[string]*corev1.PersistentVolumeClaim
 	ClaimBindings map[string]ClaimBinding
-	// StatefulSets are the StatefulSets, by key.
+	// StatefulSets are the StatefulSets, by key, and PodDeletions the requests to delete
+	// their pods, by the pod's key.
 	StatefulSets map[string]*appsv1.StatefulSet
+	PodDeletions map[string]PodDeletion
 }
 
 // Read decodes the store. A value that does not decode (written by a newer version, say)
@@ -66,6 +68,7 @@ func Read(s Lister, log *slog.Logger) *State {
 		Claims:        map[string]*corev1.PersistentVolumeClaim{},
 		ClaimBindings: map[string]ClaimBinding{},
 		StatefulSets:  map[string]*appsv1.StatefulSet{},
+		PodDeletions:  map[string]PodDeletion{},
 	}
 	decodeAll(s, PrefixDeployment, st.Deployments, func() *appsv1.Deployment { return &appsv1.Deployment{} }, log)
 	decodeAll(s, PrefixService, st.Services, func() *corev1.Service { return &corev1.Service{} }, log)
@@ -82,6 +85,7 @@ func Read(s Lister, log *slog.Logger) *State {
 	decodeAll(s, PrefixClaim, st.Claims, func() *corev1.PersistentVolumeClaim { return &corev1.PersistentVolumeClaim{} }, log)
 	decodeValues(s, PrefixClaimBinding, st.ClaimBindings, log)
 	decodeAll(s, PrefixStatefulSet, st.StatefulSets, func() *appsv1.StatefulSet { return &appsv1.StatefulSet{} }, log)
+	decodeValues(s, PrefixPodDeletion, st.PodDeletions, log)
 	st.Network = readNetwork(s, log)
 	return st
 }

@@ -37,8 +37,8 @@ spec:
 `
 
 // Through the CLI against a live agent: a StatefulSet is applied, listed as kubectl get
-// sts lists it, described with its pods and claims; its claims are listed bound; scaled
-// down, it loses its highest pod; deleting it takes its pods and keeps its claims.
+// sts lists it, described with its pods and claims; its claims are listed bound; a pod
+// deleted is made again; scaled down, it loses its highest pod; deleting it takes its pods and keeps its claims.
 func TestStatefulSetThroughTheCLI(t *testing.T) {
 	c := startAgent(t)
 	file := filepath.Join(t.TempDir(), "db.yaml")
@@ -90,6 +90,17 @@ func TestStatefulSetThroughTheCLI(t *testing.T) {
 			t.Errorf("describe lacks %q:\n%s", want, out.String())
 		}
 	}
+	out.Reset()
+	if err := deleteObject(c, "Pod", "default", "db-1", &out); err != nil || out.String() != "pod/db-1 deleted\n" {
+		t.Fatalf("delete pod db-1: %v %q", err, out.String())
+	}
+	waitFor(t, 10*time.Second, "db-1 made again", func() bool {
+		var b bytes.Buffer
+		if err := runGet(c, getOptions{namespace: "default", output: "json"}, "events", &b); err != nil {
+			t.Fatal(err)
+		}
+		return strings.Contains(b.String(), "delete Pod db-1 in StatefulSet db successful") && strings.Contains(get("pods", false), "db-1")
+	})
 	out.Reset()
 	if err := runScale(c, "default", "sts/db", 1, &out); err != nil || out.String() != "statefulset.apps/db scaled\n" {
 		t.Fatalf("scale sts/db: %v %q", err, out.String())
