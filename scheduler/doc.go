@@ -51,7 +51,8 @@
 //     one at a time and only while every pod is running and ready, the pod of the highest
 //     ordinal at or above the partition that has an older template; OnDelete gives the
 //     current template only to a pod made again. A pod of an older template that is made
-//     again (its node gone) takes the current one.
+//     again (its node gone, or deleted by the user: Input.DeletePods) takes the current
+//     one; a pod the user deletes is removed alone, and made again by the next plan.
 //   - Bare Pods are placed once and stay on their node; they move only when their node is
 //     gone, or when their manifest changed and no longer fits their node, and never when
 //     they are pinned.
