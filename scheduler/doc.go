@@ -46,8 +46,9 @@
 //     the volumeClaimTemplates, <template>-<name>-<ordinal>, made by the plan when missing
 //     (Output.NewClaims, for the caller to write) and never released by it: a pod stays
 //     with its data. OrderedReady creates the lowest missing ordinal once every pod below
-//     it is running and ready, and removes the highest ordinal above replicas once every
-//     other pod is, one pod per plan; Parallel does both at once. RollingUpdate replaces,
+//     it is running and available (ready for minReadySeconds), and removes the highest
+//     ordinal above replicas once every other pod is, one pod per plan; Parallel does both
+//     at once. "Running and ready" below means available too. RollingUpdate replaces,
 //     one at a time and only while every pod is running and ready, the pod of the highest
 //     ordinal at or above the partition that has an older template; OnDelete gives the
 //     current template only to a pod made again. A pod of an older template that is made

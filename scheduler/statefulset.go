@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -23,6 +24,8 @@ type statefulSet struct {
 	ordered   bool // OrderedReady: one pod at a time, in ordinal order
 	onDelete  bool
 	partition int
+	minReady  time.Duration // spec.minReadySeconds
+	now       time.Time     // Input.Now, which minReady is measured on
 	pods      map[int]*pod
 	// pending are the ordinals that should run but fit no node, and why.
 	pending       []int
@@ -34,7 +37,7 @@ type statefulSet struct {
 	held map[int]bool
 }
 
-func newStatefulSet(key string, s *appsv1.StatefulSet, config manifest.ConfigLookup) *statefulSet {
+func newStatefulSet(key string, s *appsv1.StatefulSet, config manifest.ConfigLookup, now time.Time) *statefulSet {
 	return &statefulSet{
 		key:       key,
 		s:         s,
@@ -46,6 +49,8 @@ func newStatefulSet(key string, s *appsv1.StatefulSet, config manifest.ConfigLoo
 		ordered:   manifest.OrderedReady(s),
 		onDelete:  manifest.OnDelete(s),
 		partition: manifest.StatefulSetPartition(s),
+		minReady:  time.Duration(s.Spec.MinReadySeconds) * time.Second,
+		now:       now,
 		pods:      map[int]*pod{},
 		held:      map[int]bool{},
 	}
@@ -60,7 +65,7 @@ func (p *planner) addStatefulSets(in Input) {
 		if _, dup := p.setByKey[key]; dup {
 			continue
 		}
-		set := newStatefulSet(key, s, in.Config)
+		set := newStatefulSet(key, s, in.Config, in.Now)
 		p.setByKey[key] = set
 		p.sets = append(p.sets, set)
 	}
@@ -119,10 +124,22 @@ func (p *planner) stepStatefulSets() bool {
 	return changed
 }
 
-// healthy is Kubernetes' test before an OrderedReady set goes on: the pod runs and is
-// ready, on a node that is alive.
-func healthy(q *pod) bool {
-	return q != nil && q.Status.Phase == corev1.PodRunning && q.Status.Ready && q.node.alive
+// healthy is Kubernetes' test before a StatefulSet goes on: the pod runs and is
+// available (ready for the set's minReadySeconds, on a node that is alive).
+func (set *statefulSet) healthy(q *pod) bool {
+	return q != nil && q.Status.Phase == corev1.PodRunning && q.available(set.now, set.minReady)
+}
+
+// availableAt is the earliest time a pod of the set that is ready, but not for
+// minReadySeconds yet, becomes available; zero when none waits.
+func (set *statefulSet) availableAt() time.Time {
+	var at time.Time
+	for _, q := range set.pods {
+		if t := q.availableAt(set.now, set.minReady); !t.IsZero() && (at.IsZero() || t.Before(at)) {
+			at = t
+		}
+	}
+	return at
 }
 
 // stepStatefulSet makes one change to a StatefulSet, as Kubernetes' controller does in
@@ -136,7 +153,7 @@ func (p *planner) stepStatefulSet(set *statefulSet) bool {
 	created := false
 	for i := 0; i < set.replicas; i++ {
 		if q := set.pods[i]; q != nil || set.held[i] {
-			if set.ordered && !healthy(q) {
+			if set.ordered && !set.healthy(q) {
 				return created
 			}
 			continue
@@ -185,7 +202,7 @@ func (set *statefulSet) condemned() []*pod {
 // othersHealthy reports whether every pod of the set but q is healthy.
 func (set *statefulSet) othersHealthy(q *pod) bool {
 	for _, o := range set.pods {
-		if o != q && !healthy(o) {
+		if o != q && !set.healthy(o) {
 			return false
 		}
 	}
@@ -201,7 +218,7 @@ func (p *planner) rollStatefulSet(set *statefulSet) bool {
 		return false
 	}
 	for i := 0; i < set.replicas; i++ {
-		if !healthy(set.pods[i]) {
+		if !set.healthy(set.pods[i]) {
 			return false
 		}
 	}
@@ -272,6 +289,12 @@ func (p *planner) statefulOutput(out *Output) {
 		}
 	}
 	sort.Slice(out.Pending, func(i, j int) bool { return out.Pending[i].Pod.Key() < out.Pending[j].Pod.Key() })
+	for _, set := range p.sets {
+		// A pod that becomes available later may let the set go on then.
+		if at := set.availableAt(); !at.IsZero() && (out.RecheckAt.IsZero() || at.Before(out.RecheckAt)) {
+			out.RecheckAt = at
+		}
+	}
 	out.DeletedPods = append([]string(nil), p.deletedPods...)
 	sort.Strings(out.DeletedPods)
 	for _, key := range sortedClaimKeys(p.newClaims) {

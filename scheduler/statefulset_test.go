@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -303,5 +304,25 @@ func TestStatefulSetDeletedPodMadeAgain(t *testing.T) {
 	in = markReady(applySets(in, out))
 	if out := Plan(in); !out.Empty() {
 		t.Fatalf("not a fixed point: creates %v, deletes %v", keys(out.Create), removedKeys(out.Delete))
+	}
+}
+
+// With minReadySeconds, OrderedReady goes on only once the pod before has been ready that
+// long, and the plan asks to be made again then.
+func TestStatefulSetMinReadySeconds(t *testing.T) {
+	s := sts("web", 2, func(s *appsv1.StatefulSet) { s.Spec.MinReadySeconds = 10 })
+	in := setInput(setNodes(), s)
+	in = applySets(in, Plan(in))
+	for i, a := range in.Assignments {
+		a.Status = PodStatus{Phase: corev1.PodRunning, Ready: true, ReadySince: t0}
+		in.Assignments[i] = a
+	}
+	out := Plan(in)
+	if len(out.Create) != 0 || !out.RecheckAt.Equal(t0.Add(10*time.Second)) {
+		t.Fatalf("creates %v, recheck at %v; want nothing before web-0 is available at %v", keys(out.Create), out.RecheckAt, t0.Add(10*time.Second))
+	}
+	in.Now = t0.Add(10 * time.Second)
+	if out := Plan(in); len(out.Create) != 1 || out.Create[0].Pod.Name != "web-1" {
+		t.Fatalf("creates %v once web-0 is available, want web-1", keys(out.Create))
 	}
 }
