@@ -99,7 +99,6 @@ func sameFixedSpec(old, cur *appsv1.StatefulSet) bool {
 // is not measured).
 func statefulSetView(st *store.State, key string, pods iter.Seq[string]) *appsv1.StatefulSet {
 	s := statefulSetToStore(st.StatefulSets[key])
-	s.ResourceVersion = st.StatefulSets[key].ResourceVersion
 	hash := manifest.StatefulSetHash(s, manifest.ConfigObjects{ConfigMaps: st.ConfigMaps, Secrets: st.Secrets})
 	status := appsv1.StatefulSetStatus{UpdateRevision: s.Name + "-" + hash, CurrentRevision: s.Name + "-" + hash}
 	oldest := "" // the template of the lowest-ordinal pod not updated yet, the revision pods are at

@@ -128,7 +128,7 @@ func kvMounts(t *testing.T, n, i int) {
 
 // A 3-replica StatefulSet with claims: each pod is reached from another pod by its DNS
 // name kv-<i>.kv.default.svc.cluster.local, and keeps its data (and its node) through a
-// rolling update and a restart of its pod.
+// rolling update, a deletion of one pod (`swarm delete pod`) and a restart of its pod.
 func TestStatefulSetNamesAndData(t *testing.T) {
 	needRig(t)
 	file := filepath.Join(t.TempDir(), "kv.yaml")
@@ -200,6 +200,19 @@ func TestStatefulSetNamesAndData(t *testing.T) {
 		apply(t, stsManifest("2"))
 		pods := kvReady(t, "2", 4*time.Minute)
 		keeps(t, pods, "a rolling update")
+		reached(t, pods)
+	})
+
+	t.Run("a deleted pod is made again on its node with its data", func(t *testing.T) {
+		if out, err := swarmCLI(1, "delete", "pod", "kv-2"); err != nil || !strings.Contains(out, "pod/kv-2 deleted") {
+			t.Fatalf("swarm delete pod kv-2: %v\n%s", err, out)
+		}
+		eventually(t, time.Minute, "kv-2's deletion in its StatefulSet's events", func() (bool, string) {
+			out, err := swarmCLI(1, "get", "events")
+			return err == nil && strings.Contains(out, "delete Pod kv-2 in StatefulSet kv successful"), out
+		})
+		pods := kvReady(t, "2", 2*time.Minute)
+		keeps(t, pods, "a deletion of kv-2")
 		reached(t, pods)
 	})
 
