@@ -26,17 +26,18 @@ type Input struct {
 // Object is one object of a manifest, typed, with its namespace defaulted.
 // Exactly one of the typed pointers is set, the one that Kind names.
 type Object struct {
-	Source     Source
-	Kind       string
-	Deployment *appsv1.Deployment
-	Service    *corev1.Service
-	Ingress    *networkingv1.Ingress
-	Pod        *corev1.Pod
-	Claim      *corev1.PersistentVolumeClaim
-	ConfigMap  *corev1.ConfigMap
-	Secret     *corev1.Secret
-	DaemonSet  *appsv1.DaemonSet
-	Namespace  *corev1.Namespace
+	Source      Source
+	Kind        string
+	Deployment  *appsv1.Deployment
+	Service     *corev1.Service
+	Ingress     *networkingv1.Ingress
+	Pod         *corev1.Pod
+	Claim       *corev1.PersistentVolumeClaim
+	ConfigMap   *corev1.ConfigMap
+	Secret      *corev1.Secret
+	DaemonSet   *appsv1.DaemonSet
+	Namespace   *corev1.Namespace
+	StatefulSet *appsv1.StatefulSet
 }
 
 // Meta returns the object's metadata.
@@ -58,6 +59,8 @@ func (o Object) Meta() *metav1.ObjectMeta {
 		return &o.DaemonSet.ObjectMeta
 	case o.Namespace != nil:
 		return &o.Namespace.ObjectMeta
+	case o.StatefulSet != nil:
+		return &o.StatefulSet.ObjectMeta
 	default:
 		return &o.Pod.ObjectMeta
 	}
@@ -78,6 +81,8 @@ func (s *Set) Pods() []Pod {
 			pods = append(pods, DeploymentPods(o.Deployment)...)
 		case o.Pod != nil:
 			pods = append(pods, BarePod(o.Pod))
+		case o.StatefulSet != nil:
+			pods = append(pods, StatefulSetPods(o.StatefulSet)...)
 		}
 	}
 	return pods
@@ -114,10 +119,11 @@ var kinds = map[string]kind{
 	"PersistentVolumeClaim": {"v1", decodeClaim},
 	"DaemonSet":             {"apps/v1", decodeDaemonSet},
 	"Namespace":             {"v1", decodeNamespace},
+	KindStatefulSet:         {"apps/v1", decodeStatefulSet},
 }
 
 // SupportedKinds names the kinds a manifest may hold, for error messages and help.
-const SupportedKinds = "Deployment (apps/v1), Service (v1), Ingress (networking.k8s.io/v1), Pod (v1), ConfigMap (v1), Secret (v1), PersistentVolumeClaim (v1), DaemonSet (apps/v1), Namespace (v1), and List (v1) of those"
+const SupportedKinds = "Deployment (apps/v1), StatefulSet (apps/v1), DaemonSet (apps/v1), Service (v1), Ingress (networking.k8s.io/v1), Pod (v1), ConfigMap (v1), Secret (v1), PersistentVolumeClaim (v1), Namespace (v1), and List (v1) of those"
 
 // Parse reads manifests: YAML or JSON documents separated by `---`, possibly `kind: List`.
 // It returns every object, validated, or Errors listing every problem found; one bad
@@ -187,7 +193,7 @@ func parseDocument(file string, doc document) ([]Object, Errors) {
 	}
 	if head.Kind == "List" || head.Kind == "DeploymentList" || head.Kind == "ServiceList" || head.Kind == "IngressList" || head.Kind == "PodList" ||
 		head.Kind == "ConfigMapList" || head.Kind == "SecretList" || head.Kind == "PersistentVolumeClaimList" ||
-		head.Kind == "DaemonSetList" || head.Kind == "NamespaceList" {
+		head.Kind == "DaemonSetList" || head.Kind == "NamespaceList" || head.Kind == "StatefulSetList" {
 		return parseList(src, head)
 	}
 	o, err := decodeObject(src, head, data)

@@ -20,7 +20,8 @@ type Pod struct {
 	// Owner is the name of the workload the pod belongs to; empty for a bare Pod.
 	Owner string `json:"owner,omitempty"`
 	// OwnerKind is the kind of that workload: empty for a Deployment (what every pod
-	// with an owner was before other kinds had pods), OwnerDaemonSet for a DaemonSet.
+	// with an owner was before other kinds had pods), OwnerDaemonSet for a DaemonSet,
+	// KindStatefulSet for a StatefulSet.
 	OwnerKind string `json:"ownerKind,omitempty"`
 	// TemplateHash identifies the pod template the pod was made from (the
 	// pod-template-hash label of Kubernetes); a changed template gets a new hash.

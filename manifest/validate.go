@@ -40,6 +40,8 @@ func validateObject(o Object) Errors {
 		errs = validateDaemonSet(o.DaemonSet)
 	case o.Namespace != nil:
 		errs = validateNamespace(o.Namespace)
+	case o.StatefulSet != nil:
+		errs = validateStatefulSet(o.StatefulSet)
 	}
 	return fieldErrors(o.Source, errs)
 }

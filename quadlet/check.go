@@ -23,6 +23,8 @@ func Check(set *manifest.Set, opts Options) error {
 			pod = manifest.BarePod(o.Pod)
 		case o.DaemonSet != nil:
 			pod = manifest.DaemonSetPod(o.DaemonSet, o.DaemonSet.Spec.Template.Spec.NodeName, nil)
+		case o.StatefulSet != nil:
+			pod = manifest.StatefulSetPod(o.StatefulSet, 0, nil)
 		default:
 			continue
 		}
@@ -39,7 +41,7 @@ func Check(set *manifest.Set, opts Options) error {
 				fe = &FieldError{Reason: err.Error()}
 			}
 			field := fe.Field
-			if o.Deployment != nil || o.DaemonSet != nil {
+			if o.Deployment != nil || o.DaemonSet != nil || o.StatefulSet != nil {
 				field = templateField(field)
 			}
 			errs = append(errs, &manifest.Error{Source: o.Source, Field: field,

@@ -52,6 +52,18 @@
 //     maxUnavailable nodes lack an available pod, an unavailable old pod at once; with
 //     maxSurge, the new pod starts beside the old one, which goes once the new one is
 //     available; OnDelete replaces nothing. Output.DaemonSets counts each one's nodes.
+//   - StatefulSets (Input.StatefulSets): pods <name>-<ordinal>, each with the claims of
+//     the volumeClaimTemplates, <template>-<name>-<ordinal>, made by the plan when missing
+//     (Output.NewClaims, for the caller to write) and never released by it: a pod stays
+//     with its data. OrderedReady creates the lowest missing ordinal once every pod below
+//     it is running and available (ready for minReadySeconds), and removes the highest
+//     ordinal above replicas once every other pod is, one pod per plan; Parallel does both
+//     at once. "Running and ready" below means available too. RollingUpdate replaces,
+//     one at a time and only while every pod is running and ready, the pod of the highest
+//     ordinal at or above the partition that has an older template; OnDelete gives the
+//     current template only to a pod made again. A pod of an older template that is made
+//     again (its node gone, or deleted by the user: Input.DeletePods) takes the current
+//     one; a pod the user deletes is removed alone, and made again by the next plan.
 //   - Bare Pods are placed once and stay on their node; they move only when their node is
 //     gone, or when their manifest changed and no longer fits their node, and never when
 //     they are pinned.

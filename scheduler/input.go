@@ -22,6 +22,14 @@ type Input struct {
 	// Pods are the bare Pod manifests the user applied: validated, namespace set, one per
 	// namespace/name.
 	Pods []*corev1.Pod
+	// StatefulSets are the desired StatefulSets: validated, namespace set, one per
+	// namespace/name. Their pods are named <set>-<ordinal> and keep their claims (made
+	// from the volumeClaimTemplates, see Output.NewClaims) for good.
+	StatefulSets []*appsv1.StatefulSet
+	// DeletePods names the pods of StatefulSets ("namespace/name") the user asked to
+	// delete: each is removed (Output.DeletedPods), and made again by the next plan, with
+	// the set's current template.
+	DeletePods map[string]bool
 	// Assignments are the store's current pod -> node assignments, one per pod, with the
 	// status that the pod's node last reported.
 	Assignments []Assignment

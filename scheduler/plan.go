@@ -4,6 +4,8 @@ import (
 	"sort"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/podman-swarm/podman-swarm/manifest"
 )
 
@@ -26,6 +28,9 @@ func Plan(in Input) Output {
 			for p.stepDeployment(d) {
 				changed = true
 			}
+		}
+		if p.stepStatefulSets() {
+			changed = true
 		}
 		for _, b := range p.bare {
 			if p.stepBare(b) {
@@ -75,6 +80,11 @@ type planner struct {
 	grace       time.Duration
 	daemonSets  []*daemonSet // sorted by key
 	dsByKey     map[string]*daemonSet
+	sets        []*statefulSet // sorted by key
+	setByKey    map[string]*statefulSet
+	newClaims   map[string]*corev1.PersistentVolumeClaim // made for StatefulSets' pods, by key
+	deletePods  map[string]bool                          // Input.DeletePods
+	deletedPods []string                                 // of those, the ones this plan deletes
 }
 
 func newPlanner(in Input) *planner {
@@ -106,6 +116,7 @@ func newPlanner(in Input) *planner {
 	}
 	sort.Slice(p.bare, func(i, j int) bool { return p.bare[i].want.Key() < p.bare[j].want.Key() })
 	p.addDaemonSets(in)
+	p.addStatefulSets(in)
 	return p
 }
 
@@ -145,6 +156,10 @@ func (p *planner) adopt(assignments []Assignment) {
 		q := &pod{Assignment: a, node: n, ports: heldPorts(a), pin: pin, stranded: n.gone}
 		if a.Pod.OwnerKind == manifest.OwnerDaemonSet {
 			kept[key] = p.adoptDaemonPod(q)
+			continue
+		}
+		if a.Pod.OwnerKind == manifest.KindStatefulSet {
+			kept[key] = p.adoptStatefulPod(q)
 			continue
 		}
 		if a.Pod.Owner != "" {
@@ -246,6 +261,7 @@ func (p *planner) output() Output {
 		}
 	}
 	p.daemonSetOutput(&out)
+	p.statefulOutput(&out)
 	sort.Slice(out.Pending, func(i, j int) bool { return out.Pending[i].Pod.Key() < out.Pending[j].Pod.Key() })
 	p.claimOutput(&out)
 	out.Deployments = make(map[string]DeploymentCounts, len(p.deployments))

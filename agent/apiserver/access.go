@@ -36,6 +36,8 @@ var access = map[string]auth.Rule{
 	"GET /api/v1/events":                                  {Verb: "list", Resource: "events", Right: auth.Read, Action: "listing events"},
 	"GET /api/v1/daemonsets":                              {Verb: "list", Resource: "daemonsets", Right: auth.Read, Action: "listing daemonsets"},
 	"GET /api/v1/daemonsets/:namespace/:name":             {Verb: "get", Resource: "daemonsets", Right: auth.Read, Action: "reading a daemonset"},
+	"GET /api/v1/statefulsets":                            {Verb: "list", Resource: "statefulsets", Right: auth.Read, Action: "listing statefulsets"},
+	"GET /api/v1/statefulsets/:namespace/:name":           {Verb: "get", Resource: "statefulsets", Right: auth.Read, Action: "reading a statefulset"},
 
 	"GET /api/v1/namespaces":                  {Verb: "list", Resource: "namespaces", Right: auth.Read, Action: "listing namespaces"},
 	"GET /api/v1/namespaces/:name":            {Verb: "get", Resource: "namespaces", Right: auth.Read, Action: "reading a namespace"},

@@ -27,9 +27,10 @@ var kindsByName = map[string]kindInfo{
 	"ConfigMap":  {store.PrefixConfigMap, "configmaps"},
 	"Secret":     {store.PrefixSecret, "secrets"},
 
-	"PersistentVolumeClaim": {store.PrefixClaim, "persistentvolumeclaims"},
-	"DaemonSet":             {store.PrefixDaemonSet, "daemonsets"},
-	"Namespace":             {store.PrefixNamespace, "namespaces"},
+	"PersistentVolumeClaim":  {store.PrefixClaim, "persistentvolumeclaims"},
+	"DaemonSet":              {store.PrefixDaemonSet, "daemonsets"},
+	"Namespace":              {store.PrefixNamespace, "namespaces"},
+	manifest.KindStatefulSet: {store.PrefixStatefulSet, "statefulsets"},
 }
 
 // write is one value to store.
@@ -108,6 +109,8 @@ func encodeObject(o manifest.Object) []byte {
 		v = ds
 	case o.Namespace != nil:
 		v = namespaceToStore(o.Namespace)
+	case o.StatefulSet != nil:
+		v = statefulSetToStore(o.StatefulSet)
 	case o.ConfigMap != nil:
 		cm := o.ConfigMap.DeepCopy()
 		cm.APIVersion, cm.Kind = "v1", "ConfigMap"

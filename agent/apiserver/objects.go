@@ -52,6 +52,7 @@ func (a *Server) applyManifest(c echo.Context) error {
 			e, ok := a.node.Get(key)
 			return ok && !e.Deleted
 		})...)
+		refused = append(refused, checkStatefulSets(st, set)...)
 	})
 	if len(refused) > 0 {
 		return refused
@@ -122,6 +123,9 @@ func (a *Server) deleteObject(c echo.Context) error {
 	}
 	switch {
 	case len(keys) == 0:
+		if node, ok := a.statefulPod(ns, name, kind); ok {
+			return a.deleteStatefulPod(c, ns, name, node)
+		}
 		return echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("no object named %s/%s%s", ns, name, kindSuffix(kind)))
 	case len(keys) > 1:
 		return echo.NewHTTPError(http.StatusConflict,

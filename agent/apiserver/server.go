@@ -195,6 +195,8 @@ func (a *Server) routes() http.Handler {
 	add(get, "/persistentvolumeclaims/:namespace/:name", a.getClaim)
 	add(get, "/daemonsets", a.listDaemonSets)
 	add(get, "/daemonsets/:namespace/:name", a.getDaemonSet)
+	add(get, "/statefulsets", a.listStatefulSets)
+	add(get, "/statefulsets/:namespace/:name", a.getStatefulSet)
 	add(get, "/events", a.listEvents)
 	add(get, "/namespaces", a.listNamespaces)
 	add(get, "/namespaces/:name", a.getNamespace)

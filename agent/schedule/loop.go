@@ -301,6 +301,9 @@ func (a *Loop) plan(ctx context.Context, pinged map[string]bool) time.Duration {
 	if written.Err == nil {
 		a.reportRollbacks(rollouts.rollbacks)
 	}
+	if written.Err == nil && len(rollouts.rollbacks) == 0 {
+		a.reportStatefulSets(st, out) // a plan that rolls back writes no pod
+	}
 	a.settled = len(changes) == 0 && out.RecheckAt.IsZero() && !a.behind
 	// A progress deadline is further off than a resync as a rule: it leaves the loop
 	// settled, but wakes it when it comes due.

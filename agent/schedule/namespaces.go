@@ -18,7 +18,7 @@ import (
 // The leader's namespace controller. A namespace being deleted (the API marked its
 // Namespace Terminating) is emptied in Kubernetes' order, one step per plan at most:
 //
-//  1. its workloads (Deployments, DaemonSets, bare Pods) are deleted;
+//  1. its workloads (Deployments, StatefulSets, DaemonSets, bare Pods) are deleted;
 //  2. it waits until none of its pods is assigned or pending any more: the scheduler
 //     removes the pods of the workloads gone, and each node stops its own as it does any
 //     removed pod;
@@ -32,7 +32,7 @@ import (
 // the API let objects into all the same until then.
 
 // workloadPrefixes are the kinds deleted first: those that make pods.
-var workloadPrefixes = []string{store.PrefixDeployment, store.PrefixDaemonSet, store.PrefixPod}
+var workloadPrefixes = []string{store.PrefixDeployment, store.PrefixStatefulSet, store.PrefixDaemonSet, store.PrefixPod}
 
 // contentPrefixes are the kinds deleted once the pods are gone (claims apart: marked).
 var contentPrefixes = []string{store.PrefixService, store.PrefixIngress, store.PrefixConfigMap, store.PrefixSecret}
@@ -112,6 +112,7 @@ func namespaceKeys(st *store.State, ns string) map[string][]string {
 		}
 	}
 	add(store.PrefixDeployment, sortedKeys(st.Deployments))
+	add(store.PrefixStatefulSet, sortedKeys(st.StatefulSets))
 	add(store.PrefixDaemonSet, sortedKeys(st.DaemonSets))
 	add(store.PrefixPod, sortedKeys(st.Pods))
 	add(store.PrefixAssignment, sortedKeys(st.Assignments))

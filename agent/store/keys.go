@@ -6,8 +6,9 @@
 // Each record has one writer:
 //
 //   - deployment/, service/, ingress/, pod/, configmap/, secret/, persistentvolumeclaim/,
-//     daemonset/, namespace/ and dns/whitelist: the API, as users apply and delete objects and edit the
-//     whitelist (the leader deletes a claim being deleted once no pod uses it, deletes the
+//     daemonset/, statefulset/, namespace/ and dns/whitelist: the API, as users apply and
+//     delete objects and edit the whitelist (the leader deletes a claim being deleted once
+//     no pod uses it, makes the claims of StatefulSets' volumeClaimTemplates, deletes the
 //     content of a namespace being deleted and then its Namespace, and records a Namespace
 //     for each namespace that holds objects but has none, as in clusters made before
 //     Namespaces were kept);
@@ -16,6 +17,8 @@
 //     no address is then given twice); it also writes a Deployment back to an earlier
 //     template when its rollout failed and rollback-on-failure is on, the way an apply
 //     does (with its lineage);
+//   - poddeletion/: the API, as users delete a StatefulSet's pod; the leader deletes the
+//     request with the pod's assignment;
 //   - settings/network: the node that founded the cluster, once;
 //   - status/: the node that runs the pod (its status writer);
 //   - token/: the token authority (the token endpoints, and each agent for its own token);
@@ -54,7 +57,7 @@ const (
 // ObjectPrefixes are the prefixes of the objects users apply: their values carry a
 // Lineage, and a write to them that is lost to a concurrent one is an event.
 var ObjectPrefixes = []string{PrefixDeployment, PrefixService, PrefixIngress, PrefixPod,
-	PrefixConfigMap, PrefixSecret, PrefixClaim, PrefixDaemonSet}
+	PrefixConfigMap, PrefixSecret, PrefixClaim, PrefixDaemonSet, PrefixStatefulSet}
 
 // ObjectKey is the store key of a namespaced object under prefix.
 func ObjectKey(prefix, namespace, name string) string {

@@ -138,14 +138,15 @@ func FormatVersion(v cluster.Version) string {
 
 // objectTypes allocates the typed object stored under each object prefix.
 var objectTypes = map[string]func() metav1.Object{
-	PrefixDeployment: func() metav1.Object { return &appsv1.Deployment{} },
-	PrefixService:    func() metav1.Object { return &corev1.Service{} },
-	PrefixIngress:    func() metav1.Object { return &networkingv1.Ingress{} },
-	PrefixPod:        func() metav1.Object { return &corev1.Pod{} },
-	PrefixClaim:      func() metav1.Object { return &corev1.PersistentVolumeClaim{} },
-	PrefixConfigMap:  func() metav1.Object { return &corev1.ConfigMap{} },
-	PrefixSecret:     func() metav1.Object { return &corev1.Secret{} },
-	PrefixDaemonSet:  func() metav1.Object { return &appsv1.DaemonSet{} },
+	PrefixDeployment:  func() metav1.Object { return &appsv1.Deployment{} },
+	PrefixService:     func() metav1.Object { return &corev1.Service{} },
+	PrefixIngress:     func() metav1.Object { return &networkingv1.Ingress{} },
+	PrefixPod:         func() metav1.Object { return &corev1.Pod{} },
+	PrefixClaim:       func() metav1.Object { return &corev1.PersistentVolumeClaim{} },
+	PrefixConfigMap:   func() metav1.Object { return &corev1.ConfigMap{} },
+	PrefixSecret:      func() metav1.Object { return &corev1.Secret{} },
+	PrefixDaemonSet:   func() metav1.Object { return &appsv1.DaemonSet{} },
+	PrefixStatefulSet: func() metav1.Object { return &appsv1.StatefulSet{} },
 }
 
 // IsObjectKey reports whether key holds an object users apply (ObjectPrefixes).

@@ -14,6 +14,7 @@ const DefaultNamespace = "default"
 func (st *State) NamespacesInUse() map[string]bool {
 	out := map[string]bool{}
 	addNamespaces(out, st.Deployments)
+	addNamespaces(out, st.StatefulSets)
 	addNamespaces(out, st.DaemonSets)
 	addNamespaces(out, st.Services)
 	addNamespaces(out, st.Ingresses)

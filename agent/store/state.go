@@ -48,6 +48,10 @@ type State struct {
 	DaemonSetStatus map[string]appsv1.DaemonSetStatus
 	// Namespaces are the Namespaces, by name.
 	Namespaces map[string]*corev1.Namespace
+	// StatefulSets are the StatefulSets, by key, and PodDeletions the requests to delete
+	// their pods, by the pod's key.
+	StatefulSets map[string]*appsv1.StatefulSet
+	PodDeletions map[string]PodDeletion
 }
 
 // Read decodes the store. A value that does not decode (written by a newer version, say)
@@ -73,6 +77,8 @@ func Read(s Lister, log *slog.Logger) *State {
 		DaemonSets:      map[string]*appsv1.DaemonSet{},
 		DaemonSetStatus: map[string]appsv1.DaemonSetStatus{},
 		Namespaces:      map[string]*corev1.Namespace{},
+		StatefulSets:    map[string]*appsv1.StatefulSet{},
+		PodDeletions:    map[string]PodDeletion{},
 	}
 	decodeAll(s, PrefixDeployment, st.Deployments, func() *appsv1.Deployment { return &appsv1.Deployment{} }, log)
 	decodeAll(s, PrefixService, st.Services, func() *corev1.Service { return &corev1.Service{} }, log)
@@ -91,6 +97,8 @@ func Read(s Lister, log *slog.Logger) *State {
 	decodeAll(s, PrefixDaemonSet, st.DaemonSets, func() *appsv1.DaemonSet { return &appsv1.DaemonSet{} }, log)
 	decodeValues(s, PrefixDaemonSetStatus, st.DaemonSetStatus, log)
 	decodeAll(s, PrefixNamespace, st.Namespaces, func() *corev1.Namespace { return &corev1.Namespace{} }, log)
+	decodeAll(s, PrefixStatefulSet, st.StatefulSets, func() *appsv1.StatefulSet { return &appsv1.StatefulSet{} }, log)
+	decodeValues(s, PrefixPodDeletion, st.PodDeletions, log)
 	st.Network = readNetwork(s, log)
 	return st
 }

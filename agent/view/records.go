@@ -20,7 +20,7 @@ var recordPrefixes = []string{
 	store.PrefixAssignment, store.PrefixPending, store.PrefixStatus, store.KeyDNSWhitelist,
 	store.PrefixNode, store.PrefixServiceAllocation, store.KeyNetworkSettings, store.PrefixRollout,
 	store.PrefixClaim, store.PrefixClaimBinding, store.PrefixNamespace,
-	store.PrefixDaemonSet, store.PrefixDaemonSetStatus,
+	store.PrefixDaemonSet, store.PrefixDaemonSetStatus, store.PrefixStatefulSet,
 }
 
 func isRecord(key string) bool {
@@ -46,6 +46,8 @@ type records struct {
 	st      store.State
 	applied map[string]stamp
 	owned   map[string]map[string]struct{} // "namespace/deployment" -> keys of its pods
+	// ownedBySet is the same index for the StatefulSets.
+	ownedBySet map[string]map[string]struct{}
 	// specs shares one decoded spec among the pods of a template: what the view holds is
 	// read only, and decoding specs is most of what thousands of new pods cost it.
 	specs store.SharedSpecs
@@ -73,9 +75,12 @@ func newRecords() records {
 			DaemonSets:      map[string]*appsv1.DaemonSet{},
 			DaemonSetStatus: map[string]appsv1.DaemonSetStatus{},
 			Namespaces:      map[string]*corev1.Namespace{},
+			StatefulSets:    map[string]*appsv1.StatefulSet{},
 		},
 		applied: map[string]stamp{},
 		owned:   map[string]map[string]struct{}{},
+
+		ownedBySet: map[string]map[string]struct{}{},
 	}
 }
 
@@ -116,20 +121,24 @@ func (r *records) apply(key string, e cluster.Entry, ok bool, d dirty, log *slog
 		stampVersion(r.st.ConfigMaps[name], e)
 		d.mark(ConfigMaps, name)
 		r.markDeploymentsOf(d, name)
+		r.markSetsOf(d, name)
 	case store.PrefixSecret:
 		setObject(r.st.Secrets, name, value, bad)
 		stampVersion(r.st.Secrets[name], e)
 		d.mark(Secrets, name)
 		r.markDeploymentsOf(d, name)
+		r.markSetsOf(d, name)
 	case store.PrefixAssignment:
 		if a, ok := r.st.Assignments[name]; ok {
 			r.disown(a, name)
 			d.mark(Deployments, ownerKey(a))
+			r.markSetOf(d, a, name, false)
 		}
 		r.setAssignment(name, value, bad)
 		if a, ok := r.st.Assignments[name]; ok {
 			r.own(a, name)
 			d.mark(Deployments, ownerKey(a))
+			r.markSetOf(d, a, name, true)
 		}
 		d.mark(Pods, name)
 	case store.PrefixPending:
@@ -159,6 +168,9 @@ func (r *records) apply(key string, e cluster.Entry, ok bool, d dirty, log *slog
 	case store.PrefixNamespace:
 		setObject(r.st.Namespaces, name, value, bad)
 		d.mark(Namespaces, name)
+	case store.PrefixStatefulSet:
+		setObject(r.st.StatefulSets, name, value, bad)
+		d.mark(StatefulSets, name)
 	case store.KeyNetworkSettings:
 		r.st.Network = nil
 		if value != nil {
@@ -173,6 +185,7 @@ func (r *records) apply(key string, e cluster.Entry, ok bool, d dirty, log *slog
 		d.mark(Pods, name)
 		if a, ok := r.st.Assignments[name]; ok {
 			d.mark(Deployments, ownerKey(a))
+			r.markSetOf(d, a, name, true)
 		}
 	}
 	return true

@@ -27,9 +27,11 @@ const (
 	Claims      Kind = "persistentvolumeclaims"
 	DaemonSets  Kind = "daemonsets"
 	Namespaces  Kind = "namespaces"
+	// StatefulSets are the StatefulSets with a status counted from their pods.
+	StatefulSets Kind = "statefulsets"
 )
 
-var kinds = []Kind{Pods, Deployments, Services, Ingresses, Nodes, ConfigMaps, Secrets, Claims, DaemonSets, Namespaces}
+var kinds = []Kind{Pods, Deployments, Services, Ingresses, Nodes, ConfigMaps, Secrets, Claims, DaemonSets, Namespaces, StatefulSets}
 
 // Shapes make the API's objects of the records. They are the functions that shape the
 // API's lists, given to the view so that an object looks the same listed, got or watched;
@@ -48,6 +50,9 @@ type Shapes struct {
 	// Services is a Service as the API shows it: with what the cluster allocated for it
 	// merged in, and for a LoadBalancer the nodes that serve it; nil shows it as stored.
 	Services func(svc *corev1.Service, alloc store.ServiceAllocation, members []cluster.Member) *corev1.Service
+	// StatefulSet is the StatefulSet of key with a status counted from its pods, whose
+	// keys pods yields; nil shows it as stored.
+	StatefulSet func(st *store.State, key string, pods iter.Seq[string]) *appsv1.StatefulSet
 }
 
 // reshape makes again the objects marked in d, in key order, and records each change.
@@ -76,6 +81,9 @@ func (v *View) reshape(d dirty) {
 	}
 	for _, key := range slices.Sorted(maps.Keys(d[Namespaces])) {
 		v.reshapeNamespace(key)
+	}
+	for _, key := range slices.Sorted(maps.Keys(d[StatefulSets])) {
+		v.reshapeStatefulSet(key)
 	}
 	reshapeStored(v, d, ConfigMaps, v.rec.st.ConfigMaps)
 	reshapeStored(v, d, Secrets, v.rec.st.Secrets)

@@ -103,6 +103,8 @@ func resourceName(kind string) string {
 		return "daemonset.apps"
 	case "Ingress":
 		return "ingress.networking.k8s.io"
+	case manifest.KindStatefulSet:
+		return "statefulset.apps"
 	}
 	return strings.ToLower(kind)
 }

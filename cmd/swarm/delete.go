@@ -18,7 +18,7 @@ import (
 var kinds = map[string]string{
 	"pods": "Pod", "deployments": "Deployment", "services": "Service", "ingresses": "Ingress",
 	"configmaps": "ConfigMap", "secrets": "Secret", "persistentvolumeclaims": "PersistentVolumeClaim",
-	"daemonsets": "DaemonSet",
+	"daemonsets": "DaemonSet", "statefulsets": "StatefulSet",
 	"namespaces": "Namespace",
 }
 
@@ -48,7 +48,7 @@ func newDeleteCommand() *cobra.Command {
 			}
 			kind, ok := kinds[resources[strings.ToLower(args[0])]]
 			if !ok {
-				return fmt.Errorf("unknown kind %q: use pod, deployment, daemonset, service, ingress, configmap, secret, pvc or namespace", args[0])
+				return fmt.Errorf("unknown kind %q: use pod, deployment, statefulset, daemonset, service, ingress, configmap, secret, pvc or namespace", args[0])
 			}
 			return deleteObject(c, kind, namespace, args[1], cmd.OutOrStdout())
 		},

@@ -30,6 +30,7 @@ var resources = map[string]string{
 	"secret": "secrets", "secrets": "secrets",
 	"daemonset": "daemonsets", "daemonsets": "daemonsets", "ds": "daemonsets",
 	"namespace": "namespaces", "namespaces": "namespaces", "ns": "namespaces",
+	"statefulset": "statefulsets", "statefulsets": "statefulsets", "sts": "statefulsets",
 }
 
 type getOptions struct {
@@ -43,7 +44,7 @@ type getOptions struct {
 func newGetCommand() *cobra.Command {
 	var o getOptions
 	cmd := &cobra.Command{
-		Use:   "get pods|deployments|daemonsets|services|ingresses|configmaps|secrets|pvc|namespaces|nodes|events [NAME]",
+		Use:   "get pods|deployments|statefulsets|daemonsets|services|ingresses|configmaps|secrets|pvc|namespaces|nodes|events [NAME]",
 		Short: "List objects of the cluster, as kubectl does",
 		Example: `  swarm get pods
   swarm get deployments -A
@@ -54,10 +55,11 @@ func newGetCommand() *cobra.Command {
   swarm get configmaps
   swarm get secret db -o yaml
   swarm get pvc
+  swarm get sts -o wide
   swarm get ds -o wide
   swarm get namespaces`,
 		Args:      cobra.RangeArgs(1, 2),
-		ValidArgs: []string{"pods", "deployments", "daemonsets", "services", "ingresses", "configmaps", "secrets", "pvc", "namespaces", "nodes", "events"},
+		ValidArgs: []string{"pods", "deployments", "statefulsets", "daemonsets", "services", "ingresses", "configmaps", "secrets", "pvc", "namespaces", "nodes", "events"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := o.client.client()
 			if err != nil {
@@ -80,7 +82,7 @@ func newGetCommand() *cobra.Command {
 func runGet(c *client, o getOptions, what string, out io.Writer) error {
 	path, ok := resources[strings.ToLower(what)]
 	if !ok {
-		return fmt.Errorf("unknown resource type %q: use pods, deployments, daemonsets, services, ingresses, configmaps, secrets, pvc, namespaces, nodes or events", what)
+		return fmt.Errorf("unknown resource type %q: use pods, deployments, statefulsets, daemonsets, services, ingresses, configmaps, secrets, pvc, namespaces, nodes or events", what)
 	}
 	switch o.output {
 	case "", "wide", "json", "yaml":
@@ -146,6 +148,8 @@ func runGet(c *client, o getOptions, what string, out io.Writer) error {
 		return printTable(tw, raw.Items, ns, eventRow(wide, time.Now()))
 	case "persistentvolumeclaims":
 		return printTable(tw, raw.Items, ns, claimRow(wide, time.Now()))
+	case "statefulsets":
+		return printTable(tw, raw.Items, ns, statefulSetRow(wide, time.Now()))
 	case "configmaps":
 		return printTable(tw, raw.Items, ns, configMapRow(time.Now()))
 	case "secrets":

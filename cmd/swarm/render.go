@@ -135,6 +135,8 @@ func renderSet(set *manifest.Set, opts quadlet.Options) (rendered, error) {
 			pods = []manifest.Pod{manifest.BarePod(obj.Pod)}
 		case obj.DaemonSet != nil:
 			pods, r.warnings = daemonSetPods(obj, opts.NodeName, r.warnings)
+		case obj.StatefulSet != nil:
+			pods = manifest.StatefulSetPods(obj.StatefulSet)
 		case obj.Claim != nil:
 			// A claim becomes a volume on the node of its first pod; its pods' units say
 			// which.
