@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -35,6 +36,8 @@ type Object struct {
 	Claim      *corev1.PersistentVolumeClaim
 	ConfigMap  *corev1.ConfigMap
 	Secret     *corev1.Secret
+	Job        *batchv1.Job
+	CronJob    *batchv1.CronJob
 }
 
 // Meta returns the object's metadata.
@@ -52,6 +55,10 @@ func (o Object) Meta() *metav1.ObjectMeta {
 		return &o.ConfigMap.ObjectMeta
 	case o.Secret != nil:
 		return &o.Secret.ObjectMeta
+	case o.Job != nil:
+		return &o.Job.ObjectMeta
+	case o.CronJob != nil:
+		return &o.CronJob.ObjectMeta
 	default:
 		return &o.Pod.ObjectMeta
 	}
@@ -106,10 +113,12 @@ var kinds = map[string]kind{
 	"ConfigMap":             {"v1", decodeConfigMap},
 	"Secret":                {"v1", decodeSecret},
 	"PersistentVolumeClaim": {"v1", decodeClaim},
+	"Job":                   {"batch/v1", decodeJob},
+	"CronJob":               {"batch/v1", decodeCronJob},
 }
 
 // SupportedKinds names the kinds a manifest may hold, for error messages and help.
-const SupportedKinds = "Deployment (apps/v1), Service (v1), Ingress (networking.k8s.io/v1), Pod (v1), ConfigMap (v1), Secret (v1), PersistentVolumeClaim (v1), and List (v1) of those"
+const SupportedKinds = "Deployment (apps/v1), Service (v1), Ingress (networking.k8s.io/v1), Pod (v1), ConfigMap (v1), Secret (v1), PersistentVolumeClaim (v1), Job (batch/v1), CronJob (batch/v1), and List (v1) of those"
 
 // Parse reads manifests: YAML or JSON documents separated by `---`, possibly `kind: List`.
 // It returns every object, validated, or Errors listing every problem found; one bad
@@ -178,7 +187,8 @@ func parseDocument(file string, doc document) ([]Object, Errors) {
 		return nil, Errors{{Source: src, Reason: "not a Kubernetes object: expected a mapping with apiVersion, kind and metadata", Malformed: true}}
 	}
 	if head.Kind == "List" || head.Kind == "DeploymentList" || head.Kind == "ServiceList" || head.Kind == "IngressList" || head.Kind == "PodList" ||
-		head.Kind == "ConfigMapList" || head.Kind == "SecretList" || head.Kind == "PersistentVolumeClaimList" {
+		head.Kind == "ConfigMapList" || head.Kind == "SecretList" || head.Kind == "PersistentVolumeClaimList" ||
+		head.Kind == "JobList" || head.Kind == "CronJobList" {
 		return parseList(src, head)
 	}
 	o, err := decodeObject(src, head, data)

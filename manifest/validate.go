@@ -36,6 +36,10 @@ func validateObject(o Object) Errors {
 		errs = validateConfigMap(o.ConfigMap)
 	case o.Secret != nil:
 		errs = validateSecret(o.Secret)
+	case o.Job != nil:
+		errs = validateJob(o.Job)
+	case o.CronJob != nil:
+		errs = validateCronJob(o.CronJob)
 	}
 	return fieldErrors(o.Source, errs)
 }
