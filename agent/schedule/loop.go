@@ -94,8 +94,11 @@ type Loop struct {
 	// deadline, unless their annotation says otherwise (see rollbackTarget).
 	rollbackOnFailure bool
 	// deadline is the earliest progress deadline of a rollout still running at the last
-	// plan: a settled loop plans again once it has passed.
+	// plan, or the earliest time a Job or CronJob waits for: a settled loop plans again
+	// once it has passed.
 	deadline time.Time
+	// jobs is what the Job and CronJob controllers decided for the plan being made.
+	jobs jobPlan
 }
 
 // SetRollbackOnFailure turns the automatic rollback of failed rollouts on for the
@@ -229,6 +232,8 @@ func (a *Loop) plan(ctx context.Context, pinged map[string]bool) time.Duration {
 	}
 	st := store.Read(a.node, a.log)
 	in := schedulingInput(st, members, removed, now, a.deadGrace, rand.Uint64())
+	a.jobs = a.planJobs(st, now)
+	in.Pods = append(in.Pods, a.jobs.pods...)
 	in.Known = known
 	in.Nodes = withLiveness(in.Nodes, st.Nodes)
 	r := a.clusterRanges(st)
@@ -299,13 +304,14 @@ func (a *Loop) plan(ctx context.Context, pinged map[string]bool) time.Duration {
 	}
 	if written.Err == nil {
 		a.reportRollbacks(rollouts.rollbacks)
+		a.reportJobs(a.jobs.events)
 	}
 	a.settled = len(changes) == 0 && out.RecheckAt.IsZero() && !a.behind
 	// A progress deadline is further off than a resync as a rule: it leaves the loop
 	// settled, but wakes it when it comes due.
-	a.deadline = rollouts.recheckAt
+	a.deadline = earliestTime(rollouts.recheckAt, a.jobs.recheckAt)
 	next := resync
-	for _, at := range []time.Time{out.RecheckAt, rollouts.recheckAt} {
+	for _, at := range []time.Time{out.RecheckAt, rollouts.recheckAt, a.jobs.recheckAt} {
 		if !at.IsZero() {
 			if d := at.Sub(now); d < next {
 				next = max(d, 10*time.Millisecond)
@@ -330,7 +336,8 @@ func (a *Loop) changes(st *store.State, out scheduler.Output, alloc netalloc.Ser
 	if len(rollouts.rollbacks) > 0 {
 		return a.withNetwork(st, rollouts.changes), rollouts
 	}
-	return a.withNetwork(st, append(planChanges(st, out, alloc, now), rollouts.changes...)), rollouts
+	changes := append(planChanges(st, out, alloc, now), rollouts.changes...)
+	return a.withNetwork(st, append(changes, a.jobs.changes...)), rollouts
 }
 
 // live is the stored entry of key.

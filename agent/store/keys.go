@@ -8,6 +8,9 @@
 //   - deployment/, service/, ingress/, pod/, configmap/, secret/, persistentvolumeclaim/ and
 //     dns/whitelist: the API, as users apply and delete objects and edit the whitelist (the
 //     leader deletes a claim being deleted once no pod uses it);
+//   - job/ and cronjob/: the API; the leader also writes the Jobs a CronJob makes and deletes
+//     the Jobs its controllers end (see PrefixJob);
+//   - jobstatus/ and cronjobstatus/: the leader, with its pod plan;
 //   - assignment/, pending/, allocation/service/, revision/ and claim/: the scheduler of the node
 //     that leads, while it reaches a majority of the cluster (see package netalloc for why
 //     no address is then given twice); it also writes a Deployment back to an earlier
@@ -50,7 +53,7 @@ const (
 // ObjectPrefixes are the prefixes of the objects users apply: their values carry a
 // Lineage, and a write to them that is lost to a concurrent one is an event.
 var ObjectPrefixes = []string{PrefixDeployment, PrefixService, PrefixIngress, PrefixPod,
-	PrefixConfigMap, PrefixSecret, PrefixClaim}
+	PrefixConfigMap, PrefixSecret, PrefixClaim, PrefixJob, PrefixCronJob}
 
 // ObjectKey is the store key of a namespaced object under prefix.
 func ObjectKey(prefix, namespace, name string) string {

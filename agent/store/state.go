@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -42,6 +43,11 @@ type State struct {
 	// are on, both by the claim's key.
 	Claims        map[string]*corev1.PersistentVolumeClaim
 	ClaimBindings map[string]ClaimBinding
+	// Jobs and CronJobs, and the leader's records of them, by the object's key.
+	Jobs        map[string]*batchv1.Job
+	CronJobs    map[string]*batchv1.CronJob
+	JobRecords  map[string]JobRecord
+	CronRecords map[string]CronRecord
 }
 
 // Read decodes the store. A value that does not decode (written by a newer version, say)
@@ -63,6 +69,11 @@ func Read(s Lister, log *slog.Logger) *State {
 
 		Claims:        map[string]*corev1.PersistentVolumeClaim{},
 		ClaimBindings: map[string]ClaimBinding{},
+
+		Jobs:        map[string]*batchv1.Job{},
+		CronJobs:    map[string]*batchv1.CronJob{},
+		JobRecords:  map[string]JobRecord{},
+		CronRecords: map[string]CronRecord{},
 	}
 	decodeAll(s, PrefixDeployment, st.Deployments, func() *appsv1.Deployment { return &appsv1.Deployment{} }, log)
 	decodeAll(s, PrefixService, st.Services, func() *corev1.Service { return &corev1.Service{} }, log)
@@ -78,6 +89,10 @@ func Read(s Lister, log *slog.Logger) *State {
 	decodeValues(s, PrefixRollout, st.Rollouts, log)
 	decodeAll(s, PrefixClaim, st.Claims, func() *corev1.PersistentVolumeClaim { return &corev1.PersistentVolumeClaim{} }, log)
 	decodeValues(s, PrefixClaimBinding, st.ClaimBindings, log)
+	decodeAll(s, PrefixJob, st.Jobs, func() *batchv1.Job { return &batchv1.Job{} }, log)
+	decodeAll(s, PrefixCronJob, st.CronJobs, func() *batchv1.CronJob { return &batchv1.CronJob{} }, log)
+	decodeValues(s, PrefixJobRecord, st.JobRecords, log)
+	decodeValues(s, PrefixCronRecord, st.CronRecords, log)
 	st.Network = readNetwork(s, log)
 	return st
 }
