@@ -89,3 +89,15 @@ func decodeCronJob(data []byte, o *Object) error {
 	o.CronJob = &batchv1.CronJob{}
 	return decodeStrict(data, o.CronJob)
 }
+
+// JobTemplatePod is the first pod a Job, or the Job of a CronJob, would make: what `swarm
+// render` shows and what an apply checks renders on a node.
+func JobTemplatePod(o Object) Pod {
+	if o.CronJob != nil {
+		j := &batchv1.Job{ObjectMeta: o.CronJob.ObjectMeta, Spec: o.CronJob.Spec.JobTemplate.Spec}
+		j.Name = o.CronJob.Name + "-0"
+		j.Labels, j.Annotations = o.CronJob.Spec.JobTemplate.Labels, o.CronJob.Spec.JobTemplate.Annotations
+		return JobPod(j, 0)
+	}
+	return JobPod(o.Job, 0)
+}

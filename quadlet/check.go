@@ -21,6 +21,8 @@ func Check(set *manifest.Set, opts Options) error {
 			pod = manifest.DeploymentPod(o.Deployment, 0)
 		case o.Pod != nil:
 			pod = manifest.BarePod(o.Pod)
+		case o.Job != nil, o.CronJob != nil:
+			pod = manifest.JobTemplatePod(o)
 		default:
 			continue
 		}
@@ -37,8 +39,11 @@ func Check(set *manifest.Set, opts Options) error {
 				fe = &FieldError{Reason: err.Error()}
 			}
 			field := fe.Field
-			if o.Deployment != nil {
+			if o.Deployment != nil || o.Job != nil {
 				field = templateField(field)
+			}
+			if o.CronJob != nil {
+				field = "spec.jobTemplate." + templateField(field)
 			}
 			errs = append(errs, &manifest.Error{Source: o.Source, Field: field,
 				Reason: "cannot run on a node: " + fe.Reason})
@@ -78,14 +83,19 @@ func Warnings(set *manifest.Set, opts Options) []string {
 			pod = manifest.DeploymentPod(o.Deployment, 0)
 		case o.Pod != nil:
 			pod = manifest.BarePod(o.Pod)
+		case o.Job != nil, o.CronJob != nil:
+			pod = manifest.JobTemplatePod(o)
 		default:
 			continue
 		}
 		res, _ := Render(pod, opts)
 		for _, w := range res.Warnings {
 			path := w.Path
-			if o.Deployment != nil {
+			if o.Deployment != nil || o.Job != nil {
 				path = templateField(path)
+			}
+			if o.CronJob != nil {
+				path = "spec.jobTemplate." + templateField(path)
 			}
 			out = append(out, fmt.Sprintf("%s: %s: %s", o.Source, path, w.Message))
 		}
