@@ -34,6 +34,10 @@ var access = map[string]auth.Rule{
 	"GET /api/v1/persistentvolumeclaims":                  {Verb: "list", Resource: "persistentvolumeclaims", Right: auth.Read, Action: "listing persistent volume claims"},
 	"GET /api/v1/persistentvolumeclaims/:namespace/:name": {Verb: "get", Resource: "persistentvolumeclaims", Right: auth.Read, Action: "reading a persistent volume claim"},
 	"GET /api/v1/events":                                  {Verb: "list", Resource: "events", Right: auth.Read, Action: "listing events"},
+	"GET /api/v1/jobs":                                    {Verb: "list", Resource: "jobs", Right: auth.Read, Action: "listing jobs"},
+	"GET /api/v1/jobs/:namespace/:name":                   {Verb: "get", Resource: "jobs", Right: auth.Read, Action: "reading a job"},
+	"GET /api/v1/cronjobs":                                {Verb: "list", Resource: "cronjobs", Right: auth.Read, Action: "listing cron jobs"},
+	"GET /api/v1/cronjobs/:namespace/:name":               {Verb: "get", Resource: "cronjobs", Right: auth.Read, Action: "reading a cron job"},
 
 	"GET /api/v1/nodes":                       {Verb: "list", Resource: "nodes", Right: auth.Read, Action: "listing nodes"},
 	"GET /api/v1/nodes/:name":                 {Verb: "get", Resource: "nodes", Right: auth.Read, Action: "reading a node"},

@@ -28,6 +28,8 @@ var kindsByName = map[string]kindInfo{
 	"Secret":     {store.PrefixSecret, "secrets"},
 
 	"PersistentVolumeClaim": {store.PrefixClaim, "persistentvolumeclaims"},
+	"Job":                   {store.PrefixJob, "jobs"},
+	"CronJob":               {store.PrefixCronJob, "cronjobs"},
 }
 
 // write is one value to store.
@@ -109,6 +111,10 @@ func encodeObject(o manifest.Object) []byte {
 		s := o.Secret.DeepCopy()
 		s.APIVersion, s.Kind = "v1", "Secret"
 		v = s
+	case o.Job != nil:
+		v = jobToStore(o.Job)
+	case o.CronJob != nil:
+		v = cronJobToStore(o.CronJob)
 	default:
 		p := o.Pod.DeepCopy()
 		p.APIVersion, p.Kind = "v1", "Pod"

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 
@@ -20,6 +21,7 @@ var recordPrefixes = []string{
 	store.PrefixAssignment, store.PrefixPending, store.PrefixStatus, store.KeyDNSWhitelist,
 	store.PrefixNode, store.PrefixServiceAllocation, store.KeyNetworkSettings, store.PrefixRollout,
 	store.PrefixClaim, store.PrefixClaimBinding,
+	store.PrefixJob, store.PrefixCronJob, store.PrefixJobRecord, store.PrefixCronRecord,
 }
 
 func isRecord(key string) bool {
@@ -68,6 +70,11 @@ func newRecords() records {
 
 			Claims:        map[string]*corev1.PersistentVolumeClaim{},
 			ClaimBindings: map[string]store.ClaimBinding{},
+
+			Jobs:        map[string]*batchv1.Job{},
+			CronJobs:    map[string]*batchv1.CronJob{},
+			JobRecords:  map[string]store.JobRecord{},
+			CronRecords: map[string]store.CronRecord{},
 		},
 		applied: map[string]stamp{},
 		owned:   map[string]map[string]struct{}{},
@@ -127,6 +134,7 @@ func (r *records) apply(key string, e cluster.Entry, ok bool, d dirty, log *slog
 			d.mark(Deployments, ownerKey(a))
 		}
 		d.mark(Pods, name)
+		r.markJobOf(d, name)
 	case store.PrefixPending:
 		setValue(r.st.Pending, name, value, bad)
 		d.mark(Pods, name)
@@ -145,6 +153,8 @@ func (r *records) apply(key string, e cluster.Entry, ok bool, d dirty, log *slog
 	case store.PrefixClaimBinding:
 		setValue(r.st.ClaimBindings, name, value, bad)
 		d.mark(Claims, name)
+	case store.PrefixJob, store.PrefixCronJob, store.PrefixJobRecord, store.PrefixCronRecord:
+		r.applyJobRecord(prefix, name, value, d, bad)
 	case store.KeyNetworkSettings:
 		r.st.Network = nil
 		if value != nil {
@@ -157,6 +167,7 @@ func (r *records) apply(key string, e cluster.Entry, ok bool, d dirty, log *slog
 	case store.PrefixStatus:
 		setValue(r.st.Status, name, value, bad)
 		d.mark(Pods, name)
+		r.markJobOf(d, name)
 		if a, ok := r.st.Assignments[name]; ok {
 			d.mark(Deployments, ownerKey(a))
 		}

@@ -25,9 +25,11 @@ const (
 	ConfigMaps  Kind = "configmaps"
 	Secrets     Kind = "secrets"
 	Claims      Kind = "persistentvolumeclaims"
+	Jobs        Kind = "jobs"
+	CronJobs    Kind = "cronjobs"
 )
 
-var kinds = []Kind{Pods, Deployments, Services, Ingresses, Nodes, ConfigMaps, Secrets, Claims}
+var kinds = []Kind{Pods, Deployments, Services, Ingresses, Nodes, ConfigMaps, Secrets, Claims, Jobs, CronJobs}
 
 // Shapes make the API's objects of the records. They are the functions that shape the
 // API's lists, given to the view so that an object looks the same listed, got or watched;
@@ -69,6 +71,7 @@ func (v *View) reshape(d dirty) {
 	for _, key := range slices.Sorted(maps.Keys(d[Claims])) {
 		v.reshapeClaim(key)
 	}
+	v.reshapeJobs(d)
 	reshapeStored(v, d, ConfigMaps, v.rec.st.ConfigMaps)
 	reshapeStored(v, d, Secrets, v.rec.st.Secrets)
 	if len(d[Nodes]) > 0 {
