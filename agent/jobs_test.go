@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/podman-swarm/podman-swarm/agent/store"
+	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/manifest"
 	"github.com/podman-swarm/podman-swarm/reconcile"
 )
@@ -113,6 +114,20 @@ func TestJobCompletesWithParallelism(t *testing.T) {
 	for _, f := range rec.Finished {
 		if f.Node == "" || f.Phase != corev1.PodSucceeded {
 			t.Errorf("finished pod %+v, want its node and phase", f)
+		}
+	}
+	var listed []api.JobPod
+	if code := call(t, agents[1], "GET", "/api/v1/jobs/default/migrate/pods", "", nil, &listed); code != http.StatusOK || len(listed) != 3 {
+		t.Fatalf("job pods: HTTP %d, %+v; want the 3 pods", code, listed)
+	}
+	// The log of a finished pod is asked of the node it ran on, whatever node is asked:
+	// here a node without a runtime, which says so.
+	p := listed[0]
+	for _, a := range agents {
+		var e struct{ Message string }
+		code := call(t, a, "GET", "/api/v1/pods/default/"+p.Name+"/logs", "", nil, &e)
+		if want := "node " + p.Node + " runs no pods (--runtime none), so there are no logs"; code != http.StatusConflict || e.Message != want {
+			t.Errorf("logs of %s asked of %s: HTTP %d %q, want 409 %q", p.Name, a.cfg.NodeName, code, e.Message, want)
 		}
 	}
 }

@@ -36,6 +36,7 @@ var access = map[string]auth.Rule{
 	"GET /api/v1/events":                                  {Verb: "list", Resource: "events", Right: auth.Read, Action: "listing events"},
 	"GET /api/v1/jobs":                                    {Verb: "list", Resource: "jobs", Right: auth.Read, Action: "listing jobs"},
 	"GET /api/v1/jobs/:namespace/:name":                   {Verb: "get", Resource: "jobs", Right: auth.Read, Action: "reading a job"},
+	"GET /api/v1/jobs/:namespace/:name/pods":              {Verb: "list", Resource: "jobs/pods", Right: auth.Read, Action: "listing a job's pods"},
 	"GET /api/v1/cronjobs":                                {Verb: "list", Resource: "cronjobs", Right: auth.Read, Action: "listing cron jobs"},
 	"GET /api/v1/cronjobs/:namespace/:name":               {Verb: "get", Resource: "cronjobs", Right: auth.Read, Action: "reading a cron job"},
 
