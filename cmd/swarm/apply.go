@@ -101,6 +101,8 @@ func resourceName(kind string) string {
 		return "deployment.apps"
 	case "Ingress":
 		return "ingress.networking.k8s.io"
+	case "Job", "CronJob":
+		return strings.ToLower(kind) + ".batch"
 	}
 	return strings.ToLower(kind)
 }

@@ -16,6 +16,7 @@ import (
 var kinds = map[string]string{
 	"pods": "Pod", "deployments": "Deployment", "services": "Service", "ingresses": "Ingress",
 	"configmaps": "ConfigMap", "secrets": "Secret", "persistentvolumeclaims": "PersistentVolumeClaim",
+	"jobs": "Job", "cronjobs": "CronJob",
 }
 
 func newDeleteCommand() *cobra.Command {
@@ -26,7 +27,8 @@ func newDeleteCommand() *cobra.Command {
 		Short: "Delete objects from the cluster, by manifest or by kind and name",
 		Example: `  swarm delete -f app.yaml
   swarm delete deployment web
-  swarm delete svc api -n shop`,
+  swarm delete svc api -n shop
+  swarm delete job migrate`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if file == "" && len(args) != 2 || file != "" && len(args) != 0 {
 				return fmt.Errorf("give either -f FILE or KIND NAME, for example `swarm delete deployment web`")
@@ -43,7 +45,7 @@ func newDeleteCommand() *cobra.Command {
 			}
 			kind, ok := kinds[resources[strings.ToLower(args[0])]]
 			if !ok {
-				return fmt.Errorf("unknown kind %q: use pod, deployment, service, ingress, configmap, secret or pvc", args[0])
+				return fmt.Errorf("unknown kind %q: use pod, deployment, service, ingress, configmap, secret, pvc, job or cronjob", args[0])
 			}
 			return deleteObject(c, kind, namespace, args[1], cmd.OutOrStdout())
 		},

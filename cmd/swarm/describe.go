@@ -24,7 +24,7 @@ func newDescribeCommand() *cobra.Command {
 	var namespace string
 	var co clientOptions
 	cmd := &cobra.Command{
-		Use:   "describe (pod|deployment|service|ingress|configmap|secret|pvc|node) NAME",
+		Use:   "describe (pod|deployment|service|ingress|configmap|secret|pvc|job|cronjob|node) NAME",
 		Short: "Show one object in detail, with its pods, endpoints or units",
 		Long: `Show one object in detail, as kubectl describe does:
   pod         placement, status, and its units as systemd has them on its node
@@ -34,14 +34,17 @@ func newDescribeCommand() *cobra.Command {
   configmap   its keys with their values (binary ones by size)
   secret      its type and keys with the size of each value, never a value
   pvc         status, the node its volume is on, reclaim policy, and the pods using it
+  job         completions, parallelism, back-off, its pods' counts and conditions, and
+              every pod it made with its node and how it ended
+  cronjob     schedule, time zone, policies, history limits, and its active Jobs
   node        addresses, labels, state, and the pods it runs
-A pod, deployment, service, ingress, configmap, secret or pvc ends with its events, the last seen at the end.`,
+A pod, deployment, service, ingress, configmap, secret, pvc, job or cronjob ends with its events, the last seen at the end.`,
 		Example: `  swarm describe pod web-859f4648f8-88f7c
   swarm describe deployment web
   swarm describe svc api -n shop
   swarm describe node n1`,
 		Args:      cobra.ExactArgs(2),
-		ValidArgs: []string{"pod", "deployment", "service", "ingress", "configmap", "secret", "pvc", "node"},
+		ValidArgs: []string{"pod", "deployment", "service", "ingress", "configmap", "secret", "pvc", "job", "cronjob", "node"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := co.client()
 			if err != nil {
@@ -100,6 +103,10 @@ func runDescribeKind(c *client, kind, ns, name string, out io.Writer) error {
 		return describeEvents(c, out, "Ingress", ns, name, time.Now())
 	case "persistentvolumeclaims":
 		return runDescribeClaim(c, ns, name, out)
+	case "jobs":
+		return runDescribeJob(c, ns, name, out)
+	case "cronjobs":
+		return runDescribeCronJob(c, ns, name, out)
 	case "configmaps":
 		var cm corev1.ConfigMap
 		if err := c.do("GET", "/api/v1/configmaps"+path, nil, "", nil, &cm); err != nil {
@@ -129,7 +136,7 @@ func runDescribeKind(c *client, kind, ns, name string, out io.Writer) error {
 		}
 		return describeNode(out, &n, pods)
 	}
-	return fmt.Errorf("cannot describe %q: use pod, deployment, service, ingress, configmap, secret, pvc or node", kind)
+	return fmt.Errorf("cannot describe %q: use pod, deployment, service, ingress, configmap, secret, pvc, job, cronjob or node", kind)
 }
 
 func listPods(c *client, ns string) ([]corev1.Pod, error) {

@@ -28,6 +28,8 @@ var resources = map[string]string{
 	"persistentvolumeclaim": "persistentvolumeclaims", "persistentvolumeclaims": "persistentvolumeclaims", "pvc": "persistentvolumeclaims",
 	"configmap": "configmaps", "configmaps": "configmaps", "cm": "configmaps",
 	"secret": "secrets", "secrets": "secrets",
+	"job": "jobs", "jobs": "jobs",
+	"cronjob": "cronjobs", "cronjobs": "cronjobs", "cj": "cronjobs",
 }
 
 type getOptions struct {
@@ -41,7 +43,7 @@ type getOptions struct {
 func newGetCommand() *cobra.Command {
 	var o getOptions
 	cmd := &cobra.Command{
-		Use:   "get pods|deployments|services|ingresses|configmaps|secrets|pvc|nodes|events [NAME]",
+		Use:   "get pods|deployments|services|ingresses|configmaps|secrets|pvc|jobs|cronjobs|nodes|events [NAME]",
 		Short: "List objects of the cluster, as kubectl does",
 		Example: `  swarm get pods
   swarm get deployments -A
@@ -51,9 +53,11 @@ func newGetCommand() *cobra.Command {
   swarm get events -A
   swarm get configmaps
   swarm get secret db -o yaml
-  swarm get pvc`,
+  swarm get pvc
+  swarm get jobs
+  swarm get cronjobs -o wide`,
 		Args:      cobra.RangeArgs(1, 2),
-		ValidArgs: []string{"pods", "deployments", "services", "ingresses", "configmaps", "secrets", "pvc", "nodes", "events"},
+		ValidArgs: []string{"pods", "deployments", "services", "ingresses", "configmaps", "secrets", "pvc", "jobs", "cronjobs", "nodes", "events"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := o.client.client()
 			if err != nil {
@@ -76,7 +80,7 @@ func newGetCommand() *cobra.Command {
 func runGet(c *client, o getOptions, what string, out io.Writer) error {
 	path, ok := resources[strings.ToLower(what)]
 	if !ok {
-		return fmt.Errorf("unknown resource type %q: use pods, deployments, services, ingresses, configmaps, secrets, pvc, nodes or events", what)
+		return fmt.Errorf("unknown resource type %q: use pods, deployments, services, ingresses, configmaps, secrets, pvc, jobs, cronjobs, nodes or events", what)
 	}
 	switch o.output {
 	case "", "wide", "json", "yaml":
@@ -146,6 +150,10 @@ func runGet(c *client, o getOptions, what string, out io.Writer) error {
 		return printTable(tw, raw.Items, ns, configMapRow(time.Now()))
 	case "secrets":
 		return printTable(tw, raw.Items, ns, secretRow(time.Now()))
+	case "jobs":
+		return printTable(tw, raw.Items, ns, jobRow(wide, time.Now()))
+	case "cronjobs":
+		return printTable(tw, raw.Items, ns, cronJobRow(wide, time.Now()))
 	default:
 		return printTable(tw, raw.Items, false, nodeRow(wide))
 	}
