@@ -187,6 +187,12 @@ func TestJobPodRerunsWhenItsNodeDies(t *testing.T) {
 		}
 		return key != ""
 	})
+	var l corev1.PodList
+	call(t, agents[0], "GET", "/api/v1/pods", "", nil, &l)
+	if len(l.Items) != 1 || len(l.Items[0].OwnerReferences) != 1 || l.Items[0].OwnerReferences[0].Kind != "Job" ||
+		l.Items[0].OwnerReferences[0].Name != "once" {
+		t.Errorf("pods = %+v, want the Job's pod owned by it", l.Items)
+	}
 	var rest []*Agent
 	for _, a := range agents {
 		if a.cfg.NodeName == first.Node {
