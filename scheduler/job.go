@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -23,6 +24,10 @@ const (
 // user may want, but a large backoffLimit must not grow the replicated record without
 // end. The counts stay exact.
 const maxFailedKept = 50
+
+// maxMessage bounds the message kept of a finished pod, so that a Job of a thousand
+// completions keeps its record well under the store's bound on one value.
+const maxMessage = 200
 
 // Kubernetes' reasons and messages for a Job that ended.
 const (
@@ -152,7 +157,7 @@ func StepJob(j *batchv1.Job, prev JobRecord, pods []JobPodState, now time.Time) 
 		switch {
 		case ok && (p.Phase == corev1.PodSucceeded || p.Phase == corev1.PodFailed):
 			rec.Finished = append(rec.Finished, FinishedPod{Name: name, Node: p.Node, Phase: p.Phase, ExitCode: p.ExitCode,
-				Reason: p.Reason, Message: p.Message, Finished: now})
+				Reason: p.Reason, Message: cut(p.Message, maxMessage), Finished: now})
 			if p.Phase == corev1.PodSucceeded {
 				rec.Succeeded++
 			} else {
@@ -327,3 +332,14 @@ func JobStatus(rec JobRecord, ready int) batchv1.JobStatus {
 
 // String is a one-line summary, for logs.
 func (e JobEvent) String() string { return fmt.Sprintf("%s: %s", e.Reason, e.Message) }
+
+// cut shortens s to at most n bytes, on a rune boundary, marking the cut.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}

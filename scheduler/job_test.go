@@ -1,8 +1,10 @@
 package scheduler
 
 import (
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -219,5 +221,17 @@ func TestTrimFinished(t *testing.T) {
 	}
 	if ok != 12 || failed != maxFailedKept {
 		t.Errorf("kept %d succeeded, %d failed; want 12, %d", ok, failed, maxFailedKept)
+	}
+}
+
+func TestJobMessageCut(t *testing.T) {
+	j := testJob(1, 1, 6, corev1.RestartPolicyNever)
+	step := StepJob(j, JobRecord{}, nil, jobEpoch)
+	long := strings.Repeat("é", 300)
+	pods := []JobPodState{{Name: manifest.JobPodName(j, 0), Node: "n1", Phase: corev1.PodFailed, ExitCode: 1, Message: long}}
+	next := StepJob(j, step.Record, pods, jobEpoch.Add(time.Second))
+	m := next.Record.Finished[0].Message
+	if len(m) > maxMessage+len("…") || !utf8.ValidString(m) || !strings.HasSuffix(m, "…") {
+		t.Errorf("message of %d bytes kept: %q", len(m), m)
 	}
 }
