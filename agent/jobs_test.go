@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -275,4 +276,17 @@ func anyJobPod(st *store.State) bool {
 		}
 	}
 	return false
+}
+
+// A watch of the Jobs sees a Job added, then modified as its status changes.
+func TestWatchJobs(t *testing.T) {
+	a := startAgent(t, testConfig(t, "n0"))
+	w := mustWatch(t, a, "/api/v1/jobs", nil)
+	apply(t, a, jobYAML("watched", ""))
+	w.until(func(e watched) bool { return e.Type == api.Added && e.Name == "default/watched" })
+	ev := w.until(func(e watched) bool { return e.Type == api.Modified && e.Name == "default/watched" })
+	var j batchv1.Job
+	if err := json.Unmarshal(w.raw.Object, &j); err != nil || j.Status.Active != 1 || j.Kind != "Job" {
+		t.Errorf("after %v: %v, %+v; want the Job with its active pod", ev, err, j)
+	}
 }

@@ -118,6 +118,8 @@ var kindTypes = map[view.Kind]metav1.TypeMeta{
 	view.Claims:      {APIVersion: "v1", Kind: "PersistentVolumeClaim"},
 	view.ConfigMaps:  {APIVersion: "v1", Kind: "ConfigMap"},
 	view.Secrets:     {APIVersion: "v1", Kind: "Secret"},
+	view.Jobs:        {APIVersion: "batch/v1", Kind: "Job"},
+	view.CronJobs:    {APIVersion: "batch/v1", Kind: "CronJob"},
 }
 
 // bookmark is the object of a BOOKMARK at version: an object of kind ("" for a watch of a
