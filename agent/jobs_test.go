@@ -290,3 +290,18 @@ func TestWatchJobs(t *testing.T) {
 		t.Errorf("after %v: %v, %+v; want the Job with its active pod", ev, err, j)
 	}
 }
+
+// A Job applied again unchanged is unchanged; with another template it is refused, as
+// Kubernetes refuses it.
+func TestJobTemplateIsImmutable(t *testing.T) {
+	a := startAgent(t, testConfig(t, "n0"))
+	apply(t, a, jobYAML("fixed", ""))
+	if res := apply(t, a, jobYAML("fixed", "")); len(res.Applied) != 1 || res.Applied[0].Result != "unchanged" {
+		t.Errorf("apply again = %+v, want unchanged", res)
+	}
+	got := refusal(t, a, strings.Replace(jobYAML("fixed", ""), "localhost/test:1", "localhost/test:2", 1))
+	want := "manifest: document 1 (Job fixed): spec.template: Forbidden: field is immutable"
+	if len(got) != 1 || got[0] != want {
+		t.Errorf("refusal = %q, want %q", got, want)
+	}
+}

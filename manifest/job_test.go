@@ -227,3 +227,27 @@ func runCases(t *testing.T, base string, tests []struct {
 		})
 	}
 }
+
+func TestValidateJobUpdate(t *testing.T) {
+	set, err := parseString(t, job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := set.Objects[0].Job
+	same := stored.DeepCopy()
+	same.Spec.Parallelism = nil // parallelism may change, as in Kubernetes
+	if errs := ValidateJobUpdate(same, stored); len(errs) != 0 {
+		t.Errorf("errors = %v, want none", errs)
+	}
+	changed := stored.DeepCopy()
+	changed.Spec.Template.Spec.Containers[0].Image = "localhost/migrate:2"
+	four := int32(4)
+	changed.Spec.Completions = &four
+	got := FieldErrors(Source{File: "app.yaml", Index: 1, Kind: "Job", Name: "migrate"}, ValidateJobUpdate(changed, stored)).Error()
+	want := "2 problems in the manifest:\n" +
+		"  app.yaml: document 1 (Job migrate): spec.completions: Invalid value: 4: field is immutable\n" +
+		"  app.yaml: document 1 (Job migrate): spec.template: Forbidden: field is immutable"
+	if got != want {
+		t.Errorf("error =\n%s\nwant\n%s", got, want)
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"github.com/robfig/cron/v3"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	metavalidation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -113,4 +115,15 @@ func validateCronJob(cj *batchv1.CronJob) field.ErrorList {
 	tmpl := spec.Child("jobTemplate")
 	errs = append(errs, metavalidation.ValidateLabels(cj.Spec.JobTemplate.Labels, tmpl.Child("metadata", "labels"))...)
 	return append(errs, validateJobSpec(&cj.Spec.JobTemplate.Spec, tmpl.Child("spec"))...)
+}
+
+// ValidateJobUpdate refuses, as Kubernetes does, a Job applied again with another pod
+// template or completions: the pods it made and counted were made from those.
+func ValidateJobUpdate(applied, stored *batchv1.Job) field.ErrorList {
+	spec := field.NewPath("spec")
+	errs := apivalidation.ValidateImmutableField(applied.Spec.Completions, stored.Spec.Completions, spec.Child("completions"))
+	if !equality.Semantic.DeepEqual(applied.Spec.Template, stored.Spec.Template) {
+		errs = append(errs, field.Forbidden(spec.Child("template"), apivalidation.FieldImmutableErrorMsg))
+	}
+	return errs
 }
