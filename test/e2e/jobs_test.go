@@ -110,8 +110,10 @@ func TestJobsRunToTheirEnd(t *testing.T) {
 	eventually(t, time.Minute, "the finished pods' units gone from every node", func() (bool, string) {
 		var left []string
 		for i := 1; i <= nodeCount; i++ {
-			if u := unitsOf(t, i, "rig-"); u != "" {
-				left = append(left, fmt.Sprintf("n%d: %s", i, u))
+			for _, job := range []string{"rig-batch-", "rig-broken-"} {
+				if u := unitsOf(t, i, job); u != "" {
+					left = append(left, fmt.Sprintf("n%d: %s", i, u))
+				}
 			}
 		}
 		return len(left) == 0, strings.Join(left, "\n")
