@@ -15,8 +15,8 @@ type Input struct {
 	// Deployments are the desired Deployments: validated, namespace set, one per
 	// namespace/name.
 	Deployments []*appsv1.Deployment
-	// Pods are the bare Pod manifests the user applied: validated, namespace set, one per
-	// namespace/name.
+	// Pods are the bare Pod manifests the user applied, and the pods the Jobs are to run
+	// (see StepJob): validated, namespace set, one per namespace/name.
 	Pods []*corev1.Pod
 	// Assignments are the store's current pod -> node assignments, one per pod, with the
 	// status that the pod's node last reported.
