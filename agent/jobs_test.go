@@ -173,6 +173,12 @@ func TestJobFailsAtBackoffLimitThenExpires(t *testing.T) {
 		_, rec := st.JobRecords["default/broken"]
 		return !job && !rec
 	})
+	// As for any object deleted, what the deleting node had seen of it is kept beside the
+	// tombstone.
+	eventually(t, 10*time.Second, "the Job's deletion record", func() bool {
+		e, ok := agents[0].Node().Get(store.DeletionKey(store.ObjectKey(store.PrefixJob, "default", "broken")))
+		return ok && !e.Deleted
+	})
 }
 
 // The node running a Job's pod dies before the pod finished: the pod runs again on

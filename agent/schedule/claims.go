@@ -2,7 +2,6 @@ package schedule
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/podman-swarm/podman-swarm/agent/store"
@@ -63,11 +62,12 @@ type deletedClaim struct {
 	seen store.Lineage
 }
 
-// claimsDeleted are the claims changes delete, with what this node had seen of each.
+// claimsDeleted are the claims changes delete, and the other objects (the Jobs the Job
+// and CronJob controllers end), with what this node had seen of each.
 func (a *Loop) claimsDeleted(changes []change) []deletedClaim {
 	var out []deletedClaim
 	for _, c := range changes {
-		if c.delete && strings.HasPrefix(c.key, store.PrefixClaim) {
+		if c.delete && store.IsObjectKey(c.key) {
 			if e, ok := a.live(c.key); ok && !e.Deleted {
 				out = append(out, deletedClaim{key: c.key, seen: store.SeenIn(e)})
 			}
