@@ -51,6 +51,7 @@ func planJobs(st *store.State, now time.Time) jobPlan {
 			p.changes = append(p.changes, change{key: store.CronRecordKey(key), delete: true})
 		}
 	}
+	pods := jobPods(st)
 	for _, key := range sortedKeys(st.Jobs) {
 		j := st.Jobs[key]
 		if owner := scheduler.CronOwner(j); owner != "" && st.CronJobs[j.Namespace+"/"+owner] == nil {
@@ -60,7 +61,7 @@ func planJobs(st *store.State, now time.Time) jobPlan {
 			p.deleteJob(key)
 			continue
 		}
-		p.stepJob(st, key, now)
+		p.stepJob(st, key, pods[key], now)
 	}
 	for _, key := range sortedKeys(st.JobRecords) {
 		if _, ok := st.Jobs[key]; !ok {
@@ -71,10 +72,10 @@ func planJobs(st *store.State, now time.Time) jobPlan {
 }
 
 // stepJob runs the Job controller for one Job.
-func (p *jobPlan) stepJob(st *store.State, key string, now time.Time) {
+func (p *jobPlan) stepJob(st *store.State, key string, pods []scheduler.JobPodState, now time.Time) {
 	j := st.Jobs[key]
 	prev, had := st.JobRecords[key]
-	step := scheduler.StepJob(j, prev, jobPods(st, j), now)
+	step := scheduler.StepJob(j, prev, pods, now)
 	ref := corev1.ObjectReference{Kind: "Job", APIVersion: "batch/v1", Namespace: j.Namespace, Name: j.Name}
 	for _, e := range step.Events {
 		p.events = append(p.events, jobEvent{ref: ref, JobEvent: e})
@@ -114,13 +115,15 @@ func runningPod(st *store.State, j *batchv1.Job, i int) *corev1.Pod {
 	}
 }
 
-// jobPods are a Job's pods as their nodes report them. A status its node reported for an
-// earlier placement of the pod (one that moved) says nothing about this one.
-func jobPods(st *store.State, j *batchv1.Job) []scheduler.JobPodState {
-	var out []scheduler.JobPodState
+// jobPods are the Jobs' pods as their nodes report them, by the Job's key. A status its
+// node reported for an earlier placement of the pod (one that moved) says nothing about
+// this one.
+func jobPods(st *store.State) map[string][]scheduler.JobPodState {
+	out := map[string][]scheduler.JobPodState{}
 	for _, key := range sortedKeys(st.Assignments) {
 		a := st.Assignments[key]
-		if a.Pod.Namespace != j.Namespace || a.Pod.Labels[manifest.JobNameLabel] != j.Name {
+		job := a.Pod.Labels[manifest.JobNameLabel]
+		if job == "" {
 			continue
 		}
 		ps := scheduler.JobPodState{Name: a.Pod.Name, Node: a.Node}
@@ -128,7 +131,8 @@ func jobPods(st *store.State, j *batchv1.Job) []scheduler.JobPodState {
 			ps.Phase, ps.Restarts, ps.Message = s.Phase, int(s.RestartCount), s.Message
 			ps.ExitCode, ps.Reason = exitOf(s)
 		}
-		out = append(out, ps)
+		jobKey := a.Pod.Namespace + "/" + job
+		out[jobKey] = append(out[jobKey], ps)
 	}
 	return out
 }
