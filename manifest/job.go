@@ -67,7 +67,7 @@ func JobPod(j *batchv1.Job, n int) Pod {
 	for k, v := range j.Spec.Template.Annotations {
 		annotations[k] = v
 	}
-	annotations[JobAttemptAnnotation] = strconv.Itoa(n)
+	annotations[JobPodIndexAnnotation] = strconv.Itoa(n)
 	return Pod{
 		Namespace:   j.Namespace,
 		Name:        JobPodName(j, n),
@@ -77,8 +77,9 @@ func JobPod(j *batchv1.Job, n int) Pod {
 	}
 }
 
-// JobAttemptAnnotation carries the number of a Job's pod among the pods the Job made.
-const JobAttemptAnnotation = "swarm.podman.io/job-pod-index"
+// JobPodIndexAnnotation carries the index of a Job's pod among the pods the Job made (0 for
+// its first): the n of JobPod.
+const JobPodIndexAnnotation = "swarm.podman.io/job-pod-index"
 
 func decodeJob(data []byte, o *Object) error {
 	o.Job = &batchv1.Job{}
