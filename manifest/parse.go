@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -38,6 +39,8 @@ type Object struct {
 	DaemonSet   *appsv1.DaemonSet
 	Namespace   *corev1.Namespace
 	StatefulSet *appsv1.StatefulSet
+	Job         *batchv1.Job
+	CronJob     *batchv1.CronJob
 }
 
 // Meta returns the object's metadata.
@@ -61,6 +64,10 @@ func (o Object) Meta() *metav1.ObjectMeta {
 		return &o.Namespace.ObjectMeta
 	case o.StatefulSet != nil:
 		return &o.StatefulSet.ObjectMeta
+	case o.Job != nil:
+		return &o.Job.ObjectMeta
+	case o.CronJob != nil:
+		return &o.CronJob.ObjectMeta
 	default:
 		return &o.Pod.ObjectMeta
 	}
@@ -120,10 +127,12 @@ var kinds = map[string]kind{
 	"DaemonSet":             {"apps/v1", decodeDaemonSet},
 	"Namespace":             {"v1", decodeNamespace},
 	KindStatefulSet:         {"apps/v1", decodeStatefulSet},
+	"Job":                   {"batch/v1", decodeJob},
+	"CronJob":               {"batch/v1", decodeCronJob},
 }
 
 // SupportedKinds names the kinds a manifest may hold, for error messages and help.
-const SupportedKinds = "Deployment (apps/v1), StatefulSet (apps/v1), DaemonSet (apps/v1), Service (v1), Ingress (networking.k8s.io/v1), Pod (v1), ConfigMap (v1), Secret (v1), PersistentVolumeClaim (v1), Namespace (v1), and List (v1) of those"
+const SupportedKinds = "Deployment (apps/v1), StatefulSet (apps/v1), DaemonSet (apps/v1), Job (batch/v1), CronJob (batch/v1), Service (v1), Ingress (networking.k8s.io/v1), Pod (v1), ConfigMap (v1), Secret (v1), PersistentVolumeClaim (v1), Namespace (v1), and List (v1) of those"
 
 // Parse reads manifests: YAML or JSON documents separated by `---`, possibly `kind: List`.
 // It returns every object, validated, or Errors listing every problem found; one bad
@@ -193,7 +202,8 @@ func parseDocument(file string, doc document) ([]Object, Errors) {
 	}
 	if head.Kind == "List" || head.Kind == "DeploymentList" || head.Kind == "ServiceList" || head.Kind == "IngressList" || head.Kind == "PodList" ||
 		head.Kind == "ConfigMapList" || head.Kind == "SecretList" || head.Kind == "PersistentVolumeClaimList" ||
-		head.Kind == "DaemonSetList" || head.Kind == "NamespaceList" || head.Kind == "StatefulSetList" {
+		head.Kind == "DaemonSetList" || head.Kind == "NamespaceList" || head.Kind == "StatefulSetList" ||
+		head.Kind == "JobList" || head.Kind == "CronJobList" {
 		return parseList(src, head)
 	}
 	o, err := decodeObject(src, head, data)

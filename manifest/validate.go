@@ -42,6 +42,10 @@ func validateObject(o Object) Errors {
 		errs = validateNamespace(o.Namespace)
 	case o.StatefulSet != nil:
 		errs = validateStatefulSet(o.StatefulSet)
+	case o.Job != nil:
+		errs = validateJob(o.Job)
+	case o.CronJob != nil:
+		errs = validateCronJob(o.CronJob)
 	}
 	return fieldErrors(o.Source, errs)
 }

@@ -25,6 +25,8 @@ func Check(set *manifest.Set, opts Options) error {
 			pod = manifest.DaemonSetPod(o.DaemonSet, o.DaemonSet.Spec.Template.Spec.NodeName, nil)
 		case o.StatefulSet != nil:
 			pod = manifest.StatefulSetPod(o.StatefulSet, 0, nil)
+		case o.Job != nil, o.CronJob != nil:
+			pod = manifest.JobTemplatePod(o)
 		default:
 			continue
 		}
@@ -41,8 +43,11 @@ func Check(set *manifest.Set, opts Options) error {
 				fe = &FieldError{Reason: err.Error()}
 			}
 			field := fe.Field
-			if o.Deployment != nil || o.DaemonSet != nil || o.StatefulSet != nil {
+			if o.Deployment != nil || o.DaemonSet != nil || o.StatefulSet != nil || o.Job != nil {
 				field = templateField(field)
+			}
+			if o.CronJob != nil {
+				field = "spec.jobTemplate." + templateField(field)
 			}
 			errs = append(errs, &manifest.Error{Source: o.Source, Field: field,
 				Reason: "cannot run on a node: " + fe.Reason})
@@ -84,14 +89,21 @@ func Warnings(set *manifest.Set, opts Options) []string {
 			pod = manifest.BarePod(o.Pod)
 		case o.DaemonSet != nil:
 			pod = manifest.DaemonSetPod(o.DaemonSet, o.DaemonSet.Spec.Template.Spec.NodeName, nil)
+		case o.StatefulSet != nil:
+			pod = manifest.StatefulSetPod(o.StatefulSet, 0, nil)
+		case o.Job != nil, o.CronJob != nil:
+			pod = manifest.JobTemplatePod(o)
 		default:
 			continue
 		}
 		res, _ := Render(pod, opts)
 		for _, w := range res.Warnings {
 			path := w.Path
-			if o.Deployment != nil || o.DaemonSet != nil {
+			if o.Deployment != nil || o.DaemonSet != nil || o.StatefulSet != nil || o.Job != nil {
 				path = templateField(path)
+			}
+			if o.CronJob != nil {
+				path = "spec.jobTemplate." + templateField(path)
 			}
 			out = append(out, fmt.Sprintf("%s: %s: %s", o.Source, path, w.Message))
 		}

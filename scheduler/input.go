@@ -19,8 +19,8 @@ type Input struct {
 	// namespace/name. Each runs one pod on every node that matches its template's
 	// nodeSelector (and nodeName), pinned there: a pod of a DaemonSet never moves.
 	DaemonSets []*appsv1.DaemonSet
-	// Pods are the bare Pod manifests the user applied: validated, namespace set, one per
-	// namespace/name.
+	// Pods are the bare Pod manifests the user applied, and the pods the Jobs are to run
+	// (see StepJob): validated, namespace set, one per namespace/name.
 	Pods []*corev1.Pod
 	// StatefulSets are the desired StatefulSets: validated, namespace set, one per
 	// namespace/name. Their pods are named <set>-<ordinal> and keep their claims (made

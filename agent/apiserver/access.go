@@ -38,6 +38,11 @@ var access = map[string]auth.Rule{
 	"GET /api/v1/daemonsets/:namespace/:name":             {Verb: "get", Resource: "daemonsets", Right: auth.Read, Action: "reading a daemonset"},
 	"GET /api/v1/statefulsets":                            {Verb: "list", Resource: "statefulsets", Right: auth.Read, Action: "listing statefulsets"},
 	"GET /api/v1/statefulsets/:namespace/:name":           {Verb: "get", Resource: "statefulsets", Right: auth.Read, Action: "reading a statefulset"},
+	"GET /api/v1/jobs":                                    {Verb: "list", Resource: "jobs", Right: auth.Read, Action: "listing jobs"},
+	"GET /api/v1/jobs/:namespace/:name":                   {Verb: "get", Resource: "jobs", Right: auth.Read, Action: "reading a job"},
+	"GET /api/v1/jobs/:namespace/:name/pods":              {Verb: "list", Resource: "jobs/pods", Right: auth.Read, Action: "listing a job's pods"},
+	"GET /api/v1/cronjobs":                                {Verb: "list", Resource: "cronjobs", Right: auth.Read, Action: "listing cron jobs"},
+	"GET /api/v1/cronjobs/:namespace/:name":               {Verb: "get", Resource: "cronjobs", Right: auth.Read, Action: "reading a cron job"},
 
 	"GET /api/v1/namespaces":                  {Verb: "list", Resource: "namespaces", Right: auth.Read, Action: "listing namespaces"},
 	"GET /api/v1/namespaces/:name":            {Verb: "get", Resource: "namespaces", Right: auth.Read, Action: "reading a namespace"},

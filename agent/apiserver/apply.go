@@ -31,6 +31,8 @@ var kindsByName = map[string]kindInfo{
 	"DaemonSet":              {store.PrefixDaemonSet, "daemonsets"},
 	"Namespace":              {store.PrefixNamespace, "namespaces"},
 	manifest.KindStatefulSet: {store.PrefixStatefulSet, "statefulsets"},
+	"Job":                    {store.PrefixJob, "jobs"},
+	"CronJob":                {store.PrefixCronJob, "cronjobs"},
 }
 
 // write is one value to store.
@@ -119,6 +121,10 @@ func encodeObject(o manifest.Object) []byte {
 		s := o.Secret.DeepCopy()
 		s.APIVersion, s.Kind = "v1", "Secret"
 		v = s
+	case o.Job != nil:
+		v = jobToStore(o.Job)
+	case o.CronJob != nil:
+		v = cronJobToStore(o.CronJob)
 	default:
 		p := o.Pod.DeepCopy()
 		p.APIVersion, p.Kind = "v1", "Pod"

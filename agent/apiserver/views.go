@@ -116,6 +116,9 @@ func podObject(mp manifest.Pod) *corev1.Pod {
 		}
 		p.OwnerReferences = []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: kind, Name: mp.Owner}}
 	}
+	if job := mp.Labels[manifest.JobNameLabel]; job != "" && mp.Owner == "" {
+		p.OwnerReferences = []metav1.OwnerReference{{APIVersion: "batch/v1", Kind: "Job", Name: job}}
+	}
 	return p
 }
 

@@ -121,6 +121,8 @@ var kindTypes = map[view.Kind]metav1.TypeMeta{
 	view.DaemonSets:   {APIVersion: "apps/v1", Kind: "DaemonSet"},
 	view.Namespaces:   {APIVersion: "v1", Kind: "Namespace"},
 	view.StatefulSets: {APIVersion: "apps/v1", Kind: "StatefulSet"},
+	view.Jobs:         {APIVersion: "batch/v1", Kind: "Job"},
+	view.CronJobs:     {APIVersion: "batch/v1", Kind: "CronJob"},
 }
 
 // bookmark is the object of a BOOKMARK at version: an object of kind ("" for a watch of a

@@ -47,6 +47,8 @@ var kinds = []struct {
 	{store.PrefixPod, "Pod", "v1", []string{"pod", "pods", "po"}},
 	{store.PrefixClaim, "PersistentVolumeClaim", "v1", []string{"persistentvolumeclaim", "persistentvolumeclaims", "pvc"}},
 	{store.PrefixDaemonSet, "DaemonSet", "apps/v1", []string{"daemonset", "daemonsets", "ds"}},
+	{store.PrefixJob, "Job", "batch/v1", []string{"job", "jobs"}},
+	{store.PrefixCronJob, "CronJob", "batch/v1", []string{"cronjob", "cronjobs", "cj"}},
 }
 
 // Object names the object an event is about, with the apiVersion of its kind.

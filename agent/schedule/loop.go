@@ -95,8 +95,11 @@ type Loop struct {
 	// deadline, unless their annotation says otherwise (see rollbackTarget).
 	rollbackOnFailure bool
 	// deadline is the earliest progress deadline of a rollout still running at the last
-	// plan: a settled loop plans again once it has passed.
+	// plan, or the earliest time a Job or CronJob waits for: a settled loop plans again
+	// once it has passed.
 	deadline time.Time
+	// jobs is what the Job and CronJob controllers decided for the plan being made.
+	jobs jobPlan
 }
 
 // SetRollbackOnFailure turns the automatic rollback of failed rollouts on for the
@@ -230,6 +233,8 @@ func (a *Loop) plan(ctx context.Context, pinged map[string]bool) time.Duration {
 	}
 	st := store.Read(a.node, a.log)
 	in := schedulingInput(st, members, removed, now, a.deadGrace, rand.Uint64())
+	a.jobs = a.planJobs(st, now)
+	in.Pods = append(in.Pods, a.jobs.pods...)
 	in.Known = known
 	in.Nodes = withLiveness(in.Nodes, st.Nodes)
 	r := a.clusterRanges(st)
@@ -300,6 +305,7 @@ func (a *Loop) plan(ctx context.Context, pinged map[string]bool) time.Duration {
 	}
 	if written.Err == nil {
 		a.reportRollbacks(rollouts.rollbacks)
+		a.reportJobs(a.jobs.events)
 	}
 	if written.Err == nil && len(rollouts.rollbacks) == 0 {
 		a.reportStatefulSets(st, out) // a plan that rolls back writes no pod
@@ -307,9 +313,9 @@ func (a *Loop) plan(ctx context.Context, pinged map[string]bool) time.Duration {
 	a.settled = len(changes) == 0 && out.RecheckAt.IsZero() && !a.behind
 	// A progress deadline is further off than a resync as a rule: it leaves the loop
 	// settled, but wakes it when it comes due.
-	a.deadline = rollouts.recheckAt
+	a.deadline = earliestTime(rollouts.recheckAt, a.jobs.recheckAt)
 	next := resync
-	for _, at := range []time.Time{out.RecheckAt, rollouts.recheckAt} {
+	for _, at := range []time.Time{out.RecheckAt, rollouts.recheckAt, a.jobs.recheckAt} {
 		if !at.IsZero() {
 			if d := at.Sub(now); d < next {
 				next = max(d, 10*time.Millisecond)
@@ -338,7 +344,8 @@ func (a *Loop) changes(st *store.State, out scheduler.Output, alloc netalloc.Ser
 	if err != nil {
 		a.log.Warn("plan the deletion of namespaces", "err", err)
 	}
-	return a.withNetwork(st, slices.Concat(planChanges(st, out, alloc, now), rollouts.changes, namespaces)), rollouts
+	a.logNamespaceDeletes(namespaces)
+	return a.withNetwork(st, slices.Concat(planChanges(st, out, alloc, now), rollouts.changes, a.jobs.changes, namespaces)), rollouts
 }
 
 // live is the stored entry of key.
@@ -390,6 +397,7 @@ func (a *Loop) reach(ctx context.Context, targets []string, pinged map[string]bo
 // bring it until the next push/pull. It reports the keys that failed: all of them or none.
 // A write stored here that no other member confirmed in time stands, and spreads as usual.
 func (a *Loop) write(ctx context.Context, changes []change) WriteOutcome {
+	changes = oncePerKey(changes)
 	if len(changes) == 0 {
 		return WriteOutcome{}
 	}
@@ -400,7 +408,7 @@ func (a *Loop) write(ctx context.Context, changes []change) WriteOutcome {
 			a.log.Debug("unassign", "key", c.key)
 		}
 	}
-	deleted := append(a.claimsDeleted(changes), a.contentDeleted(changes)...)
+	deleted := a.objectsDeleted(changes)
 	v, err := a.node.Write(ctx, writes, cluster.AckOne)
 	if err == nil || errors.Is(err, cluster.ErrNotConfirmed) {
 		a.recordDeletions(ctx, v, deleted)

@@ -18,7 +18,7 @@ import (
 // The leader's namespace controller. A namespace being deleted (the API marked its
 // Namespace Terminating) is emptied in Kubernetes' order, one step per plan at most:
 //
-//  1. its workloads (Deployments, StatefulSets, DaemonSets, bare Pods) are deleted;
+//  1. its workloads (Deployments, StatefulSets, DaemonSets, CronJobs, Jobs, bare Pods) are deleted;
 //  2. it waits until none of its pods is assigned or pending any more: the scheduler
 //     removes the pods of the workloads gone, and each node stops its own as it does any
 //     removed pod;
@@ -32,7 +32,7 @@ import (
 // the API let objects into all the same until then.
 
 // workloadPrefixes are the kinds deleted first: those that make pods.
-var workloadPrefixes = []string{store.PrefixDeployment, store.PrefixStatefulSet, store.PrefixDaemonSet, store.PrefixPod}
+var workloadPrefixes = []string{store.PrefixDeployment, store.PrefixStatefulSet, store.PrefixDaemonSet, store.PrefixCronJob, store.PrefixJob, store.PrefixPod}
 
 // contentPrefixes are the kinds deleted once the pods are gone (claims apart: marked).
 var contentPrefixes = []string{store.PrefixService, store.PrefixIngress, store.PrefixConfigMap, store.PrefixSecret}
@@ -114,6 +114,8 @@ func namespaceKeys(st *store.State, ns string) map[string][]string {
 	add(store.PrefixDeployment, sortedKeys(st.Deployments))
 	add(store.PrefixStatefulSet, sortedKeys(st.StatefulSets))
 	add(store.PrefixDaemonSet, sortedKeys(st.DaemonSets))
+	add(store.PrefixCronJob, sortedKeys(st.CronJobs))
+	add(store.PrefixJob, sortedKeys(st.Jobs))
 	add(store.PrefixPod, sortedKeys(st.Pods))
 	add(store.PrefixAssignment, sortedKeys(st.Assignments))
 	add(store.PrefixPending, sortedKeys(st.Pending))
@@ -165,22 +167,17 @@ func claimMarked(c *corev1.PersistentVolumeClaim, now time.Time, live func(key s
 // pods use it.
 const claimProtectionFinalizer = "kubernetes.io/pvc-protection"
 
-// contentDeleted are the objects a plan's changes delete as part of emptying a namespace,
-// with what this node had seen of each, for their deletion records (see recordDeletions).
-// It logs what the plan deletes of the namespaces.
-func (a *Loop) contentDeleted(changes []change) []deletedClaim {
-	var out []deletedClaim
+// logNamespaceDeletes says what a plan's changes delete to empty a namespace being deleted,
+// and which namespaces they delete. Their deletion records are written with those of every
+// object a plan deletes (see objectsDeleted).
+func (a *Loop) logNamespaceDeletes(changes []change) {
 	for _, c := range changes {
-		if ns, ok := strings.CutPrefix(c.key, store.PrefixNamespace); ok && c.delete {
+		switch ns, ok := strings.CutPrefix(c.key, store.PrefixNamespace); {
+		case !c.delete:
+		case ok:
 			a.log.Info("namespace deleted: nothing is left in it", "namespace", ns)
-		}
-		if !c.delete || !store.IsObjectKey(c.key) || strings.HasPrefix(c.key, store.PrefixClaim) {
-			continue
-		}
-		if e, ok := a.live(c.key); ok && !e.Deleted {
+		default:
 			a.log.Info("deleting, with its terminating namespace", "object", c.key)
-			out = append(out, deletedClaim{key: c.key, seen: store.SeenIn(e)})
 		}
 	}
-	return out
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -29,6 +30,8 @@ func emptyState() *store.State {
 		Assignments: map[string]store.Assignment{}, Pending: map[string]store.Pending{},
 		Status: map[string]store.PodStatus{}, Claims: map[string]*corev1.PersistentVolumeClaim{},
 		ClaimBindings: map[string]store.ClaimBinding{}, Namespaces: map[string]*corev1.Namespace{},
+		Jobs: map[string]*batchv1.Job{}, CronJobs: map[string]*batchv1.CronJob{},
+		JobRecords: map[string]store.JobRecord{}, CronRecords: map[string]store.CronRecord{},
 	}
 }
 

@@ -109,6 +109,23 @@ type change struct {
 	delete bool
 }
 
+// oncePerKey keeps one change of each key, the last, where it comes first: the store takes
+// a key once per atomic write, and the plan's parts may touch one key each (a Job its TTL
+// deletes, in a namespace being emptied). The later parts are the ones that delete.
+func oncePerKey(changes []change) []change {
+	at := make(map[string]int, len(changes)) // key -> its index in out
+	out := make([]change, 0, len(changes))
+	for _, c := range changes {
+		if i, ok := at[c.key]; ok {
+			out[i] = c
+			continue
+		}
+		at[c.key] = len(out)
+		out = append(out, c)
+	}
+	return out
+}
+
 // planChanges turns a scheduling plan and a Service allocation plan into store writes:
 // assignments to write and remove, the pending list brought up to date, the Services'
 // allocations, and the claims' bindings (in the same write as the pods they place, so

@@ -12,6 +12,9 @@
 //     content of a namespace being deleted and then its Namespace, and records a Namespace
 //     for each namespace that holds objects but has none, as in clusters made before
 //     Namespaces were kept);
+//   - job/ and cronjob/: the API; the leader also writes the Jobs a CronJob makes and deletes
+//     the Jobs its controllers end (see PrefixJob);
+//   - jobstatus/ and cronjobstatus/: the leader, with its pod plan;
 //   - assignment/, pending/, allocation/service/, revision/, claim/ and daemonsetstatus/: the scheduler of the node
 //     that leads, while it reaches a majority of the cluster (see package netalloc for why
 //     no address is then given twice); it also writes a Deployment back to an earlier
@@ -57,7 +60,7 @@ const (
 // ObjectPrefixes are the prefixes of the objects users apply: their values carry a
 // Lineage, and a write to them that is lost to a concurrent one is an event.
 var ObjectPrefixes = []string{PrefixDeployment, PrefixService, PrefixIngress, PrefixPod,
-	PrefixConfigMap, PrefixSecret, PrefixClaim, PrefixDaemonSet, PrefixStatefulSet}
+	PrefixConfigMap, PrefixSecret, PrefixClaim, PrefixDaemonSet, PrefixStatefulSet, PrefixJob, PrefixCronJob}
 
 // ObjectKey is the store key of a namespaced object under prefix.
 func ObjectKey(prefix, namespace, name string) string {

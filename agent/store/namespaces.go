@@ -16,6 +16,8 @@ func (st *State) NamespacesInUse() map[string]bool {
 	addNamespaces(out, st.Deployments)
 	addNamespaces(out, st.StatefulSets)
 	addNamespaces(out, st.DaemonSets)
+	addNamespaces(out, st.Jobs)
+	addNamespaces(out, st.CronJobs)
 	addNamespaces(out, st.Services)
 	addNamespaces(out, st.Ingresses)
 	addNamespaces(out, st.Pods)

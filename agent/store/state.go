@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -52,6 +53,11 @@ type State struct {
 	// their pods, by the pod's key.
 	StatefulSets map[string]*appsv1.StatefulSet
 	PodDeletions map[string]PodDeletion
+	// Jobs and CronJobs, and the leader's records of them, by the object's key.
+	Jobs        map[string]*batchv1.Job
+	CronJobs    map[string]*batchv1.CronJob
+	JobRecords  map[string]JobRecord
+	CronRecords map[string]CronRecord
 }
 
 // Read decodes the store. A value that does not decode (written by a newer version, say)
@@ -79,6 +85,10 @@ func Read(s Lister, log *slog.Logger) *State {
 		Namespaces:      map[string]*corev1.Namespace{},
 		StatefulSets:    map[string]*appsv1.StatefulSet{},
 		PodDeletions:    map[string]PodDeletion{},
+		Jobs:            map[string]*batchv1.Job{},
+		CronJobs:        map[string]*batchv1.CronJob{},
+		JobRecords:      map[string]JobRecord{},
+		CronRecords:     map[string]CronRecord{},
 	}
 	decodeAll(s, PrefixDeployment, st.Deployments, func() *appsv1.Deployment { return &appsv1.Deployment{} }, log)
 	decodeAll(s, PrefixService, st.Services, func() *corev1.Service { return &corev1.Service{} }, log)
@@ -99,6 +109,10 @@ func Read(s Lister, log *slog.Logger) *State {
 	decodeAll(s, PrefixNamespace, st.Namespaces, func() *corev1.Namespace { return &corev1.Namespace{} }, log)
 	decodeAll(s, PrefixStatefulSet, st.StatefulSets, func() *appsv1.StatefulSet { return &appsv1.StatefulSet{} }, log)
 	decodeValues(s, PrefixPodDeletion, st.PodDeletions, log)
+	decodeAll(s, PrefixJob, st.Jobs, func() *batchv1.Job { return &batchv1.Job{} }, log)
+	decodeAll(s, PrefixCronJob, st.CronJobs, func() *batchv1.CronJob { return &batchv1.CronJob{} }, log)
+	decodeValues(s, PrefixJobRecord, st.JobRecords, log)
+	decodeValues(s, PrefixCronRecord, st.CronRecords, log)
 	st.Network = readNetwork(s, log)
 	return st
 }

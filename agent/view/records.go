@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 
@@ -21,6 +22,7 @@ var recordPrefixes = []string{
 	store.PrefixNode, store.PrefixServiceAllocation, store.KeyNetworkSettings, store.PrefixRollout,
 	store.PrefixClaim, store.PrefixClaimBinding, store.PrefixNamespace,
 	store.PrefixDaemonSet, store.PrefixDaemonSetStatus, store.PrefixStatefulSet,
+	store.PrefixJob, store.PrefixCronJob, store.PrefixJobRecord, store.PrefixCronRecord,
 }
 
 func isRecord(key string) bool {
@@ -76,6 +78,10 @@ func newRecords() records {
 			DaemonSetStatus: map[string]appsv1.DaemonSetStatus{},
 			Namespaces:      map[string]*corev1.Namespace{},
 			StatefulSets:    map[string]*appsv1.StatefulSet{},
+			Jobs:            map[string]*batchv1.Job{},
+			CronJobs:        map[string]*batchv1.CronJob{},
+			JobRecords:      map[string]store.JobRecord{},
+			CronRecords:     map[string]store.CronRecord{},
 		},
 		applied: map[string]stamp{},
 		owned:   map[string]map[string]struct{}{},
@@ -141,6 +147,7 @@ func (r *records) apply(key string, e cluster.Entry, ok bool, d dirty, log *slog
 			r.markSetOf(d, a, name, true)
 		}
 		d.mark(Pods, name)
+		r.markJobOf(d, name)
 	case store.PrefixPending:
 		setValue(r.st.Pending, name, value, bad)
 		d.mark(Pods, name)
@@ -171,6 +178,8 @@ func (r *records) apply(key string, e cluster.Entry, ok bool, d dirty, log *slog
 	case store.PrefixStatefulSet:
 		setObject(r.st.StatefulSets, name, value, bad)
 		d.mark(StatefulSets, name)
+	case store.PrefixJob, store.PrefixCronJob, store.PrefixJobRecord, store.PrefixCronRecord:
+		r.applyJobRecord(prefix, name, value, d, bad)
 	case store.KeyNetworkSettings:
 		r.st.Network = nil
 		if value != nil {
@@ -183,6 +192,7 @@ func (r *records) apply(key string, e cluster.Entry, ok bool, d dirty, log *slog
 	case store.PrefixStatus:
 		setValue(r.st.Status, name, value, bad)
 		d.mark(Pods, name)
+		r.markJobOf(d, name)
 		if a, ok := r.st.Assignments[name]; ok {
 			d.mark(Deployments, ownerKey(a))
 			r.markSetOf(d, a, name, true)

@@ -29,9 +29,11 @@ const (
 	Namespaces  Kind = "namespaces"
 	// StatefulSets are the StatefulSets with a status counted from their pods.
 	StatefulSets Kind = "statefulsets"
+	Jobs         Kind = "jobs"
+	CronJobs     Kind = "cronjobs"
 )
 
-var kinds = []Kind{Pods, Deployments, Services, Ingresses, Nodes, ConfigMaps, Secrets, Claims, DaemonSets, Namespaces, StatefulSets}
+var kinds = []Kind{Pods, Deployments, Services, Ingresses, Nodes, ConfigMaps, Secrets, Claims, DaemonSets, Namespaces, StatefulSets, Jobs, CronJobs}
 
 // Shapes make the API's objects of the records. They are the functions that shape the
 // API's lists, given to the view so that an object looks the same listed, got or watched;
@@ -85,6 +87,7 @@ func (v *View) reshape(d dirty) {
 	for _, key := range slices.Sorted(maps.Keys(d[StatefulSets])) {
 		v.reshapeStatefulSet(key)
 	}
+	v.reshapeJobs(d)
 	reshapeStored(v, d, ConfigMaps, v.rec.st.ConfigMaps)
 	reshapeStored(v, d, Secrets, v.rec.st.Secrets)
 	if len(d[Nodes]) > 0 {

@@ -105,6 +105,8 @@ func resourceName(kind string) string {
 		return "ingress.networking.k8s.io"
 	case manifest.KindStatefulSet:
 		return "statefulset.apps"
+	case "Job", "CronJob":
+		return strings.ToLower(kind) + ".batch"
 	}
 	return strings.ToLower(kind)
 }

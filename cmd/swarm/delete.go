@@ -19,7 +19,7 @@ var kinds = map[string]string{
 	"pods": "Pod", "deployments": "Deployment", "services": "Service", "ingresses": "Ingress",
 	"configmaps": "ConfigMap", "secrets": "Secret", "persistentvolumeclaims": "PersistentVolumeClaim",
 	"daemonsets": "DaemonSet", "statefulsets": "StatefulSet",
-	"namespaces": "Namespace",
+	"namespaces": "Namespace", "jobs": "Job", "cronjobs": "CronJob",
 }
 
 func newDeleteCommand() *cobra.Command {
@@ -31,7 +31,8 @@ func newDeleteCommand() *cobra.Command {
 		Example: `  swarm delete -f app.yaml
   swarm delete deployment web
   swarm delete svc api -n shop
-  swarm delete namespace shop`,
+  swarm delete namespace shop
+  swarm delete job migrate`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if file == "" && len(args) != 2 || file != "" && len(args) != 0 {
 				return fmt.Errorf("give either -f FILE or KIND NAME, for example `swarm delete deployment web`")
@@ -48,7 +49,7 @@ func newDeleteCommand() *cobra.Command {
 			}
 			kind, ok := kinds[resources[strings.ToLower(args[0])]]
 			if !ok {
-				return fmt.Errorf("unknown kind %q: use pod, deployment, statefulset, daemonset, service, ingress, configmap, secret, pvc or namespace", args[0])
+				return fmt.Errorf("unknown kind %q: use pod, deployment, statefulset, daemonset, job, cronjob, service, ingress, configmap, secret, pvc or namespace", args[0])
 			}
 			return deleteObject(c, kind, namespace, args[1], cmd.OutOrStdout())
 		},

@@ -31,6 +31,8 @@ var resources = map[string]string{
 	"daemonset": "daemonsets", "daemonsets": "daemonsets", "ds": "daemonsets",
 	"namespace": "namespaces", "namespaces": "namespaces", "ns": "namespaces",
 	"statefulset": "statefulsets", "statefulsets": "statefulsets", "sts": "statefulsets",
+	"job": "jobs", "jobs": "jobs",
+	"cronjob": "cronjobs", "cronjobs": "cronjobs", "cj": "cronjobs",
 }
 
 type getOptions struct {
@@ -44,7 +46,7 @@ type getOptions struct {
 func newGetCommand() *cobra.Command {
 	var o getOptions
 	cmd := &cobra.Command{
-		Use:   "get pods|deployments|statefulsets|daemonsets|services|ingresses|configmaps|secrets|pvc|namespaces|nodes|events [NAME]",
+		Use:   "get pods|deployments|statefulsets|daemonsets|jobs|cronjobs|services|ingresses|configmaps|secrets|pvc|namespaces|nodes|events [NAME]",
 		Short: "List objects of the cluster, as kubectl does",
 		Example: `  swarm get pods
   swarm get deployments -A
@@ -57,9 +59,11 @@ func newGetCommand() *cobra.Command {
   swarm get pvc
   swarm get sts -o wide
   swarm get ds -o wide
+  swarm get jobs
+  swarm get cronjobs -o wide
   swarm get namespaces`,
 		Args:      cobra.RangeArgs(1, 2),
-		ValidArgs: []string{"pods", "deployments", "statefulsets", "daemonsets", "services", "ingresses", "configmaps", "secrets", "pvc", "namespaces", "nodes", "events"},
+		ValidArgs: []string{"pods", "deployments", "statefulsets", "daemonsets", "jobs", "cronjobs", "services", "ingresses", "configmaps", "secrets", "pvc", "namespaces", "nodes", "events"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := o.client.client()
 			if err != nil {
@@ -82,7 +86,7 @@ func newGetCommand() *cobra.Command {
 func runGet(c *client, o getOptions, what string, out io.Writer) error {
 	path, ok := resources[strings.ToLower(what)]
 	if !ok {
-		return fmt.Errorf("unknown resource type %q: use pods, deployments, statefulsets, daemonsets, services, ingresses, configmaps, secrets, pvc, namespaces, nodes or events", what)
+		return fmt.Errorf("unknown resource type %q: use pods, deployments, statefulsets, daemonsets, jobs, cronjobs, services, ingresses, configmaps, secrets, pvc, namespaces, nodes or events", what)
 	}
 	switch o.output {
 	case "", "wide", "json", "yaml":
@@ -158,6 +162,10 @@ func runGet(c *client, o getOptions, what string, out io.Writer) error {
 		return printTable(tw, raw.Items, ns, daemonSetRow(wide, time.Now()))
 	case "namespaces":
 		return printTable(tw, raw.Items, false, namespaceRow(time.Now()))
+	case "jobs":
+		return printTable(tw, raw.Items, ns, jobRow(wide, time.Now()))
+	case "cronjobs":
+		return printTable(tw, raw.Items, ns, cronJobRow(wide, time.Now()))
 	default:
 		return printTable(tw, raw.Items, false, nodeRow(wide))
 	}

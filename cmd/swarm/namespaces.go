@@ -96,7 +96,7 @@ func namespaceRow(now time.Time) row[corev1.Namespace] {
 // namespaceContent are the lists counted in the description of a namespace being
 // deleted, with the resource names Kubernetes gives them in its conditions.
 var namespaceContent = []struct{ path, resource string }{
-	{"deployments", "deployments.apps"}, {"statefulsets", "statefulsets.apps"}, {"daemonsets", "daemonsets.apps"}, {"pods", "pods"}, {"services", "services"},
+	{"deployments", "deployments.apps"}, {"statefulsets", "statefulsets.apps"}, {"daemonsets", "daemonsets.apps"}, {"jobs", "jobs.batch"}, {"cronjobs", "cronjobs.batch"}, {"pods", "pods"}, {"services", "services"},
 	{"ingresses", "ingresses.networking.k8s.io"}, {"configmaps", "configmaps"},
 	{"secrets", "secrets"}, {"persistentvolumeclaims", "persistentvolumeclaims"},
 }
