@@ -57,7 +57,9 @@ type claimPod struct {
 		Phase, Message    string
 		ContainerStatuses []struct {
 			Ready bool
-			State struct{ Running *struct{ StartedAt time.Time } }
+			State struct {
+				Running *struct{ StartedAt time.Time }
+			}
 		}
 	}
 }

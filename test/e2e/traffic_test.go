@@ -193,6 +193,13 @@ func TestServiceDiscoveryAndIngress(t *testing.T) {
 				t.Errorf("from the client pod on n1, GET %s:8080: %q %v; want %s", ip, body, err, name)
 			}
 		}
+		// The node's agent loads the client's rules within about a second of the endpoints
+		// reaching its API, which may be after node 1's API showed the replicas ready: the
+		// Service answers once they are there, and then every time.
+		eventually(t, 5*time.Second, "the Service answering in the client pod", func() (bool, string) {
+			body, err := fromClient("/fetch?url=" + url.QueryEscape("http://web:8080/"))
+			return err == nil && helloFrom.MatchString(body), fmt.Sprintf("%q %v", body, err)
+		})
 		seen := map[string]bool{}
 		for range 3 * nodeCount {
 			body, err := fromClient("/fetch?url=" + url.QueryEscape("http://web:8080/"))
