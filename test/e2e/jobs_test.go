@@ -129,8 +129,8 @@ func TestJobsRunToTheirEnd(t *testing.T) {
 }
 
 // A CronJob every minute runs exactly once a minute, also across a minute whose leader was
-// killed just before it: the Jobs are named after their scheduled minute, and the minutes
-// between the first and the last have one Job each.
+// killed just before it (its agent, then its machine): the Jobs are named after their
+// scheduled minute, and the minutes between the first and the last have one Job each.
 func TestCronJobOncePerMinuteWhileTheLeaderIsKilled(t *testing.T) {
 	needRig(t)
 	apply(t, `apiVersion: batch/v1
@@ -164,19 +164,39 @@ spec:
 	}
 	eventually(t, 2*time.Minute, "the first run", func() (bool, string) { n := ticks(); return len(n) > 0, fmt.Sprint(n) })
 	for round := 0; round < 2; round++ {
-		// A few seconds before the next minute, kill the leader's agent: the next leader
-		// (or the same one, restarted by its unit) makes that minute's run, once.
+		// A few seconds before the next minute, kill the leader: first its agent, which its
+		// unit restarts, then its machine (PID 1), which stays down for 20 s. The next leader
+		// (or the same one, restarted) makes that minute's run, once.
 		wait := time.Until(time.Now().Truncate(time.Minute).Add(time.Minute - 3*time.Second))
 		if wait < 0 {
 			wait += time.Minute
 		}
 		time.Sleep(wait)
 		leader := rigLeader(t)
-		if out, err := onNode(leader, "systemctl", "--user", "kill", "-s", "KILL", "swarm-agent"); err != nil {
-			t.Fatalf("kill the leader's agent on n%d: %v\n%s", leader, err, out)
+		if round == 0 {
+			if out, err := onNode(leader, "systemctl", "--user", "kill", "-s", "KILL", "swarm-agent"); err != nil {
+				t.Fatalf("kill the leader's agent on n%d: %v\n%s", leader, err, out)
+			}
+			t.Logf("killed the agent of the leader n%d at %s", leader, time.Now().Format(time.TimeOnly))
+			time.Sleep(20 * time.Second)
+			continue
 		}
-		t.Logf("killed the agent of the leader n%d at %s", leader, time.Now().Format(time.TimeOnly))
+		t.Cleanup(func() {
+			if _, err := rigCmd("pid", fmt.Sprint(leader)); err != nil {
+				if out, err := rigCmd("boot", fmt.Sprint(leader)); err != nil {
+					t.Errorf("rig boot %d: %v\n%s", leader, err, out)
+				}
+			}
+		})
+		if out, err := rigCmd("kill", fmt.Sprint(leader)); err != nil {
+			t.Fatalf("rig kill %d: %v\n%s", leader, err, out)
+		}
+		t.Logf("killed the machine of the leader n%d at %s", leader, time.Now().Format(time.TimeOnly))
 		time.Sleep(20 * time.Second)
+		if out, err := rigCmd("boot", fmt.Sprint(leader)); err != nil {
+			t.Fatalf("rig boot %d: %v\n%s", leader, err, out)
+		}
+		allReady(t, 1, 90*time.Second)
 	}
 	time.Sleep(70 * time.Second)
 	names := ticks()
@@ -198,8 +218,8 @@ spec:
 	}
 	jobs := rigJobs(t)
 	for _, n := range names[:len(names)-1] {
-		if c, _ := jobs[n].ended(); c != "Complete" {
-			t.Errorf("job %s: %+v, want Complete", n, jobs[n].Status)
+		if c, _ := jobs[n].ended(); c != "Complete" || jobs[n].Status.Succeeded != 1 {
+			t.Errorf("job %s: %+v, want Complete with one pod succeeded", n, jobs[n].Status)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -98,7 +99,13 @@ func kvReady(t *testing.T, tag string, within time.Duration) map[string]kvPod {
 				return false, fmt.Sprintf("%+v", pods)
 			}
 		}
-		return len(pods) == 3, fmt.Sprintf("%+v", pods)
+		ordinals := 0
+		for name := range pods {
+			if _, err := strconv.Atoi(strings.TrimPrefix(name, "kv-")); err == nil {
+				ordinals++
+			}
+		}
+		return ordinals == 3, fmt.Sprintf("%+v", pods)
 	})
 	return pods
 }
