@@ -29,7 +29,7 @@ func jobPods(st *store.State, j *batchv1.Job) []api.JobPod {
 		p := api.JobPod{Name: name, Phase: string(corev1.PodPending)}
 		if as, ok := st.Assignments[j.Namespace+"/"+name]; ok {
 			p.Node = as.Node
-			if s, ok := st.Status[j.Namespace+"/"+name]; ok && s.Node == as.Node && s.Phase != "" {
+			if s, ok := st.Status[j.Namespace+"/"+name]; ok && s.Describes(as) && s.Phase != "" {
 				p.Phase = string(s.Phase)
 			}
 		}

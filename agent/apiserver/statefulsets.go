@@ -115,7 +115,7 @@ func statefulSetView(st *store.State, key string, pods iter.Seq[string]) *appsv1
 			lowest, oldest = i, a.Pod.TemplateHash
 		}
 		ps, ok := st.Status[pk]
-		if !ok || ps.Node != a.Node || !ps.Ready {
+		if !ok || !ps.Describes(a) || !ps.Ready {
 			continue
 		}
 		status.ReadyReplicas++

@@ -74,7 +74,7 @@ func placedPod(key string, a store.Assignment, status map[string]store.PodStatus
 	p.Spec.NodeName = a.Node
 	p.Status.Phase = corev1.PodPending
 	p.Status.PodIP = a.PodIP
-	if s, ok := status[key]; ok && s.Node == a.Node {
+	if s, ok := status[key]; ok && s.Describes(a) {
 		p.Status.Phase = s.Phase
 		p.Status.HostIP = s.HostIP
 		if a.PodIP == "" {
@@ -166,7 +166,7 @@ func deploymentView(st *store.State, key string, pods iter.Seq[string], leaderFa
 		if a.Pod.TemplateHash == hash {
 			s.UpdatedReplicas++
 		}
-		if ps, ok := st.Status[pk]; ok && ps.Node == a.Node && ps.Ready {
+		if ps, ok := st.Status[pk]; ok && ps.Describes(a) && ps.Ready {
 			s.ReadyReplicas++
 			s.AvailableReplicas++
 		}

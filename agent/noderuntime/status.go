@@ -175,6 +175,7 @@ func (w *StatusWriter) merged(podKey string) store.PodStatus {
 		Message:      s.Error,
 		Ports:        s.Ports,
 		Containers:   s.Containers,
+		TemplateHash: s.TemplateHash,
 	}
 	if open, ok := w.ports[podKey]; ok {
 		ps.PortsOpen = &open

@@ -127,7 +127,7 @@ func jobPods(st *store.State) map[string][]scheduler.JobPodState {
 			continue
 		}
 		ps := scheduler.JobPodState{Name: a.Pod.Name, Node: a.Node}
-		if s, ok := st.Status[key]; ok && s.Node == a.Node {
+		if s, ok := st.Status[key]; ok && s.Describes(a) {
 			ps.Phase, ps.Restarts, ps.Message = s.Phase, int(s.RestartCount), s.Message
 			ps.ExitCode, ps.Reason = exitOf(s)
 		}

@@ -33,7 +33,7 @@ func schedulingInput(st *store.State, members []cluster.Member, removed map[stri
 		var status scheduler.PodStatus
 		// A status reported by another node (one that ran the pod before it moved) says
 		// nothing about this assignment.
-		if reported && s.Node == a.Node {
+		if reported && s.Describes(a) {
 			status = scheduler.PodStatus{Phase: s.Phase, Ready: s.Ready, ReadySince: s.ReadySince}
 		}
 		in.Assignments = append(in.Assignments, scheduler.Assignment{Pod: a.Pod, Node: a.Node, Status: status, PodIP: a.PodIP})

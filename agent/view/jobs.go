@@ -120,7 +120,7 @@ func readyJobPods(st *store.State, j *batchv1.Job, rec store.JobRecord) int {
 	for _, i := range rec.Active {
 		key := j.Namespace + "/" + manifest.JobPodName(j, i)
 		a, placed := st.Assignments[key]
-		if s, ok := st.Status[key]; placed && ok && s.Node == a.Node && s.Ready {
+		if s, ok := st.Status[key]; placed && ok && s.Describes(a) && s.Ready {
 			n++
 		}
 	}
