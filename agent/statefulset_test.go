@@ -12,7 +12,8 @@ import (
 )
 
 // statefulSetYAML is a StatefulSet named db of replicas pods of image, each with a claim
-// data-db-<i> from its volumeClaimTemplate.
+// data-db-<i> from its volumeClaimTemplate; a grace period of 1 s, so that a deleted pod is
+// made again 4 s later (the drain, the grace, a second).
 func statefulSetYAML(replicas int, image string) string {
 	return fmt.Sprintf(`apiVersion: apps/v1
 kind: StatefulSet
@@ -24,6 +25,7 @@ spec:
   template:
     metadata: {labels: {app: db}}
     spec:
+      terminationGracePeriodSeconds: 1
       containers:
         - name: main
           image: %s

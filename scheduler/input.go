@@ -30,6 +30,10 @@ type Input struct {
 	// delete: each is removed (Output.DeletedPods), and made again by the next plan, with
 	// the set's current template.
 	DeletePods map[string]bool
+	// HeldPods names the pods of StatefulSets deleted at the user's request whose old pod
+	// may still be stopping on its node, with when it may be made again: until then the
+	// plan does not make it (and Output.RecheckAt asks for a plan at that time).
+	HeldPods map[string]time.Time
 	// Assignments are the store's current pod -> node assignments, one per pod, with the
 	// status that the pod's node last reported.
 	Assignments []Assignment

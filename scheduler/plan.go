@@ -85,6 +85,7 @@ type planner struct {
 	newClaims   map[string]*corev1.PersistentVolumeClaim // made for StatefulSets' pods, by key
 	deletePods  map[string]bool                          // Input.DeletePods
 	deletedPods []string                                 // of those, the ones this plan deletes
+	heldUntil   time.Time                                // the first end of Input.HeldPods
 }
 
 func newPlanner(in Input) *planner {

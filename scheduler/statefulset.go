@@ -68,6 +68,14 @@ func (p *planner) addStatefulSets(in Input) {
 		set := newStatefulSet(key, s, in.Config, in.Now)
 		p.setByKey[key] = set
 		p.sets = append(p.sets, set)
+		for ordinal := range set.replicas {
+			if until, ok := in.HeldPods[s.Namespace+"/"+manifest.StatefulSetPodName(s.Name, ordinal)]; ok && in.Now.Before(until) {
+				set.held[ordinal] = true
+				if p.heldUntil.IsZero() || until.Before(p.heldUntil) {
+					p.heldUntil = until
+				}
+			}
+		}
 	}
 	sort.Slice(p.sets, func(i, j int) bool { return p.sets[i].key < p.sets[j].key })
 }
@@ -294,6 +302,9 @@ func (p *planner) statefulOutput(out *Output) {
 		if at := set.availableAt(); !at.IsZero() && (out.RecheckAt.IsZero() || at.Before(out.RecheckAt)) {
 			out.RecheckAt = at
 		}
+	}
+	if !p.heldUntil.IsZero() && (out.RecheckAt.IsZero() || p.heldUntil.Before(out.RecheckAt)) {
+		out.RecheckAt = p.heldUntil
 	}
 	out.DeletedPods = append([]string(nil), p.deletedPods...)
 	sort.Strings(out.DeletedPods)

@@ -279,8 +279,9 @@ func TestStatefulSetAndDeploymentOfOneName(t *testing.T) {
 	}
 }
 
-// A pod the user deletes is removed, and made again by the next plan, under its name, on
-// its claim's node, with the current template: how OnDelete takes a pod to a new one.
+// A pod the user deletes is removed, and made again, once its old pod had the time to stop,
+// under its name, on its claim's node, with the current template: how OnDelete takes a pod
+// to a new one.
 func TestStatefulSetDeletedPodMadeAgain(t *testing.T) {
 	in := converge(t, setInput(setNodes(), sts("web", 3, setOnDelete)), 10)
 	before := placement(in.Assignments)
@@ -296,6 +297,14 @@ func TestStatefulSetDeletedPodMadeAgain(t *testing.T) {
 	}
 	in = applySets(in, out)
 	in.DeletePods = nil
+	// While its old pod may still be stopping on its node, web-1 is not made again; the
+	// plan asks to be made again when the hold ends.
+	until := in.Now.Add(33 * time.Second)
+	in.HeldPods = map[string]time.Time{"default/web-1": until}
+	if out := Plan(in); len(out.Create) != 0 || !out.RecheckAt.Equal(until) {
+		t.Fatalf("while held: creates %v, recheck at %v; want nothing, and a plan at %v", keys(out.Create), out.RecheckAt, until)
+	}
+	in.Now = until
 	out = Plan(in)
 	if len(out.Create) != 1 || out.Create[0].Pod.Name != "web-1" || out.Create[0].Node != before["default/web-1"] ||
 		out.Create[0].Pod.Spec.Containers[0].Image != "example.org/db:2" {

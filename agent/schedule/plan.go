@@ -17,7 +17,8 @@ import (
 // names the members removed for good, which the membership lists as left.
 func schedulingInput(st *store.State, members []cluster.Member, removed map[string]bool, now time.Time, grace time.Duration, seed uint64) scheduler.Input {
 	in := scheduler.Input{Now: now, DeadGrace: grace, Seed: seed, RollingOut: rollingOut(st), Claims: claimInputs(st),
-		Config: configOf(st), StatefulSets: statefulSetInputs(st), DeletePods: podDeletionInputs(st)}
+		Config: configOf(st), StatefulSets: statefulSetInputs(st), DeletePods: podDeletionInputs(st),
+		HeldPods: heldPodInputs(st)}
 	for _, key := range sortedKeys(st.Deployments) {
 		in.Deployments = append(in.Deployments, st.Deployments[key])
 	}
@@ -135,7 +136,7 @@ func planChanges(st *store.State, out scheduler.Output, alloc netalloc.ServicePl
 	changes := append(allocationChanges(alloc), claimChanges(st, out, now)...)
 	changes = append(changes, daemonSetStatusChanges(st, out)...)
 	changes = append(changes, statefulSetClaimChanges(st, out)...)
-	changes = append(changes, podDeletionChanges(st, out)...)
+	changes = append(changes, podDeletionChanges(st, out, now)...)
 	created := map[string]bool{}
 	for _, c := range out.Create {
 		created[c.Pod.Key()] = true

@@ -2,12 +2,15 @@ package schedule
 
 import (
 	"fmt"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/podman-swarm/podman-swarm/agent/noderuntime"
 	"github.com/podman-swarm/podman-swarm/agent/store"
 	"github.com/podman-swarm/podman-swarm/manifest"
+	"github.com/podman-swarm/podman-swarm/quadlet"
 	"github.com/podman-swarm/podman-swarm/scheduler"
 )
 
@@ -31,29 +34,54 @@ func statefulSetClaimChanges(st *store.State, out scheduler.Output) []change {
 	return changes
 }
 
-// podDeletionChanges delete the requests to delete a pod that the plan served (it removes
-// the pod's assignment in the same write), and those about no pod of a StatefulSet that
-// the store assigns, which nothing would serve.
-func podDeletionChanges(st *store.State, out scheduler.Output) []change {
+// podDeletionChanges bring the requests to delete a pod up to date: a request the plan
+// served (it removes the pod's assignment) is written again with the time before which the
+// pod is not made again: its node's drain, its grace period and a second, by which its old
+// pod has stopped; a served request past that time goes, and so does one whose pod is not
+// a StatefulSet's pod assigned any more.
+func podDeletionChanges(st *store.State, out scheduler.Output, now time.Time) []change {
 	served := map[string]bool{}
 	for _, key := range out.DeletedPods {
 		served[key] = true
 	}
 	var changes []change
 	for _, key := range sortedKeys(st.PodDeletions) {
+		d := st.PodDeletions[key]
 		a, assigned := st.Assignments[key]
-		if served[key] || !assigned || a.Pod.OwnerKind != manifest.KindStatefulSet {
+		switch {
+		case served[key]:
+			d.Until = now.Add(noderuntime.DrainDelay + quadlet.GracePeriod(&a.Pod.Spec) + time.Second)
+			changes = append(changes, change{key: store.PodDeletionKey(key), value: store.MustJSON(d)})
+		case !d.Until.IsZero():
+			if !now.Before(d.Until) {
+				changes = append(changes, change{key: store.PodDeletionKey(key), delete: true})
+			}
+		case !assigned || a.Pod.OwnerKind != manifest.KindStatefulSet:
 			changes = append(changes, change{key: store.PodDeletionKey(key), delete: true})
 		}
 	}
 	return changes
 }
 
-// podDeletionInputs are the pods the user asked to delete.
+// podDeletionInputs are the pods the user asked to delete that are not removed yet.
 func podDeletionInputs(st *store.State) map[string]bool {
 	out := make(map[string]bool, len(st.PodDeletions))
-	for key := range st.PodDeletions {
-		out[key] = true
+	for key, d := range st.PodDeletions {
+		if d.Until.IsZero() {
+			out[key] = true
+		}
+	}
+	return out
+}
+
+// heldPodInputs are the pods removed at the user's request that may still be stopping,
+// with when they may be made again.
+func heldPodInputs(st *store.State) map[string]time.Time {
+	out := map[string]time.Time{}
+	for key, d := range st.PodDeletions {
+		if !d.Until.IsZero() {
+			out[key] = d.Until
+		}
 	}
 	return out
 }

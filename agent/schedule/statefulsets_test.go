@@ -3,6 +3,7 @@ package schedule
 import (
 	"encoding/json"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -13,9 +14,12 @@ import (
 )
 
 // The leader writes the claims a plan made for StatefulSets, unless one of that name is
-// stored already, with an empty lineage; it deletes the pod deletions it served and those
-// about no StatefulSet's pod, and keeps the others for a later plan.
+// stored already, with an empty lineage; it marks the pod deletions it served with the time
+// before which the pod is not made again (the node's drain, the pod's grace period and a
+// second), deletes those past that time and those about no StatefulSet's pod, and keeps
+// the others for a later plan.
 func TestStatefulSetChanges(t *testing.T) {
+	now := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
 	stored := &corev1.PersistentVolumeClaim{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "data-db-0"}}
 	sts := func(name string) store.Assignment {
 		return store.Assignment{Pod: manifest.Pod{Namespace: "default", Name: name, Owner: "db", OwnerKind: manifest.KindStatefulSet}, Node: "n1"}
@@ -28,6 +32,7 @@ func TestStatefulSetChanges(t *testing.T) {
 		},
 		PodDeletions: map[string]store.PodDeletion{
 			"default/db-0": {Node: "n1"}, "default/db-1": {Node: "n1"}, "default/db-7": {Node: "n1"}, "default/web-x": {Node: "n1"},
+			"default/db-2": {Node: "n1", Until: now.Add(-time.Millisecond)}, "default/db-3": {Node: "n1", Until: now.Add(time.Second)},
 		},
 	}
 	out := scheduler.Output{
@@ -49,13 +54,21 @@ func TestStatefulSetChanges(t *testing.T) {
 		t.Errorf("claim written as %+v", c.TypeMeta)
 	}
 	var deleted []string
-	for _, ch := range podDeletionChanges(st, out) {
+	for _, ch := range podDeletionChanges(st, out, now) {
 		if !ch.delete {
-			t.Errorf("%s written, want only deletes", ch.key)
+			var d store.PodDeletion
+			if err := json.Unmarshal(ch.value, &d); err != nil {
+				t.Fatal(err)
+			}
+			// db-0's pod has Kubernetes' default grace period, 30 s.
+			if ch.key != "poddeletion/default/db-0" || !d.Until.Equal(now.Add(33*time.Second)) {
+				t.Errorf("%s written as %+v, want db-0's served request held until 33 s from now", ch.key, d)
+			}
+			continue
 		}
 		deleted = append(deleted, ch.key)
 	}
-	want := []string{"poddeletion/default/db-0", "poddeletion/default/db-7", "poddeletion/default/web-x"}
+	want := []string{"poddeletion/default/db-2", "poddeletion/default/db-7", "poddeletion/default/web-x"}
 	if len(deleted) != len(want) {
 		t.Fatalf("deletes %v, want %v", deleted, want)
 	}
@@ -63,5 +76,8 @@ func TestStatefulSetChanges(t *testing.T) {
 		if deleted[i] != want[i] {
 			t.Errorf("deletes %v, want %v", deleted, want)
 		}
+	}
+	if in, held := podDeletionInputs(st), heldPodInputs(st); len(in) != 4 || in["default/db-3"] || !held["default/db-3"].Equal(now.Add(time.Second)) {
+		t.Errorf("requests to serve %v, held %v", in, held)
 	}
 }

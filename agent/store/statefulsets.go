@@ -10,9 +10,12 @@ const PrefixStatefulSet = "statefulset/"
 
 // PrefixPodDeletion holds the requests to delete a pod of a StatefulSet (`swarm delete pod
 // NAME`): PodDeletion (JSON) under poddeletion/<ns>/<pod>, written by the API. The leader
-// removes the pod's assignment and the request in one write; the StatefulSet then makes
-// the pod again, under its name, with its current template (how OnDelete takes a pod to a
-// new template, and how one pod is restarted).
+// removes the pod's assignment and marks the request served in one write; once the old pod
+// had the time to stop (its node's drain and its grace period, see Until), the request goes
+// and the StatefulSet makes the pod again, under its name, with its current template (how
+// OnDelete takes a pod to a new template, and how one pod is restarted). Made again sooner,
+// the pod would come back to its node while it still ran there, which keeps it running as
+// it was (a pod that comes back while it drains is not stopped), and nothing would restart.
 const PrefixPodDeletion = "poddeletion/"
 
 // PodDeletionKey is the key of the request to delete a pod, by the pod's key.
@@ -24,4 +27,6 @@ type PodDeletion struct {
 	// of the pod to another node is still honoured, it was about that pod.
 	Node      string    `json:"node"`
 	Requested time.Time `json:"requested"`
+	// Until is set when the leader removed the pod: the pod is not made again before it.
+	Until time.Time `json:"until,omitzero"`
 }

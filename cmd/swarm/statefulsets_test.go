@@ -13,7 +13,8 @@ import (
 )
 
 // parallelSet is a StatefulSet whose pods start at once: the agent of these tests runs
-// nothing, so no pod turns ready for OrderedReady to go on.
+// nothing, so no pod turns ready for OrderedReady to go on. A deleted pod is made again 4 s
+// later (the drain, its 1 s grace period, a second).
 const parallelSet = `apiVersion: apps/v1
 kind: StatefulSet
 metadata: {name: db}
@@ -25,6 +26,7 @@ spec:
   template:
     metadata: {labels: {app: db}}
     spec:
+      terminationGracePeriodSeconds: 1
       containers:
       - name: db
         image: localhost/db:1
