@@ -28,7 +28,8 @@ func (a *Server) listPods(c echo.Context) error {
 // holdsBack tells whether to answer a plain list (no watch, no selector) from the whole
 // store: while the leader says it cannot write its store.
 func (a *Server) holdsBack(c echo.Context) bool {
-	return c.QueryParam("watch") == "" && c.QueryParam("fieldSelector") == "" && a.leaderStoreFailure() != ""
+	return c.QueryParam("watch") == "" && c.QueryParam("fieldSelector") == "" && c.QueryParam("labelSelector") == "" &&
+		a.leaderStoreFailure() != ""
 }
 
 // podViews are the pods of the store, with those not recorded yet shown as the leader's
