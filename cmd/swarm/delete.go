@@ -14,14 +14,6 @@ import (
 	"github.com/podman-swarm/podman-swarm/manifest"
 )
 
-// kinds maps what a user may type to the kind the API knows.
-var kinds = map[string]string{
-	"pods": "Pod", "deployments": "Deployment", "services": "Service", "ingresses": "Ingress",
-	"configmaps": "ConfigMap", "secrets": "Secret", "persistentvolumeclaims": "PersistentVolumeClaim",
-	"daemonsets": "DaemonSet", "statefulsets": "StatefulSet",
-	"namespaces": "Namespace", "jobs": "Job", "cronjobs": "CronJob",
-}
-
 func newDeleteCommand() *cobra.Command {
 	var file, namespace string
 	var co clientOptions

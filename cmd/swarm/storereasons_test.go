@@ -76,7 +76,7 @@ func TestGetAndDescribeShowWhyPodsAreNotPlaced(t *testing.T) {
 	getPods := func(out *bytes.Buffer) error {
 		return runGet(c, getOptions{namespace: "default", output: "wide"}, "pods", out)
 	}
-	waitOutput(t, "3 pods recorded", getPods, `(?m)^web-\S+\s+0/1\s+Pending\s+0\s+10\.42\.\d+\.\d+\s+n1\s+<none>$`,
+	waitOutput(t, "3 pods recorded", getPods, `(?m)^web-\S+\s+0/1\s+Pending\s+0\s+(<unknown>|\d+[smhd])\s+10\.42\.\d+\.\d+\s+n1\s+<none>$`,
 		`(?s)(port 8080/TCP in use.*){2}`)
 	fillStore(t, a)
 	if err := runScale(c, "default", "deployment/web", 5, &bytes.Buffer{}); err != nil {
@@ -89,7 +89,7 @@ func TestGetAndDescribeShowWhyPodsAreNotPlaced(t *testing.T) {
 	var unplaced []string
 	for _, line := range strings.Split(out, "\n") {
 		if strings.HasSuffix(line, why) {
-			if !regexp.MustCompile(`^web-\S+\s+0/1\s+Pending\s+0\s+<none>\s+`).MatchString(line) {
+			if !regexp.MustCompile(`^web-\S+\s+0/1\s+Pending\s+0\s+(<unknown>|\d+[smhd])\s+<none>\s+`).MatchString(line) {
 				t.Errorf("pod line %q", line)
 			}
 			unplaced = append(unplaced, strings.Fields(line)[0])
