@@ -197,3 +197,64 @@ func TestGetWatch(t *testing.T) {
 		t.Errorf("swarm get svc -o name -w:\n%s", got)
 	}
 }
+
+// delete takes KIND/NAME, several names, and a label selector (or --all) over several
+// kinds, as kubectl delete does.
+func TestDeleteWithSelectors(t *testing.T) {
+	_, swarm := selectorsCluster(t)
+	if out, err := swarm("delete", "deploy,svc", "-l", "app=web"); err != nil || out != "deployment.apps/web deleted\nservice/web deleted\n" {
+		t.Errorf("delete deploy,svc -l app=web: %v\n%s", err, out)
+	}
+	if out, err := swarm("get", "deploy,svc", "-o", "name"); err != nil || out != "deployment.apps/api\nservice/api\n" {
+		t.Errorf("left: %v\n%s", err, out)
+	}
+	if out, err := swarm("delete", "svc", "-l", "app=web"); err != nil || out != "No resources found\n" {
+		t.Errorf("delete what no longer is: %v\n%s", err, out)
+	}
+	if out, err := swarm("delete", "svc/api", "deployment/api"); err != nil || out != "service/api deleted\ndeployment.apps/api deleted\n" {
+		t.Errorf("delete svc/api deployment/api: %v\n%s", err, out)
+	}
+	waitFor(t, 10*time.Second, "the pods gone", func() bool {
+		out, err := swarm("get", "pods")
+		return err == nil && out == "No resources found in default namespace.\n"
+	})
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"delete", "deploy"}, "resource(s) were provided, but no name was specified: give a NAME, -l SELECTOR or --all"},
+		{[]string{"delete", "deploy", "web", "-l", "app=web"}, "name cannot be provided when a selector is specified"},
+		{[]string{"delete", "deploy", "-l", "app=web", "--all"}, "cannot set --all and --selector at the same time"},
+		{[]string{"delete", "deploy", "-l", "app in web"}, `invalid label selector "app in web": unable to parse requirement`},
+		{[]string{"delete", "nodes", "--all"}, `unknown kind "nodes"`},
+		{[]string{"delete", "replicaset", "x"}, `unknown resource type "replicaset"`},
+	} {
+		out, err := swarm(c.args...)
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") || out != "" {
+			t.Errorf("swarm %s: %v\n%s\nwant an error with %q", strings.Join(c.args, " "), err, out, c.want)
+		}
+	}
+}
+
+// selectPods, which logs -l reads, lists the pods a label selector matches.
+func TestSelectPods(t *testing.T) {
+	c, _ := selectorsCluster(t)
+	pods, err := selectPods(c, "default", false, "app=api")
+	if err != nil || len(pods) != 3 {
+		t.Fatalf("pods of app=api: %v %d", err, len(pods))
+	}
+	for _, p := range pods {
+		if p.Labels["app"] != "api" || !strings.HasPrefix(p.Name, "api-") {
+			t.Errorf("pod %s with labels %v", p.Name, p.Labels)
+		}
+	}
+	if pods, err := selectPods(c, "shop", false, "app=api"); err != nil || len(pods) != 0 {
+		t.Errorf("in shop: %v %d", err, len(pods))
+	}
+	if pods, err := selectPods(c, "shop", true, ""); err != nil || len(pods) != 5 {
+		t.Errorf("everywhere: %v %d", err, len(pods))
+	}
+	if _, err := selectPods(c, "default", false, "app in api"); err == nil || !strings.Contains(err.Error(), "invalid label selector") {
+		t.Errorf("a bad selector: %v", err)
+	}
+}
