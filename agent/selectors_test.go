@@ -8,6 +8,10 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/podman-swarm/podman-swarm/agent/store"
 	"github.com/podman-swarm/podman-swarm/api"
 )
 
@@ -81,5 +85,42 @@ func TestSelectorsOverTheAPI(t *testing.T) {
 	}
 	if want := []string{"ADDED default/db", "DELETED default/web"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("the watch saw %v, want %v", got, want)
+	}
+}
+
+// Events, read from the store rather than the view, take the same selectors, with the
+// fields Kubernetes selects events by.
+func TestEventSelectors(t *testing.T) {
+	a := startAgents(t, 1, nil)[0]
+	for _, ev := range []corev1.Event{
+		{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "web.1", Labels: map[string]string{"team": "a"}},
+			InvolvedObject: corev1.ObjectReference{Kind: "Pod", Name: "web-1", Namespace: "default"}, Reason: "Scheduled", Type: corev1.EventTypeNormal},
+		{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "svc.1"},
+			InvolvedObject: corev1.ObjectReference{Kind: "Service", Name: "web", Namespace: "default"}, Reason: "Conflict", Type: corev1.EventTypeWarning},
+	} {
+		if _, err := a.Node().Put(store.EventKey(ev.Namespace, ev.Name), store.MustJSON(ev)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		q    url.Values
+		want []string
+	}{
+		{url.Values{"fieldSelector": {"involvedObject.kind=Pod"}}, []string{"default/web.1"}},
+		{url.Values{"fieldSelector": {"type=Warning,involvedObject.name=web"}}, []string{"default/svc.1"}},
+		{url.Values{"fieldSelector": {"reason!=Conflict"}, "labelSelector": {"team=a"}}, []string{"default/web.1"}},
+		{url.Values{"labelSelector": {"team=b"}}, nil},
+	} {
+		var l corev1.EventList
+		if code := call(t, a, "GET", "/api/v1/events?"+c.q.Encode(), "", nil, &l); code != http.StatusOK {
+			t.Fatalf("events %v: HTTP %d", c.q, code)
+		}
+		var got []string
+		for _, ev := range l.Items {
+			got = append(got, ev.Namespace+"/"+ev.Name)
+		}
+		if !reflect.DeepEqual(got, c.want) {
+			t.Errorf("events %v: %v, want %v", c.q, got, c.want)
+		}
 	}
 }
