@@ -106,28 +106,8 @@ func runGetArgs(ctx context.Context, c *client, o getOptions, args []string, out
 	if err != nil {
 		return err
 	}
-	if err := checkSelectors(o.selector, o.fieldSelector); err != nil {
+	if err := checkGetOptions(o, reqs); err != nil {
 		return err
-	}
-	if o.selector != "" || o.fieldSelector != "" {
-		for _, r := range reqs {
-			if len(r.names) > 0 {
-				return fmt.Errorf("name cannot be provided when a selector is specified")
-			}
-		}
-	}
-	if o.sortBy != "" {
-		if _, err := relaxedJSONPath(o.sortBy); err != nil {
-			return err
-		}
-	}
-	if o.watch {
-		if len(reqs) != 1 {
-			return fmt.Errorf("you may only specify a single resource type with --watch")
-		}
-		if reqs[0].resource == "events" {
-			return fmt.Errorf("events cannot be watched: list them again with swarm get events")
-		}
 	}
 	if o.watch {
 		return watchGet(ctx, c, o, format, reqs[0], out)
@@ -156,11 +136,44 @@ func runGetArgs(ctx context.Context, c *client, o getOptions, args []string, out
 	return nil
 }
 
-// printFetched prints what was fetched in format.
+// checkGetOptions refuses, before anything is fetched, the flags that do not go together
+// and a malformed selector or sort path.
+func checkGetOptions(o getOptions, reqs []getRequest) error {
+	if err := checkSelectors(o.selector, o.fieldSelector); err != nil {
+		return err
+	}
+	if o.selector != "" || o.fieldSelector != "" {
+		for _, r := range reqs {
+			if len(r.names) > 0 {
+				return fmt.Errorf("name cannot be provided when a selector is specified")
+			}
+		}
+	}
+	if o.sortBy != "" {
+		if _, err := relaxedJSONPath(o.sortBy); err != nil {
+			return err
+		}
+	}
+	if o.watch {
+		if len(reqs) != 1 {
+			return fmt.Errorf("you may only specify a single resource type with --watch")
+		}
+		if reqs[0].resource == "events" {
+			return fmt.Errorf("events cannot be watched: list them again with swarm get events")
+		}
+	}
+	return nil
+}
+
+// printFetched prints what was fetched in format; nothing but the errors when every name
+// asked for is missing.
 func printFetched(out io.Writer, o getOptions, format outputFormat, got []fetched, someMissing bool) error {
 	var all []printed
 	for _, f := range got {
 		all = append(all, f.items...)
+	}
+	if len(all) == 0 && someMissing {
+		return nil
 	}
 	switch format.format {
 	case "", "wide":
@@ -168,9 +181,7 @@ func printFetched(out io.Writer, o getOptions, format outputFormat, got []fetche
 		return printObjects(out, format, all, document(got), o.noHeaders)
 	}
 	if len(all) == 0 {
-		if !someMissing {
-			noResources(out, o, got)
-		}
+		noResources(out, o, got)
 		return nil
 	}
 	now := time.Now()

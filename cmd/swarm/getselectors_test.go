@@ -258,3 +258,24 @@ func TestSelectPods(t *testing.T) {
 		t.Errorf("a bad selector: %v", err)
 	}
 }
+
+// An object asked for by name that is not there prints nothing but the error, in every
+// format; one that is prints alone, not in a List.
+func TestGetNamedInEveryFormat(t *testing.T) {
+	_, swarm := selectorsCluster(t)
+	for _, o := range []string{"", "yaml", "json", "name", "jsonpath={.kind}"} {
+		out, err := swarm("get", "deploy", "nope", "-o", o)
+		if err == nil || err.Error() != `deployments "nope" not found in namespace default` || out != "" {
+			t.Errorf("get deploy nope -o %q: %v\n%s", o, err, out)
+		}
+	}
+	if out, err := swarm("get", "deploy/web", "-o", "jsonpath={.kind}/{.metadata.name}"); err != nil || out != "Deployment/web" {
+		t.Errorf("get deploy/web -o jsonpath: %v %q", err, out)
+	}
+	if out, err := swarm("get", "deploy", "web", "api", "-o", "jsonpath={.kind}:{.items[*].metadata.name}"); err != nil || out != "List:web api" {
+		t.Errorf("get deploy web api -o jsonpath: %v %q", err, out)
+	}
+	if out, err := swarm("get", "deploy,svc", "-o", "jsonpath={.kind}:{.items[*].kind}"); err != nil || out != "List:Deployment Deployment Service Service" {
+		t.Errorf("get deploy,svc -o jsonpath: %v %q", err, out)
+	}
+}
