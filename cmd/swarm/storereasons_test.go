@@ -98,6 +98,16 @@ func TestGetAndDescribeShowWhyPodsAreNotPlaced(t *testing.T) {
 	if len(unplaced) != 2 {
 		t.Fatalf("%d pods not placed, want 2:\n%s", len(unplaced), out)
 	}
+	// A label selector lists them too; one that matches nothing, none.
+	var selected bytes.Buffer
+	if err := runGet(c, getOptions{namespace: "default", selector: "app=web", output: "name"}, "pods", &selected); err != nil ||
+		!strings.Contains(selected.String(), "pod/"+unplaced[0]+"\n") || !strings.Contains(selected.String(), "pod/"+unplaced[1]+"\n") {
+		t.Errorf("get pods -l app=web: %v\n%s", err, selected.String())
+	}
+	selected.Reset()
+	if err := runGet(c, getOptions{namespace: "default", selector: "app=db"}, "pods", &selected); err != nil || selected.String() != "No resources found in default namespace.\n" {
+		t.Errorf("get pods -l app=db: %v\n%s", err, selected.String())
+	}
 	var desc bytes.Buffer
 	if err := runDescribeKind(c, "pod", "default", unplaced[0], &desc); err != nil ||
 		!regexp.MustCompile(`(?m)^Node:\s+<none>$`).MatchString(desc.String()) ||
