@@ -230,7 +230,7 @@ func TestPodsByNode(t *testing.T) {
 	if code := call(t, a, "GET", "/api/v1/services?fieldSelector=spec.nodeName%3Dn1", "", nil, &e); code != http.StatusBadRequest {
 		t.Errorf("a field selector on services: HTTP %d %+v", code, e)
 	}
-	if code := call(t, a, "GET", "/api/v1/pods?fieldSelector=metadata.name%3Dx", "", nil, &e); code != http.StatusBadRequest {
+	if code := call(t, a, "GET", "/api/v1/pods?fieldSelector=spec.hostname%3Dx", "", nil, &e); code != http.StatusBadRequest {
 		t.Errorf("an unknown field: HTTP %d %+v", code, e)
 	}
 }

@@ -10,9 +10,13 @@ import (
 )
 
 // listEvents answers the events of the cluster, the one seen last at the end: all, or those
-// of a namespace (?namespace=) and of an object (?object=NAME or KIND/NAME).
+// of a namespace (?namespace=) and of an object (?object=NAME or KIND/NAME), and those the
+// selectors match (?labelSelector=, ?fieldSelector=).
 func (a *Server) listEvents(c echo.Context) error {
-	evs := events.Read(a.node, events.Filter{Namespace: c.QueryParam("namespace"), Object: c.QueryParam("object")}, a.log)
+	evs, err := selectEvents(c, events.Read(a.node, events.Filter{Namespace: c.QueryParam("namespace"), Object: c.QueryParam("object")}, a.log))
+	if err != nil {
+		return err
+	}
 	items := make([]any, len(evs))
 	for i, ev := range evs {
 		items[i] = ev

@@ -3,9 +3,11 @@ package apiserver
 import (
 	"fmt"
 	"net/http"
+	"slices"
 
 	"github.com/labstack/echo/v4"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/podman-swarm/podman-swarm/agent/store"
 	"github.com/podman-swarm/podman-swarm/agent/view"
@@ -20,15 +22,32 @@ import (
 
 func (a *Server) listPods(c echo.Context) error {
 	if a.holdsBack(c) {
-		return c.JSON(http.StatusOK, api.NewList(a.podViews(store.Read(a.node, a.log), c.QueryParam("namespace"))))
+		return heldBackList(c, a.podViews(store.Read(a.node, a.log), c.QueryParam("namespace")))
 	}
 	return a.serveList(c, view.Pods)
 }
 
-// holdsBack tells whether to answer a plain list (no watch, no selector) from the whole
-// store: while the leader says it cannot write its store.
+// holdsBack tells whether to answer a list (no watch, no field selector: a node lists its
+// own pods by field from the view) from the whole store: while the leader says it cannot
+// write its store.
 func (a *Server) holdsBack(c echo.Context) bool {
 	return c.QueryParam("watch") == "" && c.QueryParam("fieldSelector") == "" && a.leaderStoreFailure() != ""
+}
+
+// heldBackList answers items, read from the whole store, as a list, with those its
+// ?labelSelector= matches.
+func heldBackList(c echo.Context, items []any) error {
+	sel, err := labelSelector(c.QueryParam("labelSelector"))
+	if err != nil {
+		return err
+	}
+	if sel != nil {
+		items = slices.DeleteFunc(items, func(it any) bool {
+			o, ok := it.(metav1.Object)
+			return !ok || !sel.Matches(labels.Set(o.GetLabels()))
+		})
+	}
+	return c.JSON(http.StatusOK, api.NewList(items))
 }
 
 // podViews are the pods of the store, with those not recorded yet shown as the leader's
@@ -49,7 +68,7 @@ func (a *Server) leaderStoreFailure() string {
 
 func (a *Server) listDeployments(c echo.Context) error {
 	if a.holdsBack(c) {
-		return c.JSON(http.StatusOK, api.NewList(a.deploymentViews(store.Read(a.node, a.log), c.QueryParam("namespace"))))
+		return heldBackList(c, a.deploymentViews(store.Read(a.node, a.log), c.QueryParam("namespace")))
 	}
 	return a.serveList(c, view.Deployments)
 }

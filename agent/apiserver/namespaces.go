@@ -36,16 +36,21 @@ func objectKeyOf(kind, namespace, name string) string {
 }
 
 // listNamespaces answers every Namespace: they are in no namespace, so ?namespace= narrows
-// nothing, as kubectl get namespaces -n x lists them all.
+// nothing, as kubectl get namespaces -n x lists them all; the selectors do.
 func (a *Server) listNamespaces(c echo.Context) error {
+	f, err := listFilter(c, view.Namespaces)
+	if err != nil {
+		return err
+	}
+	f.Namespace = ""
 	watch, err := watchParam(c)
 	if err != nil {
 		return err
 	}
 	if watch {
-		return a.serveWatch(c, view.Namespaces, view.Filter{})
+		return a.serveWatch(c, view.Namespaces, f)
 	}
-	items, version := a.view.List(view.Namespaces, view.Filter{})
+	items, version := a.view.List(view.Namespaces, f)
 	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, listBody(version, items))
 }
 

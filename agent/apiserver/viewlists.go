@@ -6,8 +6,6 @@ import (
 	"strconv"
 
 	"github.com/labstack/echo/v4"
-	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/apimachinery/pkg/selection"
 
 	"github.com/podman-swarm/podman-swarm/agent/view"
 )
@@ -68,27 +66,6 @@ func listBody(version uint64, items [][]byte) []byte {
 		b = append(b, it...)
 	}
 	return append(b, "]}\n"...)
-}
-
-// listFilter reads ?namespace= and, for pods, kubectl's ?fieldSelector=spec.nodeName=NODE.
-func listFilter(c echo.Context, kind view.Kind) (view.Filter, error) {
-	f := view.Filter{Namespace: c.QueryParam("namespace")}
-	fs := c.QueryParam("fieldSelector")
-	if fs == "" {
-		return f, nil
-	}
-	sel, err := fields.ParseSelector(fs)
-	if err != nil {
-		return f, echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("fieldSelector %q: %v", fs, err))
-	}
-	for _, r := range sel.Requirements() {
-		if kind != view.Pods || r.Field != "spec.nodeName" || (r.Operator != selection.Equals && r.Operator != selection.DoubleEquals) {
-			return f, echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf(
-				"fieldSelector %q: only spec.nodeName=NODE, on pods, is supported", fs))
-		}
-		f.ByNode, f.Node = true, r.Value
-	}
-	return f, nil
 }
 
 // watchParam reads ?watch=, true or false as Go spells them (kubectl sends true or 1).

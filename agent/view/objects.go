@@ -31,18 +31,6 @@ type Value interface {
 	runtime.Object
 }
 
-// Filter narrows a list or a watch to a namespace, and pods to a node.
-type Filter struct {
-	Namespace string // "" keeps every namespace
-	// ByNode keeps the pods placed on Node only ("": those not placed yet).
-	ByNode bool
-	Node   string
-}
-
-func (f Filter) keeps(o *Object) bool {
-	return (f.Namespace == "" || o.Namespace == f.Namespace) && (!f.ByNode || o.Node == f.Node)
-}
-
 // table holds the objects of one kind, indexed.
 type table struct {
 	objects map[string]*Object
@@ -113,7 +101,7 @@ func (v *View) put(kind Kind, key string, obj Value, node string) {
 	t.set(o)
 	ev := Event{Type: api.Added, Object: o}
 	if old != nil {
-		ev.Type, ev.prevNode = api.Modified, old.Node
+		ev.Type, ev.prev = api.Modified, old
 	}
 	v.record(ev)
 }
@@ -150,7 +138,7 @@ func (v *View) remove(kind Kind, key string) {
 	t.unset(old)
 	gone := *old
 	gone.Version, gone.JSON, gone.Value = version, data, last
-	v.record(Event{Type: api.Deleted, Object: &gone, prevNode: old.Node})
+	v.record(Event{Type: api.Deleted, Object: &gone})
 }
 
 // List gives the objects of kind that f keeps, encoded, in key order, and the version

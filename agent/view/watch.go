@@ -14,8 +14,9 @@ import (
 type Event struct {
 	Type   api.EventType // ADDED, MODIFIED or DELETED
 	Object *Object       // as it is now; DELETED: as it last was, at the version of its deletion
-	// prevNode is where a MODIFIED pod was placed before, for the watches of one node.
-	prevNode string
+	// prev is a MODIFIED object as it was before, for the watches whose filter it leaves
+	// or enters (a pod that moves off a node, an object whose labels change).
+	prev *Object
 }
 
 // Why the view ends a watch.
@@ -154,19 +155,18 @@ func (w *Watcher) Stop() {
 	}
 }
 
-// sees gives ev as this watcher sees it, if it sees it at all. A watch of one node's pods
-// sees a pod that moves there added, and one that moves away deleted, as Kubernetes' field
-// selectors do.
+// sees gives ev as this watcher sees it, if it sees it at all. A watch sees an object that
+// comes to match its filter (a pod moved to its node, an object given its label) added,
+// and one that stops matching deleted, as Kubernetes' selectors do.
 func (w *Watcher) sees(ev Event) (Event, bool) {
-	o := ev.Object
-	if o.Kind != w.kind || w.filter.Namespace != "" && o.Namespace != w.filter.Namespace {
+	if ev.Object.Kind != w.kind {
 		return ev, false
 	}
-	if !w.filter.ByNode || ev.Type == api.Deleted {
-		return ev, !w.filter.ByNode || o.Node == w.filter.Node
+	now := w.filter.keeps(ev.Object)
+	if ev.Type != api.Modified || ev.prev == nil {
+		return ev, now
 	}
-	now := o.Node == w.filter.Node
-	before := ev.Type == api.Modified && ev.prevNode == w.filter.Node
+	before := w.filter.keeps(ev.prev)
 	switch {
 	case now && !before:
 		ev.Type = api.Added

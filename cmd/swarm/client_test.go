@@ -88,10 +88,11 @@ func TestApplyAndGetAgainstAnAgent(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if !regexp.MustCompile(`^NAME\s+READY\s+STATUS\s+RESTARTS\s+IP\s+NODE\s+REASON$`).MatchString(lines[0]) {
+	if !regexp.MustCompile(`^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+REASON$`).MatchString(lines[0]) {
 		t.Errorf("header: %q", lines[0])
 	}
-	if !strings.Contains(out.String(), "Pending   0          <none>         <none>   0/1 nodes are available: 1 node(s) have port 8080/TCP in use.") {
+	// AGE's width is that of the pods' ages, which the columns after it follow.
+	if !regexp.MustCompile(`Pending   0          (<unknown>|\d+[smhd]) +<none>         <none>   0/1 nodes are available: 1 node\(s\) have port 8080/TCP in use\.`).MatchString(out.String()) {
 		t.Errorf("the pending pod and its reason are missing:\n%s", out.String())
 	}
 

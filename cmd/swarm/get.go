@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"net/url"
+	"os"
+	"os/signal"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -14,26 +18,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-	"sigs.k8s.io/yaml"
 )
-
-// resources maps what a user may type to the API's list path.
-var resources = map[string]string{
-	"pod": "pods", "pods": "pods", "po": "pods",
-	"deployment": "deployments", "deployments": "deployments", "deploy": "deployments",
-	"service": "services", "services": "services", "svc": "services",
-	"ingress": "ingresses", "ingresses": "ingresses", "ing": "ingresses",
-	"node": "nodes", "nodes": "nodes", "no": "nodes",
-	"event": "events", "events": "events", "ev": "events",
-	"persistentvolumeclaim": "persistentvolumeclaims", "persistentvolumeclaims": "persistentvolumeclaims", "pvc": "persistentvolumeclaims",
-	"configmap": "configmaps", "configmaps": "configmaps", "cm": "configmaps",
-	"secret": "secrets", "secrets": "secrets",
-	"daemonset": "daemonsets", "daemonsets": "daemonsets", "ds": "daemonsets",
-	"namespace": "namespaces", "namespaces": "namespaces", "ns": "namespaces",
-	"statefulset": "statefulsets", "statefulsets": "statefulsets", "sts": "statefulsets",
-	"job": "jobs", "jobs": "jobs",
-	"cronjob": "cronjobs", "cronjobs": "cronjobs", "cj": "cronjobs",
-}
 
 type getOptions struct {
 	client        clientOptions
@@ -41,133 +26,237 @@ type getOptions struct {
 	allNamespaces bool
 	output        string
 	name          string // one object only; "" lists them all
+	selector      string // -l: kubectl's label selector
+	fieldSelector string // --field-selector
+	showLabels    bool
+	sortBy        string // a field path, as kubectl's --sort-by
+	noHeaders     bool
+	watch         bool
 }
 
 func newGetCommand() *cobra.Command {
 	var o getOptions
 	cmd := &cobra.Command{
-		Use:   "get pods|deployments|statefulsets|daemonsets|jobs|cronjobs|services|ingresses|configmaps|secrets|pvc|namespaces|nodes|events [NAME]",
+		Use:   "get KIND[,KIND...] [NAME...] | KIND/NAME... | all",
 		Short: "List objects of the cluster, as kubectl does",
+		Long: `List objects of the cluster, as kubectl get does. KIND is one of
+` + resourceNames() + `, or all (the workloads and the Services);
+several kinds are listed at once with commas (pods,svc), and single objects as KIND/NAME.`,
 		Example: `  swarm get pods
   swarm get deployments -A
   swarm get pods -o wide
   swarm get deployment web -o yaml
+  swarm get deployment/web service/web
+  swarm get pods,svc -l app=web
+  swarm get pods --field-selector spec.nodeName=n1,status.phase=Running
+  swarm get pods -o name
+  swarm get pods -o jsonpath='{.items[*].metadata.name}'
+  swarm get pods -o custom-columns=NAME:.metadata.name,NODE:.spec.nodeName
+  swarm get pods --sort-by=.metadata.creationTimestamp --show-labels
+  swarm get pods -w
+  swarm get all
   swarm get nodes -o json
   swarm get events -A
-  swarm get configmaps
   swarm get secret db -o yaml
-  swarm get pvc
-  swarm get sts -o wide
-  swarm get ds -o wide
-  swarm get jobs
   swarm get cronjobs -o wide
   swarm get namespaces`,
-		Args:      cobra.RangeArgs(1, 2),
-		ValidArgs: []string{"pods", "deployments", "statefulsets", "daemonsets", "jobs", "cronjobs", "services", "ingresses", "configmaps", "secrets", "pvc", "namespaces", "nodes", "events"},
+		Args:      cobra.MinimumNArgs(1),
+		ValidArgs: []string{"pods", "deployments", "statefulsets", "daemonsets", "jobs", "cronjobs", "services", "ingresses", "configmaps", "secrets", "pvc", "namespaces", "nodes", "events", "all"},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+			defer stop()
 			c, err := o.client.client()
 			if err != nil {
 				return err
 			}
-			if len(args) == 2 {
-				o.name = args[1]
-			}
-			return runGet(c, o, args[0], cmd.OutOrStdout())
+			return runGetArgs(ctx, c, o, args, cmd.OutOrStdout())
 		},
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.namespace, "namespace", "n", "default", "namespace to list")
 	f.BoolVarP(&o.allNamespaces, "all-namespaces", "A", false, "list every namespace")
-	f.StringVarP(&o.output, "output", "o", "", "output format: wide, json or yaml")
+	f.StringVarP(&o.output, "output", "o", "", "output format: wide, json, yaml, name, jsonpath=TEMPLATE or custom-columns=HEADER:PATH,...")
+	f.StringVarP(&o.selector, "selector", "l", "", "label selector, as kubectl's: app=web, tier!=db, 'env in (a,b)', '!canary'")
+	f.StringVar(&o.fieldSelector, "field-selector", "", "field selector: metadata.name, metadata.namespace; for pods also spec.nodeName, status.phase, status.podIP, spec.restartPolicy")
+	f.BoolVar(&o.showLabels, "show-labels", false, "add a LABELS column to the table")
+	f.StringVar(&o.sortBy, "sort-by", "", "sort by a field path, as kubectl: .metadata.name, .metadata.creationTimestamp, .status.phase")
+	f.BoolVar(&o.noHeaders, "no-headers", false, "print the table (or custom columns) without its header")
+	f.BoolVarP(&o.watch, "watch", "w", false, "after the list, print each change as it happens until interrupted")
 	addClientFlags(cmd, &o.client)
 	return cmd
 }
 
+// runGet lists what (one kind), or gets o.name of it.
 func runGet(c *client, o getOptions, what string, out io.Writer) error {
-	path, ok := resources[strings.ToLower(what)]
-	if !ok {
-		return fmt.Errorf("unknown resource type %q: use pods, deployments, statefulsets, daemonsets, jobs, cronjobs, services, ingresses, configmaps, secrets, pvc, namespaces, nodes or events", what)
+	args := []string{what}
+	if o.name != "" {
+		args = append(args, o.name)
 	}
-	switch o.output {
-	case "", "wide", "json", "yaml":
-	default:
-		return fmt.Errorf("--output %q: use wide, json or yaml", o.output)
-	}
-	q := url.Values{}
-	if !o.allNamespaces && !clusterScoped(path) {
-		q.Set("namespace", o.namespace)
-	}
-	var raw struct {
-		APIVersion string            `json:"apiVersion"`
-		Kind       string            `json:"kind"`
-		Items      []json.RawMessage `json:"items"`
-	}
-	if err := c.do("GET", "/api/v1/"+path, q, "", nil, &raw); err != nil {
+	return runGetArgs(context.Background(), c, o, args, out)
+}
+
+// runGetArgs is swarm get with its arguments: it checks the flags, fetches every kind
+// asked for, and prints them; with -w it then watches the one kind until ctx ends.
+func runGetArgs(ctx context.Context, c *client, o getOptions, args []string, out io.Writer) error {
+	reqs, err := parseGetArgs(args)
+	if err != nil {
 		return err
 	}
-	var doc any = raw
-	if o.name != "" {
-		item, err := named(raw.Items, o.name, path, o.namespace)
-		if err != nil {
-			return err
-		}
-		raw.Items, doc = []json.RawMessage{item}, item
+	format, err := parseOutput(o.output)
+	if err != nil {
+		return err
 	}
-	switch o.output {
-	case "json", "yaml":
-		b, err := json.MarshalIndent(doc, "", "    ")
+	if err := checkGetOptions(o, reqs); err != nil {
+		return err
+	}
+	if o.watch {
+		return watchGet(ctx, c, o, format, reqs[0], out)
+	}
+	var got []fetched
+	var missing []string
+	for _, r := range reqs {
+		f, err := fetch(c, o, r)
 		if err != nil {
 			return err
 		}
-		if o.output == "yaml" {
-			if b, err = yaml.JSONToYAML(b); err != nil {
+		missing = append(missing, f.missing...)
+		if o.sortBy != "" {
+			if err := sortItems(f.items, o.sortBy); err != nil {
 				return err
 			}
 		}
-		_, err = fmt.Fprintln(out, strings.TrimRight(string(b), "\n"))
+		got = append(got, f)
+	}
+	if err := printFetched(out, o, format, got, len(missing) > 0); err != nil {
 		return err
 	}
-	if len(raw.Items) == 0 {
-		if clusterScoped(path) || o.allNamespaces {
-			fmt.Fprintln(out, "No resources found")
-		} else {
-			fmt.Fprintf(out, "No resources found in %s namespace.\n", o.namespace)
+	if len(missing) > 0 {
+		return errors.New(strings.Join(missing, "\n"))
+	}
+	return nil
+}
+
+// checkGetOptions refuses, before anything is fetched, the flags that do not go together
+// and a malformed selector or sort path.
+func checkGetOptions(o getOptions, reqs []getRequest) error {
+	if err := checkSelectors(o.selector, o.fieldSelector); err != nil {
+		return err
+	}
+	if o.selector != "" || o.fieldSelector != "" {
+		for _, r := range reqs {
+			if len(r.names) > 0 {
+				return fmt.Errorf("name cannot be provided when a selector is specified")
+			}
 		}
+	}
+	if o.sortBy != "" {
+		if _, err := relaxedJSONPath(o.sortBy); err != nil {
+			return err
+		}
+	}
+	if o.watch {
+		if len(reqs) != 1 {
+			return fmt.Errorf("you may only specify a single resource type with --watch")
+		}
+		if reqs[0].resource == "events" {
+			return fmt.Errorf("events cannot be watched: list them again with swarm get events")
+		}
+	}
+	return nil
+}
+
+// printFetched prints what was fetched in format; nothing but the errors when every name
+// asked for is missing.
+func printFetched(out io.Writer, o getOptions, format outputFormat, got []fetched, someMissing bool) error {
+	var all []printed
+	for _, f := range got {
+		all = append(all, f.items...)
+	}
+	if len(all) == 0 && someMissing {
 		return nil
 	}
-	tw := tabwriter.NewWriter(out, 0, 8, 3, ' ', 0)
-	defer tw.Flush()
-	wide := o.output == "wide"
-	ns := o.allNamespaces && !clusterScoped(path)
-	switch path {
-	case "pods":
-		return printTable(tw, raw.Items, ns, podRow(wide))
-	case "deployments":
-		return printTable(tw, raw.Items, ns, deploymentRow(wide))
-	case "services":
-		return printTable(tw, raw.Items, ns, serviceRow(time.Now()))
-	case "ingresses":
-		return printTable(tw, raw.Items, ns, ingressRow)
-	case "events":
-		return printTable(tw, raw.Items, ns, eventRow(wide, time.Now()))
-	case "persistentvolumeclaims":
-		return printTable(tw, raw.Items, ns, claimRow(wide, time.Now()))
-	case "statefulsets":
-		return printTable(tw, raw.Items, ns, statefulSetRow(wide, time.Now()))
-	case "configmaps":
-		return printTable(tw, raw.Items, ns, configMapRow(time.Now()))
-	case "secrets":
-		return printTable(tw, raw.Items, ns, secretRow(time.Now()))
-	case "daemonsets":
-		return printTable(tw, raw.Items, ns, daemonSetRow(wide, time.Now()))
-	case "namespaces":
-		return printTable(tw, raw.Items, false, namespaceRow(time.Now()))
-	case "jobs":
-		return printTable(tw, raw.Items, ns, jobRow(wide, time.Now()))
-	case "cronjobs":
-		return printTable(tw, raw.Items, ns, cronJobRow(wide, time.Now()))
+	switch format.format {
+	case "", "wide":
 	default:
-		return printTable(tw, raw.Items, false, nodeRow(wide))
+		return printObjects(out, format, all, document(got), o.noHeaders)
+	}
+	if len(all) == 0 {
+		noResources(out, o, got)
+		return nil
+	}
+	now := time.Now()
+	first := true
+	for _, f := range got {
+		if len(f.items) == 0 {
+			continue
+		}
+		if !first {
+			fmt.Fprintln(out)
+		}
+		first = false
+		topts := tableOptions{
+			namespace:  o.allNamespaces && !clusterScoped(f.resource),
+			noHeaders:  o.noHeaders,
+			showLabels: o.showLabels,
+		}
+		if len(got) > 1 {
+			topts.kindPrefix = f.resource
+		}
+		if err := printKindTable(out, f.resource, raws(f.items), topts, format.format == "wide", now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// noResources says that nothing was found, as kubectl does.
+func noResources(out io.Writer, o getOptions, got []fetched) {
+	scoped := true
+	for _, f := range got {
+		scoped = scoped && clusterScoped(f.resource)
+	}
+	if scoped || o.allNamespaces {
+		fmt.Fprintln(out, "No resources found")
+	} else {
+		fmt.Fprintf(out, "No resources found in %s namespace.\n", o.namespace)
+	}
+}
+
+// printKindTable prints items of resource as its table.
+func printKindTable(w io.Writer, resource string, items []json.RawMessage, o tableOptions, wide bool, now time.Time) error {
+	tw := tabwriter.NewWriter(w, 0, 8, 3, ' ', 0)
+	defer tw.Flush()
+	switch resource {
+	case "pods":
+		return writeTable(tw, items, o, podRow(wide, now))
+	case "deployments":
+		return writeTable(tw, items, o, deploymentRow(wide, now))
+	case "services":
+		return writeTable(tw, items, o, serviceRow(now))
+	case "ingresses":
+		return writeTable(tw, items, o, ingressRow(now))
+	case "events":
+		return writeTable(tw, items, o, eventRow(wide, now))
+	case "persistentvolumeclaims":
+		return writeTable(tw, items, o, claimRow(wide, now))
+	case "statefulsets":
+		return writeTable(tw, items, o, statefulSetRow(wide, now))
+	case "configmaps":
+		return writeTable(tw, items, o, configMapRow(now))
+	case "secrets":
+		return writeTable(tw, items, o, secretRow(now))
+	case "daemonsets":
+		return writeTable(tw, items, o, daemonSetRow(wide, now))
+	case "namespaces":
+		o.namespace = false
+		return writeTable(tw, items, o, namespaceRow(now))
+	case "jobs":
+		return writeTable(tw, items, o, jobRow(wide, now))
+	case "cronjobs":
+		return writeTable(tw, items, o, cronJobRow(wide, now))
+	default:
+		o.namespace = false
+		return writeTable(tw, items, o, nodeRow(wide))
 	}
 }
 
@@ -188,30 +277,61 @@ func named(items []json.RawMessage, name, resource, namespace string) (json.RawM
 // row is one table line: the header is asked for with a nil object.
 type row[T any] func(obj *T) (namespace string, cells []string)
 
+// tableOptions are what a table shows besides its kind's columns.
+type tableOptions struct {
+	namespace  bool   // a NAMESPACE column first
+	noHeaders  bool   // no header line
+	showLabels bool   // a LABELS column last
+	kindPrefix string // the list path of the kind, when the NAME cells name it (pod/web)
+}
+
 func printTable[T any](w io.Writer, items []json.RawMessage, withNamespace bool, r row[T]) error {
+	return writeTable(w, items, tableOptions{namespace: withNamespace}, r)
+}
+
+// writeTable prints items as r makes their lines, with what o adds.
+func writeTable[T any](w io.Writer, items []json.RawMessage, o tableOptions, r row[T]) error {
 	_, header := r(nil)
-	if withNamespace {
+	nameAt := slices.Index(header, "NAME")
+	if o.namespace {
 		header = append([]string{"NAMESPACE"}, header...)
 	}
-	fmt.Fprintln(w, strings.Join(header, "\t"))
+	if o.showLabels {
+		header = append(header, "LABELS")
+	}
+	if !o.noHeaders {
+		fmt.Fprintln(w, strings.Join(header, "\t"))
+	}
 	for _, raw := range items {
 		var obj T
 		if err := json.Unmarshal(raw, &obj); err != nil {
 			return fmt.Errorf("decode list item: %w", err)
 		}
 		ns, cells := r(&obj)
-		if withNamespace {
+		if o.kindPrefix != "" && nameAt >= 0 {
+			cells[nameAt] = qualifiedName(o.kindPrefix, cells[nameAt])
+		}
+		if o.namespace {
 			cells = append([]string{ns}, cells...)
+		}
+		if o.showLabels {
+			var m struct {
+				Metadata struct{ Labels map[string]string }
+			}
+			if err := json.Unmarshal(raw, &m); err != nil {
+				return fmt.Errorf("decode list item: %w", err)
+			}
+			cells = append(cells, labelsString(m.Metadata.Labels))
 		}
 		fmt.Fprintln(w, strings.Join(cells, "\t"))
 	}
 	return nil
 }
 
-func podRow(wide bool) row[corev1.Pod] {
+func podRow(wide bool, now time.Time) row[corev1.Pod] {
 	return func(p *corev1.Pod) (string, []string) {
 		if p == nil {
-			h := []string{"NAME", "READY", "STATUS", "RESTARTS"}
+			h := []string{"NAME", "READY", "STATUS", "RESTARTS", "AGE"}
 			if wide {
 				h = append(h, "IP", "NODE", "REASON")
 			}
@@ -228,7 +348,7 @@ func podRow(wide bool) row[corev1.Pod] {
 		// What the node running the pod says (its status message), else why no node
 		// runs it (the scheduled condition's message).
 		reason := podReason(p)
-		cells := []string{p.Name, fmt.Sprintf("%d/%d", ready, len(p.Spec.Containers)), status, fmt.Sprint(restarts)}
+		cells := []string{p.Name, fmt.Sprintf("%d/%d", ready, len(p.Spec.Containers)), status, fmt.Sprint(restarts), age(p.CreationTimestamp.Time, now)}
 		if wide {
 			node := p.Spec.NodeName
 			if node == "" {
@@ -247,10 +367,10 @@ func podRow(wide bool) row[corev1.Pod] {
 	}
 }
 
-func deploymentRow(wide bool) row[appsv1.Deployment] {
+func deploymentRow(wide bool, now time.Time) row[appsv1.Deployment] {
 	return func(d *appsv1.Deployment) (string, []string) {
 		if d == nil {
-			h := []string{"NAME", "READY", "UP-TO-DATE", "AVAILABLE"}
+			h := []string{"NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"}
 			if wide {
 				h = append(h, "CONTAINERS", "IMAGES", "SELECTOR")
 			}
@@ -260,7 +380,8 @@ func deploymentRow(wide bool) row[appsv1.Deployment] {
 		if d.Spec.Replicas != nil {
 			want = *d.Spec.Replicas
 		}
-		cells := []string{d.Name, fmt.Sprintf("%d/%d", d.Status.ReadyReplicas, want), fmt.Sprint(d.Status.UpdatedReplicas), fmt.Sprint(d.Status.AvailableReplicas)}
+		cells := []string{d.Name, fmt.Sprintf("%d/%d", d.Status.ReadyReplicas, want), fmt.Sprint(d.Status.UpdatedReplicas), fmt.Sprint(d.Status.AvailableReplicas),
+			age(d.CreationTimestamp.Time, now)}
 		if wide {
 			var names, images []string
 			for _, c := range d.Spec.Template.Spec.Containers {
@@ -343,10 +464,16 @@ func servicePorts(s *corev1.Service) string {
 	return strings.Join(ports, ",")
 }
 
-func ingressRow(in *networkingv1.Ingress) (string, []string) {
-	if in == nil {
-		return "", []string{"NAME", "CLASS", "HOSTS", "PORTS"}
+func ingressRow(now time.Time) row[networkingv1.Ingress] {
+	return func(in *networkingv1.Ingress) (string, []string) {
+		if in == nil {
+			return "", []string{"NAME", "CLASS", "HOSTS", "PORTS", "AGE"}
+		}
+		return in.Namespace, ingressCells(in, now)
 	}
+}
+
+func ingressCells(in *networkingv1.Ingress, now time.Time) []string {
 	class := "<none>"
 	if in.Spec.IngressClassName != nil {
 		class = *in.Spec.IngressClassName
@@ -364,7 +491,7 @@ func ingressRow(in *networkingv1.Ingress) (string, []string) {
 	if len(in.Spec.TLS) > 0 {
 		ports = "80, 443"
 	}
-	return in.Namespace, []string{in.Name, class, strings.Join(hosts, ","), ports}
+	return []string{in.Name, class, strings.Join(hosts, ","), ports, age(in.CreationTimestamp.Time, now)}
 }
 
 func nodeRow(wide bool) row[corev1.Node] {
@@ -387,11 +514,7 @@ func nodeRow(wide bool) row[corev1.Node] {
 				addr = a.Address
 			}
 		}
-		age := "<unknown>"
-		if !n.CreationTimestamp.IsZero() {
-			age = shortDuration(time.Since(n.CreationTimestamp.Time))
-		}
-		cells := []string{n.Name, status, role, age, addr}
+		cells := []string{n.Name, status, role, age(n.CreationTimestamp.Time, time.Now()), addr}
 		if wide {
 			cells = append(cells, n.Annotations["swarm.podman.io/api"], n.Annotations["swarm.podman.io/runtime"], labelsString(n.Labels))
 		}

@@ -36,15 +36,15 @@ func TestPodRowReason(t *testing.T) {
 			Reason: "Unschedulable", Message: "0/1 nodes are available: 1 node(s) have port 8080/TCP in use."}),
 	}
 	var out bytes.Buffer
-	if err := printTable(&out, items, false, podRow(true)); err != nil {
+	if err := printTable(&out, items, false, podRow(true, time.Now())); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	want := []string{
-		"NAME\tREADY\tSTATUS\tRESTARTS\tIP\tNODE\tREASON",
-		"busy\t0/1\tPending\t0\t10.42.0.7\tn1\tport 8080/TCP on the node is in use by another process",
-		"web\t0/1\tRunning\t0\t10.42.0.7\tn1\t<none>",
-		"wait\t0/1\tPending\t0\t10.42.0.7\tn1\t0/1 nodes are available: 1 node(s) have port 8080/TCP in use.",
+		"NAME\tREADY\tSTATUS\tRESTARTS\tAGE\tIP\tNODE\tREASON",
+		"busy\t0/1\tPending\t0\t<unknown>\t10.42.0.7\tn1\tport 8080/TCP on the node is in use by another process",
+		"web\t0/1\tRunning\t0\t<unknown>\t10.42.0.7\tn1\t<none>",
+		"wait\t0/1\tPending\t0\t<unknown>\t10.42.0.7\tn1\t0/1 nodes are available: 1 node(s) have port 8080/TCP in use.",
 	}
 	if len(lines) != len(want) {
 		t.Fatalf("table:\n%s", out.String())

@@ -76,7 +76,7 @@ func TestGetAndDescribeShowWhyPodsAreNotPlaced(t *testing.T) {
 	getPods := func(out *bytes.Buffer) error {
 		return runGet(c, getOptions{namespace: "default", output: "wide"}, "pods", out)
 	}
-	waitOutput(t, "3 pods recorded", getPods, `(?m)^web-\S+\s+0/1\s+Pending\s+0\s+10\.42\.\d+\.\d+\s+n1\s+<none>$`,
+	waitOutput(t, "3 pods recorded", getPods, `(?m)^web-\S+\s+0/1\s+Pending\s+0\s+(<unknown>|\d+[smhd])\s+10\.42\.\d+\.\d+\s+n1\s+<none>$`,
 		`(?s)(port 8080/TCP in use.*){2}`)
 	fillStore(t, a)
 	if err := runScale(c, "default", "deployment/web", 5, &bytes.Buffer{}); err != nil {
@@ -89,7 +89,7 @@ func TestGetAndDescribeShowWhyPodsAreNotPlaced(t *testing.T) {
 	var unplaced []string
 	for _, line := range strings.Split(out, "\n") {
 		if strings.HasSuffix(line, why) {
-			if !regexp.MustCompile(`^web-\S+\s+0/1\s+Pending\s+0\s+<none>\s+`).MatchString(line) {
+			if !regexp.MustCompile(`^web-\S+\s+0/1\s+Pending\s+0\s+(<unknown>|\d+[smhd])\s+<none>\s+`).MatchString(line) {
 				t.Errorf("pod line %q", line)
 			}
 			unplaced = append(unplaced, strings.Fields(line)[0])
@@ -97,6 +97,16 @@ func TestGetAndDescribeShowWhyPodsAreNotPlaced(t *testing.T) {
 	}
 	if len(unplaced) != 2 {
 		t.Fatalf("%d pods not placed, want 2:\n%s", len(unplaced), out)
+	}
+	// A label selector lists them too; one that matches nothing, none.
+	var selected bytes.Buffer
+	if err := runGet(c, getOptions{namespace: "default", selector: "app=web", output: "name"}, "pods", &selected); err != nil ||
+		!strings.Contains(selected.String(), "pod/"+unplaced[0]+"\n") || !strings.Contains(selected.String(), "pod/"+unplaced[1]+"\n") {
+		t.Errorf("get pods -l app=web: %v\n%s", err, selected.String())
+	}
+	selected.Reset()
+	if err := runGet(c, getOptions{namespace: "default", selector: "app=db"}, "pods", &selected); err != nil || selected.String() != "No resources found in default namespace.\n" {
+		t.Errorf("get pods -l app=db: %v\n%s", err, selected.String())
 	}
 	var desc bytes.Buffer
 	if err := runDescribeKind(c, "pod", "default", unplaced[0], &desc); err != nil ||
