@@ -165,7 +165,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	views := view.New(view.Config{Source: node, Shapes: apiserver.Shapes(), Logger: logger})
 	var runtime apiserver.PodRuntime // nil with RuntimeNone
 	var pods *podGate                // nil with RuntimeNone
-	attach := cfg.PodAttach
+	attach, usage := cfg.PodAttach, cfg.PodUsage
 	if cfg.Runtime == RuntimeSystemd {
 		if err := noderuntime.ForgetEarlierBoot(ctx, node, cfg.NodeName, cfg.StateDir, logger); err != nil {
 			log.Warn("could not tell whether the machine booted since the agent last ran; its pods' last status stands until they are seen", "err", err)
@@ -197,6 +197,9 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		if attach == nil {
 			attach = r
 		}
+		if usage == nil {
+			usage = r
+		}
 	}
 	if remove := cfg.volumeRemover(); remove != nil {
 		parts.Add("claims", noderuntime.NewClaimReaper(node, cfg.NodeName, remove, logger))
@@ -210,6 +213,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		Bookmarks:     watchBookmarks,
 		Runtime:       runtime,
 		Attach:        attach,
+		Usage:         usage,
 		Tokens:        tokens,
 		Traffic:       gossip,
 		JoinTokenFile: joinToken,

@@ -98,6 +98,9 @@ type Config struct {
 	// `swarm port-forward`; nil takes the systemd runtime's (podman exec), and with
 	// RuntimeNone refuses both. Tests that run no runtime set it.
 	PodAttach apiserver.PodAttacher
+	// PodUsage finds the cgroups of this node's containers for `swarm top pods`; nil takes
+	// the systemd runtime's, and with RuntimeNone there are none. Tests set it.
+	PodUsage apiserver.PodUsageSource
 
 	// Clock reads the wall time for the cluster node and the token checks; nil is
 	// time.Now. Tests shift it to play a node with a wrong clock.

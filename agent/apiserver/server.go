@@ -84,7 +84,10 @@ type Config struct {
 	Runtime PodRuntime
 	// Attach runs commands in this node's pods and reaches their ports; nil when the node
 	// runs none.
-	Attach  PodAttacher
+	Attach PodAttacher
+	// Usage finds the cgroups of this node's containers for `swarm top`; nil when the
+	// node runs no pods.
+	Usage   PodUsageSource
 	Tokens  *auth.Authority
 	Traffic Traffic
 	// JoinTokenFile is brought up to date after a rotation or a removal made on this node.
@@ -107,6 +110,7 @@ type Server struct {
 	log           *slog.Logger
 	runtime       PodRuntime
 	attach        PodAttacher
+	usage         PodUsageSource
 	tokens        *auth.Authority
 	traffic       Traffic
 	joinTokenFile JoinTokenFile
@@ -132,6 +136,7 @@ func New(ln net.Listener, cfg Config) *Server {
 		log:           log,
 		runtime:       cfg.Runtime,
 		attach:        cfg.Attach,
+		usage:         cfg.Usage,
 		tokens:        cfg.Tokens,
 		traffic:       cfg.Traffic,
 		joinTokenFile: cfg.JoinTokenFile,
@@ -222,6 +227,7 @@ func (a *Server) routes() http.Handler {
 	add(get, "/secrets/:namespace/:name", a.getSecret)
 	add(get, "/nodes", a.listNodes)
 	add(get, "/nodes/:name", a.getNode)
+	add(get, "/nodes/:name/usage", a.nodeUsage)
 	add(del, "/nodes/:name", a.removeNode)
 	add(get, "/removals", a.listRemovals)
 	add(del, "/removals/:name", a.forgetRemoval)

@@ -27,6 +27,20 @@ import (
 type localAttacher struct {
 	mu    sync.Mutex
 	calls []string // "pod container command" of each Exec, "pod port" of each PortForward
+	// cgroups are the folders `swarm top` reads as the containers' cgroups.
+	cgroups []reconcile.ContainerCgroup
+}
+
+func (l *localAttacher) ContainerCgroups(context.Context) ([]reconcile.ContainerCgroup, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]reconcile.ContainerCgroup(nil), l.cgroups...), nil
+}
+
+func (l *localAttacher) setCgroups(cg ...reconcile.ContainerCgroup) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.cgroups = cg
 }
 
 func (l *localAttacher) Exec(ctx context.Context, podKey, container string, command []string, s reconcile.Stdio) (int, error) {
@@ -82,9 +96,9 @@ func startExecCluster(t *testing.T) execCluster {
 	t.Helper()
 	isolate(t)
 	at0, at1 := &localAttacher{}, &localAttacher{}
-	n0, dir0 := startLiveAgent(t, "n0", t.TempDir(), func(c *agent.Config) { c.PodAttach = at0 })
+	n0, dir0 := startLiveAgent(t, "n0", t.TempDir(), func(c *agent.Config) { c.PodAttach, c.PodUsage = at0, at0 })
 	n1, _ := startLiveAgent(t, "n1", t.TempDir(), func(c *agent.Config) {
-		c.Join, c.JoinToken, c.PodAttach = []string{n0.Node().Addr()}, n0.Node().JoinToken(), at1
+		c.Join, c.JoinToken, c.PodAttach, c.PodUsage = []string{n0.Node().Addr()}, n0.Node().JoinToken(), at1, at1
 	})
 	waitFor(t, 15*time.Second, "both nodes see both", func() bool { return aliveMembers(n0) == 2 && aliveMembers(n1) == 2 })
 	token := readToken(t, dir0)

@@ -47,6 +47,7 @@ gossip, and every pod becomes plain systemd --user services written as Quadlet u
 		newExecCommand(),
 		newPortForwardCommand(),
 		newPortPipeCommand(),
+		newTopCommand(),
 		newProbeCommand(),
 		newRenderCommand(),
 		newNetnsCommand(),
