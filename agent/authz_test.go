@@ -93,6 +93,10 @@ func TestReadOnlyTokenCannotTakeOver(t *testing.T) {
 		t.Fatal("an agent joined with what the read-only token got")
 	}
 
+	// Every agent's own token record (n0's admin token, n1's), and the read-only one, must
+	// have reached n0 before the count: the routes tried include slow ones (a node's usage
+	// is measured over a second), long enough for n1's record to arrive in between.
+	eventually(t, 10*time.Second, "every token record reached n0", func() bool { return len(a.Node().List("token/")) == len(agents)+1 })
 	tokensBefore := len(a.Node().List("token/"))
 	routes := a.api.Handler().(*echo.Echo).Routes()
 	tried := 0
