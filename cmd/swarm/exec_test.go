@@ -180,17 +180,28 @@ func TestExecAgainstLiveAgents(t *testing.T) {
 	}
 
 	// The command ends when the CLI goes away.
+	pidFile := filepath.Join(t.TempDir(), "pid")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		_, err := runExec(ctx, c, execOptions{namespace: "default", pod: ec.pod, command: []string{"sleep", "60"}}, nil, io.Discard, io.Discard, nil)
+		o := execOptions{namespace: "default", pod: ec.pod, command: []string{"sh", "-c", "echo $$ > " + pidFile + ".new && mv " + pidFile + ".new " + pidFile + " && exec sleep 60"}}
+		_, err := runExec(ctx, c, o, nil, io.Discard, io.Discard, nil)
 		done <- err
 	}()
-	waitFor(t, 10*time.Second, "the sleep runs", func() bool { return len(ec.podAt.seen()) == 5 })
+	var pid string
+	waitFor(t, 10*time.Second, "the sleep runs", func() bool {
+		data, err := os.ReadFile(pidFile)
+		pid = strings.TrimSpace(string(data))
+		return err == nil
+	})
 	cancel()
 	if err := <-done; err == nil || !strings.Contains(err.Error(), "interrupted") {
 		t.Errorf("interrupted exec: %v", err)
 	}
+	waitFor(t, 10*time.Second, "the command is gone", func() bool {
+		_, err := os.Stat("/proc/" + pid)
+		return os.IsNotExist(err)
+	})
 }
 
 // Bad requests to swarm exec get one clear line and exit status 1.
