@@ -28,15 +28,17 @@ func newExecCommand() *cobra.Command {
 	var o execOptions
 	var co clientOptions
 	cmd := &cobra.Command{
-		Use:   "exec POD [-c CONTAINER] [-i] [-t] -- COMMAND [ARG...]",
+		Use:   "exec POD|TYPE/NAME [-c CONTAINER] [-i] [-t] -- COMMAND [ARG...]",
 		Short: "Run a command in a container of a pod, on whichever node runs it",
 		Long: `Run a command in a container of a pod with podman exec, on the node that runs the pod:
 any node's agent takes the request and passes it on. -i sends this terminal's input,
 -t gives the command a terminal of its own (its size follows this one's). swarm exits
 with the command's exit status. Running a command takes a token with full rights: it
-runs as root in the pod.`,
+runs as root in the pod. TYPE/NAME (deployment, statefulset, daemonset, job) picks the
+workload's first running pod, as kubectl does.`,
 		Example: `  swarm exec web-859f4648f8-88f7c -- cat /etc/os-release
-  swarm exec -it api-67c547d955-44dff -n shop -c shipper -- sh`,
+  swarm exec -it api-67c547d955-44dff -n shop -c shipper -- sh
+  swarm exec deployment/web -- env`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			dash := cmd.ArgsLenAtDash()
 			if len(args) == 0 || dash == 0 {
@@ -57,7 +59,10 @@ runs as root in the pod.`,
 			if err != nil {
 				return err
 			}
-			o.pod, o.command = strings.TrimPrefix(args[0], "pod/"), args[1:]
+			o.command = args[1:]
+			if o.pod, err = resolvePod(ctx, c, o.namespace, args[0]); err != nil {
+				return err
+			}
 			t := localTerminal{}
 			if o.tty {
 				var ok bool

@@ -158,6 +158,15 @@ func TestExecAgainstLiveAgents(t *testing.T) {
 	if out, err := runCLI(t, "exec", "pod/"+ec.pod, "--", "true"); err != nil || out != "" {
 		t.Errorf("exec pod/NAME -- true: %v %q", err, out)
 	}
+	// A workload's pod, as kubectl picks it.
+	for _, target := range []string{"deployment/tool", "deploy/tool"} {
+		if out, err := runCLI(t, "exec", target, "-c", "main", "--", "true"); err != nil || out != "" {
+			t.Errorf("exec %s -- true: %v %q", target, err, out)
+		}
+	}
+	if calls := ec.podAt.seen(); len(calls) != 4 || calls[3] != "default/"+ec.pod+" main true" {
+		t.Errorf("deployment/tool ran %q", calls)
+	}
 
 	c := testClient(t, ec.other.APIAddr(), ec.token)
 	var stdout, stderr strings.Builder
@@ -212,6 +221,8 @@ func TestExecRefusals(t *testing.T) {
 		{"exec", "POD and COMMAND are required arguments for the exec command"},
 		{"exec " + ec.pod + " ls", "put -- before the command"},
 		{"exec nope -- ls", "pod default/nope not found"},
+		{"exec deployment/nope -- ls", `deployment "nope" not found in namespace default`},
+		{"exec service/tool -- ls", "cannot attach to service: name a pod, or deployment/NAME, statefulset/NAME, daemonset/NAME or job/NAME"},
 		{"exec " + ec.pod + " -c nope -- ls", `pod default/` + ec.pod + ` has no container "nope"`},
 		{"exec " + ec.pod + " --token " + ec.readOnly + " -- ls", "is read-only: running a command in a pod needs a token with full rights"},
 		{"exec " + ec.pod + " -- /nonexistent/command", "run /nonexistent/command: fork/exec /nonexistent/command: no such file or directory"},
@@ -332,6 +343,7 @@ func TestPortForwardRefusals(t *testing.T) {
 		{"port-forward " + ec.pod + " 0:80", `invalid port "0:80": the local port "0" is not a number from 1 to 65535`},
 		{"port-forward " + ec.pod + " 80:70000", `invalid port "80:70000": the remote port "70000"`},
 		{"port-forward nope 8080:80", "pod default/nope not found"},
+		{"port-forward statefulset/nope 8080:80", `statefulset "nope" not found in namespace default`},
 	} {
 		out, err := runCLI(t, strings.Fields(tc.args)...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || exitStatus(err) != 1 {
@@ -385,4 +397,36 @@ func (l *lockedWriter) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// KIND/NAME names a workload's pod: a Deployment's through its selector, a Job's through
+// its pods' route; a pod that finished is never picked.
+func TestResolvePodOfAWorkload(t *testing.T) {
+	ec := startExecCluster(t)
+	c := testClient(t, ec.other.APIAddr(), ec.token)
+	ctx := context.Background()
+	for _, target := range []string{ec.pod, "pod/" + ec.pod, "po/" + ec.pod, "deployment/tool", "Deployment/tool", "deployments/tool", "deploy/tool"} {
+		if got, err := resolvePod(ctx, c, "default", target); err != nil || got != ec.pod {
+			t.Errorf("%s: %q %v", target, got, err)
+		}
+	}
+	file := filepath.Join(t.TempDir(), "jobs.yaml")
+	if err := os.WriteFile(file, []byte(jobsManifest), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runCLI(t, "apply", "-f", file); err != nil {
+		t.Fatalf("apply: %v\n%s", err, out)
+	}
+	var got string
+	waitFor(t, 15*time.Second, "job/migrate has a pod", func() bool {
+		var err error
+		got, err = resolvePod(ctx, c, "default", "job/migrate")
+		return err == nil
+	})
+	if !strings.HasPrefix(got, "migrate-") {
+		t.Errorf("job/migrate: %q", got)
+	}
+	if _, err := resolvePod(ctx, c, "default", "daemonset/nope"); err == nil || err.Error() != `daemonset "nope" not found in namespace default` {
+		t.Errorf("daemonset/nope: %v", err)
+	}
 }

@@ -57,13 +57,14 @@ func newPortForwardCommand() *cobra.Command {
 	var addresses []string
 	var co clientOptions
 	cmd := &cobra.Command{
-		Use:   "port-forward POD [LOCAL_PORT:]REMOTE_PORT...",
+		Use:   "port-forward POD|TYPE/NAME [LOCAL_PORT:]REMOTE_PORT...",
 		Short: "Forward local ports to a pod's ports, through whichever node runs it",
 		Long: `Listen on local ports and pass each connection on to a port of a pod, as kubectl
 port-forward does: through the agent the CLI talks to, to the agent of the pod's node,
 which connects inside the pod's network namespace, so that a port the pod does not
 publish is reached too. PORT forwards the same port, :PORT a free local one. It runs
-until interrupted, and takes a token with full rights.`,
+until interrupted, and takes a token with full rights. TYPE/NAME (deployment,
+statefulset, daemonset, job) picks the workload's first running pod, as kubectl does.`,
 		Example: `  swarm port-forward web-859f4648f8-88f7c 8080:80
   swarm port-forward db-0 :5432 -n shop`,
 		Args: cobra.MinimumNArgs(2),
@@ -74,7 +75,11 @@ until interrupted, and takes a token with full rights.`,
 			if err != nil {
 				return err
 			}
-			f, err := newPortForwarder(c, namespace, strings.TrimPrefix(args[0], "pod/"), addresses, args[1:], cmd.OutOrStdout(), cmd.ErrOrStderr())
+			pod, err := resolvePod(ctx, c, namespace, args[0])
+			if err != nil {
+				return err
+			}
+			f, err := newPortForwarder(c, namespace, pod, addresses, args[1:], cmd.OutOrStdout(), cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
