@@ -165,6 +165,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	views := view.New(view.Config{Source: node, Shapes: apiserver.Shapes(), Logger: logger})
 	var runtime apiserver.PodRuntime // nil with RuntimeNone
 	var pods *podGate                // nil with RuntimeNone
+	attach, usage := cfg.PodAttach, cfg.PodUsage
 	if cfg.Runtime == RuntimeSystemd {
 		if err := noderuntime.ForgetEarlierBoot(ctx, node, cfg.NodeName, cfg.StateDir, logger); err != nil {
 			log.Warn("could not tell whether the machine booted since the agent last ran; its pods' last status stands until they are seen", "err", err)
@@ -193,6 +194,12 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		parts.Add("pod-rules", keeper)
 		parts.Add("pod-rules-poke", pokeOnChange{views: views, keeper: keeper})
 		runtime = r
+		if attach == nil {
+			attach = r
+		}
+		if usage == nil {
+			usage = r
+		}
 	}
 	if remove := cfg.volumeRemover(); remove != nil {
 		parts.Add("claims", noderuntime.NewClaimReaper(node, cfg.NodeName, remove, logger))
@@ -205,6 +212,8 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		View:          views,
 		Bookmarks:     watchBookmarks,
 		Runtime:       runtime,
+		Attach:        attach,
+		Usage:         usage,
 		Tokens:        tokens,
 		Traffic:       gossip,
 		JoinTokenFile: joinToken,

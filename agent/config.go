@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/memberlist"
 
+	"github.com/podman-swarm/podman-swarm/agent/apiserver"
 	"github.com/podman-swarm/podman-swarm/agent/liveness"
 	"github.com/podman-swarm/podman-swarm/agent/noderuntime"
 	"github.com/podman-swarm/podman-swarm/api"
@@ -92,6 +93,14 @@ type Config struct {
 	// Resync starts with an empty store and fetches the state from the other members,
 	// setting the old store file aside (see cluster.Config): the remedy for a damaged one.
 	Resync bool
+
+	// PodAttach runs `swarm exec` commands in this node's pods and reaches their ports for
+	// `swarm port-forward`; nil takes the systemd runtime's (podman exec), and with
+	// RuntimeNone refuses both. Tests that run no runtime set it.
+	PodAttach apiserver.PodAttacher
+	// PodUsage finds the cgroups of this node's containers for `swarm top pods`; nil takes
+	// the systemd runtime's, and with RuntimeNone there are none. Tests set it.
+	PodUsage apiserver.PodUsageSource
 
 	// Clock reads the wall time for the cluster node and the token checks; nil is
 	// time.Now. Tests shift it to play a node with a wrong clock.

@@ -19,9 +19,13 @@ var access = map[string]auth.Rule{
 	"POST /api/v1/manifests":                    {Verb: "apply", Resource: "manifests", Right: auth.Admin, Action: "applying a manifest"},
 	"DELETE /api/v1/manifests/:namespace/:name": {Verb: "delete", Resource: "manifests", Right: auth.Admin, Action: "deleting an object"},
 
-	"GET /api/v1/pods":                                    {Verb: "list", Resource: "pods", Right: auth.Read, Action: "listing pods"},
-	"GET /api/v1/pods/:namespace/:name":                   {Verb: "get", Resource: "pods", Right: auth.Read, Action: "describing a pod"},
-	"GET /api/v1/pods/:namespace/:name/logs":              {Verb: "get", Resource: "pods/logs", Right: auth.Read, Action: "reading a pod's logs"},
+	"GET /api/v1/pods":                       {Verb: "list", Resource: "pods", Right: auth.Read, Action: "listing pods"},
+	"GET /api/v1/pods/:namespace/:name":      {Verb: "get", Resource: "pods", Right: auth.Read, Action: "describing a pod"},
+	"GET /api/v1/pods/:namespace/:name/logs": {Verb: "get", Resource: "pods/logs", Right: auth.Read, Action: "reading a pod's logs"},
+	// A command run in a pod is root in it, and a forwarded port reaches what the pod
+	// keeps to itself: both take full rights.
+	"POST /api/v1/pods/:namespace/:name/exec":             {Verb: "create", Resource: "pods/exec", Right: auth.Admin, Action: "running a command in a pod"},
+	"POST /api/v1/pods/:namespace/:name/portforward":      {Verb: "create", Resource: "pods/portforward", Right: auth.Admin, Action: "forwarding a port of a pod"},
 	"GET /api/v1/deployments":                             {Verb: "list", Resource: "deployments", Right: auth.Read, Action: "listing deployments"},
 	"GET /api/v1/deployments/:namespace/:name":            {Verb: "get", Resource: "deployments", Right: auth.Read, Action: "reading a deployment"},
 	"GET /api/v1/services":                                {Verb: "list", Resource: "services", Right: auth.Read, Action: "listing services"},
@@ -49,6 +53,7 @@ var access = map[string]auth.Rule{
 	"DELETE /api/v1/namespaces/:name":         {Verb: "delete", Resource: "namespaces", Right: auth.Admin, Action: "deleting a namespace"},
 	"GET /api/v1/nodes":                       {Verb: "list", Resource: "nodes", Right: auth.Read, Action: "listing nodes"},
 	"GET /api/v1/nodes/:name":                 {Verb: "get", Resource: "nodes", Right: auth.Read, Action: "reading a node"},
+	"GET /api/v1/nodes/:name/usage":           {Verb: "get", Resource: "nodes/usage", Right: auth.Read, Action: "reading a node's use of CPU and memory"},
 	"DELETE /api/v1/nodes/:name":              {Verb: "remove", Resource: "nodes", Right: auth.Admin, Action: "removing a node"},
 	"GET /api/v1/removals":                    {Verb: "list", Resource: "removals", Right: auth.Read, Action: "listing removed nodes"},
 	"GET /api/v1/configmaps":                  {Verb: "list", Resource: "configmaps", Right: auth.Read, Action: "listing configmaps"},

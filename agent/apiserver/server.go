@@ -1,6 +1,6 @@
 // Package apiserver is the agent's HTTP API: its routes and handlers, the JSON answers
 // (errors included) in the shapes of package api, the Kubernetes-shaped views of the
-// store, and the forwarding of a pod's requests (describe, logs) to the agent of the node
+// store, and the forwarding of a pod's requests (describe, logs, exec, port-forward) to the agent of the node
 // that runs it. It reads and writes the cluster store. The right each route needs is in
 // one table (access); the checks of tokens and rights are the auth package's.
 package apiserver
@@ -82,6 +82,12 @@ type Config struct {
 	Bookmarks time.Duration
 	// Runtime runs this node's pods; nil when the node runs none (--runtime none).
 	Runtime PodRuntime
+	// Attach runs commands in this node's pods and reaches their ports; nil when the node
+	// runs none.
+	Attach PodAttacher
+	// Usage finds the cgroups of this node's containers for `swarm top`; nil when the
+	// node runs no pods.
+	Usage   PodUsageSource
 	Tokens  *auth.Authority
 	Traffic Traffic
 	// JoinTokenFile is brought up to date after a rotation or a removal made on this node.
@@ -103,6 +109,8 @@ type Server struct {
 	bookmarks     time.Duration
 	log           *slog.Logger
 	runtime       PodRuntime
+	attach        PodAttacher
+	usage         PodUsageSource
 	tokens        *auth.Authority
 	traffic       Traffic
 	joinTokenFile JoinTokenFile
@@ -127,6 +135,8 @@ func New(ln net.Listener, cfg Config) *Server {
 		bookmarks:     cmp.Or(cfg.Bookmarks, DefaultBookmarkInterval),
 		log:           log,
 		runtime:       cfg.Runtime,
+		attach:        cfg.Attach,
+		usage:         cfg.Usage,
 		tokens:        cfg.Tokens,
 		traffic:       cfg.Traffic,
 		joinTokenFile: cfg.JoinTokenFile,
@@ -185,6 +195,8 @@ func (a *Server) routes() http.Handler {
 	add(get, "/pods", a.listPods)
 	add(get, "/pods/:namespace/:name", a.describePod)
 	add(get, "/pods/:namespace/:name/logs", a.podLogs)
+	add(post, "/pods/:namespace/:name/exec", a.execPod)
+	add(post, "/pods/:namespace/:name/portforward", a.portForwardPod)
 	add(get, "/deployments", a.listDeployments)
 	add(get, "/deployments/:namespace/:name", a.getDeployment)
 	add(get, "/services", a.listServices)
@@ -215,6 +227,7 @@ func (a *Server) routes() http.Handler {
 	add(get, "/secrets/:namespace/:name", a.getSecret)
 	add(get, "/nodes", a.listNodes)
 	add(get, "/nodes/:name", a.getNode)
+	add(get, "/nodes/:name/usage", a.nodeUsage)
 	add(del, "/nodes/:name", a.removeNode)
 	add(get, "/removals", a.listRemovals)
 	add(del, "/removals/:name", a.forgetRemoval)

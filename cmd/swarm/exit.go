@@ -16,5 +16,9 @@ func exitStatus(err error) int {
 	if errors.Is(err, cluster.ErrRemoved) {
 		return exitRemoved
 	}
+	// swarm exec exits with the status of the command it ran.
+	if exit, ok := errors.AsType[*commandExitError](err); ok {
+		return exit.code
+	}
 	return 1
 }
