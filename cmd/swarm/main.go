@@ -49,6 +49,7 @@ gossip, and every pod becomes plain systemd --user services written as Quadlet u
 		newNetnsCommand(),
 		newVersionCommand(),
 	)
+	refuseUnknownSubcommands(root)
 	return root
 }
 
