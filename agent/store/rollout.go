@@ -43,6 +43,9 @@ type Revision struct {
 	Number   int64                  `json:"number"`
 	Hash     string                 `json:"hash"`
 	Template corev1.PodTemplateSpec `json:"template"`
+	// ChangeCause is the Deployment's kubernetes.io/change-cause annotation when the
+	// template became this revision.
+	ChangeCause string `json:"changeCause,omitempty"`
 }
 
 // RolloutCounts are the pods a rollout counts its progress by.
@@ -64,6 +67,7 @@ const (
 	RolloutUpdated  RolloutState = "ReplicaSetUpdated"        // progressing
 	RolloutComplete RolloutState = "NewReplicaSetAvailable"   // every pod new and available, no old one left
 	RolloutTimedOut RolloutState = "ProgressDeadlineExceeded" // no progress for progressDeadlineSeconds
+	RolloutPaused   RolloutState = "DeploymentPaused"         // spec.paused: no deadline runs
 )
 
 // Rollback is an automatic rollback: the template that failed and the revision put back.
