@@ -57,6 +57,11 @@ var adminRoutes = map[string]bool{
 	"DELETE /api/v1/tokens/:token":              true,
 	"GET /api/v1/secrets":                       true,
 	"GET /api/v1/secrets/:namespace/:name":      true,
+
+	"PATCH /api/v1/deployments/:namespace/:name":         true,
+	"PATCH /api/v1/statefulsets/:namespace/:name":        true,
+	"PATCH /api/v1/daemonsets/:namespace/:name":          true,
+	"POST /api/v1/deployments/:namespace/:name/rollback": true,
 }
 
 // The take-over of the cluster with a read-only token fails at its first step: the token
