@@ -24,7 +24,7 @@ import (
 func newRolloutCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "rollout",
-		Short: "Follow the rollout of a Deployment",
+		Short: "Follow, undo, restart, pause and resume rollouts",
 	}
 	var co clientOptions
 	var namespace string
@@ -65,6 +65,7 @@ revision), or when --timeout passes.`,
 	status.Flags().DurationVar(&interval, "interval", time.Second, "how often the cluster is asked")
 	addClientFlags(status, &co)
 	cmd.AddCommand(status)
+	addRolloutChangeCommands(cmd)
 	return cmd
 }
 
