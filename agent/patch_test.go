@@ -49,6 +49,11 @@ func TestPatchAndPausedRollout(t *testing.T) {
 	if code := call(t, a, "PATCH", "/api/v1/deployments/default/web", smp, []byte(`{"spec":{"paused":true}}`), &res); code != http.StatusOK {
 		t.Fatalf("pause again: HTTP %d", code)
 	}
+	// The leader records the pause before the template changes, so that it sees them apart.
+	eventually(t, 10*time.Second, "the leader says the rollout is paused", func() bool {
+		_, reason, _ := getDeployment(t, a, "web").progressing()
+		return reason == "DeploymentPaused"
+	})
 	patch := []byte(`{"spec":{"template":{"spec":{"containers":[{"name":"main","image":"localhost/test:2"}]}}}}`)
 	if code := call(t, a, "PATCH", "/api/v1/deployments/default/web", smp, patch, &res); code != http.StatusOK || res.Result != "patched" {
 		t.Fatalf("set image: HTTP %d %+v", code, res)
@@ -69,6 +74,23 @@ func TestPatchAndPausedRollout(t *testing.T) {
 	if code := call(t, b, "PATCH", "/api/v1/deployments/default/web", smp, []byte(`{"spec":{"paused":false}}`), &res); code != http.StatusOK {
 		t.Fatalf("resume: HTTP %d", code)
 	}
+	eventually(t, 10*time.Second, "the rollout's steps among the Deployment's events", func() bool {
+		var l struct {
+			Items []struct{ Reason, Message string }
+		}
+		if call(t, b, "GET", "/api/v1/events?namespace=default&object=Deployment/web", "", nil, &l) != http.StatusOK {
+			return false
+		}
+		want := map[string]bool{
+			"DeploymentPaused Deployment is paused":                                               true,
+			"DeploymentPaused Revision 2 (main=localhost/test:2) waits: the Deployment is paused": true,
+			"DeploymentResumed Deployment is resumed: rolling out revision 2":                     true,
+		}
+		for _, e := range l.Items {
+			delete(want, e.Reason+" "+e.Message)
+		}
+		return len(want) == 0
+	})
 	// These agents run nothing, so no new pod turns ready: the rollout makes its surge
 	// pod of the new template and waits there.
 	eventually(t, 10*time.Second, "the resumed deployment rolled out", func() bool {
