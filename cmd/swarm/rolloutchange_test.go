@@ -130,6 +130,31 @@ func TestRolloutCommandsAgainstAnAgent(t *testing.T) {
 	if err := runRolloutPause(c, "default", "deployment/web", false, &out); err == nil || err.Error() != `deployments.apps "web" is not paused` {
 		t.Errorf("resume twice: %v", err)
 	}
+
+	// The same through the command line, flags included.
+	flags := []string{"--server", c.cfg.Server, "--token", c.cfg.Token, "-n", "default"}
+	for _, tc := range []struct {
+		args []string
+		want string // printed, or the error when fail
+		fail bool
+	}{
+		{[]string{"set", "image", "deploy/web", "web=localhost/web:3"}, "deployment.apps/web image updated\n", false},
+		{[]string{"rollout", "history", "deployment/web"}, "deployment.apps/web\nREVISION  CHANGE-CAUSE\n", false},
+		{[]string{"rollout", "undo", "deployment/web", "--to-revision", "1"}, "unable to find specified revision 1 in history", true},
+		{[]string{"rollout", "pause", "deployment/web"}, "deployment.apps/web paused\n", false},
+		{[]string{"rollout", "resume", "deployment/web"}, "deployment.apps/web resumed\n", false},
+		{[]string{"rollout", "restart", "deployment/web"}, "deployment.apps/web restarted\n", false},
+		{[]string{"scale", "deployment/web", "--current-replicas", "9", "--replicas", "1"}, "Expected replicas to be 9, was 2", true},
+		{[]string{"set", "image", "svc/web", "web=x"}, `"svc/web": name it deployment/NAME or statefulset/NAME or daemonset/NAME`, true},
+	} {
+		printed, err := runCLI(t, append(tc.args, flags...)...)
+		switch {
+		case tc.fail && (err == nil || !strings.Contains(err.Error(), tc.want) || exitStatus(err) != 1):
+			t.Errorf("swarm %s: %v, want the error %q", strings.Join(tc.args, " "), err, tc.want)
+		case !tc.fail && (err != nil || !strings.HasPrefix(printed, tc.want)):
+			t.Errorf("swarm %s: %v, printed %q, want %q", strings.Join(tc.args, " "), err, printed, tc.want)
+		}
+	}
 }
 
 // scale --current-replicas changes nothing unless the replicas are what it says, in
