@@ -70,7 +70,7 @@ func nextRollout(prev store.Rollout, d *appsv1.Deployment, config manifest.Confi
 		rec.Hash, rec.Progress, rec.LastProgress, rec.State, rec.RolledBack = hash, counts, now, store.RolloutNew, nil
 		switch {
 		case complete:
-			rec.State = store.RolloutComplete
+			rec.State, rec.CompletedHash = store.RolloutComplete, hash
 		case d.Spec.Paused:
 			rec.State = store.RolloutPaused
 		}
@@ -81,7 +81,7 @@ func nextRollout(prev store.Rollout, d *appsv1.Deployment, config manifest.Confi
 	switch {
 	case complete:
 		if rec.State != store.RolloutComplete {
-			rec.State, rec.LastProgress = store.RolloutComplete, now
+			rec.State, rec.LastProgress, rec.CompletedHash = store.RolloutComplete, now, hash
 		}
 	case d.Spec.Paused:
 		// A paused Deployment does not roll out, so it cannot time out, as Kubernetes

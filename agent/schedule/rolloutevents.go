@@ -20,8 +20,9 @@ type rolloutEvent struct {
 
 // rolloutEvents are the steps a Deployment's rollout took between its stored record prev
 // (had: there was one) and rec, the record the leader writes now: a new revision rolled
-// out, the pods counted anew, the rollout complete, stopped by its deadline, paused or
-// resumed. The reasons of pause and resume and of the deadline are those of Kubernetes'
+// out, the pods counted anew while it rolls out, the rollout complete, stopped by its
+// deadline, paused or resumed. A Deployment's first template, and a scale once a rollout
+// is complete, are no rollout: their pods' counts make no events. The reasons of pause and resume and of the deadline are those of Kubernetes'
 // Progressing condition. It is pure: the caller records them once the write is stored.
 // An automatic rollback has its own event (DeploymentRollback), not these.
 func rolloutEvents(d *appsv1.Deployment, prev store.Rollout, had bool, rec store.Rollout) []rolloutEvent {
@@ -32,12 +33,14 @@ func rolloutEvents(d *appsv1.Deployment, prev store.Rollout, had bool, rec store
 	revision := rec.CurrentRevision()
 	replicas := max(manifest.Replicas(d), 0)
 	newTemplate := had && prev.Hash != rec.Hash
+	// A template after the first whose rollout has not completed yet.
+	underway := revision > 1 && prev.CompletedHash != rec.Hash
 	switch {
 	case newTemplate && rec.State == store.RolloutPaused:
 		add(false, "DeploymentPaused", "Revision %d (%s) waits: the Deployment is paused", revision, images(&d.Spec.Template.Spec))
 	case newTemplate && rec.RolledBack == nil:
 		add(false, "RolloutStarted", "Rolling out revision %d (%s)", revision, images(&d.Spec.Template.Spec))
-	case had && !newTemplate && rec.Progress != prev.Progress && rec.State != store.RolloutComplete && rec.State != store.RolloutPaused:
+	case had && underway && !newTemplate && rec.Progress != prev.Progress && rec.State != store.RolloutComplete && rec.State != store.RolloutPaused:
 		add(false, "RolloutStep", "Revision %d: %d of %d new replicas updated, %d available, %d old left",
 			revision, rec.Progress.Updated, replicas, rec.Progress.Available, rec.Progress.Old)
 	}
@@ -46,7 +49,7 @@ func rolloutEvents(d *appsv1.Deployment, prev store.Rollout, had bool, rec store
 	}
 	switch rec.State {
 	case store.RolloutComplete:
-		if had && prev.State != store.RolloutComplete {
+		if had && underway && prev.State != store.RolloutComplete {
 			add(false, "RolloutComplete", "Deployment %q successfully rolled out revision %d", d.Name, revision)
 		}
 	case store.RolloutTimedOut:

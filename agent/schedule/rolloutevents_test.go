@@ -17,8 +17,9 @@ func reasons(evs []rolloutEvent) []string {
 }
 
 // A rollout's steps, one record after the other: each new template, each count that
-// moves, completion, the deadline, pause and resume become events, in Kubernetes'
-// reasons where it has them; a record written again with nothing new says nothing.
+// moves while it rolls out, completion, the deadline, pause and resume become events, in
+// Kubernetes' reasons where it has them; a record written again with nothing new, the
+// first template's pods and a complete Deployment's say nothing.
 func TestRolloutEvents(t *testing.T) {
 	v1 := webDeployment("web:1", 2, deadline(60))
 	v2 := webDeployment("web:2", 2, deadline(60))
@@ -46,8 +47,9 @@ func TestRolloutEvents(t *testing.T) {
 		}
 	}
 	check("first record", next(false, scheduler.DeploymentCounts{}, 0))
-	check("first pods up", next(false, scheduler.DeploymentCounts{Updated: 2, Available: 2, AllAvailable: 2}, time.Second),
-		`RolloutComplete: Deployment "web" successfully rolled out revision 1`)
+	// The first template's pods coming up are no rollout.
+	check("first pods up", next(false, scheduler.DeploymentCounts{Updated: 1}, time.Second))
+	check("first pods ready", next(false, scheduler.DeploymentCounts{Updated: 2, Available: 2, AllAvailable: 2}, time.Second))
 	check("nothing new", next(false, scheduler.DeploymentCounts{Updated: 2, Available: 2, AllAvailable: 2}, 2*time.Second))
 	check("new image", next(true, scheduler.DeploymentCounts{Old: 2, AllAvailable: 2}, 3*time.Second),
 		"RolloutStarted: Rolling out revision 2 (app=web:2)")
@@ -74,4 +76,7 @@ func TestRolloutEvents(t *testing.T) {
 	check("resumed and done at once", next(true, scheduler.DeploymentCounts{Updated: 2, Available: 2, AllAvailable: 2}, 110*time.Second),
 		`RolloutComplete: Deployment "web" successfully rolled out revision 2`,
 		"DeploymentResumed: Deployment is resumed: rolling out revision 2")
+	// A pod lost and made again once the rollout is complete is no rollout either.
+	check("a pod lost", next(true, scheduler.DeploymentCounts{Updated: 1, Available: 1, AllAvailable: 1}, 120*time.Second))
+	check("made again", next(true, scheduler.DeploymentCounts{Updated: 2, Available: 2, AllAvailable: 2}, 130*time.Second))
 }

@@ -36,6 +36,9 @@ type Rollout struct {
 	// RolledBack says that the current template was put back by an automatic rollback,
 	// and from where. A template a rollback put back is never rolled back itself.
 	RolledBack *Rollback `json:"rolledBack,omitempty"`
+	// CompletedHash is the template whose rollout last completed: while it is not Hash, a
+	// rollout of the current template is under way (the events tell its steps).
+	CompletedHash string `json:"completedHash,omitempty"`
 }
 
 // Revision is one template a Deployment ran.
