@@ -65,6 +65,7 @@ func nextRollout(prev store.Rollout, d *appsv1.Deployment, config manifest.Confi
 	counts := store.RolloutCounts(c)
 	replicas := max(manifest.Replicas(d), 0)
 	complete := c.Updated == replicas && c.Available == replicas && c.Old == 0
+	rec.Paused = d.Spec.Paused
 	if rec.Hash != hash {
 		rec.Revisions = withRevision(rec.Revisions, d, hash)
 		rec.Hash, rec.Progress, rec.LastProgress, rec.State, rec.RolledBack = hash, counts, now, store.RolloutNew, nil

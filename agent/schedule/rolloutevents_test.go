@@ -75,8 +75,15 @@ func TestRolloutEvents(t *testing.T) {
 	v2.Spec.Paused = false
 	check("resumed and done at once", next(true, scheduler.DeploymentCounts{Updated: 2, Available: 2, AllAvailable: 2}, 110*time.Second),
 		`RolloutComplete: Deployment "web" successfully rolled out revision 2`,
-		"DeploymentResumed: Deployment is resumed: rolling out revision 2")
+		"DeploymentResumed: Deployment is resumed")
 	// A pod lost and made again once the rollout is complete is no rollout either.
 	check("a pod lost", next(true, scheduler.DeploymentCounts{Updated: 1, Available: 1, AllAvailable: 1}, 120*time.Second))
 	check("made again", next(true, scheduler.DeploymentCounts{Updated: 2, Available: 2, AllAvailable: 2}, 130*time.Second))
+	// A complete Deployment paused and resumed says so too.
+	v2.Spec.Paused = true
+	check("complete and paused", next(true, scheduler.DeploymentCounts{Updated: 2, Available: 2, AllAvailable: 2}, 140*time.Second),
+		"DeploymentPaused: Deployment is paused")
+	v2.Spec.Paused = false
+	check("complete and resumed", next(true, scheduler.DeploymentCounts{Updated: 2, Available: 2, AllAvailable: 2}, 150*time.Second),
+		"DeploymentResumed: Deployment is resumed")
 }

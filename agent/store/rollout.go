@@ -39,6 +39,9 @@ type Rollout struct {
 	// CompletedHash is the template whose rollout last completed: while it is not Hash, a
 	// rollout of the current template is under way (the events tell its steps).
 	CompletedHash string `json:"completedHash,omitempty"`
+	// Paused is the Deployment's spec.paused as the leader last planned it, so that its
+	// pause and resume are events whatever the rollout's state.
+	Paused bool `json:"paused,omitempty"`
 }
 
 // Revision is one template a Deployment ran.
