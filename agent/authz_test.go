@@ -60,6 +60,11 @@ var adminRoutes = map[string]bool{
 	// A command run in a pod is root in it; a forwarded port reaches what it keeps inside.
 	"POST /api/v1/pods/:namespace/:name/exec":        true,
 	"POST /api/v1/pods/:namespace/:name/portforward": true,
+
+	"PATCH /api/v1/deployments/:namespace/:name":         true,
+	"PATCH /api/v1/statefulsets/:namespace/:name":        true,
+	"PATCH /api/v1/daemonsets/:namespace/:name":          true,
+	"POST /api/v1/deployments/:namespace/:name/rollback": true,
 }
 
 // The take-over of the cluster with a read-only token fails at its first step: the token

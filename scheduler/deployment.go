@@ -126,6 +126,9 @@ func (d *deployment) podKey(ordinal int) string {
 // on the pods in place and their status, never on how many steps came before.
 func (p *planner) stepDeployment(d *deployment) bool {
 	d.pending, d.pendingReason = nil, ""
+	if d.rollout.paused {
+		return p.stepPaused(d)
+	}
 	changed := false
 	if d.rollout.recreate && len(d.old) > 0 {
 		// Old and new pods change in the same plan, so that the plan stays a fixed point:

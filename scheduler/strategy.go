@@ -9,6 +9,8 @@ import (
 
 // rollout is how a Deployment replaces the pods of an older template.
 type rollout struct {
+	// paused is spec.paused: the Deployment keeps the pods it has, of whatever template.
+	paused      bool
 	recreate    bool
 	surge       int // pods the rollout may run above replicas
 	unavailable int // available pods the rollout may lose below replicas
@@ -22,7 +24,7 @@ var defaultRollingBound = intstr.FromString("25%")
 // come out as 0 one pod may be unavailable, so that a rollout can always progress.
 func rolloutOf(d *appsv1.Deployment, replicas int) rollout {
 	if d.Spec.Strategy.Type == appsv1.RecreateDeploymentStrategyType {
-		return rollout{recreate: true}
+		return rollout{recreate: true, paused: d.Spec.Paused}
 	}
 	surge, unavailable := &defaultRollingBound, &defaultRollingBound
 	if ru := d.Spec.Strategy.RollingUpdate; ru != nil {
@@ -34,6 +36,7 @@ func rolloutOf(d *appsv1.Deployment, replicas int) rollout {
 		}
 	}
 	r := rollout{
+		paused:      d.Spec.Paused,
 		surge:       scaled(surge, replicas, true),
 		unavailable: scaled(unavailable, replicas, false),
 	}

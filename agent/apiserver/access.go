@@ -15,6 +15,7 @@ import (
 var access = map[string]auth.Rule{
 	"GET /healthz": {Verb: "get", Resource: "health", Right: auth.Open, Action: "reading the health check"},
 	"GET /stats":   {Verb: "get", Resource: "stats", Right: auth.Read, Action: "reading the node's counters"},
+	"GET /version": {Verb: "get", Resource: "version", Right: auth.Read, Action: "reading the agent's version"},
 
 	"POST /api/v1/manifests":                    {Verb: "apply", Resource: "manifests", Right: auth.Admin, Action: "applying a manifest"},
 	"DELETE /api/v1/manifests/:namespace/:name": {Verb: "delete", Resource: "manifests", Right: auth.Admin, Action: "deleting an object"},
@@ -42,6 +43,11 @@ var access = map[string]auth.Rule{
 	"GET /api/v1/daemonsets/:namespace/:name":             {Verb: "get", Resource: "daemonsets", Right: auth.Read, Action: "reading a daemonset"},
 	"GET /api/v1/statefulsets":                            {Verb: "list", Resource: "statefulsets", Right: auth.Read, Action: "listing statefulsets"},
 	"GET /api/v1/statefulsets/:namespace/:name":           {Verb: "get", Resource: "statefulsets", Right: auth.Read, Action: "reading a statefulset"},
+	"PATCH /api/v1/deployments/:namespace/:name":          {Verb: "patch", Resource: "deployments", Right: auth.Admin, Action: "patching a deployment"},
+	"PATCH /api/v1/statefulsets/:namespace/:name":         {Verb: "patch", Resource: "statefulsets", Right: auth.Admin, Action: "patching a statefulset"},
+	"PATCH /api/v1/daemonsets/:namespace/:name":           {Verb: "patch", Resource: "daemonsets", Right: auth.Admin, Action: "patching a daemonset"},
+	"GET /api/v1/deployments/:namespace/:name/revisions":  {Verb: "list", Resource: "deployments/revisions", Right: auth.Read, Action: "reading a deployment's revisions"},
+	"POST /api/v1/deployments/:namespace/:name/rollback":  {Verb: "create", Resource: "deployments/rollback", Right: auth.Admin, Action: "rolling a deployment back"},
 	"GET /api/v1/jobs":                                    {Verb: "list", Resource: "jobs", Right: auth.Read, Action: "listing jobs"},
 	"GET /api/v1/jobs/:namespace/:name":                   {Verb: "get", Resource: "jobs", Right: auth.Read, Action: "reading a job"},
 	"GET /api/v1/jobs/:namespace/:name/pods":              {Verb: "list", Resource: "jobs/pods", Right: auth.Read, Action: "listing a job's pods"},

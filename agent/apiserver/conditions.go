@@ -82,6 +82,8 @@ func progressingCondition(d *appsv1.Deployment, hash string, rec store.Rollout) 
 		c.Message = fmt.Sprintf("ReplicaSet %q has successfully progressed.", rs)
 	case store.RolloutTimedOut:
 		c.Status, c.Message = corev1.ConditionFalse, fmt.Sprintf("ReplicaSet %q has timed out progressing.", rs)
+	case store.RolloutPaused:
+		c.Status, c.Message = corev1.ConditionUnknown, "Deployment is paused"
 	default:
 		c.Reason, c.Message = string(store.RolloutUpdated), fmt.Sprintf("ReplicaSet %q is progressing.", rs)
 	}

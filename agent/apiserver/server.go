@@ -22,6 +22,7 @@ import (
 	"github.com/podman-swarm/podman-swarm/agent/auth"
 	"github.com/podman-swarm/podman-swarm/agent/view"
 	"github.com/podman-swarm/podman-swarm/cluster"
+	"github.com/podman-swarm/podman-swarm/manifest"
 	"github.com/podman-swarm/podman-swarm/netalloc"
 	"github.com/podman-swarm/podman-swarm/reconcile"
 )
@@ -185,6 +186,7 @@ func (a *Server) routes() http.Handler {
 	// have none, and it tells nothing about the workloads. Each route's right is in access.
 	a.handle(e, "", http.MethodGet, "/healthz", a.health)
 	a.handle(e, "", http.MethodGet, "/stats", a.stats)
+	a.handle(e, "", http.MethodGet, "/version", a.serverVersion)
 	// The group authenticates every request under it, also to paths that do not exist,
 	// which answer 401 rather than tell which paths do.
 	v1 := e.Group("/api/v1", a.tokens.Authenticate)
@@ -212,6 +214,11 @@ func (a *Server) routes() http.Handler {
 	add(get, "/daemonsets/:namespace/:name", a.getDaemonSet)
 	add(get, "/statefulsets", a.listStatefulSets)
 	add(get, "/statefulsets/:namespace/:name", a.getStatefulSet)
+	add(http.MethodPatch, "/deployments/:namespace/:name", a.patchObject("Deployment"))
+	add(http.MethodPatch, "/statefulsets/:namespace/:name", a.patchObject(manifest.KindStatefulSet))
+	add(http.MethodPatch, "/daemonsets/:namespace/:name", a.patchObject("DaemonSet"))
+	add(get, "/deployments/:namespace/:name/revisions", a.listRevisions)
+	add(post, "/deployments/:namespace/:name/rollback", a.rollbackDeployment)
 	add(get, "/events", a.listEvents)
 	add(get, "/namespaces", a.listNamespaces)
 	add(get, "/namespaces/:name", a.getNamespace)

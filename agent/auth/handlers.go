@@ -96,6 +96,11 @@ func (a *Authority) Revoke(c echo.Context) error {
 	if !rec.ReadOnly && rec.status(now) == "active" && a.countAdminTokens(now) == 1 {
 		return echo.NewHTTPError(http.StatusConflict, "token "+id+" is the last active token with full rights; create another with `swarm token create` first")
 	}
+	if node := ownerNode(rec); node != "" && rec.status(now) == "active" && c.QueryParam("force") != "true" {
+		return echo.NewHTTPError(http.StatusConflict, fmt.Sprintf(
+			"token %s is node %s's own (its <state-dir>/%s): revoked, the CLI and companion servers on %s get 401 until that file is removed and its agent restarted; revoke it anyway with --force",
+			id, node, api.TokenFile, node))
+	}
 	t := now.UTC()
 	rec.Revoked = &t
 	if _, err := a.store.Put(store.TokenKey(id), store.MustJSON(rec)); err != nil {

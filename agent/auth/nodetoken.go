@@ -25,9 +25,9 @@ func (a *Authority) EnsureNodeToken(stateDir string, founding bool) error {
 	case !errors.Is(err, os.ErrNotExist):
 		return fmt.Errorf("read this node's API token: %w", err)
 	}
-	desc := "node " + a.nodeName
+	desc := ownTokenDescription(a.nodeName)
 	if founding {
-		desc = "admin, created by the founding node " + a.nodeName
+		desc = founderTokenDescription(a.nodeName)
 	}
 	token, rec, err := mintToken(desc, a.nodeName, false, 0, a.now())
 	if err != nil {
@@ -56,10 +56,35 @@ func (a *Authority) registerNodeToken(path, token string) error {
 		}
 		return nil
 	}
-	rec := TokenRecord{ID: id, Description: "node " + a.nodeName + " (registered again)", SHA256: tokenHash(token),
+	rec := TokenRecord{ID: id, Description: registeredAgainDescription(a.nodeName), SHA256: tokenHash(token),
 		Created: a.now().UTC(), CreatedBy: a.nodeName}
 	if _, err := a.store.Put(store.TokenKey(id), store.MustJSON(rec)); err != nil {
 		return fmt.Errorf("store this node's API token: %w", err)
 	}
 	return nil
 }
+
+// ownerNode is the node whose own token rec is (the one in its <state-dir>/api-token):
+// such a token is recorded with the node's name as CreatedBy, where a token made through
+// the API says "token <id>", and with the description EnsureNodeToken gives it, which
+// tells it from one made through an API that checks no tokens (also the node's name).
+// "" for any other token.
+func ownerNode(rec TokenRecord) string {
+	node := rec.CreatedBy
+	if node == "" || strings.HasPrefix(node, "token ") {
+		return ""
+	}
+	switch rec.Description {
+	case ownTokenDescription(node), founderTokenDescription(node), registeredAgainDescription(node):
+		return node
+	}
+	return ""
+}
+
+// The descriptions of a node's own tokens: made by a node that joined, by the founding
+// node, and registered again from the file after the store lost the record.
+func ownTokenDescription(node string) string { return "node " + node }
+func founderTokenDescription(node string) string {
+	return "admin, created by the founding node " + node
+}
+func registeredAgainDescription(node string) string { return "node " + node + " (registered again)" }

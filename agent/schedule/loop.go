@@ -305,6 +305,7 @@ func (a *Loop) plan(ctx context.Context, pinged map[string]bool) time.Duration {
 	}
 	if written.Err == nil {
 		a.reportRollbacks(rollouts.rollbacks)
+		a.reportRolloutEvents(rollouts.events)
 		a.reportJobs(a.jobs.events)
 	}
 	if written.Err == nil && len(rollouts.rollbacks) == 0 {

@@ -16,6 +16,8 @@ import (
 type rolloutPlan struct {
 	changes   []change
 	rollbacks []rollbackDone
+	// events are the rollouts' steps, recorded once the plan is written.
+	events []rolloutEvent
 	// recheckAt is the earliest progress deadline still running: the plan to make then
 	// finds the rollout timed out, if it made no progress meanwhile.
 	recheckAt time.Time
@@ -61,6 +63,7 @@ func planRollouts(st *store.State, out scheduler.Output, now time.Time, flag boo
 		}
 		if !had || !sameRollout(prev, rec) {
 			p.changes = append(p.changes, change{key: store.RolloutKey(key), value: store.MustJSON(rec)})
+			p.events = append(p.events, rolloutEvents(d, prev, had, rec)...)
 		}
 		if at := deadlineAt(rec, d); !at.IsZero() && (p.recheckAt.IsZero() || at.Before(p.recheckAt)) {
 			p.recheckAt = at

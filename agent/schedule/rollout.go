@@ -22,6 +22,10 @@ const (
 // rollout on ("true") or off ("false") whatever the agent's --rollback-on-failure says.
 const AnnotationRollbackOnFailure = "swarm.podman.io/rollback-on-failure"
 
+// AnnotationChangeCause is what a Deployment says about why its template changed; each
+// revision keeps the one it was made with, for swarm rollout history.
+const AnnotationChangeCause = "kubernetes.io/change-cause"
+
 // progressDeadline is a Deployment's progressDeadlineSeconds; 0 means none, as Kubernetes
 // reads math.MaxInt32.
 func progressDeadline(d *appsv1.Deployment) time.Duration {
@@ -61,11 +65,15 @@ func nextRollout(prev store.Rollout, d *appsv1.Deployment, config manifest.Confi
 	counts := store.RolloutCounts(c)
 	replicas := max(manifest.Replicas(d), 0)
 	complete := c.Updated == replicas && c.Available == replicas && c.Old == 0
+	rec.Paused = d.Spec.Paused
 	if rec.Hash != hash {
 		rec.Revisions = withRevision(rec.Revisions, d, hash)
 		rec.Hash, rec.Progress, rec.LastProgress, rec.State, rec.RolledBack = hash, counts, now, store.RolloutNew, nil
-		if complete {
-			rec.State = store.RolloutComplete
+		switch {
+		case complete:
+			rec.State, rec.CompletedHash = store.RolloutComplete, hash
+		case d.Spec.Paused:
+			rec.State = store.RolloutPaused
 		}
 		return rec
 	}
@@ -74,11 +82,17 @@ func nextRollout(prev store.Rollout, d *appsv1.Deployment, config manifest.Confi
 	switch {
 	case complete:
 		if rec.State != store.RolloutComplete {
-			rec.State, rec.LastProgress = store.RolloutComplete, now
+			rec.State, rec.LastProgress, rec.CompletedHash = store.RolloutComplete, now, hash
 		}
-	case progressed || rec.State == store.RolloutComplete:
-		// Progress, or a complete Deployment that has work again (scaled, a pod lost):
-		// the deadline counts from now.
+	case d.Spec.Paused:
+		// A paused Deployment does not roll out, so it cannot time out, as Kubernetes
+		// does not check the deadline of a paused Deployment.
+		if rec.State != store.RolloutPaused {
+			rec.State, rec.LastProgress = store.RolloutPaused, now
+		}
+	case progressed || rec.State == store.RolloutComplete || rec.State == store.RolloutPaused:
+		// Progress, a complete Deployment that has work again (scaled, a pod lost), or
+		// one resumed: the deadline counts from now.
 		rec.State, rec.LastProgress = store.RolloutUpdated, now
 	case rec.State != store.RolloutTimedOut:
 		if limit := progressDeadline(d); limit > 0 && now.Sub(rec.LastProgress) > limit {
@@ -92,7 +106,7 @@ func nextRollout(prev store.Rollout, d *appsv1.Deployment, config manifest.Confi
 // zero when it cannot (complete, timed out already, or without a deadline).
 func deadlineAt(rec store.Rollout, d *appsv1.Deployment) time.Time {
 	limit := progressDeadline(d)
-	if limit == 0 || rec.State == store.RolloutComplete || rec.State == store.RolloutTimedOut {
+	if limit == 0 || rec.State == store.RolloutComplete || rec.State == store.RolloutTimedOut || rec.State == store.RolloutPaused {
 		return time.Time{}
 	}
 	// nextRollout times out strictly after the deadline.
@@ -111,7 +125,8 @@ func withRevision(revs []store.Revision, d *appsv1.Deployment, hash string) []st
 			out = append(out, r)
 		}
 	}
-	out = append(out, store.Revision{Number: next, Hash: hash, Template: *d.Spec.Template.DeepCopy()})
+	out = append(out, store.Revision{Number: next, Hash: hash, Template: *d.Spec.Template.DeepCopy(),
+		ChangeCause: d.Annotations[AnnotationChangeCause]})
 	if keep := historyLimit(d) + 1; len(out) > keep {
 		out = slices.Clone(out[len(out)-keep:])
 	}

@@ -36,6 +36,12 @@ type Rollout struct {
 	// RolledBack says that the current template was put back by an automatic rollback,
 	// and from where. A template a rollback put back is never rolled back itself.
 	RolledBack *Rollback `json:"rolledBack,omitempty"`
+	// CompletedHash is the template whose rollout last completed: while it is not Hash, a
+	// rollout of the current template is under way (the events tell its steps).
+	CompletedHash string `json:"completedHash,omitempty"`
+	// Paused is the Deployment's spec.paused as the leader last planned it, so that its
+	// pause and resume are events whatever the rollout's state.
+	Paused bool `json:"paused,omitempty"`
 }
 
 // Revision is one template a Deployment ran.
@@ -43,6 +49,9 @@ type Revision struct {
 	Number   int64                  `json:"number"`
 	Hash     string                 `json:"hash"`
 	Template corev1.PodTemplateSpec `json:"template"`
+	// ChangeCause is the Deployment's kubernetes.io/change-cause annotation when the
+	// template became this revision.
+	ChangeCause string `json:"changeCause,omitempty"`
 }
 
 // RolloutCounts are the pods a rollout counts its progress by.
@@ -64,6 +73,7 @@ const (
 	RolloutUpdated  RolloutState = "ReplicaSetUpdated"        // progressing
 	RolloutComplete RolloutState = "NewReplicaSetAvailable"   // every pod new and available, no old one left
 	RolloutTimedOut RolloutState = "ProgressDeadlineExceeded" // no progress for progressDeadlineSeconds
+	RolloutPaused   RolloutState = "DeploymentPaused"         // spec.paused: no deadline runs
 )
 
 // Rollback is an automatic rollback: the template that failed and the revision put back.

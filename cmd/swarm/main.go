@@ -7,12 +7,16 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/podman-swarm/podman-swarm/agent/apiserver"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
 func main() {
+	// The agent's API answers GET /version with this binary's version.
+	apiserver.Version = version
 	if err := newRootCommand().Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(exitStatus(err))
@@ -36,6 +40,7 @@ gossip, and every pod becomes plain systemd --user services written as Quadlet u
 		newGetCommand(),
 		newDeleteCommand(),
 		newScaleCommand(),
+		newSetCommand(),
 		newJoinTokenCommand(),
 		newTokenCommand(),
 		newNodeCommand(),
@@ -53,16 +58,6 @@ gossip, and every pod becomes plain systemd --user services written as Quadlet u
 		newNetnsCommand(),
 		newVersionCommand(),
 	)
+	refuseUnknownSubcommands(root)
 	return root
-}
-
-func newVersionCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version of swarm",
-		Args:  cobra.NoArgs,
-		Run: func(cmd *cobra.Command, _ []string) {
-			fmt.Fprintf(cmd.OutOrStdout(), "swarm %s\n", version)
-		},
-	}
 }

@@ -24,27 +24,34 @@ import (
 func newRolloutCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "rollout",
-		Short: "Follow the rollout of a Deployment",
+		Short: "Follow, undo, restart, pause and resume rollouts",
 	}
 	var co clientOptions
 	var namespace string
 	var timeout, interval time.Duration
 	status := &cobra.Command{
-		Use:   "status deployment/NAME",
-		Short: "Wait until a Deployment's rollout is done, printing its progress",
+		Use:   "status (deployment|statefulset|daemonset)/NAME",
+		Short: "Wait until a rollout is done, printing its progress",
 		Long: `Wait until every replica of the Deployment runs its current template and is ready,
 printing each step as kubectl rollout status does, and the reasons of pods that do not
 start. It fails (exit status 1) when the Deployment's Progressing condition says
 ProgressDeadlineExceeded (no progress for its progressDeadlineSeconds, 600 by default),
 when the leader rolled the Deployment back after its rollout failed (saying to which
-revision), or when --timeout passes.`,
+revision), or when --timeout passes.
+
+A StatefulSet or a DaemonSet (with the RollingUpdate strategy) is followed until every
+pod runs its current template and is ready, in kubectl's words too.`,
 		Example: `  swarm apply -f app.yaml && swarm rollout status deployment/web
-  swarm rollout status deploy/api -n shop --timeout 2m`,
+  swarm rollout status deploy/api -n shop --timeout 2m
+  swarm rollout status sts/db`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			name, err := deploymentName(args[0])
+			resource, name, err := workloadTarget(args[0], "statefulsets", "daemonsets")
 			if err != nil {
-				return err
+				resource = "deployments"
+				if name, err = deploymentName(args[0]); err != nil {
+					return err
+				}
 			}
 			c, err := co.client()
 			if err != nil {
@@ -57,6 +64,9 @@ revision), or when --timeout passes.`,
 				ctx, cancel = context.WithTimeout(ctx, timeout)
 				defer cancel()
 			}
+			if resource != "deployments" {
+				return runWorkloadStatus(ctx, c, resource, namespace, name, interval, cmd.OutOrStdout())
+			}
 			return runRolloutStatus(ctx, c, namespace, name, interval, cmd.OutOrStdout())
 		},
 	}
@@ -65,6 +75,7 @@ revision), or when --timeout passes.`,
 	status.Flags().DurationVar(&interval, "interval", time.Second, "how often the cluster is asked")
 	addClientFlags(status, &co)
 	cmd.AddCommand(status)
+	addRolloutChangeCommands(cmd)
 	return cmd
 }
 
@@ -75,7 +86,7 @@ func deploymentName(target string) (string, error) {
 		kind, name = "deployment", target
 	}
 	if resources[strings.ToLower(kind)] != "deployments" || name == "" {
-		return "", fmt.Errorf("%q: name a Deployment as deployment/NAME", target)
+		return "", fmt.Errorf("%q: name it deployment/NAME, statefulset/NAME or daemonset/NAME", target)
 	}
 	return name, nil
 }

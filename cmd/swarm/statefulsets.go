@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
@@ -150,31 +149,4 @@ func runDescribeStatefulSet(c *client, ns, name string, out io.Writer) error {
 		return err
 	}
 	return describeEvents(c, out, manifest.KindStatefulSet, ns, name, time.Now())
-}
-
-// runScaleStatefulSet reads the StatefulSet as the API shows it, changes its replicas
-// and applies it again, so that the change goes through the same checks as any apply.
-func runScaleStatefulSet(c *client, ns, name string, replicas int32, out io.Writer) error {
-	var s appsv1.StatefulSet
-	path := "/api/v1/statefulsets/" + url.PathEscape(ns) + "/" + url.PathEscape(name)
-	if err := c.do("GET", path, nil, "", nil, &s); err != nil {
-		return err
-	}
-	s.Spec.Replicas = &replicas
-	s.Status = appsv1.StatefulSetStatus{}
-	s.ResourceVersion = ""
-	body, err := json.Marshal(s)
-	if err != nil {
-		return err
-	}
-	var res struct{ Applied []struct{ Result string } }
-	if err := c.do("POST", "/api/v1/manifests", url.Values{"filename": {"scale"}}, "application/json", body, &res); err != nil {
-		return err
-	}
-	result := "scaled"
-	if len(res.Applied) == 1 && res.Applied[0].Result == "unchanged" {
-		result = "unchanged"
-	}
-	fmt.Fprintf(out, "statefulset.apps/%s %s\n", name, result)
-	return nil
 }

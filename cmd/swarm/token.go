@@ -124,26 +124,40 @@ func runTokenList(c *client, out io.Writer, now time.Time) error {
 
 func newTokenRevokeCommand() *cobra.Command {
 	var co clientOptions
+	var force bool
 	cmd := &cobra.Command{
-		Use:     "revoke ID|TOKEN...",
-		Short:   "Revoke tokens, on every node",
-		Example: `  swarm token revoke 3f2a9c0d11e84b7a`,
-		Args:    cobra.MinimumNArgs(1),
+		Use:   "revoke ID|TOKEN...",
+		Short: "Revoke tokens, on every node",
+		Long: `Revoke tokens, on every node. A node's own token (the one in its <state-dir>/api-token,
+which its CLI and companion servers use) is revoked only with --force: the command says
+which node's it is.`,
+		Example: `  swarm token revoke 3f2a9c0d11e84b7a
+  swarm token revoke --force 9d1e0b7c55aa4e21`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := co.client()
 			if err != nil {
 				return err
 			}
-			for _, id := range args {
-				var t api.TokenInfo
-				if err := c.do("DELETE", "/api/v1/tokens/"+url.PathEscape(id), nil, "", nil, &t); err != nil {
-					return err
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "token %s revoked\n", t.ID)
-			}
-			return nil
+			return runTokenRevoke(c, args, force, cmd.OutOrStdout())
 		},
 	}
+	cmd.Flags().BoolVar(&force, "force", false, "revoke a token that a node uses as its own too")
 	addClientFlags(cmd, &co)
 	return cmd
+}
+
+func runTokenRevoke(c *client, ids []string, force bool, out io.Writer) error {
+	var query url.Values
+	if force {
+		query = url.Values{"force": {"true"}}
+	}
+	for _, id := range ids {
+		var t api.TokenInfo
+		if err := c.do("DELETE", "/api/v1/tokens/"+url.PathEscape(id), query, "", nil, &t); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "token %s revoked\n", t.ID)
+	}
+	return nil
 }
