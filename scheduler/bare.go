@@ -51,6 +51,9 @@ func (p *planner) updateBare(b *barePod) {
 // stepBare places a bare pod that runs nowhere, and reports whether it did.
 func (p *planner) stepBare(b *barePod) bool {
 	b.pendingReason = ""
+	if b.cur != nil && drainable(b.cur) {
+		return p.moveBare(b)
+	}
 	if b.cur != nil {
 		return false
 	}

@@ -43,11 +43,16 @@ func schedulingInput(st *store.State, members []cluster.Member, removed map[stri
 		if removed[m.Name] {
 			state = scheduler.NodeRemoved
 		}
+		// What users set on the node (swarm cordon, drain, label node) outranks what its
+		// agent gossips.
+		spec := st.NodeSpecs[m.Name]
 		in.Nodes = append(in.Nodes, scheduler.Node{
-			Name:   m.Name,
-			Labels: nodemeta.Labels(m.Meta),
-			State:  state,
-			Since:  m.Since,
+			Name:          m.Name,
+			Labels:        spec.EffectiveLabels(nodemeta.Labels(m.Meta)),
+			State:         state,
+			Since:         m.Since,
+			Unschedulable: spec.Unschedulable,
+			Drain:         spec.Drain,
 		})
 	}
 	return in
