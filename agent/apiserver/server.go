@@ -216,6 +216,7 @@ func (a *Server) routes() http.Handler {
 	add(get, "/nodes", a.listNodes)
 	add(get, "/nodes/:name", a.getNode)
 	add(del, "/nodes/:name", a.removeNode)
+	add(http.MethodPatch, "/nodes/:name", a.patchNode)
 	add(get, "/removals", a.listRemovals)
 	add(del, "/removals/:name", a.forgetRemoval)
 	add(get, "/join-token", a.getJoinToken)
