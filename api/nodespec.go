@@ -8,6 +8,9 @@ type NodePatch struct {
 	Unschedulable *bool `json:"unschedulable,omitempty"`
 	// Drain moves the node's pods away (true, which cordons it too) or stops doing so.
 	Drain *bool `json:"drain,omitempty"`
+	// DeleteLocalData lets a drain move the pods whose data is on the node too; they
+	// start elsewhere without it.
+	DeleteLocalData *bool `json:"deleteLocalData,omitempty"`
 	// Labels sets each key to its value, or takes it off the node when the value is null,
 	// whether it was set this way or by the agent's --label flags.
 	Labels map[string]*string `json:"labels,omitempty"`

@@ -5,10 +5,12 @@ package scheduler
 // replacement is available elsewhere (surge, whatever the Deployment's maxSurge: a drain is
 // not a rollout), and a pod that no other node can take stays where it is, listed as
 // pending with the reason, rather than be stranded. Pods of DaemonSets stay (the node is
-// one of theirs), and so do pods pinned to the node by their data (see Pinned).
+// one of theirs), and so do pods pinned to the node by their data (see Pinned), unless
+// the drain lets them go without it (Node.DrainLocalData). So do a StatefulSet's pods:
+// their names and claims tie them to their place.
 
 // drainable reports whether q is to leave its node because the node is drained.
-func drainable(q *pod) bool { return q.node.draining && q.pin == nil }
+func drainable(q *pod) bool { return q.node.draining && (q.pin == nil || q.node.dropData) }
 
 // adoptDraining takes a pod of d that is to leave its drained node: it counts neither as
 // current nor as old, so that d places its replacement at once.
@@ -60,14 +62,14 @@ func (p *planner) moveBare(b *barePod) bool {
 	n, reason := p.c.place(key, key, &b.want.Spec, b.ports)
 	if n == nil {
 		p.c.bind(q)
-		b.blocked = "node " + q.Node + " is drained, but the pod cannot leave it: " + reason
+		b.stays = "node " + q.Node + " is drained, but the pod cannot leave it: " + reason
 		return false
 	}
 	q.removed = true
 	if !q.created {
 		p.drop(q.Assignment, "node "+q.Node+" is drained")
 	}
-	b.blocked = ""
+	b.stays = ""
 	b.cur = p.create(b.want, n, key, b.ports, 0)
 	return true
 }

@@ -134,7 +134,24 @@ func TestDrainKeepsABarePodNoOtherNodeTakesAndSaysWhy(t *testing.T) {
 		t.Fatalf("plan creates %v, deletes %v; tools must stay on b", keys(out.Create), removedKeys(out.Delete))
 	}
 	want := "node b is drained, but the pod cannot leave it: 0/2 nodes are available: 1 node(s) were unschedulable, 1 node(s) have port 8080/TCP in use."
-	if len(out.Pending) != 1 || out.Pending[0].Reason != want {
+	if len(out.Pending) != 1 || out.Pending[0].Reason != want || !out.Pending[0].Stays || out.Pending[0].Node != "b" {
 		t.Fatalf("pending %+v; want tools saying %q", out.Pending, want)
 	}
+}
+
+func TestDrainWithLocalDataMovesPinnedPodsThatFitElsewhere(t *testing.T) {
+	db := deploy("db", 1, hostData("/srv/db"))
+	b := drained(alive("b"))
+	b.DrainLocalData = true
+	in := input([]Node{alive("a"), b}, []*appsv1.Deployment{db}, on(db, 0, "b"))
+	out := Plan(in)
+	if got := placement(out.Create); len(got) != 1 || len(out.Delete) != 0 {
+		t.Fatalf("plan creates %v, deletes %v; want the replacement placed, the old pod kept until it is ready", got, removedKeys(out.Delete))
+	}
+	in = markReady(apply(in, out))
+	out = Plan(in)
+	if got := removedKeys(out.Delete); !reflect.DeepEqual(got, []string{key(db, 0)}) {
+		t.Fatalf("once the replacement is ready the plan deletes %v; want %s", got, key(db, 0))
+	}
+	mustBeFixedPoint(t, in, out)
 }

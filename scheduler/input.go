@@ -100,6 +100,9 @@ type Node struct {
 	// Drain (swarm drain, which implies Unschedulable): the pods there move elsewhere
 	// (see drain.go); those of DaemonSets and those pinned to the node stay.
 	Drain bool
+	// DrainLocalData: the drain moves the pods pinned to the node by their data too,
+	// which start elsewhere without it (a claim's pod still fits no other node).
+	DrainLocalData bool
 }
 
 // Assignment is one pod placed on one node.

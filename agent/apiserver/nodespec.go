@@ -70,6 +70,7 @@ func (a *Server) patchNode(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "store the node's spec: "+err.Error())
 	}
 	a.log.Info("node spec changed", "member", name, "unschedulable", spec.Unschedulable, "drain", spec.Drain,
+		"drain_local_data", spec.DrainLocalData,
 		"labels", spec.Labels, "removed_labels", spec.RemovedLabels)
 	return a.serveObject(c, view.Nodes, "node")
 }
@@ -106,14 +107,19 @@ func patchedSpec(s store.NodeSpec, patch api.NodePatch) store.NodeSpec {
 	if patch.Unschedulable != nil {
 		s.Unschedulable = *patch.Unschedulable
 		if !s.Unschedulable {
-			s.Drain = false
+			s.Drain, s.DrainLocalData = false, false
 		}
 	}
 	if patch.Drain != nil {
 		s.Drain = *patch.Drain
 		if s.Drain {
 			s.Unschedulable = true
+		} else {
+			s.DrainLocalData = false
 		}
+	}
+	if patch.DeleteLocalData != nil {
+		s.DrainLocalData = *patch.DeleteLocalData && s.Drain
 	}
 	for _, k := range slices.Sorted(maps.Keys(patch.Labels)) {
 		v := patch.Labels[k]

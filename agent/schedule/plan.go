@@ -47,12 +47,13 @@ func schedulingInput(st *store.State, members []cluster.Member, removed map[stri
 		// agent gossips.
 		spec := st.NodeSpecs[m.Name]
 		in.Nodes = append(in.Nodes, scheduler.Node{
-			Name:          m.Name,
-			Labels:        spec.EffectiveLabels(nodemeta.Labels(m.Meta)),
-			State:         state,
-			Since:         m.Since,
-			Unschedulable: spec.Unschedulable,
-			Drain:         spec.Drain,
+			Name:           m.Name,
+			Labels:         spec.EffectiveLabels(nodemeta.Labels(m.Meta)),
+			State:          state,
+			Since:          m.Since,
+			Unschedulable:  spec.Unschedulable,
+			Drain:          spec.Drain,
+			DrainLocalData: spec.DrainLocalData,
 		})
 	}
 	return in
@@ -164,7 +165,7 @@ func planChanges(st *store.State, out scheduler.Output, alloc netalloc.ServicePl
 	}
 	wantPending := map[string]store.Pending{}
 	for _, p := range out.Pending {
-		wantPending[p.Pod.Key()] = store.Pending{Pod: p.Pod, Reason: p.Reason, Node: p.Node}
+		wantPending[p.Pod.Key()] = store.Pending{Pod: p.Pod, Reason: p.Reason, Node: p.Node, Stays: p.Stays}
 	}
 	for _, key := range sortedKeys(st.Pending) {
 		if _, still := wantPending[key]; !still {

@@ -22,6 +22,10 @@ type NodeSpec struct {
 	// Deployment's replacement available elsewhere before the pod stops; pods of
 	// DaemonSets and pods whose data is on the node stay. It implies Unschedulable.
 	Drain bool `json:"drain,omitempty"`
+	// DrainLocalData lets the drain move the pods whose data is on the node too (swarm
+	// drain --delete-local-data): they start elsewhere without it. A pod whose claim's
+	// volume is on the node still stays: no other node can mount it.
+	DrainLocalData bool `json:"drainLocalData,omitempty"`
 	// Labels are set over the labels the agent gossips (its --label flags); RemovedLabels
 	// are taken off them.
 	Labels        map[string]string `json:"labels,omitempty"`
@@ -66,5 +70,5 @@ func (s *NodeSpec) SetLabel(key, value string, remove bool) {
 
 // Empty reports whether the spec says nothing, so that its record may go.
 func (s NodeSpec) Empty() bool {
-	return !s.Unschedulable && !s.Drain && len(s.Labels) == 0 && len(s.RemovedLabels) == 0 && len(s.Annotations) == 0
+	return !s.Unschedulable && !s.Drain && !s.DrainLocalData && len(s.Labels) == 0 && len(s.RemovedLabels) == 0 && len(s.Annotations) == 0
 }
