@@ -32,7 +32,8 @@ func newDeleteCommand() *cobra.Command {
   swarm delete deployment web
   swarm delete svc api -n shop
   swarm delete namespace shop
-  swarm delete job migrate`,
+  swarm delete job migrate
+  swarm delete node n3`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if file == "" && len(args) != 2 || file != "" && len(args) != 0 {
 				return fmt.Errorf("give either -f FILE or KIND NAME, for example `swarm delete deployment web`")
@@ -46,6 +47,10 @@ func newDeleteCommand() *cobra.Command {
 			}
 			if file != "" {
 				return deleteManifest(c, file, cmd.InOrStdin(), cmd.OutOrStdout())
+			}
+			if resources[strings.ToLower(args[0])] == "nodes" {
+				// A node gone for good: what swarm node remove does.
+				return runNodeRemove(c, args[1], cmd.OutOrStdout())
 			}
 			kind, ok := kinds[resources[strings.ToLower(args[0])]]
 			if !ok {
