@@ -51,11 +51,11 @@ type Cluster interface {
 
 // PodRuntime is what the API asks of the pods this node runs.
 type PodRuntime interface {
-	Logs(ctx context.Context, podKey, container string, follow bool, w io.Writer) error
+	Logs(ctx context.Context, podKey, container string, opts reconcile.LogOptions, w io.Writer) error
 	Describe(ctx context.Context, podKey string) (reconcile.PodDetail, error)
 	// EndedLogs writes the log of a container of a pod whose units are gone from this
 	// node (a Job's pod that finished).
-	EndedLogs(ctx context.Context, namespace, pod, container string, follow bool, w io.Writer) error
+	EndedLogs(ctx context.Context, namespace, pod, container string, opts reconcile.LogOptions, w io.Writer) error
 }
 
 // Traffic is the node's gossip byte counts.
