@@ -287,3 +287,40 @@ func TestDrain(t *testing.T) {
 	}
 	cliFails(t, `node "nope" not found`, "drain", "nope")
 }
+
+// swarm logs against live agents (which run no pods): deployment/NAME and -l reach every
+// replica, each through the node that runs it, and a bad selector, kind or option is
+// refused with one line.
+func TestLogsAcrossReplicasAgainstAgents(t *testing.T) {
+	c := startNodeOpsCluster(t)
+	applyText(t, strings.ReplaceAll(webManifest, "replicas: 6", "replicas: 3"))
+	waitFor(t, 15*time.Second, "web's three pods placed", func() bool { return len(placed(t, c, "web-")) == 3 })
+	pods := placed(t, c, "web-")
+	for _, args := range [][]string{{"logs", "deployment/web"}, {"logs", "-l", "app=web", "--tail", "5", "--since", "1m", "--timestamps"}} {
+		out, err := runCLI(t, args...)
+		if err == nil || err.Error() != "could not read 3 of 3 logs" {
+			t.Errorf("swarm %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		for pod, node := range pods {
+			_, name, _ := strings.Cut(pod, "/")
+			want := "error: [pod/" + name + "/web] node " + node + " runs no pods (--runtime none), so there are no logs"
+			if !strings.Contains(out, want) {
+				t.Errorf("swarm %s lacks %q:\n%s", strings.Join(args, " "), want, out)
+			}
+		}
+	}
+	cli(t, "No resources found in default namespace.\n", "logs", "-l", "app=nothing")
+	cliFails(t, `deployment "nope" not found`, "logs", "deployment/nope")
+	cliFails(t, `invalid selector "app in (web"`, "logs", "-l", "app in (web")
+	cliFails(t, "only a selector (-l) or a POD name is allowed", "logs", "web", "-l", "app=web")
+	cliFails(t, `cannot get the logs of "svc/web"`, "logs", "svc/web")
+	cliFails(t, "you are attempting to follow 3 log streams, but maximum allowed concurrency is 2", "logs", "deploy/web", "-f", "--max-log-requests", "2")
+	var name string
+	for pod := range pods {
+		_, name, _ = strings.Cut(pod, "/")
+	}
+	if err := c.do("GET", "/api/v1/pods/default/"+name+"/logs", map[string][]string{"tailLines": {"-1"}}, "", nil, nil); err == nil ||
+		!strings.Contains(err.Error(), `the log options are invalid: tailLines: Invalid value: "-1"`) {
+		t.Errorf("tailLines=-1: %v", err)
+	}
+}
