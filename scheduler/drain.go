@@ -9,6 +9,10 @@ package scheduler
 // the drain lets them go without it (Node.DrainLocalData). So do a StatefulSet's pods:
 // their names and claims tie them to their place.
 
+// DrainedReason is the reason of the removal of a pod that left node because it is
+// drained.
+func DrainedReason(node string) string { return "node " + node + " is drained" }
+
 // drainable reports whether q is to leave its node because the node is drained.
 func drainable(q *pod) bool { return q.node.draining && (q.pin == nil || q.node.dropData) }
 
@@ -39,9 +43,9 @@ func (p *planner) releaseDraining(d *deployment) bool {
 	for _, q := range d.draining {
 		switch {
 		case !d.available(q) && len(d.pending) == 0:
-			p.remove(q, "node "+q.Node+" is drained")
+			p.remove(q, DrainedReason(q.Node))
 		case d.available(q) && total-1 >= d.replicas:
-			p.remove(q, "node "+q.Node+" is drained")
+			p.remove(q, DrainedReason(q.Node))
 			total--
 		default:
 			keep = append(keep, q)
@@ -62,12 +66,12 @@ func (p *planner) moveBare(b *barePod) bool {
 	n, reason := p.c.place(key, key, &b.want.Spec, b.ports)
 	if n == nil {
 		p.c.bind(q)
-		b.stays = "node " + q.Node + " is drained, but the pod cannot leave it: " + reason
+		b.stays = DrainedReason(q.Node) + ", but the pod cannot leave it: " + reason
 		return false
 	}
 	q.removed = true
 	if !q.created {
-		p.drop(q.Assignment, "node "+q.Node+" is drained")
+		p.drop(q.Assignment, DrainedReason(q.Node))
 	}
 	b.stays = ""
 	b.cur = p.create(b.want, n, key, b.ports, 0)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -277,6 +278,10 @@ func TestDrain(t *testing.T) {
 	if onN2("logs-") != 1 {
 		t.Error("the DaemonSet's pod left n2")
 	}
+	waitFor(t, 10*time.Second, "an Evicted event for a pod of web that left n2", func() bool {
+		out, err := runCLI(t, "get", "events")
+		return err == nil && regexp.MustCompile(`Normal\s+Evicted\s+pod/web-\S+\s+Evicted from node n2, which is drained`).MatchString(out)
+	})
 	out, err = runCLI(t, "get", "nodes")
 	if err != nil || !strings.Contains(strings.Join(strings.Fields(out), " "), "n2 Ready,SchedulingDisabled") {
 		t.Errorf("get nodes after the drain: %v\n%s", err, out)
