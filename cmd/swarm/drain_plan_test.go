@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"reflect"
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -63,5 +65,19 @@ func TestDrainStatusSaysWhyAPodStays(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("status %v\nwant %v", got, want)
+	}
+}
+
+func TestDescribeNodeShowsTaintsAndUnschedulable(t *testing.T) {
+	n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "n2"}, Spec: corev1.NodeSpec{Unschedulable: true,
+		Taints: []corev1.Taint{{Key: corev1.TaintNodeUnschedulable, Effect: corev1.TaintEffectNoSchedule}}}}
+	var out bytes.Buffer
+	if err := describeNode(&out, n, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"\nTaints:        node.kubernetes.io/unschedulable:NoSchedule\n", "\nUnschedulable: true\n"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("describe node lacks %q:\n%s", want, out.String())
+		}
 	}
 }
