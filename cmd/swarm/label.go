@@ -105,11 +105,23 @@ func runMeta(c *client, field, name string, changes map[string]*string, overwrit
 	if field == "annotations" {
 		current = n.Annotations
 	}
+	changed := false
 	for _, k := range slices.Sorted(maps.Keys(changes)) {
 		v := changes[k]
-		if old, has := current[k]; has && v != nil && old != *v && !overwrite {
+		old, has := current[k]
+		switch {
+		case has && v != nil && old != *v && !overwrite:
 			return fmt.Errorf("'%s' already has a value (%s), and --overwrite is false", k, old)
+		case !has && v == nil:
+			fmt.Fprintf(out, "%s %q not found.\n", strings.TrimSuffix(field, "s"), k)
+		case !has || v == nil || old != *v:
+			changed = true
 		}
+	}
+	if !changed && field == "labels" {
+		// kubectl's words for a change that changes nothing.
+		fmt.Fprintf(out, "node/%s not labeled\n", name)
+		return nil
 	}
 	var patch api.NodePatch
 	if field == "annotations" {

@@ -135,6 +135,8 @@ func TestCordonAndUncordon(t *testing.T) {
 func TestLabelAndAnnotateNode(t *testing.T) {
 	c := startNodeOpsCluster(t)
 	cli(t, "node/n1 labeled\n", "label", "node", "n1", "disk=ssd")
+	cli(t, "node/n1 not labeled\n", "label", "node", "n1", "disk=ssd")
+	cli(t, "label \"gpu\" not found.\nnode/n1 not labeled\n", "label", "node", "n1", "gpu-")
 	cliFails(t, "'disk' already has a value (ssd), and --overwrite is false", "label", "node", "n1", "disk=hdd")
 	cli(t, "node/n1 labeled\n", "label", "nodes/n1", "disk=nvme", "--overwrite")
 	if got := nodeJSON(t, "n1").Labels["disk"]; got != "nvme" {
