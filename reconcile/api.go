@@ -111,8 +111,9 @@ func podFiles(d DesiredPod) []string {
 
 // Logs writes what a container of the pod printed to w, as `kubectl logs` does (what
 // systemd and podman said about its unit is in Describe). container may be empty for a pod
-// with one container (init containers aside). With follow, it keeps writing until ctx ends.
-func (r *Reconciler) Logs(ctx context.Context, podKey, container string, follow bool, w io.Writer) error {
+// with one container (init containers aside). opts choose the lines; with opts.Follow, it
+// keeps writing until ctx ends.
+func (r *Reconciler) Logs(ctx context.Context, podKey, container string, opts LogOptions, w io.Writer) error {
 	d, ok := r.desiredPod(podKey)
 	if !ok {
 		return fmt.Errorf("logs of pod %s: %w", podKey, ErrNoPod)
@@ -121,7 +122,7 @@ func (r *Reconciler) Logs(ctx context.Context, podKey, container string, follow 
 	if err != nil {
 		return fmt.Errorf("logs of pod %s: %w", podKey, err)
 	}
-	return r.cfg.Journal.Logs(ctx, containerName(c), follow, w)
+	return r.cfg.Journal.Logs(ctx, containerName(c), opts, w)
 }
 
 // pickContainer finds a container by name, or the pod's only one when name is empty.

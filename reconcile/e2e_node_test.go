@@ -399,7 +399,7 @@ func TestInNode(t *testing.T) {
 
 	t.Run("logs and describe", func(t *testing.T) {
 		var b bytes.Buffer
-		if err := n.loop.Logs(context.Background(), webKey, "", false, &b); err != nil {
+		if err := n.loop.Logs(context.Background(), webKey, "", LogOptions{}, &b); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.Contains(b.String(), "GET /") || strings.Contains(b.String(), "container start") {
@@ -409,7 +409,7 @@ func TestInNode(t *testing.T) {
 		defer cancel()
 		var follow syncBuffer
 		go get(18080, "/after-follow")
-		if err := n.loop.Logs(ctx, webKey, "app", true, &follow); err != nil {
+		if err := n.loop.Logs(ctx, webKey, "app", LogOptions{Follow: true}, &follow); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.Contains(follow.String(), "/after-follow") {

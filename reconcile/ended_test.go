@@ -21,10 +21,10 @@ func TestEndedLogsOfAPodThatLeft(t *testing.T) {
 	r.SetDesired(nil)
 	r.pass(ctx)
 	var b strings.Builder
-	if err := r.Logs(ctx, "default/web", "side", false, &b); !errors.Is(err, ErrNoPod) {
+	if err := r.Logs(ctx, "default/web", "side", LogOptions{}, &b); !errors.Is(err, ErrNoPod) {
 		t.Fatalf("Logs of the pod that left: %v, want ErrNoPod", err)
 	}
-	if err := r.EndedLogs(ctx, "default", "web", "side", false, &b); err != nil || b.String() != "side did its work\n" {
+	if err := r.EndedLogs(ctx, "default", "web", "side", LogOptions{}, &b); err != nil || b.String() != "side did its work\n" {
 		t.Errorf("EndedLogs = %q, %v", b.String(), err)
 	}
 }

@@ -353,7 +353,7 @@ func (j *fakeJournal) Tail(ctx context.Context, unit string, n int) ([]string, e
 	return l[max(0, len(l)-n):], nil
 }
 
-func (j *fakeJournal) Logs(ctx context.Context, container string, follow bool, w io.Writer) error {
+func (j *fakeJournal) Logs(ctx context.Context, container string, opts LogOptions, w io.Writer) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	for _, l := range j.lines[container] {

@@ -25,20 +25,23 @@ func (*Commands) Tail(ctx context.Context, unit string, n int) ([]string, error)
 }
 
 // Logs runs journalctl for the messages podman's journald log driver wrote for the
-// container. They carry CONTAINER_NAME; the unit's other messages (systemd's, podman's
-// events) do not, and belong to Tail and Describe instead.
-func (*Commands) Logs(ctx context.Context, container string, follow bool, w io.Writer) error {
-	args := []string{"--user", "--output", "cat", "--no-pager", "--quiet"}
-	if follow {
-		args = append(args, "--follow", "--lines", "all")
-	}
-	args = append(args, "CONTAINER_NAME="+container)
+// container, chosen by opts. They carry CONTAINER_NAME; the unit's other messages
+// (systemd's, podman's events) do not, and belong to Tail and Describe instead.
+func (*Commands) Logs(ctx context.Context, container string, opts LogOptions, w io.Writer) error {
 	var stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, "journalctl", args...)
+	cmd := exec.CommandContext(ctx, "journalctl", logArgs(container, opts)...)
 	cmd.Stdout, cmd.Stderr = w, &stderr
+	var conv *timestamper
+	if opts.Timestamps {
+		conv = &timestamper{w: w}
+		cmd.Stdout = conv
+	}
 	err := cmd.Run()
 	if err != nil && ctx.Err() == nil {
 		return fmt.Errorf("read the journal of container %s: %w: %s", container, err, firstLine(stderr.String()))
+	}
+	if conv != nil {
+		return conv.flush()
 	}
 	return nil
 }

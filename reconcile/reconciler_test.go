@@ -316,13 +316,13 @@ func TestReconcilerLogsAndDescribe(t *testing.T) {
 	n.journal.lines["swarm-default_web_side"] = []string{"side says hi"}
 	n.journal.lines[webApp] = []string{"Started app."}
 	var b strings.Builder
-	if err := r.Logs(ctx, "default/web", "side", false, &b); err != nil || b.String() != "side says hi\n" {
+	if err := r.Logs(ctx, "default/web", "side", LogOptions{}, &b); err != nil || b.String() != "side says hi\n" {
 		t.Errorf("Logs = %q, %v", b.String(), err)
 	}
-	if err := r.Logs(ctx, "default/web", "", false, &b); err == nil {
+	if err := r.Logs(ctx, "default/web", "", LogOptions{}, &b); err == nil {
 		t.Error("Logs of a pod with two containers and no name: no error")
 	}
-	if err := r.Logs(ctx, "default/nope", "", false, &b); !errors.Is(err, ErrNoPod) {
+	if err := r.Logs(ctx, "default/nope", "", LogOptions{}, &b); !errors.Is(err, ErrNoPod) {
 		t.Errorf("Logs of an unknown pod: %v, want ErrNoPod", err)
 	}
 	d, err := r.Describe(ctx, "default/web")

@@ -43,7 +43,7 @@ type Podman interface {
 type Journal interface {
 	// Tail returns the last n messages of a unit, oldest first.
 	Tail(ctx context.Context, unit string, n int) ([]string, error)
-	// Logs writes what a container printed to w, one message per line; with follow it
-	// keeps writing new ones until ctx ends.
-	Logs(ctx context.Context, container string, follow bool, w io.Writer) error
+	// Logs writes what a container printed to w, one message per line, chosen by opts;
+	// with opts.Follow it keeps writing new ones until ctx ends.
+	Logs(ctx context.Context, container string, opts LogOptions, w io.Writer) error
 }

@@ -14,6 +14,7 @@ type barePod struct {
 	cur           *pod   // its assignment, if any
 	pendingReason string // why it fits no node, when it should run and does not
 	blocked       string // why its changed manifest waits, when it is pinned to a node that does not fit it
+	stays         string // why it cannot leave its drained node
 }
 
 // updateBare handles a bare pod whose manifest the user changed since it was placed: the
@@ -51,6 +52,9 @@ func (p *planner) updateBare(b *barePod) {
 // stepBare places a bare pod that runs nowhere, and reports whether it did.
 func (p *planner) stepBare(b *barePod) bool {
 	b.pendingReason = ""
+	if b.cur != nil && drainable(b.cur) {
+		return p.moveBare(b)
+	}
 	if b.cur != nil {
 		return false
 	}

@@ -172,7 +172,7 @@ func (p *planner) stepDaemonSet(s *daemonSet) bool {
 // it.
 func (p *planner) createDaemonPod(s *daemonSet, n *node) bool {
 	mp := manifest.DaemonSetPod(s.ds, n.Name, s.config)
-	got, reason := p.c.place(mp.Key(), s.group, &mp.Spec, s.ports)
+	got, reason := p.c.placeAs(mp.Key(), s.group, &mp.Spec, s.ports, true)
 	if got == nil {
 		s.pending[n.Name] = reason
 		return false

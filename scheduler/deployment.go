@@ -24,6 +24,7 @@ type deployment struct {
 	ports    []manifest.PublishedPort
 	current  []*pod       // pods of the current template
 	old      []*pod       // pods of older templates, on their way out
+	draining []*pod       // pods on drained nodes, of any template, leaving once replaced
 	used     map[int]bool // ordinals of the current template's pods
 	// pending are the ordinals that should run but fit no node, and why.
 	pending       []int
@@ -54,6 +55,10 @@ func newDeployment(key string, d *appsv1.Deployment, now time.Time, config manif
 
 // adopt takes an existing pod of this Deployment.
 func (d *deployment) adopt(q *pod) {
+	if drainable(q) {
+		d.adoptDraining(q)
+		return
+	}
 	if q.Pod.TemplateHash == d.hash {
 		q.group = d.group
 		d.current = append(d.current, q)
@@ -66,11 +71,21 @@ func (d *deployment) adopt(q *pod) {
 
 // resolveOrdinals finds the ordinals of the adopted pods, template by template.
 func (d *deployment) resolveOrdinals() {
-	resolveOrdinals(d.d.Name, d.hash, d.current, d.replicas)
-	for _, q := range d.current {
+	// A draining pod of the current template keeps its ordinal until it goes: its
+	// replacement takes another, and with it another name.
+	current := d.current[:len(d.current):len(d.current)]
+	byHash := map[string][]*pod{}
+	for _, q := range d.draining {
+		if q.Pod.TemplateHash == d.hash {
+			current = append(current, q)
+		} else {
+			byHash[q.Pod.TemplateHash] = append(byHash[q.Pod.TemplateHash], q)
+		}
+	}
+	resolveOrdinals(d.d.Name, d.hash, current, d.replicas)
+	for _, q := range current {
 		d.used[q.ordinal] = true
 	}
-	byHash := map[string][]*pod{}
 	for _, q := range d.old {
 		byHash[q.Pod.TemplateHash] = append(byHash[q.Pod.TemplateHash], q)
 	}
@@ -103,7 +118,7 @@ func (d *deployment) counts() DeploymentCounts {
 		}
 	}
 	c.AllAvailable = c.Available
-	for _, q := range d.old {
+	for _, q := range append(d.old[:len(d.old):len(d.old)], d.draining...) {
 		if d.available(q) {
 			c.AllAvailable++
 		}
@@ -159,6 +174,9 @@ func (p *planner) stepDeployment(d *deployment) bool {
 		changed = true
 	}
 	if len(d.old) > 0 && p.scaleDownOld(d, len(d.pending) > 0) {
+		changed = true
+	}
+	if len(d.draining) > 0 && p.releaseDraining(d) {
 		changed = true
 	}
 	return changed

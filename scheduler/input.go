@@ -98,6 +98,15 @@ type Node struct {
 	State  NodeState
 	// Since is when the node entered State; Plan reads it only for dead nodes.
 	Since time.Time
+	// Unschedulable (swarm cordon): the node takes no new pod but those of DaemonSets,
+	// which tolerate it as in Kubernetes; the pods there stay.
+	Unschedulable bool
+	// Drain (swarm drain, which implies Unschedulable): the pods there move elsewhere
+	// (see drain.go); those of DaemonSets and those pinned to the node stay.
+	Drain bool
+	// DrainLocalData: the drain moves the pods pinned to the node by their data too,
+	// which start elsewhere without it (a claim's pod still fits no other node).
+	DrainLocalData bool
 }
 
 // Assignment is one pod placed on one node.

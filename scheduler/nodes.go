@@ -12,6 +12,9 @@ import (
 type node struct {
 	Node
 	alive bool // takes new pods
+	// cordoned: takes no new pod but a DaemonSet's; draining: its pods move away, those
+	// pinned to it too when dropData.
+	cordoned, draining, dropData bool
 	// gone means its pods are placed elsewhere; goneReason says why, for the removals.
 	gone       bool
 	goneReason string
@@ -36,7 +39,8 @@ func newCluster(in Input) *cluster {
 		if _, dup := c.byName[m.Name]; dup {
 			continue
 		}
-		n := &node{Node: m, groups: map[string]int{}, ports: portUse{}}
+		n := &node{Node: m, groups: map[string]int{}, ports: portUse{},
+			cordoned: m.Unschedulable || m.Drain, draining: m.Drain, dropData: m.Drain && m.DrainLocalData}
 		switch m.State {
 		case NodeAlive:
 			n.alive = true

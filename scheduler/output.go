@@ -72,6 +72,9 @@ type Pending struct {
 	// Node is the node a pinned pod stays assigned to while that node is gone (see
 	// Pinned); "" for a pod that fits no node.
 	Node string
+	// Stays: the pod runs on Node, which is drained, and no other node takes it; Reason
+	// says why.
+	Stays bool
 }
 
 // DeploymentCounts are a Deployment's pods as a plan leaves them. A pod the plan creates

@@ -17,6 +17,7 @@ const (
 	portInUse
 	claimElsewhere // the pod's claims are bound to another node
 	claimInUse     // a ReadWriteOncePod claim of the pod is in use by another pod
+	cordoned       // the node is unschedulable (swarm cordon, drain)
 )
 
 // verdict is whether a node fits a pod, with the port in the way when that is the reason.
@@ -25,10 +26,14 @@ type verdict struct {
 	port   manifest.PublishedPort
 }
 
-// fitNew judges n for a pod that is not on any node yet: only alive nodes take new pods.
-func fitNew(n *node, spec *corev1.PodSpec, ports []manifest.PublishedPort, need claimNeed) verdict {
+// fitNew judges n for a pod that is not on any node yet: only alive nodes take new pods,
+// and only those not cordoned unless the pod is a DaemonSet's (daemon).
+func fitNew(n *node, spec *corev1.PodSpec, ports []manifest.PublishedPort, need claimNeed, daemon bool) verdict {
 	if !n.alive {
 		return verdict{misfit: notAlive}
+	}
+	if n.cordoned && !daemon {
+		return verdict{misfit: cordoned}
 	}
 	if v := fitSpec(n, spec, ports); v.misfit != fits {
 		return v
@@ -58,6 +63,11 @@ func fitSpec(n *node, spec *corev1.PodSpec, ports []manifest.PublishedPort) verd
 // share the load instead of the first one by name taking it all. A pod with claims goes to
 // their node only (see Claim).
 func (c *cluster) place(key, group string, spec *corev1.PodSpec, ports []manifest.PublishedPort) (*node, string) {
+	return c.placeAs(key, group, spec, ports, false)
+}
+
+// placeAs is place for a DaemonSet's pod (daemon), which cordoned nodes take, or another.
+func (c *cluster) placeAs(key, group string, spec *corev1.PodSpec, ports []manifest.PublishedPort, daemon bool) (*node, string) {
 	need, why := c.needOf(key, spec)
 	if why != "" {
 		return nil, why
@@ -68,7 +78,7 @@ func (c *cluster) place(key, group string, spec *corev1.PodSpec, ports []manifes
 	var best *node
 	var bestTie uint64
 	for _, n := range c.nodes {
-		if fitNew(n, spec, ports, need).misfit != fits {
+		if fitNew(n, spec, ports, need, daemon).misfit != fits {
 			continue
 		}
 		tie := tiebreak(c.seed, key, n.Name)
@@ -77,7 +87,7 @@ func (c *cluster) place(key, group string, spec *corev1.PodSpec, ports []manifes
 		}
 	}
 	if best == nil {
-		return nil, c.unschedulable(spec, ports, need)
+		return nil, c.unschedulable(spec, ports, need, daemon)
 	}
 	return best, ""
 }

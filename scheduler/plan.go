@@ -259,6 +259,8 @@ func (p *planner) output() Output {
 			out.Pending = append(out.Pending, Pending{Pod: b.cur.Pod, Reason: strandedReason(b.cur), Node: b.cur.Node})
 		case b.blocked != "":
 			out.Pending = append(out.Pending, Pending{Pod: b.want, Reason: b.blocked})
+		case b.stays != "" && b.cur != nil:
+			out.Pending = append(out.Pending, Pending{Pod: b.cur.Pod, Reason: b.stays, Node: b.cur.Node, Stays: true})
 		}
 	}
 	p.daemonSetOutput(&out)

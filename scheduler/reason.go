@@ -14,19 +14,21 @@ import (
 // node is counted once, under the first check it fails (state, node name, nodeSelector,
 // host ports), e.g. "0/3 nodes are available: 2 node(s) didn't match nodeSelector,
 // 1 node(s) have port 8080/TCP in use."
-func (c *cluster) unschedulable(spec *corev1.PodSpec, ports []manifest.PublishedPort, need claimNeed) string {
+func (c *cluster) unschedulable(spec *corev1.PodSpec, ports []manifest.PublishedPort, need claimNeed, daemon bool) string {
 	if len(c.nodes) == 0 {
 		return "no nodes available to schedule pods"
 	}
 	states := map[NodeState]int{}
-	var wrongName, wrongSelector, claimAway, claimBusy int
+	var wrongName, wrongSelector, claimAway, claimBusy, unschedulable int
 	byPort := map[string]int{}
 	var busy []manifest.PublishedPort
 	for _, n := range c.nodes {
-		v := fitNew(n, spec, ports, need)
+		v := fitNew(n, spec, ports, need, daemon)
 		switch v.misfit {
 		case notAlive:
 			states[n.State]++
+		case cordoned:
+			unschedulable++
 		case otherNodeName:
 			wrongName++
 		case selectorMismatch:
@@ -62,6 +64,7 @@ func (c *cluster) unschedulable(spec *corev1.PodSpec, ports []manifest.Published
 		}
 	}
 	add(other, "were not alive")
+	add(unschedulable, "were unschedulable")
 	add(wrongName, "didn't match the requested node name")
 	add(wrongSelector, "didn't match nodeSelector")
 	sort.Slice(busy, func(i, j int) bool {

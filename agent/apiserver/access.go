@@ -61,6 +61,7 @@ var access = map[string]auth.Rule{
 	"GET /api/v1/nodes/:name":                 {Verb: "get", Resource: "nodes", Right: auth.Read, Action: "reading a node"},
 	"GET /api/v1/nodes/:name/usage":           {Verb: "get", Resource: "nodes/usage", Right: auth.Read, Action: "reading a node's use of CPU and memory"},
 	"DELETE /api/v1/nodes/:name":              {Verb: "remove", Resource: "nodes", Right: auth.Admin, Action: "removing a node"},
+	"PATCH /api/v1/nodes/:name":               {Verb: "patch", Resource: "nodes", Right: auth.Admin, Action: "changing a node"},
 	"GET /api/v1/removals":                    {Verb: "list", Resource: "removals", Right: auth.Read, Action: "listing removed nodes"},
 	"GET /api/v1/configmaps":                  {Verb: "list", Resource: "configmaps", Right: auth.Read, Action: "listing configmaps"},
 	"GET /api/v1/configmaps/:namespace/:name": {Verb: "get", Resource: "configmaps", Right: auth.Read, Action: "reading a configmap"},

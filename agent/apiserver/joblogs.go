@@ -11,6 +11,7 @@ import (
 	"github.com/podman-swarm/podman-swarm/agent/store"
 	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/manifest"
+	"github.com/podman-swarm/podman-swarm/reconcile"
 )
 
 // jobPods lists a Job's pods: those its record counts as finished, in the order they
@@ -74,7 +75,7 @@ func findEndedPod(st *store.State, ns, pod string) (endedPod, bool) {
 
 // endedPodLogs answers the log of a Job's pod that finished, from the journal of the node
 // it ran on.
-func (a *Server) endedPodLogs(c echo.Context, ns, pod string, ended endedPod) error {
+func (a *Server) endedPodLogs(c echo.Context, ns, pod string, ended endedPod, opts reconcile.LogOptions) error {
 	if done, err := a.forward(c, ended.node); done {
 		return err
 	}
@@ -99,7 +100,7 @@ func (a *Server) endedPodLogs(c echo.Context, ns, pod string, ended endedPod) er
 	c.Response().Header().Set("Content-Type", "text/plain; charset=utf-8")
 	c.Response().WriteHeader(http.StatusOK)
 	w := &flushWriter{c.Response()}
-	if err := a.runtime.EndedLogs(c.Request().Context(), ns, pod, container, c.QueryParam("follow") == "true", w); err != nil && c.Request().Context().Err() == nil {
+	if err := a.runtime.EndedLogs(c.Request().Context(), ns, pod, container, opts, w); err != nil && c.Request().Context().Err() == nil {
 		fmt.Fprintf(w, "error: %v\n", err)
 	}
 	return nil

@@ -101,11 +101,15 @@ func (a *Server) describePod(c echo.Context) error {
 
 // podLogs answers, or follows, the logs of a pod's containers from the node that runs it.
 func (a *Server) podLogs(c echo.Context) error {
+	opts, err := requestLogOptions(c)
+	if err != nil {
+		return err
+	}
 	pod, node, err := a.findPod(c.Param("namespace"), c.Param("name"))
 	if err != nil {
 		// A Job's pod that finished is gone from the pods; its log is in its node's journal.
 		if ended, ok := findEndedPod(store.Read(a.node, a.log), c.Param("namespace"), c.Param("name")); ok {
-			return a.endedPodLogs(c, c.Param("namespace"), c.Param("name"), ended)
+			return a.endedPodLogs(c, c.Param("namespace"), c.Param("name"), ended, opts)
 		}
 		return err
 	}
@@ -131,7 +135,7 @@ func (a *Server) podLogs(c echo.Context) error {
 	c.Response().Header().Set("Content-Type", "text/plain; charset=utf-8")
 	c.Response().WriteHeader(http.StatusOK)
 	w := &flushWriter{c.Response()}
-	if err := a.runtime.Logs(c.Request().Context(), pod.Namespace+"/"+pod.Name, container, c.QueryParam("follow") == "true", w); err != nil && c.Request().Context().Err() == nil {
+	if err := a.runtime.Logs(c.Request().Context(), pod.Namespace+"/"+pod.Name, container, opts, w); err != nil && c.Request().Context().Err() == nil {
 		fmt.Fprintf(w, "error: %v\n", err)
 	}
 	return nil

@@ -52,11 +52,11 @@ type Cluster interface {
 
 // PodRuntime is what the API asks of the pods this node runs.
 type PodRuntime interface {
-	Logs(ctx context.Context, podKey, container string, follow bool, w io.Writer) error
+	Logs(ctx context.Context, podKey, container string, opts reconcile.LogOptions, w io.Writer) error
 	Describe(ctx context.Context, podKey string) (reconcile.PodDetail, error)
 	// EndedLogs writes the log of a container of a pod whose units are gone from this
 	// node (a Job's pod that finished).
-	EndedLogs(ctx context.Context, namespace, pod, container string, follow bool, w io.Writer) error
+	EndedLogs(ctx context.Context, namespace, pod, container string, opts reconcile.LogOptions, w io.Writer) error
 }
 
 // Traffic is the node's gossip byte counts.
@@ -236,6 +236,7 @@ func (a *Server) routes() http.Handler {
 	add(get, "/nodes/:name", a.getNode)
 	add(get, "/nodes/:name/usage", a.nodeUsage)
 	add(del, "/nodes/:name", a.removeNode)
+	add(http.MethodPatch, "/nodes/:name", a.patchNode)
 	add(get, "/removals", a.listRemovals)
 	add(del, "/removals/:name", a.forgetRemoval)
 	add(get, "/join-token", a.getJoinToken)

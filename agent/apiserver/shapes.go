@@ -19,8 +19,12 @@ func Shapes() view.Shapes {
 		Deployment: func(st *store.State, key string, pods iter.Seq[string]) *appsv1.Deployment {
 			return deploymentView(st, key, pods, "")
 		},
-		Nodes: func(members []cluster.Member, leader string, liveness map[string]store.NodeLiveness) []*corev1.Node {
-			return typed[*corev1.Node](nodeViews(members, leader, liveness))
+		Nodes: func(members []cluster.Member, leader string, liveness map[string]store.NodeLiveness, specs map[string]store.NodeSpec) []*corev1.Node {
+			nodes := typed[*corev1.Node](nodeViews(members, leader, liveness))
+			for _, n := range nodes {
+				applyNodeSpec(n, specs[n.Name])
+			}
+			return nodes
 		},
 		Services:    serviceView,
 		StatefulSet: statefulSetView,

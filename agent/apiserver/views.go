@@ -57,8 +57,13 @@ func podView(st *store.State, key string) *corev1.Pod {
 		if pd, ok := st.Pending[key]; ok && pd.Node != "" && pd.Node == a.Node {
 			// Kept on a node that is gone, where its data is: it does not run, and the
 			// leader says what brings it back.
-			p.Status.Phase = corev1.PodPending
-			p.Status.Message = pd.Reason
+			if pd.Stays {
+				// Runs, but cannot leave its drained node: the leader says why.
+				p.Status.Message = pd.Reason
+			} else {
+				p.Status.Phase = corev1.PodPending
+				p.Status.Message = pd.Reason
+			}
 		}
 		return p
 	}

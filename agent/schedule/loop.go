@@ -307,6 +307,7 @@ func (a *Loop) plan(ctx context.Context, pinged map[string]bool) time.Duration {
 		a.reportRollbacks(rollouts.rollbacks)
 		a.reportRolloutEvents(rollouts.events)
 		a.reportJobs(a.jobs.events)
+		a.reportDrains(out)
 	}
 	if written.Err == nil && len(rollouts.rollbacks) == 0 {
 		a.reportStatefulSets(st, out) // a plan that rolls back writes no pod

@@ -44,11 +44,17 @@ func schedulingInput(st *store.State, members []cluster.Member, removed map[stri
 		if removed[m.Name] {
 			state = scheduler.NodeRemoved
 		}
+		// What users set on the node (swarm cordon, drain, label node) outranks what its
+		// agent gossips.
+		spec := st.NodeSpecs[m.Name]
 		in.Nodes = append(in.Nodes, scheduler.Node{
-			Name:   m.Name,
-			Labels: nodemeta.Labels(m.Meta),
-			State:  state,
-			Since:  m.Since,
+			Name:           m.Name,
+			Labels:         spec.EffectiveLabels(nodemeta.Labels(m.Meta)),
+			State:          state,
+			Since:          m.Since,
+			Unschedulable:  spec.Unschedulable,
+			Drain:          spec.Drain,
+			DrainLocalData: spec.DrainLocalData,
 		})
 	}
 	return in
@@ -160,7 +166,7 @@ func planChanges(st *store.State, out scheduler.Output, alloc netalloc.ServicePl
 	}
 	wantPending := map[string]store.Pending{}
 	for _, p := range out.Pending {
-		wantPending[p.Pod.Key()] = store.Pending{Pod: p.Pod, Reason: p.Reason, Node: p.Node}
+		wantPending[p.Pod.Key()] = store.Pending{Pod: p.Pod, Reason: p.Reason, Node: p.Node, Stays: p.Stays}
 	}
 	for _, key := range sortedKeys(st.Pending) {
 		if _, still := wantPending[key]; !still {

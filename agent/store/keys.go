@@ -28,6 +28,7 @@
 //   - deletion/: the API of the node that deleted an object, beside the object's tombstone;
 //   - event/: the node that recorded the event (the events part, for any part of the agent),
 //     and, for its retention, the node that wrote the event's current version;
+//   - nodespec/: the API, as users cordon, drain, label and annotate nodes;
 //   - node/: the liveness monitor of the node that leads, which judges whether a node whose
 //     agent stopped answering is lost (see the liveness package).
 package store

@@ -37,6 +37,9 @@ type Pending struct {
 	// Node is the node a pod is kept assigned to, where its data is, while that node is
 	// gone; "" for a pod that fits no node.
 	Node string `json:"node,omitempty"`
+	// Stays: the pod runs on Node, which is drained, and no other node takes it; Reason
+	// says why.
+	Stays bool `json:"stays,omitempty"`
 }
 
 // PodStatus is the value under status/<ns>/<pod>: what the node running a pod observes.

@@ -32,6 +32,8 @@ type State struct {
 	Status      map[string]PodStatus
 	// Nodes are the leader's liveness verdicts, by member name.
 	Nodes map[string]NodeLiveness
+	// NodeSpecs are what users set on the members at runtime, by member name.
+	NodeSpecs map[string]NodeSpec
 	// Allocations are the Services' allocations, by the Service's key.
 	Allocations map[string]ServiceAllocation
 	// Network is the cluster's ranges; nil before the founding node recorded them.
@@ -74,6 +76,7 @@ func Read(s Lister, log *slog.Logger) *State {
 		Pending:     map[string]Pending{},
 		Status:      map[string]PodStatus{},
 		Nodes:       map[string]NodeLiveness{},
+		NodeSpecs:   map[string]NodeSpec{},
 		Allocations: map[string]ServiceAllocation{},
 		Rollouts:    map[string]Rollout{},
 
@@ -100,6 +103,7 @@ func Read(s Lister, log *slog.Logger) *State {
 	decodeValues(s, PrefixPending, st.Pending, log)
 	decodeValues(s, PrefixStatus, st.Status, log)
 	decodeValues(s, PrefixNode, st.Nodes, log)
+	decodeValues(s, PrefixNodeSpec, st.NodeSpecs, log)
 	decodeValues(s, PrefixServiceAllocation, st.Allocations, log)
 	decodeValues(s, PrefixRollout, st.Rollouts, log)
 	decodeAll(s, PrefixClaim, st.Claims, func() *corev1.PersistentVolumeClaim { return &corev1.PersistentVolumeClaim{} }, log)

@@ -19,7 +19,7 @@ var recordPrefixes = []string{
 	store.PrefixDeployment, store.PrefixService, store.PrefixIngress, store.PrefixPod,
 	store.PrefixConfigMap, store.PrefixSecret,
 	store.PrefixAssignment, store.PrefixPending, store.PrefixStatus, store.KeyDNSWhitelist,
-	store.PrefixNode, store.PrefixServiceAllocation, store.KeyNetworkSettings, store.PrefixRollout,
+	store.PrefixNode, store.PrefixNodeSpec, store.PrefixServiceAllocation, store.KeyNetworkSettings, store.PrefixRollout,
 	store.PrefixClaim, store.PrefixClaimBinding, store.PrefixNamespace,
 	store.PrefixDaemonSet, store.PrefixDaemonSetStatus, store.PrefixStatefulSet,
 	store.PrefixJob, store.PrefixCronJob, store.PrefixJobRecord, store.PrefixCronRecord,
@@ -68,6 +68,7 @@ func newRecords() records {
 			Pending:     map[string]store.Pending{},
 			Status:      map[string]store.PodStatus{},
 			Nodes:       map[string]store.NodeLiveness{},
+			NodeSpecs:   map[string]store.NodeSpec{},
 			Allocations: map[string]store.ServiceAllocation{},
 			Rollouts:    map[string]store.Rollout{},
 
@@ -153,6 +154,9 @@ func (r *records) apply(key string, e cluster.Entry, ok bool, d dirty, log *slog
 		d.mark(Pods, name)
 	case store.PrefixNode:
 		setValue(r.st.Nodes, name, value, bad)
+		d.mark(Nodes, name)
+	case store.PrefixNodeSpec:
+		setValue(r.st.NodeSpecs, name, value, bad)
 		d.mark(Nodes, name)
 	case store.PrefixServiceAllocation:
 		setValue(r.st.Allocations, name, value, bad)

@@ -47,8 +47,9 @@ type Shapes struct {
 	// Deployment is the Deployment of key with a status counted from its pods, whose keys
 	// pods yields.
 	Deployment func(st *store.State, key string, pods iter.Seq[string]) *appsv1.Deployment
-	// Nodes are the members as Kubernetes Nodes, with the leader's liveness verdicts.
-	Nodes func(members []cluster.Member, leader string, liveness map[string]store.NodeLiveness) []*corev1.Node
+	// Nodes are the members as Kubernetes Nodes, with the leader's liveness verdicts and
+	// what users set on them (cordon, labels, annotations).
+	Nodes func(members []cluster.Member, leader string, liveness map[string]store.NodeLiveness, specs map[string]store.NodeSpec) []*corev1.Node
 	// Services is a Service as the API shows it: with what the cluster allocated for it
 	// merged in, and for a LoadBalancer the nodes that serve it; nil shows it as stored.
 	Services func(svc *corev1.Service, alloc store.ServiceAllocation, members []cluster.Member) *corev1.Service
@@ -91,7 +92,7 @@ func (v *View) reshape(d dirty) {
 	reshapeStored(v, d, ConfigMaps, v.rec.st.ConfigMaps)
 	reshapeStored(v, d, Secrets, v.rec.st.Secrets)
 	if len(d[Nodes]) > 0 {
-		v.syncNodes() // a liveness verdict changed
+		v.syncNodes() // a liveness verdict or a node's spec changed
 	}
 }
 
@@ -131,7 +132,7 @@ func (v *View) reshapeDeployment(key string) {
 // the node knows of the membership.
 func (v *View) syncNodes() {
 	seen := map[string]bool{}
-	for _, n := range v.shapes.Nodes(v.src.Members(), v.src.Leader(), v.rec.st.Nodes) {
+	for _, n := range v.shapes.Nodes(v.src.Members(), v.src.Leader(), v.rec.st.Nodes, v.rec.st.NodeSpecs) {
 		seen[n.Name] = true
 		v.put(Nodes, n.Name, n, "")
 	}

@@ -37,7 +37,8 @@ func newDeleteCommand() *cobra.Command {
   swarm delete deploy,svc -l app=web
   swarm delete pods --all
   swarm delete namespace shop
-  swarm delete job migrate`,
+  swarm delete job migrate
+  swarm delete node n3`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			switch {
 			case file != "" && len(args) != 0, file == "" && len(args) == 0:
@@ -48,6 +49,14 @@ func newDeleteCommand() *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if file == "" && len(args) == 2 && resources[strings.ToLower(args[0])] == "nodes" {
+				// A node gone for good: what swarm node remove does.
+				c, err := co.client()
+				if err != nil {
+					return err
+				}
+				return runNodeRemove(c, args[1], cmd.OutOrStdout())
+			}
 			if file == "" {
 				if err := checkDeleteArgs(o, args); err != nil {
 					return err

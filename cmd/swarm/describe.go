@@ -365,6 +365,7 @@ func describeNode(out io.Writer, n *corev1.Node, pods []corev1.Pod) error {
 		fmt.Fprintf(tw, "%s:\t%s\n", strings.TrimPrefix(k, "swarm.podman.io/"), n.Annotations[k])
 	}
 	fmt.Fprintf(tw, "Joined:\t%s\n", n.CreationTimestamp.Format(time.RFC3339))
+	describeNodeTaints(tw, n)
 	describeNodeConditions(tw, n.Status.Conditions)
 	fmt.Fprintln(tw, "Pods:")
 	count := 0

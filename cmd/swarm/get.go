@@ -544,6 +544,9 @@ func nodeStatus(n *corev1.Node) string {
 			status += "," + string(nodeStoreFailing)
 		}
 	}
+	if n.Spec.Unschedulable {
+		status += ",SchedulingDisabled"
+	}
 	return status
 }
 

@@ -22,7 +22,7 @@ func jobLogsTarget(arg string) (string, bool) {
 
 // runJobLogs prints the logs of a Job's pods: those that finished, in the order they did,
 // then those that run, each under a line naming it. Following follows the last one.
-func runJobLogs(ctx context.Context, c *client, ns, job, container string, follow bool, out io.Writer) error {
+func runJobLogs(ctx context.Context, c *client, ns, job string, o logsOptions, out io.Writer) error {
 	var pods []api.JobPod
 	if err := c.do("GET", "/api/v1/jobs/"+url.PathEscape(ns)+"/"+url.PathEscape(job)+"/pods", nil, "", nil, &pods); err != nil {
 		return err
@@ -38,7 +38,7 @@ func runJobLogs(ctx context.Context, c *client, ns, job, container string, follo
 			fmt.Fprintln(out, "(not placed on any node yet)")
 			continue
 		}
-		if err := runLogs(ctx, c, ns, p.Name, container, follow && i == len(pods)-1, out); err != nil {
+		if err := streamLogs(ctx, c, ns, p.Name, o.query(o.container, o.follow && i == len(pods)-1), out); err != nil {
 			fmt.Fprintf(out, "error: %v\n", err)
 		}
 	}

@@ -118,7 +118,7 @@ func TestJobsThroughTheCLI(t *testing.T) {
 		}
 	}
 	out.Reset()
-	if err := runJobLogs(context.Background(), c, "default", "migrate", "", false, &out); err != nil {
+	if err := runJobLogs(context.Background(), c, "default", "migrate", logsOptions{tail: -1}, &out); err != nil {
 		t.Fatal(err)
 	}
 	// The node has no runtime: each finished pod's log is asked of it, which says so.

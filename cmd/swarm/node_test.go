@@ -116,6 +116,9 @@ func TestNodeCommands(t *testing.T) {
 	if err != nil || !regexp.MustCompile(`^NAME\s+REMOVED BY\s+AGE\s+LAST ADDRESS\nn2\s+n0\s+\d+s\s+127\.0\.0\.1:\d+\n$`).MatchString(out) {
 		t.Errorf("swarm node removed: %v\n%s", err, out)
 	}
+	if _, err := runCLI(t, "delete", "node", "n1"); err == nil || !strings.Contains(err.Error(), "node n1 is the last other member of the cluster") {
+		t.Errorf("swarm delete node, as swarm node remove, of the last other member: %v", err)
+	}
 	if _, err := runCLI(t, "node", "remove", "n1"); err == nil || !strings.Contains(err.Error(), "node n1 is the last other member of the cluster") {
 		t.Errorf("removing the last other member: %v", err)
 	}
