@@ -37,8 +37,19 @@ func (a *Server) applyManifest(c echo.Context) error {
 	if name == "" {
 		name = "manifest"
 	}
-	set, err := manifest.Parse(manifest.Input{Name: name, Data: body})
+	set, err := manifest.ParseInNamespace(c.QueryParam("namespace"), manifest.Input{Name: name, Data: body})
 	if err != nil {
+		return err
+	}
+	current := func(key string) ([]byte, bool) {
+		e, ok := a.node.Get(key)
+		if !ok || e.Deleted {
+			return nil, false
+		}
+		return e.Value, true
+	}
+	// The checks judge the objects as they would be stored: merged with the live ones.
+	if set, err = mergeSet(set, current); err != nil {
 		return err
 	}
 	if err := quadlet.Check(set, quadlet.Options{}); err != nil {
@@ -70,24 +81,24 @@ func (a *Server) applyManifest(c echo.Context) error {
 				o.Kind, m.Namespace, m.Name, size, cluster.MaxValueBytes))
 		}
 	}
-	current := func(key string) ([]byte, bool) {
-		e, ok := a.node.Get(key)
-		if !ok || e.Deleted {
-			return nil, false
-		}
-		return e.Value, true
-	}
 	keepClaimDeletion(set, current)
 	keepNamespaceDeletion(set, current)
-	changes, results := applyChanges(set, current, time.Now())
-	dryRun := c.QueryParam("dryRun") == "true"
-	if !dryRun && len(changes) > 0 {
-		writes := make([]cluster.Change, len(changes))
-		for i, ch := range changes {
-			writes[i] = cluster.Change{Key: ch.key, Value: ch.value}
+	writes, objects := applyChanges(set, current, time.Now(), newUID)
+	changes := make([]cluster.Change, len(writes))
+	for i, w := range writes {
+		changes[i] = cluster.Change{Key: w.key, Value: w.value}
+	}
+	dryRun := c.QueryParam("dryRun") == "true" || c.QueryParam("diff") == "true"
+	results := make([]api.Applied, len(objects))
+	for i, o := range objects {
+		results[i] = o.result
+		if c.QueryParam("diff") == "true" {
+			results[i].Live, results[i].Merged = o.live, o.merged
 		}
+	}
+	if !dryRun && len(changes) > 0 {
 		// All objects in one atomic write: stored together, or none.
-		_, err := a.node.Write(c.Request().Context(), writes, ack)
+		_, err := a.node.Write(c.Request().Context(), changes, ack)
 		if err != nil && !errors.Is(err, cluster.ErrNotConfirmed) {
 			return request.StoreWriteError(err, "nothing was applied")
 		}

@@ -1,0 +1,66 @@
+package apiserver
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/podman-swarm/podman-swarm/manifest"
+)
+
+// mergeSet is the manifest as apply stores it. Each object records the configuration it
+// was applied with in its last-applied annotation; an object stored already is the
+// three-way merge of the stored one with the change from its last applied configuration
+// to this one, as kubectl apply does it, so that a field the manifest never set (replicas
+// after a scale) keeps its live value. An object sent back with its last-applied
+// annotation (read from the API, as scale and edits do) replaces the stored one whole and
+// keeps the annotation it carries, as kubectl replace does: what it changes is no part of
+// what was applied, and the next apply does not undo it. current reads a stored object.
+// The merged objects are decoded and validated again, as any manifest is.
+func mergeSet(set *manifest.Set, current func(key string) ([]byte, bool)) (*manifest.Set, error) {
+	out := &manifest.Set{Objects: make([]manifest.Object, 0, len(set.Objects))}
+	var errs manifest.Errors
+	for _, o := range set.Objects {
+		m := o.Meta()
+		_, replace := m.Annotations[LastAppliedAnnotation]
+		stored, had := current(objectKeyOf(o.Kind, m.Namespace, m.Name))
+		if had && replace {
+			out.Objects = append(out.Objects, o)
+			continue
+		}
+		modified, err := appliedConfiguration(encodeObject(o))
+		if err != nil {
+			return nil, err
+		}
+		if had {
+			merged, err := threeWayMerge(o.Kind, lastApplied(stored), modified, stored)
+			if err != nil {
+				return nil, fmt.Errorf("apply %s %s/%s: %w", o.Kind, m.Namespace, m.Name, err)
+			}
+			ms, err := manifest.Parse(manifest.Input{Name: o.Source.File, Data: merged})
+			var perr manifest.Errors
+			switch {
+			case errors.As(err, &perr):
+				for _, e := range perr {
+					e.Source = o.Source
+				}
+				errs = append(errs, perr...)
+				continue
+			case err != nil:
+				return nil, err
+			}
+			src := o.Source
+			o = ms.Objects[0]
+			o.Source = src
+			m = o.Meta()
+		}
+		if m.Annotations == nil {
+			m.Annotations = map[string]string{}
+		}
+		m.Annotations[LastAppliedAnnotation] = string(modified)
+		out.Objects = append(out.Objects, o)
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return out, nil
+}
