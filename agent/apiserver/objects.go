@@ -41,6 +41,10 @@ func (a *Server) applyManifest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	prune, err := pruneParams(c)
+	if err != nil {
+		return err
+	}
 	current := func(key string) ([]byte, bool) {
 		e, ok := a.node.Get(key)
 		if !ok || e.Deleted {
@@ -88,6 +92,16 @@ func (a *Server) applyManifest(c echo.Context) error {
 	for i, w := range writes {
 		changes[i] = cluster.Change{Key: w.key, Value: w.value}
 	}
+	if prune != nil {
+		pruned, err := a.pruneChanges(set, *prune, time.Now())
+		if err != nil {
+			return err
+		}
+		for _, p := range pruned {
+			changes = append(changes, p.change)
+			objects = append(objects, applied{result: p.result, live: p.live})
+		}
+	}
 	dryRun := c.QueryParam("dryRun") == "true" || c.QueryParam("diff") == "true"
 	results := make([]api.Applied, len(objects))
 	for i, o := range objects {
@@ -97,7 +111,7 @@ func (a *Server) applyManifest(c echo.Context) error {
 		}
 	}
 	if !dryRun && len(changes) > 0 {
-		// All objects in one atomic write: stored together, or none.
+		// All objects in one atomic write: stored (or pruned) together, or none.
 		_, err := a.node.Write(c.Request().Context(), changes, ack)
 		if err != nil && !errors.Is(err, cluster.ErrNotConfirmed) {
 			return request.StoreWriteError(err, "nothing was applied")
