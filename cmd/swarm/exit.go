@@ -16,5 +16,8 @@ func exitStatus(err error) int {
 	if errors.Is(err, cluster.ErrRemoved) {
 		return exitRemoved
 	}
+	if status, ok := exitStatusOf(err); ok {
+		return status
+	}
 	return 1
 }

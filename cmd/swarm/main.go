@@ -14,7 +14,9 @@ var version = "dev"
 
 func main() {
 	if err := newRootCommand().Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "error:", err)
+		if err.Error() != "" { // swarm diff's "there are differences" says nothing
+			fmt.Fprintln(os.Stderr, "error:", err)
+		}
 		os.Exit(exitStatus(err))
 	}
 }
@@ -32,6 +34,7 @@ gossip, and every pod becomes plain systemd --user services written as Quadlet u
 	root.AddCommand(
 		newAgentCommand(),
 		newApplyCommand(),
+		newDiffCommand(),
 		newCreateCommand(),
 		newGetCommand(),
 		newDeleteCommand(),
