@@ -125,7 +125,7 @@ func (a *Server) applyManifest(c echo.Context) error {
 			return request.StoreWriteError(err, "")
 		}
 	}
-	return c.JSON(http.StatusOK, api.ApplyResult{DryRun: dryRun, Applied: results, Warnings: claimWarnings(set)})
+	return c.JSON(http.StatusOK, api.ApplyResult{DryRun: dryRun, Applied: results, Warnings: append(claimWarnings(set), ingressClassWarnings(set)...)})
 }
 
 func (a *Server) deleteObject(c echo.Context) error {
