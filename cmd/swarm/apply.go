@@ -14,6 +14,10 @@ import (
 	"github.com/podman-swarm/podman-swarm/quadlet"
 )
 
+// lastAppliedAnnotation is where the API keeps the configuration an object was applied
+// with, as kubectl keeps it.
+const lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
+
 // applyOptions are apply's flags.
 type applyOptions struct {
 	files     []string

@@ -61,7 +61,7 @@ func TestApplyMergesWithTheLiveObject(t *testing.T) {
 		t.Fatalf("apply: %v %q", err, out)
 	}
 	first := getDeployment(t, c, "default", "web")
-	if first.UID == "" || first.CreationTimestamp.IsZero() || first.Annotations["kubectl.kubernetes.io/last-applied-configuration"] == "" {
+	if first.UID == "" || first.CreationTimestamp.IsZero() || first.Annotations[lastAppliedAnnotation] == "" {
 		t.Fatalf("first apply: uid %q created %v annotations %v", first.UID, first.CreationTimestamp, first.Annotations)
 	}
 	for _, n := range []int32{3, 5} {
@@ -77,6 +77,13 @@ func TestApplyMergesWithTheLiveObject(t *testing.T) {
 		if got := replicasOf(getDeployment(t, c, "default", "web")); got != n {
 			t.Errorf("the apply after scaling to %d left %d replicas", n, got)
 		}
+	}
+
+	// describe leaves the last-applied configuration out, as kubectl describe does.
+	var described bytes.Buffer
+	if err := runDescribeKind(c, "deployment", "default", "web", &described); err != nil ||
+		strings.Contains(described.String(), "last-applied") || !strings.Contains(described.String(), "Annotations:") {
+		t.Errorf("describe: %v\n%s", err, described.String())
 	}
 
 	// Dropping the env var removes it; the scaled count stays.
@@ -171,5 +178,26 @@ func TestApplyPrune(t *testing.T) {
 		if _, err := runCLI(t, append(args, flags...)...); err == nil || !strings.Contains(err.Error(), bad.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s: %v", bad.args, err)
 		}
+	}
+}
+
+// An Ingress of a class swarm ingress does not serve by default is applied, with a
+// warning on stderr.
+func TestApplyWarnsOfAnIngressClass(t *testing.T) {
+	c, _ := liveCLI(t)
+	file := writeManifest(t, `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web}
+spec:
+  ingressClassName: nginx
+  defaultBackend: {service: {name: web, port: {number: 80}}}
+`)
+	var out, warnings bytes.Buffer
+	if err := applyFile(c, file, false, nil, &out, &warnings); err != nil || out.String() != "ingress.networking.k8s.io/web created\n" {
+		t.Fatalf("apply: %v %q", err, out.String())
+	}
+	want := "Warning: " + file + `: document 1 (Ingress web): spec.ingressClassName: class "nginx" is not "swarm", the class swarm ingress serves by default: only a swarm ingress started with --class nginx routes it` + "\n"
+	if warnings.String() != want {
+		t.Errorf("warnings:\n%s\nwant:\n%s", warnings.String(), want)
 	}
 }
