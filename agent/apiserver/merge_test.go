@@ -127,6 +127,12 @@ func TestApplyKeepsWhatTheManifestNeverSet(t *testing.T) {
 	if cs := d.Spec.Template.Spec.Containers; len(cs) != 1 || len(cs[0].Env) != 1 || cs[0].Env[0].Name != "A" || *d.Spec.Replicas != 2 {
 		t.Errorf("after dropping fields: replicas %d containers %+v", *d.Spec.Replicas, cs)
 	}
+	// A manifest that sets replicas sets them again over a scale, as kubectl's does.
+	scaleTo(t, m, 4)
+	applyOnce(t, m, fewer, later)
+	if d := storedDeployment(t, m, "web"); *d.Spec.Replicas != 2 {
+		t.Errorf("the manifest's replicas did not win over the scale: %d", *d.Spec.Replicas)
+	}
 	applyOnce(t, m, changed, later)
 	if d := storedDeployment(t, m, "web"); d.Spec.Replicas != nil {
 		t.Errorf("replicas the manifest dropped stay %d", *d.Spec.Replicas)
