@@ -159,6 +159,26 @@ func TestApplyOverAnObjectWithoutLastApplied(t *testing.T) {
 	}
 }
 
+// A Deployment stored before applies recorded their configuration, scaled (sent back
+// with its creationTimestamp, without an annotation to carry), keeps the scale through
+// the next apply without replicas.
+func TestScaleOfAnObjectWithoutLastApplied(t *testing.T) {
+	m := memStore{}
+	applyOnce(t, m, webNoReplicas, time.Date(2026, 12, 5, 8, 0, 0, 0, time.UTC))
+	d := storedDeployment(t, m, "web")
+	delete(d.Annotations, LastAppliedAnnotation)
+	b, _ := json.Marshal(d)
+	m["deployment/default/web"] = b
+	scaleTo(t, m, 3)
+	if d := storedDeployment(t, m, "web"); d.Annotations[LastAppliedAnnotation] != "" || *d.Spec.Replicas != 3 {
+		t.Fatalf("the scale recorded an applied configuration: %v", d.Annotations)
+	}
+	applyOnce(t, m, webNoReplicas, time.Now())
+	if d := storedDeployment(t, m, "web"); d.Spec.Replicas == nil || *d.Spec.Replicas != 3 || d.Annotations[LastAppliedAnnotation] == "" {
+		t.Errorf("after the apply: replicas %v annotations %v", d.Spec.Replicas, d.Annotations)
+	}
+}
+
 // A merge that makes an object the manifest checks refuse is refused, naming the
 // document that was applied.
 func TestMergedObjectIsValidatedAgain(t *testing.T) {

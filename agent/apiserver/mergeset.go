@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/podman-swarm/podman-swarm/manifest"
 )
 
@@ -12,18 +14,17 @@ import (
 // three-way merge of the stored one with the change from its last applied configuration
 // to this one, as kubectl apply does it, so that a field the manifest never set (replicas
 // after a scale) keeps its live value. An object sent back with its last-applied
-// annotation (read from the API, as scale and edits do) replaces the stored one whole and
-// keeps the annotation it carries, as kubectl replace does: what it changes is no part of
-// what was applied, and the next apply does not undo it. current reads a stored object.
+// annotation or its creationTimestamp (read from the API, as scale and edits do) replaces
+// the stored one whole and keeps the annotation it carries, as kubectl replace does: what
+// it changes is no part of what was applied, and the next apply does not undo it. current reads a stored object.
 // The merged objects are decoded and validated again, as any manifest is.
 func mergeSet(set *manifest.Set, current func(key string) ([]byte, bool)) (*manifest.Set, error) {
 	out := &manifest.Set{Objects: make([]manifest.Object, 0, len(set.Objects))}
 	var errs manifest.Errors
 	for _, o := range set.Objects {
 		m := o.Meta()
-		_, replace := m.Annotations[LastAppliedAnnotation]
 		stored, had := current(objectKeyOf(o.Kind, m.Namespace, m.Name))
-		if had && replace {
+		if had && readFromAPI(m, stored) {
 			out.Objects = append(out.Objects, o)
 			continue
 		}
@@ -63,4 +64,16 @@ func mergeSet(set *manifest.Set, current func(key string) ([]byte, bool)) (*mani
 		return nil, errs
 	}
 	return out, nil
+}
+
+// readFromAPI tells whether an object applied over stored was read from the API and sent
+// back, rather than written by a user: it carries the last-applied annotation, or the
+// stored object's creationTimestamp (an object stored before applies recorded their
+// configuration has no annotation to send back).
+func readFromAPI(m *metav1.ObjectMeta, stored []byte) bool {
+	if _, ok := m.Annotations[LastAppliedAnnotation]; ok {
+		return true
+	}
+	created, _ := createdAt(stored)
+	return !m.CreationTimestamp.IsZero() && m.CreationTimestamp.Equal(&created)
 }
