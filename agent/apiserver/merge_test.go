@@ -179,6 +179,22 @@ func TestScaleOfAnObjectWithoutLastApplied(t *testing.T) {
 	}
 }
 
+// An object sent back with its creationTimestamp but without its annotations (a client
+// that drops them) keeps the last applied configuration stored.
+func TestSentBackWithoutAnnotationsKeepsTheLastApplied(t *testing.T) {
+	m := memStore{}
+	applyOnce(t, m, webNoReplicas, time.Now())
+	before := storedDeployment(t, m, "web").Annotations[LastAppliedAnnotation]
+	d := storedDeployment(t, m, "web")
+	d.Annotations = nil
+	d.Spec.Replicas = new(int32(4))
+	b, _ := json.Marshal(d)
+	applyOnce(t, m, string(b), time.Now())
+	if d := storedDeployment(t, m, "web"); d.Annotations[LastAppliedAnnotation] != before || *d.Spec.Replicas != 4 {
+		t.Errorf("annotation %q (want %q), replicas %d", d.Annotations[LastAppliedAnnotation], before, *d.Spec.Replicas)
+	}
+}
+
 // A merge that makes an object the manifest checks refuse is refused, naming the
 // document that was applied.
 func TestMergedObjectIsValidatedAgain(t *testing.T) {

@@ -13,11 +13,12 @@ import (
 // was applied with in its last-applied annotation; an object stored already is the
 // three-way merge of the stored one with the change from its last applied configuration
 // to this one, as kubectl apply does it, so that a field the manifest never set (replicas
-// after a scale) keeps its live value. An object sent back with its last-applied
-// annotation or its creationTimestamp (read from the API, as scale and edits do) replaces
-// the stored one whole and keeps the annotation it carries, as kubectl replace does: what
-// it changes is no part of what was applied, and the next apply does not undo it. current reads a stored object.
-// The merged objects are decoded and validated again, as any manifest is.
+// after a scale) keeps its live value. An object sent back as read from the API (with its
+// last-applied annotation or its creationTimestamp, as scale does) replaces the stored one
+// whole, as kubectl replace does, and keeps the stored annotation when it carries none:
+// what it changes is no part of what was applied, and the next apply does not undo it.
+// current reads a stored object. The merged objects are decoded and validated again, as
+// any manifest is.
 func mergeSet(set *manifest.Set, current func(key string) ([]byte, bool)) (*manifest.Set, error) {
 	out := &manifest.Set{Objects: make([]manifest.Object, 0, len(set.Objects))}
 	var errs manifest.Errors
@@ -25,6 +26,12 @@ func mergeSet(set *manifest.Set, current func(key string) ([]byte, bool)) (*mani
 		m := o.Meta()
 		stored, had := current(objectKeyOf(o.Kind, m.Namespace, m.Name))
 		if had && readFromAPI(m, stored) {
+			if _, ok := m.Annotations[LastAppliedAnnotation]; !ok && lastApplied(stored) != nil {
+				if m.Annotations == nil {
+					m.Annotations = map[string]string{}
+				}
+				m.Annotations[LastAppliedAnnotation] = string(lastApplied(stored))
+			}
 			out.Objects = append(out.Objects, o)
 			continue
 		}
