@@ -40,7 +40,7 @@ func applyOnce(t *testing.T, m memStore, doc string, now time.Time) []applied {
 	if err != nil {
 		t.Fatal(err)
 	}
-	merged, err := mergeSet(set, m.get)
+	merged, _, err := mergeSet(set, m.get)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,6 +150,16 @@ func TestApplyOverAnObjectWithoutLastApplied(t *testing.T) {
 	d.UID = ""
 	b, _ := json.Marshal(d)
 	m["deployment/default/web"] = b
+	set, err := manifest.Parse(manifest.Input{Name: "m.yaml", Data: []byte(webNoReplicas)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, warnings, err := mergeSet(set, m.get)
+	want := "resource deployments/web is missing the kubectl.kubernetes.io/last-applied-configuration annotation which is required by swarm apply. " +
+		"swarm apply should only be used on resources created declaratively by swarm apply. The missing annotation will be patched automatically."
+	if err != nil || len(warnings) != 1 || warnings[0] != want {
+		t.Errorf("warnings: %v %q", err, warnings)
+	}
 	if r := applyOnce(t, m, webNoReplicas, time.Now()); r[0].result.Result != "configured" || r[0].live == nil {
 		t.Fatalf("apply: %+v", r[0].result)
 	}
@@ -222,7 +232,7 @@ spec:
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = mergeSet(set, m.get)
+	_, _, err = mergeSet(set, m.get)
 	if err == nil || !strings.HasPrefix(err.Error(), "svc.yaml") || !strings.Contains(err.Error(), "Duplicate value") {
 		t.Errorf("merge: %v", err)
 	}

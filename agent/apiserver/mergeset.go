@@ -18,10 +18,12 @@ import (
 // whole, as kubectl replace does, and keeps the stored annotation when it carries none:
 // what it changes is no part of what was applied, and the next apply does not undo it.
 // current reads a stored object. The merged objects are decoded and validated again, as
-// any manifest is.
-func mergeSet(set *manifest.Set, current func(key string) ([]byte, bool)) (*manifest.Set, error) {
+// any manifest is. The warnings are kubectl's for an object applied over one that no
+// apply made (or stored before applies recorded their configuration).
+func mergeSet(set *manifest.Set, current func(key string) ([]byte, bool)) (*manifest.Set, []string, error) {
 	out := &manifest.Set{Objects: make([]manifest.Object, 0, len(set.Objects))}
 	var errs manifest.Errors
+	var warnings []string
 	for _, o := range set.Objects {
 		m := o.Meta()
 		stored, had := current(objectKeyOf(o.Kind, m.Namespace, m.Name))
@@ -37,12 +39,18 @@ func mergeSet(set *manifest.Set, current func(key string) ([]byte, bool)) (*mani
 		}
 		modified, err := appliedConfiguration(encodeObject(o))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if had {
-			merged, err := threeWayMerge(o.Kind, lastApplied(stored), modified, stored)
+			original := lastApplied(stored)
+			if original == nil {
+				warnings = append(warnings, fmt.Sprintf("resource %s/%s is missing the %s annotation which is required by swarm apply. "+
+					"swarm apply should only be used on resources created declaratively by swarm apply. The missing annotation will be patched automatically.",
+					kindsByName[o.Kind].list, m.Name, LastAppliedAnnotation))
+			}
+			merged, err := threeWayMerge(o.Kind, original, modified, stored)
 			if err != nil {
-				return nil, fmt.Errorf("apply %s %s/%s: %w", o.Kind, m.Namespace, m.Name, err)
+				return nil, nil, fmt.Errorf("apply %s %s/%s: %w", o.Kind, m.Namespace, m.Name, err)
 			}
 			ms, err := manifest.Parse(manifest.Input{Name: o.Source.File, Data: merged})
 			var perr manifest.Errors
@@ -54,7 +62,7 @@ func mergeSet(set *manifest.Set, current func(key string) ([]byte, bool)) (*mani
 				errs = append(errs, perr...)
 				continue
 			case err != nil:
-				return nil, err
+				return nil, nil, err
 			}
 			src := o.Source
 			o = ms.Objects[0]
@@ -68,9 +76,9 @@ func mergeSet(set *manifest.Set, current func(key string) ([]byte, bool)) (*mani
 		out.Objects = append(out.Objects, o)
 	}
 	if len(errs) > 0 {
-		return nil, errs
+		return nil, nil, errs
 	}
-	return out, nil
+	return out, warnings, nil
 }
 
 // readFromAPI tells whether an object applied over stored was read from the API and sent

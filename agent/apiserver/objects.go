@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -53,7 +54,8 @@ func (a *Server) applyManifest(c echo.Context) error {
 		return e.Value, true
 	}
 	// The checks judge the objects as they would be stored: merged with the live ones.
-	if set, err = mergeSet(set, current); err != nil {
+	set, mergeWarnings, err := mergeSet(set, current)
+	if err != nil {
 		return err
 	}
 	if err := quadlet.Check(set, quadlet.Options{}); err != nil {
@@ -125,7 +127,7 @@ func (a *Server) applyManifest(c echo.Context) error {
 			return request.StoreWriteError(err, "")
 		}
 	}
-	return c.JSON(http.StatusOK, api.ApplyResult{DryRun: dryRun, Applied: results, Warnings: append(claimWarnings(set), ingressClassWarnings(set)...)})
+	return c.JSON(http.StatusOK, api.ApplyResult{DryRun: dryRun, Applied: results, Warnings: slices.Concat(mergeWarnings, claimWarnings(set), ingressClassWarnings(set))})
 }
 
 func (a *Server) deleteObject(c echo.Context) error {
