@@ -1,5 +1,7 @@
 package api
 
+import "encoding/json"
+
 // ApplyResult is the answer to an apply.
 type ApplyResult struct {
 	DryRun  bool      `json:"dryRun,omitempty"`
@@ -14,5 +16,9 @@ type Applied struct {
 	Kind      string `json:"kind"`
 	Namespace string `json:"namespace"`
 	Name      string `json:"name"`
-	Result    string `json:"result"` // created, configured or unchanged
+	Result    string `json:"result"` // created, configured, unchanged or pruned
+	// Live and Merged are the object as stored before and as the apply stores it (none
+	// when it is new, or pruned), given when a dry run asks for them with ?diff=true.
+	Live   json.RawMessage `json:"live,omitempty"`
+	Merged json.RawMessage `json:"merged,omitempty"`
 }

@@ -138,11 +138,18 @@ const SupportedKinds = "Deployment (apps/v1), StatefulSet (apps/v1), DaemonSet (
 // It returns every object, validated, or Errors listing every problem found; one bad
 // document refuses the whole manifest.
 func Parse(inputs ...Input) (*Set, error) {
+	return ParseInNamespace("", inputs...)
+}
+
+// ParseInNamespace is Parse with the namespace a user named (kubectl's -n): an object that
+// names none goes there, and one that names another is an error, as kubectl enforces a
+// namespace given on its command line. An empty namespace is Parse's default.
+func ParseInNamespace(namespace string, inputs ...Input) (*Set, error) {
 	var set Set
 	var errs Errors
 	for _, in := range inputs {
 		for _, doc := range splitDocuments(in.Data) {
-			objs, docErrs := parseDocument(in.Name, doc)
+			objs, docErrs := parseDocument(in.Name, doc, namespace)
 			errs = append(errs, docErrs...)
 			set.Objects = append(set.Objects, objs...)
 		}
@@ -184,7 +191,7 @@ type typeHead struct {
 
 // parseDocument decodes one YAML document into objects (several for a List, none for a
 // document of only comments).
-func parseDocument(file string, doc document) ([]Object, Errors) {
+func parseDocument(file string, doc document, namespace string) ([]Object, Errors) {
 	src := Source{File: file, Index: doc.index}
 	if len(bytes.TrimSpace(doc.data)) == 0 {
 		return nil, nil
@@ -204,16 +211,16 @@ func parseDocument(file string, doc document) ([]Object, Errors) {
 		head.Kind == "ConfigMapList" || head.Kind == "SecretList" || head.Kind == "PersistentVolumeClaimList" ||
 		head.Kind == "DaemonSetList" || head.Kind == "NamespaceList" || head.Kind == "StatefulSetList" ||
 		head.Kind == "JobList" || head.Kind == "CronJobList" {
-		return parseList(src, head)
+		return parseList(src, head, namespace)
 	}
-	o, err := decodeObject(src, head, data)
+	o, err := decodeObject(src, head, data, namespace)
 	if err != nil {
 		return nil, Errors{err.(*Error)}
 	}
 	return []Object{o}, nil
 }
 
-func parseList(src Source, head typeHead) ([]Object, Errors) {
+func parseList(src Source, head typeHead, namespace string) ([]Object, Errors) {
 	src.Kind = head.Kind
 	if head.APIVersion != "v1" {
 		return nil, Errors{{Source: src, Field: "apiVersion",
@@ -234,7 +241,7 @@ func parseList(src Source, head typeHead) ([]Object, Errors) {
 			errs = append(errs, &Error{Source: item, Field: "kind", Reason: "a List cannot contain another List"})
 			continue
 		}
-		o, err := decodeObject(item, h, raw)
+		o, err := decodeObject(item, h, raw, namespace)
 		if err != nil {
 			errs = append(errs, err.(*Error))
 			continue
@@ -245,8 +252,9 @@ func parseList(src Source, head typeHead) ([]Object, Errors) {
 }
 
 // decodeObject decodes one object of a supported kind, strictly: an unknown or duplicate
-// field is an error, as kubectl's strict field validation makes it.
-func decodeObject(src Source, head typeHead, data []byte) (Object, error) {
+// field is an error, as kubectl's strict field validation makes it. namespace, when set,
+// is the one the object must be in (see ParseInNamespace).
+func decodeObject(src Source, head typeHead, data []byte, namespace string) (Object, error) {
 	src.Kind, src.Name = head.Kind, head.Metadata.Name
 	if head.Kind == "" {
 		return Object{}, &Error{Source: src, Field: "kind", Reason: "Required value: every document needs a kind; supported: " + SupportedKinds}
@@ -274,8 +282,14 @@ func decodeObject(src Source, head typeHead, data []byte) (Object, error) {
 	switch {
 	case o.Namespace != nil:
 		o.Namespace.Namespace = "" // cluster-scoped: the API server clears it too
+	case o.Meta().Namespace == "" && namespace != "":
+		o.Meta().Namespace = namespace
 	case o.Meta().Namespace == "":
 		o.Meta().Namespace = DefaultNamespace
+	case namespace != "" && o.Meta().Namespace != namespace:
+		return Object{}, &Error{Source: src, Field: "metadata.namespace", Reason: fmt.Sprintf(
+			"the namespace from the provided object %q does not match the namespace %q. You must pass '--namespace=%s' to perform this operation.",
+			o.Meta().Namespace, namespace, o.Meta().Namespace)}
 	}
 	return o, nil
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/podman-swarm/podman-swarm/agent/store"
 	"github.com/podman-swarm/podman-swarm/api"
@@ -41,20 +42,33 @@ type write struct {
 	value []byte
 }
 
-// applyChanges computes the store writes for a validated manifest: every object is stored
-// as the user wrote it (with apiVersion and kind, namespace defaulted), with the
-// creationTimestamp of its first apply (now for a new object, as the API server sets it),
-// and each gets a result line. Nothing is written for an unchanged object.
-func applyChanges(set *manifest.Set, current func(key string) ([]byte, bool), now time.Time) ([]write, []api.Applied) {
+// applied is what an apply does to one object: its result line, and the stored form
+// before (nil for a new object) and after, which a diff shows.
+type applied struct {
+	result api.Applied
+	live   []byte
+	merged []byte
+}
+
+// applyChanges computes the store writes for a validated manifest, merged with what is
+// stored (see mergeSet): every object is stored with apiVersion and kind, namespace
+// defaulted, and the creationTimestamp and uid of its first apply (set now for a new object,
+// as the API server sets them, kept as they are for one stored already), and each gets a
+// result line. Nothing is written for an unchanged object. newUID makes the uid of a new
+// object.
+func applyChanges(set *manifest.Set, current func(key string) ([]byte, bool), now time.Time, newUID func() types.UID) ([]write, []applied) {
 	var changes []write
-	var results []api.Applied
+	var results []applied
 	for _, o := range set.Objects {
 		m := o.Meta()
 		key := objectKeyOf(o.Kind, m.Namespace, m.Name)
 		old, had := current(key)
 		m.CreationTimestamp = metav1.NewTime(now.Truncate(time.Second))
+		m.UID = newUID()
 		if had {
-			m.CreationTimestamp = createdAt(old)
+			// An object stored before objects had these keeps none, so that applying it
+			// again changes nothing it did not ask for.
+			m.CreationTimestamp, m.UID = createdAt(old)
 		}
 		value := encodeObject(o)
 		result := "created"
@@ -67,21 +81,26 @@ func applyChanges(set *manifest.Set, current func(key string) ([]byte, bool), no
 		if result != "unchanged" {
 			changes = append(changes, write{key: key, value: value})
 		}
-		results = append(results, api.Applied{Kind: o.Kind, Namespace: m.Namespace, Name: m.Name, Result: result})
+		a := applied{result: api.Applied{Kind: o.Kind, Namespace: m.Namespace, Name: m.Name, Result: result}, merged: value}
+		if had {
+			a.live = old
+		}
+		results = append(results, a)
 	}
 	return changes, results
 }
 
-// createdAt is the creationTimestamp of a stored object; zero for one stored before objects
-// had one, which keeps none, so that applying it again changes nothing.
-func createdAt(stored []byte) metav1.Time {
+// createdAt is the creationTimestamp and uid of a stored object; zero for one stored
+// before objects had them.
+func createdAt(stored []byte) (metav1.Time, types.UID) {
 	var v struct {
 		Metadata struct {
 			CreationTimestamp metav1.Time `json:"creationTimestamp"`
+			UID               types.UID   `json:"uid"`
 		} `json:"metadata"`
 	}
 	_ = json.Unmarshal(stored, &v) // a stored object always decodes; zero if not
-	return v.Metadata.CreationTimestamp
+	return v.Metadata.CreationTimestamp, v.Metadata.UID
 }
 
 // encodeObject is the stored form of an object: its JSON with apiVersion and kind set, and

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,7 +38,23 @@ func (a *Server) applyManifest(c echo.Context) error {
 	if name == "" {
 		name = "manifest"
 	}
-	set, err := manifest.Parse(manifest.Input{Name: name, Data: body})
+	set, err := manifest.ParseInNamespace(c.QueryParam("namespace"), manifest.Input{Name: name, Data: body})
+	if err != nil {
+		return err
+	}
+	prune, err := pruneParams(c)
+	if err != nil {
+		return err
+	}
+	current := func(key string) ([]byte, bool) {
+		e, ok := a.node.Get(key)
+		if !ok || e.Deleted {
+			return nil, false
+		}
+		return e.Value, true
+	}
+	// The checks judge the objects as they would be stored: merged with the live ones.
+	set, mergeWarnings, err := mergeSet(set, current)
 	if err != nil {
 		return err
 	}
@@ -70,24 +87,34 @@ func (a *Server) applyManifest(c echo.Context) error {
 				o.Kind, m.Namespace, m.Name, size, cluster.MaxValueBytes))
 		}
 	}
-	current := func(key string) ([]byte, bool) {
-		e, ok := a.node.Get(key)
-		if !ok || e.Deleted {
-			return nil, false
-		}
-		return e.Value, true
-	}
 	keepClaimDeletion(set, current)
 	keepNamespaceDeletion(set, current)
-	changes, results := applyChanges(set, current, time.Now())
-	dryRun := c.QueryParam("dryRun") == "true"
-	if !dryRun && len(changes) > 0 {
-		writes := make([]cluster.Change, len(changes))
-		for i, ch := range changes {
-			writes[i] = cluster.Change{Key: ch.key, Value: ch.value}
+	writes, objects := applyChanges(set, current, time.Now(), newUID)
+	changes := make([]cluster.Change, len(writes))
+	for i, w := range writes {
+		changes[i] = cluster.Change{Key: w.key, Value: w.value}
+	}
+	if prune != nil {
+		pruned, err := a.pruneChanges(set, *prune, time.Now())
+		if err != nil {
+			return err
 		}
-		// All objects in one atomic write: stored together, or none.
-		_, err := a.node.Write(c.Request().Context(), writes, ack)
+		for _, p := range pruned {
+			changes = append(changes, p.change)
+			objects = append(objects, applied{result: p.result, live: p.live})
+		}
+	}
+	dryRun := c.QueryParam("dryRun") == "true" || c.QueryParam("diff") == "true"
+	results := make([]api.Applied, len(objects))
+	for i, o := range objects {
+		results[i] = o.result
+		if c.QueryParam("diff") == "true" {
+			results[i].Live, results[i].Merged = o.live, o.merged
+		}
+	}
+	if !dryRun && len(changes) > 0 {
+		// All objects in one atomic write: stored (or pruned) together, or none.
+		_, err := a.node.Write(c.Request().Context(), changes, ack)
 		if err != nil && !errors.Is(err, cluster.ErrNotConfirmed) {
 			return request.StoreWriteError(err, "nothing was applied")
 		}
@@ -100,7 +127,7 @@ func (a *Server) applyManifest(c echo.Context) error {
 			return request.StoreWriteError(err, "")
 		}
 	}
-	return c.JSON(http.StatusOK, api.ApplyResult{DryRun: dryRun, Applied: results, Warnings: claimWarnings(set)})
+	return c.JSON(http.StatusOK, api.ApplyResult{DryRun: dryRun, Applied: results, Warnings: slices.Concat(mergeWarnings, claimWarnings(set), ingressClassWarnings(set))})
 }
 
 func (a *Server) deleteObject(c echo.Context) error {

@@ -67,7 +67,7 @@ func (a *Server) updateObject(c echo.Context, kind, ns, name string, change func
 	if len(refused) > 0 {
 		return res, refused
 	}
-	m.CreationTimestamp = createdAt(e.Value)
+	m.CreationTimestamp, m.UID = createdAt(e.Value)
 	value := encodeObject(o)
 	if len(value) > cluster.MaxValueBytes {
 		return res, echo.NewHTTPError(http.StatusRequestEntityTooLarge, fmt.Sprintf(

@@ -10,8 +10,10 @@ import (
 )
 
 // ignoredFields differ between any two versions of an object without saying anything about
-// what the writers changed.
-var ignoredFields = map[string]bool{"metadata.resourceVersion": true, "status": true}
+// what the writers changed; the last-applied configuration is a copy of the fields that
+// are compared one by one.
+var ignoredFields = map[string]bool{"metadata.resourceVersion": true, "status": true,
+	"metadata.annotations[kubectl.kubernetes.io/last-applied-configuration]": true}
 
 // changedFields lists the fields in which two stored objects (JSON) differ, as field paths
 // (spec.replicas, spec.template.spec.containers[0].image), in order, at most limit of them

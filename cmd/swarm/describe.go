@@ -227,15 +227,18 @@ func describeDeployment(out io.Writer, d *appsv1.Deployment, pods []corev1.Pod) 
 }
 
 // describeAnnotations lists annotations as kubectl describe does, one "key: value" a
-// line: the revision and the rollback notes of a Deployment among them.
+// line: the revision and the rollback notes of a Deployment among them, but not the
+// last-applied configuration, a copy of the whole object.
 func describeAnnotations(tw io.Writer, annotations map[string]string) {
-	if len(annotations) == 0 {
-		fmt.Fprintln(tw, "Annotations:\t<none>")
-		return
-	}
 	keys := make([]string, 0, len(annotations))
 	for k := range annotations {
-		keys = append(keys, k)
+		if k != lastAppliedAnnotation {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		fmt.Fprintln(tw, "Annotations:\t<none>")
+		return
 	}
 	sort.Strings(keys)
 	for i, k := range keys {

@@ -79,7 +79,7 @@ workload's first running pod, as kubectl does.`,
 				return err
 			}
 			if code != 0 {
-				return &commandExitError{code: code}
+				return &exitError{status: code, err: fmt.Errorf("command terminated with exit code %d", code)}
 			}
 			return nil
 		},
@@ -90,14 +90,6 @@ workload's first running pod, as kubectl does.`,
 	cmd.Flags().BoolVarP(&o.tty, "tty", "t", false, "give the command a terminal")
 	addClientFlags(cmd, &co)
 	return cmd
-}
-
-// commandExitError is a command run in a pod that exited with a status other than 0: swarm
-// exits with that status, as kubectl does.
-type commandExitError struct{ code int }
-
-func (e *commandExitError) Error() string {
-	return fmt.Sprintf("command terminated with exit code %d", e.code)
 }
 
 // runExec runs o's command in its pod, with in as its input (when o.stdin), its output to

@@ -16,9 +16,34 @@ func exitStatus(err error) int {
 	if errors.Is(err, cluster.ErrRemoved) {
 		return exitRemoved
 	}
-	// swarm exec exits with the status of the command it ran.
-	if exit, ok := errors.AsType[*commandExitError](err); ok {
-		return exit.code
+	// swarm exec exits with the status of the command it ran, swarm diff with 1 when
+	// there are differences, as kubectl diff.
+	if status, ok := exitStatusOf(err); ok {
+		return status
 	}
 	return 1
+}
+
+// exitError ends a command with a given exit status; with no err, silently.
+type exitError struct {
+	status int
+	err    error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return ""
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// exitStatusOf is the status an exitError asks for, if err is one.
+func exitStatusOf(err error) (int, bool) {
+	var e *exitError
+	if errors.As(err, &e) {
+		return e.status, true
+	}
+	return 0, false
 }

@@ -18,7 +18,9 @@ func main() {
 	// The agent's API answers GET /version with this binary's version.
 	apiserver.Version = version
 	if err := newRootCommand().Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "error:", err)
+		if err.Error() != "" { // swarm diff's "there are differences" says nothing
+			fmt.Fprintln(os.Stderr, "error:", err)
+		}
 		os.Exit(exitStatus(err))
 	}
 }
@@ -36,6 +38,7 @@ gossip, and every pod becomes plain systemd --user services written as Quadlet u
 	root.AddCommand(
 		newAgentCommand(),
 		newApplyCommand(),
+		newDiffCommand(),
 		newCreateCommand(),
 		newGetCommand(),
 		newDeleteCommand(),
