@@ -214,6 +214,13 @@ func TestStatefulSetNamesAndData(t *testing.T) {
 		if out, err := swarmCLI(1, "delete", "pod", "kv-2"); err != nil || !strings.Contains(out, "pod/kv-2 deleted") {
 			t.Fatalf("swarm delete pod kv-2: %v\n%s", err, out)
 		}
+		// Gone first: for the old pod's drain and grace period the set does not make it again
+		// (an event of an earlier run of this test may still be listed, so it proves nothing).
+		eventually(t, time.Minute, "kv-2 gone", func() (bool, string) {
+			pods := kvPods(t)
+			_, there := pods["kv-2"]
+			return !there, fmt.Sprintf("%+v", pods)
+		})
 		eventually(t, time.Minute, "kv-2's deletion in its StatefulSet's events", func() (bool, string) {
 			out, err := swarmCLI(1, "get", "events")
 			return err == nil && strings.Contains(out, "delete Pod kv-2 in StatefulSet kv successful"), out
