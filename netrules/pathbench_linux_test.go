@@ -2,6 +2,7 @@ package netrules
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"regexp"
@@ -26,7 +27,8 @@ import (
 const (
 	benchClusterIP = "10.43.0.10:80"
 	benchEndpoint  = "127.0.0.2:20001"
-	benchAnswer    = 64 // bytes of the small request's answer
+	benchPodIP     = "10.42.0.100" // netSetup's own pod IP
+	benchAnswer    = 64            // bytes of the small request's answer
 )
 
 func benchInput() Input {
@@ -57,10 +59,13 @@ func TestBenchmarkServicePath(t *testing.T) {
 	serveStream(t, benchEndpoint)
 	load(t, Render(benchInput()))
 
+	// Both paths connect from the namespace's pod IP, as a pod's connections do: after the
+	// translation the two are the same connection, from the same address to the same one.
+	from := &net.TCPAddr{IP: net.ParseIP(benchPodIP)}
 	kernel, _ := os.ReadFile("/proc/sys/kernel/osrelease")
 	nftVersion, _ := exec.Command("nft", "--version").Output()
-	fmt.Printf("bench-netpath: kernel %s, %s; %d pairs of %d MiB, %d new connections a path\n",
-		strings.TrimSpace(string(kernel)), strings.TrimSpace(string(nftVersion)), cfg.pairs, cfg.mib, cfg.requests)
+	fmt.Printf("bench-netpath: kernel %s, %s; from %s to %s (service) and %s (direct): %d pairs of %d MiB, %d new connections a path\n",
+		strings.TrimSpace(string(kernel)), strings.TrimSpace(string(nftVersion)), benchPodIP, benchClusterIP, benchEndpoint, cfg.pairs, cfg.mib, cfg.requests)
 
 	const service, direct = 0, 1
 	paths := [2]string{service: benchClusterIP, direct: benchEndpoint}
@@ -69,7 +74,7 @@ func TestBenchmarkServicePath(t *testing.T) {
 	buf := make([]byte, streamBuf)
 	size := int64(cfg.mib) << 20
 	download := func(k int) int64 {
-		took, err := fetch(paths[k], size, buf, time.Minute)
+		took, err := fetch(from, paths[k], size, buf, time.Minute)
 		if err != nil {
 			failed[k]++
 			fmt.Printf("bench-netpath: %s download: %v\n", names[k], err)
@@ -110,7 +115,7 @@ func TestBenchmarkServicePath(t *testing.T) {
 	var refusedReqs [2]int
 	for i := range cfg.requests {
 		for _, k := range pairOrder(i) {
-			took, err := fetch(paths[k], benchAnswer, buf, 5*time.Second)
+			took, err := fetch(from, paths[k], benchAnswer, buf, 5*time.Second)
 			if err != nil {
 				refusedReqs[k]++
 				continue

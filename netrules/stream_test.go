@@ -56,11 +56,16 @@ func serveStream(t *testing.T, addr string) string {
 	return ln.Addr().String()
 }
 
-// fetch opens a new connection to addr, asks for n bytes and reads them to the server's
-// close into buf; it gives how long that took from before the connection was opened.
-func fetch(addr string, n int64, buf []byte, timeout time.Duration) (time.Duration, error) {
+// fetch opens a new connection from the address from (nil: the kernel's choice) to addr,
+// asks for n bytes and reads them to the server's close into buf; it gives how long that
+// took from before the connection was opened.
+func fetch(from *net.TCPAddr, addr string, n int64, buf []byte, timeout time.Duration) (time.Duration, error) {
 	start := time.Now()
-	c, err := net.DialTimeout("tcp", addr, timeout)
+	d := net.Dialer{Timeout: timeout}
+	if from != nil {
+		d.LocalAddr = from
+	}
+	c, err := d.Dial("tcp", addr)
 	if err != nil {
 		return 0, fmt.Errorf("connect to %s: %w", addr, err)
 	}
@@ -95,12 +100,15 @@ func TestStreamFetch(t *testing.T) {
 	addr := serveStream(t, "127.0.0.1:0")
 	buf := make([]byte, streamBuf)
 	for _, n := range []int64{0, 1, 64, streamBuf - 1, streamBuf, 3*streamBuf + 7} {
-		if took, err := fetch(addr, n, buf, 10*time.Second); err != nil || took <= 0 {
+		if took, err := fetch(nil, addr, n, buf, 10*time.Second); err != nil || took <= 0 {
 			t.Errorf("fetch %d bytes: took %v, %v", n, took, err)
 		}
 	}
-	if _, err := fetch(addr, 10, make([]byte, 4), 10*time.Second); err != nil {
+	if _, err := fetch(nil, addr, 10, make([]byte, 4), 10*time.Second); err != nil {
 		t.Errorf("fetch 10 bytes into a 4-byte buffer, in several reads: %v", err)
+	}
+	if _, err := fetch(&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)}, addr, 64, buf, 10*time.Second); err != nil {
+		t.Errorf("fetch 64 bytes from a chosen local address: %v", err)
 	}
 
 	// A server that closes before it sent everything fails the fetch: a short download
@@ -117,7 +125,7 @@ func TestStreamFetch(t *testing.T) {
 			c.Close()
 		}
 	})
-	if _, err := fetch(ln.Addr().String(), 64, buf, 10*time.Second); err == nil {
+	if _, err := fetch(nil, ln.Addr().String(), 64, buf, 10*time.Second); err == nil {
 		t.Error("fetch of 64 bytes from a server that sent 5 succeeded")
 	}
 }
