@@ -89,6 +89,15 @@ func kvPods(t *testing.T) map[string]kvPod {
 // kvReady waits until kv-0..2 run, ready, with the template tag, and returns them.
 func kvReady(t *testing.T, tag string, within time.Duration) map[string]kvPod {
 	t.Helper()
+	defer func() {
+		if t.Failed() {
+			// What each node's agent said of kv's pods, to tell why one never got ready.
+			for i := 1; i <= nodeCount; i++ {
+				out, _ := onNode(i, "sh", "-c", "journalctl --user -u swarm-agent --no-pager -o cat | grep 'kv-' | tail -n 40")
+				t.Logf("n%d's agent on kv's pods:\n%s", i, out)
+			}
+		}
+	}()
 	var pods map[string]kvPod
 	eventually(t, within, "kv-0, kv-1 and kv-2 ready with tag "+tag, func() (bool, string) {
 		pods = kvPods(t)
