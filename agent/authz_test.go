@@ -45,6 +45,7 @@ var adminRoutes = map[string]bool{
 	"POST /api/v1/manifests":                    true,
 	"DELETE /api/v1/manifests/:namespace/:name": true,
 	"DELETE /api/v1/nodes/:name":                true,
+	"DELETE /api/v1/namespaces/:name":           true,
 	"DELETE /api/v1/removals/:name":             true,
 	"GET /api/v1/join-token":                    true,
 	"POST /api/v1/join-token/rotate":            true,

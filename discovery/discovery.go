@@ -41,6 +41,10 @@ type Endpoint struct {
 	// PodIP is the pod's own address from the pod CIDR; "" for a pod placed before pods
 	// had one (it is reached at Address only).
 	PodIP string `json:"podIP,omitempty"`
+	// Hostname is the pod's spec.hostname when its spec.subdomain names the Service, as
+	// Kubernetes' endpoints carry it: the pod is then <hostname>.<service>.<namespace>.svc
+	// (a StatefulSet's pods under their governing Service); "" otherwise.
+	Hostname string `json:"hostname,omitempty"`
 	// Ready: the pod is ready and its published ports accept connections (Pod.PortsOpen).
 	Ready bool `json:"ready"`
 	// Ports has one entry per Service port the pod publishes, named as the Service port:
@@ -124,7 +128,8 @@ func Endpoints(svc *corev1.Service, pods []Pod) Service {
 		if p.Pod.Namespace != svc.Namespace || !sel.Matches(labels.Set(p.Pod.Labels)) || p.Node == "" {
 			continue
 		}
-		ep := Endpoint{Pod: p.Pod.Name, Node: p.Node, Address: p.Address, PodIP: p.PodIP, Ready: p.serves(), Ports: []Port{}}
+		ep := Endpoint{Pod: p.Pod.Name, Node: p.Node, Address: p.Address, PodIP: p.PodIP, Ready: p.serves(), Ports: []Port{},
+			Hostname: hostnameUnder(&p.Pod.Spec, svc.Name)}
 		published := p.Ports
 		if published == nil {
 			published = manifest.PublishedPorts(&p.Pod.Spec)

@@ -44,8 +44,10 @@ type service struct {
 	protos    map[string]bool // "_<proto>" that some named port uses
 	svcPorts  []discovery.Port
 	ready     []endpoint
-	addrs     []netip.Addr          // a headless Service's distinct ready addresses, sorted
-	pods      map[string]netip.Addr // a headless Service's ready pods with a pod IP, by dashed IP
+	addrs     []netip.Addr // a headless Service's distinct ready addresses, sorted
+	// pods are a headless Service's ready pods with a pod IP, by dashed IP, and its ready
+	// pods with a hostname under it (see discovery.Endpoint.Hostname), by that name.
+	pods map[string]netip.Addr
 }
 
 type endpoint struct {
@@ -53,6 +55,9 @@ type endpoint struct {
 	addr  netip.Addr
 	podIP netip.Addr // invalid for a pod placed before pods had their own address
 	ports []discovery.Port
+	// hostname is the pod's name under the Service, lower case: its spec.hostname when its
+	// spec.subdomain is the Service; "" otherwise, or when it is no DNS label.
+	hostname string
 }
 
 // address is where a headless Service's endpoint is reached: its pod IP, or its node's
@@ -100,7 +105,8 @@ func NewCatalog(services []discovery.Service, serial uint32) *Catalog {
 			}
 			if ep.Ready {
 				podIP, _ := netip.ParseAddr(ep.PodIP) // invalid for "", as for a pod without one
-				svc.ready = append(svc.ready, endpoint{node: node, addr: addr, podIP: podIP.Unmap(), ports: ep.Ports})
+				svc.ready = append(svc.ready, endpoint{node: node, addr: addr, podIP: podIP.Unmap(), ports: ep.Ports,
+					hostname: hostLabel(ep.Hostname)})
 			}
 		}
 		if svc.kind == headless {
@@ -134,7 +140,9 @@ func classify(s discovery.Service) (kind, netip.Addr, string) {
 
 // podNames indexes the ready endpoints that have a pod IP by the label that names them
 // under a headless Service: the pod IP with '.' or ':' replaced by '-', as Kubernetes
-// names the pods of a headless Service.
+// names the pods of a headless Service; and those with a hostname under the Service by
+// that hostname (a StatefulSet's pod: db-0.db.<namespace>.svc), which answers the pod's
+// address.
 func podNames(eps []endpoint) map[string]netip.Addr {
 	out := map[string]netip.Addr{}
 	for _, ep := range eps {
@@ -142,7 +150,24 @@ func podNames(eps []endpoint) map[string]netip.Addr {
 			out[dashed(ep.podIP)] = ep.podIP
 		}
 	}
+	for _, ep := range eps {
+		if ep.hostname != "" {
+			out[ep.hostname] = ep.address()
+		}
+	}
 	return out
+}
+
+// hostLabel is a pod's hostname as a DNS label, lower case; "" when it is none.
+func hostLabel(h string) string {
+	h = strings.ToLower(h)
+	if h == "" || strings.Contains(h, ".") {
+		return ""
+	}
+	if _, ok := mdns.IsDomainName(h); !ok {
+		return ""
+	}
+	return h
 }
 
 // dashed is the DNS label of a pod IP: 10.42.0.7 is 10-42-0-7, fd00::7 is fd00--7.

@@ -34,7 +34,8 @@ func (h *Handler) cluster(c *Catalog, q mdns.Question, rel []string, turn func(n
 
 // services answers the names of the Services below svc.<domain> (long) or <domain>: rel is
 // [namespace], [service namespace], [_proto service namespace], [pod service namespace] (a
-// ready pod of a headless Service, by its dashed pod IP) or [_port _proto service namespace].
+// ready pod of a headless Service, by its dashed pod IP or its hostname) or [_port _proto
+// service namespace].
 func (h *Handler) services(c *Catalog, q mdns.Question, rel []string, long bool, turn func(n int) int) (int, []mdns.RR, []mdns.RR) {
 	switch n := len(rel); {
 	case n == 0 && long:
@@ -116,7 +117,8 @@ func (h *Handler) virtualSRV(q mdns.Question, svc *service, port string) []mdns.
 }
 
 // headlessSRV is one SRV record per ready pod and port of a headless Service: a pod with a
-// pod IP at its container port, with the target <dashed pod IP>.<service>.<namespace>.svc.<domain>;
+// pod IP at its container port, with the target <dashed pod IP>.<service>.<namespace>.svc.<domain>
+// (<hostname>.<service>... for a pod with a hostname under the Service);
 // a pod without one (placed before pods had their own address) at the port it publishes
 // on its node, with the target <node>.node.<domain>. The targets' addresses go in the
 // additional section.
@@ -136,7 +138,11 @@ func (h *Handler) headlessSRV(q mdns.Question, svc *service, port string) (answe
 			var addr netip.Addr
 			switch {
 			case ep.podIP.IsValid() && p.TargetPort != 0:
-				t, addr = target{dashed(ep.podIP) + "." + h.serviceName(svc), p.TargetPort}, ep.podIP
+				label := dashed(ep.podIP)
+				if ep.hostname != "" {
+					label = ep.hostname // as Kubernetes names a pod that has a hostname under the Service
+				}
+				t, addr = target{label + "." + h.serviceName(svc), p.TargetPort}, ep.podIP
 			case ep.node != "":
 				t, addr = target{h.nodeName(ep.node), p.Port}, ep.addr
 			default:

@@ -17,7 +17,10 @@
 //     its ready endpoints: a pod's own IP, or, for a pod placed before pods had one, its
 //     node's address. Each ready pod with a pod IP is also named
 //     <dashed pod IP>.<service>.<namespace>.svc.<domain> (10-42-0-7 for 10.42.0.7, as
-//     Kubernetes names them), which answers that IP.
+//     Kubernetes names them), which answers that IP. A ready pod whose spec.subdomain is the
+//     Service and that has a spec.hostname (every pod of a StatefulSet under its
+//     serviceName) is also <hostname>.<service>.<namespace>.svc.<domain>, answering its
+//     address, and is the target of its SRV records under that name.
 //   - A Service of type ExternalName answers a CNAME to its externalName, whatever the type
 //     asked. The server follows it: inside the cluster domain from its own records (at most
 //     8 aliases, ExternalName Services may name each other), outside from the upstreams,

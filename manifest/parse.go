@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -26,15 +27,20 @@ type Input struct {
 // Object is one object of a manifest, typed, with its namespace defaulted.
 // Exactly one of the typed pointers is set, the one that Kind names.
 type Object struct {
-	Source     Source
-	Kind       string
-	Deployment *appsv1.Deployment
-	Service    *corev1.Service
-	Ingress    *networkingv1.Ingress
-	Pod        *corev1.Pod
-	Claim      *corev1.PersistentVolumeClaim
-	ConfigMap  *corev1.ConfigMap
-	Secret     *corev1.Secret
+	Source      Source
+	Kind        string
+	Deployment  *appsv1.Deployment
+	Service     *corev1.Service
+	Ingress     *networkingv1.Ingress
+	Pod         *corev1.Pod
+	Claim       *corev1.PersistentVolumeClaim
+	ConfigMap   *corev1.ConfigMap
+	Secret      *corev1.Secret
+	DaemonSet   *appsv1.DaemonSet
+	Namespace   *corev1.Namespace
+	StatefulSet *appsv1.StatefulSet
+	Job         *batchv1.Job
+	CronJob     *batchv1.CronJob
 }
 
 // Meta returns the object's metadata.
@@ -52,6 +58,16 @@ func (o Object) Meta() *metav1.ObjectMeta {
 		return &o.ConfigMap.ObjectMeta
 	case o.Secret != nil:
 		return &o.Secret.ObjectMeta
+	case o.DaemonSet != nil:
+		return &o.DaemonSet.ObjectMeta
+	case o.Namespace != nil:
+		return &o.Namespace.ObjectMeta
+	case o.StatefulSet != nil:
+		return &o.StatefulSet.ObjectMeta
+	case o.Job != nil:
+		return &o.Job.ObjectMeta
+	case o.CronJob != nil:
+		return &o.CronJob.ObjectMeta
 	default:
 		return &o.Pod.ObjectMeta
 	}
@@ -72,6 +88,8 @@ func (s *Set) Pods() []Pod {
 			pods = append(pods, DeploymentPods(o.Deployment)...)
 		case o.Pod != nil:
 			pods = append(pods, BarePod(o.Pod))
+		case o.StatefulSet != nil:
+			pods = append(pods, StatefulSetPods(o.StatefulSet)...)
 		}
 	}
 	return pods
@@ -106,10 +124,15 @@ var kinds = map[string]kind{
 	"ConfigMap":             {"v1", decodeConfigMap},
 	"Secret":                {"v1", decodeSecret},
 	"PersistentVolumeClaim": {"v1", decodeClaim},
+	"DaemonSet":             {"apps/v1", decodeDaemonSet},
+	"Namespace":             {"v1", decodeNamespace},
+	KindStatefulSet:         {"apps/v1", decodeStatefulSet},
+	"Job":                   {"batch/v1", decodeJob},
+	"CronJob":               {"batch/v1", decodeCronJob},
 }
 
 // SupportedKinds names the kinds a manifest may hold, for error messages and help.
-const SupportedKinds = "Deployment (apps/v1), Service (v1), Ingress (networking.k8s.io/v1), Pod (v1), ConfigMap (v1), Secret (v1), PersistentVolumeClaim (v1), and List (v1) of those"
+const SupportedKinds = "Deployment (apps/v1), StatefulSet (apps/v1), DaemonSet (apps/v1), Job (batch/v1), CronJob (batch/v1), Service (v1), Ingress (networking.k8s.io/v1), Pod (v1), ConfigMap (v1), Secret (v1), PersistentVolumeClaim (v1), Namespace (v1), and List (v1) of those"
 
 // Parse reads manifests: YAML or JSON documents separated by `---`, possibly `kind: List`.
 // It returns every object, validated, or Errors listing every problem found; one bad
@@ -178,7 +201,9 @@ func parseDocument(file string, doc document) ([]Object, Errors) {
 		return nil, Errors{{Source: src, Reason: "not a Kubernetes object: expected a mapping with apiVersion, kind and metadata", Malformed: true}}
 	}
 	if head.Kind == "List" || head.Kind == "DeploymentList" || head.Kind == "ServiceList" || head.Kind == "IngressList" || head.Kind == "PodList" ||
-		head.Kind == "ConfigMapList" || head.Kind == "SecretList" || head.Kind == "PersistentVolumeClaimList" {
+		head.Kind == "ConfigMapList" || head.Kind == "SecretList" || head.Kind == "PersistentVolumeClaimList" ||
+		head.Kind == "DaemonSetList" || head.Kind == "NamespaceList" || head.Kind == "StatefulSetList" ||
+		head.Kind == "JobList" || head.Kind == "CronJobList" {
 		return parseList(src, head)
 	}
 	o, err := decodeObject(src, head, data)
@@ -246,7 +271,10 @@ func decodeObject(src Source, head typeHead, data []byte) (Object, error) {
 		}
 		return Object{}, &Error{Source: src, Reason: err.Error()}
 	}
-	if o.Meta().Namespace == "" {
+	switch {
+	case o.Namespace != nil:
+		o.Namespace.Namespace = "" // cluster-scoped: the API server clears it too
+	case o.Meta().Namespace == "":
 		o.Meta().Namespace = DefaultNamespace
 	}
 	return o, nil

@@ -75,8 +75,8 @@ func TestParseErrors(t *testing.T) {
 		input string
 		want  string // the whole error text
 	}{
-		{"unknown kind", "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: c}\n",
-			`app.yaml: document 1 (StatefulSet c): kind: Unsupported value: "StatefulSet": supported kinds are ` + SupportedKinds},
+		{"unknown kind", "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: c}\n",
+			`app.yaml: document 1 (ReplicaSet c): kind: Unsupported value: "ReplicaSet": supported kinds are ` + SupportedKinds},
 		{"missing kind", "apiVersion: v1\nmetadata: {name: c}\n",
 			"app.yaml: document 1: kind: Required value: every document needs a kind; supported: " + SupportedKinds},
 		{"wrong apiVersion", strings.Replace(deployment, "apps/v1", "extensions/v1beta1", 1),

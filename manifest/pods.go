@@ -17,8 +17,12 @@ type Pod struct {
 	Name        string            `json:"name"`
 	Labels      map[string]string `json:"labels,omitempty"`
 	Annotations map[string]string `json:"annotations,omitempty"`
-	// Owner is the name of the Deployment the pod belongs to; empty for a bare Pod.
+	// Owner is the name of the workload the pod belongs to; empty for a bare Pod.
 	Owner string `json:"owner,omitempty"`
+	// OwnerKind is the kind of that workload: empty for a Deployment (what every pod
+	// with an owner was before other kinds had pods), OwnerDaemonSet for a DaemonSet,
+	// KindStatefulSet for a StatefulSet.
+	OwnerKind string `json:"ownerKind,omitempty"`
 	// TemplateHash identifies the pod template the pod was made from (the
 	// pod-template-hash label of Kubernetes); a changed template gets a new hash.
 	TemplateHash string         `json:"templateHash,omitempty"`
@@ -27,6 +31,15 @@ type Pod struct {
 	// containers are to start with (see ConfigVersions), which its template hash
 	// includes: its node starts it only once it has them. Nil for a bare Pod.
 	ConfigVersions map[string]string `json:"configVersions,omitempty"`
+}
+
+// DeploymentOwner is the name of the Deployment the pod belongs to; "" for a bare pod and
+// for the pod of another kind of workload.
+func (p Pod) DeploymentOwner() string {
+	if p.OwnerKind != "" {
+		return ""
+	}
+	return p.Owner
 }
 
 // Key is the pod's cluster-wide name: "namespace/name".

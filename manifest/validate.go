@@ -36,6 +36,16 @@ func validateObject(o Object) Errors {
 		errs = validateConfigMap(o.ConfigMap)
 	case o.Secret != nil:
 		errs = validateSecret(o.Secret)
+	case o.DaemonSet != nil:
+		errs = validateDaemonSet(o.DaemonSet)
+	case o.Namespace != nil:
+		errs = validateNamespace(o.Namespace)
+	case o.StatefulSet != nil:
+		errs = validateStatefulSet(o.StatefulSet)
+	case o.Job != nil:
+		errs = validateJob(o.Job)
+	case o.CronJob != nil:
+		errs = validateCronJob(o.CronJob)
 	}
 	return fieldErrors(o.Source, errs)
 }
@@ -191,8 +201,12 @@ func checkUnique(objs []Object) Errors {
 		}
 		k := objectKey{o.Kind, m.Namespace, m.Name}
 		if first, dup := seen[k]; dup {
+			full := m.Namespace + "/" + m.Name
+			if m.Namespace == "" {
+				full = m.Name // cluster-scoped
+			}
 			errs = append(errs, &Error{Source: o.Source, Field: "metadata.name",
-				Reason: fmt.Sprintf("Duplicate value: %q: %s %s/%s is already defined in %s", m.Name, o.Kind, m.Namespace, m.Name, first)})
+				Reason: fmt.Sprintf("Duplicate value: %q: %s %s is already defined in %s", m.Name, o.Kind, full, first)})
 			continue
 		}
 		seen[k] = o.Source

@@ -8,7 +8,7 @@ import (
 	"github.com/podman-swarm/podman-swarm/manifest"
 )
 
-// Check renders one pod of every Deployment and every bare Pod of a manifest with opts, so
+// Check renders one pod of every Deployment and DaemonSet and every bare Pod of a manifest with opts, so
 // that a manifest a node could not run is refused when it is applied, not later on the node.
 // The replicas of a Deployment differ only in their names, so one stands for all. A pod that
 // only lacks a ConfigMap or Secret passes: it waits for it, as in Kubernetes.
@@ -21,6 +21,12 @@ func Check(set *manifest.Set, opts Options) error {
 			pod = manifest.DeploymentPod(o.Deployment, 0)
 		case o.Pod != nil:
 			pod = manifest.BarePod(o.Pod)
+		case o.DaemonSet != nil:
+			pod = manifest.DaemonSetPod(o.DaemonSet, o.DaemonSet.Spec.Template.Spec.NodeName, nil)
+		case o.StatefulSet != nil:
+			pod = manifest.StatefulSetPod(o.StatefulSet, 0, nil)
+		case o.Job != nil, o.CronJob != nil:
+			pod = manifest.JobTemplatePod(o)
 		default:
 			continue
 		}
@@ -37,8 +43,11 @@ func Check(set *manifest.Set, opts Options) error {
 				fe = &FieldError{Reason: err.Error()}
 			}
 			field := fe.Field
-			if o.Deployment != nil {
+			if o.Deployment != nil || o.DaemonSet != nil || o.StatefulSet != nil || o.Job != nil {
 				field = templateField(field)
+			}
+			if o.CronJob != nil {
+				field = "spec.jobTemplate." + templateField(field)
 			}
 			errs = append(errs, &manifest.Error{Source: o.Source, Field: field,
 				Reason: "cannot run on a node: " + fe.Reason})
@@ -61,7 +70,7 @@ func templateField(field string) string {
 	return field
 }
 
-// Warnings renders one pod of every Deployment and every bare Pod of a manifest with opts,
+// Warnings renders one pod of every Deployment and DaemonSet and every bare Pod of a manifest with opts,
 // as Check does, and returns the fields Render ignores or skips, named as the user wrote
 // them ("app.yaml: document 1 (Deployment web): spec.template.spec...: not supported,
 // ignored"), so that they are seen when the manifest is applied, not only in a node's log.
@@ -78,14 +87,23 @@ func Warnings(set *manifest.Set, opts Options) []string {
 			pod = manifest.DeploymentPod(o.Deployment, 0)
 		case o.Pod != nil:
 			pod = manifest.BarePod(o.Pod)
+		case o.DaemonSet != nil:
+			pod = manifest.DaemonSetPod(o.DaemonSet, o.DaemonSet.Spec.Template.Spec.NodeName, nil)
+		case o.StatefulSet != nil:
+			pod = manifest.StatefulSetPod(o.StatefulSet, 0, nil)
+		case o.Job != nil, o.CronJob != nil:
+			pod = manifest.JobTemplatePod(o)
 		default:
 			continue
 		}
 		res, _ := Render(pod, opts)
 		for _, w := range res.Warnings {
 			path := w.Path
-			if o.Deployment != nil {
+			if o.Deployment != nil || o.DaemonSet != nil || o.StatefulSet != nil || o.Job != nil {
 				path = templateField(path)
+			}
+			if o.CronJob != nil {
+				path = "spec.jobTemplate." + templateField(path)
 			}
 			out = append(out, fmt.Sprintf("%s: %s: %s", o.Source, path, w.Message))
 		}

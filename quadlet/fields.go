@@ -125,7 +125,7 @@ var podSpecRules = rules{fields: map[string]fieldRule{
 	"serviceAccountName":            ignore("there are no service accounts"),
 	"serviceAccount":                ignore("there are no service accounts"),
 	"imagePullSecrets":              ignore("images are pulled with the node's podman credentials"),
-	"subdomain":                     ignore("pods get no DNS name of their own"),
+	"subdomain":                     mapped, // the cluster DNS names the pod <hostname>.<subdomain>.<namespace>.svc under the headless Service of that name
 	"affinity":                      ignore("the scheduler honours nodeName and nodeSelector only"),
 	"schedulerName":                 ignore("there is one scheduler"),
 	"tolerations":                   ignore("nodes have no taints"),

@@ -25,6 +25,10 @@ type DesiredPod struct {
 	Containers []ContainerSpec
 	// Ports are the ports the pod publishes on the node.
 	Ports []manifest.PublishedPort
+	// TemplateHash is the template hash of the pod these units run (manifest.Pod's; ""
+	// for a bare Pod): what tells its status from that of an earlier pod of the same name
+	// (a StatefulSet's pod replaced by a rolling update).
+	TemplateHash string
 }
 
 // ContainerSpec is what the loop needs to know about one container: the facts quadlet
@@ -70,6 +74,7 @@ func Desire(p manifest.Pod, o quadlet.Options) (DesiredPod, []quadlet.Warning, e
 	}
 	d := NewDesiredPod(p.Key(), res.Units)
 	d.Ports = publishedPorts(p, o.Pod)
+	d.TemplateHash = p.TemplateHash
 	return d, res.Warnings, nil
 }
 

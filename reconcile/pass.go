@@ -25,8 +25,11 @@ func (r *Reconciler) pass(ctx context.Context) time.Duration {
 	held := r.hold(&a)
 	if !a.Empty() {
 		// What was seen is reported before it is acted on: a pod that systemd gave up on
-		// is reported Failed even when it is up again at the end of this pass.
-		r.report(ctx, desired, renderErr, a.Blocked, obs.Units, false)
+		// is reported Failed even when it is up again at the end of this pass. Not for a
+		// pod the pass restarts: what runs of it is what its old units made (a
+		// StatefulSet's pod that a rolling update replaces under the same name would be
+		// reported ready as the new one).
+		r.report(ctx, desired, renderErr, a.Blocked, obs.Units, false, a.restarted())
 		r.apply(ctx, a, obs)
 		if ctx.Err() != nil {
 			return 0
@@ -38,7 +41,7 @@ func (r *Reconciler) pass(ctx context.Context) time.Duration {
 			obs.Units = units
 		}
 	}
-	r.report(ctx, desired, renderErr, a.Blocked, obs.Units, true)
+	r.report(ctx, desired, renderErr, a.Blocked, obs.Units, true, nil)
 	r.forgetLeftovers(ctx, desired, obs.Files)
 	return r.nextWake(held)
 }

@@ -60,6 +60,16 @@ func (a Actions) Empty() bool {
 		!a.Reload && len(a.Start) == 0 && len(a.Restart) == 0
 }
 
+// restarted are the pods whose services the actions restart: they run, from units that
+// the actions rewrite or that changed since they started.
+func (a Actions) restarted() map[string]bool {
+	out := map[string]bool{}
+	for _, p := range a.Restart {
+		out[p.Key] = true
+	}
+	return out
+}
+
 // Plan compares the desired pods with what is observed and says what to do. It is pure.
 //
 // A pod restarts when its units changed while it runs: a file whose text differs (or is

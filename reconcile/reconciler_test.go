@@ -368,3 +368,34 @@ func TestReconcilerForgetsFailedUnitsOfRemovedPods(t *testing.T) {
 		t.Errorf("the removed pod's unit is still failed: %q", got)
 	}
 }
+
+// A pod replaced under the same name by one of another template (a StatefulSet's rolling
+// update) is never reported ready with the new template's hash before its new units run:
+// the pass that restarts it does not report what the old units made of it.
+func TestReconcilerReportsAReplacedPodOnlyOnceItRestarted(t *testing.T) {
+	n := newNode(t.TempDir())
+	var reports []Status
+	r := n.agent(func(c *Config) {
+		c.Report = func(_ string, s Status) { reports = append(reports, s) }
+	})
+	ctx := context.Background()
+	old := podSpec("web")
+	old.TemplateHash = "aaaaaaaaa"
+	r.SetDesired([]manifest.Pod{old})
+	r.pass(ctx)
+	n.sd.takeCalls()
+	if last := reports[len(reports)-1]; !last.Ready || last.TemplateHash != "aaaaaaaaa" {
+		t.Fatalf("the first pod: %+v, want ready with its template hash", last)
+	}
+	reports = nil
+	next := podSpec("web", withImage("localhost/web:2"))
+	next.TemplateHash = "bbbbbbbbb"
+	r.SetDesired([]manifest.Pod{next})
+	r.pass(ctx)
+	if got := n.sd.takeCalls(); !slices.Contains(got, "stop "+webApp) || !slices.Contains(got, "start "+webApp) {
+		t.Fatalf("calls %q: want the pod restarted", got)
+	}
+	if len(reports) != 1 || reports[0].TemplateHash != "bbbbbbbbb" || !reports[0].Ready {
+		t.Errorf("reports %+v: want one, of the restarted pod with the new template's hash", reports)
+	}
+}

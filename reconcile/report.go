@@ -11,14 +11,23 @@ import (
 // health checks (livenessProbes) decide nothing here: a failing one gets its container
 // killed, which systemd reports. final is set for the state a pass leaves
 // behind, unset for the state it found before acting, in which a unit that is not loaded
-// may be one the pass is about to write.
-func (r *Reconciler) report(ctx context.Context, desired []DesiredPod, renderErr, blocked map[string]string, units map[string]UnitState, final bool) {
+// may be one the pass is about to write. The pods in skip keep their last status.
+func (r *Reconciler) report(ctx context.Context, desired []DesiredPod, renderErr, blocked map[string]string, units map[string]UnitState, final bool, skip map[string]bool) {
 	now := r.now()
 	wanted := map[string]bool{}
 	statuses := map[string]Status{}
 	journals := map[string]bool{}
+	r.mu.Lock()
+	last := r.status
+	r.mu.Unlock()
 	for _, d := range desired {
 		wanted[d.Key] = true
+		if skip[d.Key] {
+			if s, ok := last[d.Key]; ok {
+				statuses[d.Key] = s
+			}
+			continue
+		}
 		if podUp(d, units) {
 			r.backoff.up(d.Key, now)
 		}

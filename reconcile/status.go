@@ -59,6 +59,9 @@ type Status struct {
 	Ports []manifest.PublishedPort
 	// Containers are the containers' states, init containers first.
 	Containers []ContainerStatus
+	// TemplateHash is that of the desired pod the status was worked out for (see
+	// DesiredPod.TemplateHash).
+	TemplateHash string
 }
 
 // ContainerStatus is one container's state.
@@ -82,7 +85,7 @@ type ContainerStatus struct {
 
 // Equal tells whether two statuses report the same thing.
 func (s Status) Equal(o Status) bool {
-	return s.Phase == o.Phase && s.Ready == o.Ready && s.ReadyBarProbes == o.ReadyBarProbes && s.Restarts == o.Restarts && s.Error == o.Error &&
+	return s.TemplateHash == o.TemplateHash && s.Phase == o.Phase && s.Ready == o.Ready && s.ReadyBarProbes == o.ReadyBarProbes && s.Restarts == o.Restarts && s.Error == o.Error &&
 		slices.Equal(s.Ports, o.Ports) && slices.Equal(s.Containers, o.Containers)
 }
 
@@ -103,7 +106,7 @@ type statusInput struct {
 // podStatus works a pod's status out of its units' states. It is pure.
 func podStatus(in statusInput) Status {
 	d := in.pod
-	st := Status{Ports: d.Ports}
+	st := Status{Ports: d.Ports, TemplateHash: d.TemplateHash}
 	var running, restarting, waiting, failedEnd, initPending, initFailed bool
 	allReady, allButProbes := true, true
 	var problems []string

@@ -1,6 +1,6 @@
 // Package scheduler decides where the cluster's pods run.
 //
-// Plan is a pure function: from the desired state (Deployments and bare Pods), the current
+// Plan is a pure function: from the desired state (Deployments, DaemonSets and bare Pods), the current
 // assignments (pod -> node, with what the nodes observed) and the membership, it returns the
 // assignments to create, the assignments to delete, and the pods that stay Pending with the
 // reason why. It reads no clock and no global randomness, so the elected leader's choice can
@@ -42,13 +42,36 @@
 //     plan when the next one becomes so. A new pod that never turns ready (crash looping,
 //     image missing) never counts, so it never lets more old pods go than maxUnavailable
 //     allows. A deleted Deployment loses all its pods.
+//   - DaemonSets (Input.DaemonSets): one pod on every node that matches the template's
+//     nodeSelector (and nodeName), named after the node and pinned to it by spec.nodeName.
+//     A node that joins or gains the labels gets one (once it is alive); a node that loses
+//     them loses it; a gone node's pod is deleted, never placed elsewhere (a pinned one
+//     stays there, stranded, as every pinned pod does). A template
+//     change rolls out as Kubernetes' DaemonSet controller does: with maxSurge 0, an old pod
+//     is replaced in place (removed and its replacement created in one plan) while at most
+//     maxUnavailable nodes lack an available pod, an unavailable old pod at once; with
+//     maxSurge, the new pod starts beside the old one, which goes once the new one is
+//     available; OnDelete replaces nothing. Output.DaemonSets counts each one's nodes.
+//   - StatefulSets (Input.StatefulSets): pods <name>-<ordinal>, each with the claims of
+//     the volumeClaimTemplates, <template>-<name>-<ordinal>, made by the plan when missing
+//     (Output.NewClaims, for the caller to write) and never released by it: a pod stays
+//     with its data. OrderedReady creates the lowest missing ordinal once every pod below
+//     it is running and available (ready for minReadySeconds), and removes the highest
+//     ordinal above replicas once every other pod is, one pod per plan; Parallel does both
+//     at once. "Running and ready" below means available too. RollingUpdate replaces,
+//     one at a time and only while every pod is running and ready, the pod of the highest
+//     ordinal at or above the partition that has an older template; OnDelete gives the
+//     current template only to a pod made again. A pod of an older template that is made
+//     again (its node gone, or deleted by the user: Input.DeletePods) takes the current
+//     one; a pod the user deletes is removed alone, and made again by the next plan.
 //   - Bare Pods are placed once and stay on their node; they move only when their node is
 //     gone, or when their manifest changed and no longer fits their node, and never when
 //     they are pinned.
-//   - Contention: when pods compete for the same host port, Deployments that are rolling
-//     out (pods of an older template still in place) are served first, so that a port a
-//     stop-first replacement freed goes to its new pod, then the other Deployments, each
-//     in namespace/name order, then bare Pods in namespace/name order.
+//   - Contention: when pods compete for the same host port, DaemonSets are served first
+//     (their pods can run on one node only), then Deployments that are rolling out (pods
+//     of an older template still in place), so that a port a stop-first replacement freed
+//     goes to its new pod, then the other Deployments, each in namespace/name order, then
+//     bare Pods in namespace/name order.
 //
 // Plan is a fixed point: applying its output and planning again with nothing else changed
 // gives no creations and no deletions.

@@ -15,9 +15,25 @@ type Input struct {
 	// Deployments are the desired Deployments: validated, namespace set, one per
 	// namespace/name.
 	Deployments []*appsv1.Deployment
-	// Pods are the bare Pod manifests the user applied: validated, namespace set, one per
-	// namespace/name.
+	// DaemonSets are the desired DaemonSets: validated, namespace set, one per
+	// namespace/name. Each runs one pod on every node that matches its template's
+	// nodeSelector (and nodeName), pinned there: a pod of a DaemonSet never moves.
+	DaemonSets []*appsv1.DaemonSet
+	// Pods are the bare Pod manifests the user applied, and the pods the Jobs are to run
+	// (see StepJob): validated, namespace set, one per namespace/name.
 	Pods []*corev1.Pod
+	// StatefulSets are the desired StatefulSets: validated, namespace set, one per
+	// namespace/name. Their pods are named <set>-<ordinal> and keep their claims (made
+	// from the volumeClaimTemplates, see Output.NewClaims) for good.
+	StatefulSets []*appsv1.StatefulSet
+	// DeletePods names the pods of StatefulSets ("namespace/name") the user asked to
+	// delete: each is removed (Output.DeletedPods), and made again by the next plan, with
+	// the set's current template.
+	DeletePods map[string]bool
+	// HeldPods names the pods of StatefulSets deleted at the user's request whose old pod
+	// may still be stopping on its node, with when it may be made again: until then the
+	// plan does not make it (and Output.RecheckAt asks for a plan at that time).
+	HeldPods map[string]time.Time
 	// Assignments are the store's current pod -> node assignments, one per pod, with the
 	// status that the pod's node last reported.
 	Assignments []Assignment

@@ -3,6 +3,8 @@ package scheduler
 import (
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/podman-swarm/podman-swarm/manifest"
 )
 
@@ -28,6 +30,9 @@ type Output struct {
 	// Deployments counts each Deployment's pods once the plan is applied, by the
 	// Deployment's key ("namespace/name"): what its rollout's progress is measured by.
 	Deployments map[string]DeploymentCounts
+	// DaemonSets counts each DaemonSet's nodes once the plan is applied, by the
+	// DaemonSet's key ("namespace/name"): what its status shows. Nil without DaemonSets.
+	DaemonSets map[string]DaemonSetCounts
 	// Bind names the claims this plan binds, claim key -> node: those not bound in the
 	// input that a pod placed now or before uses. The caller records them in the same
 	// write as the assignments.
@@ -35,6 +40,13 @@ type Output struct {
 	// Unused lists the claims being deleted that no pod uses once the plan is applied,
 	// sorted: the caller deletes them, as Kubernetes' pvc-protection lets them go.
 	Unused []string
+	// NewClaims are the claims of StatefulSets' volumeClaimTemplates that did not exist,
+	// sorted by key: the plan already places their pods on them, so the caller writes them
+	// in the same write as the assignments and the bindings.
+	NewClaims []*corev1.PersistentVolumeClaim
+	// DeletedPods are the pods of Input.DeletePods this plan removes, sorted: the caller
+	// deletes their requests with their assignments.
+	DeletedPods []string
 	// NoQuorum says why the plan is empty when fewer than a majority of Input.Known are
 	// alive; empty otherwise. The caller then writes nothing, not even the pending list.
 	NoQuorum string
@@ -42,7 +54,7 @@ type Output struct {
 
 // Empty reports whether the plan changes nothing in the store.
 func (o Output) Empty() bool {
-	return len(o.Create) == 0 && len(o.Delete) == 0 && len(o.Bind) == 0 && len(o.Unused) == 0
+	return len(o.Create) == 0 && len(o.Delete) == 0 && len(o.Bind) == 0 && len(o.Unused) == 0 && len(o.NewClaims) == 0
 }
 
 // Removal is one assignment to delete, and why (for logs and events).

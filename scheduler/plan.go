@@ -4,6 +4,8 @@ import (
 	"sort"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/podman-swarm/podman-swarm/manifest"
 )
 
@@ -21,11 +23,14 @@ func Plan(in Input) Output {
 	// no pod is created or removed twice, so this ends. Stopping only when a whole pass
 	// changes nothing is what makes Plan a fixed point.
 	for {
-		changed := false
+		changed := p.stepDaemonSets()
 		for _, d := range order {
 			for p.stepDeployment(d) {
 				changed = true
 			}
+		}
+		if p.stepStatefulSets() {
+			changed = true
 		}
 		for _, b := range p.bare {
 			if p.stepBare(b) {
@@ -73,6 +78,14 @@ type planner struct {
 	created     []*pod
 	removals    []Removal
 	grace       time.Duration
+	daemonSets  []*daemonSet // sorted by key
+	dsByKey     map[string]*daemonSet
+	sets        []*statefulSet // sorted by key
+	setByKey    map[string]*statefulSet
+	newClaims   map[string]*corev1.PersistentVolumeClaim // made for StatefulSets' pods, by key
+	deletePods  map[string]bool                          // Input.DeletePods
+	deletedPods []string                                 // of those, the ones this plan deletes
+	heldUntil   time.Time                                // the first end of Input.HeldPods
 }
 
 func newPlanner(in Input) *planner {
@@ -103,6 +116,8 @@ func newPlanner(in Input) *planner {
 		p.bare = append(p.bare, b)
 	}
 	sort.Slice(p.bare, func(i, j int) bool { return p.bare[i].want.Key() < p.bare[j].want.Key() })
+	p.addDaemonSets(in)
+	p.addStatefulSets(in)
 	return p
 }
 
@@ -140,6 +155,14 @@ func (p *planner) adopt(assignments []Assignment) {
 		// A pinned pod whose node is gone stays where its data is: bound to that node, so
 		// that its owner counts it and nothing takes its name elsewhere.
 		q := &pod{Assignment: a, node: n, ports: heldPorts(a), pin: pin, stranded: n.gone}
+		if a.Pod.OwnerKind == manifest.OwnerDaemonSet {
+			kept[key] = p.adoptDaemonPod(q)
+			continue
+		}
+		if a.Pod.OwnerKind == manifest.KindStatefulSet {
+			kept[key] = p.adoptStatefulPod(q)
+			continue
+		}
 		if a.Pod.Owner != "" {
 			d := p.depByKey[a.Pod.Namespace+"/"+a.Pod.Owner]
 			if d == nil {
@@ -238,6 +261,8 @@ func (p *planner) output() Output {
 			out.Pending = append(out.Pending, Pending{Pod: b.want, Reason: b.blocked})
 		}
 	}
+	p.daemonSetOutput(&out)
+	p.statefulOutput(&out)
 	sort.Slice(out.Pending, func(i, j int) bool { return out.Pending[i].Pod.Key() < out.Pending[j].Pod.Key() })
 	p.claimOutput(&out)
 	out.Deployments = make(map[string]DeploymentCounts, len(p.deployments))

@@ -27,7 +27,12 @@ var kindsByName = map[string]kindInfo{
 	"ConfigMap":  {store.PrefixConfigMap, "configmaps"},
 	"Secret":     {store.PrefixSecret, "secrets"},
 
-	"PersistentVolumeClaim": {store.PrefixClaim, "persistentvolumeclaims"},
+	"PersistentVolumeClaim":  {store.PrefixClaim, "persistentvolumeclaims"},
+	"DaemonSet":              {store.PrefixDaemonSet, "daemonsets"},
+	"Namespace":              {store.PrefixNamespace, "namespaces"},
+	manifest.KindStatefulSet: {store.PrefixStatefulSet, "statefulsets"},
+	"Job":                    {store.PrefixJob, "jobs"},
+	"CronJob":                {store.PrefixCronJob, "cronjobs"},
 }
 
 // write is one value to store.
@@ -44,9 +49,8 @@ func applyChanges(set *manifest.Set, current func(key string) ([]byte, bool), no
 	var changes []write
 	var results []api.Applied
 	for _, o := range set.Objects {
-		info := kindsByName[o.Kind]
 		m := o.Meta()
-		key := store.ObjectKey(info.prefix, m.Namespace, m.Name)
+		key := objectKeyOf(o.Kind, m.Namespace, m.Name)
 		old, had := current(key)
 		m.CreationTimestamp = metav1.NewTime(now.Truncate(time.Second))
 		if had {
@@ -101,6 +105,14 @@ func encodeObject(o manifest.Object) []byte {
 		v = i
 	case o.Claim != nil:
 		v = claimToStore(o.Claim)
+	case o.DaemonSet != nil:
+		ds := o.DaemonSet.DeepCopy()
+		ds.APIVersion, ds.Kind = "apps/v1", "DaemonSet"
+		v = ds
+	case o.Namespace != nil:
+		v = namespaceToStore(o.Namespace)
+	case o.StatefulSet != nil:
+		v = statefulSetToStore(o.StatefulSet)
 	case o.ConfigMap != nil:
 		cm := o.ConfigMap.DeepCopy()
 		cm.APIVersion, cm.Kind = "v1", "ConfigMap"
@@ -109,6 +121,10 @@ func encodeObject(o manifest.Object) []byte {
 		s := o.Secret.DeepCopy()
 		s.APIVersion, s.Kind = "v1", "Secret"
 		v = s
+	case o.Job != nil:
+		v = jobToStore(o.Job)
+	case o.CronJob != nil:
+		v = cronJobToStore(o.CronJob)
 	default:
 		p := o.Pod.DeepCopy()
 		p.APIVersion, p.Kind = "v1", "Pod"

@@ -103,6 +103,8 @@ func checkClaims(st *store.State, set *manifest.Set) manifest.Errors {
 			spec, path = &o.Deployment.Spec.Template.Spec, field.NewPath("spec", "template", "spec")
 		case o.Pod != nil:
 			spec, path = &o.Pod.Spec, field.NewPath("spec")
+		case o.DaemonSet != nil:
+			spec, path = &o.DaemonSet.Spec.Template.Spec, field.NewPath("spec", "template", "spec")
 		default:
 			continue
 		}

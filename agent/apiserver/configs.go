@@ -34,6 +34,10 @@ func checkImmutable(st *store.State, set *manifest.Set) manifest.Errors {
 			if old, ok := st.Secrets[key]; ok {
 				errs = append(errs, manifest.FieldErrors(o.Source, manifest.ValidateSecretUpdate(o.Secret, old))...)
 			}
+		case o.Job != nil:
+			if old, ok := st.Jobs[key]; ok {
+				errs = append(errs, manifest.FieldErrors(o.Source, manifest.ValidateJobUpdate(o.Job, old))...)
+			}
 		}
 	}
 	return errs

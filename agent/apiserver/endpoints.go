@@ -34,7 +34,7 @@ func discoveryPods(st *store.State, members []cluster.Member) []discovery.Pod {
 		p := discovery.Pod{Pod: a.Pod, Node: a.Node, Address: addr[a.Node], PodIP: a.PodIP, NodeDown: down[a.Node]}
 		// Only the node that runs the pod now knows its ports: a status left by the node
 		// that ran it before a move says nothing about them.
-		if s, ok := st.Status[key]; ok && s.Node == a.Node {
+		if s, ok := st.Status[key]; ok && s.Describes(a) {
 			p.Ready, p.PortsOpen = s.Ready, s.PortsOpen
 			p.Ports = s.Ports
 			if s.HostIP != "" {

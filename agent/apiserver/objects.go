@@ -48,6 +48,11 @@ func (a *Server) applyManifest(c echo.Context) error {
 	a.view.Read(func(st *store.State, _ uint64) {
 		refused = append(checkAllocations(st, a.network, set), checkClaims(st, set)...)
 		refused = append(refused, checkImmutable(st, set)...)
+		refused = append(refused, checkNamespaces(st, set, func(key string) bool {
+			e, ok := a.node.Get(key)
+			return ok && !e.Deleted
+		})...)
+		refused = append(refused, checkStatefulSets(st, set)...)
 	})
 	if len(refused) > 0 {
 		return refused
@@ -73,6 +78,7 @@ func (a *Server) applyManifest(c echo.Context) error {
 		return e.Value, true
 	}
 	keepClaimDeletion(set, current)
+	keepNamespaceDeletion(set, current)
 	changes, results := applyChanges(set, current, time.Now())
 	dryRun := c.QueryParam("dryRun") == "true"
 	if !dryRun && len(changes) > 0 {
@@ -106,6 +112,9 @@ func (a *Server) deleteObject(c echo.Context) error {
 		if kind != "" && !strings.EqualFold(kind, k) && kind != info.list {
 			continue
 		}
+		if k == "Namespace" {
+			continue // deleted through /namespaces: marked, then emptied by the leader
+		}
 		key := store.ObjectKey(info.prefix, ns, name)
 		if e, ok := a.node.Get(key); ok && !e.Deleted {
 			keys = append(keys, key)
@@ -114,6 +123,9 @@ func (a *Server) deleteObject(c echo.Context) error {
 	}
 	switch {
 	case len(keys) == 0:
+		if node, ok := a.statefulPod(ns, name, kind); ok {
+			return a.deleteStatefulPod(c, ns, name, node)
+		}
 		return echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("no object named %s/%s%s", ns, name, kindSuffix(kind)))
 	case len(keys) > 1:
 		return echo.NewHTTPError(http.StatusConflict,

@@ -103,6 +103,10 @@ func (a *Server) describePod(c echo.Context) error {
 func (a *Server) podLogs(c echo.Context) error {
 	pod, node, err := a.findPod(c.Param("namespace"), c.Param("name"))
 	if err != nil {
+		// A Job's pod that finished is gone from the pods; its log is in its node's journal.
+		if ended, ok := findEndedPod(store.Read(a.node, a.log), c.Param("namespace"), c.Param("name")); ok {
+			return a.endedPodLogs(c, c.Param("namespace"), c.Param("name"), ended)
+		}
 		return err
 	}
 	if node == "" {

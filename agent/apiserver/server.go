@@ -53,6 +53,9 @@ type Cluster interface {
 type PodRuntime interface {
 	Logs(ctx context.Context, podKey, container string, follow bool, w io.Writer) error
 	Describe(ctx context.Context, podKey string) (reconcile.PodDetail, error)
+	// EndedLogs writes the log of a container of a pod whose units are gone from this
+	// node (a Job's pod that finished).
+	EndedLogs(ctx context.Context, namespace, pod, container string, follow bool, w io.Writer) error
 }
 
 // Traffic is the node's gossip byte counts.
@@ -193,7 +196,19 @@ func (a *Server) routes() http.Handler {
 	add(get, "/ingresses/:namespace/:name", a.getIngress)
 	add(get, "/persistentvolumeclaims", a.listClaims)
 	add(get, "/persistentvolumeclaims/:namespace/:name", a.getClaim)
+	add(get, "/daemonsets", a.listDaemonSets)
+	add(get, "/daemonsets/:namespace/:name", a.getDaemonSet)
+	add(get, "/statefulsets", a.listStatefulSets)
+	add(get, "/statefulsets/:namespace/:name", a.getStatefulSet)
 	add(get, "/events", a.listEvents)
+	add(get, "/namespaces", a.listNamespaces)
+	add(get, "/namespaces/:name", a.getNamespace)
+	add(del, "/namespaces/:name", a.deleteNamespace)
+	add(get, "/jobs", a.listJobs)
+	add(get, "/jobs/:namespace/:name", a.getJob)
+	add(get, "/jobs/:namespace/:name/pods", a.listJobPods)
+	add(get, "/cronjobs", a.listCronJobs)
+	add(get, "/cronjobs/:namespace/:name", a.getCronJob)
 	add(get, "/configmaps", a.listConfigMaps)
 	add(get, "/configmaps/:namespace/:name", a.getConfigMap)
 	add(get, "/secrets", a.listSecrets)

@@ -22,7 +22,8 @@ func Shapes() view.Shapes {
 		Nodes: func(members []cluster.Member, leader string, liveness map[string]store.NodeLiveness) []*corev1.Node {
 			return typed[*corev1.Node](nodeViews(members, leader, liveness))
 		},
-		Services: serviceView,
+		Services:    serviceView,
+		StatefulSet: statefulSetView,
 	}
 }
 

@@ -61,8 +61,8 @@ func missingPods(st *store.State, namespace string) []manifest.Pod {
 	}
 	owned := map[string][]manifest.Pod{} // by the owner's key, namespace/name
 	for _, p := range recorded {
-		if p.Owner != "" {
-			owned[p.Namespace+"/"+p.Owner] = append(owned[p.Namespace+"/"+p.Owner], p)
+		if owner := p.DeploymentOwner(); owner != "" {
+			owned[p.Namespace+"/"+owner] = append(owned[p.Namespace+"/"+owner], p)
 		}
 	}
 	var out []manifest.Pod

@@ -74,7 +74,7 @@ func placedPod(key string, a store.Assignment, status map[string]store.PodStatus
 	p.Spec.NodeName = a.Node
 	p.Status.Phase = corev1.PodPending
 	p.Status.PodIP = a.PodIP
-	if s, ok := status[key]; ok && s.Node == a.Node {
+	if s, ok := status[key]; ok && s.Describes(a) {
 		p.Status.Phase = s.Phase
 		p.Status.HostIP = s.HostIP
 		if a.PodIP == "" {
@@ -110,7 +110,14 @@ func podObject(mp manifest.Pod) *corev1.Pod {
 		Spec: mp.Spec,
 	}
 	if mp.Owner != "" {
-		p.OwnerReferences = []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: mp.Owner}}
+		kind := "Deployment"
+		if mp.OwnerKind != "" {
+			kind = mp.OwnerKind
+		}
+		p.OwnerReferences = []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: kind, Name: mp.Owner}}
+	}
+	if job := mp.Labels[manifest.JobNameLabel]; job != "" && mp.Owner == "" {
+		p.OwnerReferences = []metav1.OwnerReference{{APIVersion: "batch/v1", Kind: "Job", Name: job}}
 	}
 	return p
 }
@@ -130,8 +137,8 @@ func condition(t corev1.PodConditionType, ok bool, reason, message string) corev
 func deploymentViews(st *store.State, namespace, leaderFailure string) []any {
 	owned := map[string][]string{} // a Deployment's key -> its pods' keys
 	for pk, a := range st.Assignments {
-		if a.Pod.Owner != "" {
-			owned[a.Pod.Namespace+"/"+a.Pod.Owner] = append(owned[a.Pod.Namespace+"/"+a.Pod.Owner], pk)
+		if owner := a.Pod.DeploymentOwner(); owner != "" {
+			owned[a.Pod.Namespace+"/"+owner] = append(owned[a.Pod.Namespace+"/"+owner], pk)
 		}
 	}
 	var out []any
@@ -152,14 +159,14 @@ func deploymentView(st *store.State, key string, pods iter.Seq[string], leaderFa
 	var s appsv1.DeploymentStatus
 	for pk := range pods {
 		a, ok := st.Assignments[pk]
-		if !ok || a.Pod.Namespace != d.Namespace || a.Pod.Owner != d.Name {
+		if !ok || a.Pod.Namespace != d.Namespace || a.Pod.DeploymentOwner() != d.Name {
 			continue
 		}
 		s.Replicas++
 		if a.Pod.TemplateHash == hash {
 			s.UpdatedReplicas++
 		}
-		if ps, ok := st.Status[pk]; ok && ps.Node == a.Node && ps.Ready {
+		if ps, ok := st.Status[pk]; ok && ps.Describes(a) && ps.Ready {
 			s.ReadyReplicas++
 			s.AvailableReplicas++
 		}

@@ -110,14 +110,19 @@ func watchRefused(c echo.Context, err error) error {
 
 // kindTypes are the apiVersion and kind of each kind's objects, for its bookmarks.
 var kindTypes = map[view.Kind]metav1.TypeMeta{
-	view.Pods:        {APIVersion: "v1", Kind: "Pod"},
-	view.Deployments: {APIVersion: "apps/v1", Kind: "Deployment"},
-	view.Services:    {APIVersion: "v1", Kind: "Service"},
-	view.Ingresses:   {APIVersion: "networking.k8s.io/v1", Kind: "Ingress"},
-	view.Nodes:       {APIVersion: "v1", Kind: "Node"},
-	view.Claims:      {APIVersion: "v1", Kind: "PersistentVolumeClaim"},
-	view.ConfigMaps:  {APIVersion: "v1", Kind: "ConfigMap"},
-	view.Secrets:     {APIVersion: "v1", Kind: "Secret"},
+	view.Pods:         {APIVersion: "v1", Kind: "Pod"},
+	view.Deployments:  {APIVersion: "apps/v1", Kind: "Deployment"},
+	view.Services:     {APIVersion: "v1", Kind: "Service"},
+	view.Ingresses:    {APIVersion: "networking.k8s.io/v1", Kind: "Ingress"},
+	view.Nodes:        {APIVersion: "v1", Kind: "Node"},
+	view.Claims:       {APIVersion: "v1", Kind: "PersistentVolumeClaim"},
+	view.ConfigMaps:   {APIVersion: "v1", Kind: "ConfigMap"},
+	view.Secrets:      {APIVersion: "v1", Kind: "Secret"},
+	view.DaemonSets:   {APIVersion: "apps/v1", Kind: "DaemonSet"},
+	view.Namespaces:   {APIVersion: "v1", Kind: "Namespace"},
+	view.StatefulSets: {APIVersion: "apps/v1", Kind: "StatefulSet"},
+	view.Jobs:         {APIVersion: "batch/v1", Kind: "Job"},
+	view.CronJobs:     {APIVersion: "batch/v1", Kind: "CronJob"},
 }
 
 // bookmark is the object of a BOOKMARK at version: an object of kind ("" for a watch of a

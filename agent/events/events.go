@@ -46,6 +46,9 @@ var kinds = []struct {
 	{store.PrefixIngress, "Ingress", "networking.k8s.io/v1", []string{"ingress", "ingresses", "ing"}},
 	{store.PrefixPod, "Pod", "v1", []string{"pod", "pods", "po"}},
 	{store.PrefixClaim, "PersistentVolumeClaim", "v1", []string{"persistentvolumeclaim", "persistentvolumeclaims", "pvc"}},
+	{store.PrefixDaemonSet, "DaemonSet", "apps/v1", []string{"daemonset", "daemonsets", "ds"}},
+	{store.PrefixJob, "Job", "batch/v1", []string{"job", "jobs"}},
+	{store.PrefixCronJob, "CronJob", "batch/v1", []string{"cronjob", "cronjobs", "cj"}},
 }
 
 // Object names the object an event is about, with the apiVersion of its kind.

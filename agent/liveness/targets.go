@@ -35,7 +35,7 @@ func Targets(st *store.State, m cluster.Member) []Target {
 	ready := false
 	for _, key := range slices.Sorted(maps.Keys(st.Assignments)) {
 		s, ok := st.Status[key]
-		if st.Assignments[key].Node != m.Name || !ok || s.Node != m.Name || !s.Ready {
+		if a := st.Assignments[key]; a.Node != m.Name || !ok || !s.Describes(a) || !s.Ready {
 			continue
 		}
 		ready = true

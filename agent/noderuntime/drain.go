@@ -9,13 +9,13 @@ import (
 	"github.com/podman-swarm/podman-swarm/quadlet"
 )
 
-// drainDelay is how long a pod that leaves this node (scaled down, deleted, replaced by a
+// DrainDelay is how long a pod that leaves this node (scaled down, deleted, replaced by a
 // rollout) keeps running after its assignment left the store before its termination goes
 // on (see decide). Its endpoint left with the assignment, but swarm dns and swarm ingress
 // read the endpoints about once a second: until they have, they still send it traffic,
 // which a stopped pod would refuse (measured on the rig: the ingress answered 502 right
 // after a scale-down).
-const drainDelay = 2 * time.Second
+const DrainDelay = 2 * time.Second
 
 // drainer keeps the pods that left this node's assignments running until their
 // termination lets them go (see decide), and says which steps are due.
@@ -100,7 +100,7 @@ func (d *drainer) run(assigned []manifest.Pod, now time.Time, hooks func(manifes
 		case stepHook:
 			d.runs++
 			l.hooksStarted, l.run = true, d.runs
-			plan.hooks = append(plan.hooks, hookRun{pod: p, run: l.run, deadline: l.left.Add(drainDelay + l.grace)})
+			plan.hooks = append(plan.hooks, hookRun{pod: p, run: l.run, deadline: l.left.Add(DrainDelay + l.grace)})
 		}
 		next[key], plan.run = p, append(plan.run, p)
 		if plan.wait == 0 || dec.wake < plan.wait {

@@ -118,7 +118,7 @@ func (a *Loop) Start(ctx context.Context) error {
 		if wait > 0 {
 			drained = time.After(wait)
 		}
-		a.status.Prune(st)
+		a.status.Prune(st, keysOf(run))
 		if a.current != nil {
 			for _, p := range Assigned(st, a.name) {
 				if !a.status.Reported(p.Key()) {
@@ -162,6 +162,15 @@ func PodIPs(st *store.State, node string) map[string]string {
 		if as.Node == node && as.PodIP != "" {
 			out[key] = as.PodIP
 		}
+	}
+	return out
+}
+
+// keysOf are the keys of pods.
+func keysOf(pods []manifest.Pod) map[string]bool {
+	out := make(map[string]bool, len(pods))
+	for _, p := range pods {
+		out[p.Key()] = true
 	}
 	return out
 }

@@ -71,11 +71,11 @@ func (w *StatusWriter) Report(podKey string, s reconcile.Status) {
 	w.write(podKey, "report pod status")
 }
 
-// Reported tells whether the runtime reported the pod since it was last assigned here.
+// Reported tells whether the pod's record was written since it was last assigned here.
 func (w *StatusWriter) Reported(podKey string) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	_, ok := w.reports[podKey]
+	_, ok := w.written[podKey]
 	return ok
 }
 
@@ -132,8 +132,11 @@ func (w *StatusWriter) Probed(podKey, container string, started time.Time, resta
 
 // Prune drops what this node reported of the pods st no longer assigns to it: their status
 // records in the store (also those left from before a restart, of pods that moved while the
-// node was down) and their last report and check here.
-func (w *StatusWriter) Prune(st *store.State) {
+// node was down) and, once they no longer run here (running: those still draining run),
+// their last report, port check and probe results. A pod assigned again while it drains
+// runs on as it was: its record is written again from what is known of it, since the prober
+// says nothing new of a container whose readiness did not change.
+func (w *StatusWriter) Prune(st *store.State, running map[string]bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	mine := func(key string) bool {
@@ -148,7 +151,7 @@ func (w *StatusWriter) Prune(st *store.State) {
 		}
 	}
 	for key := range w.reports {
-		if !mine(key) {
+		if !mine(key) && !running[key] {
 			delete(w.reports, key)
 			delete(w.ports, key)
 			delete(w.probes, key)
@@ -175,6 +178,7 @@ func (w *StatusWriter) merged(podKey string) store.PodStatus {
 		Message:      s.Error,
 		Ports:        s.Ports,
 		Containers:   s.Containers,
+		TemplateHash: s.TemplateHash,
 	}
 	if open, ok := w.ports[podKey]; ok {
 		ps.PortsOpen = &open

@@ -91,7 +91,7 @@ func TestStatusWriterMergesProbes(t *testing.T) {
 	// Prune forgets the probes of a pod that left.
 	st := store.Read(n, slog.New(slog.DiscardHandler))
 	st.Assignments = map[string]store.Assignment{"default/plain": {Node: "n1"}}
-	w.Prune(st)
+	w.Prune(st, nil)
 	w.mu.Lock()
 	_, kept := w.probes["default/web"]
 	w.mu.Unlock()
@@ -141,5 +141,35 @@ func TestStatusWriterCarriesReadinessAcrossRestarts(t *testing.T) {
 	}
 	if third.WasReady("default/moved", "app", t1, 0) {
 		t.Error("carried another node's record")
+	}
+}
+
+// A pod that leaves its assignment and is assigned again while it drains runs on as it was:
+// its record goes while it is not assigned, and comes back ready, from the probes' last
+// word, though the prober says nothing new of a container whose readiness did not change.
+func TestStatusWriterKeepsProbesOfAPodThatDrains(t *testing.T) {
+	n := startNode(t, "n1")
+	log := slog.New(slog.DiscardHandler)
+	w := NewStatusWriter(n, "n1", "198.18.0.11", log)
+	t1 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	w.Report("default/kv-2", gated(t1, 0))
+	w.Probed("default/kv-2", "app", t1, 0, true)
+	if s, _, ok := stored(t, n, "default/kv-2"); !ok || !s.Ready {
+		t.Fatalf("before it leaves: %+v %v", s, ok)
+	}
+	st := store.Read(n, log)
+	st.Assignments = map[string]store.Assignment{}
+	w.Prune(st, map[string]bool{"default/kv-2": true})
+	if _, _, ok := stored(t, n, "default/kv-2"); ok || w.Reported("default/kv-2") {
+		t.Fatal("the record of a pod no longer assigned is still there")
+	}
+	st.Assignments = map[string]store.Assignment{"default/kv-2": {Node: "n1"}}
+	w.Prune(st, map[string]bool{"default/kv-2": true})
+	if w.Reported("default/kv-2") {
+		t.Fatal("a pod assigned again counts as reported before its record is written again")
+	}
+	w.Report("default/kv-2", gated(t1, 0)) // what the loop does for a pod not reported
+	if s, _, ok := stored(t, n, "default/kv-2"); !ok || !s.Ready {
+		t.Errorf("assigned again while it drained: %+v %v, want ready", s, ok)
 	}
 }

@@ -130,7 +130,7 @@ func TestStatusWriterPrune(t *testing.T) {
 		"default/moved":     {Node: "n2"},
 		"default/elsewhere": {Node: "n2"},
 	}
-	w.Prune(st)
+	w.Prune(st, nil)
 	for key, want := range map[string]bool{"default/stays": true, "default/moved": false, "default/deleted": false, "default/elsewhere": true} {
 		if _, _, ok := stored(t, n, key); ok != want {
 			t.Errorf("%s stored: %v, want %v", key, ok, want)

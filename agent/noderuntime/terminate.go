@@ -102,7 +102,7 @@ func (t *Terminator) act(ctx context.Context, plan drainPlan) {
 	}
 	for _, p := range plan.left {
 		t.log.Info("draining: left its assignment, keeps running while every node drops its endpoint",
-			"pod", p.Key(), "for", drainDelay)
+			"pod", p.Key(), "for", DrainDelay)
 	}
 	for _, key := range plan.back {
 		t.log.Info("assigned again while leaving: keeps running", "pod", key)

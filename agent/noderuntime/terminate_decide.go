@@ -9,7 +9,7 @@ import (
 // A pod that leaves this node ends as Kubernetes ends a deleted pod, in this order:
 //
 //  1. It leaves the endpoints everywhere: its assignment left the store, and every node's
-//     DNS, ingress and Service rules drop it within drainDelay, while it keeps running.
+//     DNS, ingress and Service rules drop it within DrainDelay, while it keeps running.
 //  2. Its containers' preStop hooks run, all at once, for at most the pod's grace period
 //     (terminationGracePeriodSeconds) from the end of the drain.
 //  3. The runtime stops it: each container gets its stop signal.
@@ -59,7 +59,7 @@ type decision struct {
 
 // decide says what a leaving pod needs at now. It is pure.
 func decide(l leaving, now time.Time) decision {
-	drained := l.left.Add(drainDelay)
+	drained := l.left.Add(DrainDelay)
 	if now.Before(drained) {
 		return decision{step: stepDrain, wake: drained.Sub(now)}
 	}

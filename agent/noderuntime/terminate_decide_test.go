@@ -10,7 +10,7 @@ import (
 	"github.com/podman-swarm/podman-swarm/manifest"
 )
 
-// What a leaving pod needs at each moment: it drains for drainDelay, then its hooks run
+// What a leaving pod needs at each moment: it drains for DrainDelay, then its hooks run
 // for at most the grace period, then it stops, its containers killed once the grace period
 // has passed since the drain ended, and never sooner than 2 s after their stop signal.
 func TestDecide(t *testing.T) {
@@ -24,18 +24,18 @@ func TestDecide(t *testing.T) {
 		at   time.Duration // since it left
 		want decision
 	}{
-		{"just left", base, 0, decision{step: stepDrain, wake: drainDelay}},
-		{"draining", base, drainDelay / 4, decision{step: stepDrain, wake: drainDelay * 3 / 4}},
-		{"drained, no hooks: the whole grace after the stop signal", base, drainDelay, decision{step: stepStop, killAfter: 30 * s}},
-		{"looked at late, no hooks", base, drainDelay + 10*s, decision{step: stepStop, killAfter: 20 * s}},
-		{"drained, hooks to run", with(func(l *leaving) { l.hooks = true }), drainDelay, decision{step: stepHook, wake: 30 * s}},
-		{"hooks running", with(func(l *leaving) { l.hooks, l.hooksStarted = true, true }), drainDelay + 12*s, decision{step: stepWaitHook, wake: 18 * s}},
-		{"hooks done early: the rest of the grace", with(func(l *leaving) { l.hooks, l.hooksStarted, l.hooksDone = true, true, true }), drainDelay + 12*s, decision{step: stepStop, killAfter: 18 * s}},
-		{"hooks done late: still 2 s", with(func(l *leaving) { l.hooks, l.hooksStarted, l.hooksDone = true, true, true }), drainDelay + 29500*time.Millisecond, decision{step: stepStop, killAfter: 2 * s}},
-		{"hooks out of time: stop, 2 s", with(func(l *leaving) { l.hooks, l.hooksStarted = true, true }), drainDelay + 30*s, decision{step: stepStop, killAfter: 2 * s}},
-		{"hooks never started before the grace ran out", with(func(l *leaving) { l.hooks = true }), drainDelay + 31*s, decision{step: stepStop, killAfter: 2 * s}},
-		{"grace of 1 s: still 2 s after the stop signal", with(func(l *leaving) { l.grace = s }), drainDelay, decision{step: stepStop, killAfter: 2 * s}},
-		{"grace of 1 s with a hook", with(func(l *leaving) { l.grace, l.hooks = s, true }), drainDelay, decision{step: stepHook, wake: s}},
+		{"just left", base, 0, decision{step: stepDrain, wake: DrainDelay}},
+		{"draining", base, DrainDelay / 4, decision{step: stepDrain, wake: DrainDelay * 3 / 4}},
+		{"drained, no hooks: the whole grace after the stop signal", base, DrainDelay, decision{step: stepStop, killAfter: 30 * s}},
+		{"looked at late, no hooks", base, DrainDelay + 10*s, decision{step: stepStop, killAfter: 20 * s}},
+		{"drained, hooks to run", with(func(l *leaving) { l.hooks = true }), DrainDelay, decision{step: stepHook, wake: 30 * s}},
+		{"hooks running", with(func(l *leaving) { l.hooks, l.hooksStarted = true, true }), DrainDelay + 12*s, decision{step: stepWaitHook, wake: 18 * s}},
+		{"hooks done early: the rest of the grace", with(func(l *leaving) { l.hooks, l.hooksStarted, l.hooksDone = true, true, true }), DrainDelay + 12*s, decision{step: stepStop, killAfter: 18 * s}},
+		{"hooks done late: still 2 s", with(func(l *leaving) { l.hooks, l.hooksStarted, l.hooksDone = true, true, true }), DrainDelay + 29500*time.Millisecond, decision{step: stepStop, killAfter: 2 * s}},
+		{"hooks out of time: stop, 2 s", with(func(l *leaving) { l.hooks, l.hooksStarted = true, true }), DrainDelay + 30*s, decision{step: stepStop, killAfter: 2 * s}},
+		{"hooks never started before the grace ran out", with(func(l *leaving) { l.hooks = true }), DrainDelay + 31*s, decision{step: stepStop, killAfter: 2 * s}},
+		{"grace of 1 s: still 2 s after the stop signal", with(func(l *leaving) { l.grace = s }), DrainDelay, decision{step: stepStop, killAfter: 2 * s}},
+		{"grace of 1 s with a hook", with(func(l *leaving) { l.grace, l.hooks = s, true }), DrainDelay, decision{step: stepHook, wake: s}},
 	} {
 		if got := decide(tc.l, t0.Add(tc.at)); got != tc.want {
 			t.Errorf("%s: decide at +%s = %+v, want %+v", tc.name, tc.at, got, tc.want)
@@ -85,29 +85,29 @@ func TestDrainerTerminationSteps(t *testing.T) {
 	s := time.Second
 	check(0, []manifest.Pod{a, b, c}, want{run: []string{"a", "b", "c"}})
 	// All three leave and drain.
-	check(s, nil, want{run: []string{"a", "b", "c"}, left: []string{"a", "b", "c"}, wait: drainDelay})
+	check(s, nil, want{run: []string{"a", "b", "c"}, left: []string{"a", "b", "c"}, wait: DrainDelay})
 	// Drained: a and b start their hooks, c (no hooks) stops with the whole grace.
-	check(s+drainDelay, nil, want{run: []string{"a", "b"}, hooks: []string{"a", "b"},
+	check(s+DrainDelay, nil, want{run: []string{"a", "b"}, hooks: []string{"a", "b"},
 		stops: []stopOrder{{key: "default/c", killAfter: 30 * s}}, wait: 10 * s})
 	runA := d.leaving["default/a"].run
 	// a's hooks end after 4 s: it stops with the rest of its 30 s.
 	d.hooksDone("default/a", runA)
-	check(5*s+drainDelay, nil, want{run: []string{"b"}, stops: []stopOrder{{key: "default/a", killAfter: 26 * s}}, wait: 6 * s})
+	check(5*s+DrainDelay, nil, want{run: []string{"b"}, stops: []stopOrder{{key: "default/a", killAfter: 26 * s}}, wait: 6 * s})
 	// b's hooks are still running when its 10 s are up: it stops, with 2 s.
-	check(11*s+drainDelay, nil, want{stops: []stopOrder{{key: "default/b", killAfter: 2 * s, hooksCut: true}}})
-	check(12*s+drainDelay, nil, want{})
+	check(11*s+DrainDelay, nil, want{stops: []stopOrder{{key: "default/b", killAfter: 2 * s, hooksCut: true}}})
+	check(12*s+DrainDelay, nil, want{})
 
 	// a comes back while its hooks run: it keeps running, and the end of that hook run
 	// does not count for its next departure.
 	check(20*s, []manifest.Pod{a}, want{run: []string{"a"}})
-	check(21*s, nil, want{run: []string{"a"}, left: []string{"a"}, wait: drainDelay})
-	check(21*s+drainDelay, nil, want{run: []string{"a"}, hooks: []string{"a"}, wait: 30 * s})
+	check(21*s, nil, want{run: []string{"a"}, left: []string{"a"}, wait: DrainDelay})
+	check(21*s+DrainDelay, nil, want{run: []string{"a"}, hooks: []string{"a"}, wait: 30 * s})
 	old := d.leaving["default/a"].run
-	check(22*s+drainDelay, []manifest.Pod{a}, want{run: []string{"a"}, back: []string{"default/a"}})
-	check(23*s+drainDelay, nil, want{run: []string{"a"}, left: []string{"a"}, wait: drainDelay})
-	check(23*s+2*drainDelay, nil, want{run: []string{"a"}, hooks: []string{"a"}, wait: 30 * s})
+	check(22*s+DrainDelay, []manifest.Pod{a}, want{run: []string{"a"}, back: []string{"default/a"}})
+	check(23*s+DrainDelay, nil, want{run: []string{"a"}, left: []string{"a"}, wait: DrainDelay})
+	check(23*s+2*DrainDelay, nil, want{run: []string{"a"}, hooks: []string{"a"}, wait: 30 * s})
 	d.hooksDone("default/a", old)
-	check(24*s+2*drainDelay, nil, want{run: []string{"a"}, wait: 29 * s})
+	check(24*s+2*DrainDelay, nil, want{run: []string{"a"}, wait: 29 * s})
 	d.hooksDone("default/a", d.leaving["default/a"].run)
-	check(25*s+2*drainDelay, nil, want{stops: []stopOrder{{key: "default/a", killAfter: 28 * s}}})
+	check(25*s+2*DrainDelay, nil, want{stops: []stopOrder{{key: "default/a", killAfter: 28 * s}}})
 }

@@ -1,12 +1,9 @@
 package schedule
 
 import (
-	"context"
-	"strings"
 	"time"
 
 	"github.com/podman-swarm/podman-swarm/agent/store"
-	"github.com/podman-swarm/podman-swarm/cluster"
 	"github.com/podman-swarm/podman-swarm/manifest"
 	"github.com/podman-swarm/podman-swarm/scheduler"
 )
@@ -55,42 +52,6 @@ func claimChanges(st *store.State, out scheduler.Output, now time.Time) []change
 		changes = append(changes, change{key: store.ClaimBindingKey(key), value: store.MustJSON(b)})
 	}
 	return changes
-}
-
-// deletedClaim is a claim a plan deletes, as the store held it before.
-type deletedClaim struct {
-	key  string
-	seen store.Lineage
-}
-
-// claimsDeleted are the claims changes delete, with what this node had seen of each.
-func (a *Loop) claimsDeleted(changes []change) []deletedClaim {
-	var out []deletedClaim
-	for _, c := range changes {
-		if c.delete && strings.HasPrefix(c.key, store.PrefixClaim) {
-			if e, ok := a.live(c.key); ok && !e.Deleted {
-				out = append(out, deletedClaim{key: c.key, seen: store.SeenIn(e)})
-			}
-		}
-	}
-	return out
-}
-
-// recordDeletions writes, beside the tombstone of each claim the plan deleted (at version
-// v), what the leader had seen of it, as the API does for the objects it deletes: without
-// it, a node whose write the delete replaced could not tell whether the leader had seen
-// that write.
-func (a *Loop) recordDeletions(ctx context.Context, v cluster.Version, deleted []deletedClaim) {
-	if len(deleted) == 0 {
-		return
-	}
-	writes := make([]cluster.Change, len(deleted))
-	for i, d := range deleted {
-		writes[i] = cluster.Change{Key: store.DeletionKey(d.key), Value: store.MustJSON(store.Deletion{Tombstone: v, Seen: d.seen})}
-	}
-	if _, err := a.node.Write(ctx, writes, cluster.AckOne); err != nil {
-		a.log.Warn("record what the deletes of claims had seen", "claims", len(deleted), "err", err)
-	}
 }
 
 // claimsInUse are the claims of the pods the plan creates and of those already assigned.

@@ -29,6 +29,7 @@ import (
 	"log/slog"
 	"maps"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -94,8 +95,11 @@ type Loop struct {
 	// deadline, unless their annotation says otherwise (see rollbackTarget).
 	rollbackOnFailure bool
 	// deadline is the earliest progress deadline of a rollout still running at the last
-	// plan: a settled loop plans again once it has passed.
+	// plan, or the earliest time a Job or CronJob waits for: a settled loop plans again
+	// once it has passed.
 	deadline time.Time
+	// jobs is what the Job and CronJob controllers decided for the plan being made.
+	jobs jobPlan
 }
 
 // SetRollbackOnFailure turns the automatic rollback of failed rollouts on for the
@@ -229,6 +233,8 @@ func (a *Loop) plan(ctx context.Context, pinged map[string]bool) time.Duration {
 	}
 	st := store.Read(a.node, a.log)
 	in := schedulingInput(st, members, removed, now, a.deadGrace, rand.Uint64())
+	a.jobs = a.planJobs(st, now)
+	in.Pods = append(in.Pods, a.jobs.pods...)
 	in.Known = known
 	in.Nodes = withLiveness(in.Nodes, st.Nodes)
 	r := a.clusterRanges(st)
@@ -299,13 +305,17 @@ func (a *Loop) plan(ctx context.Context, pinged map[string]bool) time.Duration {
 	}
 	if written.Err == nil {
 		a.reportRollbacks(rollouts.rollbacks)
+		a.reportJobs(a.jobs.events)
+	}
+	if written.Err == nil && len(rollouts.rollbacks) == 0 {
+		a.reportStatefulSets(st, out) // a plan that rolls back writes no pod
 	}
 	a.settled = len(changes) == 0 && out.RecheckAt.IsZero() && !a.behind
 	// A progress deadline is further off than a resync as a rule: it leaves the loop
 	// settled, but wakes it when it comes due.
-	a.deadline = rollouts.recheckAt
+	a.deadline = earliestTime(rollouts.recheckAt, a.jobs.recheckAt)
 	next := resync
-	for _, at := range []time.Time{out.RecheckAt, rollouts.recheckAt} {
+	for _, at := range []time.Time{out.RecheckAt, rollouts.recheckAt, a.jobs.recheckAt} {
 		if !at.IsZero() {
 			if d := at.Sub(now); d < next {
 				next = max(d, 10*time.Millisecond)
@@ -330,7 +340,12 @@ func (a *Loop) changes(st *store.State, out scheduler.Output, alloc netalloc.Ser
 	if len(rollouts.rollbacks) > 0 {
 		return a.withNetwork(st, rollouts.changes), rollouts
 	}
-	return a.withNetwork(st, append(planChanges(st, out, alloc, now), rollouts.changes...)), rollouts
+	namespaces, err := namespaceChanges(st, now, a.live)
+	if err != nil {
+		a.log.Warn("plan the deletion of namespaces", "err", err)
+	}
+	a.logNamespaceDeletes(namespaces)
+	return a.withNetwork(st, slices.Concat(planChanges(st, out, alloc, now), rollouts.changes, a.jobs.changes, namespaces)), rollouts
 }
 
 // live is the stored entry of key.
@@ -382,6 +397,7 @@ func (a *Loop) reach(ctx context.Context, targets []string, pinged map[string]bo
 // bring it until the next push/pull. It reports the keys that failed: all of them or none.
 // A write stored here that no other member confirmed in time stands, and spreads as usual.
 func (a *Loop) write(ctx context.Context, changes []change) WriteOutcome {
+	changes = oncePerKey(changes)
 	if len(changes) == 0 {
 		return WriteOutcome{}
 	}
@@ -392,7 +408,7 @@ func (a *Loop) write(ctx context.Context, changes []change) WriteOutcome {
 			a.log.Debug("unassign", "key", c.key)
 		}
 	}
-	deleted := a.claimsDeleted(changes)
+	deleted := a.objectsDeleted(changes)
 	v, err := a.node.Write(ctx, writes, cluster.AckOne)
 	if err == nil || errors.Is(err, cluster.ErrNotConfirmed) {
 		a.recordDeletions(ctx, v, deleted)
@@ -406,9 +422,10 @@ func (a *Loop) write(ctx context.Context, changes []change) WriteOutcome {
 	}
 	var out WriteOutcome
 	for _, c := range changes {
-		// The network record and the rollout records ride along with a plan; they are
-		// no object anyone waits for.
-		if c.key != store.KeyNetworkSettings && !strings.HasPrefix(c.key, store.PrefixRollout) {
+		// The network record, the rollout records and the DaemonSets' status ride along
+		// with a plan; they are no object anyone waits for.
+		if c.key != store.KeyNetworkSettings && !strings.HasPrefix(c.key, store.PrefixRollout) &&
+			!strings.HasPrefix(c.key, store.PrefixDaemonSetStatus) {
 			out.Failed = append(out.Failed, c.key)
 		}
 	}

@@ -17,12 +17,16 @@ import (
 // names the members removed for good, which the membership lists as left.
 func schedulingInput(st *store.State, members []cluster.Member, removed map[string]bool, now time.Time, grace time.Duration, seed uint64) scheduler.Input {
 	in := scheduler.Input{Now: now, DeadGrace: grace, Seed: seed, RollingOut: rollingOut(st), Claims: claimInputs(st),
-		Config: configOf(st)}
+		Config: configOf(st), StatefulSets: statefulSetInputs(st), DeletePods: podDeletionInputs(st),
+		HeldPods: heldPodInputs(st)}
 	for _, key := range sortedKeys(st.Deployments) {
 		in.Deployments = append(in.Deployments, st.Deployments[key])
 	}
 	for _, key := range sortedKeys(st.Pods) {
 		in.Pods = append(in.Pods, st.Pods[key])
+	}
+	for _, key := range sortedKeys(st.DaemonSets) {
+		in.DaemonSets = append(in.DaemonSets, st.DaemonSets[key])
 	}
 	for _, key := range sortedKeys(st.Assignments) {
 		a := st.Assignments[key]
@@ -30,7 +34,7 @@ func schedulingInput(st *store.State, members []cluster.Member, removed map[stri
 		var status scheduler.PodStatus
 		// A status reported by another node (one that ran the pod before it moved) says
 		// nothing about this assignment.
-		if reported && s.Node == a.Node {
+		if reported && s.Describes(a) {
 			status = scheduler.PodStatus{Phase: s.Phase, Ready: s.Ready, ReadySince: s.ReadySince}
 		}
 		in.Assignments = append(in.Assignments, scheduler.Assignment{Pod: a.Pod, Node: a.Node, Status: status, PodIP: a.PodIP})
@@ -106,6 +110,23 @@ type change struct {
 	delete bool
 }
 
+// oncePerKey keeps one change of each key, the last, where it comes first: the store takes
+// a key once per atomic write, and the plan's parts may touch one key each (a Job its TTL
+// deletes, in a namespace being emptied). The later parts are the ones that delete.
+func oncePerKey(changes []change) []change {
+	at := make(map[string]int, len(changes)) // key -> its index in out
+	out := make([]change, 0, len(changes))
+	for _, c := range changes {
+		if i, ok := at[c.key]; ok {
+			out[i] = c
+			continue
+		}
+		at[c.key] = len(out)
+		out = append(out, c)
+	}
+	return out
+}
+
 // planChanges turns a scheduling plan and a Service allocation plan into store writes:
 // assignments to write and remove, the pending list brought up to date, the Services'
 // allocations, and the claims' bindings (in the same write as the pods they place, so
@@ -113,6 +134,9 @@ type change struct {
 // empty stays silent on the network.
 func planChanges(st *store.State, out scheduler.Output, alloc netalloc.ServicePlan, now time.Time) []change {
 	changes := append(allocationChanges(alloc), claimChanges(st, out, now)...)
+	changes = append(changes, daemonSetStatusChanges(st, out)...)
+	changes = append(changes, statefulSetClaimChanges(st, out)...)
+	changes = append(changes, podDeletionChanges(st, out, now)...)
 	created := map[string]bool{}
 	for _, c := range out.Create {
 		created[c.Pod.Key()] = true

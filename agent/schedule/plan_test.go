@@ -76,3 +76,24 @@ func TestPingsCorrectTheMembership(t *testing.T) {
 		t.Fatal("byReach changed its input")
 	}
 }
+
+// A key two parts of a plan touch is written once, as the last part says, where it first
+// came: the store refuses a key twice in one write, which would lose the whole plan.
+func TestOncePerKey(t *testing.T) {
+	in := []change{
+		{key: "assignment/default/a", value: []byte("1")},
+		{key: "job/default/j", delete: true},
+		{key: "jobstatus/default/j", delete: true},
+		{key: "job/default/j", delete: true},
+		{key: "assignment/default/a", value: []byte("2")},
+	}
+	got := oncePerKey(in)
+	want := []change{
+		{key: "assignment/default/a", value: []byte("2")},
+		{key: "job/default/j", delete: true},
+		{key: "jobstatus/default/j", delete: true},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("oncePerKey = %+v, want %+v", got, want)
+	}
+}

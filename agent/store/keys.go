@@ -5,14 +5,23 @@
 //
 // Each record has one writer:
 //
-//   - deployment/, service/, ingress/, pod/, configmap/, secret/, persistentvolumeclaim/ and
-//     dns/whitelist: the API, as users apply and delete objects and edit the whitelist (the
-//     leader deletes a claim being deleted once no pod uses it);
-//   - assignment/, pending/, allocation/service/, revision/ and claim/: the scheduler of the node
+//   - deployment/, service/, ingress/, pod/, configmap/, secret/, persistentvolumeclaim/,
+//     daemonset/, statefulset/, namespace/ and dns/whitelist: the API, as users apply and
+//     delete objects and edit the whitelist (the leader deletes a claim being deleted once
+//     no pod uses it, makes the claims of StatefulSets' volumeClaimTemplates, deletes the
+//     content of a namespace being deleted and then its Namespace, and records a Namespace
+//     for each namespace that holds objects but has none, as in clusters made before
+//     Namespaces were kept);
+//   - job/ and cronjob/: the API; the leader also writes the Jobs a CronJob makes and deletes
+//     the Jobs its controllers end (see PrefixJob);
+//   - jobstatus/ and cronjobstatus/: the leader, with its pod plan;
+//   - assignment/, pending/, allocation/service/, revision/, claim/ and daemonsetstatus/: the scheduler of the node
 //     that leads, while it reaches a majority of the cluster (see package netalloc for why
 //     no address is then given twice); it also writes a Deployment back to an earlier
 //     template when its rollout failed and rollback-on-failure is on, the way an apply
 //     does (with its lineage);
+//   - poddeletion/: the API, as users delete a StatefulSet's pod; the leader deletes the
+//     request with the pod's assignment;
 //   - settings/network: the node that founded the cluster, once;
 //   - status/: the node that runs the pod (its status writer);
 //   - token/: the token authority (the token endpoints, and each agent for its own token);
@@ -38,6 +47,7 @@ const (
 	PrefixDeletion   = "deletion/"   // what the API had seen of an object it deleted: Deletion (JSON)
 	PrefixEvent      = "event/"      // a v1 Event about an object, by namespace and event name (JSON)
 	PrefixNode       = "node/"       // the leader's verdict on a member's liveness: NodeLiveness (JSON)
+	PrefixNamespace  = "namespace/"  // v1 Namespace, by name alone: it is in no namespace (JSON)
 	KeyDNSWhitelist  = "dns/whitelist"
 	// PrefixServiceAllocation holds what the cluster gave a Service: ServiceAllocation
 	// (JSON), written by the leader in the same write as its pod plan.
@@ -50,7 +60,7 @@ const (
 // ObjectPrefixes are the prefixes of the objects users apply: their values carry a
 // Lineage, and a write to them that is lost to a concurrent one is an event.
 var ObjectPrefixes = []string{PrefixDeployment, PrefixService, PrefixIngress, PrefixPod,
-	PrefixConfigMap, PrefixSecret, PrefixClaim}
+	PrefixConfigMap, PrefixSecret, PrefixClaim, PrefixDaemonSet, PrefixStatefulSet, PrefixJob, PrefixCronJob}
 
 // ObjectKey is the store key of a namespaced object under prefix.
 func ObjectKey(prefix, namespace, name string) string {
@@ -77,6 +87,9 @@ func DeletionKey(objectKey string) string { return PrefixDeletion + objectKey }
 
 // EventKey is the key of an event, by its namespace and name.
 func EventKey(namespace, name string) string { return PrefixEvent + namespace + "/" + name }
+
+// NamespaceKey is the key of a Namespace, by its name.
+func NamespaceKey(name string) string { return PrefixNamespace + name }
 
 // NodeKey is the key of a member's liveness verdict, by the member's name.
 func NodeKey(name string) string { return PrefixNode + name }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -138,13 +139,17 @@ func FormatVersion(v cluster.Version) string {
 
 // objectTypes allocates the typed object stored under each object prefix.
 var objectTypes = map[string]func() metav1.Object{
-	PrefixDeployment: func() metav1.Object { return &appsv1.Deployment{} },
-	PrefixService:    func() metav1.Object { return &corev1.Service{} },
-	PrefixIngress:    func() metav1.Object { return &networkingv1.Ingress{} },
-	PrefixPod:        func() metav1.Object { return &corev1.Pod{} },
-	PrefixClaim:      func() metav1.Object { return &corev1.PersistentVolumeClaim{} },
-	PrefixConfigMap:  func() metav1.Object { return &corev1.ConfigMap{} },
-	PrefixSecret:     func() metav1.Object { return &corev1.Secret{} },
+	PrefixDeployment:  func() metav1.Object { return &appsv1.Deployment{} },
+	PrefixService:     func() metav1.Object { return &corev1.Service{} },
+	PrefixIngress:     func() metav1.Object { return &networkingv1.Ingress{} },
+	PrefixPod:         func() metav1.Object { return &corev1.Pod{} },
+	PrefixClaim:       func() metav1.Object { return &corev1.PersistentVolumeClaim{} },
+	PrefixConfigMap:   func() metav1.Object { return &corev1.ConfigMap{} },
+	PrefixSecret:      func() metav1.Object { return &corev1.Secret{} },
+	PrefixDaemonSet:   func() metav1.Object { return &appsv1.DaemonSet{} },
+	PrefixStatefulSet: func() metav1.Object { return &appsv1.StatefulSet{} },
+	PrefixJob:         func() metav1.Object { return &batchv1.Job{} },
+	PrefixCronJob:     func() metav1.Object { return &batchv1.CronJob{} },
 }
 
 // IsObjectKey reports whether key holds an object users apply (ObjectPrefixes).

@@ -57,6 +57,17 @@ type PodStatus struct {
 	// PortsOpen is the node's last TCP check of the published ports; nil until the first
 	// one.
 	PortsOpen *bool `json:"portsOpen,omitempty"`
+	// TemplateHash is the template hash of the pod the node observed (manifest.Pod's; ""
+	// for a bare Pod, and in records written before it was kept).
+	TemplateHash string `json:"templateHash,omitempty"`
+}
+
+// Describes tells whether the record is about the pod a assigns: the same node, and the
+// same template. A record of another node (one that ran the pod before it moved), or of
+// the pod of the same name that a rolling update replaced (a StatefulSet's), says nothing
+// about it until that node reports on the new one.
+func (s PodStatus) Describes(a Assignment) bool {
+	return s.Node == a.Node && (s.TemplateHash == "" || s.TemplateHash == a.Pod.TemplateHash)
 }
 
 // Deletion is the value under deletion/<object key>: what the API of the node that deleted

@@ -37,6 +37,7 @@ type podWire struct {
 	Labels       map[string]string `json:"labels,omitempty"`
 	Annotations  map[string]string `json:"annotations,omitempty"`
 	Owner        string            `json:"owner,omitempty"`
+	OwnerKind    string            `json:"ownerKind,omitempty"`
 	TemplateHash string            `json:"templateHash,omitempty"`
 	Spec         json.RawMessage   `json:"spec"`
 	// ConfigVersions is manifest.Pod's.
@@ -57,7 +58,7 @@ func (s *SharedSpecs) Decode(value []byte) (Assignment, error) {
 	p := w.Pod
 	return Assignment{
 		Pod: manifest.Pod{Namespace: p.Namespace, Name: p.Name, Labels: p.Labels, Annotations: p.Annotations,
-			Owner: p.Owner, TemplateHash: p.TemplateHash, Spec: spec, ConfigVersions: p.ConfigVersions},
+			Owner: p.Owner, OwnerKind: p.OwnerKind, TemplateHash: p.TemplateHash, Spec: spec, ConfigVersions: p.ConfigVersions},
 		Node:  w.Node,
 		PodIP: w.PodIP,
 	}, nil

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -42,6 +43,21 @@ type State struct {
 	// are on, both by the claim's key.
 	Claims        map[string]*corev1.PersistentVolumeClaim
 	ClaimBindings map[string]ClaimBinding
+	// DaemonSets are the DaemonSets, and DaemonSetStatus their status as the leader
+	// counted it, both by the DaemonSet's key.
+	DaemonSets      map[string]*appsv1.DaemonSet
+	DaemonSetStatus map[string]appsv1.DaemonSetStatus
+	// Namespaces are the Namespaces, by name.
+	Namespaces map[string]*corev1.Namespace
+	// StatefulSets are the StatefulSets, by key, and PodDeletions the requests to delete
+	// their pods, by the pod's key.
+	StatefulSets map[string]*appsv1.StatefulSet
+	PodDeletions map[string]PodDeletion
+	// Jobs and CronJobs, and the leader's records of them, by the object's key.
+	Jobs        map[string]*batchv1.Job
+	CronJobs    map[string]*batchv1.CronJob
+	JobRecords  map[string]JobRecord
+	CronRecords map[string]CronRecord
 }
 
 // Read decodes the store. A value that does not decode (written by a newer version, say)
@@ -63,6 +79,16 @@ func Read(s Lister, log *slog.Logger) *State {
 
 		Claims:        map[string]*corev1.PersistentVolumeClaim{},
 		ClaimBindings: map[string]ClaimBinding{},
+
+		DaemonSets:      map[string]*appsv1.DaemonSet{},
+		DaemonSetStatus: map[string]appsv1.DaemonSetStatus{},
+		Namespaces:      map[string]*corev1.Namespace{},
+		StatefulSets:    map[string]*appsv1.StatefulSet{},
+		PodDeletions:    map[string]PodDeletion{},
+		Jobs:            map[string]*batchv1.Job{},
+		CronJobs:        map[string]*batchv1.CronJob{},
+		JobRecords:      map[string]JobRecord{},
+		CronRecords:     map[string]CronRecord{},
 	}
 	decodeAll(s, PrefixDeployment, st.Deployments, func() *appsv1.Deployment { return &appsv1.Deployment{} }, log)
 	decodeAll(s, PrefixService, st.Services, func() *corev1.Service { return &corev1.Service{} }, log)
@@ -78,6 +104,15 @@ func Read(s Lister, log *slog.Logger) *State {
 	decodeValues(s, PrefixRollout, st.Rollouts, log)
 	decodeAll(s, PrefixClaim, st.Claims, func() *corev1.PersistentVolumeClaim { return &corev1.PersistentVolumeClaim{} }, log)
 	decodeValues(s, PrefixClaimBinding, st.ClaimBindings, log)
+	decodeAll(s, PrefixDaemonSet, st.DaemonSets, func() *appsv1.DaemonSet { return &appsv1.DaemonSet{} }, log)
+	decodeValues(s, PrefixDaemonSetStatus, st.DaemonSetStatus, log)
+	decodeAll(s, PrefixNamespace, st.Namespaces, func() *corev1.Namespace { return &corev1.Namespace{} }, log)
+	decodeAll(s, PrefixStatefulSet, st.StatefulSets, func() *appsv1.StatefulSet { return &appsv1.StatefulSet{} }, log)
+	decodeValues(s, PrefixPodDeletion, st.PodDeletions, log)
+	decodeAll(s, PrefixJob, st.Jobs, func() *batchv1.Job { return &batchv1.Job{} }, log)
+	decodeAll(s, PrefixCronJob, st.CronJobs, func() *batchv1.CronJob { return &batchv1.CronJob{} }, log)
+	decodeValues(s, PrefixJobRecord, st.JobRecords, log)
+	decodeValues(s, PrefixCronRecord, st.CronRecords, log)
 	st.Network = readNetwork(s, log)
 	return st
 }

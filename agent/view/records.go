@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 
@@ -19,7 +20,9 @@ var recordPrefixes = []string{
 	store.PrefixConfigMap, store.PrefixSecret,
 	store.PrefixAssignment, store.PrefixPending, store.PrefixStatus, store.KeyDNSWhitelist,
 	store.PrefixNode, store.PrefixServiceAllocation, store.KeyNetworkSettings, store.PrefixRollout,
-	store.PrefixClaim, store.PrefixClaimBinding,
+	store.PrefixClaim, store.PrefixClaimBinding, store.PrefixNamespace,
+	store.PrefixDaemonSet, store.PrefixDaemonSetStatus, store.PrefixStatefulSet,
+	store.PrefixJob, store.PrefixCronJob, store.PrefixJobRecord, store.PrefixCronRecord,
 }
 
 func isRecord(key string) bool {
@@ -45,6 +48,8 @@ type records struct {
 	st      store.State
 	applied map[string]stamp
 	owned   map[string]map[string]struct{} // "namespace/deployment" -> keys of its pods
+	// ownedBySet is the same index for the StatefulSets.
+	ownedBySet map[string]map[string]struct{}
 	// specs shares one decoded spec among the pods of a template: what the view holds is
 	// read only, and decoding specs is most of what thousands of new pods cost it.
 	specs store.SharedSpecs
@@ -68,9 +73,20 @@ func newRecords() records {
 
 			Claims:        map[string]*corev1.PersistentVolumeClaim{},
 			ClaimBindings: map[string]store.ClaimBinding{},
+
+			DaemonSets:      map[string]*appsv1.DaemonSet{},
+			DaemonSetStatus: map[string]appsv1.DaemonSetStatus{},
+			Namespaces:      map[string]*corev1.Namespace{},
+			StatefulSets:    map[string]*appsv1.StatefulSet{},
+			Jobs:            map[string]*batchv1.Job{},
+			CronJobs:        map[string]*batchv1.CronJob{},
+			JobRecords:      map[string]store.JobRecord{},
+			CronRecords:     map[string]store.CronRecord{},
 		},
 		applied: map[string]stamp{},
 		owned:   map[string]map[string]struct{}{},
+
+		ownedBySet: map[string]map[string]struct{}{},
 	}
 }
 
@@ -111,22 +127,27 @@ func (r *records) apply(key string, e cluster.Entry, ok bool, d dirty, log *slog
 		stampVersion(r.st.ConfigMaps[name], e)
 		d.mark(ConfigMaps, name)
 		r.markDeploymentsOf(d, name)
+		r.markSetsOf(d, name)
 	case store.PrefixSecret:
 		setObject(r.st.Secrets, name, value, bad)
 		stampVersion(r.st.Secrets[name], e)
 		d.mark(Secrets, name)
 		r.markDeploymentsOf(d, name)
+		r.markSetsOf(d, name)
 	case store.PrefixAssignment:
 		if a, ok := r.st.Assignments[name]; ok {
 			r.disown(a, name)
 			d.mark(Deployments, ownerKey(a))
+			r.markSetOf(d, a, name, false)
 		}
 		r.setAssignment(name, value, bad)
 		if a, ok := r.st.Assignments[name]; ok {
 			r.own(a, name)
 			d.mark(Deployments, ownerKey(a))
+			r.markSetOf(d, a, name, true)
 		}
 		d.mark(Pods, name)
+		r.markJobOf(d, name)
 	case store.PrefixPending:
 		setValue(r.st.Pending, name, value, bad)
 		d.mark(Pods, name)
@@ -145,6 +166,20 @@ func (r *records) apply(key string, e cluster.Entry, ok bool, d dirty, log *slog
 	case store.PrefixClaimBinding:
 		setValue(r.st.ClaimBindings, name, value, bad)
 		d.mark(Claims, name)
+	case store.PrefixDaemonSet:
+		setObject(r.st.DaemonSets, name, value, bad)
+		d.mark(DaemonSets, name)
+	case store.PrefixDaemonSetStatus:
+		setValue(r.st.DaemonSetStatus, name, value, bad)
+		d.mark(DaemonSets, name)
+	case store.PrefixNamespace:
+		setObject(r.st.Namespaces, name, value, bad)
+		d.mark(Namespaces, name)
+	case store.PrefixStatefulSet:
+		setObject(r.st.StatefulSets, name, value, bad)
+		d.mark(StatefulSets, name)
+	case store.PrefixJob, store.PrefixCronJob, store.PrefixJobRecord, store.PrefixCronRecord:
+		r.applyJobRecord(prefix, name, value, d, bad)
 	case store.KeyNetworkSettings:
 		r.st.Network = nil
 		if value != nil {
@@ -157,8 +192,10 @@ func (r *records) apply(key string, e cluster.Entry, ok bool, d dirty, log *slog
 	case store.PrefixStatus:
 		setValue(r.st.Status, name, value, bad)
 		d.mark(Pods, name)
+		r.markJobOf(d, name)
 		if a, ok := r.st.Assignments[name]; ok {
 			d.mark(Deployments, ownerKey(a))
+			r.markSetOf(d, a, name, true)
 		}
 	}
 	return true
@@ -175,12 +212,14 @@ func splitKey(key string) (name, prefix string) {
 	return key, ""
 }
 
-// ownerKey is the key of the Deployment that owns a pod, "" for a bare pod.
+// ownerKey is the key of the Deployment that owns a pod, "" for a bare pod or the pod of
+// another kind of workload.
 func ownerKey(a store.Assignment) string {
-	if a.Pod.Owner == "" {
+	owner := a.Pod.DeploymentOwner()
+	if owner == "" {
 		return ""
 	}
-	return a.Pod.Namespace + "/" + a.Pod.Owner
+	return a.Pod.Namespace + "/" + owner
 }
 
 func (r *records) own(a store.Assignment, pod string) {

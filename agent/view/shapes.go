@@ -25,9 +25,15 @@ const (
 	ConfigMaps  Kind = "configmaps"
 	Secrets     Kind = "secrets"
 	Claims      Kind = "persistentvolumeclaims"
+	DaemonSets  Kind = "daemonsets"
+	Namespaces  Kind = "namespaces"
+	// StatefulSets are the StatefulSets with a status counted from their pods.
+	StatefulSets Kind = "statefulsets"
+	Jobs         Kind = "jobs"
+	CronJobs     Kind = "cronjobs"
 )
 
-var kinds = []Kind{Pods, Deployments, Services, Ingresses, Nodes, ConfigMaps, Secrets, Claims}
+var kinds = []Kind{Pods, Deployments, Services, Ingresses, Nodes, ConfigMaps, Secrets, Claims, DaemonSets, Namespaces, StatefulSets, Jobs, CronJobs}
 
 // Shapes make the API's objects of the records. They are the functions that shape the
 // API's lists, given to the view so that an object looks the same listed, got or watched;
@@ -46,6 +52,9 @@ type Shapes struct {
 	// Services is a Service as the API shows it: with what the cluster allocated for it
 	// merged in, and for a LoadBalancer the nodes that serve it; nil shows it as stored.
 	Services func(svc *corev1.Service, alloc store.ServiceAllocation, members []cluster.Member) *corev1.Service
+	// StatefulSet is the StatefulSet of key with a status counted from its pods, whose
+	// keys pods yields; nil shows it as stored.
+	StatefulSet func(st *store.State, key string, pods iter.Seq[string]) *appsv1.StatefulSet
 }
 
 // reshape makes again the objects marked in d, in key order, and records each change.
@@ -69,6 +78,16 @@ func (v *View) reshape(d dirty) {
 	for _, key := range slices.Sorted(maps.Keys(d[Claims])) {
 		v.reshapeClaim(key)
 	}
+	for _, key := range slices.Sorted(maps.Keys(d[DaemonSets])) {
+		v.reshapeDaemonSet(key)
+	}
+	for _, key := range slices.Sorted(maps.Keys(d[Namespaces])) {
+		v.reshapeNamespace(key)
+	}
+	for _, key := range slices.Sorted(maps.Keys(d[StatefulSets])) {
+		v.reshapeStatefulSet(key)
+	}
+	v.reshapeJobs(d)
 	reshapeStored(v, d, ConfigMaps, v.rec.st.ConfigMaps)
 	reshapeStored(v, d, Secrets, v.rec.st.Secrets)
 	if len(d[Nodes]) > 0 {

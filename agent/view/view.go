@@ -1,7 +1,9 @@
 // Package view is the agent's typed, indexed view of the store: the records decoded once,
 // as they change, and the objects the API serves made of them (Deployments with their
-// status, Services, Ingresses, ConfigMaps and Secrets as stored, the claims with their
-// binding, the pods with their placement and status, the nodes), each encoded once, indexed
+// status, DaemonSets with the status the leader recorded, Services, Ingresses, ConfigMaps
+// and Secrets as stored, the claims with their binding, the Namespaces with their phase
+// (default too, which needs no record), the pods with their placement and status, the
+// nodes), each encoded once, indexed
 // by kind, namespace and, for pods, node. The API answers its lists, its objects and its
 // watches from here instead of decoding the whole store per request.
 //
@@ -136,6 +138,7 @@ func (v *View) load() {
 			v.rec.apply(e.Key, e, true, d, v.log)
 		}
 	}
+	d.mark(Namespaces, store.DefaultNamespace) // it exists without a record too
 	v.reshape(d)
 	v.syncNodes()
 	v.history.reset(v.version)

@@ -146,9 +146,11 @@ func applyYAML(a *agent, yaml string) error {
 	return benchproc.ApplyManifest(client, a.api("/api/v1/manifests"), yaml)
 }
 
-// deployments is count Deployments of replicas each in namespace, as one manifest.
+// deployments is count Deployments of replicas each in namespace, as one manifest that
+// makes the namespace too: objects go only into a namespace that exists.
 func deployments(namespace string, count, replicas int) string {
 	var b strings.Builder
+	fmt.Fprintf(&b, "apiVersion: v1\nkind: Namespace\nmetadata: {name: %s}\n", namespace)
 	for i := range count {
 		name := fmt.Sprintf("d%03d", i)
 		fmt.Fprintf(&b, `---

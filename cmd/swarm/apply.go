@@ -99,8 +99,14 @@ func resourceName(kind string) string {
 	switch kind {
 	case "Deployment":
 		return "deployment.apps"
+	case "DaemonSet":
+		return "daemonset.apps"
 	case "Ingress":
 		return "ingress.networking.k8s.io"
+	case manifest.KindStatefulSet:
+		return "statefulset.apps"
+	case "Job", "CronJob":
+		return strings.ToLower(kind) + ".batch"
 	}
 	return strings.ToLower(kind)
 }

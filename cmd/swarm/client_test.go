@@ -103,7 +103,7 @@ func TestApplyAndGetAgainstAnAgent(t *testing.T) {
 	if err := runGet(c, getOptions{output: "yaml", allNamespaces: true}, "svc", &out); err != nil || !strings.Contains(out.String(), "kind: Service") {
 		t.Errorf("yaml: %v %s", err, out.String())
 	}
-	if err := runGet(c, getOptions{}, "statefulsets", &out); err == nil || !strings.Contains(err.Error(), `unknown resource type "statefulsets"`) {
+	if err := runGet(c, getOptions{}, "replicasets", &out); err == nil || !strings.Contains(err.Error(), `unknown resource type "replicasets"`) {
 		t.Errorf("unknown resource: %v", err)
 	}
 }

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,6 +18,8 @@ import (
 var kinds = map[string]string{
 	"pods": "Pod", "deployments": "Deployment", "services": "Service", "ingresses": "Ingress",
 	"configmaps": "ConfigMap", "secrets": "Secret", "persistentvolumeclaims": "PersistentVolumeClaim",
+	"daemonsets": "DaemonSet", "statefulsets": "StatefulSet",
+	"namespaces": "Namespace", "jobs": "Job", "cronjobs": "CronJob",
 }
 
 func newDeleteCommand() *cobra.Command {
@@ -26,7 +30,9 @@ func newDeleteCommand() *cobra.Command {
 		Short: "Delete objects from the cluster, by manifest or by kind and name",
 		Example: `  swarm delete -f app.yaml
   swarm delete deployment web
-  swarm delete svc api -n shop`,
+  swarm delete svc api -n shop
+  swarm delete namespace shop
+  swarm delete job migrate`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if file == "" && len(args) != 2 || file != "" && len(args) != 0 {
 				return fmt.Errorf("give either -f FILE or KIND NAME, for example `swarm delete deployment web`")
@@ -43,7 +49,7 @@ func newDeleteCommand() *cobra.Command {
 			}
 			kind, ok := kinds[resources[strings.ToLower(args[0])]]
 			if !ok {
-				return fmt.Errorf("unknown kind %q: use pod, deployment, service, ingress, configmap, secret or pvc", args[0])
+				return fmt.Errorf("unknown kind %q: use pod, deployment, statefulset, daemonset, job, cronjob, service, ingress, configmap, secret, pvc or namespace", args[0])
 			}
 			return deleteObject(c, kind, namespace, args[1], cmd.OutOrStdout())
 		},
@@ -55,6 +61,9 @@ func newDeleteCommand() *cobra.Command {
 }
 
 func deleteObject(c *client, kind, ns, name string, out io.Writer) error {
+	if kind == "Namespace" {
+		return deleteNamespace(c, name, out)
+	}
 	var res api.Applied
 	path := "/api/v1/manifests/" + url.PathEscape(ns) + "/" + url.PathEscape(name)
 	if err := c.do("DELETE", path, url.Values{"kind": {kind}}, "", nil, &res); err != nil {
@@ -75,8 +84,14 @@ func deleteManifest(c *client, file string, stdin io.Reader, out io.Writer) erro
 	if err != nil {
 		return err
 	}
+	// A namespace goes last: deleting it deletes what is in it, which would leave the
+	// deletes of its objects that follow nothing to find.
+	objects := slices.Clone(set.Objects)
+	slices.SortStableFunc(objects, func(a, b manifest.Object) int {
+		return cmp.Compare(boolInt(a.Namespace != nil), boolInt(b.Namespace != nil))
+	})
 	var failed []string
-	for _, o := range set.Objects {
+	for _, o := range objects {
 		m := o.Meta()
 		if err := deleteObject(c, o.Kind, m.Namespace, m.Name, out); err != nil {
 			failed = append(failed, fmt.Sprintf("%s/%s: %v", resourceName(o.Kind), m.Name, err))
@@ -86,4 +101,11 @@ func deleteManifest(c *client, file string, stdin io.Reader, out io.Writer) erro
 		return fmt.Errorf("%s", strings.Join(failed, "\n"))
 	}
 	return nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

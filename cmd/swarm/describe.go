@@ -24,24 +24,31 @@ func newDescribeCommand() *cobra.Command {
 	var namespace string
 	var co clientOptions
 	cmd := &cobra.Command{
-		Use:   "describe (pod|deployment|service|ingress|configmap|secret|pvc|node) NAME",
+		Use:   "describe (pod|deployment|statefulset|daemonset|job|cronjob|service|ingress|configmap|secret|pvc|namespace|node) NAME",
 		Short: "Show one object in detail, with its pods, endpoints or units",
 		Long: `Show one object in detail, as kubectl describe does:
   pod         placement, status, and its units as systemd has them on its node
   deployment  replicas, strategy, template, and its pods with their nodes
+  daemonset   nodes counted, strategy, template, and its pods with their nodes
   service     ports, and its endpoints (node address and published port, ready or not)
   ingress     rules, backends and TLS
   configmap   its keys with their values (binary ones by size)
   secret      its type and keys with the size of each value, never a value
   pvc         status, the node its volume is on, reclaim policy, and the pods using it
+  statefulset replicas, pod management, update strategy and partition, revisions, the
+              pod template, the claims' templates, and its pods with their nodes
+  job         completions, parallelism, back-off, its pods' counts and conditions, and
+              every pod it made with its node and how it ended
+  cronjob     schedule, time zone, policies, history limits, and its active Jobs
+  namespace   labels, status, and while it is being deleted what is left in it
   node        addresses, labels, state, and the pods it runs
-A pod, deployment, service, ingress, configmap, secret or pvc ends with its events, the last seen at the end.`,
+A pod, deployment, statefulset, daemonset, job, cronjob, service, ingress, configmap, secret or pvc ends with its events, the last seen at the end.`,
 		Example: `  swarm describe pod web-859f4648f8-88f7c
   swarm describe deployment web
   swarm describe svc api -n shop
   swarm describe node n1`,
 		Args:      cobra.ExactArgs(2),
-		ValidArgs: []string{"pod", "deployment", "service", "ingress", "configmap", "secret", "pvc", "node"},
+		ValidArgs: []string{"pod", "deployment", "statefulset", "daemonset", "job", "cronjob", "service", "ingress", "configmap", "secret", "pvc", "namespace", "node"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := co.client()
 			if err != nil {
@@ -100,6 +107,14 @@ func runDescribeKind(c *client, kind, ns, name string, out io.Writer) error {
 		return describeEvents(c, out, "Ingress", ns, name, time.Now())
 	case "persistentvolumeclaims":
 		return runDescribeClaim(c, ns, name, out)
+	case "daemonsets":
+		return runDescribeDaemonSet(c, ns, name, out)
+	case "statefulsets":
+		return runDescribeStatefulSet(c, ns, name, out)
+	case "jobs":
+		return runDescribeJob(c, ns, name, out)
+	case "cronjobs":
+		return runDescribeCronJob(c, ns, name, out)
 	case "configmaps":
 		var cm corev1.ConfigMap
 		if err := c.do("GET", "/api/v1/configmaps"+path, nil, "", nil, &cm); err != nil {
@@ -118,6 +133,8 @@ func runDescribeKind(c *client, kind, ns, name string, out io.Writer) error {
 			return err
 		}
 		return describeEvents(c, out, "Secret", ns, name, time.Now())
+	case "namespaces":
+		return runDescribeNamespace(c, name, out)
 	case "nodes":
 		var n corev1.Node
 		if err := c.do("GET", "/api/v1/nodes/"+url.PathEscape(name), nil, "", nil, &n); err != nil {
@@ -129,7 +146,7 @@ func runDescribeKind(c *client, kind, ns, name string, out io.Writer) error {
 		}
 		return describeNode(out, &n, pods)
 	}
-	return fmt.Errorf("cannot describe %q: use pod, deployment, service, ingress, configmap, secret, pvc or node", kind)
+	return fmt.Errorf("cannot describe %q: use pod, deployment, statefulset, daemonset, job, cronjob, service, ingress, configmap, secret, pvc, namespace or node", kind)
 }
 
 func listPods(c *client, ns string) ([]corev1.Pod, error) {

@@ -28,6 +28,11 @@ var resources = map[string]string{
 	"persistentvolumeclaim": "persistentvolumeclaims", "persistentvolumeclaims": "persistentvolumeclaims", "pvc": "persistentvolumeclaims",
 	"configmap": "configmaps", "configmaps": "configmaps", "cm": "configmaps",
 	"secret": "secrets", "secrets": "secrets",
+	"daemonset": "daemonsets", "daemonsets": "daemonsets", "ds": "daemonsets",
+	"namespace": "namespaces", "namespaces": "namespaces", "ns": "namespaces",
+	"statefulset": "statefulsets", "statefulsets": "statefulsets", "sts": "statefulsets",
+	"job": "jobs", "jobs": "jobs",
+	"cronjob": "cronjobs", "cronjobs": "cronjobs", "cj": "cronjobs",
 }
 
 type getOptions struct {
@@ -41,7 +46,7 @@ type getOptions struct {
 func newGetCommand() *cobra.Command {
 	var o getOptions
 	cmd := &cobra.Command{
-		Use:   "get pods|deployments|services|ingresses|configmaps|secrets|pvc|nodes|events [NAME]",
+		Use:   "get pods|deployments|statefulsets|daemonsets|jobs|cronjobs|services|ingresses|configmaps|secrets|pvc|namespaces|nodes|events [NAME]",
 		Short: "List objects of the cluster, as kubectl does",
 		Example: `  swarm get pods
   swarm get deployments -A
@@ -51,9 +56,14 @@ func newGetCommand() *cobra.Command {
   swarm get events -A
   swarm get configmaps
   swarm get secret db -o yaml
-  swarm get pvc`,
+  swarm get pvc
+  swarm get sts -o wide
+  swarm get ds -o wide
+  swarm get jobs
+  swarm get cronjobs -o wide
+  swarm get namespaces`,
 		Args:      cobra.RangeArgs(1, 2),
-		ValidArgs: []string{"pods", "deployments", "services", "ingresses", "configmaps", "secrets", "pvc", "nodes", "events"},
+		ValidArgs: []string{"pods", "deployments", "statefulsets", "daemonsets", "jobs", "cronjobs", "services", "ingresses", "configmaps", "secrets", "pvc", "namespaces", "nodes", "events"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := o.client.client()
 			if err != nil {
@@ -76,7 +86,7 @@ func newGetCommand() *cobra.Command {
 func runGet(c *client, o getOptions, what string, out io.Writer) error {
 	path, ok := resources[strings.ToLower(what)]
 	if !ok {
-		return fmt.Errorf("unknown resource type %q: use pods, deployments, services, ingresses, configmaps, secrets, pvc, nodes or events", what)
+		return fmt.Errorf("unknown resource type %q: use pods, deployments, statefulsets, daemonsets, jobs, cronjobs, services, ingresses, configmaps, secrets, pvc, namespaces, nodes or events", what)
 	}
 	switch o.output {
 	case "", "wide", "json", "yaml":
@@ -84,7 +94,7 @@ func runGet(c *client, o getOptions, what string, out io.Writer) error {
 		return fmt.Errorf("--output %q: use wide, json or yaml", o.output)
 	}
 	q := url.Values{}
-	if !o.allNamespaces && path != "nodes" {
+	if !o.allNamespaces && !clusterScoped(path) {
 		q.Set("namespace", o.namespace)
 	}
 	var raw struct {
@@ -118,7 +128,7 @@ func runGet(c *client, o getOptions, what string, out io.Writer) error {
 		return err
 	}
 	if len(raw.Items) == 0 {
-		if path == "nodes" || o.allNamespaces {
+		if clusterScoped(path) || o.allNamespaces {
 			fmt.Fprintln(out, "No resources found")
 		} else {
 			fmt.Fprintf(out, "No resources found in %s namespace.\n", o.namespace)
@@ -128,7 +138,7 @@ func runGet(c *client, o getOptions, what string, out io.Writer) error {
 	tw := tabwriter.NewWriter(out, 0, 8, 3, ' ', 0)
 	defer tw.Flush()
 	wide := o.output == "wide"
-	ns := o.allNamespaces && path != "nodes"
+	ns := o.allNamespaces && !clusterScoped(path)
 	switch path {
 	case "pods":
 		return printTable(tw, raw.Items, ns, podRow(wide))
@@ -142,10 +152,20 @@ func runGet(c *client, o getOptions, what string, out io.Writer) error {
 		return printTable(tw, raw.Items, ns, eventRow(wide, time.Now()))
 	case "persistentvolumeclaims":
 		return printTable(tw, raw.Items, ns, claimRow(wide, time.Now()))
+	case "statefulsets":
+		return printTable(tw, raw.Items, ns, statefulSetRow(wide, time.Now()))
 	case "configmaps":
 		return printTable(tw, raw.Items, ns, configMapRow(time.Now()))
 	case "secrets":
 		return printTable(tw, raw.Items, ns, secretRow(time.Now()))
+	case "daemonsets":
+		return printTable(tw, raw.Items, ns, daemonSetRow(wide, time.Now()))
+	case "namespaces":
+		return printTable(tw, raw.Items, false, namespaceRow(time.Now()))
+	case "jobs":
+		return printTable(tw, raw.Items, ns, jobRow(wide, time.Now()))
+	case "cronjobs":
+		return printTable(tw, raw.Items, ns, cronJobRow(wide, time.Now()))
 	default:
 		return printTable(tw, raw.Items, false, nodeRow(wide))
 	}
@@ -159,7 +179,7 @@ func named(items []json.RawMessage, name, resource, namespace string) (json.RawM
 			return it, nil
 		}
 	}
-	if resource == "nodes" {
+	if clusterScoped(resource) {
 		return nil, fmt.Errorf("%s %q not found", resource, name)
 	}
 	return nil, fmt.Errorf("%s %q not found in namespace %s", resource, name, namespace)

@@ -16,12 +16,15 @@ func newLogsCommand() *cobra.Command {
 	var co clientOptions
 	var follow bool
 	cmd := &cobra.Command{
-		Use:   "logs POD",
+		Use:   "logs POD|job/NAME",
 		Short: "Print a pod's log, from whichever node runs it",
 		Long: `Print the journal of a pod's container: its output and what systemd and podman said
-about it. Any node's agent answers: the request goes to the node that runs the pod.`,
+about it. Any node's agent answers: the request goes to the node that runs the pod.
+job/NAME prints the logs of every pod of a Job, those that finished (read from the
+journal of the node each ran on) and those that run, each under a line naming it.`,
 		Example: `  swarm logs web-859f4648f8-88f7c
-  swarm logs api-67c547d955-44dff -n shop -c shipper -f`,
+  swarm logs api-67c547d955-44dff -n shop -c shipper -f
+  swarm logs job/migrate`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -29,6 +32,9 @@ about it. Any node's agent answers: the request goes to the node that runs the p
 			c, err := co.client()
 			if err != nil {
 				return err
+			}
+			if job, ok := jobLogsTarget(args[0]); ok {
+				return runJobLogs(ctx, c, namespace, job, container, follow, cmd.OutOrStdout())
 			}
 			return runLogs(ctx, c, namespace, args[0], container, follow, cmd.OutOrStdout())
 		},

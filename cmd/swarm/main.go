@@ -32,6 +32,7 @@ gossip, and every pod becomes plain systemd --user services written as Quadlet u
 	root.AddCommand(
 		newAgentCommand(),
 		newApplyCommand(),
+		newCreateCommand(),
 		newGetCommand(),
 		newDeleteCommand(),
 		newScaleCommand(),

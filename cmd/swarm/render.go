@@ -26,7 +26,9 @@ func newRenderCommand() *cobra.Command {
 		Use:   "render -f FILE -o DIR",
 		Short: "Write the Quadlet units a node would run for a manifest, without a cluster",
 		Long: `Render every pod of every Deployment (replicas expanded, pods named as the cluster
-names them) and every bare Pod in a manifest into Quadlet units: one .pod unit per pod,
+names them), the pod of every DaemonSet on the node --node-name names, the pods of every
+StatefulSet, every bare Pod, and the first pod of every Job and of every CronJob's Job in
+a manifest into Quadlet units: one .pod unit per pod,
 one .container unit per container, and one .volume unit per emptyDir and per claim a pod
 uses (the claim's podman volume, which every pod of the claim on its node shares). This is
 exactly what a node writes under ~/.config/containers/systemd, so it is the way to see, or
@@ -132,6 +134,12 @@ func renderSet(set *manifest.Set, opts quadlet.Options) (rendered, error) {
 			pods = manifest.DeploymentPods(obj.Deployment)
 		case obj.Pod != nil:
 			pods = []manifest.Pod{manifest.BarePod(obj.Pod)}
+		case obj.DaemonSet != nil:
+			pods, r.warnings = daemonSetPods(obj, opts.NodeName, r.warnings)
+		case obj.StatefulSet != nil:
+			pods = manifest.StatefulSetPods(obj.StatefulSet)
+		case obj.Job != nil, obj.CronJob != nil:
+			pods = []manifest.Pod{manifest.JobTemplatePod(obj)}
 		case obj.Claim != nil:
 			// A claim becomes a volume on the node of its first pod; its pods' units say
 			// which.

@@ -16,10 +16,11 @@ func newScaleCommand() *cobra.Command {
 	var co clientOptions
 	var replicas int32
 	cmd := &cobra.Command{
-		Use:   "scale deployment/NAME --replicas N",
-		Short: "Set the number of replicas of a Deployment",
+		Use:   "scale (deployment|statefulset)/NAME --replicas N",
+		Short: "Set the number of replicas of a Deployment or a StatefulSet",
 		Example: `  swarm scale deployment/web --replicas 3
-  swarm scale deploy/api --replicas 0 -n shop`,
+  swarm scale deploy/api --replicas 0 -n shop
+  swarm scale sts/db --replicas 5`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !cmd.Flags().Changed("replicas") {
@@ -42,8 +43,11 @@ func newScaleCommand() *cobra.Command {
 // that the change goes through the same checks as any apply.
 func runScale(c *client, ns, target string, replicas int32, out io.Writer) error {
 	kind, name, ok := strings.Cut(target, "/")
+	if ok && resources[strings.ToLower(kind)] == "statefulsets" && name != "" {
+		return runScaleStatefulSet(c, ns, name, replicas, out)
+	}
 	if !ok || resources[strings.ToLower(kind)] != "deployments" || name == "" {
-		return fmt.Errorf("scale %q: name it deployment/NAME", target)
+		return fmt.Errorf("scale %q: name it deployment/NAME or statefulset/NAME", target)
 	}
 	var list struct{ Items []appsv1.Deployment }
 	if err := c.do("GET", "/api/v1/deployments", url.Values{"namespace": {ns}}, "", nil, &list); err != nil {

@@ -233,7 +233,7 @@ func TestDescribeKinds(t *testing.T) {
 		}
 	}
 	var out bytes.Buffer
-	if err := runDescribeKind(c, "statefulset", "default", "x", &out); err == nil || !strings.Contains(err.Error(), "use pod, deployment, service, ingress, configmap, secret, pvc or node") {
+	if err := runDescribeKind(c, "replicaset", "default", "x", &out); err == nil || !strings.Contains(err.Error(), "use pod, deployment, statefulset, daemonset, job, cronjob, service, ingress, configmap, secret, pvc, namespace or node") {
 		t.Errorf("unknown kind: %v", err)
 	}
 	if err := runDescribeKind(c, "svc", "default", "nope", &out); err == nil || !strings.Contains(err.Error(), `service "nope" not found`) {

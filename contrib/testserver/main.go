@@ -23,6 +23,10 @@
 //	GET /load/stop       stop the load, wait for its requests in flight, answer its JSON
 //	GET /load?url=U&rate=R&for=D  a load of D, its JSON at the end
 //
+// With --run-for D it is a batch workload instead, a Job's pod: it prints "batch run of POD
+// started", waits D, prints "batch run of POD done, exit status N" and exits with
+// --exit-code N.
+//
 // With --udp ADDR it also answers every datagram on ADDR with "hello from POD on NODE\n".
 //
 // On SIGTERM (or SIGINT) it shuts down gracefully: /ready answers 503 at once, requests
@@ -51,10 +55,15 @@ func main() {
 	udp := flag.String("udp", "", "address of a UDP echo that answers with the pod's name (none when empty)")
 	delay := flag.Duration("shutdown-delay", 0, "on SIGTERM, keep serving this long (answering /ready with 503) before shutting down")
 	grace := flag.Duration("shutdown-grace", 30*time.Second, "on SIGTERM, wait at most this long for requests in flight")
+	runFor := flag.Duration("run-for", 0, "batch mode, as a Job's pod: serve nothing, print a line, wait this long, print another and exit")
+	exitCode := flag.Int("exit-code", 0, "the exit status of batch mode")
 	flag.Parse()
 	pod := os.Getenv("POD_NAME")
 	if pod == "" {
 		pod, _ = os.Hostname()
+	}
+	if *runFor > 0 {
+		os.Exit(batch(os.Stdout, pod, *runFor, *exitCode))
 	}
 	node := os.Getenv("NODE_NAME")
 	var failing, unready, stopping atomic.Bool
