@@ -5,7 +5,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 PREFIX   ?= /usr/local
 BIN      := bin/swarm
 
-.PHONY: all build install test test-short e2e lint fuzz bench bench-cluster bench-scale bench-node bench-net bench-rollout bench-dns bench-ingress bench-go e2e-tree clean
+.PHONY: all build install test test-short e2e lint fuzz bench bench-cluster bench-scale bench-node bench-net bench-netpath bench-rollout bench-dns bench-ingress bench-go e2e-tree clean
 
 all: build
 
@@ -43,7 +43,7 @@ fuzz:
 	$(GO) test ./quadlet -run '^$$' -fuzz FuzzParseRender -fuzztime 60s -fuzzminimizetime 5s
 
 ## bench: every benchmark; figures go to stdout, write them into BENCHMARKS.md with the date
-bench: bench-go bench-cluster bench-node bench-net bench-rollout bench-dns bench-ingress
+bench: bench-go bench-cluster bench-node bench-net bench-netpath bench-rollout bench-dns bench-ingress
 
 ## bench-cluster: 20 agents (--runtime none) on 127.0.1.x: apply spread, failover at N=5, idle cost;
 ## 200 applies on 3 agents with each ?ack= (SWARM_BASE=old/swarm measures an earlier build beside)
@@ -65,6 +65,13 @@ bench-node: e2e-tree
 ## pods' rules take to follow an endpoint change
 bench-net: e2e-tree deb
 	SWARM_E2E_CLUSTER=1 SWARM_E2E_BENCH=1 $(GO) test -count=1 -timeout 30m -v -run 'TestBenchmarkNetwork' ./test/e2e
+
+## bench-netpath: the rules' own cost on a Service's path, no rig and no root: in a private user and
+## network namespace, 80 pairs of 256 MiB downloads through a ClusterIP and straight to its endpoint,
+## judged against 0.95x, and 2,000 new connections a path (needs ip and nft; set
+## SWARM_BENCH_NETPATH_PAIRS, _MIB, _REQUESTS to change the sizes)
+bench-netpath:
+	SWARM_BENCH_NETPATH=1 $(GO) test -count=1 -timeout 30m -v -run '^TestBenchmarkServicePath$$' ./netrules
 
 ## bench-rollout: on the rig: a 3-replica rolling update until `swarm rollout status` is done,
 ## a rollback from a missing image, and apply until the first pod answers on a node without

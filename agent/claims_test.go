@@ -233,6 +233,12 @@ func TestClaimDeleteWaitsForItsPods(t *testing.T) {
 		node = a.Node
 		return okA && okB && a.Node == b.Node && len(placement(t, agents[1])) == 2
 	})
+	// The deletes go to agents[2], which must hold the claims first: gossip may bring them
+	// there after agents[1] saw them bound.
+	eventually(t, 10*time.Second, "both claims on the third agent", func() bool {
+		st := store.Read(agents[2].Node(), testLogger())
+		return st.Claims["default/scratch"] != nil && st.Claims["default/keep"] != nil
+	})
 	for _, claim := range []string{"scratch", "keep"} {
 		var res api.Applied
 		if code := call(t, agents[2], "DELETE", "/api/v1/manifests/default/"+claim+"?kind=persistentvolumeclaims", "", nil, &res); code != http.StatusOK || res.Result != "deleted" {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/podman-swarm/podman-swarm/internal/pairs"
 )
 
 // TestBenchmarkNetwork measures the Service path against the direct one from inside a pod on
@@ -100,12 +102,12 @@ spec:
 		return [2]urlLatency{m[0], m[1]}
 	}
 	// Throughput: downloads in pairs, one a path back to back, taking turns at going first,
-	// judged on the per-pair ratios (see pairedRatios): single downloads on this machine
+	// judged on the per-pair ratios (see pairs.Ratios): single downloads on this machine
 	// spread over a factor of ten and more, and the ratio of two medians taken from five of
 	// them a path came out anywhere from 0.6 to 1.5.
-	pairs := 24
+	npairs := 24
 	if os.Getenv("SWARM_BENCH_NET_QUICK") != "" {
-		pairs = 6
+		npairs = 6
 	}
 	// Same node, both paths move tens of MB/s (pasta over the loopback), other node
 	// hundreds: the sizes keep a download to a few seconds at most, and a run to minutes.
@@ -120,11 +122,11 @@ spec:
 		warmDirect := download(where, 1)
 		warmService := download(where, 0)
 		fmt.Printf("bench-net %s node: warm-up, direct %.0f MB/s, then service %.0f MB/s\n", where, float64(warmDirect)/1e6, float64(warmService)/1e6)
-		var ratios pairedRatios
+		var ratios pairs.Ratios
 		var tput [2][]int64
 		var failed [2]int
 		var each []string
-		for i := range pairs {
+		for i := range npairs {
 			var got [2]int64
 			for _, k := range [][2]int{{0, 1}, {1, 0}}[i%2] {
 				if got[k] = download(where, k); got[k] == 0 {
@@ -133,13 +135,13 @@ spec:
 					tput[k] = append(tput[k], got[k])
 				}
 			}
-			ratios.add(got[0], got[1])
+			ratios.Add(got[0], got[1])
 			each = append(each, fmt.Sprintf("%.0f/%.0f", float64(got[0])/1e6, float64(got[1])/1e6))
 		}
-		mid, lo, hi, _ := ratios.interval(0.95)
+		mid, lo, hi, _ := ratios.Interval(0.95)
 		fmt.Printf("bench-net %s node: throughput, %d pairs of %d MiB: service median %.0f MB/s, direct %.0f MB/s; per pair service/direct median %.2f, 95%% interval %.2f-%.2f; goal >= 0.95x: %s; failed downloads: service %d, direct %d\n",
-			where, pairs, mib[where], float64(median(tput[0]))/1e6, float64(median(tput[1]))/1e6, mid, lo, hi,
-			ratios.verdict(0.95, 0.95), failed[0], failed[1])
+			where, npairs, mib[where], float64(median(tput[0]))/1e6, float64(median(tput[1]))/1e6, mid, lo, hi,
+			ratios.Verdict(0.95, 0.95), failed[0], failed[1])
 		fmt.Printf("bench-net %s node: each pair, service/direct MB/s: %s\n", where, strings.Join(each, " "))
 	}
 	if n, err := clientInvalidDrops(); err != nil {
