@@ -33,7 +33,7 @@ func newApplyCommand() *cobra.Command {
 	var co clientOptions
 	cmd := &cobra.Command{
 		Use:   "apply -f FILE [-f FILE...]",
-		Short: "Apply Deployments, Services, Ingresses and Pods to the cluster",
+		Short: "Apply Kubernetes manifests (workloads, Services, Ingresses, config, claims, Namespaces) to the cluster",
 		Long: `Apply manifests to the cluster through any node's agent. Every file, folder and standard
 input named with -f is checked first and applied as one manifest: one bad document refuses
 all of it, and nothing changes.

@@ -29,7 +29,7 @@ func newRootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "swarm",
 		Short: "A peer-to-peer orchestrator for rootless Podman",
-		Long: `swarm runs Kubernetes Deployments, Services and Ingresses on a handful of machines
+		Long: `swarm runs Kubernetes manifests (workloads, Services, Ingresses, config) on a handful of machines
 with rootless Podman: every node runs the same agent, the desired state is replicated by
 gossip, and every pod becomes plain systemd --user services written as Quadlet units.`,
 		SilenceUsage:  true,
