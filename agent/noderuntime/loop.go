@@ -110,6 +110,9 @@ func (a *Loop) Start(ctx context.Context) error {
 			a.term.act(ctx, plan)
 			run, wait = plan.run, plan.wait
 		}
+		// Before the runtime gets the pods: the reports it makes of them are written only
+		// for the pods the writer knows to be assigned here.
+		a.status.Prune(st, keysOf(run))
 		if a.ports != nil {
 			a.ports.Update(run, PodIPs(st, a.name))
 		}
@@ -118,7 +121,6 @@ func (a *Loop) Start(ctx context.Context) error {
 		if wait > 0 {
 			drained = time.After(wait)
 		}
-		a.status.Prune(st, keysOf(run))
 		if a.current != nil {
 			for _, p := range Assigned(st, a.name) {
 				if !a.status.Reported(p.Key()) {

@@ -35,7 +35,11 @@ type StatusWriter struct {
 	ports   map[string]bool              // the last port check, by pod key; absent: not checked
 	probes  map[string]map[string]probed // the agent's probes, by pod key and container
 	carried map[string]bool              // pods whose stored readiness was read back (see carry)
-	written map[string]written           // what this writer last stored, by pod key
+	// mine are the pods assigned to this node at the last Prune; nil before the first. No
+	// record is written for another pod: one that drains here after it left (its probes
+	// go on) must not overwrite the record of the node it moved to.
+	mine    map[string]bool
+	written map[string]written // what this writer last stored, by pod key
 }
 
 // probed is what the agent's probes last said of one run of a container.
@@ -139,10 +143,13 @@ func (w *StatusWriter) Probed(podKey, container string, started time.Time, resta
 func (w *StatusWriter) Prune(st *store.State, running map[string]bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	mine := func(key string) bool {
-		as, ok := st.Assignments[key]
-		return ok && as.Node == w.node
+	w.mine = map[string]bool{}
+	for key, as := range st.Assignments {
+		if as.Node == w.node {
+			w.mine[key] = true
+		}
 	}
+	mine := func(key string) bool { return w.mine[key] }
 	for key, s := range st.Status {
 		if s.Node == w.node && !mine(key) {
 			if _, err := w.store.Delete(store.StatusKey(key)); err != nil {
@@ -197,6 +204,9 @@ func (w *StatusWriter) merged(podKey string) store.PodStatus {
 // write stores the merged record of a reported pod unless the store still holds the same
 // one from this writer. Called with mu held; what names the write in a failure's log line.
 func (w *StatusWriter) write(podKey, what string) {
+	if w.mine != nil && !w.mine[podKey] {
+		return
+	}
 	ps := w.merged(podKey)
 	if last, ok := w.written[podKey]; ok && sameStatus(last.status, ps) {
 		if e, ok := w.store.Get(store.StatusKey(podKey)); ok && !e.Deleted && e.Version == last.version {

@@ -163,6 +163,14 @@ func TestStatusWriterKeepsProbesOfAPodThatDrains(t *testing.T) {
 	if _, _, ok := stored(t, n, "default/kv-2"); ok || w.Reported("default/kv-2") {
 		t.Fatal("the record of a pod no longer assigned is still there")
 	}
+	// While it drains here, what its probes and the runtime say of it writes nothing: the
+	// pod may run on another node by now, whose record must stand.
+	w.Probed("default/kv-2", "app", t1, 0, false)
+	w.Report("default/kv-2", gated(t1, 0))
+	if s, _, ok := stored(t, n, "default/kv-2"); ok {
+		t.Fatalf("a record written for a pod that drains here: %+v", s)
+	}
+	w.Probed("default/kv-2", "app", t1, 0, true)
 	st.Assignments = map[string]store.Assignment{"default/kv-2": {Node: "n1"}}
 	w.Prune(st, map[string]bool{"default/kv-2": true})
 	if w.Reported("default/kv-2") {

@@ -253,7 +253,17 @@ func TestAgentIsNotTheNode(t *testing.T) {
 		moved := time.Since(start)
 		eventually(t, 60*time.Second, "three roam pods are ready again", func() (bool, string) {
 			n := len(podIPs(t, "roam-"))
-			return n == 3, fmt.Sprint(n)
+			if n == 3 {
+				return true, ""
+			}
+			// What the pods are, and what the live nodes' agents said of them, for a pod
+			// that never gets ready.
+			out, _ := swarmCLI(1, "get", "pods", "-o", "wide")
+			for _, i := range []int{1, 2} {
+				log, _ := onNode(i, "sh", "-c", "journalctl --user -u swarm-agent --no-pager -o cat | grep 'roam-' | tail -n 25")
+				out += fmt.Sprintf("\nn%d's agent on roam's pods:\n%s", i, log)
+			}
+			return false, fmt.Sprintf("%d ready\n%s", n, out)
 		})
 		t.Logf("machine n3 died: its roam pods placed elsewhere after %.1fs, ready after %.1fs", moved.Seconds(), time.Since(start).Seconds())
 		if moved > 8*time.Second {
