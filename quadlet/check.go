@@ -8,26 +8,15 @@ import (
 	"github.com/podman-swarm/podman-swarm/manifest"
 )
 
-// Check renders one pod of every Deployment and DaemonSet and every bare Pod of a manifest with opts, so
+// Check renders one pod of every workload (see podOf) of a manifest with opts, so
 // that a manifest a node could not run is refused when it is applied, not later on the node.
 // The replicas of a Deployment differ only in their names, so one stands for all. A pod that
 // only lacks a ConfigMap or Secret passes: it waits for it, as in Kubernetes.
 func Check(set *manifest.Set, opts Options) error {
 	var errs manifest.Errors
 	for _, o := range set.Objects {
-		var pod manifest.Pod
-		switch {
-		case o.Deployment != nil:
-			pod = manifest.DeploymentPod(o.Deployment, 0)
-		case o.Pod != nil:
-			pod = manifest.BarePod(o.Pod)
-		case o.DaemonSet != nil:
-			pod = manifest.DaemonSetPod(o.DaemonSet, o.DaemonSet.Spec.Template.Spec.NodeName, nil)
-		case o.StatefulSet != nil:
-			pod = manifest.StatefulSetPod(o.StatefulSet, 0, nil)
-		case o.Job != nil, o.CronJob != nil:
-			pod = manifest.JobTemplatePod(o)
-		default:
+		pod, ok := podOf(o)
+		if !ok {
 			continue
 		}
 		_, err := Render(pod, opts)
@@ -42,14 +31,7 @@ func Check(set *manifest.Set, opts Options) error {
 				// Render only fails with a FieldError; anything else is about the whole object.
 				fe = &FieldError{Reason: err.Error()}
 			}
-			field := fe.Field
-			if o.Deployment != nil || o.DaemonSet != nil || o.StatefulSet != nil || o.Job != nil {
-				field = templateField(field)
-			}
-			if o.CronJob != nil {
-				field = "spec.jobTemplate." + templateField(field)
-			}
-			errs = append(errs, &manifest.Error{Source: o.Source, Field: field,
+			errs = append(errs, &manifest.Error{Source: o.Source, Field: writtenField(o, fe.Field),
 				Reason: "cannot run on a node: " + fe.Reason})
 		}
 	}
@@ -57,6 +39,37 @@ func Check(set *manifest.Set, opts Options) error {
 		return errs
 	}
 	return nil
+}
+
+// podOf is the pod that stands for an object's pods in Check and Warnings: one of a
+// workload's (its replicas differ only in their names), or a bare Pod; false for an object
+// that makes no pod.
+func podOf(o manifest.Object) (manifest.Pod, bool) {
+	switch {
+	case o.Deployment != nil:
+		return manifest.DeploymentPod(o.Deployment, 0), true
+	case o.Pod != nil:
+		return manifest.BarePod(o.Pod), true
+	case o.DaemonSet != nil:
+		return manifest.DaemonSetPod(o.DaemonSet, o.DaemonSet.Spec.Template.Spec.NodeName, nil), true
+	case o.StatefulSet != nil:
+		return manifest.StatefulSetPod(o.StatefulSet, 0, nil), true
+	case o.Job != nil, o.CronJob != nil:
+		return manifest.JobTemplatePod(o), true
+	}
+	return manifest.Pod{}, false
+}
+
+// writtenField is where the user wrote the pod field at path in object o: in a workload's
+// pod template (a CronJob's, in its Job template), or in the Pod itself.
+func writtenField(o manifest.Object, path string) string {
+	switch {
+	case o.CronJob != nil:
+		return "spec.jobTemplate." + templateField(path)
+	case o.Pod != nil:
+		return path
+	}
+	return templateField(path)
 }
 
 // templateField turns the path of a pod's field into the path of the Deployment's field
@@ -70,7 +83,7 @@ func templateField(field string) string {
 	return field
 }
 
-// Warnings renders one pod of every Deployment and DaemonSet and every bare Pod of a manifest with opts,
+// Warnings renders one pod of every workload (see podOf) of a manifest with opts,
 // as Check does, and returns the fields Render ignores or skips, named as the user wrote
 // them ("app.yaml: document 1 (Deployment web): spec.template.spec...: not supported,
 // ignored"), so that they are seen when the manifest is applied, not only in a node's log.
@@ -81,31 +94,13 @@ func Warnings(set *manifest.Set, opts Options) []string {
 	}
 	var out []string
 	for _, o := range set.Objects {
-		var pod manifest.Pod
-		switch {
-		case o.Deployment != nil:
-			pod = manifest.DeploymentPod(o.Deployment, 0)
-		case o.Pod != nil:
-			pod = manifest.BarePod(o.Pod)
-		case o.DaemonSet != nil:
-			pod = manifest.DaemonSetPod(o.DaemonSet, o.DaemonSet.Spec.Template.Spec.NodeName, nil)
-		case o.StatefulSet != nil:
-			pod = manifest.StatefulSetPod(o.StatefulSet, 0, nil)
-		case o.Job != nil, o.CronJob != nil:
-			pod = manifest.JobTemplatePod(o)
-		default:
+		pod, ok := podOf(o)
+		if !ok {
 			continue
 		}
 		res, _ := Render(pod, opts)
 		for _, w := range res.Warnings {
-			path := w.Path
-			if o.Deployment != nil || o.DaemonSet != nil || o.StatefulSet != nil || o.Job != nil {
-				path = templateField(path)
-			}
-			if o.CronJob != nil {
-				path = "spec.jobTemplate." + templateField(path)
-			}
-			out = append(out, fmt.Sprintf("%s: %s: %s", o.Source, path, w.Message))
+			out = append(out, fmt.Sprintf("%s: %s: %s", o.Source, writtenField(o, w.Path), w.Message))
 		}
 	}
 	return out
