@@ -55,11 +55,7 @@ func TestParseClaimList(t *testing.T) {
 
 func TestValidateClaim(t *testing.T) {
 	src := "app.yaml: document 1 (PersistentVolumeClaim data): "
-	tests := []struct {
-		name     string
-		old, new string
-		want     string // the whole error text; "" when valid
-	}{
+	tests := []edit{
 		{"valid", "", "", ""},
 		{"read write once pod", "[ReadWriteOnce]", "[ReadWriteOncePod]", ""},
 		{"storage class local", "spec:\n", "spec:\n  storageClassName: local\n", ""},
@@ -103,25 +99,7 @@ func TestValidateClaim(t *testing.T) {
 		{"wrong api version", "apiVersion: v1", "apiVersion: storage.k8s.io/v1",
 			src + `apiVersion: Unsupported value: "storage.k8s.io/v1": a PersistentVolumeClaim must have apiVersion v1`},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			in := claim
-			if tt.old != "" || tt.new != "" {
-				if !strings.Contains(in, tt.old) {
-					t.Fatalf("test input lacks %q", tt.old)
-				}
-				in = strings.Replace(in, tt.old, tt.new, 1)
-			}
-			_, err := parseString(t, in)
-			got := ""
-			if err != nil {
-				got = err.Error()
-			}
-			if got != tt.want {
-				t.Errorf("error =\n  %s\nwant\n  %s", got, tt.want)
-			}
-		})
-	}
+	checkEdits(t, claim, tests)
 }
 
 func TestClaimNames(t *testing.T) {

@@ -77,11 +77,7 @@ func TestDaemonSetPod(t *testing.T) {
 
 func TestValidateDaemonSet(t *testing.T) {
 	src := "app.yaml: document 1 (DaemonSet logs): "
-	tests := []struct {
-		name     string
-		old, new string
-		want     string // the whole error text; "" when valid
-	}{
+	tests := []edit{
 		{"valid", "", "", ""},
 		{"on delete", "type: RollingUpdate", "type: OnDelete", ""},
 		{"max unavailable", "type: RollingUpdate\n", "type: RollingUpdate\n    rollingUpdate: {maxUnavailable: 25%}\n", ""},
@@ -111,25 +107,7 @@ func TestValidateDaemonSet(t *testing.T) {
 		{"wrong api version", "apiVersion: apps/v1", "apiVersion: extensions/v1beta1",
 			src + `apiVersion: Unsupported value: "extensions/v1beta1": a DaemonSet must have apiVersion apps/v1`},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			in := daemonSetDoc
-			if tt.old != "" || tt.new != "" {
-				if !strings.Contains(in, tt.old) {
-					t.Fatalf("test input lacks %q", tt.old)
-				}
-				in = strings.Replace(in, tt.old, tt.new, 1)
-			}
-			_, err := parseString(t, in)
-			got := ""
-			if err != nil {
-				got = err.Error()
-			}
-			if got != tt.want {
-				t.Errorf("error =\n  %s\nwant\n  %s", got, tt.want)
-			}
-		})
-	}
+	checkEdits(t, daemonSetDoc, tests)
 }
 
 func TestBadDaemonSetRefusesTheWholeManifest(t *testing.T) {

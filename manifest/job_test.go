@@ -70,11 +70,7 @@ func TestJobDefaults(t *testing.T) {
 
 func TestValidateJob(t *testing.T) {
 	src := "app.yaml: document 1 (Job migrate): "
-	tests := []struct {
-		name     string
-		old, new string
-		want     string
-	}{
+	tests := []edit{
 		{"valid", "", "", ""},
 		{"on failure", "restartPolicy: Never", "restartPolicy: OnFailure", ""},
 		{"always", "restartPolicy: Never", "restartPolicy: Always",
@@ -106,16 +102,12 @@ func TestValidateJob(t *testing.T) {
 		{"unknown field", "backoffLimit: 4", "backofLimit: 4",
 			src + "spec.backofLimit: Unknown field: not part of this kind's schema (check spelling and indentation)"},
 	}
-	runCases(t, job, tests)
+	checkEdits(t, job, tests)
 }
 
 func TestValidateCronJob(t *testing.T) {
 	src := "app.yaml: document 1 (CronJob nightly): "
-	tests := []struct {
-		name     string
-		old, new string
-		want     string
-	}{
+	tests := []edit{
 		{"valid", "", "", ""},
 		{"descriptor", `"30 2 * * *"`, "'@hourly'", ""},
 		{"policies", "jobTemplate:", "concurrencyPolicy: Forbid\n  startingDeadlineSeconds: 200\n  suspend: true\n  successfulJobsHistoryLimit: 1\n  failedJobsHistoryLimit: 0\n  timeZone: Europe/Berlin\n  jobTemplate:", ""},
@@ -139,7 +131,7 @@ func TestValidateCronJob(t *testing.T) {
 		{"long name", "name: nightly", "name: " + strings.Repeat("n", 53),
 			"app.yaml: document 1 (CronJob " + strings.Repeat("n", 53) + "): metadata.name: Invalid value: \"" + strings.Repeat("n", 53) + "\": must be no more than 52 characters"},
 	}
-	runCases(t, cronJob, tests)
+	checkEdits(t, cronJob, tests)
 }
 
 // TestOneBadJobRefusesManifest: a bad Job refuses the Deployment beside it too.
@@ -198,33 +190,6 @@ func TestScheduleAndJobName(t *testing.T) {
 	at := time.Date(2026, 7, 1, 0, 30, 0, 0, time.UTC)
 	if got, want := CronJobJobName("nightly", at), "nightly-29714430"; got != want {
 		t.Errorf("job name = %s, want %s", got, want)
-	}
-}
-
-func runCases(t *testing.T, base string, tests []struct {
-	name     string
-	old, new string
-	want     string
-}) {
-	t.Helper()
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			in := base
-			if tt.old != "" || tt.new != "" {
-				if !strings.Contains(in, tt.old) {
-					t.Fatalf("test input lacks %q", tt.old)
-				}
-				in = strings.Replace(in, tt.old, tt.new, 1)
-			}
-			_, err := parseString(t, in)
-			got := ""
-			if err != nil {
-				got = err.Error()
-			}
-			if got != tt.want {
-				t.Errorf("error =\n  %s\nwant\n  %s", got, tt.want)
-			}
-		})
 	}
 }
 

@@ -96,11 +96,7 @@ func TestStatefulSetHashChangesWithTemplateOnly(t *testing.T) {
 
 func TestValidateStatefulSet(t *testing.T) {
 	src := "app.yaml: document 1 (StatefulSet db): "
-	tests := []struct {
-		name     string
-		old, new string
-		want     string // the whole error text; "" when valid
-	}{
+	tests := []edit{
 		{"valid", "", "", ""},
 		{"parallel", "  serviceName: db\n", "  serviceName: db\n  podManagementPolicy: Parallel\n", ""},
 		{"on delete", "  serviceName: db\n", "  serviceName: db\n  updateStrategy: {type: OnDelete}\n", ""},
@@ -146,25 +142,7 @@ func TestValidateStatefulSet(t *testing.T) {
 		{"name too long", "  name: db\n", "  name: " + strings.Repeat("d", 60) + "\n",
 			"app.yaml: document 1 (StatefulSet " + strings.Repeat("d", 60) + "): metadata.name: Too long: may not be more than 58 bytes"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			in := statefulSet
-			if tt.old != "" || tt.new != "" {
-				if !strings.Contains(in, tt.old) {
-					t.Fatalf("test input lacks %q", tt.old)
-				}
-				in = strings.Replace(in, tt.old, tt.new, 1)
-			}
-			_, err := parseString(t, in)
-			got := ""
-			if err != nil {
-				got = err.Error()
-			}
-			if got != tt.want {
-				t.Errorf("error =\n  %s\nwant\n  %s", got, tt.want)
-			}
-		})
-	}
+	checkEdits(t, statefulSet, tests)
 }
 
 // One bad StatefulSet refuses the whole manifest, its good neighbours too.
