@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// Tail runs journalctl for the unit's last n messages.
+// Tail runs journalctl for the unit's last n messages (n entries of the journal).
 func (*Commands) Tail(ctx context.Context, unit string, n int) ([]string, error) {
 	var stdout, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, "journalctl", journalArgs(unit, n)...)
@@ -17,11 +17,15 @@ func (*Commands) Tail(ctx context.Context, unit string, n int) ([]string, error)
 	if err := cmd.Run(); err != nil {
 		return nil, fmt.Errorf("read the journal of %s: %w: %s", unit, err, firstLine(stderr.String()))
 	}
-	s := strings.TrimRight(stdout.String(), "\n")
-	if s == "" {
-		return nil, nil
+	// A container's lines keep their newline in the journal, so the plain output has an
+	// empty line after each: they are dropped.
+	var lines []string
+	for line := range strings.SplitSeq(stdout.String(), "\n") {
+		if line != "" {
+			lines = append(lines, line)
+		}
 	}
-	return strings.Split(s, "\n"), nil
+	return lines, nil
 }
 
 // Logs runs journalctl for the messages podman's journald log driver wrote for the
@@ -30,20 +34,13 @@ func (*Commands) Tail(ctx context.Context, unit string, n int) ([]string, error)
 func (*Commands) Logs(ctx context.Context, container string, opts LogOptions, w io.Writer) error {
 	var stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, "journalctl", logArgs(container, opts)...)
-	cmd.Stdout, cmd.Stderr = w, &stderr
-	var conv *timestamper
-	if opts.Timestamps {
-		conv = &timestamper{w: w}
-		cmd.Stdout = conv
-	}
+	lines := &logLines{w: w, timestamps: opts.Timestamps}
+	cmd.Stdout, cmd.Stderr = lines, &stderr
 	err := cmd.Run()
 	if err != nil && ctx.Err() == nil {
 		return fmt.Errorf("read the journal of container %s: %w: %s", container, err, firstLine(stderr.String()))
 	}
-	if conv != nil {
-		return conv.flush()
-	}
-	return nil
+	return lines.flush()
 }
 
 // journalArgs asks for the last n messages of one user unit, message text only.

@@ -22,13 +22,10 @@ type LogOptions struct {
 
 // logArgs are journalctl's arguments for what a container printed under opts: its
 // messages carry CONTAINER_NAME (the unit's other messages, systemd's and podman's, do
-// not). With timestamps the journal is read as JSON, for the time of each message.
+// not). The journal is read as JSON, for each message's time and for whether it ends a
+// line (see logLines).
 func logArgs(container string, opts LogOptions) []string {
-	output := "cat"
-	if opts.Timestamps {
-		output = "json"
-	}
-	args := []string{"--user", "--output", output, "--no-pager", "--quiet"}
+	args := []string{"--user", "--output", "json", "--no-pager", "--quiet"}
 	switch {
 	case opts.Tail != nil:
 		args = append(args, "--lines", strconv.Itoa(max(*opts.Tail, 0)))
@@ -49,24 +46,25 @@ func logArgs(container string, opts LogOptions) []string {
 type journalEntry struct {
 	Message  json.RawMessage `json:"MESSAGE"`
 	Realtime string          `json:"__REALTIME_TIMESTAMP"` // microseconds since the epoch
+	Partial  string          `json:"CONTAINER_PARTIAL_MESSAGE"`
 }
 
-// timestampedLine turns one line of journalctl --output json into the line kubectl logs
-// --timestamps prints: the time, a space, the message.
-func timestampedLine(line []byte) (string, error) {
+// decodeEntry reads one line of journalctl --output json: the message, its time, and
+// whether it is the first part of a longer line.
+func decodeEntry(line []byte) (msg string, at time.Time, partial bool, err error) {
 	var e journalEntry
 	if err := json.Unmarshal(line, &e); err != nil {
-		return "", fmt.Errorf("decode a journal entry: %w", err)
+		return "", time.Time{}, false, fmt.Errorf("decode a journal entry: %w", err)
 	}
 	us, err := strconv.ParseInt(e.Realtime, 10, 64)
 	if err != nil {
-		return "", fmt.Errorf("decode a journal entry's time %q: %w", e.Realtime, err)
+		return "", time.Time{}, false, fmt.Errorf("decode a journal entry's time %q: %w", e.Realtime, err)
 	}
-	msg, err := journalMessage(e.Message)
+	msg, err = journalMessage(e.Message)
 	if err != nil {
-		return "", err
+		return "", time.Time{}, false, err
 	}
-	return time.UnixMicro(us).UTC().Format(time.RFC3339Nano) + " " + msg, nil
+	return msg, time.UnixMicro(us).UTC(), e.Partial == "true", nil
 }
 
 // journalMessage reads a MESSAGE field: a string, or an array of bytes when the message

@@ -17,10 +17,22 @@ func TestLogsOfEveryReplica(t *testing.T) {
 	pods := runningWeb(t, 3, "latest")
 
 	out, err := swarmCLI(2, "logs", "deployment/web")
+	if err != nil {
+		t.Fatalf("swarm logs deployment/web: %v\n%s", err, out)
+	}
 	for _, p := range pods {
-		want := fmt.Sprintf("[pod/%s/web] testserver %s listening on :8080", p.Metadata.Name, p.Metadata.Name)
-		if err != nil || !strings.Contains(out, want) {
-			t.Errorf("swarm logs deployment/web lacks %q: %v\n%s", want, err, out)
+		// The test server's lines start with the date and time log.Printf puts first.
+		prefix := fmt.Sprintf("[pod/%s/web] ", p.Metadata.Name)
+		want := fmt.Sprintf("testserver %s listening on :8080", p.Metadata.Name)
+		if !hasLine(out, func(l string) bool { return strings.HasPrefix(l, prefix) && strings.Contains(l, want) }) {
+			t.Errorf("swarm logs deployment/web lacks a line %q...%q:\n%s", prefix, want, out)
+		}
+	}
+	// Each line the container printed is one line: none is followed by an empty one.
+	for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		if _, rest, _ := strings.Cut(l, "] "); strings.TrimSpace(rest) == "" {
+			t.Errorf("swarm logs deployment/web prints a line with nothing after its pod: %q\n%s", l, out)
+			break
 		}
 	}
 
@@ -54,12 +66,21 @@ func TestLogsOfEveryReplica(t *testing.T) {
 	wg.Wait()
 	for _, p := range pods {
 		want := fmt.Sprintf("[pod/%s/web] ", p.Metadata.Name)
-		found := false
-		for _, l := range strings.Split(followed, "\n") {
-			found = found || strings.HasPrefix(l, want) && strings.Contains(l, "GET /followed-"+p.Metadata.Name)
-		}
+		found := hasLine(followed, func(l string) bool {
+			return strings.HasPrefix(l, want) && strings.Contains(l, "GET /followed-"+p.Metadata.Name)
+		})
 		if ferr != nil || !found {
 			t.Errorf("swarm logs -f lacks the request to %s under %q: %v\n%s", p.Metadata.Name, want, ferr, followed)
 		}
 	}
+}
+
+// hasLine says whether some line of out satisfies match.
+func hasLine(out string, match func(string) bool) bool {
+	for l := range strings.SplitSeq(out, "\n") {
+		if match(l) {
+			return true
+		}
+	}
+	return false
 }
