@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -87,8 +88,8 @@ func UnifiedCgroup(procCgroup []byte) (string, error) {
 }
 
 // ReadCgroup reads a cgroup v2 folder's CPU time (cpu.stat's usage_usec) and memory in
-// use (memory.current).
-func ReadCgroup(dir string) (CgroupCounters, error) {
+// use (memory.current), with the processes under proc (/proc).
+func ReadCgroup(dir, proc string) (CgroupCounters, error) {
 	stat, err := os.ReadFile(filepath.Join(dir, "cpu.stat"))
 	if err != nil {
 		return CgroupCounters{}, fmt.Errorf("read the cgroup's CPU time: %w", err)
@@ -98,13 +99,64 @@ func ReadCgroup(dir string) (CgroupCounters, error) {
 		return CgroupCounters{}, fmt.Errorf("read %s: %w", filepath.Join(dir, "cpu.stat"), err)
 	}
 	mem, err := os.ReadFile(filepath.Join(dir, "memory.current"))
-	if err != nil {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		// No memory controller here: the user's systemd was not delegated it, or the
+		// kernel keeps it on a cgroup v1 hierarchy. The resident memory of the cgroup's
+		// processes is the next best figure.
+		if c.MemoryBytes, err = residentMemory(dir, proc); err != nil {
+			return CgroupCounters{}, err
+		}
+	case err != nil:
 		return CgroupCounters{}, fmt.Errorf("read the cgroup's memory: %w", err)
-	}
-	if c.MemoryBytes, err = strconv.ParseUint(strings.TrimSpace(string(mem)), 10, 64); err != nil {
-		return CgroupCounters{}, fmt.Errorf("read %s: %w", filepath.Join(dir, "memory.current"), err)
+	default:
+		if c.MemoryBytes, err = strconv.ParseUint(strings.TrimSpace(string(mem)), 10, 64); err != nil {
+			return CgroupCounters{}, fmt.Errorf("read %s: %w", filepath.Join(dir, "memory.current"), err)
+		}
 	}
 	return c, nil
+}
+
+// residentMemory adds up the resident memory (VmRSS of /proc/PID/status) of the processes
+// in a cgroup and the cgroups below it. A process that ended meanwhile counts for nothing.
+func residentMemory(dir, proc string) (uint64, error) {
+	var total uint64
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || d.Name() != "cgroup.procs" {
+			return nil
+		}
+		pids, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, pid := range strings.Fields(string(pids)) {
+			status, err := os.ReadFile(filepath.Join(proc, pid, "status"))
+			if err != nil {
+				continue
+			}
+			if kb, err := statusKB(status, "VmRSS"); err == nil {
+				total += kb * 1024
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("read the memory of the processes of %s: %w", dir, err)
+	}
+	return total, nil
+}
+
+// statusKB reads a "NAME:   N kB" line of /proc/PID/status. A kernel thread has no VmRSS.
+func statusKB(status []byte, name string) (uint64, error) {
+	for line := range strings.SplitSeq(string(status), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && k == name {
+			return strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		}
+	}
+	return 0, fmt.Errorf("no %s", name)
 }
 
 // statField returns the value of the "NAME VALUE" line of a flat keyed file.

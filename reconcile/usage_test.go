@@ -53,21 +53,41 @@ func TestUnifiedCgroup(t *testing.T) {
 func TestReadCgroup(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, data string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o700); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
-	write("cpu.stat", "usage_usec 123456\nuser_usec 100000\nsystem_usec 23456\n")
-	write("memory.current", "52428800\n")
-	c, err := ReadCgroup(dir)
+	write("cg/cpu.stat", "usage_usec 123456\nuser_usec 100000\nsystem_usec 23456\n")
+	write("cg/memory.current", "52428800\n")
+	cg, proc := filepath.Join(dir, "cg"), filepath.Join(dir, "proc")
+	c, err := ReadCgroup(cg, proc)
 	if err != nil || c != (CgroupCounters{CPUMicros: 123456, MemoryBytes: 52428800}) {
 		t.Errorf("%+v %v", c, err)
 	}
-	write("memory.current", "max\n")
-	if _, err := ReadCgroup(dir); err == nil {
+	write("cg/memory.current", "max\n")
+	if _, err := ReadCgroup(cg, proc); err == nil {
 		t.Error("a bad memory.current was read")
 	}
-	if _, err := ReadCgroup(filepath.Join(dir, "gone")); err == nil {
+	if _, err := ReadCgroup(filepath.Join(dir, "gone"), proc); err == nil {
 		t.Error("a missing cgroup was read")
+	}
+
+	// Without a memory controller, the processes' resident memory, those of the cgroups
+	// below included; a process that ended and a kernel thread count for nothing.
+	if err := os.Remove(filepath.Join(cg, "memory.current")); err != nil {
+		t.Fatal(err)
+	}
+	write("cg/cgroup.procs", "10\n11\n12\n")
+	write("cg/sub/cgroup.procs", "20\n")
+	write("proc/10/status", "Name:\tsh\nVmRSS:\t    1024 kB\nThreads:\t1\n")
+	write("proc/11/status", "Name:\tkthread\nThreads:\t1\n")
+	write("proc/20/status", "Name:\tserver\nVmRSS:\t    3072 kB\n")
+	c, err = ReadCgroup(cg, proc)
+	if err != nil || c != (CgroupCounters{CPUMicros: 123456, MemoryBytes: 4096 * 1024}) {
+		t.Errorf("without memory.current: %+v %v", c, err)
 	}
 }

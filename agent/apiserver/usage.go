@@ -60,7 +60,7 @@ func sampleUsage(proc string, cgroups []reconcile.ContainerCgroup) (usageSample,
 	}
 	s := usageSample{node: n, containers: map[reconcile.ContainerCgroup]reconcile.CgroupCounters{}}
 	for _, cg := range cgroups {
-		if c, err := reconcile.ReadCgroup(cg.Dir); err == nil {
+		if c, err := reconcile.ReadCgroup(cg.Dir, proc); err == nil {
 			s.containers[cg] = c
 		}
 	}
