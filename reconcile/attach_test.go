@@ -119,12 +119,12 @@ func TestRunAttachedStopsWithItsContext(t *testing.T) {
 
 func TestPodmanExecArgs(t *testing.T) {
 	got := podmanExecArgs("web-abc-app", []string{"-x", "y"}, true, true)
-	want := []string{"podman", "exec", "--interactive", "--tty", "web-abc-app", "--", "-x", "y"}
+	want := []string{"podman", "exec", "--interactive", "--tty", "web-abc-app", "-x", "y"}
 	if !slices.Equal(got, want) {
 		t.Errorf("%q", got)
 	}
 	got = podmanExecArgs("c", []string{"ls"}, false, false)
-	if want := []string{"podman", "exec", "c", "--", "ls"}; !slices.Equal(got, want) {
+	if want := []string{"podman", "exec", "c", "ls"}; !slices.Equal(got, want) {
 		t.Errorf("%q", got)
 	}
 }

@@ -34,6 +34,7 @@ func podmanExecArgs(name string, command []string, stdin, tty bool) []string {
 	if tty {
 		args = append(args, "--tty")
 	}
-	// "--" so that a command that starts with a dash is not read as podman's flag.
-	return append(append(args, name, "--"), command...)
+	// podman exec reads no flag after the container's name, so a command that starts with
+	// a dash is safe there; a "--" would be taken for the command itself.
+	return append(append(args, name), command...)
 }

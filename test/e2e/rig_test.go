@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -111,7 +112,14 @@ func fromNode(i int, args ...string) (string, error) {
 
 // swarmCLI runs `swarm ARGS -s NODE_API` from node i, with node 1's token.
 func swarmCLI(i int, args ...string) (string, error) {
-	return fromNode(i, append(append([]string{env.swarm}, args...), "--server", nodeAddr(i)+":7070", "--token", env.token)...)
+	// The flags go before a "--", after which the words belong to the command run (exec).
+	at := slices.Index(args, "--")
+	if at < 0 {
+		at = len(args)
+	}
+	line := append([]string{env.swarm}, args[:at]...)
+	line = append(line, "--server", nodeAddr(i)+":7070", "--token", env.token)
+	return fromNode(i, append(line, args[at:]...)...)
 }
 
 // httpGet fetches a URL from node i's namespace with the swarm probe's client... as a body:
