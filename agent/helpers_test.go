@@ -58,7 +58,7 @@ func testConfig(t *testing.T, name string) Config {
 		DeadGrace:        time.Second,
 		ProbeInterval:    100 * time.Millisecond,
 		PushPullInterval: 500 * time.Millisecond,
-		Logger:           testLogger().With("test-node", name),
+		Logger:           agentLogger(t).With("test-node", name),
 	}
 }
 

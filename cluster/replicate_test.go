@@ -201,3 +201,42 @@ func TestPutRefusesWhatCannotReplicate(t *testing.T) {
 		t.Fatalf("put after shutdown: err = %v, want ErrClosed", err)
 	}
 }
+
+// A store over its bound (writes from other nodes are merged whatever its size) still
+// takes a local write that does not make it larger: a value rewritten at the same size
+// or smaller, and a delete; one that grows it is refused.
+func TestAStoreOverItsBoundTakesWritesThatDoNotGrowIt(t *testing.T) {
+	n := start(t, fastConfig("solo", t.TempDir()))
+	if _, err := n.Put("app/web", []byte("replicas: 1")); err != nil {
+		t.Fatal(err)
+	}
+	i := 0
+	for size := maxValueLen; size > 0; size /= 2 {
+		for {
+			_, err := n.Put(fmt.Sprintf("fill/%d", i), make([]byte, size))
+			if errors.Is(err, ErrStoreFull) {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			i++
+		}
+	}
+	remote := Entry{Key: "other/status", Value: make([]byte, 4096), Version: Version{Time: 1 << 40, Node: "n2"}, Modified: time.Now()}
+	if err := n.storeRemote([]Entry{remote}, spreadNone, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Put("app/new", []byte("x")); !errors.Is(err, ErrStoreFull) {
+		t.Errorf("a new key on a store over its bound: err = %v, want ErrStoreFull", err)
+	}
+	if _, err := n.Put("app/web", []byte("replicas: 3")); err != nil {
+		t.Errorf("the same size again: %v", err)
+	}
+	if _, err := n.Put("app/web", []byte("r: 3")); err != nil {
+		t.Errorf("a smaller value: %v", err)
+	}
+	if _, err := n.Put("app/web", []byte("replicas: 3, and more")); !errors.Is(err, ErrStoreFull) {
+		t.Errorf("a larger value: err = %v, want ErrStoreFull", err)
+	}
+}

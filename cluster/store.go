@@ -191,6 +191,23 @@ func (n *Node) sizeWithLocked(entries ...Entry) int {
 	return size
 }
 
+// growthLocked is how many bytes the store grows by once entries replace their keys
+// (negative when it shrinks).
+func (n *Node) growthLocked(entries []Entry) int {
+	last := make(map[string]Entry, len(entries))
+	for _, e := range entries {
+		last[e.Key] = e
+	}
+	growth := 0
+	for k, e := range last {
+		growth += entrySize(e)
+		if cur, ok := n.entries[k]; ok {
+			growth -= entrySize(cur)
+		}
+	}
+	return growth
+}
+
 // changed tells watchers and spreads entries that were written to the log
 // and merged.
 func (n *Node) changed(entries []Entry, how spreadMode) {

@@ -152,8 +152,12 @@ func (n *Node) commitLocal(entries []Entry) (Version, error) {
 	reserved := 0
 	puts := slices.ContainsFunc(entries, func(e Entry) bool { return !e.Deleted })
 	if puts {
+		// Only a write that makes the store larger is refused: remote writes are never
+		// refused, so a store may be over the bound (others wrote while this node's
+		// fill had not reached them), and a value rewritten at the same size (a
+		// Deployment scaled in place) or smaller must still pass then.
 		grown := n.sizeWithLocked(entries...) + n.reserved
-		if grown > maxStoreBytes {
+		if grown > maxStoreBytes && n.growthLocked(entries) > 0 {
 			n.mu.Unlock()
 			return Version{}, &limitError{kind: ErrStoreFull,
 				msg: fmt.Sprintf("the store would take %d bytes, more than the %d that replication carries", grown, maxStoreBytes)}
