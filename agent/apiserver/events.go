@@ -13,7 +13,15 @@ import (
 // of a namespace (?namespace=) and of an object (?object=NAME or KIND/NAME), and those the
 // selectors match (?labelSelector=, ?fieldSelector=).
 func (a *Server) listEvents(c echo.Context) error {
-	evs, err := selectEvents(c, events.Read(a.node, events.Filter{Namespace: c.QueryParam("namespace"), Object: c.QueryParam("object")}, a.log))
+	f := events.Filter{Namespace: c.QueryParam("namespace"), Object: c.QueryParam("object")}
+	watch, err := watchParam(c)
+	if err != nil {
+		return err
+	}
+	if watch {
+		return a.watchEvents(c, f)
+	}
+	evs, err := selectEvents(c, events.Read(a.node, f, a.log))
 	if err != nil {
 		return err
 	}

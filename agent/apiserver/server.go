@@ -38,6 +38,8 @@ type Cluster interface {
 	Write(ctx context.Context, changes []cluster.Change, ack cluster.Ack) (cluster.Version, error)
 	StoreError() error
 	List(prefix string) []cluster.Entry
+	// WatchKeys hands each key under prefix that changes here, until stop is called.
+	WatchKeys(prefix string) (keys <-chan string, stop func())
 	// Count is how many keys List("") would return.
 	Count() int
 	Members() []cluster.Member

@@ -22,8 +22,8 @@ type Filter struct {
 	Object string
 }
 
-// matches reports whether ev passes the filter.
-func (f Filter) matches(ev *corev1.Event) bool {
+// Matches reports whether ev passes the filter.
+func (f Filter) Matches(ev *corev1.Event) bool {
 	if f.Namespace != "" && ev.Namespace != f.Namespace {
 		return false
 	}
@@ -55,7 +55,7 @@ func Read(l store.Lister, f Filter, log *slog.Logger) []*corev1.Event {
 			log.Warn("skipping undecodable event", "key", e.Key, "err", err)
 			continue
 		}
-		if f.matches(&ev) {
+		if f.Matches(&ev) {
 			out = append(out, &ev)
 		}
 	}

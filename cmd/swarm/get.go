@@ -158,9 +158,6 @@ func checkGetOptions(o getOptions, reqs []getRequest) error {
 		if len(reqs) != 1 {
 			return fmt.Errorf("you may only specify a single resource type with --watch")
 		}
-		if reqs[0].resource == "events" {
-			return fmt.Errorf("events cannot be watched: list them again with swarm get events")
-		}
 	}
 	return nil
 }

@@ -279,3 +279,61 @@ func TestGetNamedInEveryFormat(t *testing.T) {
 		t.Errorf("get deploy,svc -o jsonpath: %v %q", err, out)
 	}
 }
+
+// get events -w prints the events there are, then each new one as the leader records it;
+// a field selector keeps to the events it matches, in the list and in what follows.
+func TestGetEventsWatch(t *testing.T) {
+	c, _ := selectorsCluster(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	all, some := &syncBuffer{}, &syncBuffer{}
+	done := make(chan error, 2)
+	go func() {
+		done <- runGetArgs(ctx, c, getOptions{namespace: "default", watch: true}, []string{"events"}, all)
+	}()
+	go func() {
+		o := getOptions{namespace: "default", watch: true, output: "name", fieldSelector: "involvedObject.name=db"}
+		done <- runGetArgs(ctx, c, o, []string{"ev"}, some)
+	}()
+	time.Sleep(500 * time.Millisecond) // both watches open before the events come
+	const db = `apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  replicas: 2
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: db, image: localhost/db:1}]}
+`
+	if err := runApply(c, writeManifest(t, db), false, nil, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	created := regexp.MustCompile(`(?m)^\S+\s+Normal\s+SuccessfulCreate\s+statefulset/db\s+create Pod db-0 in StatefulSet db successful$`)
+	waitFor(t, 20*time.Second, "the StatefulSet's first event in the watch of every event", func() bool {
+		return created.MatchString(all.String())
+	})
+	waitFor(t, 10*time.Second, "an event of db in the watch by field", func() bool {
+		return strings.Contains(some.String(), "event/db.")
+	})
+	cancel()
+	for range 2 {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("a watch ended with %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("a watch did not end with its context")
+		}
+	}
+	if !regexp.MustCompile(`^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE\n`).MatchString(all.String()) {
+		t.Errorf("swarm get events -w prints no header first:\n%s", all.String())
+	}
+	for _, l := range strings.Split(strings.TrimSpace(some.String()), "\n") {
+		if !strings.HasPrefix(l, "event/db.") {
+			t.Errorf("swarm get ev -w --field-selector involvedObject.name=db printed %q", l)
+		}
+	}
+}

@@ -27,6 +27,9 @@ func watchGet(ctx context.Context, c *client, o getOptions, format outputFormat,
 	defer s.Close()
 	initial := fetched{resource: r.resource, apiVersion: "v1", kind: "List", named: len(r.names)}
 	started := false
+	// A table's header comes with its first line: the list's, or, when the list was
+	// empty (kubectl then prints nothing), the first change's.
+	headed := o.noHeaders
 	for {
 		ev, err := s.Next()
 		switch {
@@ -44,8 +47,11 @@ func watchGet(ctx context.Context, c *client, o getOptions, format outputFormat,
 		if ev.Type == api.Bookmark {
 			if !started && m.InitialEventsEnd() {
 				started = true
-				if err := printInitial(out, o, format, initial); err != nil {
-					return err
+				if len(initial.items) > 0 {
+					if err := printInitial(out, o, format, initial); err != nil {
+						return err
+					}
+					headed = true
 				}
 			}
 			continue
@@ -58,9 +64,10 @@ func watchGet(ctx context.Context, c *client, o getOptions, format outputFormat,
 			initial.items = append(initial.items, it)
 			continue
 		}
-		if err := printChange(out, o, format, it); err != nil {
+		if err := printChange(out, o, format, it, headed); err != nil {
 			return err
 		}
+		headed = true
 	}
 }
 
@@ -74,11 +81,12 @@ func printInitial(out io.Writer, o getOptions, format outputFormat, f fetched) e
 	return printFetched(out, o, format, []fetched{f}, false)
 }
 
-// printChange prints one changed object as the list printed its objects, without headers.
-func printChange(out io.Writer, o getOptions, format outputFormat, it printed) error {
+// printChange prints one changed object as the list printed its objects, a table's line
+// under a header unless headed says one was printed.
+func printChange(out io.Writer, o getOptions, format outputFormat, it printed, headed bool) error {
 	switch format.format {
 	case "", "wide":
-		topts := tableOptions{namespace: o.allNamespaces && !clusterScoped(it.resource), noHeaders: true, showLabels: o.showLabels}
+		topts := tableOptions{namespace: o.allNamespaces && !clusterScoped(it.resource), noHeaders: headed, showLabels: o.showLabels}
 		return printKindTable(out, it.resource, []json.RawMessage{it.raw}, topts, format.format == "wide", time.Now())
 	}
 	return printObjects(out, format, []printed{it}, it.raw, true)
