@@ -99,11 +99,16 @@ func TestRolloutCommands(t *testing.T) {
 	if err != nil || !strings.HasPrefix(out, "deployment.apps/daytwo\nREVISION  CHANGE-CAUSE\n") || strings.Count(out, "\n") < 4 {
 		t.Errorf("swarm rollout history: %v\n%s", err, out)
 	}
-	events, _ := swarmCLI(2, "describe", "deployment", "daytwo")
-	for _, want := range []string{"RolloutStarted", "RolloutComplete", "DeploymentPaused", "DeploymentResumed"} {
-		if !strings.Contains(events, want) {
-			t.Errorf("no %s event in swarm describe deployment daytwo:\n%s", want, events)
+	// The leader records events as it goes, and they reach node 2 by gossip: the last one
+	// may come a moment after the rollout status that saw the rollout end.
+	eventually(t, 30*time.Second, "every step's event in swarm describe deployment daytwo on n2", func() (bool, string) {
+		events, _ := swarmCLI(2, "describe", "deployment", "daytwo")
+		for _, want := range []string{"RolloutStarted", "RolloutComplete", "DeploymentPaused", "DeploymentResumed"} {
+			if !strings.Contains(events, want) {
+				return false, "no " + want + ":\n" + events
+			}
 		}
-	}
+		return true, ""
+	})
 	t.Log(fmt.Sprintf("history:\n%s", out))
 }
