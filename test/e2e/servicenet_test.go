@@ -208,6 +208,28 @@ func waitNetScene(t *testing.T, alphaOnN2 int) {
 		out, err := inClient("/healthz")
 		return err == nil, fmt.Sprint(out, err)
 	})
+	// A pod is ready a moment before every node's rules send to it, as Kubernetes' proxies
+	// follow the endpoints: the scene is set once the client's node sends alpha's traffic
+	// to every alpha pod.
+	start, alpha := time.Now(), podIPs(t, "alpha-")
+	eventually(t, 20*time.Second, "the client's node sends alpha's traffic to every alpha pod", func() (bool, string) {
+		seen := map[string]bool{}
+		for range 20 {
+			if m := helloAny.FindStringSubmatch(bodyOrNothing(fetchInClient("http://alpha/"))); m != nil {
+				seen[m[1]] = true
+			}
+		}
+		return len(seen) == len(alpha), fmt.Sprintf("reached %v of %v", seen, alpha)
+	})
+	t.Logf("the client's node sent to every alpha pod %v after they were all ready", time.Since(start).Round(100*time.Millisecond))
+}
+
+// bodyOrNothing is the body of a fetch, "" when it failed.
+func bodyOrNothing(body string, err error) string {
+	if err != nil {
+		return ""
+	}
+	return body
 }
 
 // The whole Service model, from inside a pod: ClusterIPs by short name, FQDN and address on
