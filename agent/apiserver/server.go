@@ -250,5 +250,6 @@ func (a *Server) routes() http.Handler {
 	add(post, "/tokens", a.tokens.Create)
 	add(get, "/tokens", a.tokens.List)
 	add(del, "/tokens/:token", a.tokens.Revoke)
+	a.kubeRoutes(e, v1)
 	return e
 }
