@@ -142,3 +142,11 @@ func ByName(name string) (Resource, bool) {
 	}
 	return Resource{}, false
 }
+
+// The version of Kubernetes whose API this one answers as, which GET /version reports:
+// kubectl of that minor version, and one minor either side, work without a warning.
+const (
+	KubernetesVersion = "v1.32.0"
+	KubernetesMajor   = "1"
+	KubernetesMinor   = "32"
+)
