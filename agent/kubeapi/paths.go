@@ -159,3 +159,21 @@ func servedKey(r Resource, sub string) string {
 	}
 	return name + "@" + r.GroupVersion()
 }
+
+// IsPath tells whether a request's path is one of Kubernetes' API, whose answers
+// (errors included) are Kubernetes': discovery (/api, /api/v1, /apis/...), OpenAPI, every
+// path under /api/v1/namespaces, and the paths ParsePath reads. The project's own paths
+// under /api/v1 (/api/v1/deployments, /api/v1/pods/NS/NAME, ...) are not.
+func IsPath(path string) bool {
+	path = strings.TrimSuffix(path, "/")
+	switch {
+	case path == "/api" || path == "/api/v1" || path == "/apis" || strings.HasPrefix(path, "/apis/"):
+		return true
+	case path == "/openapi" || strings.HasPrefix(path, "/openapi/"):
+		return true
+	case path == "/api/v1/namespaces" || strings.HasPrefix(path, "/api/v1/namespaces/"):
+		return true
+	}
+	_, ok := ParsePath(path)
+	return ok
+}

@@ -3,7 +3,6 @@ package kubeapi
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 )
@@ -37,11 +36,6 @@ func (p Printer) Header(wide bool) []string {
 		}
 	}
 	return out
-}
-
-// NameColumn is the index of the column that names the object, -1 when there is none.
-func (p Printer) NameColumn() int {
-	return slices.IndexFunc(p.Columns, func(c Column) bool { return c.Name == "Name" })
 }
 
 // Row is the object encoded in data as a line of the table: its namespace, and one cell a
