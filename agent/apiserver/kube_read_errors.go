@@ -26,8 +26,7 @@ func kubeErrors(next echo.HTTPErrorHandler) echo.HTTPErrorHandler {
 			next(err, c)
 			return
 		}
-		st := statusOf(err, c.Request())
-		_ = c.JSON(int(st.Code), st)
+		_ = kubeStatus(c, &apierrors.StatusError{ErrStatus: statusOf(err, c.Request())})
 	}
 }
 

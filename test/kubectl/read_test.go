@@ -128,7 +128,11 @@ func TestKubectlDiscovery(t *testing.T) {
 		want = append(want, name)
 	}
 	slices.Sort(want)
-	got := strings.Fields(c.mustRun("api-resources", "-o", "name"))
+	out, errOut, err := c.run("api-resources", "-o", "name")
+	if err != nil || errOut != "" {
+		t.Errorf("kubectl api-resources: %v, standard error %q", err, errOut)
+	}
+	got := strings.Fields(out)
 	slices.Sort(got)
 	if !slices.Equal(got, want) {
 		t.Errorf("api-resources:\n%v\nwant\n%v", got, want)
@@ -156,7 +160,7 @@ func TestKubectlDiscovery(t *testing.T) {
 	if got := c.mustRun("api-versions"); got != "apps/v1\nbatch/v1\nnetworking.k8s.io/v1\nv1\n" {
 		t.Errorf("api-versions:\n%s", got)
 	}
-	out, errOut, err := c.run("version")
+	out, errOut, err = c.run("version")
 	if err != nil || !strings.Contains(out, "Server Version: "+kubeapi.KubernetesVersion+"+swarm.") || strings.Contains(errOut+out, "WARNING") {
 		t.Errorf("kubectl version: %v\n%s%s", err, out, errOut)
 	}
