@@ -58,6 +58,9 @@ var adminRoutes = map[string]bool{
 	"DELETE /api/v1/tokens/:token":              true,
 	"GET /api/v1/secrets":                       true,
 	"GET /api/v1/secrets/:namespace/:name":      true,
+	// The Secrets on the paths of the Kubernetes-compatible API.
+	"GET /api/v1/namespaces/:namespace/secrets":       true,
+	"GET /api/v1/namespaces/:namespace/secrets/:name": true,
 	// A command run in a pod is root in it; a forwarded port reaches what it keeps inside.
 	"POST /api/v1/pods/:namespace/:name/exec":        true,
 	"POST /api/v1/pods/:namespace/:name/portforward": true,

@@ -23,10 +23,7 @@ func (e *ResponseError) Error() string {
 // errorFrom turns an error answer into a *ResponseError with the agent's message when it
 // sent one.
 func errorFrom(code int, data []byte) error {
-	var body struct {
-		Message string   `json:"message"`
-		Details []string `json:"details"`
-	}
+	var body APIError
 	if json.Unmarshal(data, &body) == nil && body.Message != "" {
 		return &ResponseError{Status: code, Message: body.Message, Details: body.Details}
 	}

@@ -27,8 +27,13 @@ type RollbackRequest struct {
 // ServerVersion is what GET /version answers: the agent's build, in the shape of the
 // Kubernetes API server's version.Info where the fields mean the same.
 type ServerVersion struct {
+	// GitVersion is the version of Kubernetes whose API the agent answers as, with the
+	// agent's version in its build metadata (v1.32.0+swarm.v0.19.0); an agent from before
+	// that sent its own version here.
 	GitVersion string `json:"gitVersion"`
-	GoVersion  string `json:"goVersion"`
-	Platform   string `json:"platform"`
-	Node       string `json:"node"`
+	// AgentVersion is the agent's own version.
+	AgentVersion string `json:"agentVersion"`
+	GoVersion    string `json:"goVersion"`
+	Platform     string `json:"platform"`
+	Node         string `json:"node"`
 }

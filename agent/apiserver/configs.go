@@ -8,13 +8,9 @@ import (
 	"github.com/podman-swarm/podman-swarm/manifest"
 )
 
-func (a *Server) listConfigMaps(c echo.Context) error { return a.serveList(c, view.ConfigMaps) }
-
 func (a *Server) getConfigMap(c echo.Context) error {
 	return a.serveObject(c, view.ConfigMaps, "configmap")
 }
-
-func (a *Server) listSecrets(c echo.Context) error { return a.serveList(c, view.Secrets) }
 
 func (a *Server) getSecret(c echo.Context) error { return a.serveObject(c, view.Secrets, "secret") }
 

@@ -20,13 +20,6 @@ import (
 // are listed with the reason (unplaced.go): the view builds each pod from its own records
 // and knows of no pod that has none.
 
-func (a *Server) listPods(c echo.Context) error {
-	if a.holdsBack(c) {
-		return heldBackList(c, a.podViews(store.Read(a.node, a.log), c.QueryParam("namespace")))
-	}
-	return a.serveList(c, view.Pods)
-}
-
 // holdsBack tells whether to answer a list (no watch, no field selector: a node lists its
 // own pods by field from the view) from the whole store: while the leader says it cannot
 // write its store.
@@ -73,13 +66,7 @@ func (a *Server) listDeployments(c echo.Context) error {
 	return a.serveList(c, view.Deployments)
 }
 
-func (a *Server) listServices(c echo.Context) error { return a.serveList(c, view.Services) }
-
 func (a *Server) listIngresses(c echo.Context) error { return a.serveList(c, view.Ingresses) }
-
-func (a *Server) listNodes(c echo.Context) error { return a.serveList(c, view.Nodes) }
-
-func (a *Server) listClaims(c echo.Context) error { return a.serveList(c, view.Claims) }
 
 func (a *Server) getDeployment(c echo.Context) error {
 	if a.holdsBack(c) {
@@ -91,8 +78,6 @@ func (a *Server) getDeployment(c echo.Context) error {
 func (a *Server) getService(c echo.Context) error { return a.serveObject(c, view.Services, "service") }
 
 func (a *Server) getIngress(c echo.Context) error { return a.serveObject(c, view.Ingresses, "ingress") }
-
-func (a *Server) getNode(c echo.Context) error { return a.serveObject(c, view.Nodes, "node") }
 
 func (a *Server) getClaim(c echo.Context) error {
 	return a.serveObject(c, view.Claims, "persistentvolumeclaim")

@@ -17,7 +17,6 @@ import (
 
 	"github.com/podman-swarm/podman-swarm/agent/request"
 	"github.com/podman-swarm/podman-swarm/agent/store"
-	"github.com/podman-swarm/podman-swarm/agent/view"
 	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/cluster"
 	"github.com/podman-swarm/podman-swarm/manifest"
@@ -33,34 +32,6 @@ func objectKeyOf(kind, namespace, name string) string {
 		return store.NamespaceKey(name)
 	}
 	return store.ObjectKey(kindsByName[kind].prefix, namespace, name)
-}
-
-// listNamespaces answers every Namespace: they are in no namespace, so ?namespace= narrows
-// nothing, as kubectl get namespaces -n x lists them all; the selectors do.
-func (a *Server) listNamespaces(c echo.Context) error {
-	f, err := listFilter(c, view.Namespaces)
-	if err != nil {
-		return err
-	}
-	f.Namespace = ""
-	watch, err := watchParam(c)
-	if err != nil {
-		return err
-	}
-	if watch {
-		return a.serveWatch(c, view.Namespaces, f)
-	}
-	items, version := a.view.List(view.Namespaces, f)
-	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, listBody(version, items))
-}
-
-func (a *Server) getNamespace(c echo.Context) error {
-	name := c.Param("name")
-	o, ok := a.view.Get(view.Namespaces, name)
-	if !ok {
-		return statusError(apierrors.NewNotFound(namespacesResource, name))
-	}
-	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, append(o.JSON[:len(o.JSON):len(o.JSON)], '\n'))
 }
 
 // statusError answers a Kubernetes status error with its code and its words.

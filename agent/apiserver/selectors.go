@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	"github.com/labstack/echo/v4"
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
@@ -70,39 +69,4 @@ func fieldSelector(kind view.Kind, s string) (sel fields.Selector, byNode bool, 
 		return nil, byNode, node, nil
 	}
 	return fields.AndSelectors(rest...), byNode, node, nil
-}
-
-// eventFields are the fields events are selected by, as in Kubernetes.
-var eventFields = []string{"metadata.name", "metadata.namespace", "involvedObject.kind", "involvedObject.name",
-	"involvedObject.namespace", "reason", "type", "source"}
-
-// selectEvents keeps the events that ?labelSelector= and ?fieldSelector= match: events
-// are read from the store, not the view, so they are filtered here.
-func selectEvents(c echo.Context, evs []*corev1.Event) ([]*corev1.Event, error) {
-	ls, err := labelSelector(c.QueryParam("labelSelector"))
-	if err != nil {
-		return nil, err
-	}
-	var fs fields.Selector
-	if s := c.QueryParam("fieldSelector"); s != "" {
-		if fs, err = fields.ParseSelector(s); err != nil {
-			return nil, statusError(apierrors.NewBadRequest(fmt.Sprintf("invalid field selector %q: %v", s, err)))
-		}
-		for _, r := range fs.Requirements() {
-			if !slices.Contains(eventFields, r.Field) {
-				return nil, statusError(apierrors.NewBadRequest("field label not supported: " + r.Field))
-			}
-		}
-	}
-	return slices.DeleteFunc(evs, func(ev *corev1.Event) bool {
-		if ls != nil && !ls.Matches(labels.Set(ev.Labels)) {
-			return true
-		}
-		return fs != nil && !fs.Matches(fields.Set{
-			"metadata.name": ev.Name, "metadata.namespace": ev.Namespace,
-			"involvedObject.kind": ev.InvolvedObject.Kind, "involvedObject.name": ev.InvolvedObject.Name,
-			"involvedObject.namespace": ev.InvolvedObject.Namespace,
-			"reason":                   ev.Reason, "type": ev.Type, "source": ev.Source.Component,
-		})
-	}), nil
 }

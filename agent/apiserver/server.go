@@ -193,24 +193,24 @@ func (a *Server) routes() http.Handler {
 	// which answer 401 rather than tell which paths do.
 	v1 := e.Group("/api/v1", a.tokens.Authenticate)
 	add := func(method, path string, h echo.HandlerFunc) { a.handle(v1, "/api/v1", method, path, h) }
+	// The lists of pods, services, events, configmaps, secrets, persistentvolumeclaims,
+	// nodes and namespaces here, a node and a namespace, are Kubernetes' too: the
+	// compatible API's reads answer them (kube_read.go).
 	get, post, put, del := http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete
 	add(post, "/manifests", a.applyManifest)
 	add(del, "/manifests/:namespace/:name", a.deleteObject)
-	add(get, "/pods", a.listPods)
 	add(get, "/pods/:namespace/:name", a.describePod)
 	add(get, "/pods/:namespace/:name/logs", a.podLogs)
 	add(post, "/pods/:namespace/:name/exec", a.execPod)
 	add(post, "/pods/:namespace/:name/portforward", a.portForwardPod)
 	add(get, "/deployments", a.listDeployments)
 	add(get, "/deployments/:namespace/:name", a.getDeployment)
-	add(get, "/services", a.listServices)
 	add(get, "/services/:namespace/:name", a.getService)
 	add(get, "/services/:namespace/:name/endpoints", a.getServiceEndpoints)
 	add(get, "/services/:namespace/:name/addresses", a.getServiceAddresses)
 	add(get, "/endpoints", a.listEndpoints)
 	add(get, "/ingresses", a.listIngresses)
 	add(get, "/ingresses/:namespace/:name", a.getIngress)
-	add(get, "/persistentvolumeclaims", a.listClaims)
 	add(get, "/persistentvolumeclaims/:namespace/:name", a.getClaim)
 	add(get, "/daemonsets", a.listDaemonSets)
 	add(get, "/daemonsets/:namespace/:name", a.getDaemonSet)
@@ -221,21 +221,14 @@ func (a *Server) routes() http.Handler {
 	add(http.MethodPatch, "/daemonsets/:namespace/:name", a.patchObject("DaemonSet"))
 	add(get, "/deployments/:namespace/:name/revisions", a.listRevisions)
 	add(post, "/deployments/:namespace/:name/rollback", a.rollbackDeployment)
-	add(get, "/events", a.listEvents)
-	add(get, "/namespaces", a.listNamespaces)
-	add(get, "/namespaces/:name", a.getNamespace)
 	add(del, "/namespaces/:name", a.deleteNamespace)
 	add(get, "/jobs", a.listJobs)
 	add(get, "/jobs/:namespace/:name", a.getJob)
 	add(get, "/jobs/:namespace/:name/pods", a.listJobPods)
 	add(get, "/cronjobs", a.listCronJobs)
 	add(get, "/cronjobs/:namespace/:name", a.getCronJob)
-	add(get, "/configmaps", a.listConfigMaps)
 	add(get, "/configmaps/:namespace/:name", a.getConfigMap)
-	add(get, "/secrets", a.listSecrets)
 	add(get, "/secrets/:namespace/:name", a.getSecret)
-	add(get, "/nodes", a.listNodes)
-	add(get, "/nodes/:name", a.getNode)
 	add(get, "/nodes/:name/usage", a.nodeUsage)
 	add(del, "/nodes/:name", a.removeNode)
 	add(http.MethodPatch, "/nodes/:name", a.patchNode)
@@ -250,5 +243,6 @@ func (a *Server) routes() http.Handler {
 	add(post, "/tokens", a.tokens.Create)
 	add(get, "/tokens", a.tokens.List)
 	add(del, "/tokens/:token", a.tokens.Revoke)
+	a.kubeRoutes(e, v1)
 	return e
 }

@@ -16,54 +16,6 @@ import (
 // selectedNode is Kubernetes' annotation naming the node of a claim's volume.
 const selectedNode = "volume.kubernetes.io/selected-node"
 
-// claimRow is a claim as `kubectl get pvc` shows it; Terminating while it waits for its
-// pods to go. Wide adds the volume mode, as kubectl does.
-func claimRow(wide bool, now time.Time) row[corev1.PersistentVolumeClaim] {
-	return func(c *corev1.PersistentVolumeClaim) (string, []string) {
-		if c == nil {
-			header := []string{"NAME", "STATUS", "VOLUME", "CAPACITY", "ACCESS MODES", "STORAGECLASS", "AGE"}
-			if wide {
-				header = append(header, "VOLUMEMODE")
-			}
-			return "", header
-		}
-		status := string(c.Status.Phase)
-		if c.DeletionTimestamp != nil {
-			status = "Terminating"
-		}
-		capacity := ""
-		if q, ok := c.Status.Capacity[corev1.ResourceStorage]; ok {
-			capacity = q.String()
-		}
-		class := ""
-		if c.Spec.StorageClassName != nil {
-			class = *c.Spec.StorageClassName
-		}
-		cells := []string{c.Name, status, c.Spec.VolumeName, capacity, accessModes(c.Status.AccessModes),
-			class, age(c.CreationTimestamp.Time, now)}
-		if wide {
-			mode := string(corev1.PersistentVolumeFilesystem)
-			if c.Spec.VolumeMode != nil {
-				mode = string(*c.Spec.VolumeMode)
-			}
-			cells = append(cells, mode)
-		}
-		return c.Namespace, cells
-	}
-}
-
-// accessModes abbreviates access modes as kubectl does.
-func accessModes(modes []corev1.PersistentVolumeAccessMode) string {
-	short := map[corev1.PersistentVolumeAccessMode]string{
-		corev1.ReadWriteOnce: "RWO", corev1.ReadOnlyMany: "ROX", corev1.ReadWriteMany: "RWX", corev1.ReadWriteOncePod: "RWOP",
-	}
-	var out []string
-	for _, m := range modes {
-		out = append(out, short[m])
-	}
-	return strings.Join(out, ",")
-}
-
 // describeClaim writes a claim as `kubectl describe pvc` does, with the node its volume is
 // on and the pods that use it.
 func describeClaim(out io.Writer, c *corev1.PersistentVolumeClaim, pods []corev1.Pod, now time.Time) error {

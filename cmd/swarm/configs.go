@@ -5,33 +5,10 @@ import (
 	"io"
 	"maps"
 	"slices"
-	"strconv"
 	"text/tabwriter"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 )
-
-// configMapRow is kubectl's table of ConfigMaps: DATA counts the keys of data and
-// binaryData.
-func configMapRow(now time.Time) row[corev1.ConfigMap] {
-	return func(c *corev1.ConfigMap) (string, []string) {
-		if c == nil {
-			return "", []string{"NAME", "DATA", "AGE"}
-		}
-		return c.Namespace, []string{c.Name, strconv.Itoa(len(c.Data) + len(c.BinaryData)), age(c.CreationTimestamp.Time, now)}
-	}
-}
-
-// secretRow is kubectl's table of Secrets; it shows no value.
-func secretRow(now time.Time) row[corev1.Secret] {
-	return func(s *corev1.Secret) (string, []string) {
-		if s == nil {
-			return "", []string{"NAME", "TYPE", "DATA", "AGE"}
-		}
-		return s.Namespace, []string{s.Name, orDefault(string(s.Type), string(corev1.SecretTypeOpaque)), strconv.Itoa(len(s.Data)), age(s.CreationTimestamp.Time, now)}
-	}
-}
 
 // describeConfigMap shows a ConfigMap as kubectl describe does: the text values whole,
 // the binary ones by their size.

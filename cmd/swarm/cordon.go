@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"strings"
 
@@ -77,10 +79,16 @@ func runCordon(c *client, name string, unschedulable bool, out io.Writer) error 
 	return nil
 }
 
-// getNode reads a node as the API shows it.
+// getNode reads a node as the API shows it. The API words a node it does not know as
+// Kubernetes does (nodes "x" not found); the CLI names it as it names its other objects.
 func getNode(c *client, name string) (*corev1.Node, error) {
 	var n corev1.Node
-	if err := c.do("GET", "/api/v1/nodes/"+url.PathEscape(name), nil, "", nil, &n); err != nil {
+	err := c.do("GET", "/api/v1/nodes/"+url.PathEscape(name), nil, "", nil, &n)
+	var apiErr *api.ResponseError
+	switch {
+	case errors.As(err, &apiErr) && apiErr.Status == http.StatusNotFound:
+		return nil, fmt.Errorf("node %q not found", name)
+	case err != nil:
 		return nil, err
 	}
 	return &n, nil

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -13,36 +12,6 @@ import (
 
 	"github.com/podman-swarm/podman-swarm/manifest"
 )
-
-// daemonSetRow is a DaemonSet as `kubectl get ds` shows it. Wide adds the containers,
-// their images and the selector, as kubectl does.
-func daemonSetRow(wide bool, now time.Time) row[appsv1.DaemonSet] {
-	return func(ds *appsv1.DaemonSet) (string, []string) {
-		if ds == nil {
-			h := []string{"NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE"}
-			if wide {
-				h = append(h, "CONTAINERS", "IMAGES", "SELECTOR")
-			}
-			return "", h
-		}
-		s := ds.Status
-		cells := []string{ds.Name, fmt.Sprint(s.DesiredNumberScheduled), fmt.Sprint(s.CurrentNumberScheduled),
-			fmt.Sprint(s.NumberReady), fmt.Sprint(s.UpdatedNumberScheduled), fmt.Sprint(s.NumberAvailable),
-			labelsString(ds.Spec.Template.Spec.NodeSelector), age(ds.CreationTimestamp.Time, now)}
-		if wide {
-			var names, images []string
-			for _, c := range ds.Spec.Template.Spec.Containers {
-				names, images = append(names, c.Name), append(images, c.Image)
-			}
-			sel := ""
-			if ds.Spec.Selector != nil {
-				sel = labelsString(ds.Spec.Selector.MatchLabels)
-			}
-			cells = append(cells, strings.Join(names, ","), strings.Join(images, ","), sel)
-		}
-		return ds.Namespace, cells
-	}
-}
 
 // describeDaemonSet writes a DaemonSet as `kubectl describe ds` does, with its update
 // strategy and its pods with their nodes.

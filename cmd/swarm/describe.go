@@ -421,19 +421,6 @@ func podStatus(p *corev1.Pod) string {
 	return string(p.Status.Phase)
 }
 
-// podReason is why a pod is not running as it should, if anyone said.
-func podReason(p *corev1.Pod) string {
-	if p.Status.Message != "" {
-		return p.Status.Message
-	}
-	for _, c := range p.Status.Conditions {
-		if c.Status == corev1.ConditionFalse && c.Message != "" {
-			return c.Message
-		}
-	}
-	return ""
-}
-
 func orNone(s string) string { return orDefault(s, "<none>") }
 
 func orDefault(s, def string) string {

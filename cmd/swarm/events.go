@@ -4,44 +4,11 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"strings"
 	"text/tabwriter"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 )
-
-// eventRow is a line of `swarm get events`, kubectl's columns; wide adds where each event
-// came from, when it was first seen, how often, and its name.
-func eventRow(wide bool, now time.Time) row[corev1.Event] {
-	return func(ev *corev1.Event) (string, []string) {
-		if ev == nil {
-			h := []string{"LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"}
-			if wide {
-				h = append(h, "SOURCE", "FIRST SEEN", "COUNT", "NAME")
-			}
-			return "", h
-		}
-		cells := []string{age(ev.LastTimestamp.Time, now), ev.Type, ev.Reason, eventObject(ev), ev.Message}
-		if wide {
-			cells = append(cells, orNone(ev.Source.Host), age(ev.FirstTimestamp.Time, now), fmt.Sprint(ev.Count), ev.Name)
-		}
-		return ev.Namespace, cells
-	}
-}
-
-// eventObject names an event's object as kubectl does: kind in lower case, a slash, name.
-func eventObject(ev *corev1.Event) string {
-	return strings.ToLower(ev.InvolvedObject.Kind) + "/" + ev.InvolvedObject.Name
-}
-
-// age is how long ago t was, as kubectl prints it; <unknown> when it is not known.
-func age(t, now time.Time) string {
-	if t.IsZero() {
-		return "<unknown>"
-	}
-	return shortDuration(max(now.Sub(t), 0))
-}
 
 // describeEvents ends a describe with the object's events, as kubectl describe does: the
 // one seen last at the end, "<none>" when there is none. An agent that cannot list them

@@ -10,6 +10,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/podman-swarm/podman-swarm/agent/kubeapi"
 )
 
 // The REASON column shows what the node running a pod says of it, and why no node runs a
@@ -36,7 +38,7 @@ func TestPodRowReason(t *testing.T) {
 			Reason: "Unschedulable", Message: "0/1 nodes are available: 1 node(s) have port 8080/TCP in use."}),
 	}
 	var out bytes.Buffer
-	if err := printTable(&out, items, false, podRow(true, time.Now())); err != nil {
+	if err := printTable(&out, items, false, mustPrinter(t, "pods"), true, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
@@ -84,7 +86,7 @@ func TestClaimRow(t *testing.T) {
 	}
 	var out bytes.Buffer
 	items := []json.RawMessage{claim("data", corev1.ClaimBound, false), claim("new", corev1.ClaimPending, false), claim("old", corev1.ClaimBound, true)}
-	if err := printTable(&out, items, false, claimRow(false, now)); err != nil {
+	if err := printTable(&out, items, false, mustPrinter(t, "persistentvolumeclaims"), false, now); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{
@@ -97,10 +99,34 @@ func TestClaimRow(t *testing.T) {
 		t.Errorf("table:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	out.Reset()
-	if err := printTable(&out, items[:1], false, claimRow(true, now)); err != nil {
+	if err := printTable(&out, items[:1], false, mustPrinter(t, "persistentvolumeclaims"), true, now); err != nil {
 		t.Fatal(err)
 	}
 	if got := strings.Split(strings.TrimSpace(out.String()), "\n"); len(got) != 2 || !strings.HasSuffix(got[0], "\tVOLUMEMODE") || !strings.HasSuffix(got[1], "\tFilesystem") {
 		t.Errorf("wide table:\n%s", out.String())
 	}
+}
+
+// mustPrinter is the table of resource.
+func mustPrinter(t *testing.T, resource string) kubeapi.Printer {
+	t.Helper()
+	p, ok := kubeapi.PrinterFor(resource)
+	if !ok {
+		t.Fatalf("no table of %s", resource)
+	}
+	return p
+}
+
+// rowOf is obj's line in the table of resource.
+func rowOf(t *testing.T, resource string, obj any, wide bool, now time.Time) []string {
+	t.Helper()
+	data, err := json.Marshal(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, cells, err := mustPrinter(t, resource).Row(data, wide, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cells
 }

@@ -74,25 +74,21 @@ func resourceOf(kind string) (string, error) {
 
 // fetched is what a getRequest found, and the names it did not.
 type fetched struct {
-	resource   string
-	apiVersion string
-	kind       string
-	items      []printed
-	missing    []string // one error line per name not found
-	named      int      // how many names were asked for
+	resource string
+	items    []printed
+	missing  []string // one error line per name not found
+	named    int      // how many names were asked for
 }
 
 // fetch lists one kind with the namespace and selectors of o, and picks the names asked for.
 func fetch(c *client, o getOptions, r getRequest) (fetched, error) {
 	var raw struct {
-		APIVersion string            `json:"apiVersion"`
-		Kind       string            `json:"kind"`
-		Items      []json.RawMessage `json:"items"`
+		Items []json.RawMessage `json:"items"`
 	}
 	if err := c.do("GET", "/api/v1/"+r.resource, listQuery(o, r.resource), "", nil, &raw); err != nil {
 		return fetched{}, err
 	}
-	f := fetched{resource: r.resource, apiVersion: raw.APIVersion, kind: raw.Kind, named: len(r.names)}
+	f := fetched{resource: r.resource, named: len(r.names)}
 	items := raw.Items
 	if len(r.names) > 0 {
 		items = nil
@@ -126,8 +122,8 @@ func listQuery(o getOptions, resource string) url.Values {
 	return q
 }
 
-// document is what -o json, yaml and jsonpath print: the one object asked for by name, the
-// list of the one kind asked for, or a List of everything.
+// document is what -o json, yaml and jsonpath print: the one object asked for by name, or
+// a List of them all, as kubectl prints them (a v1 List, whatever list the API answered).
 func document(got []fetched) any {
 	if len(got) == 1 && len(got[0].items) == 1 && got[0].named == 1 {
 		return got[0].items[0].raw
@@ -137,9 +133,6 @@ func document(got []fetched) any {
 		Kind       string            `json:"kind"`
 		Items      []json.RawMessage `json:"items"`
 	}{APIVersion: "v1", Kind: "List", Items: []json.RawMessage{}}
-	if len(got) == 1 {
-		list.APIVersion, list.Kind = got[0].apiVersion, got[0].kind
-	}
 	for _, f := range got {
 		list.Items = append(list.Items, raws(f.items)...)
 	}

@@ -25,7 +25,7 @@ func watchGet(ctx context.Context, c *client, o getOptions, format outputFormat,
 		return c.explain(err)
 	}
 	defer s.Close()
-	initial := fetched{resource: r.resource, apiVersion: "v1", kind: "List", named: len(r.names)}
+	initial := fetched{resource: r.resource, named: len(r.names)}
 	started := false
 	// A table's header comes with its first line: the list's, or, when the list was
 	// empty (kubectl then prints nothing), the first change's.

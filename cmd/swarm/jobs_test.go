@@ -146,7 +146,7 @@ func TestJobRowColumns(t *testing.T) {
 		Spec:       batchv1.JobSpec{Completions: &three},
 		Status:     batchv1.JobStatus{Succeeded: 1, StartTime: &start},
 	}
-	_, cells := jobRow(false, now)(j)
+	cells := rowOf(t, "jobs", j, false, now)
 	if got := strings.Join(cells, " "); got != "migrate Running 1/3 90s 2m" {
 		t.Errorf("row = %q", got)
 	}
@@ -156,7 +156,7 @@ func TestJobRowColumns(t *testing.T) {
 	done := metav1.NewTime(now.Add(-30 * time.Second))
 	j.Status.CompletionTime = &done
 	j.Status.Conditions = []batchv1.JobCondition{{Type: batchv1.JobComplete, Status: corev1.ConditionTrue}}
-	_, cells = jobRow(true, now)(j)
+	cells = rowOf(t, "jobs", j, true, now)
 	if got := strings.Join(cells, "|"); got != "migrate|Complete|1/1 of 2|60s|2m|||batch.kubernetes.io/job-name=migrate" {
 		t.Errorf("wide row = %q", got)
 	}

@@ -64,6 +64,7 @@ gossip, and every pod becomes plain systemd --user services written as Quadlet u
 		newProbeCommand(),
 		newRenderCommand(),
 		newNetnsCommand(),
+		newKubeconfigCommand(),
 		newVersionCommand(),
 	)
 	refuseUnknownSubcommands(root)

@@ -83,16 +83,6 @@ func deleteNamespace(c *client, name string, out io.Writer) error {
 	return nil
 }
 
-// namespaceRow is kubectl's table of namespaces, -o wide too.
-func namespaceRow(now time.Time) row[corev1.Namespace] {
-	return func(n *corev1.Namespace) (string, []string) {
-		if n == nil {
-			return "", []string{"NAME", "STATUS", "AGE"}
-		}
-		return "", []string{n.Name, orDefault(string(n.Status.Phase), string(corev1.NamespaceActive)), age(n.CreationTimestamp.Time, now)}
-	}
-}
-
 // namespaceContent are the lists counted in the description of a namespace being
 // deleted, with the resource names Kubernetes gives them in its conditions.
 var namespaceContent = []struct{ path, resource string }{

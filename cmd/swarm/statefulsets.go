@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -13,30 +12,6 @@ import (
 
 	"github.com/podman-swarm/podman-swarm/manifest"
 )
-
-// statefulSetRow is a StatefulSet as `kubectl get sts` shows it; wide adds the containers
-// and images, as kubectl does.
-func statefulSetRow(wide bool, now time.Time) row[appsv1.StatefulSet] {
-	return func(s *appsv1.StatefulSet) (string, []string) {
-		if s == nil {
-			h := []string{"NAME", "READY", "AGE"}
-			if wide {
-				h = append(h, "CONTAINERS", "IMAGES")
-			}
-			return "", h
-		}
-		cells := []string{s.Name, fmt.Sprintf("%d/%d", s.Status.ReadyReplicas, manifest.StatefulSetReplicas(s)),
-			age(s.CreationTimestamp.Time, now)}
-		if wide {
-			var names, images []string
-			for _, c := range s.Spec.Template.Spec.Containers {
-				names, images = append(names, c.Name), append(images, c.Image)
-			}
-			cells = append(cells, strings.Join(names, ","), strings.Join(images, ","))
-		}
-		return s.Namespace, cells
-	}
-}
 
 // describeStatefulSet writes a StatefulSet as `kubectl describe sts` does, with its pods
 // (each with its node and status) and its claims' templates.

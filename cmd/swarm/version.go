@@ -42,6 +42,10 @@ func printServerVersion(c *client, out io.Writer) error {
 	if err := c.do("GET", "/version", nil, "", nil, &v); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "Server Version: %s (node %s, %s, %s)\n", v.GitVersion, v.Node, v.GoVersion, v.Platform)
+	agent := v.AgentVersion
+	if agent == "" {
+		agent = v.GitVersion // an agent from before the Kubernetes-compatible API
+	}
+	fmt.Fprintf(out, "Server Version: %s (node %s, %s, %s)\n", agent, v.Node, v.GoVersion, v.Platform)
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/podman-swarm/podman-swarm/api"
 )
@@ -32,7 +33,9 @@ func newAnswer(path string, body []byte) (*answer, error) {
 		Metadata struct{ ResourceVersion string }
 		Items    []json.RawMessage
 	}
-	if json.Unmarshal(body, &l) != nil || l.Kind != "List" || l.Metadata.ResourceVersion == "" {
+	// The project's lists are a "List"; those it shares with Kubernetes' API, Kubernetes'
+	// (a "ServiceList").
+	if json.Unmarshal(body, &l) != nil || !strings.HasSuffix(l.Kind, "List") || l.Metadata.ResourceVersion == "" {
 		return a, nil
 	}
 	a.list, a.version = true, l.Metadata.ResourceVersion

@@ -54,6 +54,15 @@ func TestListAnswer(t *testing.T) {
 	}
 }
 
+// A list of a kind, as the paths shared with Kubernetes' API answer it, is a list too.
+func TestKindListAnswer(t *testing.T) {
+	a, err := newAnswer("/api/v1/services", []byte(`{"apiVersion":"v1","kind":"ServiceList","metadata":{"resourceVersion":"5"},"items":[`+
+		`{"metadata":{"namespace":"b","name":"x","resourceVersion":"4"}}]}`))
+	if err != nil || !a.list || !reflect.DeepEqual(a.query(), url.Values{"resourceVersion": {"5"}}) {
+		t.Fatalf("newAnswer: %+v %v", a, err)
+	}
+}
+
 // Any other answer is watched whole, from no version: each event replaces it.
 func TestWholeAnswer(t *testing.T) {
 	for _, body := range []string{`{"items":[]}`, `"name"`, `{"kind":"List","items":[]}`} {
