@@ -18,10 +18,18 @@ import (
 // which reads Kubernetes' objects and Statuses. Their answers hold both, side by side:
 // neither's fields are named as the other's.
 
+// kubeSharedRouter registers the project's routes that Kubernetes has too, each behind
+// kubeShared, so that their errors, the check of rights' among them, are Statuses.
+type kubeSharedRouter struct{ router }
+
+func (r kubeSharedRouter) Add(method, path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.router.Add(method, path, h, append([]echo.MiddlewareFunc{kubeShared}, m...)...)
+}
+
 // kubeShared answers the errors of h, a route of the project's that Kubernetes has too,
 // as Statuses without their details: a Status's message is what the swarm CLI reads of an
 // error (api.APIError's), while its details, an object, are not the list of strings it
-// reads there.
+// reads there. Route middleware, it sits outside the check of rights.
 func kubeShared(h echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		err := h(c)

@@ -194,6 +194,10 @@ func (a *Server) routes() http.Handler {
 	v1 := e.Group("/api/v1", a.tokens.Authenticate)
 	add := func(method, path string, h echo.HandlerFunc) { a.handle(v1, "/api/v1", method, path, h) }
 	get, post, put, del := http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete
+	// The routes Kubernetes has too answer their errors as Statuses (see kubeSharedRouter).
+	shared := func(method, path string, h echo.HandlerFunc) {
+		a.handle(kubeSharedRouter{v1}, "/api/v1", method, path, h)
+	}
 	add(post, "/manifests", a.applyManifest)
 	add(del, "/manifests/:namespace/:name", a.deleteObject)
 	add(get, "/pods", a.listPods)
@@ -224,7 +228,7 @@ func (a *Server) routes() http.Handler {
 	add(get, "/events", a.listEvents)
 	add(get, "/namespaces", a.listNamespaces)
 	add(get, "/namespaces/:name", a.getNamespace)
-	add(del, "/namespaces/:name", kubeShared(a.deleteNamespace))
+	shared(del, "/namespaces/:name", a.deleteNamespace)
 	add(get, "/jobs", a.listJobs)
 	add(get, "/jobs/:namespace/:name", a.getJob)
 	add(get, "/jobs/:namespace/:name/pods", a.listJobPods)
@@ -237,8 +241,8 @@ func (a *Server) routes() http.Handler {
 	add(get, "/nodes", a.listNodes)
 	add(get, "/nodes/:name", a.getNode)
 	add(get, "/nodes/:name/usage", a.nodeUsage)
-	add(del, "/nodes/:name", kubeShared(a.removeNode))
-	add(http.MethodPatch, "/nodes/:name", a.patchNode)
+	shared(del, "/nodes/:name", a.removeNode)
+	shared(http.MethodPatch, "/nodes/:name", a.patchNode)
 	add(get, "/removals", a.listRemovals)
 	add(del, "/removals/:name", a.forgetRemoval)
 	add(get, "/join-token", a.getJoinToken)
