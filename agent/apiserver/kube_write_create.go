@@ -69,7 +69,7 @@ func (a *Server) kubeCreate(c echo.Context, r kubeapi.Resource) error {
 	if err != nil {
 		return kubeError(err, r, name)
 	}
-	addWarnings(c, applyWarnings(set, mergeWarnings))
+	addWarnings(c, objectWarnings(set, applyWarnings(set, mergeWarnings)))
 	if dry {
 		return answerStored(c, http.StatusCreated, objects[0].merged, "")
 	}
@@ -136,7 +136,7 @@ func (a *Server) kubeUpdate(c echo.Context, r kubeapi.Resource) error {
 	if err != nil {
 		return kubeError(err, r, name)
 	}
-	addWarnings(c, applyWarnings(set, nil))
+	addWarnings(c, objectWarnings(set, applyWarnings(set, nil)))
 	if dry {
 		return answerStored(c, http.StatusOK, objects[0].merged, "")
 	}

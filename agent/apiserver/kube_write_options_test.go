@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
 
 	"github.com/podman-swarm/podman-swarm/agent/view"
+	"github.com/podman-swarm/podman-swarm/manifest"
 )
 
 // A delete's options come from its body and its query, and are checked as the API server
@@ -252,6 +253,10 @@ func TestKubeAnswers(t *testing.T) {
 		t.Errorf("shared 404: %d %s %v", rec.Code, rec.Body, err)
 	}
 
+	set := &manifest.Set{Objects: []manifest.Object{{Source: manifest.Source{File: "ingresses.networking.k8s.io/web", Index: 1, Kind: "Ingress", Name: "web"}}}}
+	if got := objectWarnings(set, []string{"ingresses.networking.k8s.io/web: document 1 (Ingress web): spec.x: odd", "other"}); got[0] != "spec.x: odd" || got[1] != "other" {
+		t.Errorf("an object's warnings: %q", got)
+	}
 	c, rec = testContext(http.MethodPost, "/", "", "")
 	addWarnings(c, []string{`a "quoted" warning`, "another"})
 	if got := rec.Header().Values("Warning"); len(got) != 2 || got[0] != `299 - "a \"quoted\" warning"` || got[1] != `299 - "another"` {

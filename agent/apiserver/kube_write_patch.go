@@ -150,7 +150,7 @@ func (a *Server) writeKubeUpdate(c echo.Context, r kubeapi.Resource, ns, name st
 	if err != nil {
 		return kubeError(err, r, name)
 	}
-	addWarnings(c, applyWarnings(u.set, nil))
+	addWarnings(c, objectWarnings(u.set, applyWarnings(u.set, nil)))
 	if dry {
 		return answerStored(c, http.StatusOK, u.value, "")
 	}
@@ -215,7 +215,7 @@ func (a *Server) kubeServerSideApply(c echo.Context, r kubeapi.Resource) error {
 	if err != nil {
 		return kubeError(err, r, name)
 	}
-	addWarnings(c, applyWarnings(set, mergeWarnings))
+	addWarnings(c, objectWarnings(set, applyWarnings(set, mergeWarnings)))
 	code := http.StatusOK
 	if !existed {
 		code = http.StatusCreated
