@@ -58,11 +58,37 @@ func kubeError(err error, r kubeapi.Resource, name string) *apierrors.StatusErro
 		if me.Malformed() {
 			return apierrors.NewBadRequest(me.Error())
 		}
+		if se := namespaceError(me, r, name); se != nil {
+			return se
+		}
 		return invalidError(me, r, name)
 	case errors.As(err, &he):
 		return codeError(he.Code, fmt.Sprint(he.Message))
 	}
 	return apierrors.NewInternalError(err)
+}
+
+// namespaceError is the API server's answer to an object refused for its namespace alone,
+// as its namespace lifecycle answers: 404 NotFound for a namespace that does not exist,
+// 403 Forbidden for a new object in one being deleted; nil for other problems.
+func namespaceError(me manifest.Errors, r kubeapi.Resource, name string) *apierrors.StatusError {
+	if len(me) != 1 || me[0].Field != "metadata.namespace" {
+		return nil
+	}
+	reason := me[0].Reason
+	st := metav1.Status{Status: metav1.StatusFailure, Message: reason}
+	switch {
+	case strings.Contains(reason, "because it is being terminated"):
+		st.Code, st.Reason = http.StatusForbidden, metav1.StatusReasonForbidden
+		st.Details = &metav1.StatusDetails{Name: name, Group: r.Group, Kind: r.Name}
+	case strings.HasPrefix(reason, `namespaces "`) && strings.Contains(reason, `" not found`):
+		ns, _, _ := strings.Cut(strings.TrimPrefix(reason, `namespaces "`), `"`)
+		st.Code, st.Reason = http.StatusNotFound, metav1.StatusReasonNotFound
+		st.Details = &metav1.StatusDetails{Name: ns, Kind: "namespaces"}
+	default:
+		return nil
+	}
+	return &apierrors.StatusError{ErrStatus: st}
 }
 
 // codeError is a Status of code with message and the reason Kubernetes gives that code.

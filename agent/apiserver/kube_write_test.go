@@ -120,6 +120,16 @@ func TestKubeErrors(t *testing.T) {
 		t.Errorf("one problem: %s", one.Message)
 	}
 
+	missing := manifest.Errors{{Field: "metadata.namespace", Reason: manifest.NamespaceNotFound("shop")}}
+	if st := kubeError(missing, deployments, "web").Status(); st.Code != 404 || st.Reason != metav1.StatusReasonNotFound ||
+		st.Details.Name != "shop" || st.Details.Kind != "namespaces" || !strings.HasPrefix(st.Message, `namespaces "shop" not found`) {
+		t.Errorf("a namespace that does not exist: %+v", st)
+	}
+	closing := manifest.Errors{{Field: "metadata.namespace", Reason: manifest.NamespaceTerminating(groupResource(deployments), "web", "shop")}}
+	if st := kubeError(closing, deployments, "web").Status(); st.Code != 403 || st.Reason != metav1.StatusReasonForbidden ||
+		st.Message != `deployments.apps "web" is forbidden: unable to create new content in namespace shop because it is being terminated` {
+		t.Errorf("a namespace being deleted: %+v", st)
+	}
 	malformed := manifest.Errors{{Reason: "not YAML", Malformed: true}}
 	if st := kubeError(malformed, deployments, "web").Status(); st.Code != 400 || st.Reason != metav1.StatusReasonBadRequest {
 		t.Errorf("a malformed document: %d %s", st.Code, st.Reason)

@@ -112,6 +112,7 @@ func TestBadWritesGetStatuses(t *testing.T) {
 		reason                       metav1.StatusReason
 	}{
 		{"a name in use", "POST", deployPath, "application/yaml", webYAML, 409, metav1.StatusReasonAlreadyExists},
+		{"a namespace that does not exist", "POST", "/apis/apps/v1/namespaces/nope/deployments", "application/yaml", webYAML, 404, metav1.StatusReasonNotFound},
 		{"another namespace", "POST", deployPath, "application/yaml", strings.Replace(webYAML, "name: web", "name: x\n  namespace: other", 1), 400, metav1.StatusReasonBadRequest},
 		{"another kind", "POST", deployPath, "application/json", `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"}}`, 400, metav1.StatusReasonBadRequest},
 		{"not an object", "POST", deployPath, "application/json", `[1,2]`, 400, metav1.StatusReasonBadRequest},
