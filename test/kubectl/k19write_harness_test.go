@@ -1,5 +1,3 @@
-// Package kubectl_test drives the real kubectl against live agents on loopback, through
-// the Kubernetes-compatible API every node serves.
 package kubectl_test
 
 // The writes' own harness: the smallest one the write tests need (agents serving HTTPS,

@@ -11,7 +11,7 @@ import (
 	"github.com/podman-swarm/podman-swarm/agent/store"
 )
 
-const webYAML = `apiVersion: apps/v1
+const wWebYAML = `apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: web
@@ -30,7 +30,7 @@ spec:
         - containerPort: 8080
 `
 
-const confYAML = `apiVersion: v1
+const wConfYAML = `apiVersion: v1
 kind: ConfigMap
 metadata:
   name: conf
@@ -39,10 +39,10 @@ data:
   a: "1"
 `
 
-// withoutIdentity is a stored object without what makes each creation of it unique (its
+// wWithoutIdentity is a stored object without what makes each creation of it unique (its
 // uid and creationTimestamp), and, when lastApplied is false, without the configuration
 // its last apply recorded.
-func withoutIdentity(stored map[string]any, lastApplied bool) map[string]any {
+func wWithoutIdentity(stored map[string]any, lastApplied bool) map[string]any {
 	var obj map[string]any
 	b, _ := json.Marshal(stored) // a decoded object always encodes
 	_ = json.Unmarshal(b, &obj)
@@ -60,9 +60,9 @@ func withoutIdentity(stored map[string]any, lastApplied bool) map[string]any {
 	return obj
 }
 
-// swarmApplied applies y through the project's own route, as swarm apply does, and
+// wSwarmApplied applies y through the project's own route, as swarm apply does, and
 // returns the object stored under key; then it deletes it again.
-func swarmApplied(t *testing.T, w *wNode, y, key, deletePath string) map[string]any {
+func wSwarmApplied(t *testing.T, w *wNode, y, key, deletePath string) map[string]any {
 	t.Helper()
 	if code, body := w.do("POST", "/api/v1/manifests", "application/yaml", y); code != 200 {
 		t.Fatalf("swarm apply: HTTP %d %s", code, body)
@@ -78,21 +78,21 @@ func swarmApplied(t *testing.T, w *wNode, y, key, deletePath string) map[string]
 // what swarm apply of the same manifest stores, but for the last-applied configuration,
 // which kubectl writes itself (and compares with at its next apply). kubectl create and
 // apply --server-side store exactly what swarm apply stores, that configuration too.
-func TestKubectlApplyStoresWhatSwarmApplyStores(t *testing.T) {
+func TestWriteApplyStoresWhatSwarmApplyStores(t *testing.T) {
 	w := wStart(t, 1)[0]
 	key := store.ObjectKey(store.PrefixDeployment, "default", "web")
-	want := swarmApplied(t, w, webYAML, key, "/api/v1/manifests/default/web?kind=Deployment")
+	want := wSwarmApplied(t, w, wWebYAML, key, "/api/v1/manifests/default/web?kind=Deployment")
 
-	if out := w.must(webYAML, "apply", "-f", "-"); out != "deployment.apps/web created\n" {
+	if out := w.must(wWebYAML, "apply", "-f", "-"); out != "deployment.apps/web created\n" {
 		t.Errorf("first apply: %q", out)
 	}
-	if out := w.must(webYAML, "apply", "-f", "-"); out != "deployment.apps/web unchanged\n" {
+	if out := w.must(wWebYAML, "apply", "-f", "-"); out != "deployment.apps/web unchanged\n" {
 		t.Errorf("second apply: %q", out)
 	}
-	if got := withoutIdentity(w.stored(key), false); !reflect.DeepEqual(got, withoutIdentity(want, false)) {
+	if got := wWithoutIdentity(w.stored(key), false); !reflect.DeepEqual(got, wWithoutIdentity(want, false)) {
 		t.Errorf("kubectl apply stored\n%v\nswarm apply stored\n%v", got, want)
 	}
-	three := strings.Replace(webYAML, "replicas: 2", "replicas: 3", 1)
+	three := strings.Replace(wWebYAML, "replicas: 2", "replicas: 3", 1)
 	if out := w.must(three, "apply", "-f", "-"); out != "deployment.apps/web configured\n" {
 		t.Errorf("changed apply: %q", out)
 	}
@@ -102,21 +102,21 @@ func TestKubectlApplyStoresWhatSwarmApplyStores(t *testing.T) {
 	w.must("", "delete", "deployment", "web")
 
 	// kubectl create records, as swarm apply does, the configuration it was made with.
-	w.must(webYAML, "create", "-f", "-")
-	if got := withoutIdentity(w.stored(key), true); !reflect.DeepEqual(got, withoutIdentity(want, true)) {
+	w.must(wWebYAML, "create", "-f", "-")
+	if got := wWithoutIdentity(w.stored(key), true); !reflect.DeepEqual(got, wWithoutIdentity(want, true)) {
 		t.Errorf("kubectl create stored\n%v\nswarm apply stored\n%v", got, want)
 	}
 	w.must("", "delete", "deployment", "web")
 
-	if out := w.must(webYAML, "apply", "--server-side", "-f", "-"); out != "deployment.apps/web serverside-applied\n" {
+	if out := w.must(wWebYAML, "apply", "--server-side", "-f", "-"); out != "deployment.apps/web serverside-applied\n" {
 		t.Errorf("server-side apply: %q", out)
 	}
-	if got := withoutIdentity(w.stored(key), true); !reflect.DeepEqual(got, withoutIdentity(want, true)) {
+	if got := wWithoutIdentity(w.stored(key), true); !reflect.DeepEqual(got, wWithoutIdentity(want, true)) {
 		t.Errorf("kubectl apply --server-side stored\n%v\nswarm apply stored\n%v", got, want)
 	}
 	// A second server-side apply without the port drops it, as the three-way merge with
 	// the configuration last applied does.
-	noPort := strings.Replace(webYAML, "        ports:\n        - containerPort: 8080\n", "", 1)
+	noPort := strings.Replace(wWebYAML, "        ports:\n        - containerPort: 8080\n", "", 1)
 	if _, errOut, err := w.kubectl(noPort, "apply", "--server-side", "-f", "-"); err != nil || errOut != "" {
 		t.Fatalf("second server-side apply: %v %s", err, errOut)
 	}
@@ -128,12 +128,12 @@ func TestKubectlApplyStoresWhatSwarmApplyStores(t *testing.T) {
 // kubectl create, replace, patch of each type, label and annotate, each as Kubernetes
 // answers it; a create of a name in use is AlreadyExists, a replace from a stale read is a
 // Conflict.
-func TestKubectlCreateReplacePatch(t *testing.T) {
+func TestWriteCreateReplacePatch(t *testing.T) {
 	w := wStart(t, 1)[0]
-	if out := w.must(confYAML, "create", "-f", "-"); out != "configmap/conf created\n" {
+	if out := w.must(wConfYAML, "create", "-f", "-"); out != "configmap/conf created\n" {
 		t.Errorf("create: %q", out)
 	}
-	if _, errOut, err := w.kubectl(confYAML, "create", "-f", "-"); err == nil || !strings.Contains(errOut, `Error from server (AlreadyExists): error when creating "STDIN": configmaps "conf" already exists`) {
+	if _, errOut, err := w.kubectl(wConfYAML, "create", "-f", "-"); err == nil || !strings.Contains(errOut, `Error from server (AlreadyExists): error when creating "STDIN": configmaps "conf" already exists`) {
 		t.Errorf("create again: %v %s", err, errOut)
 	}
 	// kubectl's typed clients send protobuf.
@@ -191,7 +191,7 @@ func TestKubectlCreateReplacePatch(t *testing.T) {
 		!strings.Contains(errOut, `Error from server (NotFound)`) {
 		t.Errorf("a patch of nothing: %v %s", err, errOut)
 	}
-	invalid := strings.Replace(webYAML, "image: localhost/web:1", "image: ''", 1)
+	invalid := strings.Replace(wWebYAML, "image: localhost/web:1", "image: ''", 1)
 	if _, errOut, err := w.kubectl(invalid, "create", "-f", "-"); err == nil ||
 		!strings.Contains(errOut, `The Deployment "web" is invalid`) || !strings.Contains(errOut, "spec.template.spec.containers[0].image") {
 		t.Errorf("an invalid Deployment: %v %s", err, errOut)
@@ -201,11 +201,11 @@ func TestKubectlCreateReplacePatch(t *testing.T) {
 // kubectl scale, wait, rollout status, restart, pause and resume, set image; rollout undo
 // and history need ReplicaSets, which are not served: they fail with kubectl's message
 // for a resource the server does not have.
-func TestKubectlScaleAndRollout(t *testing.T) {
+func TestWriteScaleAndRollout(t *testing.T) {
 	nodes := wStart(t, 1)
 	w := nodes[0]
 	// Replicas the configuration leaves to the scale.
-	noReplicas := strings.Replace(webYAML, "  replicas: 2\n", "", 1)
+	noReplicas := strings.Replace(wWebYAML, "  replicas: 2\n", "", 1)
 	w.must(noReplicas, "apply", "-f", "-")
 	ready := func(n int) {
 		t.Helper()
@@ -276,9 +276,9 @@ func TestKubectlScaleAndRollout(t *testing.T) {
 // kubectl delete, by name and by label, with the propagation it can have: a Deployment's
 // pods cannot be orphaned, and a foreground delete says it is taken as a background one;
 // a namespace is deleted with what is in it, and kubectl waits until it is gone.
-func TestKubectlDelete(t *testing.T) {
+func TestWriteDelete(t *testing.T) {
 	w := wStart(t, 1)[0]
-	w.must(confYAML, "apply", "-f", "-")
+	w.must(wConfYAML, "apply", "-f", "-")
 	w.must("", "create", "configmap", "other", "--from-literal=k=v")
 	w.must("", "label", "configmap", "other", "app=web")
 	w.must("", "create", "configmap", "keep", "--from-literal=k=v")
@@ -295,7 +295,7 @@ func TestKubectlDelete(t *testing.T) {
 		t.Errorf("delete again: %v %s", err, errOut)
 	}
 
-	w.must(webYAML, "apply", "-f", "-")
+	w.must(wWebYAML, "apply", "-f", "-")
 	if _, errOut, err := w.kubectl("", "delete", "deployment", "web", "--cascade=orphan"); err == nil ||
 		!strings.Contains(errOut, `propagationPolicy: Unsupported value: "Orphan"`) {
 		t.Errorf("orphan: %v %s", err, errOut)
@@ -317,7 +317,7 @@ func TestKubectlDelete(t *testing.T) {
 	}
 
 	w.must("", "create", "namespace", "shop")
-	w.must(confYAML, "apply", "-n", "shop", "-f", "-")
+	w.must(wConfYAML, "apply", "-n", "shop", "-f", "-")
 	if out := w.must("", "delete", "namespace", "shop", "--timeout=30s"); out != "namespace \"shop\" deleted\n" {
 		t.Errorf("delete namespace: %q", out)
 	}
@@ -332,7 +332,7 @@ func TestKubectlDelete(t *testing.T) {
 
 // kubectl cordon, uncordon, label and annotate change what users set on a node; a taint,
 // which nothing stores, is refused.
-func TestKubectlNodeWrites(t *testing.T) {
+func TestWriteNodes(t *testing.T) {
 	w := wStart(t, 1)[0]
 	if out := w.must("", "cordon", "n0"); out != "node/n0 cordoned\n" {
 		t.Errorf("cordon: %q", out)
@@ -363,10 +363,10 @@ func TestKubectlNodeWrites(t *testing.T) {
 }
 
 // A read-only token reads, and is refused every write with 403, as a Status.
-func TestKubectlReadOnlyTokenWrites(t *testing.T) {
+func TestWriteReadOnlyToken(t *testing.T) {
 	w := wStart(t, 1)[0]
-	w.must(confYAML, "apply", "-f", "-")
-	w.must(webYAML, "apply", "-f", "-")
+	w.must(wConfYAML, "apply", "-f", "-")
+	w.must(wWebYAML, "apply", "-f", "-")
 	if out, errOut, err := w.kubectlRO("get", "configmap", "conf", "-o", "name"); err != nil || out != "configmap/conf\n" {
 		t.Fatalf("read-only get: %v %s", err, errOut)
 	}
@@ -374,8 +374,8 @@ func TestKubectlReadOnlyTokenWrites(t *testing.T) {
 		stdin string
 		args  []string
 	}{
-		{strings.Replace(confYAML, `a: "1"`, `a: "2"`, 1), []string{"apply", "-f", "-"}},
-		{strings.Replace(confYAML, "name: conf", "name: new", 1), []string{"create", "-f", "-"}},
+		{strings.Replace(wConfYAML, `a: "1"`, `a: "2"`, 1), []string{"apply", "-f", "-"}},
+		{strings.Replace(wConfYAML, "name: conf", "name: new", 1), []string{"create", "-f", "-"}},
 		{"", []string{"patch", "configmap", "conf", "--type", "merge", "-p", `{"data":{"x":"y"}}`}},
 		{"", []string{"label", "configmap", "conf", "x=y"}},
 		{"", []string{"annotate", "configmap", "conf", "x=y"}},
@@ -423,10 +423,10 @@ func TestKubectlReadOnlyTokenWrites(t *testing.T) {
 // Two nodes: what kubectl writes through one, kubectl reads and changes through the
 // other, whose resourceVersions are its own: a version read from the first is stale
 // there, and one read from the second is not.
-func TestKubectlThroughTwoNodes(t *testing.T) {
+func TestWriteThroughTwoNodes(t *testing.T) {
 	nodes := wStart(t, 2)
 	a, b := nodes[0], nodes[1]
-	a.must(confYAML, "apply", "-f", "-")
+	a.must(wConfYAML, "apply", "-f", "-")
 	wEventually(t, 10*time.Second, "the configmap on the other node", func() bool {
 		_, _, err := b.kubectl("", "get", "configmap", "conf")
 		return err == nil
@@ -451,7 +451,7 @@ func TestKubectlThroughTwoNodes(t *testing.T) {
 }
 
 // The warnings of an apply reach kubectl as Warning headers, which it prints.
-func TestKubectlPrintsWarnings(t *testing.T) {
+func TestWritePrintsWarnings(t *testing.T) {
 	w := wStart(t, 1)[0]
 	ing := `apiVersion: networking.k8s.io/v1
 kind: Ingress
