@@ -13,6 +13,7 @@ func (a *Server) kubeRoutes(e *echo.Echo, core *echo.Group) {
 	apis := e.Group("/apis", a.tokens.Authenticate)
 	a.kubeReadRoutes(e, core, apis)
 	a.kubeWriteRoutes(core, apis)
+	a.kubeOpenAPIRoutes(e)
 	a.kubeStreamRoutes(core)
 }
 

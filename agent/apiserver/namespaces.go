@@ -17,7 +17,6 @@ import (
 
 	"github.com/podman-swarm/podman-swarm/agent/request"
 	"github.com/podman-swarm/podman-swarm/agent/store"
-	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/cluster"
 	"github.com/podman-swarm/podman-swarm/manifest"
 )
@@ -42,7 +41,8 @@ func statusError(err *apierrors.StatusError) error {
 // deleteNamespace starts the deletion of a namespace, as Kubernetes does: the Namespace is
 // marked Terminating here, and the leader deletes what is in it, in order (see
 // agent/schedule), then the Namespace. default cannot be deleted; a namespace being
-// deleted already answers 409, as the API server does.
+// deleted already answers 409, as the API server does. The answer is the API server's
+// too, with the swarm CLI's fields beside (see answerNamespaceDeleting).
 func (a *Server) deleteNamespace(c echo.Context) error {
 	name := c.Param("name")
 	if name == store.DefaultNamespace {
@@ -80,7 +80,7 @@ func (a *Server) deleteNamespace(c echo.Context) error {
 	if err != nil {
 		return request.StoreWriteError(err, "")
 	}
-	return c.JSON(http.StatusOK, api.Applied{Kind: "Namespace", Name: name, Result: "deleted"})
+	return answerNamespaceDeleting(c, name, value)
 }
 
 // markNamespaceDeleting is the stored Namespace name (stored nil: one that holds objects

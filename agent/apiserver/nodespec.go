@@ -42,8 +42,13 @@ func applyNodeSpec(n *corev1.Node, s store.NodeSpec) {
 
 // patchNode changes what users set on a member: cordon, drain, labels, annotations. It is
 // a read-modify-write of the member's one record, as the whitelist is: two changes of the
-// same node at the same moment on two nodes keep the later one.
+// same node at the same moment on two nodes keep the later one. A Kubernetes patch of
+// the Node (kubectl label, annotate, cordon), which has a patch's media type rather than
+// JSON, is the compatible API's (see kubePatchNode).
 func (a *Server) patchNode(c echo.Context) error {
+	if isKubePatch(c) {
+		return kubeAnswers(a.kubePatchNode)(c)
+	}
 	name := c.Param("name")
 	var patch api.NodePatch
 	if err := request.BindJSON(c, &patch); err != nil {
@@ -55,6 +60,14 @@ func (a *Server) patchNode(c echo.Context) error {
 	if err := validateNodePatch(patch); err != nil {
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, fmt.Sprintf("Node %q is invalid: %v", name, err))
 	}
+	if err := a.storeNodePatch(name, patch); err != nil {
+		return err
+	}
+	return a.serveObject(c, view.Nodes, "node")
+}
+
+// storeNodePatch applies a checked patch to the spec of the member name, and stores it.
+func (a *Server) storeNodePatch(name string, patch api.NodePatch) error {
 	spec, err := a.nodeSpec(name)
 	if err != nil {
 		return err
@@ -72,7 +85,7 @@ func (a *Server) patchNode(c echo.Context) error {
 	a.log.Info("node spec changed", "member", name, "unschedulable", spec.Unschedulable, "drain", spec.Drain,
 		"drain_local_data", spec.DrainLocalData,
 		"labels", spec.Labels, "removed_labels", spec.RemovedLabels)
-	return a.serveObject(c, view.Nodes, "node")
+	return nil
 }
 
 // isMember tells whether the membership knows name, in whatever state.

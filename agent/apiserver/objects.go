@@ -46,53 +46,18 @@ func (a *Server) applyManifest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	current := func(key string) ([]byte, bool) {
-		e, ok := a.node.Get(key)
-		if !ok || e.Deleted {
-			return nil, false
-		}
-		return e.Value, true
-	}
 	// The checks judge the objects as they would be stored: merged with the live ones.
-	set, mergeWarnings, err := mergeSet(set, current)
+	set, mergeWarnings, err := a.checkApply(set, mergeSet)
 	if err != nil {
 		return err
-	}
-	if err := quadlet.Check(set, quadlet.Options{}); err != nil {
-		return err
-	}
-	var refused manifest.Errors
-	a.view.Read(func(st *store.State, _ uint64) {
-		refused = append(checkAllocations(st, a.network, set), checkClaims(st, set)...)
-		refused = append(refused, checkImmutable(st, set)...)
-		refused = append(refused, checkNamespaces(st, set, func(key string) bool {
-			e, ok := a.node.Get(key)
-			return ok && !e.Deleted
-		})...)
-		refused = append(refused, checkStatefulSets(st, set)...)
-	})
-	if len(refused) > 0 {
-		return refused
 	}
 	ack, err := request.Ack(c)
 	if err != nil {
 		return err
 	}
-	// Every object must fit in the store before anything is written, in a dry run too.
-	for _, o := range set.Objects {
-		if size := len(encodeObject(o)); size > cluster.MaxValueBytes {
-			m := o.Meta()
-			return echo.NewHTTPError(http.StatusRequestEntityTooLarge, fmt.Sprintf(
-				"%s %s/%s takes %d bytes once stored, more than the %d an object may take; nothing was applied",
-				o.Kind, m.Namespace, m.Name, size, cluster.MaxValueBytes))
-		}
-	}
-	keepClaimDeletion(set, current)
-	keepNamespaceDeletion(set, current)
-	writes, objects := applyChanges(set, current, time.Now(), newUID)
-	changes := make([]cluster.Change, len(writes))
-	for i, w := range writes {
-		changes[i] = cluster.Change{Key: w.key, Value: w.value}
+	changes, objects, err := a.prepareApply(set)
+	if err != nil {
+		return err
 	}
 	if prune != nil {
 		pruned, err := a.pruneChanges(set, *prune, time.Now())
@@ -112,22 +77,99 @@ func (a *Server) applyManifest(c echo.Context) error {
 			results[i].Live, results[i].Merged = o.live, o.merged
 		}
 	}
-	if !dryRun && len(changes) > 0 {
-		// All objects in one atomic write: stored (or pruned) together, or none.
-		_, err := a.node.Write(c.Request().Context(), changes, ack)
-		if err != nil && !errors.Is(err, cluster.ErrNotConfirmed) {
-			return request.StoreWriteError(err, "nothing was applied")
-		}
-		for _, r := range results {
-			if r.Result != "unchanged" {
-				a.log.Info("object "+r.Result, "kind", r.Kind, "object", r.Namespace+"/"+r.Name)
-			}
-		}
-		if err != nil {
-			return request.StoreWriteError(err, "")
+	if !dryRun {
+		if err := a.writeApply(c, changes, results, ack); err != nil {
+			return err
 		}
 	}
-	return c.JSON(http.StatusOK, api.ApplyResult{DryRun: dryRun, Applied: results, Warnings: slices.Concat(mergeWarnings, claimWarnings(set), ingressClassWarnings(set))})
+	return c.JSON(http.StatusOK, api.ApplyResult{DryRun: dryRun, Applied: results, Warnings: applyWarnings(set, mergeWarnings)})
+}
+
+// storedObject reads the object stored under key; false when there is none.
+func (a *Server) storedObject(key string) ([]byte, bool) {
+	e, ok := a.node.Get(key)
+	if !ok || e.Deleted {
+		return nil, false
+	}
+	return e.Value, true
+}
+
+// mergeFunc merges a manifest with the stored objects: mergeSet for an apply, replaceSet
+// for a replace.
+type mergeFunc func(set *manifest.Set, current func(key string) ([]byte, bool)) (*manifest.Set, []string, error)
+
+// checkApply merges set with the stored objects and runs every check an apply runs on
+// the merged objects. It returns them and the merge's warnings.
+func (a *Server) checkApply(set *manifest.Set, merge mergeFunc) (*manifest.Set, []string, error) {
+	set, mergeWarnings, err := merge(set, a.storedObject)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := quadlet.Check(set, quadlet.Options{}); err != nil {
+		return nil, nil, err
+	}
+	var refused manifest.Errors
+	a.view.Read(func(st *store.State, _ uint64) {
+		refused = append(checkAllocations(st, a.network, set), checkClaims(st, set)...)
+		refused = append(refused, checkImmutable(st, set)...)
+		refused = append(refused, checkNamespaces(st, set, func(key string) bool {
+			e, ok := a.node.Get(key)
+			return ok && !e.Deleted
+		})...)
+		refused = append(refused, checkStatefulSets(st, set)...)
+	})
+	if len(refused) > 0 {
+		return nil, nil, refused
+	}
+	return set, mergeWarnings, nil
+}
+
+// prepareApply is the store changes of a checked set and a result line per object. Every
+// object must fit in the store before anything is written, in a dry run too.
+func (a *Server) prepareApply(set *manifest.Set) ([]cluster.Change, []applied, error) {
+	for _, o := range set.Objects {
+		if size := len(encodeObject(o)); size > cluster.MaxValueBytes {
+			m := o.Meta()
+			return nil, nil, echo.NewHTTPError(http.StatusRequestEntityTooLarge, fmt.Sprintf(
+				"%s %s/%s takes %d bytes once stored, more than the %d an object may take; nothing was applied",
+				o.Kind, m.Namespace, m.Name, size, cluster.MaxValueBytes))
+		}
+	}
+	keepClaimDeletion(set, a.storedObject)
+	keepNamespaceDeletion(set, a.storedObject)
+	writes, objects := applyChanges(set, a.storedObject, time.Now(), newUID)
+	changes := make([]cluster.Change, len(writes))
+	for i, w := range writes {
+		changes[i] = cluster.Change{Key: w.key, Value: w.value}
+	}
+	return changes, objects, nil
+}
+
+// applyWarnings are the warnings of an apply of set: the merge's, then those of its claims
+// and Ingresses.
+func applyWarnings(set *manifest.Set, mergeWarnings []string) []string {
+	return slices.Concat(mergeWarnings, claimWarnings(set), ingressClassWarnings(set))
+}
+
+// writeApply stores an apply's changes, all objects in one atomic write: stored (or
+// pruned) together, or none. Nothing is written when nothing changed.
+func (a *Server) writeApply(c echo.Context, changes []cluster.Change, results []api.Applied, ack cluster.Ack) error {
+	if len(changes) == 0 {
+		return nil
+	}
+	_, err := a.node.Write(c.Request().Context(), changes, ack)
+	if err != nil && !errors.Is(err, cluster.ErrNotConfirmed) {
+		return request.StoreWriteError(err, "nothing was applied")
+	}
+	for _, r := range results {
+		if r.Result != "unchanged" {
+			a.log.Info("object "+r.Result, "kind", r.Kind, "object", r.Namespace+"/"+r.Name)
+		}
+	}
+	if err != nil {
+		return request.StoreWriteError(err, "")
+	}
+	return nil
 }
 
 func (a *Server) deleteObject(c echo.Context) error {
@@ -162,23 +204,34 @@ func (a *Server) deleteObject(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	change := cluster.Change{Key: keys[0], Delete: true}
-	if kinds[0] == "PersistentVolumeClaim" {
+	if err := a.deleteStored(c, kinds[0], ns, name, ack); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, api.Applied{Kind: kinds[0], Namespace: ns, Name: name, Result: "deleted"})
+}
+
+// deleteStored deletes the stored object ns/name of kind (any kind but Namespace, which a
+// delete marks Terminating).
+func (a *Server) deleteStored(c echo.Context, kind, ns, name string, ack cluster.Ack) error {
+	key := objectKeyOf(kind, ns, name)
+	change := cluster.Change{Key: key, Delete: true}
+	if kind == "PersistentVolumeClaim" {
 		// As with Kubernetes' pvc-protection: marked, and deleted by the leader once no
 		// pod uses it.
-		if change, err = a.claimDeletion(keys[0]); err != nil {
+		var err error
+		if change, err = a.claimDeletion(key); err != nil {
 			return err
 		}
 	}
-	_, err = a.node.Write(c.Request().Context(), []cluster.Change{change}, ack)
+	_, err := a.node.Write(c.Request().Context(), []cluster.Change{change}, ack)
 	if err != nil && !errors.Is(err, cluster.ErrNotConfirmed) {
 		return request.StoreWriteError(err, "nothing was deleted")
 	}
-	a.log.Info("object deleted", "kind", kinds[0], "object", ns+"/"+name)
+	a.log.Info("object deleted", "kind", kind, "object", ns+"/"+name)
 	if err != nil {
 		return request.StoreWriteError(err, "")
 	}
-	return c.JSON(http.StatusOK, api.Applied{Kind: kinds[0], Namespace: ns, Name: name, Result: "deleted"})
+	return nil
 }
 
 func kindSuffix(kind string) string {

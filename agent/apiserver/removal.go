@@ -20,7 +20,8 @@ const removeTimeout = 30 * time.Second
 
 // removeNode removes a node from the cluster for good: the cluster records the removal and
 // rotates the join token away from it, and the API tokens the node minted for itself are
-// revoked, so that neither its gossip key nor its token admits it anywhere.
+// revoked, so that neither its gossip key nor its token admits it anywhere. The answer is
+// the API server's Status of a deleted Node, with the removal's account beside.
 func (a *Server) removeNode(c echo.Context) error {
 	name := c.Param("name")
 	if name == a.cfg.NodeName {
@@ -52,10 +53,10 @@ func (a *Server) removeNode(c echo.Context) error {
 	}
 	a.log.Info("node removed from the cluster; nodes that were down must be restarted with the new join token",
 		"member", name, "revoked_tokens", len(revoked), "tokens_made_with_them", len(madeWith))
-	return c.JSON(http.StatusOK, api.NodeRemoval{
+	return c.JSON(http.StatusOK, nodeRemovedAnswer(api.NodeRemoval{
 		Name: name, RemovedBy: a.cfg.NodeName, JoinTokenRotated: true,
 		RevokedTokens: nonNil(revoked), TokensMadeWithRevoked: nonNil(madeWith),
-	})
+	}))
 }
 
 // removed tells whether the cluster holds a removal record of name.

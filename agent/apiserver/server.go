@@ -197,6 +197,10 @@ func (a *Server) routes() http.Handler {
 	// nodes and namespaces here, a node and a namespace, are Kubernetes' too: the
 	// compatible API's reads answer them (kube_read.go).
 	get, post, put, del := http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete
+	// The routes Kubernetes has too answer their errors as Statuses (see kubeSharedRouter).
+	shared := func(method, path string, h echo.HandlerFunc) {
+		a.handle(kubeSharedRouter{v1}, "/api/v1", method, path, h)
+	}
 	add(post, "/manifests", a.applyManifest)
 	add(del, "/manifests/:namespace/:name", a.deleteObject)
 	add(get, "/pods/:namespace/:name", a.describePod)
@@ -221,7 +225,7 @@ func (a *Server) routes() http.Handler {
 	add(http.MethodPatch, "/daemonsets/:namespace/:name", a.patchObject("DaemonSet"))
 	add(get, "/deployments/:namespace/:name/revisions", a.listRevisions)
 	add(post, "/deployments/:namespace/:name/rollback", a.rollbackDeployment)
-	add(del, "/namespaces/:name", a.deleteNamespace)
+	shared(del, "/namespaces/:name", a.deleteNamespace)
 	add(get, "/jobs", a.listJobs)
 	add(get, "/jobs/:namespace/:name", a.getJob)
 	add(get, "/jobs/:namespace/:name/pods", a.listJobPods)
@@ -230,8 +234,8 @@ func (a *Server) routes() http.Handler {
 	add(get, "/configmaps/:namespace/:name", a.getConfigMap)
 	add(get, "/secrets/:namespace/:name", a.getSecret)
 	add(get, "/nodes/:name/usage", a.nodeUsage)
-	add(del, "/nodes/:name", a.removeNode)
-	add(http.MethodPatch, "/nodes/:name", a.patchNode)
+	shared(del, "/nodes/:name", a.removeNode)
+	shared(http.MethodPatch, "/nodes/:name", a.patchNode)
 	add(get, "/removals", a.listRemovals)
 	add(del, "/removals/:name", a.forgetRemoval)
 	add(get, "/join-token", a.getJoinToken)

@@ -179,9 +179,18 @@ func (a *Server) deleteStatefulPod(c echo.Context, ns, name, node string) error 
 	if err != nil {
 		return err
 	}
+	if err := a.requestPodDeletion(c, ns, name, node, ack); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, api.Applied{Kind: "Pod", Namespace: ns, Name: name, Result: "deleted"})
+}
+
+// requestPodDeletion writes the request that the leader delete the pod ns/name of a
+// StatefulSet, which runs on node.
+func (a *Server) requestPodDeletion(c echo.Context, ns, name, node string, ack cluster.Ack) error {
 	req := store.PodDeletion{Node: node, Requested: time.Now().UTC()}
 	change := cluster.Change{Key: store.PodDeletionKey(ns + "/" + name), Value: store.MustJSON(req)}
-	_, err = a.node.Write(c.Request().Context(), []cluster.Change{change}, ack)
+	_, err := a.node.Write(c.Request().Context(), []cluster.Change{change}, ack)
 	if err != nil && !errors.Is(err, cluster.ErrNotConfirmed) {
 		return request.StoreWriteError(err, "nothing was deleted")
 	}
@@ -189,5 +198,5 @@ func (a *Server) deleteStatefulPod(c echo.Context, ns, name, node string) error 
 	if err != nil {
 		return request.StoreWriteError(err, "")
 	}
-	return c.JSON(http.StatusOK, api.Applied{Kind: "Pod", Namespace: ns, Name: name, Result: "deleted"})
+	return nil
 }

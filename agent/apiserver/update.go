@@ -33,30 +33,58 @@ const (
 // patches do.
 func (a *Server) updateObject(c echo.Context, kind, ns, name string, change func(stored []byte) ([]byte, error)) (api.Applied, error) {
 	res := api.Applied{Kind: kind, Namespace: ns, Name: name}
-	key := objectKeyOf(kind, ns, name)
-	e, ok := a.node.Get(key)
+	u, err := a.planUpdate(kind, ns, name, change)
+	if err != nil {
+		return res, err
+	}
+	if u.unchanged {
+		res.Result = resultUnchanged
+		return res, nil
+	}
+	if err := a.writeUpdate(c, u); err != nil {
+		return res, err
+	}
+	res.Result = resultPatched
+	return res, nil
+}
+
+// update is one object's change, checked and ready to store.
+type update struct {
+	kind, ns, name string
+	key            string
+	// set holds the changed object, as parsed and checked.
+	set   *manifest.Set
+	value []byte
+	// unchanged is set when value is what is stored already: nothing is to be written.
+	unchanged bool
+}
+
+// planUpdate makes and checks the change of updateObject without writing it.
+func (a *Server) planUpdate(kind, ns, name string, change func(stored []byte) ([]byte, error)) (update, error) {
+	u := update{kind: kind, ns: ns, name: name, key: objectKeyOf(kind, ns, name)}
+	e, ok := a.node.Get(u.key)
 	if !ok || e.Deleted {
-		return res, echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("%s %q not found in namespace %s", apiResource(kind), name, ns))
+		return u, echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("%s %q not found in namespace %s", apiResource(kind), name, ns))
 	}
 	changed, err := change(e.Value)
 	if err != nil {
-		return res, err
+		return u, err
 	}
 	set, err := manifest.Parse(manifest.Input{Name: apiResource(kind) + "/" + name, Data: changed})
 	if err != nil {
-		return res, err
+		return u, err
 	}
 	if len(set.Objects) != 1 {
-		return res, echo.NewHTTPError(http.StatusUnprocessableEntity, "the change must leave exactly one object")
+		return u, echo.NewHTTPError(http.StatusUnprocessableEntity, "the change must leave exactly one object")
 	}
 	o := set.Objects[0]
 	m := o.Meta()
 	if o.Kind != kind || m.Namespace != ns || m.Name != name {
-		return res, echo.NewHTTPError(http.StatusUnprocessableEntity, fmt.Sprintf(
+		return u, echo.NewHTTPError(http.StatusUnprocessableEntity, fmt.Sprintf(
 			"the change turns %s %s/%s into %s %s/%s: kind, namespace and name cannot change", kind, ns, name, o.Kind, m.Namespace, m.Name))
 	}
 	if err := quadlet.Check(set, quadlet.Options{}); err != nil {
-		return res, err
+		return u, err
 	}
 	var refused manifest.Errors
 	a.view.Read(func(st *store.State, _ uint64) {
@@ -65,33 +93,34 @@ func (a *Server) updateObject(c echo.Context, kind, ns, name string, change func
 		refused = append(refused, checkStatefulSets(st, set)...)
 	})
 	if len(refused) > 0 {
-		return res, refused
+		return u, refused
 	}
 	m.CreationTimestamp, m.UID = createdAt(e.Value)
-	value := encodeObject(o)
-	if len(value) > cluster.MaxValueBytes {
-		return res, echo.NewHTTPError(http.StatusRequestEntityTooLarge, fmt.Sprintf(
+	u.set, u.value = set, encodeObject(o)
+	if len(u.value) > cluster.MaxValueBytes {
+		return u, echo.NewHTTPError(http.StatusRequestEntityTooLarge, fmt.Sprintf(
 			"%s %s/%s would take %d bytes once stored, more than the %d an object may take; nothing was changed",
-			kind, ns, name, len(value), cluster.MaxValueBytes))
+			kind, ns, name, len(u.value), cluster.MaxValueBytes))
 	}
-	if bytes.Equal(value, e.Value) {
-		res.Result = resultUnchanged
-		return res, nil
-	}
+	u.unchanged = bytes.Equal(u.value, e.Value)
+	return u, nil
+}
+
+// writeUpdate stores a planned change, alone.
+func (a *Server) writeUpdate(c echo.Context, u update) error {
 	ack, err := request.Ack(c)
 	if err != nil {
-		return res, err
+		return err
 	}
-	_, err = a.node.Write(c.Request().Context(), []cluster.Change{{Key: key, Value: value}}, ack)
+	_, err = a.node.Write(c.Request().Context(), []cluster.Change{{Key: u.key, Value: u.value}}, ack)
 	if err != nil && !errors.Is(err, cluster.ErrNotConfirmed) {
-		return res, request.StoreWriteError(err, "nothing was changed")
+		return request.StoreWriteError(err, "nothing was changed")
 	}
-	a.log.Info("object patched", "kind", kind, "object", ns+"/"+name)
+	a.log.Info("object patched", "kind", u.kind, "object", u.ns+"/"+u.name)
 	if err != nil {
-		return res, request.StoreWriteError(err, "")
+		return request.StoreWriteError(err, "")
 	}
-	res.Result = resultPatched
-	return res, nil
+	return nil
 }
 
 // apiResource is the API's name of a kind's objects, as Kubernetes' messages name them.
