@@ -21,7 +21,8 @@ type kubeStreamRoute struct {
 
 // kubeStreamRouteTable lists the pods' streams as Kubernetes serves them. exec, attach and
 // portforward take GET as well as POST: a websocket client can only open its connection
-// with a GET, as kubectl does, where the older SPDY clients POST.
+// with a GET, as kubectl does, where the older SPDY clients POST (and are told that SPDY is
+// not served).
 func kubeStreamRouteTable() []kubeStreamRoute {
 	const pod = "/namespaces/:namespace/pods/:name"
 	// A command run in a pod is root in it, and a forwarded port reaches what the pod keeps

@@ -192,8 +192,8 @@ func TestExecEndsWhenTheClientGoesAway(t *testing.T) {
 	})
 }
 
-// An exec that cannot run answers a Status with Kubernetes' code, reason and words before
-// any upgrade; so do attach and port-forward, which are not served.
+// An exec or a port-forward that cannot run answers a Status with Kubernetes' code, reason
+// and words before any upgrade; so does attach, which is not served.
 func TestExecErrorsAreStatuses(t *testing.T) {
 	sc := startStreamCluster(t)
 	podPath := "/api/v1/namespaces/default/pods/" + sc.pod
@@ -217,6 +217,12 @@ func TestExecErrorsAreStatuses(t *testing.T) {
 		{sc.readOnly, "GET", podPath + "/exec?command=true&stdout=true&container=main", ws, 403, metav1.StatusReasonForbidden, "the API token"},
 		{"", "GET", podPath + "/exec?command=true&stdout=true&container=main", ws, 401, metav1.StatusReasonUnauthorized, "this API needs a token"},
 		{sc.token, "GET", podPath + "/attach?stdout=true&container=main", ws, 405, metav1.StatusReasonMethodNotAllowed, "attach is not supported"},
+		{sc.token, "GET", podPath + "/portforward", nil, 400, metav1.StatusReasonBadRequest, "Upgrade request required"},
+		{sc.token, "POST", podPath + "/portforward", map[string]string{"Connection": "Upgrade", "Upgrade": "SPDY/3.1"},
+			400, metav1.StatusReasonBadRequest, "the upgrade to SPDY/3.1 is not supported: this server forwards ports over websockets only"},
+		{sc.token, "GET", podPath + "/portforward", ws, 400, metav1.StatusReasonBadRequest, "none of the websocket subprotocols asked for (v5.channel.k8s.io) is supported"},
+		{sc.readOnly, "GET", "/api/v1/namespaces/default/pods/nope/portforward", ws, 403, metav1.StatusReasonForbidden, "the API token"},
+		{sc.token, "GET", "/api/v1/namespaces/default/pods/nope/portforward", ws, 404, metav1.StatusReasonNotFound, `pods "nope" not found`},
 	} {
 		req, err := http.NewRequest(c.method, "https://"+sc.other.APIAddr()+c.path, nil)
 		if err != nil {

@@ -128,11 +128,19 @@ func (r *streamRuntime) PortForward(ctx context.Context, podKey string, port int
 		return err
 	}
 	defer c.Close()
-	done := make(chan struct{}, 2)
-	go func() { _, _ = io.Copy(c, conn); done <- struct{}{} }()
-	go func() { _, _ = io.Copy(conn, c); done <- struct{}{} }()
+	// The client's end of input is passed on, and the port's answer still comes back, as
+	// the agent's port pipe does.
+	go func() {
+		_, _ = io.Copy(c, conn)
+		_ = c.(*net.TCPConn).CloseWrite()
+	}()
+	back := make(chan struct{})
+	go func() {
+		defer close(back)
+		_, _ = io.Copy(conn, c)
+	}()
 	select {
-	case <-done:
+	case <-back:
 	case <-ctx.Done():
 	}
 	return nil
