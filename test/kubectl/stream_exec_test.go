@@ -240,7 +240,7 @@ func TestExecErrorsAreStatuses(t *testing.T) {
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		st := status(t, string(body))
+		st := streamStatus(t, string(body))
 		if resp.StatusCode != int(c.code) || st.Code != c.code || st.Reason != c.reason || !strings.HasPrefix(st.Message, c.msg) {
 			t.Errorf("%s %s: %d %+v, want %d %s %q", c.method, c.path, resp.StatusCode, st, c.code, c.reason, c.msg)
 		}

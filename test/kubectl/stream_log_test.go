@@ -19,8 +19,8 @@ func (sc *streamCluster) get(t *testing.T, token, path string) (int, string) {
 	return streamCall(t, sc.client, "https://"+sc.other.APIAddr(), token, http.MethodGet, path, "", "")
 }
 
-// status decodes a Status answer; it fails the test when the answer is none.
-func status(t *testing.T, body string) metav1.Status {
+// streamStatus decodes a Status answer; it fails the test when the answer is none.
+func streamStatus(t *testing.T, body string) metav1.Status {
 	t.Helper()
 	var st metav1.Status
 	if err := json.Unmarshal([]byte(body), &st); err != nil || st.Kind != "Status" || st.APIVersion != "v1" {
@@ -88,7 +88,7 @@ func TestPodLogErrorsAreStatuses(t *testing.T) {
 		{"not-a-token", logPath + "?container=main", 401, metav1.StatusReasonUnauthorized, ""},
 	} {
 		code, body := sc.get(t, c.token, c.path)
-		st := status(t, body)
+		st := streamStatus(t, body)
 		if code != int(c.code) || st.Code != c.code || st.Reason != c.reason || st.Status != metav1.StatusFailure || !strings.HasPrefix(st.Message, c.msg) {
 			t.Errorf("%s: %d %+v, want %d %s %q", c.path, code, st, c.code, c.reason, c.msg)
 		}
