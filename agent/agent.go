@@ -163,8 +163,8 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		parts.Add("fence", fence)
 	}
 	views := view.New(view.Config{Source: node, Shapes: apiserver.Shapes(), Logger: logger})
-	var runtime apiserver.PodRuntime // nil with RuntimeNone
-	var pods *podGate                // nil with RuntimeNone
+	runtime := cfg.PodRuntime // nil with RuntimeNone, unless a test sets it
+	var pods *podGate         // nil with RuntimeNone
 	attach, usage := cfg.PodAttach, cfg.PodUsage
 	if cfg.Runtime == RuntimeSystemd {
 		if err := noderuntime.ForgetEarlierBoot(ctx, node, cfg.NodeName, cfg.StateDir, logger); err != nil {
@@ -193,7 +193,9 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		keeper := newNetKeeper(cfg, views, node, ports, r, logger)
 		parts.Add("pod-rules", keeper)
 		parts.Add("pod-rules-poke", pokeOnChange{views: views, keeper: keeper})
-		runtime = r
+		if runtime == nil {
+			runtime = r
+		}
 		if attach == nil {
 			attach = r
 		}

@@ -69,6 +69,14 @@ var adminRoutes = map[string]bool{
 	"PATCH /api/v1/statefulsets/:namespace/:name":        true,
 	"PATCH /api/v1/daemonsets/:namespace/:name":          true,
 	"POST /api/v1/deployments/:namespace/:name/rollback": true,
+
+	// The same on the Kubernetes-compatible API; attach, not served, takes the same right.
+	"GET /api/v1/namespaces/:namespace/pods/:name/exec":         true,
+	"POST /api/v1/namespaces/:namespace/pods/:name/exec":        true,
+	"GET /api/v1/namespaces/:namespace/pods/:name/portforward":  true,
+	"POST /api/v1/namespaces/:namespace/pods/:name/portforward": true,
+	"GET /api/v1/namespaces/:namespace/pods/:name/attach":       true,
+	"POST /api/v1/namespaces/:namespace/pods/:name/attach":      true,
 }
 
 // kubeAdminRoute tells a route of the Kubernetes-compatible API that a read-only token

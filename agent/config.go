@@ -98,6 +98,10 @@ type Config struct {
 	// `swarm port-forward`; nil takes the systemd runtime's (podman exec), and with
 	// RuntimeNone refuses both. Tests that run no runtime set it.
 	PodAttach apiserver.PodAttacher
+	// PodRuntime answers the logs and the descriptions of this node's pods; nil takes the
+	// systemd runtime's, and with RuntimeNone there are none. Tests that run no runtime set
+	// it.
+	PodRuntime apiserver.PodRuntime
 	// PodUsage finds the cgroups of this node's containers for `swarm top pods`; nil takes
 	// the systemd runtime's, and with RuntimeNone there are none. Tests set it.
 	PodUsage apiserver.PodUsageSource

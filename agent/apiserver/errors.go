@@ -16,6 +16,11 @@ func jsonErrorHandler(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
+	if isKubeStreamPath(c.Path()) {
+		// Kubernetes' paths answer as its API server does, a missing or refused token too.
+		_ = kubeStatus(c, streamStatusError(err))
+		return
+	}
 	code, body := http.StatusInternalServerError, api.APIError{Message: err.Error()}
 	var he *echo.HTTPError
 	var me manifest.Errors

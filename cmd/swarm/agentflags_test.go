@@ -69,7 +69,7 @@ func TestAgentNamesTheBadFlag(t *testing.T) {
 // unexported fields are the agent's own tests' and no command can set them.
 func TestAgentFlagsNameEveryField(t *testing.T) {
 	flags := newAgentCommand().Flags()
-	noFlag := map[string]bool{"Logger": true, "PushPullInterval": true, "Clock": true, "WrapTransport": true, "PodAttach": true, "PodUsage": true}
+	noFlag := map[string]bool{"Logger": true, "PushPullInterval": true, "Clock": true, "WrapTransport": true, "PodAttach": true, "PodRuntime": true, "PodUsage": true}
 	exported := 0
 	for f := range reflect.TypeFor[agent.Config]().Fields() {
 		if !f.IsExported() {
