@@ -38,7 +38,8 @@ func TestKubectlOnTheRig(t *testing.T) {
 		t.Errorf("kubectl apply again: %v\n%s", err, out)
 	}
 	if out, err := k("rollout", "status", "deployment/web", "--timeout", "100s"); err != nil || !strings.Contains(out, "successfully rolled out") {
-		t.Fatalf("kubectl rollout status: %v\n%s", err, out)
+		pods, _ := k("describe", "pods", "-l", "app=web")
+		t.Fatalf("kubectl rollout status: %v\n%s\nkubectl describe pods -l app=web:\n%s", err, out, pods)
 	}
 	if out, err := k("wait", "--for=condition=Available", "deployment/web", "--timeout", "30s"); err != nil || !strings.Contains(out, "condition met") {
 		t.Errorf("kubectl wait: %v\n%s", err, out)
