@@ -28,13 +28,14 @@ func TestKubectlOnTheRig(t *testing.T) {
 	k := func(args ...string) (string, error) {
 		return fromNode(2, append([]string{"timeout", "120", kubectl, "--kubeconfig", kubeconfig}, args...)...)
 	}
-	t.Cleanup(func() { _, _ = k("delete", "-f", examplePath("web.yaml"), "--ignore-not-found") })
+	web := rigExample(t, "web.yaml")
+	t.Cleanup(func() { _, _ = k("delete", "-f", web, "--ignore-not-found") })
 
-	out, err := k("apply", "-f", examplePath("web.yaml"))
+	out, err := k("apply", "-f", web)
 	if err != nil || !strings.Contains(out, "deployment.apps/web created") || !strings.Contains(out, "service/web created") {
 		t.Fatalf("kubectl apply -f web.yaml: %v\n%s", err, out)
 	}
-	if out, err := k("apply", "-f", examplePath("web.yaml")); err != nil || !strings.Contains(out, "deployment.apps/web unchanged") {
+	if out, err := k("apply", "-f", web); err != nil || !strings.Contains(out, "deployment.apps/web unchanged") {
 		t.Errorf("kubectl apply again: %v\n%s", err, out)
 	}
 	if out, err := k("rollout", "status", "deployment/web", "--timeout", "100s"); err != nil || !strings.Contains(out, "successfully rolled out") {
@@ -81,7 +82,7 @@ func TestKubectlOnTheRig(t *testing.T) {
 		out, _ := k("get", "deployment", "web", "-o", "jsonpath={.status.readyReplicas}")
 		return strings.TrimSpace(out) == "3", out
 	})
-	if out, err := k("delete", "-f", examplePath("web.yaml")); err != nil || !strings.Contains(out, `deployment.apps "web" deleted`) {
+	if out, err := k("delete", "-f", web); err != nil || !strings.Contains(out, `deployment.apps "web" deleted`) {
 		t.Errorf("kubectl delete -f: %v\n%s", err, out)
 	}
 	eventually(t, time.Minute, "the web pods gone", func() (bool, string) {
@@ -90,9 +91,41 @@ func TestKubectlOnTheRig(t *testing.T) {
 	})
 }
 
-// examplePath is a manifest of contrib/examples, which kubectl, run on the host, reads.
-func examplePath(name string) string {
-	return filepath.Join(env.dir, "..", "..", "contrib", "examples", name)
+// rigExample is a manifest of contrib/examples as the rig can run it, written where kubectl,
+// run on the host, reads it: without its containers' resources, since the rig's host keeps
+// the memory controller on a cgroup v1 hierarchy and no container there can have a memory
+// limit (crun: "opening file memory.max").
+func rigExample(t *testing.T, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(env.dir, "..", "..", "contrib", "examples", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A "resources:" line goes with the lines indented deeper under it.
+	var kept []string
+	cut, dropped := -1, 0
+	for _, line := range strings.Split(string(data), "\n") {
+		indent := len(line) - len(strings.TrimLeft(line, " "))
+		switch {
+		case cut >= 0 && indent > cut:
+			dropped++
+			continue
+		case strings.TrimSpace(line) == "resources:":
+			cut = indent
+			dropped++
+			continue
+		}
+		cut = -1
+		kept = append(kept, line)
+	}
+	if dropped == 0 {
+		t.Fatalf("%s sets no resources any more: apply it as it is", name)
+	}
+	f := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(f, []byte(strings.Join(kept, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
 
 // withHTTPS gives every agent one certificate for the nodes' addresses, restarts the agents
