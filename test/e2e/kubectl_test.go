@@ -86,8 +86,8 @@ func TestKubectlOnTheRig(t *testing.T) {
 		t.Errorf("kubectl delete -f: %v\n%s", err, out)
 	}
 	eventually(t, time.Minute, "the web pods gone", func() (bool, string) {
-		out, _ := swarmCLI(1, "get", "pods", "-l", "app=web", "-o", "name")
-		return strings.TrimSpace(out) == "" || strings.Contains(out, "No resources found"), out
+		out, err := k("get", "pods", "-l", "app=web", "-o", "name")
+		return err == nil && strings.TrimSpace(out) == "" || strings.Contains(out, "No resources found"), out
 	})
 }
 
