@@ -44,14 +44,12 @@ func kubeStreamRouteTable() []kubeStreamRoute {
 }
 
 // kubeStreamRoutes adds the pods' log, exec, attach and port-forward of the compatible API.
-// Every error they answer is a metav1.Status, but for a pod's node that cannot be reached
-// once the request is on its way there, which the forwarding answers (502) in the project's
-// own shape.
+// Every error they answer is a metav1.Status (see errorHandler), but for a pod's node that
+// cannot be reached once the request is on its way there, which the forwarding answers
+// (502) in the project's own shape.
 func (a *Server) kubeStreamRoutes(core *echo.Group) {
 	for _, r := range kubeStreamRouteTable() {
 		h := r.handler
-		a.handle(core, kubeStreamPrefix, r.method, r.path, func(c echo.Context) error {
-			return kubeAnswer(c, a.log, h(a, c))
-		})
+		a.handle(core, kubeStreamPrefix, r.method, r.path, func(c echo.Context) error { return h(a, c) })
 	}
 }

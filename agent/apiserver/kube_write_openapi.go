@@ -66,12 +66,11 @@ func (a *Server) kubeOpenAPIRoutes(e *echo.Echo) {
 		}
 	}
 	rootDoc, _ := json.Marshal(root) // maps of strings always encode
-	r := kubeRouter{e}
-	a.handle(r, "", http.MethodGet, openAPIPrefix, func(c echo.Context) error {
+	a.handle(e, "", http.MethodGet, openAPIPrefix, func(c echo.Context) error {
 		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, rootDoc)
 	})
 	for gv, doc := range docs {
-		a.handle(r, "", http.MethodGet, openAPIPrefix+"/"+openAPIPath(gv), func(c echo.Context) error {
+		a.handle(e, "", http.MethodGet, openAPIPrefix+"/"+openAPIPath(gv), func(c echo.Context) error {
 			return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, doc)
 		})
 	}

@@ -2,12 +2,10 @@ package apiserver
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strings"
 	"testing"
 
-	"github.com/labstack/echo/v4"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -220,52 +218,16 @@ func TestProtobufBody(t *testing.T) {
 	}
 }
 
-// The compatible API's routes answer every error as a Status, a refusal of rights
-// included; warnings go out as Warning headers; the project's shared routes answer
-// Statuses without details, which the swarm CLI reads.
-func TestKubeAnswers(t *testing.T) {
-	c, rec := testContext(http.MethodPost, "/", "", "")
-	h := kubeAnswers(func(echo.Context) error {
-		return echo.NewHTTPError(http.StatusForbidden, "the API token t is read-only")
-	})
-	if err := h(c); err != nil {
-		t.Fatal(err)
-	}
-	var st metav1.Status
-	if err := json.Unmarshal(rec.Body.Bytes(), &st); err != nil || rec.Code != 403 || st.Kind != "Status" || st.APIVersion != "v1" ||
-		st.Reason != metav1.StatusReasonForbidden || st.Message != "the API token t is read-only" {
-		t.Errorf("403: %d %s", rec.Code, rec.Body)
-	}
-
-	c, rec = testContext(http.MethodDelete, "/", "", "")
-	h = kubeShared(func(echo.Context) error {
-		return apierrors.NewNotFound(namespacesResource, "nope")
-	})
-	if err := h(c); err != nil {
-		t.Fatal(err)
-	}
-	var e struct {
-		Message string   `json:"message"`
-		Details []string `json:"details"`
-		Reason  string   `json:"reason"`
-	}
-	if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || rec.Code != 404 || e.Message != `namespaces "nope" not found` || e.Reason != "NotFound" {
-		t.Errorf("shared 404: %d %s %v", rec.Code, rec.Body, err)
-	}
-
+// A write's warnings about its one object name it as the request does, and go out as
+// Warning headers, which kubectl prints.
+func TestWriteWarnings(t *testing.T) {
 	set := &manifest.Set{Objects: []manifest.Object{{Source: manifest.Source{File: "ingresses.networking.k8s.io/web", Index: 1, Kind: "Ingress", Name: "web"}}}}
 	if got := objectWarnings(set, []string{"ingresses.networking.k8s.io/web: document 1 (Ingress web): spec.x: odd", "other"}); got[0] != "spec.x: odd" || got[1] != "other" {
 		t.Errorf("an object's warnings: %q", got)
 	}
-	c, rec = testContext(http.MethodPost, "/", "", "")
+	c, rec := testContext(http.MethodPost, "/", "", "")
 	addWarnings(c, []string{`a "quoted" warning`, "another"})
 	if got := rec.Header().Values("Warning"); len(got) != 2 || got[0] != `299 - "a \"quoted\" warning"` || got[1] != `299 - "another"` {
 		t.Errorf("warnings: %q", got)
-	}
-	if err := kubeAnswers(func(echo.Context) error { return errors.New("boom") })(c); err != nil {
-		t.Fatal(err)
-	}
-	if rec.Code != 500 {
-		t.Errorf("an unknown error: %d", rec.Code)
 	}
 }
