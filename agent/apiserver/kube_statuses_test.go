@@ -17,11 +17,12 @@ func TestKubeErrors(t *testing.T) {
 	k.wantStatus(http.MethodGet, "/api/v1/namespaces/default/pods", "", http.StatusUnauthorized, "Unauthorized", "needs a token")
 	k.wantStatus(http.MethodGet, "/apis/apps/v1/deployments", "swarmapi-0000000000000000.nope", http.StatusUnauthorized, "Unauthorized", "")
 	k.wantStatus(http.MethodGet, "/api", "", http.StatusUnauthorized, "Unauthorized", "")
+	k.wantStatus(http.MethodGet, "/openapi/v3", "", http.StatusUnauthorized, "Unauthorized", "")
 	k.wantStatus(http.MethodGet, "/api/v1/namespaces/default/secrets", ro, http.StatusForbidden, "Forbidden", "is read-only: listing secrets needs a token with full rights")
 	k.wantStatus(http.MethodGet, "/api/v1/namespaces/default/secrets/x", ro, http.StatusForbidden, "Forbidden", "is read-only: reading a secret")
 	k.wantStatus(http.MethodGet, "/api/v1/secrets", ro, http.StatusForbidden, "Forbidden", "is read-only")
 	for _, path := range []string{"/api/v1/namespaces/default/replicasets", "/apis/apps/v1/namespaces/default/replicasets",
-		"/apis/extensions/v1beta1/ingresses", "/apis/nope", "/openapi/v3", "/openapi/v2"} {
+		"/apis/extensions/v1beta1/ingresses", "/apis/nope", "/openapi/v2", "/openapi/v3/apis/extensions/v1beta1"} {
 		k.wantStatus(http.MethodGet, path, k.admin, http.StatusNotFound, "NotFound", "the server could not find the requested resource")
 	}
 	// A method no route takes at a path of a resource: the verb is not served.
@@ -60,7 +61,8 @@ func TestKubeErrors(t *testing.T) {
 	}
 
 	// A read-only token reads the rest.
-	for _, path := range []string{"/api/v1/namespaces/default/pods", "/apis/apps/v1/deployments", "/api/v1/nodes", "/api/v1/namespaces/default/events", "/apis"} {
+	for _, path := range []string{"/api/v1/namespaces/default/pods", "/apis/apps/v1/deployments", "/api/v1/nodes", "/api/v1/namespaces/default/events", "/apis",
+		"/openapi/v3", "/openapi/v3/apis/apps/v1"} {
 		if code, body := k.request(http.MethodGet, path, ro, "", nil); code != http.StatusOK {
 			t.Errorf("GET %s with a read-only token: %d %s", path, code, body)
 		}

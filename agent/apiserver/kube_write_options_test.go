@@ -146,7 +146,7 @@ func TestScaleOf(t *testing.T) {
 
 // Each group-version's OpenAPI document has the PATCH of each kind that patches change,
 // marked with its group, version and kind, taking fieldValidation: what kubectl looks
-// for before it leaves validation to the server.
+// for before it leaves validation to the server; and no schema.
 func TestOpenAPIDocument(t *testing.T) {
 	var doc struct {
 		OpenAPI string `json:"openapi"`
@@ -156,9 +156,16 @@ func TestOpenAPIDocument(t *testing.T) {
 				GVK        map[string]string `json:"x-kubernetes-group-version-kind"`
 			} `json:"patch"`
 		} `json:"paths"`
+		Components struct {
+			Schemas *map[string]any `json:"schemas"`
+		} `json:"components"`
 	}
 	if err := json.Unmarshal(openAPIDocument("apps/v1"), &doc); err != nil {
 		t.Fatal(err)
+	}
+	// No schema, in the form kubectl explain reads as such.
+	if doc.Components.Schemas == nil || len(*doc.Components.Schemas) != 0 {
+		t.Errorf("the schemas: %v", doc.Components.Schemas)
 	}
 	p, ok := doc.Paths["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"]
 	if !ok || doc.OpenAPI != "3.0.0" {
