@@ -28,7 +28,7 @@ func (a *Server) kubeReadRoutes(e *echo.Echo, core, apis *echo.Group) {
 	k := &kubeReader{a: a, e: e, pages: newPageStore(), events: newEventLists()}
 	groups := map[string]router{"": e, "/api/v1": core, "/apis": apis}
 	for _, rt := range kubeReadRouteTable() {
-		a.handle(groups[rt.prefix], rt.prefix, http.MethodGet, rt.path, k.handler(rt))
+		a.handle(groups[rt.prefix], rt.prefix, http.MethodGet, rt.path, kubeRouted(k.handler(rt)))
 	}
 }
 

@@ -1,6 +1,8 @@
 package apiserver
 
 import (
+	"strings"
+
 	"github.com/labstack/echo/v4"
 )
 
@@ -14,4 +16,19 @@ func (a *Server) kubeRoutes(e *echo.Echo, core *echo.Group) {
 	a.kubeWriteRoutes(core, apis)
 	a.kubeOpenAPIRoutes(e)
 	a.kubeStreamRoutes(core)
+}
+
+// kubeRouted is h behind the check that its route's parameters name one path segment
+// each: echo gives a route's last parameter the rest of a longer path that no route takes
+// (.../configmaps/x/status, where ConfigMaps have no status), which names nothing here,
+// as in Kubernetes.
+func kubeRouted(h echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		for _, v := range c.ParamValues() {
+			if strings.Contains(v, "/") {
+				return errNoSuchPath
+			}
+		}
+		return h(c)
+	}
 }

@@ -56,6 +56,12 @@ func TestKubeErrors(t *testing.T) {
 		{http.MethodPatch, "/api/v1/nodes/n1", ro, 403, "Forbidden", "is read-only"},
 		{http.MethodDelete, "/api/v1/namespaces/nope", k.admin, 404, "NotFound", `namespaces "nope" not found`},
 		{http.MethodPost, "/api/v1/nodes/n1", k.admin, 405, "MethodNotAllowed", `is not supported on resources of kind "nodes"`},
+
+		// Paths under an object that no route takes.
+		{http.MethodPut, "/api/v1/namespaces/shop/configmaps/settings/status", k.admin, 404, "NotFound", "the server could not find the requested resource"},
+		{http.MethodGet, "/api/v1/namespaces/shop/configmaps/settings/nope", k.admin, 404, "NotFound", "the server could not find the requested resource"},
+		{http.MethodGet, "/api/v1/nodes/n1/nope", k.admin, 404, "NotFound", "the server could not find the requested resource"},
+		{http.MethodGet, "/api/v1/nodes/nope/usage", k.admin, 404, "NotFound", `node "nope" not found`},
 	} {
 		k.wantStatus(c.method, c.path, c.token, c.code, c.reason, c.msg)
 	}

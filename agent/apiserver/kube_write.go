@@ -18,7 +18,7 @@ func (a *Server) kubeWriteRoutes(core, apis *echo.Group) {
 		if rt.prefix == coreAPIPrefix {
 			r = core
 		}
-		a.handle(r, rt.prefix, rt.method, rt.path, a.kubeWriteHandler(rt))
+		a.handle(r, rt.prefix, rt.method, rt.path, kubeRouted(a.kubeWriteHandler(rt)))
 	}
 }
 
