@@ -7,20 +7,31 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/podman-swarm/podman-swarm/agent/kubeapi"
 	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/manifest"
 )
 
-// jsonErrorHandler answers every error, including echo's own (404, 405), as JSON.
-func jsonErrorHandler(err error, c echo.Context) {
-	if c.Response().Committed {
-		return
+// errorHandler answers every error, echo's own (404, 405) and the checks of tokens and
+// rights included: on a path of the compatible API (kubeapi.IsPath) as a metav1.Status
+// (see kubeRequestError), on the project's own paths as JSON (see jsonError). An answer
+// that broke off once it began can only end: a compatible API's error is logged then.
+func (a *Server) errorHandler(err error, c echo.Context) {
+	kube := kubeapi.IsPath(c.Request().URL.Path)
+	switch {
+	case c.Response().Committed:
+		if kube {
+			a.log.Warn("an answer of the compatible API ended with an error", "path", c.Request().URL.Path, "err", err)
+		}
+	case kube:
+		_ = kubeStatus(c, kubeRequestError(err, c.Request()))
+	default:
+		jsonError(err, c)
 	}
-	if isKubeStreamPath(c.Path()) {
-		// Kubernetes' paths answer as its API server does, a missing or refused token too.
-		_ = kubeStatus(c, streamStatusError(err))
-		return
-	}
+}
+
+// jsonError answers err as the project's own paths do: an api.APIError with its code.
+func jsonError(err error, c echo.Context) {
 	code, body := http.StatusInternalServerError, api.APIError{Message: err.Error()}
 	var he *echo.HTTPError
 	var me manifest.Errors

@@ -23,14 +23,12 @@ type kubeReader struct {
 	servedVerbs kubeapi.Served
 }
 
-// kubeReadRoutes adds discovery and the reads (get, list, watch) of the compatible API,
-// and makes every error on its paths a Status (see kubeErrors).
+// kubeReadRoutes adds discovery and the reads (get, list, watch) of the compatible API.
 func (a *Server) kubeReadRoutes(e *echo.Echo, core, apis *echo.Group) {
-	e.HTTPErrorHandler = kubeErrors(e.HTTPErrorHandler)
 	k := &kubeReader{a: a, e: e, pages: newPageStore(), events: newEventLists()}
 	groups := map[string]router{"": e, "/api/v1": core, "/apis": apis}
 	for _, rt := range kubeReadRouteTable() {
-		a.handle(groups[rt.prefix], rt.prefix, http.MethodGet, rt.path, k.handler(rt))
+		a.handle(groups[rt.prefix], rt.prefix, http.MethodGet, rt.path, kubeRouted(k.handler(rt)))
 	}
 }
 

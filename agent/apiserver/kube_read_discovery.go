@@ -14,16 +14,37 @@ import (
 
 // served is what the server's routes serve of the compatible API, read once from them all
 // (the reads', the writes' and the streams'), at the first discovery request: routes are
-// all registered by then.
+// all registered by then. A route that only refuses (see kubeRefusals) serves nothing.
 func (k *kubeReader) served() kubeapi.Served {
 	k.servedOnce.Do(func() {
+		refused := kubeRefusals()
 		var routes []kubeapi.Route
 		for _, r := range k.e.Routes() {
-			routes = append(routes, kubeapi.Route{Method: r.Method, Path: r.Path})
+			if !refused[r.Method+" "+r.Path] {
+				routes = append(routes, kubeapi.Route{Method: r.Method, Path: r.Path})
+			}
 		}
 		k.servedVerbs = kubeapi.ServedBy(routes)
 	})
 	return k.servedVerbs
+}
+
+// kubeRefusals are the routes of the compatible API, as "METHOD PATH", that answer every
+// request with a refusal that says why (a status written, a container attached to): they
+// are there for their words, and discovery does not offer their verbs.
+func kubeRefusals() map[string]bool {
+	out := map[string]bool{}
+	for _, rt := range kubeWriteTable() {
+		if rt.op == opWriteStatus {
+			out[rt.method+" "+rt.prefix+rt.path] = true
+		}
+	}
+	for _, rt := range kubeStreamRouteTable() {
+		if rt.refused {
+			out[rt.method+" "+kubeStreamPrefix+rt.path] = true
+		}
+	}
+	return out
 }
 
 // apiVersions answers GET /api.

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -98,9 +97,6 @@ func (k *kubeReader) eventGet(c echo.Context) error {
 		return err
 	}
 	ns, name := c.Param("namespace"), c.Param("name")
-	if strings.Contains(name, "/") {
-		return echo.ErrNotFound // see get
-	}
 	e, ok := k.a.node.Get(store.EventKey(ns, name))
 	if !ok || e.Deleted {
 		return apierrors.NewNotFound(schema.GroupResource{Resource: "events"}, name)

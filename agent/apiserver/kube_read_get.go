@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -25,11 +24,6 @@ func (k *kubeReader) get(r kubeapi.Resource) echo.HandlerFunc {
 			return err
 		}
 		ns, name := c.Param("namespace"), c.Param("name")
-		if strings.Contains(name, "/") {
-			// echo's router gives a name the rest of a longer path that no route takes
-			// (a subresource this node does not serve): no object is named so.
-			return echo.ErrNotFound
-		}
 		data, ok, err := k.object(c, r, ns, name)
 		if err != nil {
 			return err

@@ -1,10 +1,13 @@
 package apiserver_test
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/version"
@@ -63,39 +66,94 @@ func TestKubeDiscovery(t *testing.T) {
 	k.wantStatus(http.MethodGet, "/apis/extensions/v1beta1", k.admin, http.StatusNotFound, "NotFound", "the server could not find the requested resource")
 }
 
-// Discovery lists exactly what the routes serve: each verb of each resource has its
-// route, and a verb no route serves is not listed.
+// Discovery lists exactly what the routes serve: each verb of each resource and
+// subresource that discovery lists is answered by a route, and each verb it does not list
+// is answered as Kubernetes answers a verb a resource is not served with (405), or a
+// path it does not have (404), in every group. A route that only refuses, such as a
+// write of a status, serves nothing.
 func TestKubeDiscoveryListsWhatIsRouted(t *testing.T) {
 	k := startKubeAgent(t)
-	routed := map[string]bool{}
-	// The routes, as the server has them, are what /api/v1's verbs are checked against.
-	var l metav1.APIResourceList
-	k.get("/api/v1", "", &l)
-	probe := map[string]string{"get": "GET", "list": "GET", "watch": "GET", "create": "POST", "update": "PUT", "patch": "PATCH", "delete": "DELETE"}
-	for _, res := range l.APIResources {
-		if strings.Contains(res.Name, "/") {
-			continue
+	objectVerbs := []string{"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}
+	subVerbs := []string{"create", "get", "patch", "update"}
+	checked := 0
+	for _, gv := range []string{"/api/v1", "/apis/apps/v1", "/apis/batch/v1", "/apis/networking.k8s.io/v1"} {
+		var l metav1.APIResourceList
+		k.get(gv, "", &l)
+		listed := map[string][]string{}
+		for _, res := range l.APIResources {
+			listed[res.Name] = res.Verbs
 		}
-		for _, v := range res.Verbs {
-			routed[res.Name+" "+v] = true
-		}
-		r, _ := kubeapi.ByName(res.Name)
-		for verb, method := range probe {
-			path := "/api/v1/" + res.Name
+		for _, r := range kubeapi.Resources {
+			if r.GroupVersion() != l.GroupVersion {
+				continue
+			}
+			collection := gv + "/" + r.Name
 			if r.Namespaced {
-				path = "/api/v1/namespaces/default/" + res.Name
+				collection = gv + "/namespaces/default/" + r.Name
 			}
-			if verb != "list" && verb != "watch" && verb != "create" {
-				path += "/probe-name"
+			object := collection + "/probe-name"
+			for _, verb := range objectVerbs {
+				path := object
+				if verb == "list" || verb == "watch" || verb == "create" || verb == "deletecollection" {
+					path = collection
+				}
+				k.wantServed(r.Name, verb, path, slices.Contains(listed[r.Name], verb))
+				checked++
 			}
-			code, _ := k.request(method, path, k.admin, "", []byte("{}"))
-			if code == http.StatusMethodNotAllowed && routed[res.Name+" "+verb] {
-				t.Errorf("%s is listed with %s, but %s %s answers 405", res.Name, verb, method, path)
+			// The subresources the registry knows of, and one it does not.
+			subs := []string{"nope"}
+			for _, sub := range r.Subresources {
+				subs = append(subs, sub.Name)
 			}
-			if code != http.StatusMethodNotAllowed && !routed[res.Name+" "+verb] {
-				t.Errorf("%s is listed without %s, but %s %s answers %d", res.Name, verb, method, path, code)
+			for _, sub := range subs {
+				for _, verb := range subVerbs {
+					name := r.Name + "/" + sub
+					k.wantServed(name, verb, object+"/"+sub, slices.Contains(listed[name], verb))
+					checked++
+				}
 			}
 		}
+	}
+	if checked < 200 {
+		t.Errorf("only %d verbs checked", checked)
+	}
+}
+
+// wantServed requests path with the method of verb and checks that a route serves it when
+// listed is true, and that none does otherwise. A watch is the list's GET with
+// ?watch=true; a route serves a request when the answer is neither 405 nor the 404 of a
+// path no route has.
+func (k *kubeAgent) wantServed(name, verb, path string, listed bool) {
+	k.t.Helper()
+	method := map[string]string{"create": "POST", "delete": "DELETE", "deletecollection": "DELETE", "get": "GET",
+		"list": "GET", "patch": "PATCH", "update": "PUT", "watch": "GET"}[verb]
+	if verb == "watch" {
+		path += "?watch=true&timeoutSeconds=1"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, k.base+path, strings.NewReader("{}"))
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+k.admin)
+	req.Header.Set("Content-Type", "application/merge-patch+json")
+	if method != http.MethodPatch {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		k.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	var st status
+	if resp.StatusCode != http.StatusOK { // a watch's answer goes on: its body is not read
+		_ = json.NewDecoder(resp.Body).Decode(&st)
+	}
+	routed := resp.StatusCode != http.StatusMethodNotAllowed &&
+		!(resp.StatusCode == http.StatusNotFound && st.Message == "the server could not find the requested resource")
+	if routed != listed {
+		k.t.Errorf("%s: discovery lists %s: %v, but %s %s answers %d %s", name, verb, listed, method, path, resp.StatusCode, st.Message)
 	}
 }
 

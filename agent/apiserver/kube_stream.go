@@ -12,11 +12,13 @@ import (
 const kubeStreamPrefix = "/api/v1"
 
 // kubeStreamRoute is one route of the pods' streams: its method and path (under
-// kubeStreamPrefix), the right it needs and its handler.
+// kubeStreamPrefix), the right it needs and its handler, and whether that refuses every
+// request (attach: see kubeRefusals).
 type kubeStreamRoute struct {
 	method, path string
 	rule         auth.Rule
 	handler      func(*Server, echo.Context) error
+	refused      bool
 }
 
 // kubeStreamRouteTable lists the pods' streams as Kubernetes serves them. exec, attach and
@@ -32,26 +34,24 @@ func kubeStreamRouteTable() []kubeStreamRoute {
 	attachRule := auth.Rule{Verb: "create", Resource: "pods/attach", Right: auth.Admin, Action: "attaching to a container of a pod"}
 	forwardRule := auth.Rule{Verb: "create", Resource: "pods/portforward", Right: auth.Admin, Action: "forwarding a port of a pod"}
 	var routes []kubeStreamRoute
-	routes = append(routes, kubeStreamRoute{http.MethodGet, pod + "/log", logRule, (*Server).kubePodLog})
+	routes = append(routes, kubeStreamRoute{http.MethodGet, pod + "/log", logRule, (*Server).kubePodLog, false})
 	for _, m := range []string{http.MethodGet, http.MethodPost} {
 		routes = append(routes,
-			kubeStreamRoute{m, pod + "/exec", execRule, (*Server).kubePodExec},
-			kubeStreamRoute{m, pod + "/attach", attachRule, (*Server).kubePodAttach},
-			kubeStreamRoute{m, pod + "/portforward", forwardRule, (*Server).kubePodPortForward},
+			kubeStreamRoute{m, pod + "/exec", execRule, (*Server).kubePodExec, false},
+			kubeStreamRoute{m, pod + "/attach", attachRule, (*Server).kubePodAttach, true},
+			kubeStreamRoute{m, pod + "/portforward", forwardRule, (*Server).kubePodPortForward, false},
 		)
 	}
 	return routes
 }
 
 // kubeStreamRoutes adds the pods' log, exec, attach and port-forward of the compatible API.
-// Every error they answer is a metav1.Status, but for a pod's node that cannot be reached
-// once the request is on its way there, which the forwarding answers (502) in the project's
-// own shape.
+// Every error they answer is a metav1.Status (see errorHandler), but for a pod's node that
+// cannot be reached once the request is on its way there, which the forwarding answers
+// (502) in the project's own shape.
 func (a *Server) kubeStreamRoutes(core *echo.Group) {
 	for _, r := range kubeStreamRouteTable() {
 		h := r.handler
-		a.handle(core, kubeStreamPrefix, r.method, r.path, func(c echo.Context) error {
-			return kubeAnswer(c, a.log, h(a, c))
-		})
+		a.handle(core, kubeStreamPrefix, r.method, r.path, kubeRouted(func(c echo.Context) error { return h(a, c) }))
 	}
 }

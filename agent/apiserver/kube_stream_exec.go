@@ -62,7 +62,7 @@ func (a *Server) kubePodExec(c echo.Context) error {
 		return err
 	}
 	if a.attach == nil {
-		return codeStatusError(http.StatusConflict, fmt.Sprintf("node %s runs no pods (--runtime none), so nothing can run in them", node))
+		return codeError(http.StatusConflict, fmt.Sprintf("node %s runs no pods (--runtime none), so nothing can run in them", node))
 	}
 	s, err := a.openExecSession(c, r)
 	if err != nil {
@@ -100,6 +100,6 @@ func (a *Server) kubeStreamTarget(c echo.Context, what string) (*corev1.Pod, str
 // kubePodAttach answers attach, which is not served: the project attaches to no container's
 // own process. The answer is the API server's for a verb a resource does not support.
 func (a *Server) kubePodAttach(c echo.Context) error {
-	return codeStatusError(http.StatusMethodNotAllowed,
+	return codeError(http.StatusMethodNotAllowed,
 		"attach is not supported on this cluster: run a command in the pod with exec (kubectl exec) instead")
 }

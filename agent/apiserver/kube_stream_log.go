@@ -65,7 +65,7 @@ func (a *Server) kubeServeLog(c echo.Context, node string, write func(context.Co
 		return err
 	}
 	if a.runtime == nil {
-		return codeStatusError(http.StatusConflict, fmt.Sprintf("node %s runs no pods (--runtime none), so there are no logs", node))
+		return codeError(http.StatusConflict, fmt.Sprintf("node %s runs no pods (--runtime none), so there are no logs", node))
 	}
 	ctx, cancel := context.WithCancel(c.Request().Context())
 	defer cancel()

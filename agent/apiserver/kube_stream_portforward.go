@@ -37,7 +37,7 @@ func (a *Server) kubePodPortForward(c echo.Context) error {
 		return err
 	}
 	if a.attach == nil {
-		return codeStatusError(http.StatusConflict, fmt.Sprintf("node %s runs no pods (--runtime none), so there is no port to reach", node))
+		return codeError(http.StatusConflict, fmt.Sprintf("node %s runs no pods (--runtime none), so there is no port to reach", node))
 	}
 	key := pod.Namespace + "/" + pod.Name
 	a.log.Info("port-forward to pod", "pod", key)

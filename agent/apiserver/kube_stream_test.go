@@ -57,29 +57,6 @@ func TestKubeContainer(t *testing.T) {
 	}
 }
 
-// An error a stream's handler returns is a Status: a status error as it is, the project's
-// HTTP errors with the reason of their code, anything else an internal error.
-func TestStreamStatusError(t *testing.T) {
-	for _, c := range []struct {
-		err    error
-		code   int32
-		reason metav1.StatusReason
-		msg    string
-	}{
-		{apierrors.NewNotFound(streamPods, "web-1"), 404, metav1.StatusReasonNotFound, `pods "web-1" not found`},
-		{echo.NewHTTPError(http.StatusConflict, "node n1 runs no pods"), 409, metav1.StatusReasonConflict, "node n1 runs no pods"},
-		{echo.NewHTTPError(http.StatusBadGateway, "n0 passed this request on"), 502, metav1.StatusReasonServiceUnavailable, "n0 passed this request on"},
-		{echo.NewHTTPError(http.StatusForbidden, "read-only"), 403, metav1.StatusReasonForbidden, "read-only"},
-		{echo.NewHTTPError(http.StatusUnauthorized, "needs a token"), 401, metav1.StatusReasonUnauthorized, "needs a token"},
-		{errors.New("journalctl failed"), 500, metav1.StatusReasonInternalError, "Internal error occurred: journalctl failed"},
-	} {
-		st := streamStatusError(c.err).Status()
-		if st.Code != c.code || st.Reason != c.reason || st.Message != c.msg || st.Status != metav1.StatusFailure {
-			t.Errorf("%v: %+v", c.err, st)
-		}
-	}
-}
-
 // The exit status goes as the kubelet sends it, which kubectl reads its exit code from.
 func TestExecExitStatus(t *testing.T) {
 	st := execExitStatus([]string{"true"}, 0, nil)

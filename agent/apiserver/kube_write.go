@@ -14,11 +14,11 @@ import (
 // compatible API.
 func (a *Server) kubeWriteRoutes(core, apis *echo.Group) {
 	for _, rt := range kubeWriteTable() {
-		r := router(kubeRouter{apis})
+		r := apis
 		if rt.prefix == coreAPIPrefix {
-			r = kubeRouter{core}
+			r = core
 		}
-		a.handle(r, rt.prefix, rt.method, rt.path, a.kubeWriteHandler(rt))
+		a.handle(r, rt.prefix, rt.method, rt.path, kubeRouted(a.kubeWriteHandler(rt)))
 	}
 }
 

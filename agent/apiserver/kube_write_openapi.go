@@ -20,8 +20,10 @@ import (
 // (which here checks every object as a manifest, unknown fields refused, whatever
 // fieldValidation says); without the documents they refuse to write at all. So each
 // document holds the PATCH of every kind of its group and version that a patch changes,
-// with that parameter, and nothing more: no schemas (kubectl then merges apply's patches
-// with the Go types it was built with, and kubectl explain finds nothing to explain).
+// with that parameter, and nothing more: its schemas are none. kubectl then merges
+// apply's patches with the Go types it was built with, and kubectl explain, which looks
+// for the kind among the document's schemas, says that it is not there (the schemas of
+// Kubernetes' kinds are generated in Kubernetes' own tree, which no module serves).
 
 // openAPIPrefix is where the documents are served.
 const openAPIPrefix = "/openapi/v3"
@@ -66,12 +68,11 @@ func (a *Server) kubeOpenAPIRoutes(e *echo.Echo) {
 		}
 	}
 	rootDoc, _ := json.Marshal(root) // maps of strings always encode
-	r := kubeRouter{e}
-	a.handle(r, "", http.MethodGet, openAPIPrefix, func(c echo.Context) error {
+	a.handle(e, "", http.MethodGet, openAPIPrefix, func(c echo.Context) error {
 		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, rootDoc)
 	})
 	for gv, doc := range docs {
-		a.handle(r, "", http.MethodGet, openAPIPrefix+"/"+openAPIPath(gv), func(c echo.Context) error {
+		a.handle(e, "", http.MethodGet, openAPIPrefix+"/"+openAPIPath(gv), func(c echo.Context) error {
 			return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, doc)
 		})
 	}
@@ -109,6 +110,9 @@ func openAPIDocument(gv string) []byte {
 		"openapi": "3.0.0",
 		"info":    map[string]string{"title": "podman-swarm", "version": gv},
 		"paths":   paths,
+		// No schema, said in the form kubectl explain reads: a document without its
+		// components breaks explain's template instead.
+		"components": map[string]any{"schemas": map[string]any{}},
 	})
 	return doc
 }

@@ -9,7 +9,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/podman-swarm/podman-swarm/agent/kubeapi"
 	"github.com/podman-swarm/podman-swarm/api"
 )
 
@@ -17,31 +16,6 @@ import (
 // answer both their clients: the swarm CLI, which reads the project's fields, and kubectl,
 // which reads Kubernetes' objects and Statuses. Their answers hold both, side by side:
 // neither's fields are named as the other's.
-
-// kubeSharedRouter registers the project's routes that Kubernetes has too, each behind
-// kubeShared, so that their errors, the check of rights' among them, are Statuses.
-type kubeSharedRouter struct{ router }
-
-func (r kubeSharedRouter) Add(method, path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
-	return r.router.Add(method, path, h, append([]echo.MiddlewareFunc{kubeShared}, m...)...)
-}
-
-// kubeShared answers the errors of h, a route of the project's that Kubernetes has too,
-// as Statuses without their details: a Status's message is what the swarm CLI reads of an
-// error (api.APIError's), while its details, an object, are not the list of strings it
-// reads there. Route middleware, it sits outside the check of rights.
-func kubeShared(h echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		err := h(c)
-		if err == nil || c.Response().Committed {
-			return err
-		}
-		st := kubeError(err, kubeapi.Resource{}, "").Status()
-		st.TypeMeta = metav1.TypeMeta{APIVersion: "v1", Kind: "Status"}
-		st.Details = nil
-		return c.JSON(int(st.Code), st)
-	}
-}
 
 // answerNamespaceDeleting answers the delete of a namespace as the API server does, with
 // the Namespace as it now is (marked Terminating, stored as value), and with the

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/labstack/echo/v4"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -15,7 +14,6 @@ import (
 	"github.com/podman-swarm/podman-swarm/agent/auth"
 	"github.com/podman-swarm/podman-swarm/agent/kubeapi"
 	"github.com/podman-swarm/podman-swarm/api"
-	"github.com/podman-swarm/podman-swarm/manifest"
 )
 
 func resource(t *testing.T, group, name string) kubeapi.Resource {
@@ -85,71 +83,6 @@ func TestKubeWriteRoutes(t *testing.T) {
 	}
 	if got := access["PATCH /apis/networking.k8s.io/v1/namespaces/:namespace/ingresses/:name"].Action; got != "patching an Ingress" {
 		t.Errorf("the action of a patch: %q", got)
-	}
-}
-
-// The project's errors become the API server's Statuses: a manifest's problems a 422
-// Invalid with a cause per field, worded as apierrors words field errors; a document that
-// is no object a 400; the project's HTTP errors keep their code and get its reason.
-func TestKubeErrors(t *testing.T) {
-	deployments := resource(t, "apps", "deployments")
-	me := manifest.Errors{
-		{Field: "spec.replicas", Reason: "Invalid value: -3: must be greater than or equal to 0"},
-		{Field: "spec.template.spec.containers[0].image", Reason: "Required value: every container needs an image"},
-	}
-	st := kubeError(me, deployments, "web").Status()
-	if st.Code != 422 || st.Reason != metav1.StatusReasonInvalid {
-		t.Fatalf("manifest errors: %d %s", st.Code, st.Reason)
-	}
-	want := `Deployment.apps "web" is invalid: [spec.replicas: Invalid value: -3: must be greater than or equal to 0, spec.template.spec.containers[0].image: Required value: every container needs an image]`
-	if st.Message != want {
-		t.Errorf("message:\n%s\nwant:\n%s", st.Message, want)
-	}
-	d := st.Details
-	if d == nil || d.Name != "web" || d.Group != "apps" || d.Kind != "Deployment" || len(d.Causes) != 2 {
-		t.Fatalf("details: %+v", d)
-	}
-	if c := d.Causes[0]; c.Type != metav1.CauseTypeFieldValueInvalid || c.Field != "spec.replicas" || !strings.HasPrefix(c.Message, "Invalid value: -3") {
-		t.Errorf("first cause: %+v", c)
-	}
-	if c := d.Causes[1]; c.Type != metav1.CauseTypeFieldValueRequired {
-		t.Errorf("second cause: %+v", c)
-	}
-	one := kubeError(me[:1], deployments, "web").Status()
-	if one.Message != `Deployment.apps "web" is invalid: spec.replicas: Invalid value: -3: must be greater than or equal to 0` {
-		t.Errorf("one problem: %s", one.Message)
-	}
-
-	missing := manifest.Errors{{Field: "metadata.namespace", Reason: manifest.NamespaceNotFound("shop")}}
-	if st := kubeError(missing, deployments, "web").Status(); st.Code != 404 || st.Reason != metav1.StatusReasonNotFound ||
-		st.Details.Name != "shop" || st.Details.Kind != "namespaces" || !strings.HasPrefix(st.Message, `namespaces "shop" not found`) {
-		t.Errorf("a namespace that does not exist: %+v", st)
-	}
-	closing := manifest.Errors{{Field: "metadata.namespace", Reason: manifest.NamespaceTerminating(groupResource(deployments), "web", "shop")}}
-	if st := kubeError(closing, deployments, "web").Status(); st.Code != 403 || st.Reason != metav1.StatusReasonForbidden ||
-		st.Message != `deployments.apps "web" is forbidden: unable to create new content in namespace shop because it is being terminated` {
-		t.Errorf("a namespace being deleted: %+v", st)
-	}
-	malformed := manifest.Errors{{Reason: "not YAML", Malformed: true}}
-	if st := kubeError(malformed, deployments, "web").Status(); st.Code != 400 || st.Reason != metav1.StatusReasonBadRequest {
-		t.Errorf("a malformed document: %d %s", st.Code, st.Reason)
-	}
-	for code, reason := range map[int]metav1.StatusReason{
-		404: metav1.StatusReasonNotFound, 409: metav1.StatusReasonConflict, 413: metav1.StatusReasonRequestEntityTooLarge,
-		415: metav1.StatusReasonUnsupportedMediaType, 503: metav1.StatusReasonServiceUnavailable, 507: metav1.StatusReasonInternalError,
-		500: metav1.StatusReasonInternalError, 403: metav1.StatusReasonForbidden,
-	} {
-		st := kubeError(echo.NewHTTPError(code, "because"), deployments, "web").Status()
-		if int(st.Code) != code || st.Reason != reason || st.Message != "because" || st.Status != metav1.StatusFailure {
-			t.Errorf("HTTP %d: %+v", code, st)
-		}
-	}
-	nf := apierrors.NewNotFound(groupResource(deployments), "web")
-	if got := kubeError(nf, deployments, "x"); got != nf {
-		t.Errorf("a Status error is not answered as it is: %v", got)
-	}
-	if got := conflictError(deployments, "web").Error(); got != `Operation cannot be fulfilled on deployments.apps "web": the object has been modified; please apply your changes to the latest version and try again` {
-		t.Errorf("conflict: %s", got)
 	}
 }
 

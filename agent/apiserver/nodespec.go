@@ -47,7 +47,7 @@ func applyNodeSpec(n *corev1.Node, s store.NodeSpec) {
 // JSON, is the compatible API's (see kubePatchNode).
 func (a *Server) patchNode(c echo.Context) error {
 	if isKubePatch(c) {
-		return kubeAnswers(a.kubePatchNode)(c)
+		return a.kubePatchNode(c)
 	}
 	name := c.Param("name")
 	var patch api.NodePatch

@@ -183,7 +183,7 @@ func (a *Server) Start(ctx context.Context) error {
 func (a *Server) routes() http.Handler {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.HTTPErrorHandler = jsonErrorHandler
+	e.HTTPErrorHandler = a.errorHandler
 	// Only the health check answers without a token: load balancers and systemd probes
 	// have none, and it tells nothing about the workloads. Each route's right is in access.
 	a.handle(e, "", http.MethodGet, "/healthz", a.health)
@@ -195,12 +195,10 @@ func (a *Server) routes() http.Handler {
 	add := func(method, path string, h echo.HandlerFunc) { a.handle(v1, "/api/v1", method, path, h) }
 	// The lists of pods, services, events, configmaps, secrets, persistentvolumeclaims,
 	// nodes and namespaces here, a node and a namespace, are Kubernetes' too: the
-	// compatible API's reads answer them (kube_read.go).
+	// compatible API's reads answer them (kube_read.go). The routes below whose paths
+	// Kubernetes has too (DELETE of a namespace or a node, PATCH of a node) answer their
+	// errors as Statuses, as every such path does (see errorHandler).
 	get, post, put, del := http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete
-	// The routes Kubernetes has too answer their errors as Statuses (see kubeSharedRouter).
-	shared := func(method, path string, h echo.HandlerFunc) {
-		a.handle(kubeSharedRouter{v1}, "/api/v1", method, path, h)
-	}
 	add(post, "/manifests", a.applyManifest)
 	add(del, "/manifests/:namespace/:name", a.deleteObject)
 	add(get, "/pods/:namespace/:name", a.describePod)
@@ -225,7 +223,7 @@ func (a *Server) routes() http.Handler {
 	add(http.MethodPatch, "/daemonsets/:namespace/:name", a.patchObject("DaemonSet"))
 	add(get, "/deployments/:namespace/:name/revisions", a.listRevisions)
 	add(post, "/deployments/:namespace/:name/rollback", a.rollbackDeployment)
-	shared(del, "/namespaces/:name", a.deleteNamespace)
+	add(del, "/namespaces/:name", a.deleteNamespace)
 	add(get, "/jobs", a.listJobs)
 	add(get, "/jobs/:namespace/:name", a.getJob)
 	add(get, "/jobs/:namespace/:name/pods", a.listJobPods)
@@ -234,8 +232,8 @@ func (a *Server) routes() http.Handler {
 	add(get, "/configmaps/:namespace/:name", a.getConfigMap)
 	add(get, "/secrets/:namespace/:name", a.getSecret)
 	add(get, "/nodes/:name/usage", a.nodeUsage)
-	shared(del, "/nodes/:name", a.removeNode)
-	shared(http.MethodPatch, "/nodes/:name", a.patchNode)
+	add(del, "/nodes/:name", a.removeNode)
+	add(http.MethodPatch, "/nodes/:name", a.patchNode)
 	add(get, "/removals", a.listRemovals)
 	add(del, "/removals/:name", a.forgetRemoval)
 	add(get, "/join-token", a.getJoinToken)

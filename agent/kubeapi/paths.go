@@ -162,8 +162,10 @@ func servedKey(r Resource, sub string) string {
 
 // IsPath tells whether a request's path is one of Kubernetes' API, whose answers
 // (errors included) are Kubernetes': discovery (/api, /api/v1, /apis/...), OpenAPI, every
-// path under /api/v1/namespaces, and the paths ParsePath reads. The project's own paths
-// under /api/v1 (/api/v1/deployments, /api/v1/pods/NS/NAME, ...) are not.
+// path under /api/v1/namespaces and under an object of the core group's other
+// cluster-scoped kinds (/api/v1/nodes/NAME/..., the project's usage of a node among them),
+// and the paths ParsePath reads. The project's own paths under /api/v1
+// (/api/v1/deployments, /api/v1/pods/NS/NAME, ...) are not.
 func IsPath(path string) bool {
 	path = strings.TrimSuffix(path, "/")
 	switch {
@@ -173,6 +175,11 @@ func IsPath(path string) bool {
 		return true
 	case path == "/api/v1/namespaces" || strings.HasPrefix(path, "/api/v1/namespaces/"):
 		return true
+	}
+	if segs := strings.Split(strings.TrimPrefix(path, "/"), "/"); len(segs) >= 4 && segs[0] == "api" && segs[1] == "v1" {
+		if r, ok := Lookup("", "v1", segs[2]); ok && !r.Namespaced {
+			return true
+		}
 	}
 	_, ok := ParsePath(path)
 	return ok

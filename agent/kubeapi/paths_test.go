@@ -63,7 +63,9 @@ func TestIsPath(t *testing.T) {
 		"/openapi/v3": true, "/openapi/v2": true,
 		"/api/v1/namespaces": true, "/api/v1/namespaces/default/replicasets": true,
 		"/api/v1/pods": true, "/api/v1/nodes/n1": true, "/api/v1/events": true,
-		"/api/v1/pods/default/web": false, "/api/v1/deployments": false, "/api/v1/nodes/n1/usage": false,
+		// Under a node, Kubernetes' paths (the project's usage among them).
+		"/api/v1/nodes/n1/nope": true, "/api/v1/nodes/n1/usage": true, "/api/v1/nodes/n1/proxy/x": true,
+		"/api/v1/pods/default/web": false, "/api/v1/deployments": false, "/api/v1/pods/default/web/logs": false,
 		"/api/v1/tokens": false, "/api/v1/manifests": false, "/version": false, "/healthz": false,
 	} {
 		if got := IsPath(path); got != want {

@@ -23,7 +23,7 @@ type Resource struct {
 	// records of the store rather than objects of the view.
 	View view.Kind
 	// Verbs are what the API may do with the resource, as discovery names them. Discovery
-	// lists those of them that a route serves (see Verbs in routes.go), so that it never
+	// lists those of them that a route serves (see ServedBy), so that it never
 	// offers what is not there.
 	Verbs []string
 	// Subresources are the paths under one object: pods/log, deployments/scale, ...

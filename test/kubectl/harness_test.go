@@ -3,12 +3,15 @@
 package kubectl_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/base64"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,65 +23,103 @@ import (
 
 	"github.com/podman-swarm/podman-swarm/agent"
 	"github.com/podman-swarm/podman-swarm/agent/events"
+	"github.com/podman-swarm/podman-swarm/agent/store"
 	"github.com/podman-swarm/podman-swarm/api"
+	gossip "github.com/podman-swarm/podman-swarm/cluster"
 	"github.com/podman-swarm/podman-swarm/internal/testcert"
 )
 
-// kubectlTimeout bounds every kubectl command a test runs.
-const kubectlTimeout = 30 * time.Second
+// kubectlPath is the kubectl the tests drive.
+const kubectlPath = "/usr/bin/kubectl"
 
 // cluster is agents on loopback whose API speaks HTTPS (kubectl sends a token over HTTPS
-// only), a CA that verifies them, and kubeconfigs that point kubectl at them.
+// only), the CA that verifies them, the admin's and a read-only token, and a home of the
+// test's own for kubectl, where it keeps its cache of discovery.
 type cluster struct {
-	t       *testing.T
-	dir     string
-	kubectl string // the kubectl binary
-	ca      string // the CA file (the agents' certificate)
-	agents  []*agent.Agent
-	admin   string // the founding node's own token, with full rights
-	config  string // the kubeconfig of the admin token on the first agent
+	t     *testing.T
+	dir   string
+	ca    string // the CA file (the agents' certificate)
+	nodes []*node
+	// admin is the founding node's own token, with full rights; readOnly a read-only one.
+	admin, readOnly string
+	// config is the kubeconfig of the admin token on the first node.
+	config string
+	// http trusts the agents' certificate.
+	http *http.Client
 }
 
-// startCluster starts n agents (no pod runtime: the pods are placed, none runs) that join
-// the first, and waits until each sees them all. It skips the test without kubectl.
-func startCluster(t *testing.T, n int) *cluster {
+// node is one live agent of a cluster, with the kubeconfigs of the admin's and of the
+// read-only token on its API.
+type node struct {
+	c      *cluster
+	name   string
+	agent  *agent.Agent
+	server string // https://127.0.0.1:PORT
+	// runtime runs the node's pods when the cluster was started withRuntimes; nil otherwise
+	// (the pods are placed, none runs).
+	runtime *testRuntime
+	// kubeconfig and roKubeconfig are the files for the admin's and the read-only token.
+	kubeconfig, roKubeconfig string
+}
+
+// option changes how startCluster starts the agents.
+type option func(*agent.Config, *node)
+
+// withRuntimes gives each agent a testRuntime of its own, which runs its pods' commands,
+// ports and logs as local processes, files and sockets.
+func withRuntimes() option {
+	return func(cfg *agent.Config, n *node) {
+		n.runtime = newTestRuntime()
+		cfg.PodAttach, cfg.PodRuntime = n.runtime, n.runtime
+	}
+}
+
+// startCluster starts n agents named n0..n(n-1), the others joining n0, waits until each
+// sees them all, and makes a read-only token. It skips the test without kubectl.
+func startCluster(t *testing.T, n int, opts ...option) *cluster {
 	t.Helper()
-	kubectl, err := exec.LookPath("kubectl")
-	if err != nil {
-		if kubectl, err = exec.LookPath("/usr/bin/kubectl"); err != nil {
-			t.Skip("kubectl not found: ", err)
-		}
+	if _, err := exec.LookPath(kubectlPath); err != nil {
+		t.Skip("kubectl not found: ", err)
 	}
 	dir := t.TempDir()
-	c := &cluster{t: t, dir: dir, kubectl: kubectl, ca: filepath.Join(dir, "api.crt")}
+	c := &cluster{t: t, dir: dir, ca: filepath.Join(dir, "api.crt")}
 	key := filepath.Join(dir, "api.key")
-	testcert.Write(t, c.ca, key, "127.0.0.1")
+	pool := x509.NewCertPool()
+	pool.AddCert(testcert.Write(t, c.ca, key, "127.0.0.1"))
+	// No timeout of its own: a followed log goes on as long as its test reads it.
+	c.http = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	t.Cleanup(c.http.CloseIdleConnections)
 	for i := range n {
-		stateDir := filepath.Join(dir, fmt.Sprintf("n%d", i))
-		cfg := agent.Config{NodeName: fmt.Sprintf("n%d", i), Bind: freeGossipAddr(t), APIListen: "127.0.0.1:0", StateDir: stateDir,
-			Runtime: agent.RuntimeNone, TLSCert: c.ca, TLSKey: key, TLSCA: c.ca}
+		nd := &node{c: c, name: fmt.Sprintf("n%d", i)}
+		cfg := agent.Config{NodeName: nd.name, Bind: freeGossipAddr(t), APIListen: "127.0.0.1:0", StateDir: filepath.Join(dir, nd.name),
+			Runtime: agent.RuntimeNone, TLSCert: c.ca, TLSKey: key, TLSCA: c.ca,
+			ProbeInterval: 100 * time.Millisecond, PushPullInterval: 500 * time.Millisecond, Logger: testLogger()}
 		if i > 0 {
-			cfg.Join, cfg.JoinToken = []string{c.agents[0].Node().Addr()}, c.agents[0].Node().JoinToken()
+			cfg.Join, cfg.JoinToken = []string{c.nodes[0].agent.Node().Addr()}, c.nodes[0].agent.Node().JoinToken()
+		}
+		for _, o := range opts {
+			o(&cfg, nd)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		a, err := agent.Start(ctx, cfg)
 		cancel()
 		if err != nil {
-			t.Fatalf("start n%d: %v", i, err)
+			t.Fatalf("start %s: %v", nd.name, err)
 		}
 		t.Cleanup(func() { _ = a.Shutdown(false) })
-		c.agents = append(c.agents, a)
+		nd.agent, nd.server = a, "https://"+a.APIAddr()
+		c.nodes = append(c.nodes, nd)
 	}
 	token, err := os.ReadFile(filepath.Join(dir, "n0", api.TokenFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.admin = strings.TrimSpace(string(token))
-	eventually(t, "every agent sees every agent", func() bool {
-		for _, a := range c.agents {
+	eventually(t, 15*time.Second, "every agent sees every agent", func() bool {
+		for _, nd := range c.nodes {
 			alive := 0
-			for _, m := range a.Node().Members() {
-				if m.State.String() == "alive" {
+			for _, m := range nd.agent.Node().Members() {
+				if m.State == gossip.StateAlive {
 					alive++
 				}
 			}
@@ -88,8 +129,26 @@ func startCluster(t *testing.T, n int) *cluster {
 		}
 		return true
 	})
-	c.config = c.kubeconfig(0, c.admin)
+	// A read-only token, made on n0, reaches every node with the store.
+	var tok api.NewToken
+	if code, body := c.nodes[0].do("POST", "/api/v1/tokens", "application/json", `{"readOnly":true,"description":"kubectl tests"}`); code != http.StatusCreated ||
+		json.Unmarshal(body, &tok) != nil {
+		t.Fatalf("make a read-only token: HTTP %d %s", code, body)
+	}
+	c.readOnly = tok.Token
+	for _, nd := range c.nodes {
+		nd.kubeconfig, nd.roKubeconfig = c.kubeconfig(nd, c.admin), c.kubeconfig(nd, c.readOnly)
+	}
+	c.config = c.nodes[0].kubeconfig
 	return c
+}
+
+// testLogger discards the agents' logs unless KUBECTL_TEST_LOG is set.
+func testLogger() *slog.Logger {
+	if os.Getenv("KUBECTL_TEST_LOG") == "" {
+		return slog.New(slog.DiscardHandler)
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
 // freeGossipAddr finds a loopback port free for both TCP and UDP, as gossip needs both.
@@ -113,194 +172,108 @@ func freeGossipAddr(t *testing.T) string {
 	return ""
 }
 
-// kubeconfig writes a kubeconfig of token on agent i, and returns its path.
-func (c *cluster) kubeconfig(i int, token string) string {
-	c.t.Helper()
-	ca, err := os.ReadFile(c.ca)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	path := filepath.Join(c.dir, fmt.Sprintf("kubeconfig-%d-%d", i, time.Now().UnixNano()))
-	config := fmt.Sprintf(`apiVersion: v1
-kind: Config
-clusters:
-- name: swarm
-  cluster:
-    server: https://%s
-    certificate-authority-data: %s
-users:
-- name: swarm
-  user:
-    token: %q
-contexts:
-- name: swarm
-  context: {cluster: swarm, user: swarm}
-current-context: swarm
-`, c.agents[i].APIAddr(), base64.StdEncoding.EncodeToString(ca), token)
-	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
-		c.t.Fatal(err)
-	}
-	return path
+// do sends a request to the node's API with the admin's token and returns the status and
+// body.
+func (n *node) do(method, path, contentType, body string) (int, []byte) {
+	return n.doAs(n.c.admin, method, path, contentType, body)
 }
 
-// run runs kubectl with the admin's kubeconfig on the first agent, and returns its
-// standard output and error.
-func (c *cluster) run(args ...string) (stdout, stderr string, err error) {
-	return c.runWith(c.config, args...)
-}
-
-// runWith runs kubectl with kubeconfig.
-func (c *cluster) runWith(kubeconfig string, args ...string) (stdout, stderr string, err error) {
-	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), kubectlTimeout)
+// doAs sends a request with token ("" for none), and reads its answer within 30 seconds.
+func (n *node) doAs(token, method, path, contentType, body string) (int, []byte) {
+	t := n.c.t
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, c.kubectl, args...)
-	cmd.Env = c.env(kubeconfig)
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err = cmd.Run()
-	return out.String(), errOut.String(), err
-}
-
-// env is kubectl's environment: its kubeconfig, and a home of the test's own, where it
-// keeps its cache of discovery.
-func (c *cluster) env(kubeconfig string) []string {
-	return append(os.Environ(), "KUBECONFIG="+kubeconfig, "HOME="+c.dir, "KUBECACHEDIR="+filepath.Join(c.dir, "cache"))
-}
-
-// mustRun runs kubectl and fails the test unless it succeeds; it returns its output.
-func (c *cluster) mustRun(args ...string) string {
-	c.t.Helper()
-	out, errOut, err := c.run(args...)
+	req, err := http.NewRequestWithContext(ctx, method, n.server+path, strings.NewReader(body))
 	if err != nil {
-		c.t.Fatalf("kubectl %s: %v\n%s%s", strings.Join(args, " "), err, out, errOut)
+		t.Fatal(err)
 	}
-	return out
-}
-
-// mustFail runs kubectl, which must fail saying want on its standard error.
-func (c *cluster) mustFail(kubeconfig, want string, args ...string) {
-	c.t.Helper()
-	out, errOut, err := c.runWith(kubeconfig, args...)
-	if err == nil || !strings.Contains(errOut, want) {
-		c.t.Errorf("kubectl %s: %v\n%s%s\nwant it to fail saying %q", strings.Join(args, " "), err, out, errOut, want)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
-}
-
-// client is the project's API client of agent i, with the admin token.
-func (c *cluster) client(i int) *api.Client {
-	c.t.Helper()
-	ac, err := api.NewClient(api.ClientConfig{Server: "https://" + c.agents[i].APIAddr(), Token: c.admin, CAFile: c.ca, Timeout: 10 * time.Second})
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := n.c.http.Do(req)
 	if err != nil {
-		c.t.Fatal(err)
+		t.Fatalf("%s %s: %v", method, path, err)
 	}
-	return ac
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: read the answer: %v", method, path, err)
+	}
+	return resp.StatusCode, data
 }
 
-// apply applies a manifest through the project's own route of the first agent, as swarm
+// apply applies a manifest through the project's own route of the first node, as swarm
 // apply does.
 func (c *cluster) apply(manifest string) {
 	c.t.Helper()
-	var res api.ApplyResult
-	if err := c.client(0).Do(context.Background(), "POST", "/api/v1/manifests", nil, "application/yaml", []byte(manifest), &res); err != nil {
-		c.t.Fatalf("apply: %v", err)
+	if code, body := c.nodes[0].do("POST", "/api/v1/manifests", "application/yaml", manifest); code != http.StatusOK {
+		c.t.Fatalf("apply: HTTP %d %s", code, body)
 	}
 }
 
-// readOnlyToken makes a read-only API token.
-func (c *cluster) readOnlyToken() string {
-	c.t.Helper()
-	var tok api.NewToken
-	if err := c.client(0).Do(context.Background(), "POST", "/api/v1/tokens", nil, "application/json",
-		[]byte(`{"readOnly":true,"description":"kubectl test"}`), &tok); err != nil {
-		c.t.Fatalf("create a read-only token: %v", err)
+// stored is the value the node's store holds under key, without what the node's writes
+// stamp on it (the lineage in its resourceVersion); nil when there is none.
+func (n *node) stored(key string) map[string]any {
+	t := n.c.t
+	t.Helper()
+	e, ok := n.agent.Node().Get(key)
+	if !ok || e.Deleted {
+		return nil
 	}
-	return tok.Token
+	var obj map[string]any
+	if err := json.Unmarshal(e.Value, &obj); err != nil {
+		t.Fatalf("decode %s: %v", key, err)
+	}
+	if m, ok := obj["metadata"].(map[string]any); ok {
+		delete(m, "resourceVersion")
+	}
+	return obj
 }
 
 // event records an event about an object, as the agents record theirs.
 func (c *cluster) event(kind, namespace, name, eventType, reason, message string) {
-	events.NewRecorder(c.agents[0].Node(), "n0", nil, nil).Event(events.Object(kind, namespace, name), eventType, reason, message)
+	events.NewRecorder(c.nodes[0].agent.Node(), "n0", nil, nil).Event(events.Object(kind, namespace, name), eventType, reason, message)
 }
 
-// background is a kubectl command that runs until the test ends (kubectl get -w).
-type background struct {
-	t     *testing.T
-	lines chan string
-	seen  []string
-}
-
-// start starts kubectl with the admin's kubeconfig and reads its output a line at a time.
-func (c *cluster) start(args ...string) *background {
+// reportReady writes, as the node that runs it, a ready status for each pod the store
+// assigns whose name starts with prefix, and counts them: what a node's status writer does
+// once a pod's containers are ready (these agents run nothing).
+func (c *cluster) reportReady(prefix string) int {
 	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	cmd := exec.CommandContext(ctx, c.kubectl, args...)
-	cmd.Env = c.env(c.config)
-	var errOut bytes.Buffer
-	cmd.Stderr = &errOut
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		cancel()
-		c.t.Fatal(err)
+	byName := map[string]*node{}
+	for _, nd := range c.nodes {
+		byName[nd.name] = nd
 	}
-	if err := cmd.Start(); err != nil {
-		cancel()
-		c.t.Fatal(err)
+	st := store.Read(c.nodes[0].agent.Node(), slog.New(slog.DiscardHandler))
+	n := 0
+	for key, as := range st.Assignments {
+		if !strings.HasPrefix(as.Pod.Name, prefix) {
+			continue
+		}
+		n++
+		if s, ok := st.Status[key]; ok && s.Ready && s.Describes(as) {
+			continue
+		}
+		now := time.Now().UTC()
+		ps := store.PodStatus{Node: as.Node, Phase: "Running", Ready: true, ReadySince: now, Updated: now, TemplateHash: as.Pod.TemplateHash}
+		if _, err := byName[as.Node].agent.Node().Put(store.StatusKey(key), store.MustJSON(ps)); err != nil {
+			c.t.Fatalf("report %s ready: %v", key, err)
+		}
 	}
-	b := &background{t: c.t, lines: make(chan string, 1000)}
-	go func() {
-		defer close(b.lines)
-		s := bufio.NewScanner(stdout)
-		for s.Scan() {
-			b.lines <- s.Text()
-		}
-	}()
-	c.t.Cleanup(func() {
-		cancel()
-		_ = cmd.Wait()
-		if c.t.Failed() {
-			c.t.Logf("kubectl %s: standard error:\n%s", strings.Join(args, " "), errOut.String())
-		}
-	})
-	return b
+	return n
 }
 
-// waitFor reads lines until one that contains all of want, within 15 seconds.
-func (b *background) waitFor(want ...string) string {
-	b.t.Helper()
-	deadline := time.After(15 * time.Second)
-	for {
-		select {
-		case line, ok := <-b.lines:
-			if !ok {
-				b.t.Fatalf("kubectl ended before a line with %q; it printed:\n%s", want, strings.Join(b.seen, "\n"))
-			}
-			b.seen = append(b.seen, line)
-			if containsAll(line, want) {
-				return line
-			}
-		case <-deadline:
-			b.t.Fatalf("no line with %q within 15s; kubectl printed:\n%s", want, strings.Join(b.seen, "\n"))
-		}
-	}
-}
-
-func containsAll(s string, parts []string) bool {
-	for _, p := range parts {
-		if !strings.Contains(s, p) {
-			return false
-		}
-	}
-	return true
-}
-
-// eventually polls cond for up to 10 seconds.
-func eventually(t *testing.T, what string, cond func() bool) {
+// eventually polls cond until it holds, or fails the test after within.
+func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(within)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting until %s", what)
+			t.Fatalf("timed out after %s waiting until %s", within, what)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -22,18 +22,18 @@ import (
 // markRunning records the cluster's pod as running on its node, as the node's runtime
 // would, and waits until the node kubectl talks to sees it: kubectl port-forward refuses a
 // pod that does not run.
-func (sc *streamCluster) markRunning(t *testing.T) {
+func (sc *podCluster) markRunning(t *testing.T) {
 	t.Helper()
-	rec, err := json.Marshal(store.PodStatus{Node: sc.podNode.Node().Name(), Phase: corev1.PodRunning, Updated: time.Now()})
+	rec, err := json.Marshal(store.PodStatus{Node: sc.podNode.agent.Node().Name(), Phase: corev1.PodRunning, Updated: time.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sc.podNode.Node().Put(store.StatusKey("default/"+sc.pod), rec); err != nil {
+	if _, err := sc.podNode.agent.Node().Put(store.StatusKey("default/"+sc.pod), rec); err != nil {
 		t.Fatal(err)
 	}
-	streamWait(t, 20*time.Second, "the other node sees the pod run", func() bool {
+	eventually(t, 20*time.Second, "the other node sees the pod run", func() bool {
 		var l corev1.PodList
-		code, body := sc.get(t, sc.token, "/api/v1/pods")
+		code, body := sc.get(sc.admin, "/api/v1/pods")
 		return code == http.StatusOK && json.Unmarshal([]byte(body), &l) == nil && len(l.Items) == 1 && l.Items[0].Status.Phase == corev1.PodRunning
 	})
 }
@@ -69,15 +69,14 @@ func echoUpper(t *testing.T) int {
 // carries SPDY, one pair of streams per connection; a port nothing listens on is an error
 // the pod's node sends back, which kubectl prints.
 func TestKubectlPortForward(t *testing.T) {
-	streamNeedKubectl(t)
-	sc := startStreamCluster(t)
+	sc := startPodCluster(t)
 	sc.markRunning(t)
 	port := echoUpper(t)
-	kc := streamKubeconfig(t, sc, sc.token)
+	kc := sc.other.kubeconfig
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := streamKubectlCommand(ctx, t, kc, "port-forward", "pod/"+sc.pod, ":"+strconv.Itoa(port))
+	cmd := sc.command(ctx, kc, "port-forward", "pod/"+sc.pod, ":"+strconv.Itoa(port))
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -124,10 +123,10 @@ func TestKubectlPortForward(t *testing.T) {
 		}
 	}
 	want := fmt.Sprintf("portforward default/%s %d", sc.pod, port)
-	if calls := sc.podRT.seen(); len(calls) != 2 || calls[0] != want || calls[1] != want {
+	if calls := sc.podNode.runtime.seen(); len(calls) != 2 || calls[0] != want || calls[1] != want {
 		t.Errorf("the pod's node forwarded %q, want %q twice", calls, want)
 	}
-	if calls := sc.otherRT.seen(); len(calls) != 0 {
+	if calls := sc.other.runtime.seen(); len(calls) != 0 {
 		t.Errorf("the node that does not run the pod forwarded %q", calls)
 	}
 }
@@ -135,8 +134,7 @@ func TestKubectlPortForward(t *testing.T) {
 // A port nothing listens on: the pod's node says why on the error stream, and kubectl
 // prints it.
 func TestKubectlPortForwardToAClosedPort(t *testing.T) {
-	streamNeedKubectl(t)
-	sc := startStreamCluster(t)
+	sc := startPodCluster(t)
 	sc.markRunning(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -146,7 +144,7 @@ func TestKubectlPortForwardToAClosedPort(t *testing.T) {
 	l.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := streamKubectlCommand(ctx, t, streamKubeconfig(t, sc, sc.token), "port-forward", sc.pod, ":"+strconv.Itoa(closed))
+	cmd := sc.command(ctx, sc.other.kubeconfig, "port-forward", sc.pod, ":"+strconv.Itoa(closed))
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

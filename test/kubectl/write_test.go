@@ -11,7 +11,7 @@ import (
 	"github.com/podman-swarm/podman-swarm/agent/store"
 )
 
-const wWebYAML = `apiVersion: apps/v1
+const webYAML = `apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: web
@@ -30,7 +30,7 @@ spec:
         - containerPort: 8080
 `
 
-const wConfYAML = `apiVersion: v1
+const confYAML = `apiVersion: v1
 kind: ConfigMap
 metadata:
   name: conf
@@ -39,10 +39,10 @@ data:
   a: "1"
 `
 
-// wWithoutIdentity is a stored object without what makes each creation of it unique (its
+// withoutIdentity is a stored object without what makes each creation of it unique (its
 // uid and creationTimestamp), and, when lastApplied is false, without the configuration
 // its last apply recorded.
-func wWithoutIdentity(stored map[string]any, lastApplied bool) map[string]any {
+func withoutIdentity(stored map[string]any, lastApplied bool) map[string]any {
 	var obj map[string]any
 	b, _ := json.Marshal(stored) // a decoded object always encodes
 	_ = json.Unmarshal(b, &obj)
@@ -60,9 +60,9 @@ func wWithoutIdentity(stored map[string]any, lastApplied bool) map[string]any {
 	return obj
 }
 
-// wSwarmApplied applies y through the project's own route, as swarm apply does, and
+// swarmApplied applies y through the project's own route, as swarm apply does, and
 // returns the object stored under key; then it deletes it again.
-func wSwarmApplied(t *testing.T, w *wNode, y, key, deletePath string) map[string]any {
+func swarmApplied(t *testing.T, w *node, y, key, deletePath string) map[string]any {
 	t.Helper()
 	if code, body := w.do("POST", "/api/v1/manifests", "application/yaml", y); code != 200 {
 		t.Fatalf("swarm apply: HTTP %d %s", code, body)
@@ -79,20 +79,20 @@ func wSwarmApplied(t *testing.T, w *wNode, y, key, deletePath string) map[string
 // which kubectl writes itself (and compares with at its next apply). kubectl create and
 // apply --server-side store exactly what swarm apply stores, that configuration too.
 func TestWriteApplyStoresWhatSwarmApplyStores(t *testing.T) {
-	w := wStart(t, 1)[0]
+	w := startCluster(t, 1).nodes[0]
 	key := store.ObjectKey(store.PrefixDeployment, "default", "web")
-	want := wSwarmApplied(t, w, wWebYAML, key, "/api/v1/manifests/default/web?kind=Deployment")
+	want := swarmApplied(t, w, webYAML, key, "/api/v1/manifests/default/web?kind=Deployment")
 
-	if out := w.must(wWebYAML, "apply", "-f", "-"); out != "deployment.apps/web created\n" {
+	if out := w.must(webYAML, "apply", "-f", "-"); out != "deployment.apps/web created\n" {
 		t.Errorf("first apply: %q", out)
 	}
-	if out := w.must(wWebYAML, "apply", "-f", "-"); out != "deployment.apps/web unchanged\n" {
+	if out := w.must(webYAML, "apply", "-f", "-"); out != "deployment.apps/web unchanged\n" {
 		t.Errorf("second apply: %q", out)
 	}
-	if got := wWithoutIdentity(w.stored(key), false); !reflect.DeepEqual(got, wWithoutIdentity(want, false)) {
+	if got := withoutIdentity(w.stored(key), false); !reflect.DeepEqual(got, withoutIdentity(want, false)) {
 		t.Errorf("kubectl apply stored\n%v\nswarm apply stored\n%v", got, want)
 	}
-	three := strings.Replace(wWebYAML, "replicas: 2", "replicas: 3", 1)
+	three := strings.Replace(webYAML, "replicas: 2", "replicas: 3", 1)
 	if out := w.must(three, "apply", "-f", "-"); out != "deployment.apps/web configured\n" {
 		t.Errorf("changed apply: %q", out)
 	}
@@ -102,21 +102,21 @@ func TestWriteApplyStoresWhatSwarmApplyStores(t *testing.T) {
 	w.must("", "delete", "deployment", "web")
 
 	// kubectl create records, as swarm apply does, the configuration it was made with.
-	w.must(wWebYAML, "create", "-f", "-")
-	if got := wWithoutIdentity(w.stored(key), true); !reflect.DeepEqual(got, wWithoutIdentity(want, true)) {
+	w.must(webYAML, "create", "-f", "-")
+	if got := withoutIdentity(w.stored(key), true); !reflect.DeepEqual(got, withoutIdentity(want, true)) {
 		t.Errorf("kubectl create stored\n%v\nswarm apply stored\n%v", got, want)
 	}
 	w.must("", "delete", "deployment", "web")
 
-	if out := w.must(wWebYAML, "apply", "--server-side", "-f", "-"); out != "deployment.apps/web serverside-applied\n" {
+	if out := w.must(webYAML, "apply", "--server-side", "-f", "-"); out != "deployment.apps/web serverside-applied\n" {
 		t.Errorf("server-side apply: %q", out)
 	}
-	if got := wWithoutIdentity(w.stored(key), true); !reflect.DeepEqual(got, wWithoutIdentity(want, true)) {
+	if got := withoutIdentity(w.stored(key), true); !reflect.DeepEqual(got, withoutIdentity(want, true)) {
 		t.Errorf("kubectl apply --server-side stored\n%v\nswarm apply stored\n%v", got, want)
 	}
 	// A second server-side apply without the port drops it, as the three-way merge with
 	// the configuration last applied does.
-	noPort := strings.Replace(wWebYAML, "        ports:\n        - containerPort: 8080\n", "", 1)
+	noPort := strings.Replace(webYAML, "        ports:\n        - containerPort: 8080\n", "", 1)
 	if _, errOut, err := w.kubectl(noPort, "apply", "--server-side", "-f", "-"); err != nil || errOut != "" {
 		t.Fatalf("second server-side apply: %v %s", err, errOut)
 	}
@@ -129,11 +129,11 @@ func TestWriteApplyStoresWhatSwarmApplyStores(t *testing.T) {
 // answers it; a create of a name in use is AlreadyExists, a replace from a stale read is a
 // Conflict.
 func TestWriteCreateReplacePatch(t *testing.T) {
-	w := wStart(t, 1)[0]
-	if out := w.must(wConfYAML, "create", "-f", "-"); out != "configmap/conf created\n" {
+	w := startCluster(t, 1).nodes[0]
+	if out := w.must(confYAML, "create", "-f", "-"); out != "configmap/conf created\n" {
 		t.Errorf("create: %q", out)
 	}
-	if _, errOut, err := w.kubectl(wConfYAML, "create", "-f", "-"); err == nil || !strings.Contains(errOut, `Error from server (AlreadyExists): error when creating "STDIN": configmaps "conf" already exists`) {
+	if _, errOut, err := w.kubectl(confYAML, "create", "-f", "-"); err == nil || !strings.Contains(errOut, `Error from server (AlreadyExists): error when creating "STDIN": configmaps "conf" already exists`) {
 		t.Errorf("create again: %v %s", err, errOut)
 	}
 	// kubectl's typed clients send protobuf.
@@ -191,85 +191,10 @@ func TestWriteCreateReplacePatch(t *testing.T) {
 		!strings.Contains(errOut, `Error from server (NotFound)`) {
 		t.Errorf("a patch of nothing: %v %s", err, errOut)
 	}
-	invalid := strings.Replace(wWebYAML, "image: localhost/web:1", "image: ''", 1)
+	invalid := strings.Replace(webYAML, "image: localhost/web:1", "image: ''", 1)
 	if _, errOut, err := w.kubectl(invalid, "create", "-f", "-"); err == nil ||
 		!strings.Contains(errOut, `The Deployment "web" is invalid`) || !strings.Contains(errOut, "spec.template.spec.containers[0].image") {
 		t.Errorf("an invalid Deployment: %v %s", err, errOut)
-	}
-}
-
-// kubectl scale, wait, rollout status, restart, pause and resume, set image; rollout undo
-// and history need ReplicaSets, which are not served: they fail with kubectl's message
-// for a resource the server does not have.
-func TestWriteScaleAndRollout(t *testing.T) {
-	nodes := wStart(t, 1)
-	w := nodes[0]
-	// Replicas the configuration leaves to the scale.
-	noReplicas := strings.Replace(wWebYAML, "  replicas: 2\n", "", 1)
-	w.must(noReplicas, "apply", "-f", "-")
-	ready := func(n int) {
-		t.Helper()
-		wEventually(t, 20*time.Second, "the pods placed and ready", func() bool {
-			if wReportReady(t, nodes, "web-") != n {
-				return false
-			}
-			var d struct {
-				Status struct{ Replicas, UpdatedReplicas, AvailableReplicas int }
-			}
-			out, _, err := w.kubectl("", "get", "deployment", "web", "-o", "json")
-			return err == nil && json.Unmarshal([]byte(out), &d) == nil && d.Status.Replicas == n &&
-				d.Status.UpdatedReplicas == n && d.Status.AvailableReplicas == n
-		})
-	}
-	ready(1)
-	if out := w.must("", "wait", "--for=condition=Available", "deployment/web", "--timeout=30s"); out != "deployment.apps/web condition met\n" {
-		t.Errorf("wait: %q", out)
-	}
-	if out := w.must("", "rollout", "status", "deployment/web", "--timeout=30s"); out != `deployment "web" successfully rolled out`+"\n" {
-		t.Errorf("rollout status: %q", out)
-	}
-	if out := w.must("", "scale", "deployment/web", "--replicas=3"); out != "deployment.apps/web scaled\n" {
-		t.Errorf("scale: %q", out)
-	}
-	if _, errOut, err := w.kubectl("", "scale", "deployment/web", "--replicas=1", "--current-replicas=2"); err == nil ||
-		!strings.Contains(errOut, "Expected replicas to be 2, was 3") {
-		t.Errorf("scale with the wrong current replicas: %v %s", err, errOut)
-	}
-	ready(3)
-	if out := w.must("", "rollout", "status", "deployment/web", "--timeout=30s"); !strings.Contains(out, "successfully rolled out") {
-		t.Errorf("rollout status after the scale: %q", out)
-	}
-	// An apply of the configuration, which does not set replicas, keeps the scale's.
-	if out := w.must(noReplicas, "apply", "-f", "-"); out != "deployment.apps/web unchanged\n" {
-		t.Errorf("apply after the scale: %q", out)
-	}
-	if out := w.must("", "get", "deployment", "web", "-o", "jsonpath={.spec.replicas}"); out != "3" {
-		t.Errorf("replicas after an apply without them: %q", out)
-	}
-
-	if out := w.must("", "rollout", "restart", "deployment/web"); out != "deployment.apps/web restarted\n" {
-		t.Errorf("restart: %q", out)
-	}
-	if out := w.must("", "get", "deployment", "web", "-o", `jsonpath={.spec.template.metadata.annotations.kubectl\.kubernetes\.io/restartedAt}`); out == "" {
-		t.Error("no restartedAt in the template")
-	}
-	w.must("", "rollout", "pause", "deployment/web")
-	if out := w.must("", "get", "deployment", "web", "-o", "jsonpath={.spec.paused}"); out != "true" {
-		t.Errorf("paused: %q", out)
-	}
-	w.must("", "rollout", "resume", "deployment/web")
-	if out := w.must("", "set", "image", "deployment/web", "web=localhost/web:2"); out != "deployment.apps/web image updated\n" {
-		t.Errorf("set image: %q", out)
-	}
-	wEventually(t, 30*time.Second, "the new template's pods rolled out", func() bool {
-		wReportReady(t, nodes, "web-")
-		out, _, err := w.kubectl("", "rollout", "status", "deployment/web", "--timeout=1s")
-		return err == nil && strings.Contains(out, "successfully rolled out")
-	})
-	for _, cmd := range [][]string{{"rollout", "undo", "deployment/web"}, {"rollout", "history", "deployment/web"}} {
-		if _, errOut, err := w.kubectl("", cmd...); err == nil || !strings.Contains(errOut, "the server could not find the requested resource") {
-			t.Errorf("%v: %v %s", cmd, err, errOut)
-		}
 	}
 }
 
@@ -277,8 +202,8 @@ func TestWriteScaleAndRollout(t *testing.T) {
 // pods cannot be orphaned, and a foreground delete says it is taken as a background one;
 // a namespace is deleted with what is in it, and kubectl waits until it is gone.
 func TestWriteDelete(t *testing.T) {
-	w := wStart(t, 1)[0]
-	w.must(wConfYAML, "apply", "-f", "-")
+	w := startCluster(t, 1).nodes[0]
+	w.must(confYAML, "apply", "-f", "-")
 	w.must("", "create", "configmap", "other", "--from-literal=k=v")
 	w.must("", "label", "configmap", "other", "app=web")
 	w.must("", "create", "configmap", "keep", "--from-literal=k=v")
@@ -295,13 +220,13 @@ func TestWriteDelete(t *testing.T) {
 		t.Errorf("delete again: %v %s", err, errOut)
 	}
 
-	w.must(wWebYAML, "apply", "-f", "-")
+	w.must(webYAML, "apply", "-f", "-")
 	if _, errOut, err := w.kubectl("", "delete", "deployment", "web", "--cascade=orphan"); err == nil ||
 		!strings.Contains(errOut, `propagationPolicy: Unsupported value: "Orphan"`) {
 		t.Errorf("orphan: %v %s", err, errOut)
 	}
 	var pod string
-	wEventually(t, 20*time.Second, "a pod of web placed", func() bool {
+	eventually(t, 20*time.Second, "a pod of web placed", func() bool {
 		out, _, _ := w.kubectl("", "get", "pods", "-o", "name")
 		pod, _, _ = strings.Cut(out, "\n")
 		return strings.HasPrefix(pod, "pod/web-")
@@ -317,7 +242,7 @@ func TestWriteDelete(t *testing.T) {
 	}
 
 	w.must("", "create", "namespace", "shop")
-	w.must(wConfYAML, "apply", "-n", "shop", "-f", "-")
+	w.must(confYAML, "apply", "-n", "shop", "-f", "-")
 	if out := w.must("", "delete", "namespace", "shop", "--timeout=30s"); out != "namespace \"shop\" deleted\n" {
 		t.Errorf("delete namespace: %q", out)
 	}
@@ -330,109 +255,19 @@ func TestWriteDelete(t *testing.T) {
 	}
 }
 
-// kubectl cordon, uncordon, label and annotate change what users set on a node; a taint,
-// which nothing stores, is refused.
-func TestWriteNodes(t *testing.T) {
-	w := wStart(t, 1)[0]
-	if out := w.must("", "cordon", "n0"); out != "node/n0 cordoned\n" {
-		t.Errorf("cordon: %q", out)
-	}
-	if out := w.must("", "get", "node", "n0", "-o", "jsonpath={.spec.unschedulable}"); out != "true" {
-		t.Errorf("unschedulable: %q", out)
-	}
-	if out := w.must("", "uncordon", "n0"); out != "node/n0 uncordoned\n" {
-		t.Errorf("uncordon: %q", out)
-	}
-	w.must("", "label", "node", "n0", "disk=ssd")
-	w.must("", "annotate", "node", "n0", "owner=ops")
-	out := w.must("", "get", "node", "n0", "-o", "jsonpath={.metadata.labels.disk} {.metadata.annotations.owner} {.spec.unschedulable}")
-	if out != "ssd ops " {
-		t.Errorf("labels, annotations, unschedulable: %q", out)
-	}
-	w.must("", "label", "node", "n0", "disk-")
-	if out := w.must("", "get", "node", "n0", "-o", "jsonpath={.metadata.labels.disk}"); out != "" {
-		t.Errorf("a removed label: %q", out)
-	}
-	if _, errOut, err := w.kubectl("", "taint", "node", "n0", "gpu=yes:NoSchedule"); err == nil || !strings.Contains(errOut, `The Node "n0" is invalid`) {
-		t.Errorf("taint: %v %s", err, errOut)
-	}
-	if _, errOut, err := w.kubectl("", "annotate", "node", "n0", "swarm.podman.io/state=gone", "--overwrite"); err == nil ||
-		!strings.Contains(errOut, "the agent sets the annotations under swarm.podman.io/") {
-		t.Errorf("an agent's annotation: %v %s", err, errOut)
-	}
-}
-
-// A read-only token reads, and is refused every write with 403, as a Status.
-func TestWriteReadOnlyToken(t *testing.T) {
-	w := wStart(t, 1)[0]
-	w.must(wConfYAML, "apply", "-f", "-")
-	w.must(wWebYAML, "apply", "-f", "-")
-	if out, errOut, err := w.kubectlRO("get", "configmap", "conf", "-o", "name"); err != nil || out != "configmap/conf\n" {
-		t.Fatalf("read-only get: %v %s", err, errOut)
-	}
-	for _, cmd := range []struct {
-		stdin string
-		args  []string
-	}{
-		{strings.Replace(wConfYAML, `a: "1"`, `a: "2"`, 1), []string{"apply", "-f", "-"}},
-		{strings.Replace(wConfYAML, "name: conf", "name: new", 1), []string{"create", "-f", "-"}},
-		{"", []string{"patch", "configmap", "conf", "--type", "merge", "-p", `{"data":{"x":"y"}}`}},
-		{"", []string{"label", "configmap", "conf", "x=y"}},
-		{"", []string{"annotate", "configmap", "conf", "x=y"}},
-		{"", []string{"scale", "deployment/web", "--replicas=5"}},
-		{"", []string{"rollout", "restart", "deployment/web"}},
-		{"", []string{"delete", "configmap", "conf"}},
-		{"", []string{"cordon", "n0"}},
-		{"", []string{"create", "namespace", "ro"}},
-	} {
-		// kubectl cordon says it failed but exits 0: the refusal is in what it says.
-		_, errOut, err := w.run(w.roKubeconfig, cmd.stdin, cmd.args...)
-		if (err == nil && cmd.args[0] != "cordon") || !strings.Contains(errOut, "is read-only") {
-			t.Errorf("read-only %v: %v %s", cmd.args, err, errOut)
-		}
-	}
-	// Raw, every kind of write route answers 403 with a Status.
-	for _, r := range []struct{ method, path, ct string }{
-		{"POST", "/api/v1/namespaces/default/configmaps", "application/json"},
-		{"PUT", "/api/v1/namespaces/default/configmaps/conf", "application/json"},
-		{"PATCH", "/api/v1/namespaces/default/configmaps/conf", "application/merge-patch+json"},
-		{"DELETE", "/api/v1/namespaces/default/configmaps/conf", ""},
-		{"PUT", "/apis/apps/v1/namespaces/default/deployments/web/scale", "application/json"},
-		{"PATCH", "/apis/apps/v1/namespaces/default/deployments/web/scale", "application/merge-patch+json"},
-		{"PUT", "/api/v1/nodes/n0", "application/json"},
-		{"PATCH", "/api/v1/nodes/n0", "application/strategic-merge-patch+json"},
-		{"DELETE", "/api/v1/nodes/n0", ""},
-		{"DELETE", "/api/v1/namespaces/default", ""},
-		{"POST", "/api/v1/namespaces", "application/json"},
-	} {
-		code, body := w.doAs(w.readOnly, r.method, r.path, r.ct, "{}")
-		var st struct{ Kind, Reason, Message string }
-		if code != 403 || json.Unmarshal(body, &st) != nil || st.Kind != "Status" || st.Reason != "Forbidden" ||
-			!regexp.MustCompile(`^the API token \S+ is read-only: \w+ an? \w+ needs a token with full rights$`).MatchString(st.Message) {
-			t.Errorf("read-only %s %s: HTTP %d %s", r.method, r.path, code, body)
-		}
-	}
-	if out := w.must("", "get", "configmap", "conf", "-o", "jsonpath={.data}"); out != `{"a":"1"}` {
-		t.Errorf("the configmap after the refused writes: %s", out)
-	}
-	if out := w.must("", "get", "node", "n0", "-o", "jsonpath={.spec.unschedulable}"); out != "" {
-		t.Errorf("the node after the refused cordon: unschedulable %q", out)
-	}
-}
-
 // Two nodes: what kubectl writes through one, kubectl reads and changes through the
 // other, whose resourceVersions are its own: a version read from the first is stale
 // there, and one read from the second is not.
 func TestWriteThroughTwoNodes(t *testing.T) {
-	nodes := wStart(t, 2)
-	a, b := nodes[0], nodes[1]
-	a.must(wConfYAML, "apply", "-f", "-")
-	wEventually(t, 10*time.Second, "the configmap on the other node", func() bool {
+	c := startCluster(t, 2)
+	a, b := c.nodes[0], c.nodes[1]
+	a.must(confYAML, "apply", "-f", "-")
+	eventually(t, 10*time.Second, "the configmap on the other node", func() bool {
 		_, _, err := b.kubectl("", "get", "configmap", "conf")
 		return err == nil
 	})
 	b.must("", "patch", "configmap", "conf", "--type", "merge", "-p", `{"data":{"from":"b"}}`)
-	wEventually(t, 10*time.Second, "the patch on the first node", func() bool {
+	eventually(t, 10*time.Second, "the patch on the first node", func() bool {
 		out, _, err := a.kubectl("", "get", "configmap", "conf", "-o", "jsonpath={.data.from}")
 		return err == nil && out == "b"
 	})
@@ -452,7 +287,7 @@ func TestWriteThroughTwoNodes(t *testing.T) {
 
 // The warnings of an apply reach kubectl as Warning headers, which it prints.
 func TestWritePrintsWarnings(t *testing.T) {
-	w := wStart(t, 1)[0]
+	w := startCluster(t, 1).nodes[0]
 	ing := `apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata: {name: web}
@@ -468,5 +303,27 @@ spec:
 	if err != nil || out != "ingress.networking.k8s.io/web created\n" ||
 		!strings.HasPrefix(errOut, `Warning: spec.ingressClassName: class "nginx" is not "swarm"`) {
 		t.Errorf("apply: %v %q %q", err, out, errOut)
+	}
+}
+
+// A dry run checks and answers as the write would, and stores nothing.
+func TestWriteDryRunStoresNothing(t *testing.T) {
+	w := startCluster(t, 1).nodes[0]
+	code, body := w.do("POST", "/api/v1/namespaces/default/configmaps?dryRun=All", "application/yaml", confYAML)
+	if code != 201 || !strings.Contains(string(body), `"name":"conf"`) {
+		t.Errorf("a dry-run create: HTTP %d %s", code, body)
+	}
+	if code, _ := w.do("GET", "/api/v1/namespaces/default/configmaps/conf", "", ""); code != 404 {
+		t.Errorf("the dry-run create stored the configmap: HTTP %d", code)
+	}
+	w.must(confYAML, "apply", "-f", "-")
+	if out := w.must("", "patch", "configmap", "conf", "--dry-run=server", "--type", "merge", "-p", `{"data":{"a":"9"}}`, "-o", "jsonpath={.data.a}"); out != "9" {
+		t.Errorf("a dry-run patch answered %q", out)
+	}
+	if out := w.must("", "delete", "configmap", "conf", "--dry-run=server"); !strings.Contains(out, "deleted (server dry run)") {
+		t.Errorf("a dry-run delete: %q", out)
+	}
+	if out := w.must("", "get", "configmap", "conf", "-o", "jsonpath={.data.a}"); out != "1" {
+		t.Errorf("the configmap after the dry runs: %q", out)
 	}
 }

@@ -10,32 +10,64 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	utilnet "k8s.io/apimachinery/pkg/util/net"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/podman-swarm/podman-swarm/agent/kubeapi"
 	"github.com/podman-swarm/podman-swarm/manifest"
 )
 
-// kubeAnswers answers every error of the handlers it wraps, its route's check of rights
-// among them (a read-only token's 403), as the Kubernetes API server does: a metav1.Status
-// (see kubeError). Route middleware, it sits outside the check of rights.
-func kubeAnswers(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		err := next(c)
-		if err == nil || c.Response().Committed {
-			return err
-		}
-		return kubeStatus(c, kubeError(err, kubeapi.Resource{}, ""))
-	}
+// Every error on a path of the compatible API (kubeapi.IsPath) is answered as the
+// Kubernetes API server answers it, a metav1.Status with Kubernetes' reason and code, by
+// the server's one error handler (see errorHandler): the errors of the handlers, and
+// those raised before a handler runs (a missing or bad token's 401, a read-only token's
+// 403, a path that names no resource, a method a path does not take). That covers the
+// project's routes whose paths Kubernetes has too (GET /api/v1/pods, DELETE of a
+// namespace or a node, ...): the swarm CLI reads a Status's message as an error's.
+
+// kubeStatus answers err as the Kubernetes API server does: a metav1.Status, with its code.
+func kubeStatus(c echo.Context, err *apierrors.StatusError) error {
+	st := err.Status()
+	st.TypeMeta = metav1.TypeMeta{APIVersion: "v1", Kind: "Status"}
+	return c.JSON(int(st.Code), st)
 }
 
-// kubeRouter registers routes of the compatible API: each behind kubeAnswers, so that
-// their errors, the 403 of a read-only token included, are Statuses.
-type kubeRouter struct{ router }
+// kubeRequestError is err, raised while answering req, as the API server words it: a
+// path no route takes is NotFound (MethodNotAllowed when it names a resource the API
+// serves, with another method than its routes take), and any other error is kubeError's,
+// about the resource and object the path names.
+func kubeRequestError(err error, req *http.Request) *apierrors.StatusError {
+	p, named := kubeapi.ParsePath(req.URL.Path)
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		switch {
+		case he.Code == http.StatusNotFound && errors.Is(he, echo.ErrNotFound):
+			// A group's catch-all answers 404 for a method no route of a path takes.
+			if named {
+				return methodNotAllowed(req)
+			}
+			return errNoSuchPath
+		case he.Code == http.StatusMethodNotAllowed && errors.Is(he, echo.ErrMethodNotAllowed):
+			return methodNotAllowed(req)
+		}
+	}
+	return kubeError(err, p.Resource, p.Name)
+}
 
-func (r kubeRouter) Add(method, path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
-	return r.router.Add(method, path, h, append([]echo.MiddlewareFunc{kubeAnswers}, m...)...)
+// errNoSuchPath is the API server's answer to a path that names nothing it serves.
+var errNoSuchPath = &apierrors.StatusError{ErrStatus: metav1.Status{Status: metav1.StatusFailure, Code: http.StatusNotFound,
+	Reason: metav1.StatusReasonNotFound, Message: "the server could not find the requested resource", Details: &metav1.StatusDetails{}}}
+
+// methodNotAllowed is Kubernetes' answer to a verb a resource is not served with.
+func methodNotAllowed(req *http.Request) *apierrors.StatusError {
+	verb := strings.ToLower(req.Method)
+	what := schema.GroupResource{}
+	if p, ok := kubeapi.ParsePath(req.URL.Path); ok {
+		what = groupResource(p.Resource)
+		if vs := p.Verbs(req.Method); len(vs) > 0 {
+			verb = vs[0]
+		}
+	}
+	return apierrors.NewMethodNotSupported(what, verb)
 }
 
 // groupResource is how Kubernetes names r in its errors: "deployments.apps", "pods".
@@ -46,7 +78,7 @@ func groupResource(r kubeapi.Resource) schema.GroupResource {
 // kubeError is err as the Kubernetes API server words it, about the object name of r
 // (either may be zero): a Status error as it is; a manifest's problems as 422 Invalid with
 // a cause per field (400 BadRequest for a document that is no object at all); the
-// project's own errors with the reason of their code.
+// project's own errors with the reason of their code; anything else an internal error.
 func kubeError(err error, r kubeapi.Resource, name string) *apierrors.StatusError {
 	var se *apierrors.StatusError
 	var me manifest.Errors
@@ -91,18 +123,51 @@ func namespaceError(me manifest.Errors, r kubeapi.Resource, name string) *apierr
 	return &apierrors.StatusError{ErrStatus: st}
 }
 
-// codeError is a Status of code with message and the reason Kubernetes gives that code.
+// codeError is a failure with code, the reason Kubernetes gives that code, and message.
 func codeError(code int, message string) *apierrors.StatusError {
-	reason := apierrors.NewGenericServerResponse(code, "", schema.GroupResource{}, "", "", 0, false).ErrStatus.Reason
-	switch code {
-	case http.StatusInternalServerError:
-		reason = metav1.StatusReasonInternalError
-	case http.StatusRequestEntityTooLarge:
-		reason = metav1.StatusReasonRequestEntityTooLarge
-	}
 	return &apierrors.StatusError{ErrStatus: metav1.Status{
-		Status: metav1.StatusFailure, Code: int32(code), Reason: reason, Message: message,
+		Status: metav1.StatusFailure, Code: int32(code), Reason: reasonOf(code), Message: message,
 	}}
+}
+
+// reasonOf is the reason the Kubernetes API server gives with an HTTP code. A node that
+// cannot be reached (502, when a request is passed on) is unavailable, as for the API
+// server a backend it cannot reach.
+func reasonOf(code int) metav1.StatusReason {
+	switch code {
+	case http.StatusBadRequest:
+		return metav1.StatusReasonBadRequest
+	case http.StatusUnauthorized:
+		return metav1.StatusReasonUnauthorized
+	case http.StatusForbidden:
+		return metav1.StatusReasonForbidden
+	case http.StatusNotFound:
+		return metav1.StatusReasonNotFound
+	case http.StatusMethodNotAllowed:
+		return metav1.StatusReasonMethodNotAllowed
+	case http.StatusNotAcceptable:
+		return metav1.StatusReasonNotAcceptable
+	case http.StatusConflict:
+		return metav1.StatusReasonConflict
+	case http.StatusGone:
+		return metav1.StatusReasonGone
+	case http.StatusRequestEntityTooLarge:
+		return metav1.StatusReasonRequestEntityTooLarge
+	case http.StatusUnsupportedMediaType:
+		return metav1.StatusReasonUnsupportedMediaType
+	case http.StatusUnprocessableEntity:
+		return metav1.StatusReasonInvalid
+	case http.StatusTooManyRequests:
+		return metav1.StatusReasonTooManyRequests
+	case http.StatusServiceUnavailable, http.StatusBadGateway:
+		return metav1.StatusReasonServiceUnavailable
+	case http.StatusGatewayTimeout:
+		return metav1.StatusReasonTimeout
+	}
+	if code >= 500 {
+		return metav1.StatusReasonInternalError
+	}
+	return metav1.StatusReasonUnknown
 }
 
 // invalidError is the 422 Invalid of a manifest's problems, worded as apierrors.NewInvalid
@@ -149,30 +214,4 @@ func causeType(reason string) metav1.CauseType {
 		}
 	}
 	return metav1.CauseTypeFieldValueInvalid
-}
-
-// objectWarnings are the warnings about the one object of set without the manifest's
-// words for where it stands ("deployments.apps/web: document 1 (Deployment web): "):
-// the request names it already.
-func objectWarnings(set *manifest.Set, warnings []string) []string {
-	out := make([]string, len(warnings))
-	for i, w := range warnings {
-		out[i] = w
-		if len(set.Objects) == 1 {
-			out[i] = strings.TrimPrefix(w, set.Objects[0].Source.String()+": ")
-		}
-	}
-	return out
-}
-
-// addWarnings sends each warning as Kubernetes does, in a `Warning: 299 - "..."` header,
-// which kubectl prints.
-func addWarnings(c echo.Context, warnings []string) {
-	for _, w := range warnings {
-		h, err := utilnet.NewWarningHeader(299, "-", w)
-		if err != nil {
-			continue // a warning that cannot be a header is dropped, never the answer
-		}
-		c.Response().Header().Add("Warning", h)
-	}
 }

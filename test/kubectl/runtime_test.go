@@ -14,14 +14,14 @@ import (
 	"github.com/podman-swarm/podman-swarm/reconcile"
 )
 
-// streamRuntime stands for podman and the journal on an agent that runs no runtime: a
+// testRuntime stands for podman and the journal on an agent that runs no runtime: a
 // command run in a pod is a process of this machine (on pipes or a pseudo-terminal, as
 // podman exec runs it), a port of a pod is this machine's loopback port, and each container
 // has a log of five lines, a minute apart, the last a minute before it is asked for, which
 // it filters by the options the API passed, as the journal does. A followed log then takes
 // the lines given to follow. Everything between kubectl and this runtime is the real path:
 // the API, its websockets, the passing on between agents.
-type streamRuntime struct {
+type testRuntime struct {
 	// follow hands a followed log its new lines.
 	follow chan string
 	// following counts the followed logs being written.
@@ -31,8 +31,8 @@ type streamRuntime struct {
 	calls []string
 }
 
-func newStreamRuntime() *streamRuntime {
-	return &streamRuntime{follow: make(chan string)}
+func newTestRuntime() *testRuntime {
+	return &testRuntime{follow: make(chan string)}
 }
 
 // logLines is the log of a container asked for at now: "<container> line N" at its time.
@@ -46,17 +46,17 @@ func logLines(container string, now time.Time) ([]string, []time.Time) {
 	return lines, times
 }
 
-func (r *streamRuntime) Logs(ctx context.Context, podKey, container string, opts reconcile.LogOptions, w io.Writer) error {
-	r.record(fmt.Sprintf("logs %s %s%s", podKey, container, streamLogOptionsText(opts)))
+func (r *testRuntime) Logs(ctx context.Context, podKey, container string, opts reconcile.LogOptions, w io.Writer) error {
+	r.record(fmt.Sprintf("logs %s %s%s", podKey, container, logOptionsText(opts)))
 	return r.writeLog(ctx, container, opts, w)
 }
 
-func (r *streamRuntime) EndedLogs(ctx context.Context, namespace, pod, container string, opts reconcile.LogOptions, w io.Writer) error {
-	r.record(fmt.Sprintf("ended-logs %s/%s %s%s", namespace, pod, container, streamLogOptionsText(opts)))
+func (r *testRuntime) EndedLogs(ctx context.Context, namespace, pod, container string, opts reconcile.LogOptions, w io.Writer) error {
+	r.record(fmt.Sprintf("ended-logs %s/%s %s%s", namespace, pod, container, logOptionsText(opts)))
 	return r.writeLog(ctx, container, opts, w)
 }
 
-func (r *streamRuntime) writeLog(ctx context.Context, container string, opts reconcile.LogOptions, w io.Writer) error {
+func (r *testRuntime) writeLog(ctx context.Context, container string, opts reconcile.LogOptions, w io.Writer) error {
 	lines, times := logLines(container, time.Now())
 	var out []string
 	for i, l := range lines {
@@ -93,8 +93,8 @@ func (r *streamRuntime) writeLog(ctx context.Context, container string, opts rec
 	return nil
 }
 
-// streamLogOptionsText is the options a log was asked with, for the record of the calls.
-func streamLogOptionsText(o reconcile.LogOptions) string {
+// logOptionsText is the options a log was asked with, for the record of the calls.
+func logOptionsText(o reconcile.LogOptions) string {
 	var b strings.Builder
 	if o.Follow {
 		b.WriteString(" follow")
@@ -111,16 +111,16 @@ func streamLogOptionsText(o reconcile.LogOptions) string {
 	return b.String()
 }
 
-func (r *streamRuntime) Describe(context.Context, string) (reconcile.PodDetail, error) {
+func (r *testRuntime) Describe(context.Context, string) (reconcile.PodDetail, error) {
 	return reconcile.PodDetail{}, reconcile.ErrNoPod
 }
 
-func (r *streamRuntime) Exec(ctx context.Context, podKey, container string, command []string, s reconcile.Stdio) (int, error) {
+func (r *testRuntime) Exec(ctx context.Context, podKey, container string, command []string, s reconcile.Stdio) (int, error) {
 	r.record(fmt.Sprintf("exec %s %s %s", podKey, container, strings.Join(command, " ")))
 	return reconcile.RunAttached(ctx, command, s)
 }
 
-func (r *streamRuntime) PortForward(ctx context.Context, podKey string, port int32, conn io.ReadWriter) error {
+func (r *testRuntime) PortForward(ctx context.Context, podKey string, port int32, conn io.ReadWriter) error {
 	r.record(fmt.Sprintf("portforward %s %d", podKey, port))
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(int(port))))
@@ -146,14 +146,14 @@ func (r *streamRuntime) PortForward(ctx context.Context, podKey string, port int
 	return nil
 }
 
-func (r *streamRuntime) record(call string) {
+func (r *testRuntime) record(call string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls = append(r.calls, call)
 }
 
 // seen returns the calls made so far and forgets them.
-func (r *streamRuntime) seen() []string {
+func (r *testRuntime) seen() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	calls := r.calls

@@ -14,9 +14,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// streamPTY opens a pseudo-terminal of width by height cells: the side the test reads, and
+// openPTY opens a pseudo-terminal of width by height cells: the side the test reads, and
 // the side kubectl gets as its terminal.
-func streamPTY(t *testing.T, width, height uint16) (master, slave *os.File) {
+func openPTY(t *testing.T, width, height uint16) (master, slave *os.File) {
 	t.Helper()
 	fd, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -44,12 +44,11 @@ func streamPTY(t *testing.T, width, height uint16) (master, slave *os.File) {
 // kubectl exec -it runs the command on a terminal of the pod of the size kubectl's own
 // terminal is, and exits with its code.
 func TestKubectlExecOnATerminal(t *testing.T) {
-	streamNeedKubectl(t)
-	sc := startStreamCluster(t)
-	master, slave := streamPTY(t, 87, 21)
+	sc := startPodCluster(t)
+	master, slave := openPTY(t, 87, 21)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := streamKubectlCommand(ctx, t, streamKubeconfig(t, sc, sc.token),
+	cmd := sc.command(ctx, sc.other.kubeconfig,
 		"exec", "-it", sc.pod, "-c", "main", "--", "sh", "-c", "test -t 0 && test -t 1 && stty size; exit 5")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
@@ -68,7 +67,7 @@ func TestKubectlExecOnATerminal(t *testing.T) {
 	if cmd.ProcessState.ExitCode() != 5 || !strings.Contains(out.String(), "21 87\r\n") {
 		t.Errorf("exec -it: %v (%d), terminal %q", err, cmd.ProcessState.ExitCode(), out.String())
 	}
-	if calls := sc.podRT.seen(); len(calls) != 1 || calls[0] != "exec default/"+sc.pod+" main sh -c test -t 0 && test -t 1 && stty size; exit 5" {
+	if calls := sc.podNode.runtime.seen(); len(calls) != 1 || calls[0] != "exec default/"+sc.pod+" main sh -c test -t 0 && test -t 1 && stty size; exit 5" {
 		t.Errorf("the pod's node ran %q", calls)
 	}
 }

@@ -9,9 +9,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// wStatus decodes a Status answer, failing the test when the answer is not one with code
+// wantStatus decodes a Status answer, failing the test when the answer is not one with code
 // and reason.
-func wStatus(t *testing.T, what string, code int, body []byte, wantCode int, wantReason metav1.StatusReason) metav1.Status {
+func wantStatus(t *testing.T, what string, code int, body []byte, wantCode int, wantReason metav1.StatusReason) metav1.Status {
 	t.Helper()
 	var st metav1.Status
 	if err := json.Unmarshal(body, &st); err != nil || st.Kind != "Status" || st.APIVersion != "v1" {
@@ -24,16 +24,16 @@ func wStatus(t *testing.T, what string, code int, body []byte, wantCode int, wan
 	return st
 }
 
-const wDeployPath = "/apis/apps/v1/namespaces/default/deployments"
+const deployPath = "/apis/apps/v1/namespaces/default/deployments"
 
 // Bad writes get the API server's Statuses: every malformed patch its code, a stale
 // resourceVersion 409 Conflict in Kubernetes' words, a name in use 409 AlreadyExists, an
 // object that names another namespace or name 400, an invalid object 422 with a cause per
 // field, a body of a type nothing takes 415, a write of a status 405.
 func TestWriteBadRequestsGetStatuses(t *testing.T) {
-	w := wStart(t, 1)[0]
-	w.must(wWebYAML, "apply", "-f", "-")
-	web := wDeployPath + "/web"
+	w := startCluster(t, 1).nodes[0]
+	w.must(webYAML, "apply", "-f", "-")
+	web := deployPath + "/web"
 
 	for _, tc := range []struct {
 		name, ct, patch string
@@ -65,14 +65,14 @@ func TestWriteBadRequestsGetStatuses(t *testing.T) {
 			path += "?fieldManager=test"
 		}
 		code, body := w.do("PATCH", path, tc.ct, tc.patch)
-		wStatus(t, tc.name, code, body, tc.code, tc.reason)
+		wantStatus(t, tc.name, code, body, tc.code, tc.reason)
 	}
-	if code, body := w.do("PATCH", web, "application/apply-patch+yaml", wWebYAML); code != 422 ||
+	if code, body := w.do("PATCH", web, "application/apply-patch+yaml", webYAML); code != 422 ||
 		!strings.Contains(string(body), "fieldManager: Required value: is required for apply patch") {
 		t.Errorf("an apply without a field manager: HTTP %d %s", code, body)
 	}
-	if code, body := w.do("PATCH", wDeployPath+"/nope", "application/merge-patch+json", `{}`); code != 404 ||
-		wStatus(t, "a patch of nothing", code, body, 404, metav1.StatusReasonNotFound).Message != `deployments.apps "nope" not found` {
+	if code, body := w.do("PATCH", deployPath+"/nope", "application/merge-patch+json", `{}`); code != 404 ||
+		wantStatus(t, "a patch of nothing", code, body, 404, metav1.StatusReasonNotFound).Message != `deployments.apps "nope" not found` {
 		t.Errorf("a patch of nothing: HTTP %d %s", code, body)
 	}
 
@@ -87,20 +87,20 @@ func TestWriteBadRequestsGetStatuses(t *testing.T) {
 	stale, _ := json.Marshal(obj)
 	conflict := `Operation cannot be fulfilled on deployments.apps "web": the object has been modified; please apply your changes to the latest version and try again`
 	code, body := w.do("PUT", web, "application/json", string(stale))
-	if st := wStatus(t, "a stale PUT", code, body, 409, metav1.StatusReasonConflict); st.Message != conflict ||
+	if st := wantStatus(t, "a stale PUT", code, body, 409, metav1.StatusReasonConflict); st.Message != conflict ||
 		st.Details == nil || st.Details.Name != "web" || st.Details.Group != "apps" || st.Details.Kind != "deployments" {
 		t.Errorf("a stale PUT: %+v", st)
 	}
 	code, body = w.do("PATCH", web, "application/merge-patch+json", fmt.Sprintf(`{"metadata":{"resourceVersion":%q},"spec":{"replicas":5}}`, rv))
-	wStatus(t, "a stale merge patch", code, body, 409, metav1.StatusReasonConflict)
+	wantStatus(t, "a stale merge patch", code, body, 409, metav1.StatusReasonConflict)
 	code, body = w.do("PATCH", web, "application/json-patch+json", fmt.Sprintf(`[{"op":"test","path":"/metadata/resourceVersion","value":%q}]`, rv))
-	wStatus(t, "a JSON patch that tests a stale version", code, body, 422, metav1.StatusReasonInvalid)
+	wantStatus(t, "a JSON patch that tests a stale version", code, body, 422, metav1.StatusReasonInvalid)
 	code, body = w.do("PUT", web+"/scale", "application/json", fmt.Sprintf(`{"metadata":{"name":"web","resourceVersion":%q},"spec":{"replicas":5}}`, rv))
-	wStatus(t, "a stale Scale", code, body, 409, metav1.StatusReasonConflict)
+	wantStatus(t, "a stale Scale", code, body, 409, metav1.StatusReasonConflict)
 	code, body = w.do("DELETE", web, "application/json", fmt.Sprintf(`{"preconditions":{"resourceVersion":%q}}`, rv))
-	wStatus(t, "a delete with a stale precondition", code, body, 409, metav1.StatusReasonConflict)
+	wantStatus(t, "a delete with a stale precondition", code, body, 409, metav1.StatusReasonConflict)
 	code, body = w.do("DELETE", web, "application/json", `{"preconditions":{"uid":"not-its-uid"}}`)
-	wStatus(t, "a delete with another uid", code, body, 409, metav1.StatusReasonConflict)
+	wantStatus(t, "a delete with another uid", code, body, 409, metav1.StatusReasonConflict)
 	if out := w.must("", "get", "deployment", "web", "-o", "jsonpath={.spec.replicas}"); out != "2" {
 		t.Errorf("replicas after the refused writes: %s", out)
 	}
@@ -111,32 +111,32 @@ func TestWriteBadRequestsGetStatuses(t *testing.T) {
 		code                         int
 		reason                       metav1.StatusReason
 	}{
-		{"a name in use", "POST", wDeployPath, "application/yaml", wWebYAML, 409, metav1.StatusReasonAlreadyExists},
-		{"a namespace that does not exist", "POST", "/apis/apps/v1/namespaces/nope/deployments", "application/yaml", wWebYAML, 404, metav1.StatusReasonNotFound},
-		{"another namespace", "POST", wDeployPath, "application/yaml", strings.Replace(wWebYAML, "name: web", "name: x\n  namespace: other", 1), 400, metav1.StatusReasonBadRequest},
-		{"another kind", "POST", wDeployPath, "application/json", `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"}}`, 400, metav1.StatusReasonBadRequest},
-		{"not an object", "POST", wDeployPath, "application/json", `[1,2]`, 400, metav1.StatusReasonBadRequest},
-		{"not JSON", "POST", wDeployPath, "application/json", `{"metadata":`, 400, metav1.StatusReasonBadRequest},
-		{"protobuf that is not", "POST", wDeployPath, "application/vnd.kubernetes.protobuf", "junk", 400, metav1.StatusReasonBadRequest},
-		{"a media type nothing takes", "POST", wDeployPath, "text/csv", "a,b", 415, metav1.StatusReasonUnsupportedMediaType},
-		{"a replace of another name", "PUT", web, "application/yaml", strings.Replace(wWebYAML, "name: web", "name: api", 1), 400, metav1.StatusReasonBadRequest},
-		{"a replace of nothing", "PUT", wDeployPath + "/api", "application/yaml", strings.Replace(wWebYAML, "name: web", "name: api", 1), 404, metav1.StatusReasonNotFound},
+		{"a name in use", "POST", deployPath, "application/yaml", webYAML, 409, metav1.StatusReasonAlreadyExists},
+		{"a namespace that does not exist", "POST", "/apis/apps/v1/namespaces/nope/deployments", "application/yaml", webYAML, 404, metav1.StatusReasonNotFound},
+		{"another namespace", "POST", deployPath, "application/yaml", strings.Replace(webYAML, "name: web", "name: x\n  namespace: other", 1), 400, metav1.StatusReasonBadRequest},
+		{"another kind", "POST", deployPath, "application/json", `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"}}`, 400, metav1.StatusReasonBadRequest},
+		{"not an object", "POST", deployPath, "application/json", `[1,2]`, 400, metav1.StatusReasonBadRequest},
+		{"not JSON", "POST", deployPath, "application/json", `{"metadata":`, 400, metav1.StatusReasonBadRequest},
+		{"protobuf that is not", "POST", deployPath, "application/vnd.kubernetes.protobuf", "junk", 400, metav1.StatusReasonBadRequest},
+		{"a media type nothing takes", "POST", deployPath, "text/csv", "a,b", 415, metav1.StatusReasonUnsupportedMediaType},
+		{"a replace of another name", "PUT", web, "application/yaml", strings.Replace(webYAML, "name: web", "name: api", 1), 400, metav1.StatusReasonBadRequest},
+		{"a replace of nothing", "PUT", deployPath + "/api", "application/yaml", strings.Replace(webYAML, "name: web", "name: api", 1), 404, metav1.StatusReasonNotFound},
 		{"a write of a status", "PUT", web + "/status", "application/json", `{}`, 405, metav1.StatusReasonMethodNotAllowed},
 		{"a patch of a status", "PATCH", web + "/status", "application/merge-patch+json", `{}`, 405, metav1.StatusReasonMethodNotAllowed},
 		{"a negative scale", "PATCH", web + "/scale", "application/merge-patch+json", `{"spec":{"replicas":-2}}`, 422, metav1.StatusReasonInvalid},
-		{"a scale of nothing", "GET", wDeployPath + "/nope/scale", "", "", 404, metav1.StatusReasonNotFound},
-		{"an unknown dry run", "POST", wDeployPath + "?dryRun=Some", "application/yaml", wWebYAML, 422, metav1.StatusReasonInvalid},
+		{"a scale of nothing", "GET", deployPath + "/nope/scale", "", "", 404, metav1.StatusReasonNotFound},
+		{"an unknown dry run", "POST", deployPath + "?dryRun=Some", "application/yaml", webYAML, 422, metav1.StatusReasonInvalid},
 		{"an unknown propagation", "DELETE", web + "?propagationPolicy=Sideways", "", "", 422, metav1.StatusReasonInvalid},
 	} {
 		code, body := w.do(tc.method, tc.path, tc.ct, tc.body)
-		wStatus(t, tc.name, code, body, tc.code, tc.reason)
+		wantStatus(t, tc.name, code, body, tc.code, tc.reason)
 	}
 
 	// An invalid object: 422 with a cause per field, in the manifest's words.
-	invalid := strings.Replace(strings.Replace(wWebYAML, "name: web", "name: bad", 1), "replicas: 2", "replicas: -3", 1)
+	invalid := strings.Replace(strings.Replace(webYAML, "name: web", "name: bad", 1), "replicas: 2", "replicas: -3", 1)
 	invalid = strings.Replace(invalid, "image: localhost/web:1", "image: ''", 1)
-	code, body = w.do("POST", wDeployPath, "application/yaml", invalid)
-	st := wStatus(t, "an invalid Deployment", code, body, 422, metav1.StatusReasonInvalid)
+	code, body = w.do("POST", deployPath, "application/yaml", invalid)
+	st := wantStatus(t, "an invalid Deployment", code, body, 422, metav1.StatusReasonInvalid)
 	if st.Details == nil || st.Details.Kind != "Deployment" || st.Details.Group != "apps" || st.Details.Name != "bad" || len(st.Details.Causes) != 2 {
 		t.Fatalf("details of the invalid Deployment: %s", body)
 	}
@@ -150,29 +150,7 @@ func TestWriteBadRequestsGetStatuses(t *testing.T) {
 	if !strings.HasPrefix(st.Message, `Deployment.apps "bad" is invalid: [`) {
 		t.Errorf("message: %s", st.Message)
 	}
-	if code, _ := w.do("GET", wDeployPath+"/bad", "", ""); code != 404 {
+	if code, _ := w.do("GET", deployPath+"/bad", "", ""); code != 404 {
 		t.Errorf("the invalid Deployment was stored: HTTP %d", code)
-	}
-}
-
-// A dry run checks and answers as the write would, and stores nothing.
-func TestWriteDryRunStoresNothing(t *testing.T) {
-	w := wStart(t, 1)[0]
-	code, body := w.do("POST", "/api/v1/namespaces/default/configmaps?dryRun=All", "application/yaml", wConfYAML)
-	if code != 201 || !strings.Contains(string(body), `"name":"conf"`) {
-		t.Errorf("a dry-run create: HTTP %d %s", code, body)
-	}
-	if code, _ := w.do("GET", "/api/v1/namespaces/default/configmaps/conf", "", ""); code != 404 {
-		t.Errorf("the dry-run create stored the configmap: HTTP %d", code)
-	}
-	w.must(wConfYAML, "apply", "-f", "-")
-	if out := w.must("", "patch", "configmap", "conf", "--dry-run=server", "--type", "merge", "-p", `{"data":{"a":"9"}}`, "-o", "jsonpath={.data.a}"); out != "9" {
-		t.Errorf("a dry-run patch answered %q", out)
-	}
-	if out := w.must("", "delete", "configmap", "conf", "--dry-run=server"); !strings.Contains(out, "deleted (server dry run)") {
-		t.Errorf("a dry-run delete: %q", out)
-	}
-	if out := w.must("", "get", "configmap", "conf", "-o", "jsonpath={.data.a}"); out != "1" {
-		t.Errorf("the configmap after the dry runs: %q", out)
 	}
 }
