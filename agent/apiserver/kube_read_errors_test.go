@@ -18,7 +18,7 @@ func TestKubeErrors(t *testing.T) {
 	k.wantStatus(http.MethodGet, "/api/v1/namespaces/default/secrets", ro, http.StatusForbidden, "Forbidden", "is read-only: listing secrets needs a token with full rights")
 	k.wantStatus(http.MethodGet, "/api/v1/namespaces/default/secrets/x", ro, http.StatusForbidden, "Forbidden", "is read-only: reading a secret")
 	k.wantStatus(http.MethodGet, "/api/v1/secrets", ro, http.StatusForbidden, "Forbidden", "is read-only")
-	for _, path := range []string{"/api/v1/namespaces/default/replicasets", "/apis/apps/v1/namespaces/default/replicasets",
+	for _, path := range []string{"/api/v1/namespaces/default/replicasets", "/apis/apps/v1/namespaces/default/controllerrevisions",
 		"/apis/extensions/v1beta1/ingresses", "/apis/nope", "/openapi/v3", "/openapi/v2"} {
 		k.wantStatus(http.MethodGet, path, k.admin, http.StatusNotFound, "NotFound", "the server could not find the requested resource")
 	}
