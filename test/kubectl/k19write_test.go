@@ -199,8 +199,7 @@ func TestWriteCreateReplacePatch(t *testing.T) {
 }
 
 // kubectl scale, wait, rollout status, restart, pause and resume, set image; rollout undo
-// and history need ReplicaSets, which are not served: they fail with kubectl's message
-// for a resource the server does not have.
+// and history, which read the ReplicaSets (rollout_test.go tests them in full).
 func TestWriteScaleAndRollout(t *testing.T) {
 	nodes := wStart(t, 1)
 	w := nodes[0]
@@ -266,11 +265,13 @@ func TestWriteScaleAndRollout(t *testing.T) {
 		out, _, err := w.kubectl("", "rollout", "status", "deployment/web", "--timeout=1s")
 		return err == nil && strings.Contains(out, "successfully rolled out")
 	})
-	for _, cmd := range [][]string{{"rollout", "undo", "deployment/web"}, {"rollout", "history", "deployment/web"}} {
-		if _, errOut, err := w.kubectl("", cmd...); err == nil || !strings.Contains(errOut, "the server could not find the requested resource") {
-			t.Errorf("%v: %v %s", cmd, err, errOut)
-		}
+	if out := w.must("", "rollout", "undo", "deployment/web"); out != "deployment.apps/web rolled back\n" {
+		t.Errorf("rollout undo: %q", out)
 	}
+	wEventually(t, 10*time.Second, "the undone template back as the newest revision", func() bool {
+		out, _, err := w.kubectl("", "rollout", "history", "deployment/web")
+		return err == nil && strings.HasPrefix(out, "deployment.apps/web \nREVISION  CHANGE-CAUSE\n1 ") && strings.HasSuffix(out, "\n4         <none>\n\n")
+	})
 }
 
 // kubectl delete, by name and by label, with the propagation it can have: a Deployment's
