@@ -61,13 +61,19 @@ var errNoSuchPath = &apierrors.StatusError{ErrStatus: metav1.Status{Status: meta
 func methodNotAllowed(req *http.Request) *apierrors.StatusError {
 	verb := strings.ToLower(req.Method)
 	what := schema.GroupResource{}
+	why := ""
 	if p, ok := kubeapi.ParsePath(req.URL.Path); ok {
 		what = groupResource(p.Resource)
 		if vs := p.Verbs(req.Method); len(vs) > 0 {
 			verb = vs[0]
 		}
+		why = p.Resource.ReadOnly
 	}
-	return apierrors.NewMethodNotSupported(what, verb)
+	err := apierrors.NewMethodNotSupported(what, verb)
+	if why != "" {
+		err.ErrStatus.Message += ": " + why
+	}
+	return err
 }
 
 // groupResource is how Kubernetes names r in its errors: "deployments.apps", "pods".

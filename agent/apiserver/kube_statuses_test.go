@@ -21,7 +21,7 @@ func TestKubeErrors(t *testing.T) {
 	k.wantStatus(http.MethodGet, "/api/v1/namespaces/default/secrets", ro, http.StatusForbidden, "Forbidden", "is read-only: listing secrets needs a token with full rights")
 	k.wantStatus(http.MethodGet, "/api/v1/namespaces/default/secrets/x", ro, http.StatusForbidden, "Forbidden", "is read-only: reading a secret")
 	k.wantStatus(http.MethodGet, "/api/v1/secrets", ro, http.StatusForbidden, "Forbidden", "is read-only")
-	for _, path := range []string{"/api/v1/namespaces/default/replicasets", "/apis/apps/v1/namespaces/default/replicasets",
+	for _, path := range []string{"/api/v1/namespaces/default/replicasets", "/apis/apps/v1/namespaces/default/controllerrevisions",
 		"/apis/extensions/v1beta1/ingresses", "/apis/nope", "/openapi/v2", "/openapi/v3/apis/extensions/v1beta1"} {
 		k.wantStatus(http.MethodGet, path, k.admin, http.StatusNotFound, "NotFound", "the server could not find the requested resource")
 	}
@@ -40,7 +40,7 @@ func TestKubeErrors(t *testing.T) {
 	}{
 		{http.MethodPost, "/apis/apps/v1/namespaces/default/deployments", "", 401, "Unauthorized", "needs a token"},
 		{http.MethodPut, "/api/v1/namespaces/shop/configmaps/settings", ro, 403, "Forbidden", "is read-only: replacing a ConfigMap needs a token with full rights"},
-		{http.MethodPost, "/apis/apps/v1/namespaces/default/replicasets", k.admin, 404, "NotFound", "the server could not find the requested resource"},
+		{http.MethodPost, "/apis/apps/v1/namespaces/default/controllerrevisions", k.admin, 404, "NotFound", "the server could not find the requested resource"},
 		{http.MethodGet, "/apis/apps/v1/namespaces/default/deployments/nope/scale", k.admin, 404, "NotFound", `deployments.apps "nope" not found`},
 		{http.MethodDelete, "/api/v1/namespaces/shop/configmaps", k.admin, 405, "MethodNotAllowed", `deletecollection is not supported on resources of kind "configmaps"`},
 		{http.MethodPut, "/apis/apps/v1/namespaces/default/deployments/web/status", k.admin, 405, "MethodNotAllowed", `the status of deployments.apps "web" cannot be written`},

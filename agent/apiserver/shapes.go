@@ -28,6 +28,7 @@ func Shapes() view.Shapes {
 		},
 		Services:    serviceView,
 		StatefulSet: statefulSetView,
+		ReplicaSets: replicaSetViews,
 	}
 }
 

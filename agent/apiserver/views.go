@@ -25,13 +25,17 @@ func podViews(st *store.State, namespace string, unplaced corev1.PodCondition) [
 	var out []any
 	for _, key := range sortedKeys(st.Assignments) {
 		if a := st.Assignments[key]; namespace == "" || a.Pod.Namespace == namespace {
-			out = append(out, placedPod(key, a, st.Status))
+			p := placedPod(key, a, st.Status)
+			ownedByReplicaSet(st, p, a.Pod)
+			out = append(out, p)
 		}
 	}
 	for _, key := range sortedKeys(st.Pending) {
 		if pd := st.Pending[key]; namespace == "" || pd.Pod.Namespace == namespace {
 			if _, assigned := st.Assignments[key]; !assigned {
-				out = append(out, pendingPod(pd))
+				p := pendingPod(pd)
+				ownedByReplicaSet(st, p, pd.Pod)
+				out = append(out, p)
 			}
 		}
 	}
@@ -39,6 +43,7 @@ func podViews(st *store.State, namespace string, unplaced corev1.PodCondition) [
 		p := podObject(mp)
 		p.Status.Phase = corev1.PodPending
 		p.Status.Conditions = []corev1.PodCondition{unplaced}
+		ownedByReplicaSet(st, p, mp)
 		out = append(out, p)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
@@ -65,10 +70,13 @@ func podView(st *store.State, key string) *corev1.Pod {
 				p.Status.Message = pd.Reason
 			}
 		}
+		ownedByReplicaSet(st, p, a.Pod)
 		return p
 	}
 	if pd, ok := st.Pending[key]; ok {
-		return pendingPod(pd)
+		p := pendingPod(pd)
+		ownedByReplicaSet(st, p, pd.Pod)
+		return p
 	}
 	return nil
 }

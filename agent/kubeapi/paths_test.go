@@ -27,6 +27,7 @@ func TestParsePath(t *testing.T) {
 		{"/api/v1/namespaces/shop/status", "namespaces//shop/status", false},
 		{"/apis/apps/v1/deployments", "deployments///", true},
 		{"/apis/apps/v1/namespaces/shop/deployments/web/scale", "deployments/shop/web/scale", false},
+		{"/apis/apps/v1/namespaces/shop/replicasets/web-5d8f", "replicasets/shop/web-5d8f/", false},
 		{"/apis/batch/v1/namespaces/shop/cronjobs", "cronjobs/shop//", false},
 		{"/apis/networking.k8s.io/v1/namespaces/shop/ingresses/web", "ingresses/shop/web/", false},
 		// The project's own paths, and what is no resource here.
@@ -37,7 +38,7 @@ func TestParsePath(t *testing.T) {
 		{"/api/v1/deployments", "", false},
 		{"/api/v1/endpoints", "", false},
 		{"/api/v1/namespaces/default/replicasets", "", false},
-		{"/apis/apps/v1/namespaces/default/replicasets", "", false},
+		{"/apis/apps/v1/namespaces/default/controllerrevisions", "", false},
 		{"/apis/apps/v2/deployments", "", false},
 		{"/api/v1/namespaces/default/pods/web-1/foo", "", false},
 		{"/api/v1/namespaces/default/pods/web-1/log/more", "", false},

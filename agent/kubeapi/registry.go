@@ -28,6 +28,9 @@ type Resource struct {
 	Verbs []string
 	// Subresources are the paths under one object: pods/log, deployments/scale, ...
 	Subresources []Subresource
+	// ReadOnly says why a kind served with reads only takes no writes (its objects are
+	// made of others'); a write of it is refused with this said. "" for the others.
+	ReadOnly string
 }
 
 // Subresource is a path under an object of a Resource.
@@ -82,6 +85,9 @@ const (
 // objectVerbs are the verbs an object kind may be served with; the routes decide which are.
 var objectVerbs = []string{VerbCreate, VerbDelete, VerbDeleteCollection, VerbGet, VerbList, VerbPatch, VerbUpdate, VerbWatch}
 
+// readVerbs are the verbs of a kind that is only read.
+var readVerbs = []string{VerbGet, VerbList, VerbWatch}
+
 // The subresources the kinds may have.
 var (
 	status      = Subresource{Name: "status", Verbs: []string{VerbGet, VerbPatch, VerbUpdate}}
@@ -111,6 +117,9 @@ var Resources = []Resource{
 		Verbs: objectVerbs},
 	{Group: "apps", Version: "v1", Name: "deployments", SingularName: "deployment", Kind: "Deployment", ShortNames: []string{"deploy"}, Namespaced: true, Categories: []string{"all"}, View: view.Deployments,
 		Verbs: objectVerbs, Subresources: []Subresource{scale, status}},
+	{Group: "apps", Version: "v1", Name: "replicasets", SingularName: "replicaset", Kind: "ReplicaSet", ShortNames: []string{"rs"}, Namespaced: true, Categories: []string{"all"}, View: view.ReplicaSets,
+		Verbs: readVerbs, Subresources: []Subresource{status},
+		ReadOnly: "the ReplicaSets are made of the revisions each Deployment keeps; change the Deployment instead (kubectl rollout undo puts a revision back)"},
 	{Group: "apps", Version: "v1", Name: "statefulsets", SingularName: "statefulset", Kind: "StatefulSet", ShortNames: []string{"sts"}, Namespaced: true, Categories: []string{"all"}, View: view.StatefulSets,
 		Verbs: objectVerbs, Subresources: []Subresource{scale, status}},
 	{Group: "apps", Version: "v1", Name: "daemonsets", SingularName: "daemonset", Kind: "DaemonSet", ShortNames: []string{"ds"}, Namespaced: true, Categories: []string{"all"}, View: view.DaemonSets,

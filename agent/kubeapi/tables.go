@@ -89,6 +89,7 @@ func columns(narrow []string, wide ...string) []Column {
 var printers = map[string]Printer{
 	"pods":                   printerOf(podColumns, podCells),
 	"deployments":            printerOf(deploymentColumns, deploymentCells),
+	"replicasets":            printerOf(replicaSetColumns, replicaSetCells),
 	"statefulsets":           printerOf(statefulSetColumns, statefulSetCells),
 	"daemonsets":             printerOf(daemonSetColumns, daemonSetCells),
 	"jobs":                   printerOf(jobColumns, jobCells),

@@ -28,6 +28,24 @@ func deploymentCells(d *appsv1.Deployment, now time.Time) (string, []string) {
 		fmt.Sprint(d.Status.AvailableReplicas), Age(d.CreationTimestamp.Time, now), names, images, sel}
 }
 
+// A ReplicaSet as `kubectl get rs` shows it; wide adds the containers, their images and
+// the selector.
+var replicaSetColumns = columns([]string{"Name", "Desired", "Current", "Ready", "Age"}, "Containers", "Images", "Selector")
+
+func replicaSetCells(rs *appsv1.ReplicaSet, now time.Time) (string, []string) {
+	want := int32(1)
+	if rs.Spec.Replicas != nil {
+		want = *rs.Spec.Replicas
+	}
+	names, images := containerColumns(rs.Spec.Template.Spec.Containers)
+	sel := ""
+	if rs.Spec.Selector != nil {
+		sel = LabelsString(rs.Spec.Selector.MatchLabels)
+	}
+	return rs.Namespace, []string{rs.Name, fmt.Sprint(want), fmt.Sprint(rs.Status.Replicas), fmt.Sprint(rs.Status.ReadyReplicas),
+		Age(rs.CreationTimestamp.Time, now), names, images, sel}
+}
+
 // A StatefulSet as `kubectl get sts` shows it; wide adds the containers and images.
 var statefulSetColumns = columns([]string{"Name", "Ready", "Age"}, "Containers", "Images")
 

@@ -67,7 +67,7 @@ func nextRollout(prev store.Rollout, d *appsv1.Deployment, config manifest.Confi
 	complete := c.Updated == replicas && c.Available == replicas && c.Old == 0
 	rec.Paused = d.Spec.Paused
 	if rec.Hash != hash {
-		rec.Revisions = withRevision(rec.Revisions, d, hash)
+		rec.Revisions = withRevision(rec.Revisions, d, hash, now)
 		rec.Hash, rec.Progress, rec.LastProgress, rec.State, rec.RolledBack = hash, counts, now, store.RolloutNew, nil
 		switch {
 		case complete:
@@ -113,20 +113,24 @@ func deadlineAt(rec store.Rollout, d *appsv1.Deployment) time.Time {
 	return rec.LastProgress.Add(limit + time.Millisecond)
 }
 
-// withRevision adds the template of d, whose hash is hash, as the newest revision: a
-// template seen before leaves its old place and takes the next number, as Kubernetes
-// renumbers a ReplicaSet a rollback brings back. The oldest go beyond the history limit.
-func withRevision(revs []store.Revision, d *appsv1.Deployment, hash string) []store.Revision {
+// withRevision adds the template of d, whose hash is hash, as the newest revision made
+// at now: a template seen before leaves its old place and takes the next number, keeping
+// when it was made, as Kubernetes renumbers a ReplicaSet a rollback brings back. The
+// oldest go beyond the history limit.
+func withRevision(revs []store.Revision, d *appsv1.Deployment, hash string, now time.Time) []store.Revision {
 	next := int64(1)
 	out := revs[:0:0]
+	created := now
 	for _, r := range revs {
 		next = max(next, r.Number+1)
 		if r.Hash != hash {
 			out = append(out, r)
+		} else if !r.Created.IsZero() {
+			created = r.Created
 		}
 	}
 	out = append(out, store.Revision{Number: next, Hash: hash, Template: *d.Spec.Template.DeepCopy(),
-		ChangeCause: d.Annotations[AnnotationChangeCause]})
+		ChangeCause: d.Annotations[AnnotationChangeCause], Created: created})
 	if keep := historyLimit(d) + 1; len(out) > keep {
 		out = slices.Clone(out[len(out)-keep:])
 	}

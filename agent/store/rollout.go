@@ -52,6 +52,9 @@ type Revision struct {
 	// ChangeCause is the Deployment's kubernetes.io/change-cause annotation when the
 	// template became this revision.
 	ChangeCause string `json:"changeCause,omitempty"`
+	// Created is when the template first became a revision, kept when it comes back: the
+	// creationTimestamp of its ReplicaSet. Zero in a record older than it.
+	Created time.Time `json:"created,omitzero"`
 }
 
 // RolloutCounts are the pods a rollout counts its progress by.

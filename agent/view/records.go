@@ -112,8 +112,12 @@ func (r *records) apply(key string, e cluster.Entry, ok bool, d dirty, log *slog
 	bad := func(err error) { log.Warn("skipping undecodable store value", "key", key, "err", err) }
 	switch name, prefix := splitKey(key); prefix {
 	case store.PrefixDeployment:
+		before := r.deploymentUID(name)
 		setObject(r.st.Deployments, name, value, bad)
 		d.mark(Deployments, name)
+		if uid := r.deploymentUID(name); uid != "" && uid != before {
+			r.markPodsOf(d, name)
+		}
 	case store.PrefixService:
 		setObject(r.st.Services, name, value, bad)
 		d.mark(Services, name)

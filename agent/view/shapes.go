@@ -31,9 +31,12 @@ const (
 	StatefulSets Kind = "statefulsets"
 	Jobs         Kind = "jobs"
 	CronJobs     Kind = "cronjobs"
+	// ReplicaSets are made of the Deployments' revisions, one per revision kept; no
+	// record is theirs alone.
+	ReplicaSets Kind = "replicasets"
 )
 
-var kinds = []Kind{Pods, Deployments, Services, Ingresses, Nodes, ConfigMaps, Secrets, Claims, DaemonSets, Namespaces, StatefulSets, Jobs, CronJobs}
+var kinds = []Kind{Pods, Deployments, Services, Ingresses, Nodes, ConfigMaps, Secrets, Claims, DaemonSets, Namespaces, StatefulSets, Jobs, CronJobs, ReplicaSets}
 
 // Shapes make the API's objects of the records. They are the functions that shape the
 // API's lists, given to the view so that an object looks the same listed, got or watched;
@@ -56,6 +59,10 @@ type Shapes struct {
 	// StatefulSet is the StatefulSet of key with a status counted from its pods, whose
 	// keys pods yields; nil shows it as stored.
 	StatefulSet func(st *store.State, key string, pods iter.Seq[string]) *appsv1.StatefulSet
+	// ReplicaSets are the ReplicaSets of the Deployment of key, made of what makes the
+	// Deployment (its record, its rollout record, its pods, whose keys pods yields); nil
+	// shows none.
+	ReplicaSets func(st *store.State, key string, pods iter.Seq[string]) []*appsv1.ReplicaSet
 }
 
 // reshape makes again the objects marked in d, in key order, and records each change.
@@ -118,8 +125,10 @@ func (v *View) reshapePod(key string) {
 	v.remove(Pods, key)
 }
 
-// reshapeDeployment makes the Deployment of key from its record and its pods'.
+// reshapeDeployment makes the Deployment of key from its record and its pods', and its
+// ReplicaSets, which are made of the same records.
 func (v *View) reshapeDeployment(key string) {
+	defer v.reshapeReplicaSets(key)
 	if _, ok := v.rec.st.Deployments[key]; !ok {
 		v.remove(Deployments, key)
 		return

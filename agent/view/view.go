@@ -1,6 +1,6 @@
 // Package view is the agent's typed, indexed view of the store: the records decoded once,
 // as they change, and the objects the API serves made of them (Deployments with their
-// status, DaemonSets with the status the leader recorded, Services, Ingresses, ConfigMaps
+// status and a ReplicaSet per revision they keep, DaemonSets with the status the leader recorded, Services, Ingresses, ConfigMaps
 // and Secrets as stored, the claims with their binding, the Namespaces with their phase
 // (default too, which needs no record), the pods with their placement and status, the
 // nodes), each encoded once, indexed
@@ -90,6 +90,10 @@ type View struct {
 
 	docsMu sync.Mutex
 	docs   map[string]*document
+
+	// replicaSets are the keys of each Deployment's ReplicaSets, by the Deployment's key;
+	// under mu.
+	replicaSets map[string][]string
 }
 
 // New reads the whole store and the membership into a view, which follows their changes
@@ -117,6 +121,8 @@ func New(cfg Config) *View {
 		watchers:  map[*Watcher]struct{}{},
 		notifiers: map[*Notifier]struct{}{},
 		docs:      map[string]*document{},
+
+		replicaSets: map[string][]string{},
 	}
 	for _, k := range kinds {
 		v.tables[k] = newTable(k)

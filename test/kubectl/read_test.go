@@ -200,7 +200,7 @@ func TestKubectlGet(t *testing.T) {
 		t.Errorf("in pages of 2:\n%s", got)
 	}
 	c.mustFail(c.config, `Error from server (NotFound): deployments.apps "nope" not found`, "get", "deployment", "nope", "-n", "shop")
-	c.mustFail(c.config, `error: the server doesn't have a resource type "replicasets"`, "get", "replicasets")
+	c.mustFail(c.config, `error: the server doesn't have a resource type "replicationcontrollers"`, "get", "replicationcontrollers")
 }
 
 // splitColumns splits a table's line at its runs of two spaces or more (a header's names
