@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,8 +27,19 @@ func testLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
+// unbound are the addresses freeGossipAddr gave that no agent has bound yet: another
+// process (the tests of other packages run at the same time) may take such a port between
+// the look and the bind, and an agent's first start on one then tries another.
+var unbound sync.Map // address -> true
+
 // freeGossipAddr finds a loopback port free for both TCP and UDP, as gossip needs both.
 func freeGossipAddr(t *testing.T) string {
+	addr := findGossipAddr(t)
+	unbound.Store(addr, true)
+	return addr
+}
+
+func findGossipAddr(t *testing.T) string {
 	t.Helper()
 	for range 50 {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -67,6 +79,15 @@ func startAgent(t *testing.T, cfg Config) *Agent {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	a, err := Start(ctx, cfg)
+	for tries := 0; err != nil && tries < 3 && strings.Contains(err.Error(), "address already in use"); tries++ {
+		if _, fresh := unbound.LoadAndDelete(cfg.Bind); !fresh {
+			break // an address the test chose to bind again: another cannot stand for it
+		}
+		t.Logf("start %s: %v; on another port", cfg.NodeName, err)
+		cfg.Bind = freeGossipAddr(t)
+		a, err = Start(ctx, cfg)
+	}
+	unbound.Delete(cfg.Bind)
 	if err != nil {
 		t.Fatalf("start %s: %v", cfg.NodeName, err)
 	}
