@@ -137,7 +137,7 @@ func TestErrorHandler(t *testing.T) {
 		{http.MethodPost, "/api/v1/namespaces/default/pods/web-1/exec", echo.NewHTTPError(http.StatusBadGateway, "n0 passed this request on"),
 			502, metav1.StatusReasonServiceUnavailable, "n0 passed this request on"},
 		{http.MethodGet, "/openapi/v2", echo.ErrNotFound, 404, metav1.StatusReasonNotFound, "the server could not find the requested resource"},
-		{http.MethodGet, "/apis/apps/v1/namespaces/default/replicasets", echo.ErrNotFound, 404, metav1.StatusReasonNotFound, "the server could not find the requested resource"},
+		{http.MethodGet, "/apis/apps/v1/namespaces/default/controllerrevisions", echo.ErrNotFound, 404, metav1.StatusReasonNotFound, "the server could not find the requested resource"},
 		{http.MethodPost, "/apis/apps/v1/deployments", echo.ErrNotFound, 405, metav1.StatusReasonMethodNotAllowed, `post is not supported on resources of kind "deployments.apps"`},
 		{http.MethodPut, "/api/v1/pods", echo.ErrMethodNotAllowed, 405, metav1.StatusReasonMethodNotAllowed, `put is not supported on resources of kind "pods"`},
 		// A 405 of a handler keeps its words.

@@ -57,12 +57,13 @@ func TestKubectlDiscovery(t *testing.T) {
 		}
 	}
 	// Exactly the verbs that work (the API server's tests hold each against the routes):
-	// events are only read; nodes join rather than being created; no kind deletes a
-	// collection (kubectl deletes what it selects one object at a time).
+	// events and replicasets (made of the Deployments' revisions) are only read; nodes join
+	// rather than being created; no kind deletes a collection (kubectl deletes what it
+	// selects one object at a time).
 	for name, verbs := range wideVerbs(t, wide) {
 		want := "create,delete,get,list,patch,update,watch"
 		switch name {
-		case "events":
+		case "events", "replicasets":
 			want = "get,list,watch"
 		case "nodes":
 			want = "delete,get,list,patch,update,watch"
