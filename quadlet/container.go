@@ -158,7 +158,7 @@ func (r *renderer) image(u *unitFile, c *corev1.Container, p string) (string, er
 	u.add("Container", "Image", v)
 	policy := c.ImagePullPolicy
 	if policy == "" {
-		policy = defaultPullPolicy(c.Image)
+		policy = DefaultPullPolicy(c.Image)
 	}
 	pull, ok := map[corev1.PullPolicy]string{
 		corev1.PullAlways:       "always",
@@ -172,9 +172,9 @@ func (r *renderer) image(u *unitFile, c *corev1.Container, p string) (string, er
 	return pull, nil
 }
 
-// defaultPullPolicy is Kubernetes' default: Always for the tag latest or no tag (unless
+// DefaultPullPolicy is Kubernetes' default: Always for the tag latest or no tag (unless
 // there is a digest), IfNotPresent otherwise.
-func defaultPullPolicy(image string) corev1.PullPolicy {
+func DefaultPullPolicy(image string) corev1.PullPolicy {
 	name, digest, _ := strings.Cut(image, "@")
 	last := name[strings.LastIndexByte(name, '/')+1:]
 	_, tag, hasTag := strings.Cut(last, ":")

@@ -71,6 +71,9 @@ func applyChanges(set *manifest.Set, current func(key string) ([]byte, bool), no
 			m.CreationTimestamp, m.UID = createdAt(old)
 		}
 		value := encodeObject(o)
+		if had {
+			value = withoutShownDefaults(o.Kind, value, old)
+		}
 		result := "created"
 		if had {
 			result = "configured"

@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
+	"github.com/podman-swarm/podman-swarm/agent/kubeapi"
 	"github.com/podman-swarm/podman-swarm/agent/store"
 	"github.com/podman-swarm/podman-swarm/agent/view"
 	"github.com/podman-swarm/podman-swarm/api"
@@ -46,13 +47,22 @@ func heldBackList(c echo.Context, items []any) error {
 // podViews are the pods of the store, with those not recorded yet shown as the leader's
 // health explains them.
 func (a *Server) podViews(st *store.State, namespace string) []any {
-	return podViews(st, namespace, unplaced(a.leaderStoreFailure()))
+	return defaulted(podViews(st, namespace, unplaced(a.leaderStoreFailure())))
 }
 
 // deploymentViews are the Deployments of the store, with the leader's store failure as
 // the reason of those it holds back.
 func (a *Server) deploymentViews(st *store.State, namespace string) []any {
-	return deploymentViews(st, namespace, a.leaderStoreFailure())
+	return defaulted(deploymentViews(st, namespace, a.leaderStoreFailure()))
+}
+
+// defaulted is items with Kubernetes' defaults, as the view shows its objects (Shapes).
+func defaulted(items []any) []any {
+	out := make([]any, len(items))
+	for i, it := range items {
+		out[i] = kubeapi.Defaulted(it.(view.Value))
+	}
+	return out
 }
 
 func (a *Server) leaderStoreFailure() string {

@@ -6,6 +6,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/podman-swarm/podman-swarm/agent/kubeapi"
 	"github.com/podman-swarm/podman-swarm/agent/store"
 	"github.com/podman-swarm/podman-swarm/agent/view"
 	"github.com/podman-swarm/podman-swarm/cluster"
@@ -29,6 +30,7 @@ func Shapes() view.Shapes {
 		Services:    serviceView,
 		StatefulSet: statefulSetView,
 		ReplicaSets: replicaSetViews,
+		Defaults:    kubeapi.Defaulted,
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/podman-swarm/podman-swarm/agent/kubeapi"
 	"github.com/podman-swarm/podman-swarm/agent/request"
 	"github.com/podman-swarm/podman-swarm/agent/store"
 	"github.com/podman-swarm/podman-swarm/agent/view"
@@ -82,7 +83,9 @@ func checkStatefulSets(st *store.State, set *manifest.Set) manifest.Errors {
 // sameFixedSpec reports whether two versions of a StatefulSet agree on every field of
 // their spec that may not change.
 func sameFixedSpec(old, cur *appsv1.StatefulSet) bool {
-	a, b := old.Spec.DeepCopy(), cur.Spec.DeepCopy()
+	// Compared with the defaults the API shows, as Kubernetes compares them: a StatefulSet
+	// read back with them (kubectl get -o yaml | kubectl replace) changes nothing fixed.
+	a, b := kubeapi.StatefulSet(old).Spec.DeepCopy(), kubeapi.StatefulSet(cur).Spec.DeepCopy()
 	for _, s := range []*appsv1.StatefulSetSpec{a, b} {
 		s.Replicas, s.Ordinals, s.MinReadySeconds = nil, nil, 0
 		s.Template = corev1.PodTemplateSpec{}

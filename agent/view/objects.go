@@ -83,6 +83,9 @@ func unindex(idx map[string]map[string]*Object, by string, o *Object) {
 // change raises the version, which obj carries from then on, and is recorded. obj is the
 // view's from then on.
 func (v *View) put(kind Kind, key string, obj Value, node string) {
+	if v.shapes.Defaults != nil {
+		obj = v.shapes.Defaults(obj)
+	}
 	t := v.tables[kind]
 	old := t.objects[key]
 	version := v.version + 1

@@ -63,6 +63,10 @@ type Shapes struct {
 	// Deployment (its record, its rollout record, its pods, whose keys pods yields); nil
 	// shows none.
 	ReplicaSets func(st *store.State, key string, pods iter.Seq[string]) []*appsv1.ReplicaSet
+	// Defaults is an object with the defaults the API server would have set on it before
+	// storing it, shown to every reader; nil shows objects without. It returns a copy, or
+	// the object itself when it has none to set: the records stay as applied.
+	Defaults func(Value) Value
 }
 
 // reshape makes again the objects marked in d, in key order, and records each change.
