@@ -146,7 +146,9 @@ func (a *Server) writeKubeUpdate(c echo.Context, r kubeapi.Resource, ns, name st
 	if err != nil {
 		return apierrors.NewInternalError(fmt.Errorf("encode the object: %w", err))
 	}
-	u, err := a.planUpdate(r.Kind, ns, name, func([]byte) ([]byte, error) { return data, nil })
+	// A patch may carry back defaults the API showed (rollout undo puts back a ReplicaSet's
+	// template as shown): they are not taken for changes, as in an apply.
+	u, err := a.planUpdate(r.Kind, ns, name, func(old []byte) ([]byte, error) { return withoutShownDefaults(r.Kind, data, old), nil })
 	if err != nil {
 		return kubeError(err, r, name)
 	}

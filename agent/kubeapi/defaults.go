@@ -28,6 +28,8 @@ func Defaulted(obj view.Value) view.Value {
 		return Pod(o)
 	case *appsv1.Deployment:
 		return Deployment(o)
+	case *appsv1.ReplicaSet:
+		return ReplicaSet(o)
 	case *appsv1.StatefulSet:
 		return StatefulSet(o)
 	case *appsv1.DaemonSet:
@@ -48,6 +50,15 @@ func Defaulted(obj view.Value) view.Value {
 func Pod(p *corev1.Pod) *corev1.Pod {
 	out := p.DeepCopy()
 	defaultPodSpec(&out.Spec)
+	return out
+}
+
+// ReplicaSet is a copy of rs with the defaults of its pod template, which kubectl compares
+// with its Deployment's (defaulted) template to tell the new ReplicaSet from the old ones,
+// and which rollout undo puts back in the Deployment.
+func ReplicaSet(rs *appsv1.ReplicaSet) *appsv1.ReplicaSet {
+	out := rs.DeepCopy()
+	defaultPodSpec(&out.Spec.Template.Spec)
 	return out
 }
 
