@@ -61,22 +61,7 @@ func (a *Server) kubeCreate(c echo.Context, r kubeapi.Resource) error {
 	if carried {
 		set.Objects[0].Meta().Annotations[LastAppliedAnnotation] = clientApplied
 	}
-	ack, err := request.Ack(c)
-	if err != nil {
-		return err
-	}
-	changes, objects, err := a.prepareApply(set)
-	if err != nil {
-		return kubeError(err, r, name)
-	}
-	addWarnings(c, objectWarnings(set, applyWarnings(set, mergeWarnings)))
-	if dry {
-		return answerStored(c, http.StatusCreated, objects[0].merged, "")
-	}
-	if err := a.writeApply(c, changes, []api.Applied{objects[0].result}, ack); err != nil {
-		return kubeError(err, r, name)
-	}
-	return a.answerObject(c, http.StatusCreated, r, ns, name, objects[0].merged)
+	return a.storeKubeApply(c, r, ns, name, set, mergeWarnings, dry, http.StatusCreated)
 }
 
 // kubeObjectExists tells whether an object of r is stored under ns/name, or shown by the
@@ -128,6 +113,12 @@ func (a *Server) kubeUpdate(c echo.Context, r kubeapi.Resource) error {
 	if err != nil {
 		return kubeError(err, r, name)
 	}
+	return a.storeKubeApply(c, r, ns, name, set, nil, dry, http.StatusOK)
+}
+
+// storeKubeApply stores set, one checked object of r (ns/name), as `swarm apply` stores it
+// (nothing with dry), sends its warnings, and answers the object as stored with code.
+func (a *Server) storeKubeApply(c echo.Context, r kubeapi.Resource, ns, name string, set *manifest.Set, mergeWarnings []string, dry bool, code int) error {
 	ack, err := request.Ack(c)
 	if err != nil {
 		return err
@@ -136,12 +127,12 @@ func (a *Server) kubeUpdate(c echo.Context, r kubeapi.Resource) error {
 	if err != nil {
 		return kubeError(err, r, name)
 	}
-	addWarnings(c, objectWarnings(set, applyWarnings(set, nil)))
+	addWarnings(c, objectWarnings(set, applyWarnings(set, mergeWarnings)))
 	if dry {
-		return answerStored(c, http.StatusOK, objects[0].merged, "")
+		return answerStored(c, code, objects[0].merged, "")
 	}
 	if err := a.writeApply(c, changes, []api.Applied{objects[0].result}, ack); err != nil {
 		return kubeError(err, r, name)
 	}
-	return a.answerObject(c, http.StatusOK, r, ns, name, objects[0].merged)
+	return a.answerObject(c, code, r, ns, name, objects[0].merged)
 }

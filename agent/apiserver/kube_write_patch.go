@@ -13,9 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/podman-swarm/podman-swarm/agent/kubeapi"
-	"github.com/podman-swarm/podman-swarm/agent/request"
 	"github.com/podman-swarm/podman-swarm/agent/view"
-	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/manifest"
 )
 
@@ -209,26 +207,11 @@ func (a *Server) kubeServerSideApply(c echo.Context, r kubeapi.Resource) error {
 	if err != nil {
 		return kubeError(err, r, name)
 	}
-	ack, err := request.Ack(c)
-	if err != nil {
-		return err
-	}
-	changes, objects, err := a.prepareApply(set)
-	if err != nil {
-		return kubeError(err, r, name)
-	}
-	addWarnings(c, objectWarnings(set, applyWarnings(set, mergeWarnings)))
 	code := http.StatusOK
 	if !existed {
 		code = http.StatusCreated
 	}
-	if dry {
-		return answerStored(c, code, objects[0].merged, "")
-	}
-	if err := a.writeApply(c, changes, []api.Applied{objects[0].result}, ack); err != nil {
-		return kubeError(err, r, name)
-	}
-	return a.answerObject(c, code, r, ns, name, objects[0].merged)
+	return a.storeKubeApply(c, r, ns, name, set, mergeWarnings, dry, code)
 }
 
 // metadataOnly tells an apply configuration that sets nothing but metadata (labels,
