@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/podman-swarm/podman-swarm/api"
+	"github.com/podman-swarm/podman-swarm/internal/testnet"
 )
 
 // testLogger discards logs unless AGENT_TEST_LOG is set.
@@ -32,31 +32,11 @@ func testLogger() *slog.Logger {
 // the look and the bind, and an agent's first start on one then tries another.
 var unbound sync.Map // address -> true
 
-// freeGossipAddr finds a loopback port free for both TCP and UDP, as gossip needs both.
+// freeGossipAddr is a free gossip address (testnet.GossipAddr), noted as not bound yet.
 func freeGossipAddr(t *testing.T) string {
-	addr := findGossipAddr(t)
+	addr := testnet.GossipAddr(t)
 	unbound.Store(addr, true)
 	return addr
-}
-
-func findGossipAddr(t *testing.T) string {
-	t.Helper()
-	for range 50 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := l.Addr().String()
-		u, err := net.ListenPacket("udp", addr)
-		l.Close()
-		if err != nil {
-			continue
-		}
-		u.Close()
-		return addr
-	}
-	t.Fatal("no free loopback port for gossip")
-	return ""
 }
 
 // testConfig is a node on loopback with timings short enough for tests.

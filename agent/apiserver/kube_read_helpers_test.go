@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/podman-swarm/podman-swarm/agent"
 	"github.com/podman-swarm/podman-swarm/api"
+	"github.com/podman-swarm/podman-swarm/internal/testnet"
 )
 
 // kubeAgent is a real agent on loopback (gossip and API, no pod runtime) and the tokens
@@ -30,7 +30,7 @@ type kubeAgent struct {
 func startKubeAgent(t *testing.T) *kubeAgent {
 	t.Helper()
 	stateDir := t.TempDir()
-	cfg := agent.Config{NodeName: "n1", Bind: freeGossipAddr(t), APIListen: "127.0.0.1:0", StateDir: stateDir, Runtime: agent.RuntimeNone}
+	cfg := agent.Config{NodeName: "n1", Bind: testnet.GossipAddr(t), APIListen: "127.0.0.1:0", StateDir: stateDir, Runtime: agent.RuntimeNone}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	a, err := agent.Start(ctx, cfg)
@@ -43,27 +43,6 @@ func startKubeAgent(t *testing.T) *kubeAgent {
 		t.Fatal(err)
 	}
 	return &kubeAgent{t: t, a: a, base: "http://" + a.APIAddr(), admin: strings.TrimSpace(string(token))}
-}
-
-// freeGossipAddr finds a loopback port free for both TCP and UDP, as gossip needs both.
-func freeGossipAddr(t *testing.T) string {
-	t.Helper()
-	for range 50 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := l.Addr().String()
-		u, err := net.ListenPacket("udp", addr)
-		l.Close()
-		if err != nil {
-			continue
-		}
-		u.Close()
-		return addr
-	}
-	t.Fatal("no free loopback port for gossip")
-	return ""
 }
 
 // request makes a request with token ("" for none) and accept ("" for none), and returns

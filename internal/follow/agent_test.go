@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -22,6 +21,7 @@ import (
 	"github.com/podman-swarm/podman-swarm/agent"
 	"github.com/podman-swarm/podman-swarm/api"
 	"github.com/podman-swarm/podman-swarm/internal/follow"
+	"github.com/podman-swarm/podman-swarm/internal/testnet"
 )
 
 // state is what these tests follow of an agent: the names of its Services and the hosts
@@ -53,27 +53,6 @@ func decode(raw api.Answers) (state, error) {
 }
 
 var followed = []string{"/api/v1/services", "/api/v1/dns/whitelist"}
-
-// freeGossipAddr finds a loopback port free for both TCP and UDP, as gossip needs both.
-func freeGossipAddr(t *testing.T) string {
-	t.Helper()
-	for range 50 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := l.Addr().String()
-		u, err := net.ListenPacket("udp", addr)
-		l.Close()
-		if err != nil {
-			continue
-		}
-		u.Close()
-		return addr
-	}
-	t.Fatal("no free loopback port for gossip")
-	return ""
-}
 
 // startAgent runs an agent that runs no pods, on loopback.
 func startAgent(t *testing.T, cfg agent.Config) *agent.Agent {
@@ -151,7 +130,7 @@ func service(name string) string {
 // state (saying so once), then lists and watches the agent that came back.
 func TestFollowsARestartingAgent(t *testing.T) {
 	stateDir := t.TempDir()
-	cfg := agent.Config{NodeName: "n0", Bind: freeGossipAddr(t), APIListen: "127.0.0.1:0", StateDir: stateDir,
+	cfg := agent.Config{NodeName: "n0", Bind: testnet.GossipAddr(t), APIListen: "127.0.0.1:0", StateDir: stateDir,
 		Runtime: agent.RuntimeNone, Logger: slog.New(slog.DiscardHandler)}
 	a := startAgent(t, cfg)
 	p := startProxy(t)

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -27,6 +26,7 @@ import (
 	"github.com/podman-swarm/podman-swarm/api"
 	gossip "github.com/podman-swarm/podman-swarm/cluster"
 	"github.com/podman-swarm/podman-swarm/internal/testcert"
+	"github.com/podman-swarm/podman-swarm/internal/testnet"
 )
 
 // kubectlPath is the kubectl the tests drive.
@@ -91,7 +91,7 @@ func startCluster(t *testing.T, n int, opts ...option) *cluster {
 	t.Cleanup(c.http.CloseIdleConnections)
 	for i := range n {
 		nd := &node{c: c, name: fmt.Sprintf("n%d", i)}
-		cfg := agent.Config{NodeName: nd.name, Bind: freeGossipAddr(t), APIListen: "127.0.0.1:0", StateDir: filepath.Join(dir, nd.name),
+		cfg := agent.Config{NodeName: nd.name, Bind: testnet.GossipAddr(t), APIListen: "127.0.0.1:0", StateDir: filepath.Join(dir, nd.name),
 			Runtime: agent.RuntimeNone, TLSCert: c.ca, TLSKey: key, TLSCA: c.ca,
 			ProbeInterval: 100 * time.Millisecond, PushPullInterval: 500 * time.Millisecond, Logger: testLogger()}
 		if i > 0 {
@@ -149,27 +149,6 @@ func testLogger() *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-// freeGossipAddr finds a loopback port free for both TCP and UDP, as gossip needs both.
-func freeGossipAddr(t *testing.T) string {
-	t.Helper()
-	for range 50 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := l.Addr().String()
-		u, err := net.ListenPacket("udp", addr)
-		l.Close()
-		if err != nil {
-			continue
-		}
-		u.Close()
-		return addr
-	}
-	t.Fatal("no free loopback port for gossip")
-	return ""
 }
 
 // do sends a request to the node's API with the admin's token and returns the status and
