@@ -30,7 +30,8 @@ func Shapes() view.Shapes {
 		Services:    serviceView,
 		StatefulSet: statefulSetView,
 		ReplicaSets: replicaSetViews,
-		Defaults:    kubeapi.Defaulted,
+		// One Defaulter per view: the pods of a template share their defaulted spec.
+		Defaults: (&kubeapi.Defaulter{}).Defaulted,
 	}
 }
 

@@ -46,11 +46,14 @@ func Defaulted(obj view.Value) view.Value {
 	return obj
 }
 
-// Pod is a copy of p with the defaults of its spec.
+// Pod is a copy of p with the defaults of its spec. Only the spec is copied deeply, the
+// part defaulting changes: the view shapes every pod of the cluster through here, and a
+// deep copy of the metadata and status cost a tenth of that work.
 func Pod(p *corev1.Pod) *corev1.Pod {
-	out := p.DeepCopy()
+	out := *p
+	p.Spec.DeepCopyInto(&out.Spec)
 	defaultPodSpec(&out.Spec)
-	return out
+	return &out
 }
 
 // ReplicaSet is a copy of rs with the defaults of its pod template, which kubectl compares

@@ -64,8 +64,9 @@ type Shapes struct {
 	// shows none.
 	ReplicaSets func(st *store.State, key string, pods iter.Seq[string]) []*appsv1.ReplicaSet
 	// Defaults is an object with the defaults the API server would have set on it before
-	// storing it, shown to every reader; nil shows objects without. It returns a copy, or
-	// the object itself when it has none to set: the records stay as applied.
+	// storing it, shown to every reader; nil shows objects without. It may set them on the
+	// object it is given, which the view has just shaped, but never on the records it was
+	// shaped of (a pod's spec is its template's, shared): the records stay as applied.
 	Defaults func(Value) Value
 }
 
