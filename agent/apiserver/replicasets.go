@@ -2,7 +2,7 @@ package apiserver
 
 import (
 	"crypto/sha1"
-	"fmt"
+	"encoding/hex"
 	"iter"
 	"strconv"
 
@@ -159,7 +159,16 @@ func replicaSetUID(deployment types.UID, ns, name, hash string) types.UID {
 	b := sum[:16]
 	b[6] = b[6]&0x0f | 0x50
 	b[8] = b[8]&0x3f | 0x80
-	return types.UID(fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]))
+	// Written out by hand rather than with Sprintf: every pod of a Deployment shown
+	// carries its ReplicaSet's uid, and a node shapes thousands at once.
+	var uid [36]byte
+	hex.Encode(uid[0:8], b[0:4])
+	hex.Encode(uid[9:13], b[4:6])
+	hex.Encode(uid[14:18], b[6:8])
+	hex.Encode(uid[19:23], b[8:10])
+	hex.Encode(uid[24:36], b[10:16])
+	uid[8], uid[13], uid[18], uid[23] = '-', '-', '-', '-'
+	return types.UID(uid[:])
 }
 
 // replicaSetOwner is the reference of a Deployment's pod to the ReplicaSet of its
