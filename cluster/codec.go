@@ -50,8 +50,24 @@ func appendEntry(b []byte, e Entry, ref time.Time) []byte {
 	return binary.AppendVarint(b, receivedOffset(e.Received, ref))
 }
 
+// maxEntryOverhead bounds what appendEntry writes besides an entry's key, value and
+// writer's name: their three lengths, the version's time, the flags and two times.
+const maxEntryOverhead = 6*binary.MaxVarintLen64 + 1
+
+// encodedBound bounds the bytes appendEntries writes for entries. A buffer sized by it
+// is never grown: a large write is megabytes, and a buffer grown by doubling touches
+// twice that in fresh memory, on every member that encodes or logs it.
+func encodedBound(entries []Entry) int {
+	n := binary.MaxVarintLen64
+	for _, e := range entries {
+		n += len(e.Key) + len(e.Value) + len(e.Version.Node) + maxEntryOverhead
+	}
+	return n
+}
+
 // appendEntries appends the count of entries and each of them, encoded at ref.
 func appendEntries(b []byte, entries []Entry, ref time.Time) []byte {
+	b = slices.Grow(b, encodedBound(entries))
 	b = appendUvarint(b, uint64(len(entries)))
 	for _, e := range entries {
 		b = appendEntry(b, e, ref)
@@ -212,17 +228,8 @@ const (
 // appendState writes a clock and a set of entries, as sent in push/pull and
 // written to disk; ref as for appendEntry.
 func appendState(b []byte, clock uint64, entries []Entry, ref time.Time) []byte {
-	size := 16
-	for _, e := range entries {
-		size += entrySize(e)
-	}
-	b = slices.Grow(b, size)
-	b = appendUvarint(b, clock)
-	b = appendUvarint(b, uint64(len(entries)))
-	for _, e := range entries {
-		b = appendEntry(b, e, ref)
-	}
-	return b
+	b = slices.Grow(b, binary.MaxVarintLen64+encodedBound(entries))
+	return appendEntries(appendUvarint(b, clock), entries, ref)
 }
 
 // decodeState reads what appendState wrote with the same ref.

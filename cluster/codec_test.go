@@ -106,3 +106,29 @@ func TestEntryAgeIsNeverNegative(t *testing.T) {
 		t.Fatalf("received %v, %v; want the receiver's now", got.Received, err)
 	}
 }
+
+// A buffer sized by encodedBound holds the encoding of its entries whatever their times,
+// the widest varints included: appendEntries never has to grow it.
+func TestEncodedBoundHoldsTheEncoding(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		entries := rapid.SliceOf(rapid.Custom(func(t *rapid.T) Entry {
+			return Entry{
+				Key:      rapid.String().Draw(t, "key"),
+				Value:    rapid.SliceOf(rapid.Byte()).Draw(t, "value"),
+				Version:  Version{Time: rapid.Uint64().Draw(t, "time"), Node: rapid.String().Draw(t, "node")},
+				Deleted:  rapid.Bool().Draw(t, "deleted"),
+				Modified: time.Unix(0, rapid.Int64().Draw(t, "modified")),
+				Received: time.Unix(0, rapid.Int64().Draw(t, "received")),
+			}
+		})).Draw(t, "entries")
+		for _, ref := range []time.Time{{}, time.Unix(0, rapid.Int64().Draw(t, "ref"))} {
+			if got, bound := len(appendEntries(nil, entries, ref)), encodedBound(entries); got > bound {
+				t.Fatalf("%d entries encoded in %d bytes, over the bound of %d", len(entries), got, bound)
+			}
+		}
+		b := make([]byte, 0, walFrameHead+encodedBound(entries))
+		if got := appendFrame(b, entries); &got[:1][0] != &b[:1][0] {
+			t.Fatal("appendFrame grew a buffer sized by encodedBound")
+		}
+	})
+}

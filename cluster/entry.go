@@ -3,6 +3,7 @@ package cluster
 import (
 	"bytes"
 	"cmp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -114,15 +115,25 @@ func expiredTombstones(state map[string]Entry, now time.Time, ttl time.Duration)
 // hold or holds deleted. Without it two nodes that collect at different
 // moments could hand a dead tombstone back and forth for ever. A tombstone
 // past ttl that meets an older live value still deletes it.
+//
+// It returns in itself when it drops nothing, as it mostly does: in may be thousands of
+// entries, and a copy of them is fresh memory on every member that merges them.
 func withoutExpiredTombstones(state map[string]Entry, in []Entry, now time.Time, ttl time.Duration) []Entry {
-	out := in[:0:0]
-	for _, e := range in {
-		if e.Deleted && now.Sub(e.Received) > ttl {
-			if cur, have := state[e.Key]; !have || cur.Deleted {
-				continue
-			}
+	expired := func(e Entry) bool {
+		if !e.Deleted || now.Sub(e.Received) <= ttl {
+			return false
 		}
-		out = append(out, e)
+		cur, have := state[e.Key]
+		return !have || cur.Deleted
+	}
+	if !slices.ContainsFunc(in, expired) {
+		return in
+	}
+	out := make([]Entry, 0, len(in))
+	for _, e := range in {
+		if !expired(e) {
+			out = append(out, e)
+		}
 	}
 	return out
 }

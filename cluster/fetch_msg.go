@@ -49,10 +49,7 @@ func decodeFetchRequest(body []byte) (fetchRequest, error) {
 
 // encodeFetchChunk encodes c at now, the sender's clock: entries carry their ages.
 func encodeFetchChunk(c fetchChunk, now time.Time) []byte {
-	size := 32 + len(c.From)
-	for _, e := range c.Entries {
-		size += entrySize(e)
-	}
+	size := 2 + 2*binary.MaxVarintLen64 + len(c.From) + encodedBound(c.Entries)
 	b := append(make([]byte, 0, size), byte(msgFetchChunk))
 	b = appendUvarint(b, c.ID)
 	b = appendString(b, c.From)

@@ -1,6 +1,9 @@
 package cluster
 
-import "time"
+import (
+	"encoding/binary"
+	"time"
+)
 
 // replicateItem is one committed write on its way to a member. With WantAck
 // the member answers once its entries are on its disk.
@@ -19,7 +22,7 @@ type replicateItem struct {
 // a member it received them a moment later than it did: at worst it keeps a tombstone
 // that much longer.
 func (it replicateItem) withEncoding(now time.Time) replicateItem {
-	it.encoded = appendItem(make([]byte, 0, itemSize(it)), it, now)
+	it.encoded = appendItem(make([]byte, 0, 2*binary.MaxVarintLen64+encodedBound(it.Entries)), it, now)
 	return it
 }
 
@@ -51,9 +54,13 @@ type replicateAck struct {
 // encodeReplicateMsg encodes m at now, the sender's clock: each entry carries its age, as
 // gossip does, never a time.
 func encodeReplicateMsg(m replicateMsg, now time.Time) []byte {
-	size := 16 + len(m.From)
+	size := 1 + 2*binary.MaxVarintLen64 + len(m.From)
 	for _, it := range m.Items {
-		size += itemSize(it)
+		if it.encoded != nil {
+			size += len(it.encoded)
+		} else {
+			size += 2*binary.MaxVarintLen64 + encodedBound(it.Entries)
+		}
 	}
 	b := append(make([]byte, 0, size), byte(msgReplicate))
 	b = appendString(b, m.From)

@@ -161,12 +161,26 @@ func (n *Node) storeRemote(entries []Entry, how spreadMode, wait bool) error {
 	return <-req.done
 }
 
-// newerEntries returns the incoming entries that would change state.
+// newerEntries returns the incoming entries that would change state. They are counted
+// first so that the slice is made once at its size: a merge may carry thousands.
 func newerEntries(state map[string]Entry, in []Entry) []Entry {
-	var out []Entry
-	for _, e := range in {
+	newer := func(e Entry) bool {
 		cur, have := state[e.Key]
-		if _, ok := mergeEntry(cur, have, e); ok {
+		_, ok := mergeEntry(cur, have, e)
+		return ok
+	}
+	count := 0
+	for _, e := range in {
+		if newer(e) {
+			count++
+		}
+	}
+	if count == 0 {
+		return nil
+	}
+	out := make([]Entry, 0, count)
+	for _, e := range in {
+		if newer(e) {
 			out = append(out, e)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/podman-swarm/podman-swarm/internal/atomicfile"
@@ -44,11 +45,9 @@ var (
 // appendFrame appends the frame of one group commit to b.
 func appendFrame(b []byte, entries []Entry) []byte {
 	start := len(b)
+	b = slices.Grow(b, walFrameHead+encodedBound(entries))
 	b = append(b, make([]byte, walFrameHead)...)
-	b = appendUvarint(b, uint64(len(entries)))
-	for _, e := range entries {
-		b = appendEntry(b, e, time.Time{}) // this node's own clock: Received as it is
-	}
+	b = appendEntries(b, entries, time.Time{}) // this node's own clock: Received as it is
 	body := b[start+walFrameHead:]
 	binary.BigEndian.PutUint32(b[start:], uint32(len(body)))
 	binary.BigEndian.PutUint32(b[start+4:], crc32.Checksum(body, castagnoli))
