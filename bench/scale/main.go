@@ -49,7 +49,7 @@ func main() {
 	log.Printf("%d agents joined after %s", *nodes, time.Since(start).Round(time.Millisecond))
 
 	fmt.Printf("### Apply until every agent's API lists every pod placed (N=%d, Deployments of %d replicas, applied on one agent that does not lead)\n\n", *nodes, *replicas)
-	fmt.Printf("| pods | apply returned | median agent | last agent | received per agent, median / worst | CPU of all agents |\n|---|---|---|---|---|---|\n")
+	fmt.Printf("| pods | apply returned | median agent | last agent | received per agent, median / worst | CPU of all agents | page faults of all agents |\n|---|---|---|---|---|---|---|\n")
 	total := 0
 	for i, s := range strings.Split(*steps, ",") {
 		var pods int
@@ -57,9 +57,9 @@ func main() {
 			benchproc.Fatalf("-pods %q: want multiples of %d", s, *replicas)
 		}
 		ns := fmt.Sprintf("scale%d", i)
-		before, cpuBefore := received(agents), cpuTime(agents)
+		before, cpuBefore, faultsBefore := received(agents), cpuTime(agents), faults(agents)
 		applied, last, med := applyAndWait(agents, ns, pods)
-		cpu := cpuTime(agents) - cpuBefore
+		cpu, faulted := cpuTime(agents)-cpuBefore, faults(agents)-faultsBefore
 		got := received(agents)
 		for i := range got {
 			got[i] = (got[i] - before[i]) / 1e6
@@ -72,8 +72,8 @@ func main() {
 			}
 		}
 		log.Printf("%d pods: agents that received the state more than once: %v", pods, twice)
-		fmt.Printf("| %d | %s | %s | %s | %.1f / %.1f MB | %.1f s |\n", pods, applied.Round(time.Millisecond), med.Round(time.Millisecond),
-			last.Round(time.Millisecond), benchproc.Median(got), slices.Max(got), cpu.Seconds())
+		fmt.Printf("| %d | %s | %s | %s | %.1f / %.1f MB | %.1f s | %dk |\n", pods, applied.Round(time.Millisecond), med.Round(time.Millisecond),
+			last.Round(time.Millisecond), benchproc.Median(got), slices.Max(got), cpu.Seconds(), faulted/1000)
 	}
 	fmt.Println()
 
@@ -265,6 +265,15 @@ func received(agents []*agent) []float64 {
 
 // cpuTime is the CPU time all agents have used so far: across an apply, what spreading it
 // cost the cluster, a figure that other work on the machine does not change much.
+// faults is the minor page faults of all agents.
+func faults(agents []*agent) int64 {
+	var sum int64
+	for _, a := range agents {
+		sum += benchproc.MinorFaults(a.cmd.Process.Pid)
+	}
+	return sum
+}
+
 func cpuTime(agents []*agent) time.Duration {
 	var sum time.Duration
 	for _, a := range agents {

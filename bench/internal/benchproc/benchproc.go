@@ -125,13 +125,26 @@ func Check(err error) {
 // CPUTime is the user and system time of a process so far, from /proc (clock ticks of
 // 10 ms, as on every Linux of today).
 func CPUTime(pid int) time.Duration {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	Check(err)
-	// The fields after the command name, which is in parentheses and may hold spaces.
-	f := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+2:]))
+	f := statFields(pid)
 	utime, _ := strconv.Atoi(f[11])
 	stime, _ := strconv.Atoi(f[12])
 	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
+// MinorFaults is how many pages process pid has touched for the first time (or again
+// after they were given back): each one the kernel had to find and zero, which on a VM
+// whose host takes back freed memory can cost more than the work that touched it.
+func MinorFaults(pid int) int64 {
+	n, _ := strconv.ParseInt(statFields(pid)[7], 10, 64)
+	return n
+}
+
+// statFields are the fields of /proc/PID/stat after the command name, which is in
+// parentheses and may hold spaces: the process's state is the first.
+func statFields(pid int) []string {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	Check(err)
+	return strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+2:]))
 }
 
 // Machine names the CPU: "2 cores of AMD EPYC ...".
