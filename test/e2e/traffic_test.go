@@ -194,12 +194,21 @@ func TestServiceDiscoveryAndIngress(t *testing.T) {
 			}
 		}
 		// The node's agent loads the client's rules within about a second of the endpoints
-		// reaching its API, which may be after node 1's API showed the replicas ready: the
-		// Service answers once they are there, and then every time.
-		eventually(t, 5*time.Second, "the Service answering in the client pod", func() (bool, string) {
-			body, err := fromClient("/fetch?url=" + url.QueryEscape("http://web:8080/"))
-			return err == nil && helloFrom.MatchString(body), fmt.Sprintf("%q %v", body, err)
+		// reaching its API, which may be after node 1's API showed the replicas ready, as
+		// Kubernetes' proxies follow the endpoints: the scene is set once the client's node
+		// sends to every replica, and from then on the Service reaches each one in turn.
+		start := time.Now()
+		eventually(t, 20*time.Second, "the client's node sends web's traffic to every replica", func() (bool, string) {
+			seen := map[string]bool{}
+			for range 3 * nodeCount {
+				body, err := fromClient("/fetch?url=" + url.QueryEscape("http://web:8080/"))
+				if m := helloFrom.FindStringSubmatch(body); err == nil && m != nil {
+					seen[m[1]] = true
+				}
+			}
+			return len(seen) == nodeCount, fmt.Sprintf("reached %v", seen)
 		})
+		t.Logf("the client's node sent web's traffic to every replica after %v", time.Since(start).Round(100*time.Millisecond))
 		seen := map[string]bool{}
 		for range 3 * nodeCount {
 			body, err := fromClient("/fetch?url=" + url.QueryEscape("http://web:8080/"))
