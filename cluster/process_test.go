@@ -482,6 +482,9 @@ func TestAgentOnAFullDisk(t *testing.T) {
 		}
 	}
 
+	// A file the agent was replacing when the disk filled (its peers, its rank) frees the
+	// old one's pages when the rename lands: take those too, so that the disk stays full.
+	testdisk.Fill(t, full)
 	out := a.mustCall(http.StatusInsufficientStorage, "POST", "/api/v1/manifests", "application/yaml", service("refused-one"))
 	if !strings.Contains(out, "the store could not be written to disk: no space left on device; nothing was applied") {
 		t.Errorf("apply on a full disk: %s", out)

@@ -30,10 +30,12 @@ func Tmpfs(t *testing.T, size string) string {
 	return dir
 }
 
-// Fill writes dir/filler until the file system of dir is full.
+// Fill writes dir/filler until the file system of dir is full. Called again, it takes
+// what was freed since: a process that replaces one of its files (write a new one, rename
+// it over the old) frees the old one's pages when the rename lands.
 func Fill(t *testing.T, dir string) {
 	t.Helper()
-	f, err := os.Create(filepath.Join(dir, "filler"))
+	f, err := os.OpenFile(filepath.Join(dir, "filler"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}
