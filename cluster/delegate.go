@@ -188,8 +188,8 @@ func (n *Node) handleMessage(buf []byte) {
 			return
 		}
 		n.deliverAck(a)
-	case msgFetch:
-		r, err := decodeFetchRequest(body)
+	case msgFetch, msgFetchExact:
+		r, err := decodeFetchRequest(body, t == msgFetchExact)
 		if err != nil {
 			n.log.Warn("drop fetch request", "err", err)
 			return

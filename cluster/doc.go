@@ -31,7 +31,10 @@
 // or two rather than at the next push/pull: every probe answer carries a
 // digest of the answering node's store, and a node whose store differs
 // fetches the entries of the differing buckets from that member over TCP, in
-// bounded chunks, trying another member when one fails midway (fetch.go).
+// bounded chunks, trying another member when one fails midway (fetch.go). The
+// request lists the hashes of the entries the asker holds, and the answer
+// leaves those out, so that a node that lacks a few entries in every bucket
+// is not sent the whole store.
 // CatchUp makes the same fetch from one member at once, for a caller that
 // must hold what that member holds before it acts (the leader, after the
 // membership changed), and returns once the entries are merged.

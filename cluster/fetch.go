@@ -19,6 +19,14 @@ import (
 // message is. The entries merge as any others (newest version wins, tombstones and ages
 // kept), through the write-ahead log. A fetch that fails, or a peer that stops answering
 // midway, is tried again from another member whose digest differs.
+//
+// A bucket holds some 1/256th of the store, so a node that lacks a few hundred entries
+// spread over the store differs in nearly every bucket, and a fetch of whole buckets
+// brings it the whole store: a node behind on a burst of thousands of writes, fetching
+// from peers themselves still behind, received the same state a dozen times over. So a
+// fetch from a member that says it can (nodeMeta.ExactFetches) also lists the hashes of
+// every entry the asker holds, 8 bytes each, and the answer leaves those out: what
+// arrives is what the asker lacks or holds at another version, nothing more.
 const (
 	fetchChunkBytes = 512 << 10
 	fetchSettle     = time.Second
@@ -27,6 +35,9 @@ const (
 	// fetchMaxChunks bounds the chunks of one answer: the whole store, at most
 	// maxStoreBytes, fits with room to spare.
 	fetchMaxChunks = 2*maxStoreBytes/fetchChunkBytes + 1
+	// fetchMaxHeld bounds the hashes an exact fetch lists (1 MiB of them); a store with
+	// more entries asks for whole buckets.
+	fetchMaxHeld = 1 << 17
 )
 
 // fetcher remembers the digests peers last reported, and runs one fetch at a time.
@@ -157,6 +168,9 @@ func (n *Node) fetchFrom(ctx context.Context, peer string, wait bool) (int, erro
 	id, chunks := n.fetchWait.open(fetchMaxChunks)
 	defer n.fetchWait.close(id)
 	req := fetchRequest{ID: id, From: n.cfg.NodeName, Buckets: mine.buckets}
+	if n.members.answersExactFetch(peer) {
+		req.Held = n.heldHashes()
+	}
 	if err := n.ml.Load().SendReliable(member, encodeFetchRequest(req)); err != nil {
 		return 0, fmt.Errorf("ask %s: %w", peer, err)
 	}
@@ -195,17 +209,8 @@ func (n *Node) answerFetch(r fetchRequest) {
 		return
 	}
 	mine := n.storeDigest()
-	var differ [digestBuckets]bool
-	for i := range mine.buckets {
-		differ[i] = mine.buckets[i] != r.Buckets[i]
-	}
 	n.mu.RLock()
-	var entries []Entry
-	for k, e := range n.entries {
-		if differ[bucketOf(k)] {
-			entries = append(entries, e)
-		}
-	}
+	entries := fetchAnswer(n.entries, &mine.buckets, r)
 	n.mu.RUnlock()
 	ml := n.ml.Load()
 	for _, c := range fetchChunks(r.ID, n.cfg.NodeName, entries) {
@@ -214,6 +219,54 @@ func (n *Node) answerFetch(r fetchRequest) {
 			return
 		}
 	}
+}
+
+// fetchAnswer picks what answers r: the entries in the buckets where r's digest differs
+// from mine, less those whose hash r lists as held by the asker. A digest taken a moment
+// before r's hashes, as the asker takes them, is no harm: entries only grow newer, so a
+// bucket that matched then lacks nothing, and what arrived since is what the hashes list.
+func fetchAnswer(entries map[string]Entry, mine *buckets, r fetchRequest) []Entry {
+	var differ [digestBuckets]bool
+	for i := range mine {
+		differ[i] = mine[i] != r.Buckets[i]
+	}
+	var held map[uint64]struct{}
+	if len(r.Held) > 0 {
+		held = make(map[uint64]struct{}, len(r.Held))
+		for _, h := range r.Held {
+			held[h] = struct{}{}
+		}
+	}
+	var out []Entry
+	for k, e := range entries {
+		if !differ[bucketOf(k)] {
+			continue
+		}
+		if held != nil {
+			h, _ := entryHash(e)
+			if _, ok := held[h]; ok {
+				continue
+			}
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// heldHashes are the hashes of the entries this node holds, for an exact fetch; nil
+// when there are more than fetchMaxHeld.
+func (n *Node) heldHashes() []uint64 {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	if len(n.entries) > fetchMaxHeld {
+		return nil
+	}
+	out := make([]uint64, 0, len(n.entries))
+	for _, e := range n.entries {
+		h, _ := entryHash(e)
+		out = append(out, h)
+	}
+	return out
 }
 
 // fetchChunks cuts entries into chunks of at most fetchChunkBytes (a larger entry goes

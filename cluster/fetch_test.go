@@ -1,9 +1,11 @@
 package cluster
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -181,9 +183,29 @@ func TestFetchMessagesRoundTrip(t *testing.T) {
 	for i := range r.Buckets {
 		r.Buckets[i] = uint64(i) * 7919
 	}
-	got, err := decodeFetchRequest(encodeFetchRequest(r)[1:])
-	if err != nil || got != r {
+	enc := encodeFetchRequest(r)
+	got, err := decodeFetchRequest(enc[1:], false)
+	if err != nil || messageType(enc[0]) != msgFetch || got.ID != r.ID || got.From != r.From || got.Buckets != r.Buckets || got.Held != nil {
 		t.Fatalf("request: %v, %+v", err, got.ID)
+	}
+	r.Held = []uint64{1, 1 << 63, 42}
+	enc = encodeFetchRequest(r)
+	got, err = decodeFetchRequest(enc[1:], true)
+	if err != nil || messageType(enc[0]) != msgFetchExact || got.Buckets != r.Buckets || !slices.Equal(got.Held, r.Held) {
+		t.Fatalf("exact request: %v, %v", err, got.Held)
+	}
+	// A member of the last release reads a msgFetch whole, and nothing after the buckets.
+	if _, err := decodeFetchRequest(enc[1:], false); err == nil {
+		t.Error("a plain request with hashes after its buckets was read")
+	}
+	for cut := 1; cut < len(enc)-1; cut += 97 {
+		if _, err := decodeFetchRequest(enc[1:cut], true); err == nil {
+			t.Fatalf("an exact request cut to %d bytes was read", cut)
+		}
+	}
+	lying := append(encodeFetchRequest(fetchRequest{ID: 1, From: "n"})[1:], 0xff, 0xff, 0x03)
+	if _, err := decodeFetchRequest(lying, true); err == nil {
+		t.Error("a count of hashes beyond the message was read")
 	}
 	entries := writtenBy("w", "k/", 3000, 400)
 	chunks := fetchChunks(5, "n2", entries)
@@ -308,4 +330,86 @@ func (w *lossyTransport) DialAddressTimeout(a memberlist.Address, timeout time.D
 		return nil, errCut
 	}
 	return w.NodeAwareTransport.DialAddressTimeout(a, timeout)
+}
+
+// lackingHalf is what an exact fetch is for: the asker holds every other entry of the
+// answerer's, and a tenth of the rest at an older version.
+func lackingHalf(all []Entry) (asker []Entry, lacking int) {
+	for i, e := range all {
+		switch {
+		case i%2 == 0:
+			asker = append(asker, e)
+		case i%10 == 1:
+			old := e
+			old.Version.Time--
+			old.Value = []byte("older")
+			asker = append(asker, old)
+			lacking++
+		default:
+			lacking++
+		}
+	}
+	return asker, lacking
+}
+
+func TestFetchAnswerLeavesOutWhatTheAskerHolds(t *testing.T) {
+	all := writtenBy("w", "pods/x/", 600, 50)
+	asker, lacking := lackingHalf(all)
+	answerer := map[string]Entry{}
+	for _, e := range all {
+		answerer[e.Key] = e
+	}
+	held := map[string]Entry{}
+	r := fetchRequest{ID: 1, From: "asker"}
+	for _, e := range asker {
+		held[e.Key] = e
+		h, _ := entryHash(e)
+		r.Held = append(r.Held, h)
+	}
+	r.Buckets, _ = digestOf(held)
+	mine, _ := digestOf(answerer)
+
+	got := fetchAnswer(answerer, &mine, r)
+	if len(got) != lacking {
+		t.Fatalf("an exact fetch answered %d entries, want the %d the asker lacks", len(got), lacking)
+	}
+	for _, e := range got {
+		if h, ok := held[e.Key]; ok && h.Version == e.Version {
+			t.Fatalf("%s sent though the asker holds it at %v", e.Key, e.Version)
+		}
+	}
+	r.Held = nil
+	if whole := fetchAnswer(answerer, &mine, r); len(whole) <= lacking {
+		t.Fatalf("a fetch of whole buckets answered %d entries: the test shows nothing unless it is more than %d", len(whole), lacking)
+	}
+	r.Buckets = mine
+	if none := fetchAnswer(answerer, &mine, r); len(none) != 0 {
+		t.Fatalf("%d entries sent to an asker whose digest is the answerer's", len(none))
+	}
+}
+
+// TestExactFetchBringsOnlyWhatIsLacking fetches, on real memberlist, from a member that
+// holds twice what the asker does: what arrives is what the asker lacked, not the store.
+func TestExactFetchBringsOnlyWhatIsLacking(t *testing.T) {
+	nodes := startCluster(t, 2, noPushPull)
+	all := writtenBy("gone", "pods/y/", 1200, 300)
+	asker, lacking := lackingHalf(all)
+	holdOnly(t, nodes[0], all)
+	holdOnly(t, nodes[1], asker)
+	if !nodes[1].members.answersExactFetch(nodes[0].cfg.NodeName) {
+		t.Fatal("a member of this build does not say that it answers exact fetches")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	// The asker's own repair waits until its store has been quiet for fetchSettle; one
+	// that ran first would only leave this fetch less to bring.
+	got, err := nodes[1].fetchFrom(ctx, nodes[0].cfg.NodeName, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got > lacking {
+		t.Fatalf("the fetch brought %d entries; the asker lacked %d", got, lacking)
+	}
+	waitHolds(t, nodes, all)
+	waitSameDigest(t, nodes)
 }

@@ -26,8 +26,11 @@ const (
 	msgReplicateAck
 	// msgFetch asks a member for its entries where its digest differs (fetch.go).
 	msgFetch
-	// msgFetchChunk is part of the answer to a msgFetch.
+	// msgFetchChunk is part of the answer to a msgFetch or a msgFetchExact.
 	msgFetchChunk
+	// msgFetchExact is a msgFetch that also lists the hashes of the asker's entries, so
+	// that the answer leaves out what the asker holds already (fetch.go).
+	msgFetchExact
 )
 
 // pushPullVersion leads the push/pull state, so that a later format can be

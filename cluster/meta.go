@@ -19,7 +19,11 @@ type nodeMeta struct {
 	// Fetches: the member repairs its store by digests and fetches, so a push/pull
 	// with it need not carry the whole store (set by every node of this build).
 	Fetches bool
-	Meta    map[string]string
+	// ExactFetches: the member answers a fetch that lists the hashes of the asker's
+	// entries with only the entries the asker lacks or holds at another version
+	// (msgFetchExact), rather than with whole buckets.
+	ExactFetches bool
+	Meta         map[string]string
 	// Version is the format it was read in, which names the cluster protocol
 	// the member speaks (see protocol.go); encodeMeta ignores it.
 	Version uint8
@@ -35,8 +39,9 @@ const (
 
 // The flags of the encoded metadata. A reader ignores the flags it does not know.
 const (
-	metaLeading = 1
-	metaFetches = 2
+	metaLeading      = 1
+	metaFetches      = 2
+	metaExactFetches = 4
 )
 
 // encodeMeta writes the metadata compactly, keys sorted so that the same
@@ -52,6 +57,9 @@ func encodeMeta(m nodeMeta) ([]byte, error) {
 	}
 	if m.Fetches {
 		flags |= metaFetches
+	}
+	if m.ExactFetches {
+		flags |= metaExactFetches
 	}
 	b = append(b, flags)
 	b = appendUvarint(b, uint64(len(m.Meta)))
@@ -81,6 +89,7 @@ func decodeMeta(buf []byte) (nodeMeta, error) {
 		m.Rank = d.uvarint()
 		flags := d.byte()
 		m.Leading, m.Fetches = flags&metaLeading != 0, flags&metaFetches != 0
+		m.ExactFetches = flags&metaExactFetches != 0
 	}
 	n := d.count(2)
 	if n > 0 {

@@ -220,6 +220,15 @@ func (t *memberTable) allFetch(self string) bool {
 	return true
 }
 
+// answersExactFetch reports whether member name is alive and says in its metadata that it
+// answers exact fetches.
+func (t *memberTable) answersExactFetch(name string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	m, ok := t.byName[name]
+	return ok && m.State == StateAlive && m.exact
+}
+
 // protocolOf returns the protocol the table holds for a member while it is
 // alive, 0 otherwise.
 func (t *memberTable) protocolOf(name string) uint8 {
