@@ -12,7 +12,7 @@ import "time"
 func (n *Node) setMeta(meta map[string]string) error {
 	n.metaMu.Lock()
 	defer n.metaMu.Unlock()
-	b, err := encodeMeta(nodeMeta{Started: n.started, Rank: n.rank.Load(), Leading: n.leading.Load(), Fetches: true, ExactFetches: true, Meta: meta})
+	b, err := encodeMeta(nodeMeta{Started: n.started, Rank: n.rank.Load(), Leading: n.leading.Load(), Fetches: true, ExactFetches: true, Announces: true, Meta: meta})
 	if err != nil {
 		return err
 	}
@@ -28,7 +28,7 @@ func (n *Node) setMeta(meta map[string]string) error {
 func (n *Node) refreshMeta() {
 	n.metaMu.Lock()
 	defer n.metaMu.Unlock()
-	b, err := encodeMeta(nodeMeta{Started: n.started, Rank: n.rank.Load(), Leading: n.leading.Load(), Fetches: true, ExactFetches: true, Meta: n.userMeta})
+	b, err := encodeMeta(nodeMeta{Started: n.started, Rank: n.rank.Load(), Leading: n.leading.Load(), Fetches: true, ExactFetches: true, Announces: true, Meta: n.userMeta})
 	if err != nil {
 		n.log.Error("gossip this node's rank", "err", err)
 		return

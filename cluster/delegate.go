@@ -195,6 +195,13 @@ func (n *Node) handleMessage(buf []byte) {
 			return
 		}
 		go n.answerFetch(r)
+	case msgIncoming:
+		writer, at, err := decodeIncoming(body)
+		if err != nil {
+			n.log.Warn("drop note of a write on its way", "err", err)
+			return
+		}
+		n.awaited.expect(writer, at, n.now())
 	case msgFetchChunk:
 		c, err := decodeFetchChunk(body, n.now())
 		if err != nil {

@@ -97,7 +97,8 @@ func (n *Node) noticeDigest(peer string, d peerDigest) {
 		}()
 		mine := n.storeDigest()
 		overdue := f.overdue(d.root != mine.root, n.now())
-		if !fetchWanted(d, mine, n.storeQuietFor(fetchSettle), n.inbound.receiving(), overdue) {
+		receiving := n.inbound.receiving() || n.awaited.waiting(n.now())
+		if !fetchWanted(d, mine, n.storeQuietFor(fetchSettle), receiving, overdue) {
 			return
 		}
 		n.fetch(peer)

@@ -57,6 +57,7 @@ type Member struct {
 	leading  bool  // the member leads in its own view
 	fetches  bool  // the member repairs its store by fetches (nodeMeta.Fetches)
 	exact    bool  // the member answers exact fetches (nodeMeta.ExactFetches)
+	notes    bool  // the member reads notes of writes on their way (nodeMeta.Announces)
 	protocol uint8 // the cluster protocol it speaks (protocol.go); 0 if unknown
 }
 
@@ -131,7 +132,7 @@ func fromNode(n *memberlist.Node) (Member, error) {
 		return m, fmt.Errorf("read metadata of member %s: %w", n.Name, err)
 	}
 	m.Started, m.Meta, m.Rank, m.leading, m.fetches = meta.Started, meta.Meta, meta.Rank, meta.Leading, meta.Fetches
-	m.exact = meta.ExactFetches
+	m.exact, m.notes = meta.ExactFetches, meta.Announces
 	return m, nil
 }
 

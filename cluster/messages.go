@@ -31,6 +31,9 @@ const (
 	// msgFetchExact is a msgFetch that also lists the hashes of the asker's entries, so
 	// that the answer leaves out what the asker holds already (fetch.go).
 	msgFetchExact
+	// msgIncoming tells a member that a large write of the sender is on its way to it
+	// (incoming.go).
+	msgIncoming
 )
 
 // pushPullVersion leads the push/pull state, so that a later format can be

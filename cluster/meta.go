@@ -23,7 +23,10 @@ type nodeMeta struct {
 	// entries with only the entries the asker lacks or holds at another version
 	// (msgFetchExact), rather than with whole buckets.
 	ExactFetches bool
-	Meta         map[string]string
+	// Announces: the member reads notes of large writes on their way to it
+	// (msgIncoming), and waits for them rather than fetching what they carry.
+	Announces bool
+	Meta      map[string]string
 	// Version is the format it was read in, which names the cluster protocol
 	// the member speaks (see protocol.go); encodeMeta ignores it.
 	Version uint8
@@ -42,6 +45,7 @@ const (
 	metaLeading      = 1
 	metaFetches      = 2
 	metaExactFetches = 4
+	metaAnnounces    = 8
 )
 
 // encodeMeta writes the metadata compactly, keys sorted so that the same
@@ -60,6 +64,9 @@ func encodeMeta(m nodeMeta) ([]byte, error) {
 	}
 	if m.ExactFetches {
 		flags |= metaExactFetches
+	}
+	if m.Announces {
+		flags |= metaAnnounces
 	}
 	b = append(b, flags)
 	b = appendUvarint(b, uint64(len(m.Meta)))
@@ -89,7 +96,7 @@ func decodeMeta(buf []byte) (nodeMeta, error) {
 		m.Rank = d.uvarint()
 		flags := d.byte()
 		m.Leading, m.Fetches = flags&metaLeading != 0, flags&metaFetches != 0
-		m.ExactFetches = flags&metaExactFetches != 0
+		m.ExactFetches, m.Announces = flags&metaExactFetches != 0, flags&metaAnnounces != 0
 	}
 	n := d.count(2)
 	if n > 0 {

@@ -30,16 +30,16 @@ func TestMetaRoundTrip(t *testing.T) {
 		t.Fatalf("got %+v, want %+v", out, in)
 	}
 	// The flags are independent, and a flag the reader does not know is ignored.
-	for _, f := range []struct{ leading, fetches, exact bool }{{false, true, true}, {true, true, false}, {false, false, false}, {true, false, true}} {
-		buf, err := encodeMeta(nodeMeta{Started: in.Started, Leading: f.leading, Fetches: f.fetches, ExactFetches: f.exact})
+	for _, f := range []struct{ leading, fetches, exact, notes bool }{{false, true, true, false}, {true, true, false, true}, {false, false, false, false}, {true, false, true, true}} {
+		buf, err := encodeMeta(nodeMeta{Started: in.Started, Leading: f.leading, Fetches: f.fetches, ExactFetches: f.exact, Announces: f.notes})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if out, err := decodeMeta(buf); err != nil || out.Leading != f.leading || out.Fetches != f.fetches || out.ExactFetches != f.exact {
+		if out, err := decodeMeta(buf); err != nil || out.Leading != f.leading || out.Fetches != f.fetches || out.ExactFetches != f.exact || out.Announces != f.notes {
 			t.Fatalf("%+v: read %+v, %v", f, out, err)
 		}
 		buf[1+len(appendUvarint(nil, uint64(in.Started.UnixNano())))+1] |= 0x80 // the flags byte, after started and rank 0
-		if out, err := decodeMeta(buf); err != nil || out.Leading != f.leading || out.Fetches != f.fetches || out.ExactFetches != f.exact {
+		if out, err := decodeMeta(buf); err != nil || out.Leading != f.leading || out.Fetches != f.fetches || out.ExactFetches != f.exact || out.Announces != f.notes {
 			t.Fatalf("%+v, an unknown flag: read %+v, %v", f, out, err)
 		}
 	}

@@ -55,6 +55,7 @@ type Node struct {
 	links     peerLinks
 	digest    digestCache
 	fetches   fetcher
+	awaited   awaited // large writes announced to this node and not yet arrived
 	inbound   *inboundStreams
 	fetchWait waiters[fetchChunk]
 

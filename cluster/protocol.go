@@ -229,6 +229,15 @@ func (t *memberTable) answersExactFetch(name string) bool {
 	return ok && m.State == StateAlive && m.exact
 }
 
+// readsNotes reports whether member name is alive and says in its metadata that it reads
+// notes of writes on their way.
+func (t *memberTable) readsNotes(name string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	m, ok := t.byName[name]
+	return ok && m.State == StateAlive && m.notes
+}
+
 // protocolOf returns the protocol the table holds for a member while it is
 // alive, 0 otherwise.
 func (t *memberTable) protocolOf(name string) uint8 {

@@ -66,6 +66,7 @@ func (n *Node) replicate(ctx context.Context, entries []Entry, ack Ack) error {
 	id, answers := n.acks.open(len(peers))
 	defer n.acks.close(id)
 	item := replicateItem{ID: id, WantAck: true, Entries: entries}.withEncoding(n.now())
+	n.announceWrite(peers, item)
 	for _, p := range peers {
 		n.links.send(n, p, item)
 	}
@@ -128,6 +129,7 @@ func (n *Node) answerReplicate(m replicateMsg) {
 		}
 	}
 	err := n.storeRemote(entries, spreadNone, len(ids) > 0)
+	n.awaited.arrived(m.From, writeTime(m.From, entries))
 	if len(ids) == 0 {
 		return
 	}

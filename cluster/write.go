@@ -199,6 +199,7 @@ func (n *Node) spreadLocal(entries []Entry) {
 		item = item.withEncoding(n.now())
 	}
 	n.sendToOlder(older, entries)
+	n.announceWrite(peers, item)
 	for _, p := range peers {
 		n.links.send(n, p, item)
 	}
