@@ -34,7 +34,8 @@
 // bounded chunks, trying another member when one fails midway (fetch.go). The
 // request lists the hashes of the entries the asker holds, and the answer
 // leaves those out, so that a node that lacks a few entries in every bucket
-// is not sent the whole store.
+// is not sent the whole store. A member does not fetch while a large write
+// announced to it by its writer (a UDP note, incoming.go) is on its way.
 // CatchUp makes the same fetch from one member at once, for a caller that
 // must hold what that member holds before it acts (the leader, after the
 // membership changed), and returns once the entries are merged.
