@@ -23,17 +23,18 @@ func (n *Node) mergeLocked(entries []Entry) ([]Entry, []Replacement) {
 // entry at a time so that a key that comes twice in one batch is reported against the entry
 // it actually replaced.
 func mergeReplacing(state map[string]Entry, in []Entry) ([]Entry, []Replacement) {
-	var changed []Entry
+	changed := make([]Entry, 0, len(in))
 	var replaced []Replacement
 	for _, e := range in {
 		old, had := state[e.Key]
-		c := mergeEntries(state, []Entry{e})
-		if len(c) == 0 {
+		next, ok := mergeEntry(old, had, e)
+		if !ok {
 			continue
 		}
-		changed = append(changed, c...)
+		state[e.Key] = next
+		changed = append(changed, next)
 		if had {
-			replaced = append(replaced, Replacement{Old: old, New: c[0]})
+			replaced = append(replaced, Replacement{Old: old, New: next})
 		}
 	}
 	return changed, replaced

@@ -225,8 +225,12 @@ func (n *Node) growthLocked(entries []Entry) int {
 // changed tells watchers and spreads entries that were written to the log
 // and merged.
 func (n *Node) changed(entries []Entry, how spreadMode) {
+	keys := make([]string, len(entries))
+	for i, e := range entries {
+		keys[i] = e.Key
+	}
+	n.keyHub.publishAll(keys)
 	for _, e := range entries {
-		n.keyHub.publish(e.Key)
 		n.spread(e, how)
 	}
 }

@@ -41,17 +41,33 @@ func newFeed[T any](keyOf func(T) string, batch bool) *feed[T] {
 }
 
 func (f *feed[T]) push(v T) {
+	f.pushAll([]T{v}, nil)
+}
+
+// pushAll queues the values of vs that match (all of them with a nil match) under one
+// hold of the lock: a commit of thousands of keys would otherwise take it thousands of
+// times for each subscriber.
+func (f *feed[T]) pushAll(vs []T, match func(T) bool) {
+	queued := false
 	f.mu.Lock()
-	if f.keyOf != nil {
-		k := f.keyOf(v)
-		if f.waiting[k] {
-			f.mu.Unlock()
-			return
+	for _, v := range vs {
+		if match != nil && !match(v) {
+			continue
 		}
-		f.waiting[k] = true
+		if f.keyOf != nil {
+			k := f.keyOf(v)
+			if f.waiting[k] {
+				continue
+			}
+			f.waiting[k] = true
+		}
+		f.queue = append(f.queue, v)
+		queued = true
 	}
-	f.queue = append(f.queue, v)
 	f.mu.Unlock()
+	if !queued {
+		return
+	}
 	select {
 	case f.wake <- struct{}{}:
 	default:
@@ -161,12 +177,15 @@ func (h *hub[T]) add(f *feed[T], match func(T) bool) func() {
 }
 
 func (h *hub[T]) publish(v T) {
+	h.publishAll([]T{v})
+}
+
+// publishAll publishes every value of vs, in order.
+func (h *hub[T]) publishAll(vs []T) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for f, match := range h.subs {
-		if match(v) {
-			f.push(v)
-		}
+		f.pushAll(vs, match)
 	}
 }
 
