@@ -223,7 +223,11 @@ func deletedStatus(r kubeapi.Resource, name string, uid types.UID) metav1.Status
 func (a *Server) podGrace(ns, name string, stored []byte) int64 {
 	var spec corev1.PodSpec
 	if o, ok := a.view.Get(view.Pods, ns+"/"+name); ok {
-		spec = o.Value.(*corev1.Pod).Spec
+		if p, err := podOf(o); err == nil {
+			spec = p.Spec
+		} else {
+			a.log.Error("read the grace period of a pod; it takes Kubernetes' default", "pod", o.Key, "err", err)
+		}
 	} else {
 		var p corev1.Pod
 		if json.Unmarshal(stored, &p) == nil {

@@ -13,7 +13,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
 
-	"github.com/podman-swarm/podman-swarm/agent/view"
 	"github.com/podman-swarm/podman-swarm/manifest"
 )
 
@@ -130,16 +129,16 @@ func TestScaleOf(t *testing.T) {
 		Spec:       appsv1.DeploymentSpec{Replicas: &three, Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}}},
 		Status:     appsv1.DeploymentStatus{Replicas: 2},
 	}
-	s, err := scaleOf(&view.Object{Value: d})
+	s, err := scaleOf(d)
 	if err != nil || s.APIVersion != "autoscaling/v1" || s.Kind != "Scale" || s.Name != "web" || s.Namespace != "shop" ||
 		s.ResourceVersion != "12" || s.Spec.Replicas != 3 || s.Status.Replicas != 2 || s.Status.Selector != "app=web" {
 		t.Errorf("scale: %+v %v", s, err)
 	}
 	d.Spec.Replicas = nil
-	if s, _ := scaleOf(&view.Object{Value: d}); s.Spec.Replicas != 1 {
+	if s, _ := scaleOf(d); s.Spec.Replicas != 1 {
 		t.Errorf("replicas by default: %d", s.Spec.Replicas)
 	}
-	if _, err := scaleOf(&view.Object{Value: &corev1.Pod{}}); err == nil {
+	if _, err := scaleOf(&corev1.Pod{}); err == nil {
 		t.Error("a pod has a scale")
 	}
 }

@@ -274,7 +274,12 @@ func (a *Server) podOwner(ns, name string) (kind, owner string) {
 	if !ok {
 		return "", ""
 	}
-	for _, ref := range o.Value.GetOwnerReferences() {
+	p, err := podOf(o)
+	if err != nil {
+		a.log.Error("read the owner of a pod", "pod", o.Key, "err", err)
+		return "", ""
+	}
+	for _, ref := range p.OwnerReferences {
 		return ref.Kind, ref.Name
 	}
 	return "", ""

@@ -21,22 +21,31 @@ import (
 // scaleGroupKind is how Kubernetes names a Scale in its errors.
 var scaleGroupKind = schema.GroupKind{Group: "autoscaling", Kind: "Scale"}
 
+// viewScale is the Scale of a workload the view shows (see scaleOf).
+func viewScale(o *view.Object) (*autoscalingv1.Scale, error) {
+	v, err := o.Value()
+	if err != nil {
+		return nil, apierrors.NewInternalError(err)
+	}
+	return scaleOf(v)
+}
+
 // scaleOf is the autoscaling/v1 Scale of a Deployment or a StatefulSet as the view shows
 // it: its replicas wanted and counted, and its selector.
-func scaleOf(o *view.Object) (*autoscalingv1.Scale, error) {
+func scaleOf(v view.Value) (*autoscalingv1.Scale, error) {
 	var (
 		meta     metav1.ObjectMeta
 		replicas *int32
 		counted  int32
 		selector *metav1.LabelSelector
 	)
-	switch w := o.Value.(type) {
+	switch w := v.(type) {
 	case *appsv1.Deployment:
 		meta, replicas, counted, selector = w.ObjectMeta, w.Spec.Replicas, w.Status.Replicas, w.Spec.Selector
 	case *appsv1.StatefulSet:
 		meta, replicas, counted, selector = w.ObjectMeta, w.Spec.Replicas, w.Status.Replicas, w.Spec.Selector
 	default:
-		return nil, apierrors.NewInternalError(fmt.Errorf("%T has no scale", o.Value))
+		return nil, apierrors.NewInternalError(fmt.Errorf("%T has no scale", v))
 	}
 	s := &autoscalingv1.Scale{
 		TypeMeta: metav1.TypeMeta{APIVersion: "autoscaling/v1", Kind: "Scale"},
@@ -65,7 +74,7 @@ func (a *Server) kubeGetScale(c echo.Context, r kubeapi.Resource) error {
 	if err != nil {
 		return err
 	}
-	s, err := scaleOf(o)
+	s, err := viewScale(o)
 	if err != nil {
 		return err
 	}
@@ -121,7 +130,7 @@ func (a *Server) kubePatchScale(c echo.Context, r kubeapi.Resource) error {
 	if err != nil {
 		return err
 	}
-	current, err := scaleOf(o)
+	current, err := viewScale(o)
 	if err != nil {
 		return err
 	}
@@ -186,7 +195,7 @@ func (a *Server) writeScale(c echo.Context, r kubeapi.Resource, s *autoscalingv1
 		if err != nil {
 			return err
 		}
-		out, err := scaleOf(current)
+		out, err := viewScale(current)
 		if err != nil {
 			return err
 		}

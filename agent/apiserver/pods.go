@@ -24,7 +24,10 @@ const forwardedHeader = "X-Swarm-Forwarded-By"
 // findPod returns the pod's view and the node it is assigned to ("" when pending).
 func (a *Server) findPod(ns, name string) (*corev1.Pod, string, error) {
 	if o, ok := a.view.Get(view.Pods, ns+"/"+name); ok {
-		p := o.Value.(*corev1.Pod)
+		p, err := podOf(o)
+		if err != nil {
+			return nil, "", echo.NewHTTPError(http.StatusInternalServerError, err.Error())
+		}
 		return p, p.Spec.NodeName, nil
 	}
 	// A pod the desired state calls for that has no record yet is in no view: only the
@@ -35,6 +38,20 @@ func (a *Server) findPod(ns, name string) (*corev1.Pod, string, error) {
 		}
 	}
 	return nil, "", echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("pod %s/%s not found: `swarm get pods -n %s` lists the pods", ns, name, ns))
+}
+
+// podOf is the pod a view's object is, decoded from its JSON (the view keeps pods encoded
+// only): the caller's own.
+func podOf(o *view.Object) (*corev1.Pod, error) {
+	v, err := o.Value()
+	if err != nil {
+		return nil, err
+	}
+	p, ok := v.(*corev1.Pod)
+	if !ok {
+		return nil, fmt.Errorf("decode pod %s: the view holds a %T", o.Key, v)
+	}
+	return p, nil
 }
 
 // forward passes a request about a pod to the agent of the node that runs it. It reports

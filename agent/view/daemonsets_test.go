@@ -36,7 +36,7 @@ func TestDaemonSetsListedAndWatched(t *testing.T) {
 	w, _ := v.Watch(view.DaemonSets, view.Filter{}, 0)
 	put(t, n, nil, store.DaemonSetStatusKey("default/logs"), appsv1.DaemonSetStatus{DesiredNumberScheduled: 2, CurrentNumberScheduled: 1})
 	ev := receive(t, w, 1)[0]
-	if got := ev.Object.Value.(*appsv1.DaemonSet); ev.Type != api.Modified || got.Status.DesiredNumberScheduled != 2 || got.Status.CurrentNumberScheduled != 1 {
+	if got := valueOf[*appsv1.DaemonSet](t, ev.Object); ev.Type != api.Modified || got.Status.DesiredNumberScheduled != 2 || got.Status.CurrentNumberScheduled != 1 {
 		t.Fatalf("modified: %s %s", ev.Type, ev.Object.JSON)
 	}
 	del(t, n, nil, store.ObjectKey(store.PrefixDaemonSet, "default", "logs"))

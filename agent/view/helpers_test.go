@@ -192,3 +192,17 @@ func names(t testing.TB, items [][]byte) []string {
 	}
 	return out
 }
+
+// valueOf is the typed value of o, a T.
+func valueOf[T view.Value](t testing.TB, o *view.Object) T {
+	t.Helper()
+	v, err := o.Value()
+	if err != nil {
+		t.Fatal(err)
+	}
+	typed, ok := v.(T)
+	if !ok {
+		t.Fatalf("%s %s is a %T", o.Kind, o.Key, v)
+	}
+	return typed
+}

@@ -35,7 +35,7 @@ func TestJobsInTheView(t *testing.T) {
 		if !ok || !ok2 {
 			t.Fatalf("job %v, cronjob %v in the view", ok, ok2)
 		}
-		return jo.Value.(*batchv1.Job), co.Value.(*batchv1.CronJob)
+		return valueOf[*batchv1.Job](t, jo), valueOf[*batchv1.CronJob](t, co)
 	}
 	gj, gc := get()
 	if gj.Status.StartTime != nil || len(gc.Status.Active) != 1 || gc.Status.Active[0].Name != "tick-1" || gj.Kind != "Job" {

@@ -24,11 +24,11 @@ func TestNamespaces(t *testing.T) {
 		t.Fatalf("namespaces: %v", got)
 	}
 	def, ok := v.Get(view.Namespaces, "default")
-	if !ok || def.Value.(*corev1.Namespace).Status.Phase != corev1.NamespaceActive {
+	if !ok || valueOf[*corev1.Namespace](t, def).Status.Phase != corev1.NamespaceActive {
 		t.Fatalf("default: %v %s", ok, def.JSON)
 	}
 	shop, _ := v.Get(view.Namespaces, "shop")
-	if got := shop.Value.(*corev1.Namespace); got.Status.Phase != corev1.NamespaceActive || got.Labels["team"] != "web" ||
+	if got := valueOf[*corev1.Namespace](t, shop); got.Status.Phase != corev1.NamespaceActive || got.Labels["team"] != "web" ||
 		!reflect.DeepEqual(got.Spec.Finalizers, []corev1.FinalizerName{corev1.FinalizerKubernetes}) || got.Kind != "Namespace" {
 		t.Errorf("shop: %s", shop.JSON)
 	}
@@ -37,7 +37,7 @@ func TestNamespaces(t *testing.T) {
 	at := metav1.NewTime(time.Now().Truncate(time.Second))
 	put(t, n, nil, store.NamespaceKey("shop"), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop", DeletionTimestamp: &at}})
 	ev := receive(t, w, 1)[0]
-	if got := ev.Object.Value.(*corev1.Namespace); ev.Type != api.Modified || got.Status.Phase != corev1.NamespaceTerminating {
+	if got := valueOf[*corev1.Namespace](t, ev.Object); ev.Type != api.Modified || got.Status.Phase != corev1.NamespaceTerminating {
 		t.Fatalf("deleted: %s %s", ev.Type, ev.Object.JSON)
 	}
 	del(t, n, nil, store.NamespaceKey("shop"))
@@ -46,11 +46,11 @@ func TestNamespaces(t *testing.T) {
 	}
 	// A record of default is shown as stored; without it, default is still there.
 	put(t, n, nil, store.NamespaceKey("default"), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "default", Labels: map[string]string{"a": "b"}}})
-	if ev = receive(t, w, 1)[0]; ev.Type != api.Modified || ev.Object.Value.GetLabels()["a"] != "b" {
+	if ev = receive(t, w, 1)[0]; ev.Type != api.Modified || valueOf[view.Value](t, ev.Object).GetLabels()["a"] != "b" {
 		t.Fatalf("default recorded: %s %s", ev.Type, ev.Object.JSON)
 	}
 	del(t, n, nil, store.NamespaceKey("default"))
-	if ev = receive(t, w, 1)[0]; ev.Type != api.Modified || len(ev.Object.Value.GetLabels()) != 0 {
+	if ev = receive(t, w, 1)[0]; ev.Type != api.Modified || len(valueOf[view.Value](t, ev.Object).GetLabels()) != 0 {
 		t.Fatalf("default's record deleted: %s %s", ev.Type, ev.Object.JSON)
 	}
 	nothingMore(t, w)

@@ -75,7 +75,7 @@ func TestReplicaSetsFollowTheRevisions(t *testing.T) {
 	}
 	del(t, n, v, store.AssignmentKey(oldPod.Key()))
 	ev := receive(t, w, 1)[0]
-	if got := ev.Object.Value.(*appsv1.ReplicaSet); ev.Type != api.Modified || got.Name != rsOld.Name || *got.Spec.Replicas != 0 || got.Status.Replicas != 0 {
+	if got := valueOf[*appsv1.ReplicaSet](t, ev.Object); ev.Type != api.Modified || got.Name != rsOld.Name || *got.Spec.Replicas != 0 || got.Status.Replicas != 0 {
 		t.Errorf("the old pod gone: %s %s", ev.Type, ev.Object.JSON)
 	}
 	rec.Revisions = rec.Revisions[1:]
@@ -94,12 +94,12 @@ func TestReplicaSetsFollowTheRevisions(t *testing.T) {
 	again.UID = "uid-2"
 	put(t, n, v, store.ObjectKey(store.PrefixDeployment, "default", "web"), again)
 	ev = receive(t, w, 1)[0]
-	if got := ev.Object.Value.(*appsv1.ReplicaSet); ev.Type != api.Modified || got.OwnerReferences[0].UID != "uid-2" || got.UID == rsNew.UID {
+	if got := valueOf[*appsv1.ReplicaSet](t, ev.Object); ev.Type != api.Modified || got.OwnerReferences[0].UID != "uid-2" || got.UID == rsNew.UID {
 		t.Errorf("made again: %s %s", ev.Type, ev.Object.JSON)
 	}
-	newUID := ev.Object.Value.(*appsv1.ReplicaSet).UID
+	newUID := valueOf[*appsv1.ReplicaSet](t, ev.Object).UID
 	for _, ev := range receive(t, pods, 1) {
-		if p := ev.Object.Value.(*corev1.Pod); ev.Type != api.Modified || metav1.GetControllerOf(p).UID != newUID {
+		if p := valueOf[*corev1.Pod](t, ev.Object); ev.Type != api.Modified || metav1.GetControllerOf(p).UID != newUID {
 			t.Errorf("the pod of the Deployment made again: %s %s", ev.Type, ev.Object.JSON)
 		}
 	}
@@ -120,7 +120,7 @@ func replicaSet(t *testing.T, v *view.View, key string) *appsv1.ReplicaSet {
 	if !ok {
 		t.Fatalf("no replicaset %s", key)
 	}
-	return o.Value.(*appsv1.ReplicaSet)
+	return valueOf[*appsv1.ReplicaSet](t, o)
 }
 
 func pod(t *testing.T, v *view.View, key string) *corev1.Pod {
@@ -129,5 +129,5 @@ func pod(t *testing.T, v *view.View, key string) *corev1.Pod {
 	if !ok {
 		t.Fatalf("no pod %s", key)
 	}
-	return o.Value.(*corev1.Pod)
+	return valueOf[*corev1.Pod](t, o)
 }

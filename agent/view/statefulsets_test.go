@@ -35,7 +35,7 @@ func statusOf(t *testing.T, v *view.View, key string) appsv1.StatefulSetStatus {
 	if !ok {
 		t.Fatalf("%s is not in the view", key)
 	}
-	return o.Value.(*appsv1.StatefulSet).Status
+	return valueOf[*appsv1.StatefulSet](t, o).Status
 }
 
 // A StatefulSet's status counts its pods as they are assigned, report ready and change
@@ -56,7 +56,7 @@ func TestStatefulSetStatus(t *testing.T) {
 	if s.Replicas != 2 || s.ReadyReplicas != 1 || s.UpdatedReplicas != 2 || s.CurrentReplicas != 2 || s.CurrentRevision != s.UpdateRevision {
 		t.Errorf("status: %+v", s)
 	}
-	if o, ok := v.Get(view.Deployments, "shop/db"); !ok || o.Value.(*appsv1.Deployment).Status.Replicas != 0 {
+	if o, ok := v.Get(view.Deployments, "shop/db"); !ok || valueOf[*appsv1.Deployment](t, o).Status.Replicas != 0 {
 		t.Errorf("the Deployment of the same name counts the StatefulSet's pods: %+v", o)
 	}
 	// A new template: db-1 replaced first.

@@ -26,7 +26,7 @@ func TestConfigMapsAndSecrets(t *testing.T) {
 	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "db"}, Data: map[string][]byte{"pw": []byte("x1")}}
 	put(t, n, nil, store.ObjectKey(store.PrefixSecret, "default", "db"), s)
 	ev := receive(t, secrets, 1)[0]
-	if got := ev.Object.Value.(*corev1.Secret); ev.Type != api.Added || string(got.Data["pw"]) != "x1" {
+	if got := valueOf[*corev1.Secret](t, ev.Object); ev.Type != api.Added || string(got.Data["pw"]) != "x1" {
 		t.Fatalf("added: %s %s", ev.Type, ev.Object.JSON)
 	}
 	del(t, n, nil, store.ObjectKey(store.PrefixSecret, "default", "db"))

@@ -51,10 +51,13 @@ func TestLoadsTheStore(t *testing.T) {
 		t.Errorf("pods placed nowhere: %v", got)
 	}
 	o, ok := v.Get(view.Deployments, "shop/web")
-	if d, _ := o.Value.(*appsv1.Deployment); !ok || d.Status.Replicas != 1 || d.Status.ReadyReplicas != 1 || d.Status.UnavailableReplicas != 1 {
+	if !ok {
+		t.Fatal("shop/web is not in the view")
+	}
+	if d := valueOf[*appsv1.Deployment](t, o); d.Status.Replicas != 1 || d.Status.ReadyReplicas != 1 || d.Status.UnavailableReplicas != 1 {
 		t.Errorf("shop/web: %+v", o)
 	}
-	if o, ok := v.Get(view.Nodes, "n"); !ok || o.Value.(*corev1.Node).Name != "n" {
+	if o, ok := v.Get(view.Nodes, "n"); !ok || valueOf[*corev1.Node](t, o).Name != "n" {
 		t.Errorf("node n: %+v", o)
 	}
 	if _, ok := v.Get(view.Services, "shop/broken"); ok {
@@ -142,17 +145,17 @@ func TestFollowsTheStore(t *testing.T) {
 	p0 := podOf(web, 0)
 	put(t, n, nil, store.ObjectKey(store.PrefixDeployment, "default", "web"), web)
 	ev := receive(t, deps, 1)[0]
-	if ev.Type != api.Added || ev.Object.Value.(*appsv1.Deployment).Status.UnavailableReplicas != 1 {
+	if ev.Type != api.Added || valueOf[*appsv1.Deployment](t, ev.Object).Status.UnavailableReplicas != 1 {
 		t.Fatalf("first: %s %s", ev.Type, ev.Object.JSON)
 	}
 	put(t, n, nil, store.AssignmentKey(p0.Key()), assign(p0, "n"))
 	ev = receive(t, deps, 1)[0]
-	if d := ev.Object.Value.(*appsv1.Deployment); ev.Type != api.Modified || d.Status.Replicas != 1 || d.Status.ReadyReplicas != 0 {
+	if d := valueOf[*appsv1.Deployment](t, ev.Object); ev.Type != api.Modified || d.Status.Replicas != 1 || d.Status.ReadyReplicas != 0 {
 		t.Fatalf("placed: %s %s", ev.Type, ev.Object.JSON)
 	}
 	put(t, n, nil, store.StatusKey(p0.Key()), store.PodStatus{Node: "n", Phase: corev1.PodRunning, Ready: true})
 	ev = receive(t, deps, 1)[0]
-	if d := ev.Object.Value.(*appsv1.Deployment); ev.Type != api.Modified || d.Status.ReadyReplicas != 1 || d.Status.UnavailableReplicas != 0 {
+	if d := valueOf[*appsv1.Deployment](t, ev.Object); ev.Type != api.Modified || d.Status.ReadyReplicas != 1 || d.Status.UnavailableReplicas != 0 {
 		t.Fatalf("ready: %s %s", ev.Type, ev.Object.JSON)
 	}
 	del(t, n, nil, store.ObjectKey(store.PrefixDeployment, "default", "web"))
@@ -327,7 +330,7 @@ func TestUnchangedObjectIsNoChange(t *testing.T) {
 	running.Ready = false
 	put(t, n, v, store.StatusKey(p0.Key()), running)
 	ev := receive(t, pods, 1)[0]
-	if p := ev.Object.Value.(*corev1.Pod); ev.Type != api.Modified || ev.Object.Version <= before || p.ResourceVersion != view.FormatVersion(ev.Object.Version) {
+	if p := valueOf[*corev1.Pod](t, ev.Object); ev.Type != api.Modified || ev.Object.Version <= before || p.ResourceVersion != view.FormatVersion(ev.Object.Version) {
 		t.Fatalf("after a real change: %s version %d %s", ev.Type, ev.Object.Version, ev.Object.JSON)
 	}
 }
