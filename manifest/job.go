@@ -2,11 +2,9 @@ package manifest
 
 import (
 	"fmt"
-	"hash/fnv"
 	"strconv"
 
 	batchv1 "k8s.io/api/batch/v1"
-	"k8s.io/apimachinery/pkg/util/rand"
 )
 
 // The labels Kubernetes puts on a Job's pods, which `swarm logs job/NAME` and the Job
@@ -47,10 +45,8 @@ func JobBackoffLimit(j *batchv1.Job) int {
 // a Job created again under the same name from the one before, whose pods' logs stay in
 // the journal.
 func JobPodName(j *batchv1.Job, n int) string {
-	h := fnv.New32a()
-	fmt.Fprintf(h, "%s/%s/%d/%d", j.Namespace, j.Name, j.CreationTimestamp.Unix(), n)
-	suffix := rand.SafeEncodeString(fmt.Sprintf("%010d", h.Sum32()))
-	return j.Name + "-" + suffix[len(suffix)-5:]
+	id := fmt.Sprintf("%s/%s/%d", j.Namespace, j.Name, j.CreationTimestamp.Unix())
+	return j.Name + "-" + ordinalSuffix(id, n)
 }
 
 // JobPod returns the n-th pod of a Job: its template, labelled as Kubernetes labels a

@@ -68,10 +68,7 @@ func TemplateHash(t *corev1.PodTemplateSpec) string {
 // it (<deployment>-<template hash>-<5 characters>), but deterministic: every node, and
 // `swarm render`, derive the same name for the same replica.
 func PodName(owner, templateHash string, ordinal int) string {
-	h := fnv.New32a()
-	fmt.Fprintf(h, "%s/%s/%d", owner, templateHash, ordinal)
-	suffix := rand.SafeEncodeString(fmt.Sprintf("%010d", h.Sum32()))
-	return owner + "-" + templateHash + "-" + suffix[len(suffix)-5:]
+	return owner + "-" + templateHash + "-" + ordinalSuffix(owner+"/"+templateHash, ordinal)
 }
 
 // Replicas returns the Deployment's replica count, with Kubernetes' default of 1.
