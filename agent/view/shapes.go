@@ -72,9 +72,7 @@ type Shapes struct {
 
 // reshape makes again the objects marked in d, in key order, and records each change.
 func (v *View) reshape(d dirty) {
-	for _, key := range slices.Sorted(maps.Keys(d[Pods])) {
-		v.reshapePod(key)
-	}
+	v.reshapePods(d)
 	for _, key := range slices.Sorted(maps.Keys(d[Deployments])) {
 		v.reshapeDeployment(key)
 	}
@@ -106,6 +104,14 @@ func (v *View) reshape(d dirty) {
 	if len(d[Nodes]) > 0 {
 		v.syncNodes() // a liveness verdict or a node's spec changed
 	}
+}
+
+// reshapePods makes again the pods marked in d, and unmarks them.
+func (v *View) reshapePods(d dirty) {
+	for _, key := range slices.Sorted(maps.Keys(d[Pods])) {
+		v.reshapePod(key)
+	}
+	delete(d, Pods)
 }
 
 // reshapeService makes the Service of key from its record and its allocation.

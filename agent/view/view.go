@@ -163,9 +163,10 @@ func (v *View) Start(ctx context.Context) error {
 				keys = nil // the node stopped: nothing more will change
 				continue
 			}
+			d := dirty{}
 			for len(batch) > 0 {
 				n := min(len(batch), maxBatch)
-				v.Refresh(batch[:n]...)
+				v.refresh(batch[:n], d, n == len(batch))
 				batch = batch[n:]
 			}
 		case _, ok := <-members:
@@ -182,9 +183,18 @@ func (v *View) Start(ctx context.Context) error {
 // the keys the store reports; the API calls it after its own writes, so that they are in
 // the view when the write returns.
 func (v *View) Refresh(keys ...string) {
+	v.refresh(keys, dirty{}, true)
+}
+
+// refresh applies keys, one part of a batch, marking in d what they touch. With last it
+// makes again every object marked; before the last part, only the pods. A burst of
+// thousands of pods comes in parts of maxBatch keys, so that readers do not wait for all
+// of it, and each part touches nearly every Deployment of the burst: made after every
+// part, each was encoded again as many times, for statuses that the next part changes
+// anyway. Its pods are there as soon as their part is; its owners follow with the last.
+func (v *View) refresh(keys []string, d dirty, last bool) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	d := dirty{}
 	changed := false
 	for _, k := range keys {
 		if !isRecord(k) {
@@ -194,7 +204,11 @@ func (v *View) Refresh(keys ...string) {
 		changed = v.rec.apply(k, e, ok, d, v.log) || changed
 	}
 	before := v.version
-	v.reshape(d)
+	if last {
+		v.reshape(d)
+	} else {
+		v.reshapePods(d)
+	}
 	if changed && v.version == before {
 		// A record changed that no object shows (the whitelist, the ports a node found
 		// open): the documents made of the records are new all the same.

@@ -1,10 +1,12 @@
 package view_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"reflect"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -12,6 +14,8 @@ import (
 	"github.com/podman-swarm/podman-swarm/agent/store"
 	"github.com/podman-swarm/podman-swarm/agent/view"
 	"github.com/podman-swarm/podman-swarm/api"
+	"github.com/podman-swarm/podman-swarm/cluster"
+	"github.com/podman-swarm/podman-swarm/manifest"
 )
 
 // The view starts from the store as it is: each kind listed in key order, by namespace, a
@@ -333,4 +337,33 @@ func TestUnchangedObjectIsNoChange(t *testing.T) {
 	if p := valueOf[*corev1.Pod](t, ev.Object); ev.Type != api.Modified || ev.Object.Version <= before || p.ResourceVersion != view.FormatVersion(ev.Object.Version) {
 		t.Fatalf("after a real change: %s version %d %s", ev.Type, ev.Object.Version, ev.Object.JSON)
 	}
+}
+
+// TestBurstMakesOwnersOnce places thousands of a Deployment's pods in one write, which the
+// view takes in parts: the pods come part by part, the Deployment once, with all of them.
+func TestBurstMakesOwnersOnce(t *testing.T) {
+	const replicas = 3000
+	n := startNode(t)
+	v := newView(t, n, nil)
+	run(t, v)
+	web := deployment("default", "web", replicas)
+	put(t, n, v, store.ObjectKey(store.PrefixDeployment, "default", "web"), web)
+	deps, _ := v.Watch(view.Deployments, view.Filter{}, 0)
+	pods, _ := v.Watch(view.Pods, view.Filter{}, 0)
+	var changes []cluster.Change
+	for _, p := range manifest.DeploymentPods(web) {
+		changes = append(changes, cluster.Change{Key: store.AssignmentKey(p.Key()), Value: store.MustJSON(assign(p, "n"))})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := n.Write(ctx, changes, cluster.AckLocal); err != nil {
+		t.Fatal(err)
+	}
+	receive(t, pods, replicas)
+	ev := receive(t, deps, 1)[0]
+	if d := valueOf[*appsv1.Deployment](t, ev.Object); ev.Type != api.Modified || d.Status.Replicas != replicas {
+		t.Fatalf("the Deployment was made with %d of its %d pods: %s", d.Status.Replicas, replicas, ev.Object.JSON)
+	}
+	time.Sleep(100 * time.Millisecond)
+	nothingMore(t, deps)
 }
