@@ -55,8 +55,11 @@ type podWire struct {
 // assignments decoded before it that have the same one.
 func (s *SharedSpecs) Decode(value []byte) (Assignment, error) {
 	var w assignmentWire
-	if err := json.Unmarshal(value, &w); err != nil {
-		return Assignment{}, err
+	if !scanAssignment(value, &w) {
+		w = assignmentWire{}
+		if err := json.Unmarshal(value, &w); err != nil {
+			return Assignment{}, err
+		}
 	}
 	spec, err := s.spec(w.Pod.Spec)
 	if err != nil {

@@ -1,10 +1,14 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"slices"
 	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"pgregory.net/rapid"
 
 	"github.com/podman-swarm/podman-swarm/manifest"
 )
@@ -71,5 +75,80 @@ func TestSharedSpecsDecodeAsJSONDoes(t *testing.T) {
 	if reflect.ValueOf(decoded[0].Pod.Labels).UnsafePointer() != reflect.ValueOf(decoded[2].Pod.Labels).UnsafePointer() ||
 		reflect.ValueOf(decoded[0].Pod.Annotations).UnsafePointer() != reflect.ValueOf(decoded[2].Pod.Annotations).UnsafePointer() {
 		t.Error("two pods with the same labels and annotations do not share them")
+	}
+}
+
+// The scan of an assignment, and the decoding it falls back to, give what json.Unmarshal
+// gives for any assignment this package encodes, strings with quotes, escapes and
+// characters beyond ASCII included, and for any one-byte change of such an encoding.
+func TestDecodeOfAnyAssignmentIsJSONs(t *testing.T) {
+	chars := []rune(`abz09-./"\<>&é😀` + "\x01\n\u2028")
+	str := rapid.Custom(func(t *rapid.T) string {
+		return string(rapid.SliceOfN(rapid.SampledFrom(chars), 0, 8).Draw(t, "s"))
+	})
+	strMap := rapid.OneOf(rapid.Just[map[string]string](nil), rapid.MapOfN(str, str, 0, 3))
+	rapid.Check(t, func(t *rapid.T) {
+		a := Assignment{
+			Pod: manifest.Pod{
+				Namespace: str.Draw(t, "ns"), Name: str.Draw(t, "name"),
+				Labels: strMap.Draw(t, "labels"), Annotations: strMap.Draw(t, "annotations"),
+				Owner: str.Draw(t, "owner"), OwnerKind: str.Draw(t, "kind"), TemplateHash: str.Draw(t, "hash"),
+				ConfigVersions: strMap.Draw(t, "versions"),
+			},
+			Node: str.Draw(t, "node"), PodIP: str.Draw(t, "ip"),
+		}
+		if rapid.Bool().Draw(t, "spec") {
+			a.Pod.Spec.Containers = []corev1.Container{{Name: str.Draw(t, "container"), Image: str.Draw(t, "image")}}
+		}
+		value := MustJSON(a)
+		if rapid.Bool().Draw(t, "change") {
+			i := rapid.IntRange(0, len(value)-1).Draw(t, "at")
+			value = append(bytes.Clone(value[:i]), append([]byte{rapid.Byte().Draw(t, "b")}, value[i+1:]...)...)
+		}
+		var want Assignment
+		wantErr := json.Unmarshal(value, &want)
+		var s SharedSpecs
+		got, err := s.Decode(value)
+		if (err != nil) != (wantErr != nil) {
+			t.Fatalf("%s: error %v, json.Unmarshal's %v", value, err, wantErr)
+		}
+		if err == nil && !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s:\n got %+v\nwant %+v", value, got, want)
+		}
+	})
+}
+
+// The scan takes what this package writes, and leaves to encoding/json what it cannot
+// read as json.Unmarshal would.
+func TestScanReadsWhatThisPackageWrites(t *testing.T) {
+	a := Assignment{Pod: manifest.Pod{Namespace: "shop", Name: "web-6cbd-x7k2p", Labels: map[string]string{"app": "web"},
+		Owner: "web", TemplateHash: "6cbd", ConfigVersions: map[string]string{"configmap/x": "3"},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "main", Image: "img:1", Args: []string{`a "quoted" {arg}`}}}}},
+		Node: "n1", PodIP: "10.42.0.7"}
+	value := MustJSON(a)
+	var scanned, decoded assignmentWire
+	if !scanAssignment(value, &scanned) {
+		t.Fatalf("the scan refused %s", value)
+	}
+	if err := json.Unmarshal(value, &decoded); err != nil || !reflect.DeepEqual(scanned, decoded) {
+		t.Fatalf("scanned %+v, decoded %+v (%v)", scanned, decoded, err)
+	}
+	for _, v := range []string{
+		`{"pod":{"name":"a\u0062"},"node":"n"}`,
+		`{"pod":{"name":"a"},"node":"n","Node":"m"}`,
+		`{"pod":{"name":"a"},"node":"n","node":"m"}`,
+		`{"pod":{"name":"a","name":"b"}}`,
+		`{"pod":{"name":"a"}} x`,
+		`{"pod":{"name":"a","spec":{"containers":[}}`,
+		`{"pod":{"name":5}}`,
+		`{"pod":{"name":null}}`,
+		"{\"pod\":{\"name\":\"\xff\"}}",
+		`{"pod":{"labels":"x"}}`,
+		`{"pod":{"name":"a"},}`,
+	} {
+		var w assignmentWire
+		if scanAssignment([]byte(v), &w) {
+			t.Errorf("the scan took %s", v)
+		}
 	}
 }
