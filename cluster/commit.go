@@ -140,9 +140,12 @@ func (n *Node) commitBatch(batch []*commitReq) {
 	if len(batch) == 0 {
 		return
 	}
-	var entries []Entry
-	for _, r := range batch {
-		entries = append(entries, r.entries...)
+	entries := batch[0].entries // a burst's one large write, not copied
+	if len(batch) > 1 {
+		entries = nil
+		for _, r := range batch {
+			entries = append(entries, r.entries...)
+		}
 	}
 	n.frame = appendFrame(n.frame[:0], entries)
 	err := n.wal.append(n.frame)
