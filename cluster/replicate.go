@@ -123,7 +123,11 @@ func (n *Node) answerReplicate(m replicateMsg) {
 	var entries []Entry
 	var ids []uint64
 	for _, it := range m.Items {
-		entries = append(entries, it.Entries...)
+		if len(m.Items) == 1 {
+			entries = it.Entries // one large write, not copied
+		} else {
+			entries = append(entries, it.Entries...)
+		}
 		if it.WantAck {
 			ids = append(ids, it.ID)
 		}
