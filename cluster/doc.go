@@ -112,7 +112,10 @@
 // every alive member over TCP and each answers once it has flushed it.
 // Writes bound for a member while a message to it is on its way go together
 // in the next one, and one answer confirms them all, so that concurrent
-// writers share connections as they share flushes. A write no member
+// writers share connections as they share flushes. Messages of 256 KiB and
+// more take turns, at most eight on their way at once: each takes three
+// buffers of its size to send, and a plan of thousands of pods goes to every
+// member. A write no member
 // confirms within Config.AckTimeout is still stored here and spreads as
 // usual; the error (ErrNotConfirmed) says which members did not confirm, and
 // why. A write with AckLocal, and every Put and Delete, goes by gossip as
