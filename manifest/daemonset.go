@@ -30,8 +30,19 @@ func DaemonSetHash(ds *appsv1.DaemonSet, have ConfigLookup) string {
 // that every node, and every leader, derives the same name for the same node, and a new
 // template's pod never takes the name of the old one it replaces.
 func DaemonSetPodName(owner, templateHash, node string) string {
+	return DaemonSetPodNameSalted(owner, templateHash, node, 0)
+}
+
+// DaemonSetPodNameSalted is DaemonSetPodName hashed again with salt (0: not), for the
+// pod of a node whose name another node's pod of the same template took: the suffix is
+// one of 100,000, so at 50 nodes about one DaemonSet in eighty has two nodes that hash
+// alike. The scheduler, which sees every node's pod, picks the salt.
+func DaemonSetPodNameSalted(owner, templateHash, node string, salt int) string {
 	h := fnv.New32a()
 	fmt.Fprintf(h, "%s/%s/node=%s", owner, templateHash, node)
+	if salt > 0 {
+		fmt.Fprintf(h, "/salt=%d", salt)
+	}
 	suffix := rand.SafeEncodeString(fmt.Sprintf("%010d", h.Sum32()))
 	return owner + "-" + templateHash + "-" + suffix[len(suffix)-5:]
 }

@@ -172,6 +172,9 @@ func (p *planner) stepDaemonSet(s *daemonSet) bool {
 // it.
 func (p *planner) createDaemonPod(s *daemonSet, n *node) bool {
 	mp := manifest.DaemonSetPod(s.ds, n.Name, s.config)
+	for salt := 1; s.nameTaken(mp.Name, n.Name); salt++ {
+		mp.Name = manifest.DaemonSetPodNameSalted(s.ds.Name, mp.TemplateHash, n.Name, salt)
+	}
 	got, reason := p.c.placeAs(mp.Key(), s.group, &mp.Spec, s.ports, true)
 	if got == nil {
 		s.pending[n.Name] = reason
@@ -185,6 +188,22 @@ func (p *planner) createDaemonPod(s *daemonSet, n *node) bool {
 	}
 	dn.cur = q
 	return true
+}
+
+// nameTaken reports whether a pod of the DaemonSet on another node than node is named
+// name: two nodes whose names hash alike cannot both have theirs by that name.
+func (s *daemonSet) nameTaken(name, node string) bool {
+	for other, dn := range s.byNode {
+		if other == node {
+			continue
+		}
+		for _, q := range dn.pods() {
+			if q.Pod.Name == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // counts are the DaemonSet's nodes as they stand.

@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"fmt"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -324,4 +325,30 @@ func TestDaemonSetPodWithDataStaysOnItsGoneNode(t *testing.T) {
 	if len(out.Create) != 0 || len(out.Delete) != 1 || out.Delete[0].Node != "n2" {
 		t.Fatalf("create %v delete %v, want n2's pod deleted", keys(out.Create), out.Delete)
 	}
+}
+
+// Two nodes whose names give the same pod name each get a pod of their own, under two
+// names, and the plan after is empty.
+func TestDaemonSetPodsOfNodesThatHashAlike(t *testing.T) {
+	ds := daemonSetOf("logs")
+	hash := manifest.DaemonSetPod(ds, "x", nil).TemplateHash
+	first := map[string]string{}
+	var a, b string
+	for i := 0; a == ""; i++ {
+		name := fmt.Sprintf("node-%d", i)
+		pod := manifest.DaemonSetPodName("logs", hash, name)
+		if other, ok := first[pod]; ok {
+			a, b = other, name
+		}
+		first[pod] = name
+	}
+	in := dsInput([]Node{alive(a), alive(b)}, []*appsv1.DaemonSet{ds})
+	out := Plan(in)
+	if got := dsNodes(in, out, "logs"); len(got) != 2 || got[a] != 1 || got[b] != 1 {
+		t.Fatalf("pods per node = %v, want one on %s and one on %s", got, a, b)
+	}
+	if len(out.Create) != 2 || out.Create[0].Pod.Name == out.Create[1].Pod.Name {
+		t.Fatalf("created %v", keys(out.Create))
+	}
+	mustBeFixedPoint(t, in, out)
 }
