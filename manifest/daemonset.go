@@ -2,11 +2,9 @@ package manifest
 
 import (
 	"fmt"
-	"hash/fnv"
 
 	appsv1 "k8s.io/api/apps/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	"k8s.io/apimachinery/pkg/util/rand"
 )
 
 // OwnerDaemonSet is the OwnerKind of a DaemonSet's pods.
@@ -38,13 +36,11 @@ func DaemonSetPodName(owner, templateHash, node string) string {
 // one of 100,000, so at 50 nodes about one DaemonSet in eighty has two nodes that hash
 // alike. The scheduler, which sees every node's pod, picks the salt.
 func DaemonSetPodNameSalted(owner, templateHash, node string, salt int) string {
-	h := fnv.New32a()
-	fmt.Fprintf(h, "%s/%s/node=%s", owner, templateHash, node)
+	identity := fmt.Sprintf("%s/%s/node=%s", owner, templateHash, node)
 	if salt > 0 {
-		fmt.Fprintf(h, "/salt=%d", salt)
+		identity += fmt.Sprintf("/salt=%d", salt)
 	}
-	suffix := rand.SafeEncodeString(fmt.Sprintf("%010d", h.Sum32()))
-	return owner + "-" + templateHash + "-" + suffix[len(suffix)-5:]
+	return owner + "-" + templateHash + "-" + suffixOf(identity)
 }
 
 // DaemonSetPod returns the pod of a DaemonSet's current template for a node, with the

@@ -74,12 +74,17 @@ func (o *ordinalSuffixes) has(s string) bool {
 // hashedSuffix is the suffix that ordinal hashes to with salt; salt 0 is the hash the
 // first names were made of.
 func hashedSuffix(id string, ordinal, salt int) string {
-	h := fnv.New32a()
 	if salt == 0 {
-		fmt.Fprintf(h, "%s/%d", id, ordinal)
-	} else {
-		fmt.Fprintf(h, "%s/%d/salt=%d", id, ordinal, salt)
+		return suffixOf(fmt.Sprintf("%s/%d", id, ordinal))
 	}
+	return suffixOf(fmt.Sprintf("%s/%d/salt=%d", id, ordinal, salt))
+}
+
+// suffixOf is the 5 characters a pod name ends with, hashed from what identifies the pod:
+// the last five digits of its 32-bit FNV-1a hash, in Kubernetes' safe alphabet.
+func suffixOf(identity string) string {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(identity))
 	suffix := rand.SafeEncodeString(fmt.Sprintf("%010d", h.Sum32()))
 	return suffix[len(suffix)-5:]
 }
